@@ -1,0 +1,210 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The rampart.yaml schema. It is the single source of truth: the loader validates against it,
+ * `rampart schema` prints it as JSON Schema, and the TypeScript types below derive from it.
+ * Every object is closed (`additionalProperties: false`) so a typo is an error, not a silent no-op.
+ */
+
+const strict = { additionalProperties: false } as const;
+
+/** A name usable as a DNS label, a SPIFFE path segment and a PostgreSQL schema name. */
+export const Name = Type.String({
+  pattern: '^[a-z][a-z0-9-]{0,62}$',
+  description: 'Lower-case letters, digits and dashes, starting with a letter (max 63).',
+});
+
+/** `30s`, `15m`, `12h`, `14d`. */
+export const Duration = Type.String({
+  pattern: '^[1-9][0-9]*(ms|s|m|h|d)$',
+  description: 'A duration such as 500ms, 30s, 15m, 12h or 14d.',
+});
+
+/** Secrets are never written inline: `${env:NAME}` or `${file:path}` (relative to the config). */
+export const SecretRef = Type.String({
+  pattern: '^\\$\\{(env:[A-Za-z_][A-Za-z0-9_]*|file:[^}]+)\\}$',
+  description: 'A reference to a secret: ${env:NAME} or ${file:relative/or/absolute/path}.',
+});
+
+export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+
+export const RateLimit = Type.Object(
+  {
+    points: Type.Integer({ minimum: 1, description: 'Requests allowed per window.' }),
+    window: Duration,
+    burst: Type.Optional(Type.Integer({ minimum: 0, description: 'Extra requests allowed in a burst.' })),
+    blockFor: Type.Optional(Duration),
+    by: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('ip'), Type.Literal('client'), Type.Literal('user'), Type.Literal('route')]), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Keys the limit is counted by.',
+      }),
+    ),
+  },
+  strict,
+);
+
+export const HttpMethod = Type.Union(
+  ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m)),
+);
+
+/** A route's request schema: JSON Schema objects for body, query and path parameters. */
+export const RequestSchema = Type.Object(
+  {
+    body: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    query: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    contentTypes: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { minItems: 1, uniqueItems: true })),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+
+export const Route = Type.Object(
+  {
+    method: HttpMethod,
+    path: Type.String({
+      pattern: '^/([A-Za-z0-9._~-]+|\\{[a-zA-Z][a-zA-Z0-9]*\\})?(/([A-Za-z0-9._~-]+|\\{[a-zA-Z][a-zA-Z0-9]*\\}))*$',
+      description: 'An absolute path; parameters are written {name}.',
+    }),
+    policy: Type.Optional(Type.String({ minLength: 1, description: 'Name of a policy under `policies`.' })),
+    rateLimit: Type.Optional(RateLimit),
+    schema: Type.Optional(RequestSchema),
+    cache: Type.Optional(Type.Object({ ttl: Duration }, strict)),
+  },
+  strict,
+);
+
+export const Service = Type.Object(
+  {
+    entry: Type.String({ minLength: 1, description: 'The service entry file, relative to rampart.yaml.' }),
+    port: Port,
+    callers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        uniqueItems: true,
+        description: 'Who may call this service: `gateway` or other service names. None by default.',
+      }),
+    ),
+    sensitive: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        uniqueItems: true,
+        description: 'Fields holding secrets or PII: encrypted at rest and masked in logs.',
+      }),
+    ),
+    routes: Type.Optional(Type.Array(Route)),
+  },
+  strict,
+);
+
+export const Policy = Type.Object(
+  {
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+    groups: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+    mfa: Type.Optional(Type.Boolean({ description: 'Require a token obtained with MFA.' })),
+    cedar: Type.Optional(Type.String({ minLength: 1, description: 'A Cedar policy set, inline.' })),
+    public: Type.Optional(Type.Literal(true, { description: 'Allow without a token. Must be explicit.' })),
+  },
+  strict,
+);
+
+export const Client = Type.Object(
+  {
+    id: Name,
+    type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
+    grants: Type.Array(
+      Type.Union([
+        Type.Literal('authorization_code'),
+        Type.Literal('refresh_token'),
+        Type.Literal('client_credentials'),
+        Type.Literal('urn:ietf:params:oauth:grant-type:token-exchange'),
+      ]),
+      { minItems: 1, uniqueItems: true },
+    ),
+    redirectUris: Type.Optional(Type.Array(Type.String({ format: 'uri' }), { uniqueItems: true })),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+    secret: Type.Optional(SecretRef),
+    requireMfa: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
+export const Identity = Type.Object(
+  {
+    issuer: Type.Optional(Type.String({ format: 'uri' })),
+    tokens: Type.Optional(
+      Type.Object(
+        {
+          accessTokenTtl: Type.Optional(Duration),
+          refreshTokenIdleTtl: Type.Optional(Duration),
+          refreshTokenAbsoluteTtl: Type.Optional(Duration),
+          refreshReuseGrace: Type.Optional(Duration),
+        },
+        strict,
+      ),
+    ),
+    mfa: Type.Optional(
+      Type.Object(
+        {
+          methods: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('passkey')]), { uniqueItems: true }),
+          ),
+          requireForGroups: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+        },
+        strict,
+      ),
+    ),
+    clients: Type.Optional(Type.Array(Client)),
+  },
+  strict,
+);
+
+export const Storage = Type.Object(
+  {
+    sql: Type.Optional(
+      Type.Union([
+        Type.Object({ kind: Type.Literal('embedded') }, strict),
+        Type.Object({ kind: Type.Literal('postgres'), url: Type.String({ minLength: 1 }) }, strict),
+      ]),
+    ),
+    redis: Type.Optional(Type.Object({ url: Type.String({ minLength: 1 }) }, strict)),
+    nats: Type.Optional(Type.Object({ url: Type.String({ minLength: 1 }) }, strict)),
+  },
+  strict,
+);
+
+export const Ports = Type.Object(
+  {
+    gateway: Type.Optional(Port),
+    admin: Type.Optional(Port),
+    identity: Type.Optional(Port),
+  },
+  strict,
+);
+
+export const RampartConfigSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    version: Type.Literal(1),
+    name: Name,
+    trustDomain: Type.Optional(Type.String({ pattern: '^[a-z0-9.-]+$' })),
+    demo: Type.Optional(Type.Boolean({ description: 'Seed demo users and clients. Never in production.' })),
+    ports: Type.Optional(Ports),
+    storage: Type.Optional(Storage),
+    identity: Type.Optional(Identity),
+    policies: Type.Optional(Type.Record(Name, Policy)),
+    services: Type.Record(Name, Service, { minProperties: 1 }),
+  },
+  { ...strict, $id: 'https://rampart.dev/schema/rampart.schema.json', title: 'rampart.yaml' },
+);
+
+export type RampartConfig = Static<typeof RampartConfigSchema>;
+export type ServiceConfig = Static<typeof Service>;
+export type RouteConfig = Static<typeof Route>;
+export type PolicyConfig = Static<typeof Policy>;
+export type RateLimitConfig = Static<typeof RateLimit>;
+
+/** The JSON Schema document `rampart schema` prints (draft 2020-12 compatible). */
+export function jsonSchema(): TSchema {
+  return RampartConfigSchema;
+}

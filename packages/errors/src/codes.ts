@@ -1,0 +1,34 @@
+/**
+ * The one registry of Rampart error codes. Every code is documented in docs/errors.md
+ * (a test keeps the two in step). Codes are grouped by component prefix:
+ * CFG_ configuration, SUP_ supervisor (`rampart up`), SDK_ service SDK, SHOP_ the example.
+ */
+export const codes = {
+  CFG_FILE_NOT_FOUND: { status: 500, title: 'Configuration file not found' },
+  CFG_YAML_SYNTAX: { status: 500, title: 'Configuration is not valid YAML' },
+  CFG_UNKNOWN_KEY: { status: 500, title: 'Unknown configuration key' },
+  CFG_MISSING_KEY: { status: 500, title: 'Required configuration key missing' },
+  CFG_INVALID_VALUE: { status: 500, title: 'Invalid configuration value' },
+  CFG_INLINE_SECRET: { status: 500, title: 'Secret written inline' },
+  CFG_SECRET_UNRESOLVED: { status: 500, title: 'Secret reference cannot be resolved' },
+  CFG_ROUTE_NO_POLICY: { status: 500, title: 'Route has no policy' },
+  CFG_UNKNOWN_POLICY: { status: 500, title: 'Route names an undefined policy' },
+  CFG_UNDECLARED_CALLER: { status: 500, title: 'Caller is not a declared service' },
+  CFG_DUPLICATE_ROUTE: { status: 500, title: 'Duplicate route' },
+  CFG_AMBIGUOUS_ROUTE: { status: 500, title: 'Routes overlap ambiguously' },
+  CFG_UNREACHABLE_ROUTE: { status: 500, title: 'Route is unreachable' },
+  CFG_PORT_CONFLICT: { status: 500, title: 'Port used twice' },
+  CFG_UNKNOWN_SENSITIVE_FIELD: { status: 500, title: 'Sensitive field is not in any route schema' },
+  SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
+  SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
+  SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'Unprivileged user cannot read the installation' },
+  SDK_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  SDK_TOKEN_INVALID: { status: 401, title: 'Internal token invalid' },
+  SDK_FORBIDDEN: { status: 403, title: 'Forbidden' },
+  SDK_NOT_FOUND: { status: 404, title: 'Not found' },
+  SDK_BAD_REQUEST: { status: 400, title: 'Bad request' },
+  SDK_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  SDK_INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof codes;
