@@ -35,11 +35,14 @@ export const RateLimit = Type.Object(
     burst: Type.Optional(Type.Integer({ minimum: 0, description: 'Extra requests allowed in a burst.' })),
     blockFor: Type.Optional(Duration),
     by: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('ip'), Type.Literal('client'), Type.Literal('user'), Type.Literal('route')]), {
-        minItems: 1,
-        uniqueItems: true,
-        description: 'Keys the limit is counted by.',
-      }),
+      Type.Array(
+        Type.Union([Type.Literal('ip'), Type.Literal('client'), Type.Literal('user'), Type.Literal('route')]),
+        {
+          minItems: 1,
+          uniqueItems: true,
+          description: 'Keys the limit is counted by.',
+        },
+      ),
     ),
   },
   strict,
@@ -55,7 +58,9 @@ export const RequestSchema = Type.Object(
     body: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     query: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    contentTypes: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { minItems: 1, uniqueItems: true })),
+    contentTypes: Type.Optional(
+      Type.Array(Type.String({ minLength: 3 }), { minItems: 1, uniqueItems: true }),
+    ),
     maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   strict,
@@ -65,7 +70,8 @@ export const Route = Type.Object(
   {
     method: HttpMethod,
     path: Type.String({
-      pattern: '^/([A-Za-z0-9._~-]+|\\{[a-zA-Z][a-zA-Z0-9]*\\})?(/([A-Za-z0-9._~-]+|\\{[a-zA-Z][a-zA-Z0-9]*\\}))*$',
+      pattern:
+        '^/([A-Za-z0-9._~-]+|\\{[a-zA-Z][a-zA-Z0-9]*\\})?(/([A-Za-z0-9._~-]+|\\{[a-zA-Z][a-zA-Z0-9]*\\}))*$',
       description: 'An absolute path; parameters are written {name}.',
     }),
     policy: Type.Optional(Type.String({ minLength: 1, description: 'Name of a policy under `policies`.' })),
@@ -182,20 +188,30 @@ export const Ports = Type.Object(
   strict,
 );
 
+const SCHEMA_ID = 'https://rampart.dev/schema/rampart.schema.json';
+const SCHEMA_TITLE = 'rampart.yaml';
+
 export const RampartConfigSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
     version: Type.Literal(1),
     name: Name,
-    trustDomain: Type.Optional(Type.String({ pattern: '^[a-z0-9.-]+$' })),
+    trustDomain: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9.-]+$',
+        description: 'The SPIFFE trust domain: lower-case letters, digits, dots and dashes.',
+      }),
+    ),
     demo: Type.Optional(Type.Boolean({ description: 'Seed demo users and clients. Never in production.' })),
     ports: Type.Optional(Ports),
     storage: Type.Optional(Storage),
     identity: Type.Optional(Identity),
-    policies: Type.Optional(Type.Record(Name, Policy)),
-    services: Type.Record(Name, Service, { minProperties: 1 }),
+    // Records keyed by a pattern must close themselves: TypeBox leaves `additionalProperties` open,
+    // which would let a badly named service (`Orders`) through without any check at all.
+    policies: Type.Optional(Type.Record(Name, Policy, strict)),
+    services: Type.Record(Name, Service, { ...strict, minProperties: 1 }),
   },
-  { ...strict, $id: 'https://rampart.dev/schema/rampart.schema.json', title: 'rampart.yaml' },
+  { ...strict, $id: SCHEMA_ID, title: SCHEMA_TITLE },
 );
 
 export type RampartConfig = Static<typeof RampartConfigSchema>;
@@ -204,7 +220,16 @@ export type RouteConfig = Static<typeof Route>;
 export type PolicyConfig = Static<typeof Policy>;
 export type RateLimitConfig = Static<typeof RateLimit>;
 
-/** The JSON Schema document `rampart schema` prints (draft 2020-12 compatible). */
+/**
+ * The JSON Schema document `rampart schema` prints and the loader validates against. It declares
+ * draft-07, which every editor's YAML and JSON support understands; the keywords it uses mean the
+ * same in draft 2020-12.
+ */
 export function jsonSchema(): TSchema {
-  return RampartConfigSchema;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: SCHEMA_ID,
+    title: SCHEMA_TITLE,
+    ...RampartConfigSchema,
+  };
 }

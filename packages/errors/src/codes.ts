@@ -29,6 +29,10 @@ export const codes = {
   SDK_BAD_REQUEST: { status: 400, title: 'Bad request' },
   SDK_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   SDK_INTERNAL: { status: 500, title: 'Internal error' },
+  SDK_CALLER_NOT_ALLOWED: { status: 403, title: 'Caller not allowed' },
+  SDK_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
+  SHOP_CARD_REJECTED: { status: 400, title: 'Card number rejected' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof codes;

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { checkCommand } from './check-command.ts';
+import { schemaCommand } from './schema-command.ts';
+import { upCommand } from './up/up-command.ts';
+import { useColor } from './terminal.ts';
+
+const usage = `Usage: rampart <command> [options]
+
+Commands:
+  up [file]       start every component of the platform described by file (default: rampart.yaml)
+  check [file]    validate a rampart.yaml; --json for machine-readable output
+  schema          print the JSON Schema of rampart.yaml
+
+Run 'rampart <command> --help' for a command's options.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const io = { stdout: process.stdout, stderr: process.stderr, color: useColor(process.stdout) };
+  switch (command) {
+    case 'up':
+      return upCommand(rest, io);
+    case 'check':
+      return checkCommand(rest, io);
+    case 'schema':
+      return schemaCommand(io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout.write(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr.write(`rampart: unknown command '${command}'\n\n${usage}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { RampartError } from '@rampart/errors';
+import type { RampartConfig } from '@rampart/config';
+import type { RunAs } from './privileges.ts';
+import { waitUntilReady } from './readiness.ts';
+
+/** Everything needed to run one component as a supervised child process. */
+export interface ComponentSpec {
+  readonly name: string;
+  readonly entry: string;
+  readonly url: string;
+  readonly readyUrl: string;
+  readonly nodeArgs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly runAs: RunAs | null;
+  readonly logFile: string;
+  readonly readyTimeoutMs: number;
+}
+
+export type ComponentEvent =
+  | { readonly type: 'ready'; readonly name: string; readonly ms: number; readonly restart: boolean }
+  | { readonly type: 'exited'; readonly name: string; readonly code: number | null; readonly signal: string | null; readonly restartInMs: number }
+  | { readonly type: 'error-logged'; readonly name: string; readonly message: string }
+  | { readonly type: 'config-applied'; readonly name: string; readonly revision: number };
+
+const MIN_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 30_000;
+/** A run this long counts as healthy: the next crash restarts from the shortest delay again. */
+const STABLE_AFTER_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * One supervised component: spawned under the permission model (and an unprivileged user when
+ * `up` is root), its output appended to its log file, restarted with exponential backoff when it
+ * dies, and stopped with SIGTERM then SIGKILL.
+ */
+export class Component {
+  readonly spec: ComponentSpec;
+  readonly #onEvent: (event: ComponentEvent) => void;
+  readonly #log: WriteStream;
+  #child: ChildProcess | null = null;
+  #stopping = false;
+  #failures = 0;
+  #startedAt = 0;
+  #restartTimer: NodeJS.Timeout | null = null;
+
+  constructor(spec: ComponentSpec, onEvent: (event: ComponentEvent) => void) {
+    this.spec = spec;
+    this.#onEvent = onEvent;
+    this.#log = createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Starts the process and resolves once its readiness endpoint answers 200. */
+  async start(): Promise<void> {
+    const started = Date.now();
+    const child = this.#spawn();
+    const exited = new Promise<never>((_, reject) => {
+      child.once('exit', (code, signal) => {
+        reject(
+          new RampartError('SUP_COMPONENT_NOT_READY', {
+            detail: `${this.spec.name} exited (${signal ?? `code ${code}`}) before it was ready; see ${this.spec.logFile}`,
+          }),
+        );
+      });
+    });
+    exited.catch(() => undefined);
+    await Promise.race([waitUntilReady(this.spec.readyUrl, this.spec.readyTimeoutMs, this.spec.name), exited]);
+    this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: false });
+  }
+
+  /** Sends a validated config to the running process; it applies it without a restart. */
+  sendConfig(revision: number, config: RampartConfig): void {
+    const child = this.#child;
+    if (child?.connected === true) child.send({ type: 'config', revision, config });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
+    const child = this.#child;
+    if (child === null || child.exitCode !== null || child.signalCode !== null) {
+      await this.#closeLog();
+      return;
+    }
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await gone;
+    clearTimeout(timer);
+    await this.#closeLog();
+  }
+
+  #spawn(): ChildProcess {
+    const { spec } = this;
+    this.#startedAt = Date.now();
+    const child = spawn(process.execPath, [...spec.nodeArgs, spec.entry], {
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+      ...(spec.runAs === null ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid }),
+    });
+    this.#child = child;
+    child.stdout?.pipe(this.#log, { end: false });
+    child.stderr?.pipe(this.#log, { end: false });
+    if (child.stdout) this.#watchErrors(child.stdout);
+    child.on('message', (message: unknown) => this.#onMessage(message));
+    child.once('exit', (code, signal) => this.#onExit(child, code, signal));
+    return child;
+  }
+
+  /** Error-level log lines reach the terminal as one compact line; the full record stays in the log file. */
+  #watchErrors(stdout: NodeJS.ReadableStream): void {
+    const lines = createInterface({ input: stdout, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        const record = JSON.parse(line) as { level?: unknown; msg?: unknown };
+        if (typeof record.level === 'number' && record.level >= 50 && typeof record.msg === 'string') {
+          this.#onEvent({ type: 'error-logged', name: this.spec.name, message: record.msg });
+        }
+      } catch {
+        // Not a JSON log line: it is still in the log file; the terminal summary skips it.
+      }
+    });
+  }
+
+  #onMessage(message: unknown): void {
+    if (typeof message !== 'object' || message === null) return;
+    const { type, revision } = message as { type?: unknown; revision?: unknown };
+    if (type === 'config.applied' && typeof revision === 'number') {
+      this.#onEvent({ type: 'config-applied', name: this.spec.name, revision });
+    }
+  }
+
+  #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#child !== child || this.#stopping) return;
+    this.#failures = Date.now() - this.#startedAt > STABLE_AFTER_MS ? 1 : this.#failures + 1;
+    const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (this.#failures - 1));
+    this.#onEvent({ type: 'exited', name: this.spec.name, code, signal, restartInMs: delay });
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      if (!this.#stopping) void this.#restart();
+    }, delay);
+  }
+
+  async #restart(): Promise<void> {
+    const started = Date.now();
+    const child = this.#spawn();
+    try {
+      await waitUntilReady(this.spec.readyUrl, this.spec.readyTimeoutMs, this.spec.name, () => child.exitCode !== null || child.signalCode !== null);
+      if (this.#child === child && !this.#stopping) {
+        this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: true });
+      }
+    } catch {
+      // Not ready in time: kill it, and the exit handler schedules the next attempt with a longer delay.
+      if (this.#child === child && !this.#stopping) child.kill('SIGKILL');
+    }
+  }
+
+  async #closeLog(): Promise<void> {
+    await new Promise<void>((resolve) => this.#log.end(resolve));
+  }
+}

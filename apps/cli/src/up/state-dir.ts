@@ -1,0 +1,88 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RampartError } from '@rampart/errors';
+import type { RunAs } from './privileges.ts';
+
+/** The layout of `.rampart/` beside the config. */
+export interface StateDir {
+  readonly root: string;
+  readonly logs: string;
+  readonly keys: string;
+  /** Public key that verifies internal tokens (readable by every component). */
+  readonly internalTokenPublicKey: string;
+  /** Private key that signs internal tokens (0600, readable by the gateway only). */
+  readonly internalTokenPrivateKey: string;
+  readonly lockFile: string;
+  serviceDir(name: string): string;
+  logFile(name: string): string;
+}
+
+export function stateDirFor(configFile: string): StateDir {
+  const root = join(dirname(configFile), '.rampart');
+  const keys = join(root, 'keys');
+  return {
+    root,
+    logs: join(root, 'logs'),
+    keys,
+    internalTokenPublicKey: join(keys, 'internal-token.pub.pem'),
+    internalTokenPrivateKey: join(keys, 'internal-token.key.pem'),
+    lockFile: join(root, 'up.pid'),
+    serviceDir: (name) => join(root, 'services', name),
+    logFile: (name) => join(root, 'logs', `${name}.log`),
+  };
+}
+
+/**
+ * Creates the layout with least-privilege modes: directories others may only traverse (0711),
+ * private ones 0700, secret files 0600. Each service's own directory belongs to the user it runs as.
+ */
+export function prepareStateDir(state: StateDir, services: readonly string[], runAs: RunAs | null): void {
+  for (const dir of [state.root, state.keys, join(state.root, 'services')]) ensureDir(dir, 0o711);
+  ensureDir(state.logs, 0o700);
+  for (const name of services) {
+    const dir = state.serviceDir(name);
+    ensureDir(dir, 0o700);
+    if (runAs !== null) chownSync(dir, runAs.uid, runAs.gid);
+  }
+  if (!existsSync(state.internalTokenPrivateKey) || !existsSync(state.internalTokenPublicKey)) {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(state.internalTokenPrivateKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+      mode: 0o600,
+    });
+    writeFileSync(state.internalTokenPublicKey, publicKey.export({ type: 'spki', format: 'pem' }), {
+      mode: 0o644,
+    });
+  }
+  chmodSync(state.internalTokenPrivateKey, 0o600);
+}
+
+function ensureDir(dir: string, mode: number): void {
+  mkdirSync(dir, { recursive: true, mode });
+  chmodSync(dir, mode);
+}
+
+/** One `rampart up` per config: a second one would fight over ports and state. */
+export function acquireLock(state: StateDir): () => void {
+  if (existsSync(state.lockFile)) {
+    const pid = Number(readFileSync(state.lockFile, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new RampartError('SUP_ALREADY_RUNNING', {
+        detail: `rampart up (pid ${pid}) is already running for this config; stop it first (kill ${pid})`,
+      });
+    }
+  }
+  writeFileSync(state.lockFile, `${process.pid}\n`, { mode: 0o600 });
+  return () => {
+    rmSync(state.lockFile, { force: true });
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

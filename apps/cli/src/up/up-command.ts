@@ -1,0 +1,175 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatProblem, loadConfig, type LoadResult } from '@rampart/config';
+import { isRampartError } from '@rampart/errors';
+import { paint } from '../terminal.ts';
+import type { ComponentEvent } from './component.ts';
+import { watchConfig } from './config-watcher.ts';
+import { installationRoot } from './installation.ts';
+import { assertReadableBy, chooseRunAs } from './privileges.ts';
+import { acquireLock, prepareStateDir, stateDirFor } from './state-dir.ts';
+import { Supervisor } from './supervisor.ts';
+
+export interface Io {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly color: boolean;
+}
+
+const usage = `Usage: rampart up [file] [--ready-timeout <seconds>]
+
+Starts every component described by file (default: rampart.yaml) as a supervised process on
+127.0.0.1, waits until each is ready, restarts any that crashes, and applies edits to the file
+without restarting the platform. Ctrl-C stops everything.
+`;
+
+/** `rampart up`: resolves when the platform has stopped; the exit code says how. */
+export async function upCommand(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'ready-timeout': { type: 'string', default: '15' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    io.stderr.write(`rampart up: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (parsed.values.help === true) {
+    io.stdout.write(usage);
+    return 0;
+  }
+  const readyTimeoutS = Number(parsed.values['ready-timeout']);
+  if (!Number.isFinite(readyTimeoutS) || readyTimeoutS <= 0 || parsed.positionals.length > 1) {
+    io.stderr.write(`rampart up: expected at most one file and a positive --ready-timeout\n\n${usage}`);
+    return 2;
+  }
+  const c = paint(io.color);
+  const file = resolve(parsed.positionals[0] ?? 'rampart.yaml');
+
+  const loaded = await loadConfig(file);
+  printProblems(loaded, io);
+  if (!loaded.ok) {
+    io.stderr.write(c('red', `✗ ${file} is not valid; nothing was started. Fix it and run rampart up again.\n`));
+    return 1;
+  }
+
+  const startedAt = Date.now();
+  let stopping = false;
+  const stopRequested = onStopSignal(io).then(() => {
+    stopping = true;
+  });
+  const state = stateDirFor(loaded.file);
+  let release: (() => void) | null = null;
+  let supervisor: Supervisor | null = null;
+  try {
+    const installation = installationRoot();
+    const runAs = chooseRunAs();
+    const services = Object.keys(loaded.config.services);
+    prepareStateDir(state, services, runAs);
+    release = acquireLock(state);
+    if (runAs !== null) {
+      io.stdout.write(c('gray', `running as root: components run as the unprivileged user '${runAs.name}' (uid ${runAs.uid})\n`));
+      assertReadableBy(runAs, [installation, loaded.file, state.internalTokenPublicKey]);
+    }
+    io.stdout.write(`${c('bold', 'rampart')} starting ${loaded.config.name} from ${file}\n`);
+    supervisor = new Supervisor(loaded.config, {
+      configFile: loaded.file,
+      installation,
+      state,
+      runAs,
+      readyTimeoutMs: readyTimeoutS * 1000,
+      onEvent: (event) => {
+        io.stdout.write(describe(event, c));
+      },
+    });
+    const running = supervisor;
+    const stoppedEarly = stopRequested.then(() => running.stop()).then(() => 'stopped' as const);
+    if ((await Promise.race([supervisor.start(), stoppedEarly])) === 'stopped') {
+      release();
+      return 130;
+    }
+  } catch (error) {
+    if (!stopping) io.stderr.write(c('red', `✗ ${isRampartError(error) ? error.message : (error as Error).message}\n`));
+    await supervisor?.stop();
+    release?.();
+    return stopping ? 130 : 1;
+  }
+
+  io.stdout.write(
+    `\n${c('green', '✓')} ${loaded.config.name} is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n` +
+      [...supervisor.components.values()]
+        .map((component) => `  ${component.spec.name.padEnd(12)} ${component.spec.url}`)
+        .join('\n') +
+      `\n  logs         ${state.logs}/\n\nWatching ${file} for changes. Press Ctrl-C to stop.\n`,
+  );
+
+  const running = supervisor;
+  let reloading = Promise.resolve();
+  const watcher = watchConfig(loaded.file, () => {
+    reloading = reloading.then(() => reload(running, loaded.file, io));
+  });
+
+  await stopRequested;
+  watcher.close();
+  await reloading;
+  await running.stop();
+  release();
+  io.stdout.write(`${c('green', '✓')} stopped\n`);
+  return 0;
+}
+
+/** Resolves on the first Ctrl-C or SIGTERM; the caller then stops every component. */
+function onStopSignal(io: Io): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      io.stdout.write(`\n${signal} received: stopping every component…\n`);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function reload(supervisor: Supervisor, file: string, io: Io): Promise<void> {
+  const c = paint(io.color);
+  const loaded = await loadConfig(file);
+  printProblems(loaded, io);
+  if (!loaded.ok) {
+    io.stderr.write(
+      c('red', `✗ edit to ${file} refused: the running config (revision ${supervisor.revision}) stays in force.\n`),
+    );
+    return;
+  }
+  try {
+    const { revision, restarted } = await supervisor.apply(loaded.config);
+    const note = restarted.length > 0 ? ` (restarted ${restarted.join(', ')})` : '';
+    io.stdout.write(`${c('green', '✓')} applied ${file} as revision ${revision}${note}\n`);
+  } catch (error) {
+    io.stderr.write(c('red', `✗ applying the edit failed: ${(error as Error).message}\n`));
+  }
+}
+
+function printProblems(loaded: LoadResult, io: Io): void {
+  for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem, { color: io.color })}\n`);
+}
+
+function describe(event: ComponentEvent, c: ReturnType<typeof paint>): string {
+  switch (event.type) {
+    case 'ready':
+      return `  ${c('green', '●')} ${event.name.padEnd(12)} ${event.restart ? 'restarted and ready' : 'ready'} ${c('gray', `(${event.ms} ms)`)}\n`;
+    case 'exited':
+      return `  ${c('red', '●')} ${event.name.padEnd(12)} exited (${event.signal ?? `code ${event.code}`}); restarting in ${formatMs(event.restartInMs)}\n`;
+    case 'error-logged':
+      return `  ${c('yellow', '!')} ${event.name.padEnd(12)} ${event.message}\n`;
+    case 'config-applied':
+      return `  ${c('blue', '●')} ${event.name.padEnd(12)} applied revision ${event.revision}\n`;
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { permissionFlags } from '../src/up/permissions.ts';
+
+describe('permissionFlags', () => {
+  const flags = permissionFlags({
+    libraries: ['/app/node_modules', '/app/packages'],
+    entry: '/app/examples/shop/services/orders/main.ts',
+    configFile: '/app/examples/shop/rampart.yaml',
+    stateDir: '/app/examples/shop/.rampart/services/orders',
+    readableFiles: ['/app/examples/shop/.rampart/keys/internal-token.pub.pem'],
+  });
+
+  it('turns the permission model on and writes only to the own state directory', () => {
+    assert.equal(flags[0], '--permission');
+    assert.deepEqual(
+      flags.filter((f) => f.startsWith('--allow-fs-write')),
+      ['--allow-fs-write=/app/examples/shop/.rampart/services/orders'],
+    );
+  });
+
+  it('reads the code, the config, its own state and the public key — not .rampart as a whole', () => {
+    const reads = flags.filter((f) => f.startsWith('--allow-fs-read=')).map((f) => f.slice('--allow-fs-read='.length));
+    assert.deepEqual(reads, [
+      '/app/node_modules',
+      '/app/packages',
+      '/app/examples/shop/services/orders',
+      '/app/examples/shop/rampart.yaml',
+      '/app/examples/shop/.rampart/services/orders',
+      '/app/examples/shop/.rampart/keys/internal-token.pub.pem',
+    ]);
+  });
+
+  it('grants no child processes, workers, addons or WASI', () => {
+    for (const flag of ['--allow-child-process', '--allow-worker', '--allow-addons', '--allow-wasi']) {
+      assert.ok(!flags.includes(flag), flag);
+    }
+  });
+});

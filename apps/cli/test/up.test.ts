@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  UpProcess,
+  childPids,
+  freePorts,
+  getJson,
+  isRunning,
+  repoRoot,
+  shopServices,
+  tempConfigDir,
+  uidOf,
+  writeConfig,
+} from './support/up-process.ts';
+
+function shopConfig(ports: readonly number[], extraSensitive = ''): string {
+  const [profiles, orders, payments] = ports;
+  return `version: 1
+name: shop-under-test
+policies:
+  read: { scopes: [profile:read] }
+services:
+  profiles:
+    entry: ${join(shopServices, 'profiles/main.ts')}
+    port: ${profiles}
+    callers: [gateway]
+    sensitive: [name, email${extraSensitive}]
+    routes:
+      - { method: GET, path: /profiles/me, policy: read }
+  orders:
+    entry: ${join(shopServices, 'orders/main.ts')}
+    port: ${orders}
+    callers: [gateway]
+  payments:
+    entry: ${join(shopServices, 'payments/main.ts')}
+    port: ${payments}
+    callers: [orders]
+`;
+}
+
+async function revisionOf(port: number): Promise<unknown> {
+  const { body } = await getJson(`http://127.0.0.1:${port}/readyz`);
+  return (body as { revision?: unknown }).revision;
+}
+
+describe('rampart up: lifecycle with real child processes', () => {
+  const { dir, cleanup } = tempConfigDir();
+  let ports: number[] = [];
+  let config = '';
+  let up: UpProcess;
+
+  before(async () => {
+    ports = await freePorts(3);
+    config = writeConfig(dir, shopConfig(ports));
+    up = new UpProcess(config);
+    await up.waitFor(/shop-under-test is up in/);
+  });
+
+  after(async () => {
+    await up.stop();
+    cleanup();
+  });
+
+  it('starts every service in dependency order and each answers ready', async () => {
+    const ready = [...up.output.matchAll(/● (\w+)\s+ready/g)].map((m) => m[1]);
+    assert.deepEqual(ready.indexOf('payments') < ready.indexOf('orders'), true, 'payments (called by orders) first');
+    for (const port of ports) assert.equal((await getJson(`http://127.0.0.1:${port}/readyz`)).status, 200);
+    assert.match(up.output, new RegExp(`profiles\\s+http://127.0.0.1:${ports[0]}`));
+  });
+
+  it('keeps local state private: directories 0700/0711, secrets and logs 0600', () => {
+    const home = join(dir, '.rampart');
+    assert.equal(statSync(join(home, 'keys/internal-token.key.pem')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(home, 'logs')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(home, 'services/profiles')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(home, 'logs/profiles.log')).mode & 0o777, 0o600);
+    assert.match(readFileSync(join(home, 'logs/profiles.log'), 'utf8'), /"level"/);
+  });
+
+  it('runs components as an unprivileged user when started as root', (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('not running as root: components keep the current user');
+      return;
+    }
+    const pids = childPids(up.child.pid!);
+    assert.equal(pids.length, 3);
+    for (const pid of pids) assert.notEqual(uidOf(pid), 0, `component ${pid} runs as root`);
+    assert.match(up.output, /components run as the unprivileged user 'nobody'/);
+  });
+
+  it('restarts a killed component and says so', async () => {
+    const from = up.output.length;
+    const before = childPids(up.child.pid!);
+    const [victim] = before;
+    process.kill(victim!, 'SIGKILL');
+    await up.waitFor(/exited \(SIGKILL\); restarting in/, 10_000, from);
+    await up.waitFor(/restarted and ready/, 15_000, from);
+    const now = childPids(up.child.pid!);
+    assert.equal(now.length, 3);
+    assert.ok(!now.includes(victim!));
+  });
+
+  it('refuses an edit that does not validate and keeps serving the running config', async () => {
+    const from = up.output.length;
+    writeFileSync(config, shopConfig(ports).replace('policy: read', 'polcy: read'));
+    await up.waitFor(/edit to .* refused: the running config \(revision 0\) stays in force/, 10_000, from);
+    assert.match(up.output.slice(from), /rampart\.yaml:\d+:\d+.*unknown key `polcy`/);
+    for (const port of ports) assert.equal(await revisionOf(port), 0);
+  });
+
+  it('applies a valid edit to every component without restarting the platform', async () => {
+    const from = up.output.length;
+    const pidsBefore = childPids(up.child.pid!).sort();
+    writeFileSync(config, shopConfig(ports, ', phone'));
+    await up.waitFor(/applied .* as revision 1/, 10_000, from);
+    for (const port of ports) {
+      for (let i = 0; i < 40 && (await revisionOf(port)) !== 1; i++) await sleep(50);
+      assert.equal(await revisionOf(port), 1);
+    }
+    assert.deepEqual(childPids(up.child.pid!).sort(), pidsBefore, 'no component was restarted');
+  });
+
+  it('refuses a second rampart up on the same config', async () => {
+    const second = new UpProcess(config);
+    assert.equal(await second.exited(), 1);
+    assert.match(second.output, /already running for this config/);
+  });
+
+  it('stops every component on Ctrl-C and leaves no process behind', async () => {
+    const pids = childPids(up.child.pid!);
+    assert.equal(pids.length, 3);
+    assert.equal(await up.stop(), 0);
+    assert.match(up.output, /SIGINT received: stopping every component/);
+    for (const pid of pids) assert.equal(isRunning(pid), false, `component ${pid} outlived rampart up`);
+    assert.equal(existsSync(join(dir, '.rampart/up.pid')), false);
+  });
+});
+
+describe('rampart up: refuses a broken config before anything starts', () => {
+  it('exits 1 naming file:line:column, and starts nothing', async () => {
+    const { dir, cleanup } = tempConfigDir();
+    try {
+      const [port] = await freePorts(1);
+      const config = writeConfig(dir, shopConfig([port!, port! + 1, port! + 2]).replace('port: ', 'prot: '));
+      const up = new UpProcess(config);
+      assert.equal(await up.exited(), 1);
+      assert.match(up.output, /rampart\.yaml:\d+:\d+/);
+      assert.match(up.output, /is not valid; nothing was started/);
+      assert.equal(existsSync(join(dir, '.rampart')), false);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('rampart up: a compromised component is contained by the permission model', () => {
+  const { dir, cleanup } = tempConfigDir();
+  let up: UpProcess;
+  let ports: number[] = [];
+  const fixture = join(repoRoot, 'apps/cli/test/fixtures/nosy/main.ts');
+
+  before(async () => {
+    ports = await freePorts(2);
+    const config = writeConfig(
+      dir,
+      `version: 1
+name: isolation
+services:
+  nosy:
+    entry: ${fixture}
+    port: ${ports[0]}
+    callers: [gateway]
+  victim:
+    entry: ${fixture}
+    port: ${ports[1]}
+    callers: [gateway]
+`,
+    );
+    up = new UpProcess(config);
+    await up.waitFor(/isolation is up in/);
+  });
+
+  after(async () => {
+    await up.stop();
+    cleanup();
+  });
+
+  it('can use its own state, and nothing else', async () => {
+    // The victim wrote its secret during its own start; restart the nosy one so that it looks now.
+    const { body } = await getJson(`http://127.0.0.1:${ports[1]}/readyz`);
+    assert.equal((body as { results: Record<string, string> }).results['writeOwnState'], 'allowed');
+    const nosyPid = childPids(up.child.pid!)[0]!;
+    const from = up.output.length;
+    process.kill(nosyPid, 'SIGKILL');
+    await up.waitFor(/nosy\s+restarted and ready/, 15_000, from);
+
+    const { results } = (await getJson(`http://127.0.0.1:${ports[0]}/readyz`)).body as {
+      results: Record<string, string>;
+    };
+    assert.deepEqual(results, {
+      writeOwnState: 'allowed',
+      readOwnState: 'allowed',
+      readConfig: 'allowed',
+      readOtherState: 'ERR_ACCESS_DENIED',
+      listOtherState: 'ERR_ACCESS_DENIED',
+      readSigningKey: 'ERR_ACCESS_DENIED',
+      readLogs: 'ERR_ACCESS_DENIED',
+      readEtcPasswd: 'ERR_ACCESS_DENIED',
+      writeOutside: 'ERR_ACCESS_DENIED',
+      spawnChild: 'ERR_ACCESS_DENIED',
+      supervisorSecretInEnv: 'absent',
+    });
+  });
+});

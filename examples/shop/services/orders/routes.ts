@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { RampartError } from '@rampart/errors';
+import type { JsonSchema, Service } from '@rampart/sdk';
+import { CURRENCY, findProduct } from './catalog.ts';
+import {
+  createOrderRepository,
+  migrations,
+  type Order,
+  type OrderItem,
+  type OrderRepository,
+} from './repository.ts';
+
+export interface NewOrder {
+  readonly items: readonly { readonly sku: string; readonly quantity: number }[];
+}
+
+/** Same rules as the gateway's route schema in rampart.yaml: checked again here (defense in depth). */
+export const newOrderSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['items'],
+  properties: {
+    items: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 50,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sku', 'quantity'],
+        properties: {
+          sku: { type: 'string', pattern: '^[A-Z0-9-]{1,32}$' },
+          quantity: { type: 'integer', minimum: 1, maximum: 100 },
+        },
+      },
+    },
+  },
+};
+
+const orderIdParams: JsonSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+};
+
+const orderSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string' },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          sku: { type: 'string' },
+          quantity: { type: 'integer' },
+          unitPriceCents: { type: 'integer' },
+        },
+      },
+    },
+    totalCents: { type: 'integer' },
+    currency: { type: 'string' },
+    createdAt: { type: 'string' },
+  },
+};
+
+/** Prices an order from the catalog; an unknown SKU is the client's error. */
+export function priceOrder(request: NewOrder): { items: OrderItem[]; totalCents: number } {
+  const items = request.items.map(({ sku, quantity }) => {
+    const product = findProduct(sku);
+    if (product === undefined) throw new RampartError('SHOP_UNKNOWN_SKU', { detail: `sku ${sku}` });
+    return { sku, quantity, unitPriceCents: product.priceCents };
+  });
+  return { items, totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0) };
+}
+
+export function registerOrderRoutes(svc: Service, orders: OrderRepository): void {
+  svc.route({
+    method: 'GET',
+    url: '/orders',
+    scopes: ['orders:read'],
+    schema: {
+      response: { 200: { type: 'object', properties: { orders: { type: 'array', items: orderSchema } } } },
+    },
+    handler: async (request) => ({ orders: await orders.listFor(request.principal.subject) }),
+  });
+
+  svc.route<{ Body: NewOrder }>({
+    method: 'POST',
+    url: '/orders',
+    scopes: ['orders:write'],
+    schema: { body: newOrderSchema, response: { 201: orderSchema }, maxBodyBytes: 8192 },
+    handler: async (request, reply) => {
+      const { items, totalCents } = priceOrder(request.body);
+      const order: Order = {
+        id: randomUUID(),
+        status: 'pending',
+        items,
+        totalCents,
+        currency: CURRENCY,
+        createdAt: new Date().toISOString(),
+      };
+      await orders.create(request.principal.subject, order);
+      request.log.info({ orderId: order.id }, 'order created');
+      return reply.code(201).header('location', `/orders/${order.id}`).send(order);
+    },
+  });
+
+  svc.route<{ Params: { id: string } }>({
+    method: 'GET',
+    url: '/orders/{id}',
+    scopes: ['orders:read'],
+    schema: { params: orderIdParams, response: { 200: orderSchema } },
+    handler: async (request) => {
+      // Another user's order is "not found", exactly like a missing one: no existence oracle.
+      const order = await orders.findFor(request.principal.subject, request.params.id);
+      if (order === undefined) throw new RampartError('SDK_NOT_FOUND');
+      return order;
+    },
+  });
+}
+
+/** Migrates the store and adds the routes: everything `main.ts` and the tests need. */
+export async function setupOrders(svc: Service): Promise<void> {
+  await svc.store.migrate(migrations);
+  registerOrderRoutes(svc, createOrderRepository(svc.store));
+}

@@ -1,0 +1,22 @@
+import type { Finding } from '../problem.ts';
+import type { RampartConfig } from '../schema.ts';
+import { checkPortConflict } from './port-conflict.ts';
+import { checkRouteNoPolicy } from './route-no-policy.ts';
+import { checkRouteOverlap } from './route-overlap.ts';
+import { checkUndeclaredCaller } from './undeclared-caller.ts';
+import { checkUnknownPolicy } from './unknown-policy.ts';
+import { checkUnknownSensitiveField } from './unknown-sensitive-field.ts';
+import { checkUnreachableRoute } from './unreachable-route.ts';
+
+export { checkInlineSecret } from './inline-secret.ts';
+
+/** The semantic checks that run on a schema-valid config, each with its own error code. */
+export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] = [
+  checkRouteNoPolicy, // CFG_ROUTE_NO_POLICY
+  checkUnknownPolicy, // CFG_UNKNOWN_POLICY
+  checkUndeclaredCaller, // CFG_UNDECLARED_CALLER
+  checkRouteOverlap, // CFG_DUPLICATE_ROUTE, CFG_AMBIGUOUS_ROUTE
+  checkUnreachableRoute, // CFG_UNREACHABLE_ROUTE
+  checkPortConflict, // CFG_PORT_CONFLICT
+  checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)
+];

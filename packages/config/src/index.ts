@@ -1,0 +1,18 @@
+export type { ConfigProblem } from './problem.ts';
+export type { LoadResult } from './parse-config.ts';
+export { parseConfig } from './parse-config.ts';
+export { loadConfig } from './load-config.ts';
+export { formatProblem } from './format-problem.ts';
+export { resolveSecret } from './resolve-secret.ts';
+export { Secret } from './secret.ts';
+export { parseDuration } from './duration.ts';
+export { configDiff, type ConfigDiff } from './config-diff.ts';
+export {
+  RampartConfigSchema,
+  jsonSchema,
+  type RampartConfig,
+  type ServiceConfig,
+  type RouteConfig,
+  type PolicyConfig,
+  type RateLimitConfig,
+} from './schema.ts';

@@ -1,0 +1,71 @@
+import type { RampartConfig } from '@rampart/config';
+import type { Logger } from './logger.ts';
+
+/** Sent by the supervisor when rampart.yaml changed and validated. */
+export interface ConfigMessage {
+  readonly type: 'config';
+  readonly revision: number;
+  readonly config: RampartConfig;
+}
+
+/** The service's answer to a {@link ConfigMessage}. */
+export type ConfigReply =
+  | { readonly type: 'config.applied'; readonly revision: number }
+  | { readonly type: 'config.rejected'; readonly revision: number; readonly reason: string };
+
+/** What a config message is applied to; `applyConfig` throws to reject it. */
+export interface ConfigTarget {
+  applyConfig(revision: number, config: RampartConfig): void;
+}
+
+/**
+ * Whether a value has the shape of a {@link ConfigMessage}. The supervisor already validated the
+ * configuration; this only guards the shape of what crosses the channel.
+ */
+export function isConfigMessage(value: unknown): value is ConfigMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as Partial<Record<keyof ConfigMessage, unknown>>;
+  return (
+    message.type === 'config' &&
+    typeof message.revision === 'number' &&
+    Number.isSafeInteger(message.revision) &&
+    message.revision >= 0 &&
+    typeof message.config === 'object' &&
+    message.config !== null
+  );
+}
+
+/**
+ * Creates the `process.on('message')` listener that applies configuration pushed by `rampart up`
+ * and answers `config.applied` (or `config.rejected` with a reason). Other messages are ignored.
+ *
+ * @example
+ * process.on('message', createConfigMessageHandler(service, (reply) => process.send?.(reply), log));
+ */
+export function createConfigMessageHandler(
+  target: ConfigTarget,
+  send: (reply: ConfigReply) => void,
+  log: Logger,
+): (message: unknown) => void {
+  return (message) => {
+    if (!isConfigMessage(message)) {
+      if (
+        typeof message === 'object' &&
+        message !== null &&
+        (message as { type?: unknown }).type === 'config'
+      ) {
+        log.warn('ignored a malformed config message');
+      }
+      return;
+    }
+    try {
+      target.applyConfig(message.revision, message.config);
+      log.info({ revision: message.revision }, 'configuration applied');
+      send({ type: 'config.applied', revision: message.revision });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'unknown reason';
+      log.warn({ revision: message.revision, reason }, 'configuration rejected');
+      send({ type: 'config.rejected', revision: message.revision, reason });
+    }
+  };
+}

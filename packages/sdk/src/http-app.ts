@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import {
+  fastify,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type LogLevel,
+  type RouteGenericInterface,
+} from 'fastify';
+import { RampartError } from '@rampart/errors';
+import { DEFAULT_CONTENT_TYPES, requireAllowedContentType } from './content-type.ts';
+import type { InternalTokenVerifier } from './internal-token.ts';
+import type { Logger } from './logger.ts';
+import { requireAllowedCaller, requireScopes, type Principal } from './principal.ts';
+import { sendProblem } from './problem-reply.ts';
+import {
+  toFastifyPath,
+  type AuthenticatedRequest,
+  type PublicRouteDefinition,
+  type RouteDefinition,
+  type RouteGuard,
+  type RouteSchema,
+} from './route.ts';
+
+/** Transport limits; every one has a safe default. */
+export interface HttpLimits {
+  /** Largest body for routes that set no `maxBodyBytes`. Default 64 KiB. */
+  readonly bodyLimitBytes?: number;
+  /** Idle socket timeout. Default 30 s. */
+  readonly connectionTimeoutMs?: number;
+  /** Time to receive a whole request. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface HttpAppOptions {
+  readonly logger: Logger;
+  readonly verifier: InternalTokenVerifier;
+  /** The service's current `callers`, read on every request so a reload takes effect at once. */
+  readonly callers: () => readonly string[];
+  readonly limits?: HttpLimits;
+}
+
+/** A request without a route guard (an unknown path) is treated as needing any valid token. */
+const DEFAULT_GUARD: RouteGuard = { auth: 'token', scopes: [], contentTypes: DEFAULT_CONTENT_TYPES };
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Builds the Fastify instance every service runs on: limits, request ids, token authentication
+ * (deny by default), content-type allow-list, problem+json errors and security headers.
+ */
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const limits = options.limits ?? {};
+  const logger: FastifyBaseLogger = options.logger;
+  const app = fastify({
+    loggerInstance: logger,
+    bodyLimit: limits.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    connectionTimeout: limits.connectionTimeoutMs ?? 30_000,
+    requestTimeout: limits.requestTimeoutMs ?? 30_000,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  });
+
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (request) => {
+    const guard = request.routeOptions.config.rampart ?? DEFAULT_GUARD;
+    if (guard.auth === 'public') return;
+    const token = bearerToken(request.headers.authorization);
+    const principal: Principal = await options.verifier.verify(token);
+    requireAllowedCaller(principal, options.callers());
+    requireScopes(principal, guard.scopes);
+    request.principal = principal;
+  });
+
+  app.addHook('preParsing', async (request) => {
+    const guard = request.routeOptions.config.rampart ?? DEFAULT_GUARD;
+    requireAllowedContentType(request.headers, guard.contentTypes);
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    void reply.header('x-content-type-options', 'nosniff');
+    void reply.header('cache-control', 'no-store');
+  });
+
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new RampartError('SDK_NOT_FOUND')));
+  return app;
+}
+
+/**
+ * The token of an `Authorization: Bearer …` header. No header, or another scheme, is
+ * `SDK_UNAUTHENTICATED`; a Bearer header without a well-formed token is `SDK_TOKEN_INVALID`.
+ */
+export function bearerToken(header: string | undefined): string {
+  if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw new RampartError('SDK_UNAUTHENTICATED');
+  const match = /^bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
+  if (match?.[1] === undefined)
+    throw new RampartError('SDK_TOKEN_INVALID', { detail: 'malformed Bearer header' });
+  return match[1];
+}
+
+function requestIdOf(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * Narrows a request to the route's declared shape. Like Fastify's own route generic, the body,
+ * query and params types are the route author's promise, kept by the route's JSON Schema.
+ */
+function isAuthenticated<G extends RouteGenericInterface>(
+  request: FastifyRequest,
+): request is AuthenticatedRequest<G> {
+  return request.principal !== null;
+}
+
+function isShaped<G extends RouteGenericInterface>(request: FastifyRequest): request is FastifyRequest<G> {
+  return request.routeOptions.config.rampart !== undefined;
+}
+
+/** Registers a token-guarded route. */
+export function addRoute<G extends RouteGenericInterface>(
+  app: FastifyInstance,
+  definition: RouteDefinition<G>,
+): void {
+  const contentTypes = acceptedTypes(app, definition.schema);
+  app.route({
+    ...routeBase(definition),
+    config: { rampart: { auth: 'token', scopes: [...definition.scopes], contentTypes } },
+    handler: async (request, reply) => {
+      if (!isAuthenticated<G>(request)) throw new RampartError('SDK_UNAUTHENTICATED');
+      await sendResult(reply, await definition.handler(request, reply));
+    },
+  });
+}
+
+/** Registers a route reachable without a token. */
+export function addPublicRoute<G extends RouteGenericInterface>(
+  app: FastifyInstance,
+  definition: PublicRouteDefinition<G>,
+  logLevel?: LogLevel,
+): void {
+  const contentTypes = acceptedTypes(app, definition.schema);
+  app.route({
+    ...routeBase(definition),
+    ...(logLevel === undefined ? {} : { logLevel }),
+    config: { rampart: { auth: 'public', contentTypes } },
+    handler: async (request, reply) => {
+      if (!isShaped<G>(request)) throw new RampartError('SDK_INTERNAL', { detail: 'route without guard' });
+      await sendResult(reply, await definition.handler(request, reply));
+    },
+  });
+}
+
+/** Sends what a handler returned, unless it already sent (or returned) the reply itself. */
+async function sendResult(reply: FastifyReply, result: unknown): Promise<void> {
+  if (result === reply || reply.sent) return;
+  await reply.send(result);
+}
+
+function routeBase(definition: { method: string; url: string; schema?: RouteSchema }) {
+  const schema = definition.schema ?? {};
+  return {
+    method: definition.method,
+    url: toFastifyPath(definition.url),
+    ...(schema.maxBodyBytes === undefined ? {} : { bodyLimit: schema.maxBodyBytes }),
+    schema: {
+      ...(schema.body === undefined ? {} : { body: schema.body }),
+      ...(schema.query === undefined ? {} : { querystring: schema.query }),
+      ...(schema.params === undefined ? {} : { params: schema.params }),
+      ...(schema.response === undefined ? {} : { response: schema.response }),
+    },
+  };
+}
+
+/** The route's accepted media types, registering a raw-buffer parser for any non-JSON one. */
+function acceptedTypes(app: FastifyInstance, schema: RouteSchema | undefined): readonly string[] {
+  const types = (schema?.contentTypes ?? DEFAULT_CONTENT_TYPES).map((type) => type.toLowerCase());
+  for (const type of types) {
+    if (!app.hasContentTypeParser(type)) {
+      app.addContentTypeParser(type, { parseAs: 'buffer' }, (_request, body, done) => {
+        done(null, body);
+      });
+    }
+  }
+  return types;
+}

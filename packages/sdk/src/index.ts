@@ -1,0 +1,42 @@
+export {
+  createService,
+  runService,
+  ServiceStartError,
+  SHUTDOWN_TIMEOUT_MS,
+  type CreateServiceOptions,
+  type StartOptions,
+  type Service,
+  type ConfigListener,
+} from './service.ts';
+export { readServiceEnv, type ServiceEnv, type Environment } from './env.ts';
+export {
+  createConfigMessageHandler,
+  isConfigMessage,
+  type ConfigMessage,
+  type ConfigReply,
+  type ConfigTarget,
+} from './config-ipc.ts';
+export type {
+  RouteDefinition,
+  PublicRouteDefinition,
+  AuthenticatedRequest,
+  RouteSchema,
+  JsonSchema,
+  HttpMethod,
+} from './route.ts';
+export { DEFAULT_BODY_LIMIT_BYTES, type HttpLimits } from './http-app.ts';
+export { requireScopes, requireAllowedCaller, type Principal } from './principal.ts';
+export {
+  createInternalTokenVerifier,
+  importInternalTokenKey,
+  INTERNAL_TOKEN_ISSUER,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  MAX_TOKEN_LENGTH,
+  CLOCK_SKEW_SECONDS,
+  type InternalTokenVerifier,
+  type InternalTokenVerifierOptions,
+} from './internal-token.ts';
+export { openStore, type Store, type Migration, type SqlValue, type RunResult } from './store.ts';
+export { createLogger, REDACTED_KEYS, type Logger, type CreateLoggerOptions } from './logger.ts';
+export { isLuhnValid, maskCardNumbers, CARD_NUMBER_MASK } from './card-number.ts';
+export type { FieldError } from './problem-reply.ts';

@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest, RouteGenericInterface } from 'fastify';
+import type { Principal } from './principal.ts';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A JSON Schema object (draft-07 keywords; `format` as in ajv-formats). */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** What a route accepts: the same keys as a route's `schema` in rampart.yaml, plus `response`. */
+export interface RouteSchema {
+  readonly body?: JsonSchema;
+  readonly query?: JsonSchema;
+  readonly params?: JsonSchema;
+  /**
+   * Response schemas by status. Only the properties they declare are serialized, so a field
+   * added to a returned object by mistake (a card number, a password hash) never leaves.
+   */
+  readonly response?: Readonly<Record<number, JsonSchema>>;
+  /** Accepted request media types; default `application/json` only. */
+  readonly contentTypes?: readonly string[];
+  /** Largest accepted body; default 64 KiB. */
+  readonly maxBodyBytes?: number;
+}
+
+/** A request that passed token verification: `principal` is always there. */
+export type AuthenticatedRequest<G extends RouteGenericInterface = RouteGenericInterface> =
+  FastifyRequest<G> & {
+    readonly principal: Principal;
+  };
+
+interface RouteBase {
+  readonly method: HttpMethod;
+  /** `/orders/{id}` (as in rampart.yaml) or `/orders/:id`. */
+  readonly url: string;
+  readonly schema?: RouteSchema;
+}
+
+/** A route that requires an internal token holding every scope in `scopes` (`[]`: any token). */
+export interface RouteDefinition<G extends RouteGenericInterface = RouteGenericInterface> extends RouteBase {
+  readonly scopes: readonly string[];
+  readonly handler: (request: AuthenticatedRequest<G>, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** A route anyone can call without a token. Use only where that is the point (health checks). */
+export interface PublicRouteDefinition<
+  G extends RouteGenericInterface = RouteGenericInterface,
+> extends RouteBase {
+  readonly handler: (request: FastifyRequest<G>, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** How a route is guarded; stored in Fastify's route config under `rampart`. */
+export type RouteGuard =
+  | { readonly auth: 'token'; readonly scopes: readonly string[]; readonly contentTypes: readonly string[] }
+  | { readonly auth: 'public'; readonly contentTypes: readonly string[] };
+
+/** Converts `{name}` path parameters (rampart.yaml syntax) to Fastify's `:name`. */
+export function toFastifyPath(url: string): string {
+  return url.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, ':$1');
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    rampart?: RouteGuard;
+  }
+  interface FastifyRequest {
+    /** The verified end user; `null` only on public routes. */
+    principal: Principal | null;
+  }
+}

@@ -1,0 +1,268 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse, RouteGenericInterface } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { formatProblem, loadConfig, type RampartConfig, type ServiceConfig } from '@rampart/config';
+import { createConfigMessageHandler } from './config-ipc.ts';
+import { deepFreeze } from './deep-freeze.ts';
+import { readServiceEnv, type Environment } from './env.ts';
+import { registerHealthRoutes } from './health.ts';
+import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
+import { createInternalTokenVerifier, importInternalTokenKey } from './internal-token.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { PublicRouteDefinition, RouteDefinition } from './route.ts';
+import { openStore, type Store } from './store.ts';
+
+export interface CreateServiceOptions {
+  /** The service name; defaults to `RAMPART_COMPONENT` and must equal it when both are set. */
+  readonly name?: string;
+  /** Where to read the contract variables; default `process.env`. */
+  readonly env?: Environment;
+  readonly limits?: HttpLimits;
+  /** Where log lines go; default stdout. */
+  readonly logDestination?: DestinationStream;
+  /** Log level; default `RAMPART_LOG_LEVEL` or `info`. */
+  readonly logLevel?: string;
+}
+
+export interface StartOptions {
+  /** Overrides the configured port (tests). */
+  readonly port?: number;
+  /** Install SIGTERM/SIGINT and IPC listeners. Default true. */
+  readonly handleProcessEvents?: boolean;
+}
+
+export type ConfigListener = (config: Readonly<RampartConfig>, revision: number) => void;
+
+/** A running (or ready to run) Rampart service. */
+export interface Service {
+  readonly name: string;
+  readonly store: Store;
+  readonly log: Logger;
+  /** The whole configuration currently applied (deep-frozen). */
+  config(): Readonly<RampartConfig>;
+  /** This service's entry in the configuration currently applied. */
+  serviceConfig(): Readonly<ServiceConfig>;
+  /** The revision currently applied: 0 at start, then the supervisor's numbers. */
+  revision(): number;
+  /** Calls `listener` after every configuration change; returns the unsubscribe function. */
+  onConfig(listener: ConfigListener): () => void;
+  /** Applies a new configuration; throws (and changes nothing) if it is stale or lacks this service. */
+  applyConfig(revision: number, config: RampartConfig): void;
+  /** Adds a route that requires an internal token with every scope listed. */
+  route<G extends RouteGenericInterface = RouteGenericInterface>(definition: RouteDefinition<G>): void;
+  /** Adds a route reachable without a token: explicit, and rare. */
+  publicRoute<G extends RouteGenericInterface = RouteGenericInterface>(
+    definition: PublicRouteDefinition<G>,
+  ): void;
+  /** Sends a request in-process (Fastify `inject`), for tests. */
+  inject(options: InjectOptions | string): Promise<LightMyRequestResponse>;
+  /** Listens on 127.0.0.1:<port from the config>. Resolves to the address. */
+  start(options?: StartOptions): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** createService could not start: the reason was logged and is in the message. */
+export class ServiceStartError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ServiceStartError';
+  }
+}
+
+/** Longest a graceful stop may take before the process exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 4500;
+
+/**
+ * Creates a service from the environment `rampart up` provides: loads and checks rampart.yaml,
+ * opens the store in the state directory, and prepares an HTTP app whose routes require an
+ * internal token by default. A missing variable is a `TypeError`; an invalid configuration, key
+ * or store is logged and rejected as a `ServiceStartError`.
+ *
+ * @example
+ * const svc = await createService();
+ * await svc.store.migrate(migrations);
+ * svc.route({ method: 'GET', url: '/orders', scopes: ['orders:read'], handler: async (req) => list(req.principal) });
+ * await svc.start();
+ */
+export async function createService(options: CreateServiceOptions = {}): Promise<Service> {
+  const env = readServiceEnv(options.env ?? process.env);
+  if (options.name !== undefined && options.name !== env.component) {
+    throw new TypeError(
+      `createService({ name: "${options.name}" }) but RAMPART_COMPONENT is "${env.component}"`,
+    );
+  }
+  const name = env.component;
+  const level = options.logLevel ?? (options.env ?? process.env)['RAMPART_LOG_LEVEL'] ?? 'info';
+  const logOptions = {
+    level,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  };
+  const bootLog = createLogger(name, logOptions);
+
+  const fail = (message: string, cause?: unknown): ServiceStartError => {
+    bootLog.fatal({ err: cause }, message);
+    return new ServiceStartError(message, { cause });
+  };
+
+  const loaded = await loadConfig(env.configFile);
+  if (!loaded.ok) {
+    const problems = loaded.problems.map((problem) => formatProblem(problem));
+    bootLog.fatal({ problems }, 'configuration invalid');
+    throw new ServiceStartError(`${env.configFile} is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  for (const problem of loaded.problems)
+    bootLog.warn({ problem: formatProblem(problem) }, 'configuration warning');
+  let current = deepFreeze(loaded.config);
+  let revision = 0;
+  if (current.services[name] === undefined) {
+    throw fail(`service "${name}" is not declared under services in ${env.configFile}`);
+  }
+  const log = createLogger(name, { ...logOptions, redact: current.services[name]?.sensitive ?? [] });
+
+  let publicKey;
+  try {
+    publicKey = await importInternalTokenKey(readFileSync(env.internalTokenKeyFile, 'utf8'));
+  } catch (error) {
+    throw fail(`cannot read the internal token key ${env.internalTokenKeyFile}`, error);
+  }
+
+  let store: Store;
+  try {
+    store = openStore(join(env.stateDir, 'service.sqlite'));
+  } catch (error) {
+    throw fail(`cannot open the store in ${env.stateDir}`, error);
+  }
+
+  const thisService = (): Readonly<ServiceConfig> => {
+    const entry = current.services[name];
+    if (entry === undefined) throw new Error(`service "${name}" vanished from the configuration`);
+    return entry;
+  };
+
+  const verifier = createInternalTokenVerifier({ publicKey, audience: name });
+  const app: FastifyInstance = buildHttpApp({
+    logger: log,
+    verifier,
+    callers: () => thisService().callers ?? [],
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+
+  let ready = true;
+  let stopping: Promise<void> | undefined;
+  const listeners = new Set<ConfigListener>();
+  registerHealthRoutes(app, { ready: () => ready, revision: () => revision });
+  app.addHook('onClose', async () => {
+    await store.close();
+  });
+
+  const service: Service = {
+    name,
+    store,
+    log,
+    config: () => current,
+    serviceConfig: thisService,
+    revision: () => revision,
+    onConfig(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    applyConfig(nextRevision, config) {
+      if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
+      const entry = config.services[name];
+      if (entry === undefined) throw new Error(`service "${name}" is not in revision ${nextRevision}`);
+      if (entry.port !== thisService().port)
+        log.warn('the port changed: it takes effect at the next restart');
+      current = deepFreeze(config);
+      revision = nextRevision;
+      for (const listener of listeners) {
+        try {
+          listener(current, revision);
+        } catch (error) {
+          log.error({ err: error }, 'a configuration listener failed');
+        }
+      }
+    },
+    route: (definition) => {
+      addRoute(app, definition);
+    },
+    publicRoute: (definition) => {
+      addPublicRoute(app, definition);
+    },
+    inject: (request) => app.inject(request),
+    async start(startOptions = {}) {
+      const address = await app.listen({ host: '127.0.0.1', port: startOptions.port ?? thisService().port });
+      if (startOptions.handleProcessEvents ?? true) handleProcessEvents(service);
+      log.info({ address, revision }, 'service listening');
+      return address;
+    },
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        await app.close();
+      })();
+      return stopping;
+    },
+  };
+  return service;
+}
+
+/**
+ * Creates the service, lets `setup` add migrations and routes, and starts it. On failure the
+ * reason is logged, the store closed and `process.exitCode` set to 1. This is a service's `main.ts`.
+ *
+ * @example
+ * await runService(async (svc) => {
+ *   await svc.store.migrate(migrations);
+ *   registerOrderRoutes(svc);
+ * });
+ */
+export async function runService(
+  setup: (service: Service) => Promise<void>,
+  options: CreateServiceOptions = {},
+): Promise<Service | undefined> {
+  let service: Service | undefined;
+  try {
+    service = await createService(options);
+    await setup(service);
+    await service.start();
+    return service;
+  } catch (error) {
+    process.exitCode = 1;
+    if (!(error instanceof ServiceStartError)) {
+      const log = service?.log ?? createLogger(options.name ?? 'service');
+      log.fatal({ err: error }, 'service failed to start');
+    }
+    await service?.stop();
+    return undefined;
+  }
+}
+
+function handleProcessEvents(service: Service): void {
+  const send = process.send?.bind(process);
+  const onMessage =
+    send === undefined ? undefined : createConfigMessageHandler(service, (reply) => send(reply), service.log);
+  if (onMessage !== undefined) process.on('message', onMessage);
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    service.log.info({ signal }, 'stopping');
+    setTimeout(() => {
+      service.log.error('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    service.stop().then(
+      () => {
+        if (onMessage !== undefined) process.off('message', onMessage);
+        service.log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        service.log.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}

@@ -1,0 +1,171 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+
+/** A value that can be bound to a `?` placeholder. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  readonly changes: number;
+}
+
+export interface Migration {
+  /** Unique, stable, ordered name, e.g. `0001-create-orders`. Never rename an applied one. */
+  readonly id: string;
+  readonly sql: string;
+}
+
+/**
+ * The SQL store a service owns. Statements use `?` placeholders and parameters are always bound,
+ * never interpolated. The interface is asynchronous so PostgreSQL can implement it later; the
+ * embedded engine (node:sqlite) is synchronous underneath.
+ */
+export interface Store {
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+  get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Applies the migrations not yet recorded in `_migrations`, in order, each in a transaction. */
+  migrate(migrations: readonly Migration[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MAX_CACHED_STATEMENTS = 128;
+
+/**
+ * Opens (creating it with mode 0600 if needed) the embedded store: SQLite through `node:sqlite`,
+ * WAL journal, foreign keys on, 5 s busy timeout, extensions off.
+ *
+ * @example
+ * const store = openStore(join(stateDir, 'service.sqlite'));
+ * await store.migrate([{ id: '0001-orders', sql: 'CREATE TABLE orders (id TEXT PRIMARY KEY)' }]);
+ * await store.run('INSERT INTO orders (id) VALUES (?)', [randomUUID()]);
+ */
+export function openStore(file: string): Store {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  const db = new DatabaseSync(file, {
+    enableForeignKeyConstraints: true,
+    allowExtension: false,
+    timeout: 5000,
+  });
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+
+  const statements = new Map<string, StatementSync>();
+  let closed = false;
+  /**
+   * Set while a transaction runs: other callers wait for it instead of joining it. Every method
+   * checks it synchronously right before touching the database (no await in between), so a
+   * statement either runs before a transaction begins or after it ends, never inside it.
+   */
+  let activeTransaction: Promise<void> | undefined;
+
+  function prepare(sql: string): StatementSync {
+    if (closed) throw new Error('the store is closed');
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  const direct = {
+    run(sql: string, params: readonly SqlValue[] = []): RunResult {
+      const result = prepare(sql).run(...(params as SQLInputValue[]));
+      return { changes: Number(result.changes) };
+    },
+    get<T extends object>(sql: string, params: readonly SqlValue[] = []): T | undefined {
+      return prepare(sql).get(...(params as SQLInputValue[])) as T | undefined;
+    },
+    all<T extends object>(sql: string, params: readonly SqlValue[] = []): T[] {
+      return prepare(sql).all(...(params as SQLInputValue[])) as T[];
+    },
+  };
+
+  const inTransaction: Store = {
+    run: (sql, params) => Promise.resolve(direct.run(sql, params)),
+    get: <T extends object>(sql: string, params?: readonly SqlValue[]) =>
+      Promise.resolve(direct.get<T>(sql, params)),
+    all: <T extends object>(sql: string, params?: readonly SqlValue[]) =>
+      Promise.resolve(direct.all<T>(sql, params)),
+    transaction: () =>
+      Promise.reject(new TypeError('nested transactions are not supported; use the outer tx')),
+    migrate: () => Promise.reject(new TypeError('migrate() cannot run inside a transaction')),
+    close: () => Promise.reject(new TypeError('close() cannot run inside a transaction')),
+  };
+
+  const store: Store = {
+    async run(sql, params) {
+      while (activeTransaction !== undefined) await activeTransaction;
+      return direct.run(sql, params);
+    },
+    async get<T extends object>(sql: string, params?: readonly SqlValue[]) {
+      while (activeTransaction !== undefined) await activeTransaction;
+      return direct.get<T>(sql, params);
+    },
+    async all<T extends object>(sql: string, params?: readonly SqlValue[]) {
+      while (activeTransaction !== undefined) await activeTransaction;
+      return direct.all<T>(sql, params);
+    },
+    async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+      while (activeTransaction !== undefined) await activeTransaction;
+      if (closed) throw new Error('the store is closed');
+      let finish = (): void => undefined;
+      activeTransaction = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(inTransaction);
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          db.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        activeTransaction = undefined;
+        finish();
+      }
+    },
+    async migrate(migrations) {
+      assertUniqueIds(migrations);
+      await store.run(
+        'CREATE TABLE IF NOT EXISTS _migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)',
+      );
+      for (const migration of migrations) {
+        await store.transaction(async (tx) => {
+          const applied = await tx.get('SELECT id FROM _migrations WHERE id = ?', [migration.id]);
+          if (applied !== undefined) return;
+          db.exec(migration.sql);
+          await tx.run('INSERT INTO _migrations (id, applied_at) VALUES (?, ?)', [
+            migration.id,
+            new Date().toISOString(),
+          ]);
+        });
+      }
+    },
+    async close() {
+      while (activeTransaction !== undefined) await activeTransaction;
+      if (closed) return;
+      closed = true;
+      statements.clear();
+      db.close();
+    },
+  };
+  return store;
+}
+
+function assertUniqueIds(migrations: readonly Migration[]): void {
+  const seen = new Set<string>();
+  for (const { id } of migrations) {
+    if (id.length === 0) throw new TypeError('a migration id must not be empty');
+    if (seen.has(id))
+      throw new TypeError(`migration id "${id}" is used twice; give each migration its own id`);
+    seen.add(id);
+  }
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startWidgets, type Harness } from './service-harness.ts';
+
+describe('health and readiness', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startWidgets();
+  });
+  after(() => h.close());
+
+  it('GET /healthz is public and live', async () => {
+    const res = await h.svc.inject('/healthz');
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { status: 'live' });
+  });
+
+  it('GET /readyz is public and reports revision 0 at start', async () => {
+    const res = await h.svc.inject('/readyz');
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { status: 'ready', revision: 0 });
+  });
+
+  it('sets security headers and echoes a well-formed request id', async () => {
+    const res = await h.svc.inject({ url: '/healthz', headers: { 'x-request-id': 'gw-12345678' } });
+    assert.equal(res.headers['x-request-id'], 'gw-12345678');
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['cache-control'], 'no-store');
+  });
+
+  it('replaces a request id that could inject into logs', async () => {
+    const res = await h.svc.inject({ url: '/healthz', headers: { 'x-request-id': 'x\n{"level":60}' } });
+    assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  });
+
+  it('stop() is idempotent and closes the store', async () => {
+    const other = await startWidgets();
+    await Promise.all([other.svc.stop(), other.svc.stop()]);
+    await assert.rejects(other.svc.store.get('SELECT 1 AS one'), /closed/);
+    await other.fixture.cleanup();
+  });
+});

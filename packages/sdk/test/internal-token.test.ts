@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createTokenKeys, mintInternalToken } from '@rampart/testing';
+import { isRampartError } from '@rampart/errors';
+import { createInternalTokenVerifier, importInternalTokenKey } from '@rampart/sdk';
+
+describe('createInternalTokenVerifier', () => {
+  it('returns a frozen principal with scopes, groups, amr and actor', async () => {
+    const keys = await createTokenKeys();
+    const verifier = createInternalTokenVerifier({
+      publicKey: await importInternalTokenKey(keys.publicKeyPem),
+      audience: 'orders',
+    });
+    const token = await mintInternalToken(keys.privateKey, {
+      sub: 'alice',
+      aud: 'orders',
+      scope: 'a  b',
+      groups: ['staff'],
+      amr: ['pwd', 'otp'],
+      act: { sub: 'gateway' },
+    });
+    const principal = await verifier.verify(token);
+    assert.deepEqual(principal, {
+      subject: 'alice',
+      scopes: ['a', 'b'],
+      groups: ['staff'],
+      amr: ['pwd', 'otp'],
+      actor: 'gateway',
+    });
+    assert.ok(Object.isFrozen(principal) && Object.isFrozen(principal.scopes));
+  });
+
+  it('serves a cached verification only until the token expires', async () => {
+    const keys = await createTokenKeys();
+    let now = new Date();
+    const verifier = createInternalTokenVerifier({
+      publicKey: await importInternalTokenKey(keys.publicKeyPem),
+      audience: 'orders',
+      now: () => now,
+    });
+    const token = await mintInternalToken(
+      keys.privateKey,
+      { sub: 'alice', aud: 'orders' },
+      { expiresIn: 60, now },
+    );
+    const first = await verifier.verify(token);
+    assert.equal(await verifier.verify(token), first);
+    now = new Date(now.getTime() + 120_000);
+    await assert.rejects(
+      verifier.verify(token),
+      (error) => isRampartError(error) && error.code === 'SDK_TOKEN_INVALID',
+    );
+  });
+
+  it('importInternalTokenKey refuses a key that is not Ed25519', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await assert.rejects(importInternalTokenKey(pem), TypeError);
+    await assert.rejects(importInternalTokenKey('not a pem'), TypeError);
+  });
+});

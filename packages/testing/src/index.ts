@@ -1,0 +1,11 @@
+export {
+  createTokenKeys,
+  mintInternalToken,
+  type TokenKeys,
+  type InternalTokenClaims,
+  type MintOptions,
+} from './token-keys.ts';
+export { tempDir, type TempDir } from './temp-dir.ts';
+export { freePort } from './free-port.ts';
+export { requireService, type BackingService, type RequireServiceOptions } from './require-service.ts';
+export { createServiceFixture, type ServiceFixture, type ServiceFixtureOptions } from './service-fixture.ts';

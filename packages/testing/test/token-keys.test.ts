@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { PublicProtocol } from 'paseto';
+import { VerifyFactory } from 'paseto/v4/public';
+import { createTokenKeys, mintInternalToken, tempDir } from '@rampart/testing';
+import { importInternalTokenKey } from '@rampart/sdk';
+
+describe('createTokenKeys and mintInternalToken', () => {
+  it('mints a v4.public token that the PEM public key verifies', async () => {
+    const keys = await createTokenKeys();
+    const dir = await tempDir('rampart-keys-');
+    const file = keys.publicKeyFile(dir.path);
+    assert.match(readFileSync(file, 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
+    const token = await mintInternalToken(keys.privateKey, {
+      sub: 'alice',
+      aud: 'orders',
+      scope: 'orders:read',
+    });
+    assert.ok(token.startsWith('v4.public.'));
+    const v4 = new PublicProtocol(VerifyFactory);
+    const { claims } = await v4.Verify(await importInternalTokenKey(readFileSync(file, 'utf8')), token);
+    assert.equal(claims.iss, 'rampart');
+    assert.equal(claims.sub, 'alice');
+    assert.equal(claims.aud, 'orders');
+    await dir.cleanup();
+  });
+
+  it('expiresIn and now set the lifetime', async () => {
+    const keys = await createTokenKeys();
+    const now = new Date('2030-01-01T00:00:00Z');
+    const token = await mintInternalToken(keys.privateKey, { sub: 'a', aud: 'b' }, { expiresIn: 120, now });
+    const v4 = new PublicProtocol(VerifyFactory);
+    const { claims } = await v4.Verify(await importInternalTokenKey(keys.publicKeyPem), token, { now });
+    assert.equal(claims.exp, '2030-01-01T00:02:00Z');
+  });
+});
