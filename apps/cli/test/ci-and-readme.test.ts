@@ -9,7 +9,10 @@ const read = (path: string): string => readFileSync(join(repo, path), 'utf8');
 describe('the README does not lie', () => {
   it('has a two-line quickstart: npm ci && npm start, npm ci && npm test', () => {
     const block = /## Quickstart\s+```sh\n([\s\S]*?)```/.exec(read('README.md'))?.[1] ?? '';
-    const commands = block.trim().split('\n').map((line) => line.replace(/#.*$/, '').trim());
+    const commands = block
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim());
     assert.deepEqual(commands, ['npm ci && npm start', 'npm ci && npm test']);
   });
 

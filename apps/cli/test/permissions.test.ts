@@ -20,7 +20,9 @@ describe('permissionFlags', () => {
   });
 
   it('reads the code, the config, its own state and the public key — not .rampart as a whole', () => {
-    const reads = flags.filter((f) => f.startsWith('--allow-fs-read=')).map((f) => f.slice('--allow-fs-read='.length));
+    const reads = flags
+      .filter((f) => f.startsWith('--allow-fs-read='))
+      .map((f) => f.slice('--allow-fs-read='.length));
     assert.deepEqual(reads, [
       '/app/node_modules',
       '/app/packages',

@@ -8,18 +8,20 @@ function config(services: Record<string, string[]>): RampartConfig {
     version: 1,
     name: 'order-test',
     services: Object.fromEntries(
-      Object.entries(services).map(([name, callers], i) => [name, { entry: `${name}/main.ts`, port: 7000 + i, callers }]),
+      Object.entries(services).map(([name, callers], i) => [
+        name,
+        { entry: `${name}/main.ts`, port: 7000 + i, callers },
+      ]),
     ),
   };
 }
 
 describe('startOrder', () => {
   it('starts a callee before its callers', () => {
-    assert.deepEqual(startOrder(config({ orders: ['gateway'], payments: ['orders'], profiles: ['gateway'] })), [
-      'payments',
-      'orders',
-      'profiles',
-    ]);
+    assert.deepEqual(
+      startOrder(config({ orders: ['gateway'], payments: ['orders'], profiles: ['gateway'] })),
+      ['payments', 'orders', 'profiles'],
+    );
   });
 
   it('follows chains of calls', () => {

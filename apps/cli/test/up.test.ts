@@ -66,7 +66,11 @@ describe('rampart up: lifecycle with real child processes', () => {
 
   it('starts every service in dependency order and each answers ready', async () => {
     const ready = [...up.output.matchAll(/● (\w+)\s+ready/g)].map((m) => m[1]);
-    assert.deepEqual(ready.indexOf('payments') < ready.indexOf('orders'), true, 'payments (called by orders) first');
+    assert.deepEqual(
+      ready.indexOf('payments') < ready.indexOf('orders'),
+      true,
+      'payments (called by orders) first',
+    );
     for (const port of ports) assert.equal((await getJson(`http://127.0.0.1:${port}/readyz`)).status, 200);
     assert.match(up.output, new RegExp(`profiles\\s+http://127.0.0.1:${ports[0]}`));
   });
@@ -132,10 +136,31 @@ describe('rampart up: lifecycle with real child processes', () => {
   it('stops every component on Ctrl-C and leaves no process behind', async () => {
     const pids = childPids(up.child.pid!);
     assert.equal(pids.length, 3);
-    assert.equal(await up.stop(), 0);
+    assert.equal(await up.interrupt(), 0);
+    const shutdown = up.output.slice(up.output.indexOf('SIGINT received'));
+    assert.doesNotMatch(shutdown, /restarting/, 'a component stopped on purpose must not be restarted');
     assert.match(up.output, /SIGINT received: stopping every component/);
     for (const pid of pids) assert.equal(isRunning(pid), false, `component ${pid} outlived rampart up`);
     assert.equal(existsSync(join(dir, '.rampart/up.pid')), false);
+  });
+});
+
+describe('rampart up: no orphans even when the supervisor itself is killed', () => {
+  it('components exit on their own once the supervisor is gone', async () => {
+    const { dir, cleanup } = tempConfigDir();
+    try {
+      const config = writeConfig(dir, shopConfig(await freePorts(3)));
+      const up = new UpProcess(config);
+      await up.waitFor(/shop-under-test is up in/);
+      const pids = childPids(up.child.pid!);
+      assert.equal(pids.length, 3);
+      up.child.kill('SIGKILL');
+      await up.exited();
+      for (let i = 0; i < 100 && pids.some(isRunning); i++) await sleep(50);
+      assert.deepEqual(pids.filter(isRunning), [], 'components outlived a killed supervisor');
+    } finally {
+      cleanup();
+    }
   });
 });
 

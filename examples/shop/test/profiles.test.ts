@@ -72,7 +72,7 @@ describe('profiles service', () => {
     assert.equal(res.statusCode, 403);
   });
 
-  it('does not log profile data', async () => {
+  it('does not log profile data', () => {
     assert.ok(!h.logs.join('').includes(ALICE.email));
   });
 });

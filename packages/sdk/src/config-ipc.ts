@@ -21,6 +21,9 @@ export interface ConfigTarget {
 /**
  * Whether a value has the shape of a {@link ConfigMessage}. The supervisor already validated the
  * configuration; this only guards the shape of what crosses the channel.
+ *
+ * @example
+ * process.on('message', (message) => { if (isConfigMessage(message)) apply(message.revision, message.config); });
  */
 export function isConfigMessage(value: unknown): value is ConfigMessage {
   if (typeof value !== 'object' || value === null) return false;

@@ -13,13 +13,13 @@ export interface Readiness {
  * (200 `{"status":"ready","revision":N}` or 503 `{"status":"not-ready","revision":N}`).
  */
 export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness): void {
-  addPublicRoute(app, { method: 'GET', url: '/healthz', handler: async () => ({ status: 'live' }) }, 'warn');
+  addPublicRoute(app, { method: 'GET', url: '/healthz', handler: () => ({ status: 'live' }) }, 'warn');
   addPublicRoute(
     app,
     {
       method: 'GET',
       url: '/readyz',
-      handler: async (_request, reply) => {
+      handler: (_request, reply) => {
         if (readiness.ready()) return { status: 'ready', revision: readiness.revision() };
         return reply.code(503).send({ status: 'not-ready', revision: readiness.revision() });
       },

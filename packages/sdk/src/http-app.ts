@@ -81,15 +81,21 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     request.principal = principal;
   });
 
-  app.addHook('preParsing', async (request) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const guard = request.routeOptions.config.rampart ?? DEFAULT_GUARD;
-    requireAllowedContentType(request.headers, guard.contentTypes);
+    try {
+      requireAllowedContentType(request.headers, guard.contentTypes);
+      done(null, payload);
+    } catch (error) {
+      done(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     void reply.header('x-content-type-options', 'nosniff');
     void reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));

@@ -51,11 +51,12 @@ export function classifyError(error: unknown): ClassifiedError {
     validation?: readonly SchemaViolation[];
     validationContext?: string;
   };
-  if (Array.isArray(details.validation)) {
+  const violations = details.validation;
+  if (violations !== undefined) {
     const where = details.validationContext ?? 'body';
     return {
       error: new RampartError('SDK_BAD_REQUEST', { detail: error.message, cause: error }),
-      fields: details.validation.map((violation) => fieldError(where, violation)),
+      fields: violations.map((violation) => fieldError(where, violation)),
     };
   }
   const status = details.statusCode;

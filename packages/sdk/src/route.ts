@@ -38,14 +38,15 @@ interface RouteBase {
 /** A route that requires an internal token holding every scope in `scopes` (`[]`: any token). */
 export interface RouteDefinition<G extends RouteGenericInterface = RouteGenericInterface> extends RouteBase {
   readonly scopes: readonly string[];
-  readonly handler: (request: AuthenticatedRequest<G>, reply: FastifyReply) => Promise<unknown>;
+  /** Returns the body to send (status 200), or sends through `reply` itself. May be async. */
+  readonly handler: (request: AuthenticatedRequest<G>, reply: FastifyReply) => unknown;
 }
 
 /** A route anyone can call without a token. Use only where that is the point (health checks). */
 export interface PublicRouteDefinition<
   G extends RouteGenericInterface = RouteGenericInterface,
 > extends RouteBase {
-  readonly handler: (request: FastifyRequest<G>, reply: FastifyReply) => Promise<unknown>;
+  readonly handler: (request: FastifyRequest<G>, reply: FastifyReply) => unknown;
 }
 
 /** How a route is guarded; stored in Fastify's route config under `rampart`. */

@@ -116,10 +116,10 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     bootLog.warn({ problem: formatProblem(problem) }, 'configuration warning');
   let current = deepFreeze(loaded.config);
   let revision = 0;
-  if (current.services[name] === undefined) {
+  const declared = current.services[name];
+  if (declared === undefined)
     throw fail(`service "${name}" is not declared under services in ${env.configFile}`);
-  }
-  const log = createLogger(name, { ...logOptions, redact: current.services[name]?.sensitive ?? [] });
+  const log = createLogger(name, { ...logOptions, redact: declared.sensitive ?? [] });
 
   let publicKey;
   try {
@@ -265,4 +265,8 @@ function handleProcessEvents(service: Service): void {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // Run by a supervisor, a service never outlives it: a closed IPC channel means it is gone, and
+  // its end of our stdout with it, so a log write could block. Exit at once: the embedded store
+  // is crash-safe (WAL) and a supervisor that died abnormally has no clients left to drain.
+  if (send !== undefined) process.once('disconnect', () => process.exit(0));
 }

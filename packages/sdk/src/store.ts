@@ -77,20 +77,20 @@ export function openStore(file: string): Store {
       const result = prepare(sql).run(...(params as SQLInputValue[]));
       return { changes: Number(result.changes) };
     },
-    get<T extends object>(sql: string, params: readonly SqlValue[] = []): T | undefined {
-      return prepare(sql).get(...(params as SQLInputValue[])) as T | undefined;
+    get(sql: string, params: readonly SqlValue[] = []): object | undefined {
+      return prepare(sql).get(...(params as SQLInputValue[]));
     },
-    all<T extends object>(sql: string, params: readonly SqlValue[] = []): T[] {
-      return prepare(sql).all(...(params as SQLInputValue[])) as T[];
+    all(sql: string, params: readonly SqlValue[] = []): object[] {
+      return prepare(sql).all(...(params as SQLInputValue[]));
     },
   };
 
   const inTransaction: Store = {
     run: (sql, params) => Promise.resolve(direct.run(sql, params)),
     get: <T extends object>(sql: string, params?: readonly SqlValue[]) =>
-      Promise.resolve(direct.get<T>(sql, params)),
+      Promise.resolve(direct.get(sql, params) as T | undefined),
     all: <T extends object>(sql: string, params?: readonly SqlValue[]) =>
-      Promise.resolve(direct.all<T>(sql, params)),
+      Promise.resolve(direct.all(sql, params) as T[]),
     transaction: () =>
       Promise.reject(new TypeError('nested transactions are not supported; use the outer tx')),
     migrate: () => Promise.reject(new TypeError('migrate() cannot run inside a transaction')),
@@ -104,11 +104,11 @@ export function openStore(file: string): Store {
     },
     async get<T extends object>(sql: string, params?: readonly SqlValue[]) {
       while (activeTransaction !== undefined) await activeTransaction;
-      return direct.get<T>(sql, params);
+      return direct.get(sql, params) as T | undefined;
     },
     async all<T extends object>(sql: string, params?: readonly SqlValue[]) {
       while (activeTransaction !== undefined) await activeTransaction;
-      return direct.all<T>(sql, params);
+      return direct.all(sql, params) as T[];
     },
     async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
       while (activeTransaction !== undefined) await activeTransaction;

@@ -43,8 +43,12 @@ describe('configuration pushed over IPC', () => {
   it('rejects a stale revision or one without this service, changing nothing', () => {
     handle({ type: 'config', revision: 2, config: withWidgetCallers(['helper']) });
     assert.equal(replies.at(-1)?.type, 'config.rejected');
-    const withoutWidgets = structuredClone(TEST_CONFIG);
-    delete withoutWidgets.services['widgets'];
+    const withoutWidgets: RampartConfig = {
+      ...TEST_CONFIG,
+      services: Object.fromEntries(
+        Object.entries(TEST_CONFIG.services).filter(([name]) => name !== 'widgets'),
+      ),
+    };
     handle({ type: 'config', revision: 3, config: withoutWidgets });
     assert.equal(replies.at(-1)?.type, 'config.rejected');
     assert.equal(h.svc.revision(), 2);
@@ -68,13 +72,13 @@ describe('createService start-up contract', () => {
       'RAMPART_STATE_DIR',
       'RAMPART_INTERNAL_TOKEN_KEY',
     ]) {
-      const env: Record<string, string> = {
+      const env: Record<string, string | undefined> = {
         RAMPART_CONFIG: '/x/rampart.yaml',
         RAMPART_COMPONENT: 'widgets',
         RAMPART_STATE_DIR: '/x/state',
         RAMPART_INTERNAL_TOKEN_KEY: '/x/key.pub',
+        [missing]: undefined,
       };
-      delete env[missing];
       await assert.rejects(
         createService({ env }),
         (error: Error) => error instanceof TypeError && error.message.includes(missing),

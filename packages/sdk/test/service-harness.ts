@@ -36,7 +36,7 @@ export async function startWidgets(): Promise<Harness> {
     method: 'GET',
     url: '/widgets',
     scopes: ['widgets:read'],
-    handler: async (request) => ({
+    handler: (request) => ({
       subject: request.principal.subject,
       frozen: Object.isFrozen(request.principal),
     }),
@@ -57,13 +57,13 @@ export async function startWidgets(): Promise<Harness> {
         },
       },
     },
-    handler: async (request, reply) => reply.code(201).send({ name: request.body.name }),
+    handler: (request, reply) => reply.code(201).send({ name: request.body.name }),
   });
   svc.route({
     method: 'GET',
     url: '/boom',
     scopes: [],
-    handler: async () => {
+    handler: () => {
       throw new Error('database password is hunter2 at /srv/secret');
     },
   });
@@ -72,7 +72,7 @@ export async function startWidgets(): Promise<Harness> {
     url: '/blobs/{id}',
     scopes: [],
     schema: { contentTypes: ['application/octet-stream'] },
-    handler: async (request) => ({ id: request.params.id, size: request.body.length }),
+    handler: (request) => ({ id: request.params.id, size: request.body.length }),
   });
   return {
     svc,

@@ -21,7 +21,13 @@ export interface ComponentSpec {
 
 export type ComponentEvent =
   | { readonly type: 'ready'; readonly name: string; readonly ms: number; readonly restart: boolean }
-  | { readonly type: 'exited'; readonly name: string; readonly code: number | null; readonly signal: string | null; readonly restartInMs: number }
+  | {
+      readonly type: 'exited';
+      readonly name: string;
+      readonly code: number | null;
+      readonly signal: string | null;
+      readonly restartInMs: number;
+    }
   | { readonly type: 'error-logged'; readonly name: string; readonly message: string }
   | { readonly type: 'config-applied'; readonly name: string; readonly revision: number };
 
@@ -70,7 +76,10 @@ export class Component {
       });
     });
     exited.catch(() => undefined);
-    await Promise.race([waitUntilReady(this.spec.readyUrl, this.spec.readyTimeoutMs, this.spec.name), exited]);
+    await Promise.race([
+      waitUntilReady(this.spec.readyUrl, this.spec.readyTimeoutMs, this.spec.name),
+      exited,
+    ]);
     this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: false });
   }
 
@@ -88,7 +97,11 @@ export class Component {
       await this.#closeLog();
       return;
     }
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const gone = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        resolve();
+      }),
+    );
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await gone;
@@ -103,14 +116,21 @@ export class Component {
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
+      // Its own process group: Ctrl-C reaches only the supervisor, which stops components in
+      // order. A component exits by itself when the IPC channel closes, so none outlives `up`.
+      detached: true,
       ...(spec.runAs === null ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid }),
     });
     this.#child = child;
     child.stdout?.pipe(this.#log, { end: false });
     child.stderr?.pipe(this.#log, { end: false });
     if (child.stdout) this.#watchErrors(child.stdout);
-    child.on('message', (message: unknown) => this.#onMessage(message));
-    child.once('exit', (code, signal) => this.#onExit(child, code, signal));
+    child.on('message', (message: unknown) => {
+      this.#onMessage(message);
+    });
+    child.once('exit', (code, signal) => {
+      this.#onExit(child, code, signal);
+    });
     return child;
   }
 
@@ -153,7 +173,12 @@ export class Component {
     const started = Date.now();
     const child = this.#spawn();
     try {
-      await waitUntilReady(this.spec.readyUrl, this.spec.readyTimeoutMs, this.spec.name, () => child.exitCode !== null || child.signalCode !== null);
+      await waitUntilReady(
+        this.spec.readyUrl,
+        this.spec.readyTimeoutMs,
+        this.spec.name,
+        () => child.exitCode !== null || child.signalCode !== null,
+      );
       if (this.#child === child && !this.#stopping) {
         this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: true });
       }

@@ -18,7 +18,13 @@ export interface ComponentPaths {
  * native addons or WASI — each is granted only where a component must have it.
  */
 export function permissionFlags(paths: ComponentPaths): string[] {
-  const reads = [...paths.libraries, dirname(paths.entry), paths.configFile, paths.stateDir, ...paths.readableFiles];
+  const reads = [
+    ...paths.libraries,
+    dirname(paths.entry),
+    paths.configFile,
+    paths.stateDir,
+    ...paths.readableFiles,
+  ];
   return [
     '--permission',
     ...reads.map((p) => `--allow-fs-read=${p}`),

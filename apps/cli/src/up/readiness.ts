@@ -30,7 +30,9 @@ export function probe(url: string, timeoutMs = 1_000): Promise<number> {
       resolve(res.statusCode ?? 0);
     });
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
+    req.on('error', () => {
+      resolve(0);
+    });
     req.end();
   });
 }

@@ -50,7 +50,8 @@ export class Supervisor {
 
   /**
    * Applies an already-validated config: removed services stop, added ones start, a service whose
-   * entry or port changed restarts, and every other component receives the new config in place.
+   * entry or port changed restarts (every service, when storage or the trust domain changed), and
+   * every other component receives the new config in place.
    */
   async apply(next: RampartConfig): Promise<{ revision: number; restarted: string[] }> {
     const diff = configDiff(this.#config, next);
@@ -62,10 +63,13 @@ export class Supervisor {
       await this.#components.get(name)?.stop();
       this.#components.delete(name);
     }
-    for (const name of diff.changedServices) {
+    // Storage or trust-domain changes concern how every component starts: restart them all.
+    const restartAll = diff.otherChanged.length > 0;
+    for (const name of restartAll ? Object.keys(previous.services) : diff.changedServices) {
       const before = previous.services[name];
       const after = next.services[name];
-      if (before !== undefined && after !== undefined && (before.entry !== after.entry || before.port !== after.port)) {
+      if (before === undefined || after === undefined) continue;
+      if (restartAll || before.entry !== after.entry || before.port !== after.port) {
         await this.#components.get(name)?.stop();
         this.#components.delete(name);
         restarted.push(name);

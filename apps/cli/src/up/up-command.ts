@@ -51,14 +51,16 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
   const loaded = await loadConfig(file);
   printProblems(loaded, io);
   if (!loaded.ok) {
-    io.stderr.write(c('red', `✗ ${file} is not valid; nothing was started. Fix it and run rampart up again.\n`));
+    io.stderr.write(
+      c('red', `✗ ${file} is not valid; nothing was started. Fix it and run rampart up again.\n`),
+    );
     return 1;
   }
 
   const startedAt = Date.now();
-  let stopping = false;
+  const stop = { requested: false };
   const stopRequested = onStopSignal(io).then(() => {
-    stopping = true;
+    stop.requested = true;
   });
   const state = stateDirFor(loaded.file);
   let release: (() => void) | null = null;
@@ -70,7 +72,12 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
     prepareStateDir(state, services, runAs);
     release = acquireLock(state);
     if (runAs !== null) {
-      io.stdout.write(c('gray', `running as root: components run as the unprivileged user '${runAs.name}' (uid ${runAs.uid})\n`));
+      io.stdout.write(
+        c(
+          'gray',
+          `running as root: components run as the unprivileged user '${runAs.name}' (uid ${runAs.uid})\n`,
+        ),
+      );
       assertReadableBy(runAs, [installation, loaded.file, state.internalTokenPublicKey]);
     }
     io.stdout.write(`${c('bold', 'rampart')} starting ${loaded.config.name} from ${file}\n`);
@@ -91,10 +98,11 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       return 130;
     }
   } catch (error) {
-    if (!stopping) io.stderr.write(c('red', `✗ ${isRampartError(error) ? error.message : (error as Error).message}\n`));
+    if (!stop.requested)
+      io.stderr.write(c('red', `✗ ${isRampartError(error) ? error.message : (error as Error).message}\n`));
     await supervisor?.stop();
     release?.();
-    return stopping ? 130 : 1;
+    return stop.requested ? 130 : 1;
   }
 
   io.stdout.write(
@@ -140,7 +148,10 @@ async function reload(supervisor: Supervisor, file: string, io: Io): Promise<voi
   printProblems(loaded, io);
   if (!loaded.ok) {
     io.stderr.write(
-      c('red', `✗ edit to ${file} refused: the running config (revision ${supervisor.revision}) stays in force.\n`),
+      c(
+        'red',
+        `✗ edit to ${file} refused: the running config (revision ${supervisor.revision}) stays in force.\n`,
+      ),
     );
     return;
   }

@@ -18,6 +18,8 @@ export class UpProcess {
     this.child = spawn(process.execPath, [cliMain, 'up', configFile, ...args], {
       env: { ...process.env, NO_COLOR: '1', RAMPART_TEST_SUPERVISOR_SECRET: 'must-not-reach-components' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, like a shell job: `interrupt()` is a terminal's Ctrl-C.
+      detached: true,
     });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -37,19 +39,32 @@ export class UpProcess {
 
   exited(): Promise<number | null> {
     if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
-    return new Promise((done) => this.child.once('exit', (code) => done(code)));
+    return new Promise((done) =>
+      this.child.once('exit', (code) => {
+        done(code);
+      }),
+    );
+  }
+
+  /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
+  async interrupt(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.pid !== undefined) process.kill(-this.child.pid, 'SIGINT');
+    return this.exited();
   }
 
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGINT');
-    return this.exited();
+    return this.interrupt();
   }
 }
 
 /** Child pids of a process, from Linux's /proc. */
 export function childPids(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -65,7 +80,9 @@ export function isRunning(pid: number): boolean {
 }
 
 export function uidOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'));
   return Number(line?.split(/\s+/)[1]);
 }
 
@@ -73,7 +90,12 @@ export function uidOf(pid: number): number {
 export function tempConfigDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-up-'));
   chmodSync(dir, 0o755);
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function freePorts(count: number): Promise<number[]> {
@@ -84,7 +106,9 @@ export async function freePorts(count: number): Promise<number[]> {
       server.once('error', fail);
       server.listen(0, '127.0.0.1', () => {
         const address = server.address();
-        server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
+        server.close(() => {
+          done(typeof address === 'object' && address !== null ? address.port : 0);
+        });
       });
     });
     if (!ports.includes(port)) ports.push(port);
