@@ -16,27 +16,46 @@ import {
   writeConfig,
 } from './support/up-process.ts';
 
-function shopConfig(ports: readonly number[], extraSensitive = ''): string {
-  const [profiles, orders, payments] = ports;
+interface TestPorts {
+  readonly platform: string;
+  readonly services: readonly { port: number; admin: number }[];
+}
+
+/** Free ports for every listener, so tests never collide with each other or with `npm start`. */
+async function testPorts(services: number): Promise<TestPorts> {
+  const free = await freePorts(5 + services * 2);
+  const [gateway, admin, identity, mesh, meshAdmin] = free;
+  return {
+    platform: `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }`,
+    services: Array.from({ length: services }, (_, i) => ({ port: free[5 + 2 * i]!, admin: free[6 + 2 * i]! })),
+  };
+}
+
+function shopConfig({ platform, services }: TestPorts, extraSensitive = ''): string {
+  const [profiles, orders, payments] = services;
   return `version: 1
 name: shop-under-test
+${platform}
 policies:
   read: { scopes: [profile:read] }
 services:
   profiles:
     entry: ${join(shopServices, 'profiles/main.ts')}
-    port: ${profiles}
+    port: ${profiles!.port}
+    adminPort: ${profiles!.admin}
     callers: [gateway]
     sensitive: [name, email${extraSensitive}]
     routes:
       - { method: GET, path: /profiles/me, policy: read }
   orders:
     entry: ${join(shopServices, 'orders/main.ts')}
-    port: ${orders}
+    port: ${orders!.port}
+    adminPort: ${orders!.admin}
     callers: [gateway]
   payments:
     entry: ${join(shopServices, 'payments/main.ts')}
-    port: ${payments}
+    port: ${payments!.port}
+    adminPort: ${payments!.admin}
     callers: [orders]
 `;
 }
@@ -48,12 +67,14 @@ async function revisionOf(port: number): Promise<unknown> {
 
 describe('rampart up: lifecycle with real child processes', () => {
   const { dir, cleanup } = tempConfigDir();
-  let ports: number[] = [];
+  let ports: TestPorts;
+  let admin: number[] = [];
   let config = '';
   let up: UpProcess;
 
   before(async () => {
-    ports = await freePorts(3);
+    ports = await testPorts(3);
+    admin = ports.services.map((s) => s.admin);
     config = writeConfig(dir, shopConfig(ports));
     up = new UpProcess(config);
     await up.waitFor(/shop-under-test is up in/);
@@ -66,13 +87,9 @@ describe('rampart up: lifecycle with real child processes', () => {
 
   it('starts every service in dependency order and each answers ready', async () => {
     const ready = [...up.output.matchAll(/● (\w+)\s+ready/g)].map((m) => m[1]);
-    assert.deepEqual(
-      ready.indexOf('payments') < ready.indexOf('orders'),
-      true,
-      'payments (called by orders) first',
-    );
-    for (const port of ports) assert.equal((await getJson(`http://127.0.0.1:${port}/readyz`)).status, 200);
-    assert.match(up.output, new RegExp(`profiles\\s+http://127.0.0.1:${ports[0]}`));
+    assert.deepEqual(ready, ['mesh', 'payments', 'orders', 'profiles'], 'the mesh first, a callee before its callers');
+    for (const port of admin) assert.equal((await getJson(`http://127.0.0.1:${port}/readyz`)).status, 200);
+    assert.match(up.output, new RegExp(`profiles\\s+https://127.0.0.1:${ports.services[0]!.port}`));
   });
 
   it('keeps local state private: directories 0700/0711, secrets and logs 0600', () => {
@@ -90,7 +107,7 @@ describe('rampart up: lifecycle with real child processes', () => {
       return;
     }
     const pids = childPids(up.child.pid!);
-    assert.equal(pids.length, 3);
+    assert.equal(pids.length, 4);
     for (const pid of pids) assert.notEqual(uidOf(pid), 0, `component ${pid} runs as root`);
     assert.match(up.output, /components run as the unprivileged user 'nobody'/);
   });
@@ -98,12 +115,12 @@ describe('rampart up: lifecycle with real child processes', () => {
   it('restarts a killed component and says so', async () => {
     const from = up.output.length;
     const before = childPids(up.child.pid!);
-    const [victim] = before;
+    const victim = before[2]; // orders: mesh, payments, orders, profiles
     process.kill(victim!, 'SIGKILL');
     await up.waitFor(/exited \(SIGKILL\); restarting in/, 10_000, from);
     await up.waitFor(/restarted and ready/, 15_000, from);
     const now = childPids(up.child.pid!);
-    assert.equal(now.length, 3);
+    assert.equal(now.length, 4);
     assert.ok(!now.includes(victim!));
   });
 
@@ -112,7 +129,7 @@ describe('rampart up: lifecycle with real child processes', () => {
     writeFileSync(config, shopConfig(ports).replace('policy: read', 'polcy: read'));
     await up.waitFor(/edit to .* refused: the running config \(revision 0\) stays in force/, 10_000, from);
     assert.match(up.output.slice(from), /rampart\.yaml:\d+:\d+.*unknown key `polcy`/);
-    for (const port of ports) assert.equal(await revisionOf(port), 0);
+    for (const port of admin) assert.equal(await revisionOf(port), 0);
   });
 
   it('applies a valid edit to every component without restarting the platform', async () => {
@@ -120,7 +137,7 @@ describe('rampart up: lifecycle with real child processes', () => {
     const pidsBefore = childPids(up.child.pid!).sort();
     writeFileSync(config, shopConfig(ports, ', phone'));
     await up.waitFor(/applied .* as revision 1/, 10_000, from);
-    for (const port of ports) {
+    for (const port of admin) {
       for (let i = 0; i < 40 && (await revisionOf(port)) !== 1; i++) await sleep(50);
       assert.equal(await revisionOf(port), 1);
     }
@@ -135,7 +152,7 @@ describe('rampart up: lifecycle with real child processes', () => {
 
   it('stops every component on Ctrl-C and leaves no process behind', async () => {
     const pids = childPids(up.child.pid!);
-    assert.equal(pids.length, 3);
+    assert.equal(pids.length, 4);
     assert.equal(await up.interrupt(), 0);
     const shutdown = up.output.slice(up.output.indexOf('SIGINT received'));
     assert.doesNotMatch(shutdown, /restarting/, 'a component stopped on purpose must not be restarted');
@@ -149,11 +166,11 @@ describe('rampart up: no orphans even when the supervisor itself is killed', () 
   it('components exit on their own once the supervisor is gone', async () => {
     const { dir, cleanup } = tempConfigDir();
     try {
-      const config = writeConfig(dir, shopConfig(await freePorts(3)));
+      const config = writeConfig(dir, shopConfig(await testPorts(3)));
       const up = new UpProcess(config);
       await up.waitFor(/shop-under-test is up in/);
       const pids = childPids(up.child.pid!);
-      assert.equal(pids.length, 3);
+      assert.equal(pids.length, 4);
       up.child.kill('SIGKILL');
       await up.exited();
       for (let i = 0; i < 100 && pids.some(isRunning); i++) await sleep(50);
@@ -168,8 +185,7 @@ describe('rampart up: refuses a broken config before anything starts', () => {
   it('exits 1 naming file:line:column, and starts nothing', async () => {
     const { dir, cleanup } = tempConfigDir();
     try {
-      const [port] = await freePorts(1);
-      const config = writeConfig(dir, shopConfig([port!, port! + 1, port! + 2]).replace('port: ', 'prot: '));
+      const config = writeConfig(dir, shopConfig(await testPorts(3)).replace('    port: ', '    prot: '));
       const up = new UpProcess(config);
       assert.equal(await up.exited(), 1);
       assert.match(up.output, /rampart\.yaml:\d+:\d+/);
@@ -184,23 +200,27 @@ describe('rampart up: refuses a broken config before anything starts', () => {
 describe('rampart up: a compromised component is contained by the permission model', () => {
   const { dir, cleanup } = tempConfigDir();
   let up: UpProcess;
-  let ports: number[] = [];
+  let ports: TestPorts;
   const fixture = join(repoRoot, 'apps/cli/test/fixtures/nosy/main.ts');
 
   before(async () => {
-    ports = await freePorts(2);
+    ports = await testPorts(2);
+    const [nosy, victim] = ports.services;
     const config = writeConfig(
       dir,
       `version: 1
 name: isolation
+${ports.platform}
 services:
   nosy:
     entry: ${fixture}
-    port: ${ports[0]}
+    port: ${nosy!.port}
+    adminPort: ${nosy!.admin}
     callers: [gateway]
   victim:
     entry: ${fixture}
-    port: ${ports[1]}
+    port: ${victim!.port}
+    adminPort: ${victim!.admin}
     callers: [gateway]
 `,
     );
@@ -215,14 +235,14 @@ services:
 
   it('can use its own state, and nothing else', async () => {
     // The victim wrote its secret during its own start; restart the nosy one so that it looks now.
-    const { body } = await getJson(`http://127.0.0.1:${ports[1]}/readyz`);
+    const { body } = await getJson(`http://127.0.0.1:${ports.services[1]!.admin}/readyz`);
     assert.equal((body as { results: Record<string, string> }).results['writeOwnState'], 'allowed');
-    const nosyPid = childPids(up.child.pid!)[0]!;
+    const nosyPid = childPids(up.child.pid!)[1]!; // mesh, nosy, victim
     const from = up.output.length;
     process.kill(nosyPid, 'SIGKILL');
     await up.waitFor(/nosy\s+restarted and ready/, 15_000, from);
 
-    const { results } = (await getJson(`http://127.0.0.1:${ports[0]}/readyz`)).body as {
+    const { results } = (await getJson(`http://127.0.0.1:${ports.services[0]!.admin}/readyz`)).body as {
       results: Record<string, string>;
     };
     assert.deepEqual(results, {
@@ -237,6 +257,8 @@ services:
       writeOutside: 'ERR_ACCESS_DENIED',
       spawnChild: 'ERR_ACCESS_DENIED',
       supervisorSecretInEnv: 'absent',
+      readMeshBundle: 'allowed',
+      readMeshCaKey: 'ERR_ACCESS_DENIED',
     });
   });
 });

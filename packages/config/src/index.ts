@@ -16,3 +16,11 @@ export {
   type PolicyConfig,
   type RateLimitConfig,
 } from './schema.ts';
+export {
+  DEFAULT_PORTS,
+  ADMIN_PORT_OFFSET,
+  platformPorts,
+  serviceAdminPort,
+  type PlatformPorts,
+} from './ports.ts';
+export { trustDomainOf } from './trust-domain.ts';

@@ -86,6 +86,13 @@ export const Service = Type.Object(
   {
     entry: Type.String({ minLength: 1, description: 'The service entry file, relative to rampart.yaml.' }),
     port: Port,
+    adminPort: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description: 'Plain-HTTP port on loopback for /healthz, /readyz and /metrics (default: port + 1000).',
+      }),
+    ),
     callers: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
         uniqueItems: true,
@@ -184,6 +191,8 @@ export const Ports = Type.Object(
     gateway: Type.Optional(Port),
     admin: Type.Optional(Port),
     identity: Type.Optional(Port),
+    mesh: Type.Optional(Port),
+    meshAdmin: Type.Optional(Port),
   },
   strict,
 );

@@ -140,6 +140,18 @@ const cases: { name: string; text: string; expected: Expected[] }[] = [
     ],
   },
   {
+    name: "CFG_PORT_CONFLICT with another service's admin port (port + 1000)",
+    text: edit(secondService('')).replace('port: 7101', 'port: 8102'),
+    expected: [
+      {
+        code: 'CFG_PORT_CONFLICT',
+        line: 11,
+        column: 11,
+        message: 'port 8102 of service `orders` (its admin port: port + 1000) is already used by service `profiles`',
+      },
+    ],
+  },
+  {
     name: "CFG_PORT_CONFLICT with the gateway's default port",
     text: edit(['port: 7102', 'port: 8443']),
     expected: [
@@ -147,7 +159,7 @@ const cases: { name: string; text: string; expected: Expected[] }[] = [
         code: 'CFG_PORT_CONFLICT',
         line: 8,
         column: 11,
-        message: 'port 8443 of service `orders` is already used by the gateway (its default port)',
+        message: 'port 8443 of service `orders` is already used by `ports.gateway` (its default)',
       },
     ],
   },
@@ -194,7 +206,7 @@ const cases: { name: string; text: string; expected: Expected[] }[] = [
         code: 'CFG_PORT_CONFLICT',
         line: 8,
         column: 11,
-        message: 'port 8443 of service `orders` is already used by the gateway (its default port)',
+        message: 'port 8443 of service `orders` is already used by `ports.gateway` (its default)',
       },
       {
         code: 'CFG_UNDECLARED_CALLER',

@@ -17,6 +17,8 @@ export interface ComponentSpec {
   readonly runAs: RunAs | null;
   readonly logFile: string;
   readonly readyTimeoutMs: number;
+  /** Extra environment minted for each (re)start, e.g. a one-time mesh join token. */
+  readonly prepareEnv?: () => Promise<Record<string, string>>;
 }
 
 export type ComponentEvent =
@@ -65,7 +67,7 @@ export class Component {
   /** Starts the process and resolves once its readiness endpoint answers 200. */
   async start(): Promise<void> {
     const started = Date.now();
-    const child = this.#spawn();
+    const child = this.#spawn(await this.spec.prepareEnv?.());
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) => {
         reject(
@@ -81,6 +83,31 @@ export class Component {
       exited,
     ]);
     this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: false });
+  }
+
+  /**
+   * Sends a message and resolves with the first reply of `replyType`; rejects after `timeoutMs`
+   * or if the process is not running.
+   */
+  request(message: { readonly type: string }, replyType: string, timeoutMs = 5_000): Promise<unknown> {
+    const child = this.#child;
+    if (child?.connected !== true) {
+      return Promise.reject(new Error(`${this.spec.name} is not running`));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.off('message', onMessage);
+        reject(new Error(`${this.spec.name} did not answer ${message.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (reply: unknown): void => {
+        if (typeof reply !== 'object' || reply === null || (reply as { type?: unknown }).type !== replyType) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(reply);
+      };
+      child.on('message', onMessage);
+      child.send(message);
+    });
   }
 
   /** Sends a validated config to the running process; it applies it without a restart. */
@@ -109,11 +136,11 @@ export class Component {
     await this.#closeLog();
   }
 
-  #spawn(): ChildProcess {
+  #spawn(extraEnv: Record<string, string> = {}): ChildProcess {
     const { spec } = this;
     this.#startedAt = Date.now();
     const child = spawn(process.execPath, [...spec.nodeArgs, spec.entry], {
-      env: spec.env,
+      env: { ...spec.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
       // Its own process group: Ctrl-C reaches only the supervisor, which stops components in
@@ -160,6 +187,10 @@ export class Component {
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#child !== child || this.#stopping) return;
+    this.#scheduleRestart(code, signal);
+  }
+
+  #scheduleRestart(code: number | null, signal: NodeJS.Signals | null): void {
     this.#failures = Date.now() - this.#startedAt > STABLE_AFTER_MS ? 1 : this.#failures + 1;
     const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (this.#failures - 1));
     this.#onEvent({ type: 'exited', name: this.spec.name, code, signal, restartInMs: delay });
@@ -171,7 +202,17 @@ export class Component {
 
   async #restart(): Promise<void> {
     const started = Date.now();
-    const child = this.#spawn();
+    let extraEnv: Record<string, string> | undefined;
+    try {
+      extraEnv = await this.spec.prepareEnv?.();
+    } catch (error) {
+      // e.g. the mesh is restarting too: count it as a failed start and try again later.
+      this.#onEvent({ type: 'error-logged', name: this.spec.name, message: (error as Error).message });
+      this.#scheduleRestart(null, null);
+      return;
+    }
+    if (this.#stopping) return;
+    const child = this.#spawn(extraEnv);
     try {
       await waitUntilReady(
         this.spec.readyUrl,

@@ -15,6 +15,8 @@ export interface StateDir {
   readonly internalTokenPrivateKey: string;
   readonly lockFile: string;
   serviceDir(name: string): string;
+  /** A platform component's own directory (`.rampart/<name>/`), e.g. the mesh CA's. */
+  componentDir(name: string): string;
   logFile(name: string): string;
 }
 
@@ -29,6 +31,7 @@ export function stateDirFor(configFile: string): StateDir {
     internalTokenPrivateKey: join(keys, 'internal-token.key.pem'),
     lockFile: join(root, 'up.pid'),
     serviceDir: (name) => join(root, 'services', name),
+    componentDir: (name) => join(root, name),
     logFile: (name) => join(root, 'logs', `${name}.log`),
   };
 }
@@ -37,11 +40,10 @@ export function stateDirFor(configFile: string): StateDir {
  * Creates the layout with least-privilege modes: directories others may only traverse (0711),
  * private ones 0700, secret files 0600. Each service's own directory belongs to the user it runs as.
  */
-export function prepareStateDir(state: StateDir, services: readonly string[], runAs: RunAs | null): void {
+export function prepareStateDir(state: StateDir, componentDirs: readonly string[], runAs: RunAs | null): void {
   for (const dir of [state.root, state.keys, join(state.root, 'services')]) ensureDir(dir, 0o711);
   ensureDir(state.logs, 0o700);
-  for (const name of services) {
-    const dir = state.serviceDir(name);
+  for (const dir of componentDirs) {
     ensureDir(dir, 0o700);
     if (runAs !== null) chownSync(dir, runAs.uid, runAs.gid);
   }
@@ -55,6 +57,9 @@ export function prepareStateDir(state: StateDir, services: readonly string[], ru
     });
   }
   chmodSync(state.internalTokenPrivateKey, 0o600);
+  // The signing key is read by the components that sign (the mesh authority, later the gateway);
+  // the permission model keeps every other component away from it.
+  if (runAs !== null) chownSync(state.internalTokenPrivateKey, runAs.uid, runAs.gid);
 }
 
 function ensureDir(dir: string, mode: number): void {

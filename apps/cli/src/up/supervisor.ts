@@ -1,10 +1,10 @@
-import { isAbsolute, relative, resolve, dirname } from 'node:path';
-import { configDiff, type RampartConfig } from '@rampart/config';
+import { configDiff, trustDomainOf, type RampartConfig } from '@rampart/config';
+import { createJoinToken, serviceSpiffeId } from '@rampart/mesh';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
+import { planComponents, type ComponentPlan } from './component-plan.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
 import type { RunAs } from './privileges.ts';
-import { startOrder } from './start-order.ts';
 import type { StateDir } from './state-dir.ts';
 
 export interface SupervisorOptions {
@@ -16,10 +16,13 @@ export interface SupervisorOptions {
   readonly onEvent: (event: ComponentEvent) => void;
 }
 
+/** A join token is good for one use, within this long of the (re)start it was minted for. */
+const JOIN_TOKEN_TTL_MS = 2 * 60_000;
+
 /** Runs every component of one config, in dependency order, and applies config edits to them. */
 export class Supervisor {
   readonly #options: SupervisorOptions;
-  readonly #components = new Map<string, Component>();
+  readonly #components = new Map<string, { component: Component; plan: ComponentPlan }>();
   #config: RampartConfig;
   #revision = 0;
 
@@ -32,101 +35,112 @@ export class Supervisor {
     return this.#revision;
   }
 
-  get components(): ReadonlyMap<string, Component> {
-    return this.#components;
+  /** Running components, in start order. */
+  get components(): Component[] {
+    return [...this.#components.values()].map((entry) => entry.component);
   }
 
-  /** Starts every component, each once the ones it calls are ready. */
+  /** Every component's state directory (created before the first start). */
+  stateDirs(): string[] {
+    return this.#plans(this.#config).map((plan) => plan.stateDir);
+  }
+
+  /** Starts every component, each once the ones it depends on are ready. */
   async start(): Promise<void> {
-    for (const name of startOrder(this.#config)) await this.#startComponent(name);
+    for (const plan of this.#plans(this.#config)) await this.#startComponent(plan);
   }
 
   /** Stops components in the reverse of their start order. */
   async stop(): Promise<void> {
     const running = [...this.#components.values()].reverse();
     this.#components.clear();
-    for (const component of running) await component.stop();
+    for (const { component } of running) await component.stop();
   }
 
   /**
-   * Applies an already-validated config: removed services stop, added ones start, a service whose
-   * entry or port changed restarts (every service, when storage or the trust domain changed), and
-   * every other component receives the new config in place.
+   * Applies an already-validated config: removed components stop, added ones start, one whose
+   * entry, ports or trust domain changed restarts (every one, when storage changed), and every
+   * other component receives the new config in place, without a restart.
    */
   async apply(next: RampartConfig): Promise<{ revision: number; restarted: string[] }> {
-    const diff = configDiff(this.#config, next);
-    const previous = this.#config;
+    const restartAll = configDiff(this.#config, next).otherChanged.length > 0;
+    const plans = this.#plans(next);
     this.#config = next;
     this.#revision += 1;
     const restarted: string[] = [];
-    for (const name of diff.removedServices) {
-      await this.#components.get(name)?.stop();
-      this.#components.delete(name);
-    }
-    // Storage or trust-domain changes concern how every component starts: restart them all.
-    const restartAll = diff.otherChanged.length > 0;
-    for (const name of restartAll ? Object.keys(previous.services) : diff.changedServices) {
-      const before = previous.services[name];
-      const after = next.services[name];
-      if (before === undefined || after === undefined) continue;
-      if (restartAll || before.entry !== after.entry || before.port !== after.port) {
-        await this.#components.get(name)?.stop();
+    for (const [name, { component, plan }] of [...this.#components]) {
+      const nextPlan = plans.find((p) => p.name === name);
+      if (nextPlan === undefined || restartAll || nextPlan.restartKey !== plan.restartKey) {
+        await component.stop();
         this.#components.delete(name);
-        restarted.push(name);
+        if (nextPlan !== undefined) restarted.push(name);
       }
     }
-    for (const component of this.#components.values()) component.sendConfig(this.#revision, next);
-    for (const name of startOrder(next)) {
-      if (!this.#components.has(name)) await this.#startComponent(name);
+    for (const { component } of this.#components.values()) component.sendConfig(this.#revision, next);
+    for (const plan of plans) {
+      if (!this.#components.has(plan.name)) await this.#startComponent(plan);
     }
     return { revision: this.#revision, restarted };
   }
 
-  specFor(name: string): ComponentSpec {
-    const service = this.#config.services[name];
-    if (service === undefined) throw new TypeError(`no service named '${name}' in the config`);
-    const { configFile, state, installation, runAs, readyTimeoutMs } = this.#options;
-    const entry = resolve(dirname(configFile), service.entry);
-    const entryDir = dirname(entry);
-    const rel = relative(entryDir, state.root);
-    if (!rel.startsWith('..') && !isAbsolute(rel)) {
-      throw new TypeError(
-        `service '${name}': its entry ${service.entry} sits in a directory that contains .rampart/; ` +
-          `move the entry into its own directory (e.g. services/${name}/main.ts) so it cannot read the platform's state`,
-      );
-    }
-    const stateDir = state.serviceDir(name);
-    const url = `http://127.0.0.1:${service.port}`;
-    return {
-      name,
-      entry,
-      url,
-      readyUrl: `${url}/readyz`,
+  #plans(config: RampartConfig): ComponentPlan[] {
+    const { configFile, installation, state } = this.#options;
+    return planComponents(config, { configFile, installation, state });
+  }
+
+  async #startComponent(plan: ComponentPlan): Promise<void> {
+    const component = new Component(this.#spec(plan), this.#options.onEvent);
+    this.#components.set(plan.name, { component, plan });
+    await component.start();
+    if (this.#revision > 0) component.sendConfig(this.#revision, this.#config);
+  }
+
+  #spec(plan: ComponentPlan): ComponentSpec {
+    const { configFile, installation, runAs, readyTimeoutMs, state } = this.#options;
+    const spec: ComponentSpec = {
+      name: plan.name,
+      entry: plan.entry,
+      url: plan.url,
+      readyUrl: plan.readyUrl,
       nodeArgs: permissionFlags({
         libraries: libraryDirs(installation),
-        entry,
+        entry: plan.entry,
         configFile,
-        stateDir,
-        readableFiles: [state.internalTokenPublicKey],
+        stateDir: plan.stateDir,
+        readableFiles: plan.readableFiles,
       }),
       env: {
         ...passThroughEnv(this.#config),
+        ...plan.env,
         RAMPART_CONFIG: configFile,
-        RAMPART_COMPONENT: name,
-        RAMPART_STATE_DIR: stateDir,
-        RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
+        RAMPART_COMPONENT: plan.name,
+        RAMPART_STATE_DIR: plan.stateDir,
       },
       runAs,
-      logFile: state.logFile(name),
+      logFile: state.logFile(plan.name),
       readyTimeoutMs,
     };
+    return plan.joinsMesh ? { ...spec, prepareEnv: () => this.#mintJoinToken(plan.name) } : spec;
   }
 
-  async #startComponent(name: string): Promise<void> {
-    const component = new Component(this.specFor(name), this.#options.onEvent);
-    this.#components.set(name, component);
-    await component.start();
-    if (this.#revision > 0) component.sendConfig(this.#revision, this.#config);
+  /**
+   * A fresh one-time join token for a service's (re)start: the mesh authority learns only its
+   * hash, over IPC; the service gets the token itself in its environment and spends it at once.
+   */
+  async #mintJoinToken(service: string): Promise<Record<string, string>> {
+    const mesh = this.#components.get('mesh')?.component;
+    if (mesh === undefined) throw new Error(`cannot start ${service}: the mesh authority is not running`);
+    const { token, sha256 } = createJoinToken();
+    await mesh.request(
+      {
+        type: 'mesh.join-token',
+        spiffeId: serviceSpiffeId(trustDomainOf(this.#config), service),
+        sha256,
+        expiresAt: Date.now() + JOIN_TOKEN_TTL_MS,
+      },
+      'mesh.join-token.added',
+    );
+    return { RAMPART_JOIN_TOKEN: token };
   }
 }
 

@@ -68,8 +68,17 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
   try {
     const installation = installationRoot();
     const runAs = chooseRunAs();
-    const services = Object.keys(loaded.config.services);
-    prepareStateDir(state, services, runAs);
+    supervisor = new Supervisor(loaded.config, {
+      configFile: loaded.file,
+      installation,
+      state,
+      runAs,
+      readyTimeoutMs: readyTimeoutS * 1000,
+      onEvent: (event) => {
+        io.stdout.write(describe(event, c));
+      },
+    });
+    prepareStateDir(state, supervisor.stateDirs(), runAs);
     release = acquireLock(state);
     if (runAs !== null) {
       io.stdout.write(
@@ -81,16 +90,6 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       assertReadableBy(runAs, [installation, loaded.file, state.internalTokenPublicKey]);
     }
     io.stdout.write(`${c('bold', 'rampart')} starting ${loaded.config.name} from ${file}\n`);
-    supervisor = new Supervisor(loaded.config, {
-      configFile: loaded.file,
-      installation,
-      state,
-      runAs,
-      readyTimeoutMs: readyTimeoutS * 1000,
-      onEvent: (event) => {
-        io.stdout.write(describe(event, c));
-      },
-    });
     const running = supervisor;
     const stoppedEarly = stopRequested.then(() => running.stop()).then(() => 'stopped' as const);
     if ((await Promise.race([supervisor.start(), stoppedEarly])) === 'stopped') {
@@ -107,7 +106,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
 
   io.stdout.write(
     `\n${c('green', '✓')} ${loaded.config.name} is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n` +
-      [...supervisor.components.values()]
+      supervisor.components
         .map((component) => `  ${component.spec.name.padEnd(12)} ${component.spec.url}`)
         .join('\n') +
       `\n  logs         ${state.logs}/\n\nWatching ${file} for changes. Press Ctrl-C to stop.\n`,

@@ -1,25 +1,35 @@
+import { DEFAULT_PORTS, serviceAdminPort } from '../ports.ts';
 import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
-
-/** The gateway's port when `ports.gateway` is not set (DESIGN.md). */
-export const DEFAULT_GATEWAY_PORT = 8443;
 
 /** CFG_PORT_CONFLICT: every listener — `ports` and each service — has a port of its own. */
 export function checkPortConflict(config: RampartConfig): Finding[] {
   const users: { port: number; who: string; path: (string | number)[] }[] = [];
-  if (config.ports?.gateway === undefined) {
-    users.push({ port: DEFAULT_GATEWAY_PORT, who: 'the gateway (its default port)', path: [] });
-  }
-  for (const [name, port] of Object.entries(config.ports ?? {})) {
-    users.push({ port, who: `\`ports.${name}\``, path: ['ports', name] });
+  for (const [name, port] of Object.entries(DEFAULT_PORTS)) {
+    const set = config.ports?.[name as keyof typeof DEFAULT_PORTS];
+    users.push(
+      set === undefined
+        ? { port, who: `\`ports.${name}\` (its default)`, path: [] }
+        : { port: set, who: `\`ports.${name}\``, path: ['ports', name] },
+    );
   }
   for (const [name, service] of Object.entries(config.services)) {
     users.push({ port: service.port, who: `service \`${name}\``, path: ['services', name, 'port'] });
+    users.push({
+      port: serviceAdminPort(service),
+      who:
+        service.adminPort === undefined
+          ? `service \`${name}\` (its admin port: port + 1000)`
+          : `service \`${name}\` (its \`adminPort\`)`,
+      path: ['services', name, service.adminPort === undefined ? 'port' : 'adminPort'],
+    });
   }
   const findings: Finding[] = [];
   const first = new Map<number, string>();
   for (const user of users) {
     const owner = first.get(user.port);
+    // A derived admin port clashes whenever its service port does: report the service port once.
+    if (owner !== undefined && findings.some((f) => f.path.join('.') === user.path.join('.'))) continue;
     if (owner === undefined) {
       first.set(user.port, user.who);
       continue;
@@ -29,7 +39,7 @@ export function checkPortConflict(config: RampartConfig): Finding[] {
       path: user.path,
       anchor: 'value',
       message: `port ${user.port} of ${user.who} is already used by ${owner}`,
-      fix: 'give each service and each entry under `ports` a port of its own',
+      fix: 'give each service, each `adminPort` and each entry under `ports` a port of its own',
     });
   }
   return findings;

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { platformPorts, serviceAdminPort, type RampartConfig } from '@rampart/config';
+import { startOrder } from './start-order.ts';
+import type { StateDir } from './state-dir.ts';
+
+/** What the supervisor needs to know to run one component. */
+export interface ComponentPlan {
+  readonly name: string;
+  readonly kind: 'platform' | 'service';
+  readonly entry: string;
+  /** The address users and other components reach it at. */
+  readonly url: string;
+  /** Plain-HTTP readiness endpoint on the component's admin port. */
+  readonly readyUrl: string;
+  readonly stateDir: string;
+  /** Single files it may read besides code, config and its own state. */
+  readonly readableFiles: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Services join the mesh with a one-time token minted at every (re)start. */
+  readonly joinsMesh: boolean;
+  /** When this changes between two configs, the component restarts instead of reloading. */
+  readonly restartKey: string;
+}
+
+export interface PlanContext {
+  readonly configFile: string;
+  readonly installation: string;
+  readonly state: StateDir;
+}
+
+/** Every component of a config, in start order: the mesh authority first, then the services. */
+export function planComponents(config: RampartConfig, context: PlanContext): ComponentPlan[] {
+  return [meshPlan(config, context), ...startOrder(config).map((name) => servicePlan(config, name, context))];
+}
+
+function meshPlan(config: RampartConfig, { installation, state }: PlanContext): ComponentPlan {
+  const ports = platformPorts(config);
+  const stateDir = state.componentDir('mesh');
+  return {
+    name: 'mesh',
+    kind: 'platform',
+    entry: join(installation, 'services/mesh/src/main.ts'),
+    url: `https://127.0.0.1:${ports.mesh}`,
+    readyUrl: `http://127.0.0.1:${ports.meshAdmin}/readyz`,
+    stateDir,
+    readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey],
+    env: {
+      RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
+      RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
+    },
+    joinsMesh: false,
+    restartKey: JSON.stringify([ports.mesh, ports.meshAdmin, config.trustDomain ?? null, config.name]),
+  };
+}
+
+function servicePlan(config: RampartConfig, name: string, { configFile, state }: PlanContext): ComponentPlan {
+  const service = config.services[name];
+  if (service === undefined) throw new TypeError(`no service named '${name}' in the config`);
+  const entry = resolve(dirname(configFile), service.entry);
+  assertEntryOutsideState(name, service.entry, entry, state.root);
+  const ports = platformPorts(config);
+  const adminPort = serviceAdminPort(service);
+  const bundle = meshBundleFile(state);
+  return {
+    name,
+    kind: 'service',
+    entry,
+    url: `https://127.0.0.1:${service.port}`,
+    readyUrl: `http://127.0.0.1:${adminPort}/readyz`,
+    stateDir: state.serviceDir(name),
+    readableFiles: [state.internalTokenPublicKey, bundle],
+    env: {
+      RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
+      RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
+      RAMPART_MESH_BUNDLE: bundle,
+    },
+    joinsMesh: true,
+    restartKey: JSON.stringify([entry, service.port, adminPort, ports.mesh, config.trustDomain ?? null, config.name]),
+  };
+}
+
+/** The mesh authority publishes its trust bundle here; services may read exactly this file. */
+export function meshBundleFile(state: StateDir): string {
+  return join(state.componentDir('mesh'), 'bundle.pem');
+}
+
+function assertEntryOutsideState(name: string, declared: string, entry: string, stateRoot: string): void {
+  const rel = relative(dirname(entry), stateRoot);
+  if (!rel.startsWith('..') && !isAbsolute(rel)) {
+    throw new TypeError(
+      `service '${name}': its entry ${declared} sits in a directory that contains .rampart/; ` +
+        `move the entry into its own directory (e.g. services/${name}/main.ts) so it cannot read the platform's state`,
+    );
+  }
+  if (!existsSync(entry)) {
+    throw new TypeError(`service '${name}': its entry ${declared} does not exist (resolved to ${entry})`);
+  }
+}

@@ -1,0 +1,33 @@
+import type { RampartConfig, ServiceConfig } from './schema.ts';
+
+/** Where each platform component listens when `ports` does not say otherwise. */
+export const DEFAULT_PORTS = {
+  gateway: 8443,
+  admin: 9464,
+  identity: 8444,
+  mesh: 8445,
+  meshAdmin: 9445,
+} as const;
+
+export type PlatformPorts = { readonly [K in keyof typeof DEFAULT_PORTS]: number };
+
+/** A service's admin port (health, readiness, metrics) when it sets none: its port + 1000. */
+export const ADMIN_PORT_OFFSET = 1000;
+
+/**
+ * The ports of the platform's own components, defaults filled in.
+ *
+ * @example
+ * const { mesh } = platformPorts(config); // 8445 unless `ports.mesh` is set
+ */
+export function platformPorts(config: RampartConfig): PlatformPorts {
+  return { ...DEFAULT_PORTS, ...config.ports };
+}
+
+/**
+ * Where a service serves /healthz, /readyz and /metrics: plain HTTP on loopback, apart from its
+ * mTLS port so probes and scrapers need no workload certificate.
+ */
+export function serviceAdminPort(service: ServiceConfig): number {
+  return service.adminPort ?? service.port + ADMIN_PORT_OFFSET;
+}
