@@ -10,7 +10,21 @@ export interface ServiceEnv {
   readonly stateDir: string;
   /** `RAMPART_INTERNAL_TOKEN_KEY`: absolute path of the PEM (SPKI) Ed25519 key verifying internal tokens. */
   readonly internalTokenKeyFile: string;
+  /** How to join the mesh; absent only for in-process tests, which cannot listen. */
+  readonly mesh: MeshEnv | undefined;
 }
+
+/** The mesh variables `rampart up` sets: all three, or none. */
+export interface MeshEnv {
+  /** `RAMPART_MESH_URL`: the mesh authority, e.g. https://127.0.0.1:8445. */
+  readonly url: string;
+  /** `RAMPART_MESH_BUNDLE`: absolute path of the trust bundle (PEM CA certificates). */
+  readonly bundleFile: string;
+  /** `RAMPART_JOIN_TOKEN`: the one-time token that proves this process is the service it claims. */
+  readonly joinToken: string;
+}
+
+const MESH_VARIABLES = ['RAMPART_MESH_URL', 'RAMPART_MESH_BUNDLE', 'RAMPART_JOIN_TOKEN'] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -27,7 +41,20 @@ export function readServiceEnv(env: Environment): ServiceEnv {
     component: required(env, 'RAMPART_COMPONENT'),
     stateDir: absolutePath(env, 'RAMPART_STATE_DIR'),
     internalTokenKeyFile: absolutePath(env, 'RAMPART_INTERNAL_TOKEN_KEY'),
+    mesh: readMeshEnv(env),
   };
+}
+
+function readMeshEnv(env: Environment): MeshEnv | undefined {
+  const set = MESH_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '');
+  if (set.length === 0) return undefined;
+  if (set.length < MESH_VARIABLES.length) {
+    const missing = MESH_VARIABLES.filter((name) => !set.includes(name));
+    throw new TypeError(`${missing.join(', ')} not set: the mesh variables come together (${MESH_VARIABLES.join(', ')})`);
+  }
+  const url = required(env, 'RAMPART_MESH_URL');
+  if (!url.startsWith('https://')) throw new TypeError('RAMPART_MESH_URL must be an https:// URL');
+  return { url, bundleFile: absolutePath(env, 'RAMPART_MESH_BUNDLE'), joinToken: required(env, 'RAMPART_JOIN_TOKEN') };
 }
 
 function required(env: Environment, name: string): string {

@@ -13,7 +13,9 @@ import { RampartError } from '@rampart/errors';
 import { DEFAULT_CONTENT_TYPES, requireAllowedContentType } from './content-type.ts';
 import type { InternalTokenVerifier } from './internal-token.ts';
 import type { Logger } from './logger.ts';
+import { callerOf, requireAllowedPeer } from './caller.ts';
 import { requireAllowedCaller, requireScopes, type Principal } from './principal.ts';
+import { rememberToken } from './request-token.ts';
 import { sendProblem } from './problem-reply.ts';
 import {
   toFastifyPath,
@@ -36,12 +38,27 @@ export interface HttpLimits {
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 
+/** The workload identity a service serves with: mTLS only, client certificates from the mesh CA. */
+export interface MeshTls {
+  readonly key: string;
+  readonly cert: string;
+  readonly ca: readonly string[];
+  readonly trustDomain: string;
+}
+
 export interface HttpAppOptions {
   readonly logger: Logger;
   readonly verifier: InternalTokenVerifier;
   /** The service's current `callers`, read on every request so a reload takes effect at once. */
   readonly callers: () => readonly string[];
   readonly limits?: HttpLimits;
+  /**
+   * Serve mTLS with this identity. Without it the app only answers `inject()` (tests): it cannot
+   * listen, and the caller is taken from the token alone.
+   */
+  readonly tls?: MeshTls;
+  /** Told of every denial, with the precise reason (for security events). */
+  readonly onDenied?: (request: FastifyRequest, error: RampartError) => void;
 }
 
 /** A request without a route guard (an unknown path) is treated as needing any valid token. */
@@ -55,7 +72,20 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const limits = options.limits ?? {};
   const logger: FastifyBaseLogger = options.logger;
+  const tls = options.tls;
   const app = fastify({
+    ...(tls === undefined
+      ? {}
+      : {
+          https: {
+            key: tls.key,
+            cert: tls.cert,
+            ca: [...tls.ca],
+            requestCert: true,
+            rejectUnauthorized: true,
+            minVersion: 'TLSv1.3' as const,
+          },
+        }),
     loggerInstance: logger,
     bodyLimit: limits.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     connectionTimeout: limits.connectionTimeoutMs ?? 30_000,
@@ -74,11 +104,18 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onRequest', async (request) => {
     const guard = request.routeOptions.config.rampart ?? DEFAULT_GUARD;
     if (guard.auth === 'public') return;
-    const token = bearerToken(request.headers.authorization);
-    const principal: Principal = await options.verifier.verify(token);
-    requireAllowedCaller(principal, options.callers());
-    requireScopes(principal, guard.scopes);
-    request.principal = principal;
+    try {
+      const token = bearerToken(request.headers.authorization);
+      const principal: Principal = await options.verifier.verify(token);
+      if (tls === undefined) requireAllowedCaller(principal, options.callers());
+      else requireAllowedPeer(callerOf(request.raw.socket, tls.trustDomain), principal, options.callers());
+      requireScopes(principal, guard.scopes);
+      request.principal = principal;
+      rememberToken(request, token);
+    } catch (error) {
+      if (error instanceof RampartError) options.onDenied?.(request, error);
+      throw error;
+    }
   });
 
   app.addHook('preParsing', (request, _reply, payload, done) => {

@@ -1,16 +1,32 @@
 import { readFileSync } from 'node:fs';
+import { Server as TlsServer } from 'node:tls';
 import { join } from 'node:path';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse, RouteGenericInterface } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  InjectOptions,
+  LightMyRequestResponse,
+  RouteGenericInterface,
+} from 'fastify';
 import type { DestinationStream } from 'pino';
-import { formatProblem, loadConfig, type RampartConfig, type ServiceConfig } from '@rampart/config';
+import {
+  formatProblem,
+  loadConfig,
+  serviceAdminPort,
+  trustDomainOf,
+  type RampartConfig,
+  type ServiceConfig,
+} from '@rampart/config';
+import { componentSpiffeId, serviceSpiffeId, startWorkloadIdentity, type WorkloadIdentity } from '@rampart/mesh';
+import { buildAdminApp } from './admin-app.ts';
 import { createConfigMessageHandler } from './config-ipc.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
-import { registerHealthRoutes } from './health.ts';
 import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
 import { createInternalTokenVerifier, importInternalTokenKey } from './internal-token.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { PublicRouteDefinition, RouteDefinition } from './route.ts';
+import { ServiceClients, type CallOptions, type CallResult } from './service-client.ts';
 import { openStore, type Store } from './store.ts';
 
 export interface CreateServiceOptions {
@@ -28,6 +44,8 @@ export interface CreateServiceOptions {
 export interface StartOptions {
   /** Overrides the configured port (tests). */
   readonly port?: number;
+  /** Overrides the configured admin port (tests). */
+  readonly adminPort?: number;
   /** Install SIGTERM/SIGINT and IPC listeners. Default true. */
   readonly handleProcessEvents?: boolean;
 }
@@ -55,9 +73,19 @@ export interface Service {
   publicRoute<G extends RouteGenericInterface = RouteGenericInterface>(
     definition: PublicRouteDefinition<G>,
   ): void;
+  /**
+   * Calls another service over mTLS for the user of `request`, with a token exchanged for that
+   * hop. Allowed only along the call graph of rampart.yaml.
+   */
+  call(request: FastifyRequest, callee: string, options: CallOptions): Promise<CallResult>;
   /** Sends a request in-process (Fastify `inject`), for tests. */
   inject(options: InjectOptions | string): Promise<LightMyRequestResponse>;
-  /** Listens on 127.0.0.1:<port from the config>. Resolves to the address. */
+  /** Sends a request to the admin listener (health, readiness, metrics) in-process, for tests. */
+  injectAdmin(options: InjectOptions | string): Promise<LightMyRequestResponse>;
+  /**
+   * Joins nothing by itself: listens with mTLS on 127.0.0.1:<port> and plain HTTP on the admin
+   * port (health, readiness, metrics). Resolves to the mTLS address.
+   */
   start(options?: StartOptions): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, closes the store. Idempotent. */
   stop(): Promise<void>;
@@ -141,18 +169,65 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     return entry;
   };
 
+  const trustDomain = trustDomainOf(current);
+  let identity: WorkloadIdentity | undefined;
+  if (env.mesh !== undefined) {
+    try {
+      identity = await startWorkloadIdentity({
+        authorityUrl: env.mesh.url,
+        authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
+        bundlePem: readFileSync(env.mesh.bundleFile, 'utf8'),
+        joinToken: env.mesh.joinToken,
+        spiffeId: serviceSpiffeId(trustDomain, name),
+      });
+    } catch (error) {
+      await store.close();
+      throw fail('cannot join the mesh', error);
+    }
+  }
+  const credentials = identity?.current();
+
   const verifier = createInternalTokenVerifier({ publicKey, audience: name });
   const app: FastifyInstance = buildHttpApp({
     logger: log,
     verifier,
     callers: () => thisService().callers ?? [],
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(credentials === undefined
+      ? {}
+      : { tls: { key: credentials.keyPem, cert: credentials.certPem, ca: credentials.caPems, trustDomain } }),
+    onDenied: (request, error) => {
+      log.warn({ event: 'request.denied', code: error.code, reason: error.detail, requestId: request.id }, 'denied');
+    },
+  });
+  // Handshakes refused by TLS itself (no certificate, another CA, expired) never reach a route.
+  app.server.on('tlsClientError', (error: NodeJS.ErrnoException) => {
+    log.warn({ event: 'mesh.handshake_refused', reason: error.code ?? error.message }, 'TLS handshake refused');
+  });
+  const clients =
+    identity === undefined
+      ? undefined
+      : new ServiceClients({
+          self: name,
+          trustDomain,
+          identity,
+          authorityUrl: env.mesh?.url ?? '',
+          authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
+          config: () => current,
+        });
+  // A renewed certificate takes effect for new connections at once; open ones finish undisturbed.
+  identity?.onRotated((next) => {
+    if (app.server instanceof TlsServer) {
+      app.server.setSecureContext({ key: next.keyPem, cert: next.certPem, ca: [...next.caPems] });
+    }
+    clients?.rotate();
+    log.info({ event: 'certificate.rotated', notAfter: next.notAfter.toISOString() }, 'certificate rotated');
   });
 
   let ready = true;
   let stopping: Promise<void> | undefined;
   const listeners = new Set<ConfigListener>();
-  registerHealthRoutes(app, { ready: () => ready, revision: () => revision });
+  const admin = buildAdminApp({ logger: log, readiness: { ready: () => ready, revision: () => revision } });
   app.addHook('onClose', async () => {
     await store.close();
   });
@@ -190,9 +265,20 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     publicRoute: (definition) => {
       addPublicRoute(app, definition);
     },
+    call: (request, callee, callOptions) => {
+      if (clients === undefined) throw new TypeError('service calls need the mesh: run the service with rampart up');
+      return clients.call(request, callee, callOptions);
+    },
     inject: (request) => app.inject(request),
+    injectAdmin: (request) => admin.inject(request),
     async start(startOptions = {}) {
+      if (identity === undefined) {
+        throw new TypeError(
+          'RAMPART_MESH_URL is not set: a service listens only with mTLS; run it with `rampart up`',
+        );
+      }
       const address = await app.listen({ host: '127.0.0.1', port: startOptions.port ?? thisService().port });
+      await admin.listen({ host: '127.0.0.1', port: startOptions.adminPort ?? serviceAdminPort(thisService()) });
       if (startOptions.handleProcessEvents ?? true) handleProcessEvents(service);
       log.info({ address, revision }, 'service listening');
       return address;
@@ -200,7 +286,10 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     stop() {
       stopping ??= (async () => {
         ready = false;
+        identity?.stop();
         await app.close();
+        await admin.close();
+        await clients?.close();
       })();
       return stopping;
     },

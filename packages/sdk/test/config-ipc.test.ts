@@ -28,7 +28,7 @@ describe('configuration pushed over IPC', () => {
     handle({ type: 'config', revision: 1, config: withWidgetCallers(['gateway', 'helper']) });
     assert.deepEqual(replies.at(-1), { type: 'config.applied', revision: 1 });
     assert.deepEqual(seen, [1]);
-    const ready = await h.svc.inject('/readyz');
+    const ready = await h.svc.injectAdmin('/readyz');
     assert.deepEqual(ready.json(), { status: 'ready', revision: 1 });
     assert.ok(Object.isFrozen(h.svc.config().services));
   });

@@ -10,26 +10,28 @@ describe('health and readiness', () => {
   after(() => h.close());
 
   it('GET /healthz is public and live', async () => {
-    const res = await h.svc.inject('/healthz');
+    const res = await h.svc.injectAdmin('/healthz');
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { status: 'live' });
   });
 
   it('GET /readyz is public and reports revision 0 at start', async () => {
-    const res = await h.svc.inject('/readyz');
+    const res = await h.svc.injectAdmin('/readyz');
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { status: 'ready', revision: 0 });
   });
 
   it('sets security headers and echoes a well-formed request id', async () => {
-    const res = await h.svc.inject({ url: '/healthz', headers: { 'x-request-id': 'gw-12345678' } });
+    // On the service port: even a denial carries the headers.
+    const res = await h.svc.inject({ url: '/anything', headers: { 'x-request-id': 'gw-12345678' } });
+    assert.equal(res.statusCode, 401);
     assert.equal(res.headers['x-request-id'], 'gw-12345678');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['cache-control'], 'no-store');
   });
 
   it('replaces a request id that could inject into logs', async () => {
-    const res = await h.svc.inject({ url: '/healthz', headers: { 'x-request-id': 'x\n{"level":60}' } });
+    const res = await h.svc.inject({ url: '/anything', headers: { 'x-request-id': 'x\n{"level":60}' } });
     assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
   });
 

@@ -89,7 +89,11 @@ export class Component {
    * Sends a message and resolves with the first reply of `replyType`; rejects after `timeoutMs`
    * or if the process is not running.
    */
-  request(message: { readonly type: string }, replyType: string, timeoutMs = 5_000): Promise<unknown> {
+  request(
+    message: { readonly type: string; readonly [field: string]: unknown },
+    replyType: string,
+    timeoutMs = 5_000,
+  ): Promise<unknown> {
     const child = this.#child;
     if (child?.connected !== true) {
       return Promise.reject(new Error(`${this.spec.name} is not running`));

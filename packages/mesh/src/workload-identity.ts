@@ -1,0 +1,259 @@
+import { createWorkloadCsr } from './csr.ts';
+import { describeFailure, meshRequest, type MeshResponse } from './mesh-http.ts';
+import { pemBlocks } from './pem.ts';
+import { parseSpiffeId } from './spiffe-id.ts';
+
+/** What a workload holds to speak mTLS in the mesh. */
+export interface WorkloadCredentials {
+  /** PKCS#8 PEM private key: keep in memory, never log. */
+  readonly keyPem: string;
+  readonly certPem: string;
+  /** Trusted roots (the mesh bundle), one PEM each. */
+  readonly caPems: readonly string[];
+  /** Public keys (PEM) verifying internal tokens, as the authority publishes them. */
+  readonly tokenKeyPems: readonly string[];
+  readonly notAfter: Date;
+}
+
+export interface WorkloadIdentityOptions {
+  /** `https://127.0.0.1:8445`. */
+  readonly authorityUrl: string;
+  /** The authority's SPIFFE ID: `componentSpiffeId(td, 'mesh')`. */
+  readonly authoritySpiffeId: string;
+  /** The bundle (PEM roots) to trust when joining: `$RAMPART_STATE_DIR/../mesh/bundle.pem`. */
+  readonly bundlePem: string;
+  /** The one-time join token `rampart up` handed this workload. */
+  readonly joinToken: string;
+  /** This workload's SPIFFE ID (must match what the token is bound to). */
+  readonly spiffeId: string;
+  /** Fraction of the lifetime after which to renew; default 0.5 (half-life). */
+  readonly renewAt?: number;
+  /** Retry backoff after a failed renewal: doubling from `minDelayMs` (1 s) up to `maxDelayMs` (60 s). */
+  readonly retry?: { readonly minDelayMs?: number; readonly maxDelayMs?: number };
+  /** Clock, for tests. */
+  readonly now?: () => number;
+}
+
+export interface WorkloadIdentityEvents {
+  /** New credentials are in place (after every successful renewal). */
+  rotated: (credentials: WorkloadCredentials) => void;
+  /** A renewal attempt failed; the current certificate stays in use. */
+  renewal_failed: (error: Error, nextAttemptInMs: number) => void;
+  /** The certificate expired before a renewal succeeded: the workload needs a new join token. */
+  expired: () => void;
+}
+
+/** A workload's certificate, kept fresh. */
+export interface WorkloadIdentity {
+  readonly spiffeId: string;
+  /** The credentials to use now. */
+  current(): WorkloadCredentials;
+  on<E extends keyof WorkloadIdentityEvents>(event: E, listener: WorkloadIdentityEvents[E]): () => void;
+  onRotated(listener: (credentials: WorkloadCredentials) => void): () => void;
+  /** Renews now (rejects if the authority refuses or is unreachable; the timer retries). */
+  renew(): Promise<WorkloadCredentials>;
+  /** Stops renewing. */
+  stop(): void;
+}
+
+/** Thrown when the authority refuses or cannot be reached. The message never holds a key or token. */
+export class WorkloadIdentityError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkloadIdentityError';
+  }
+}
+
+const DEFAULT_RENEW_AT = 0.5;
+const DEFAULT_MIN_RETRY_MS = 1000;
+const DEFAULT_MAX_RETRY_MS = 60_000;
+
+/**
+ * Joins the mesh with a one-time token and keeps the workload's certificate fresh: a new key and
+ * CSR at every renewal (at `renewAt` of the lifetime, over mTLS with the current certificate), the
+ * trust bundle refreshed each time so a CA rotation arrives without a restart. If the authority is
+ * down, it retries with backoff and keeps the current certificate until it expires.
+ *
+ * @example
+ * const identity = await startWorkloadIdentity({
+ *   authorityUrl: 'https://127.0.0.1:8445',
+ *   authoritySpiffeId: componentSpiffeId('shop.local', 'mesh'),
+ *   bundlePem: readFileSync(bundleFile, 'utf8'),
+ *   joinToken: process.env.RAMPART_JOIN_TOKEN,
+ *   spiffeId: serviceSpiffeId('shop.local', 'orders'),
+ * });
+ * identity.onRotated(({ keyPem, certPem, caPems }) => server.setSecureContext({ key: keyPem, cert: certPem, ca: [...caPems] }));
+ */
+export async function startWorkloadIdentity(options: WorkloadIdentityOptions): Promise<WorkloadIdentity> {
+  const renewAt = options.renewAt ?? DEFAULT_RENEW_AT;
+  if (!(renewAt > 0 && renewAt < 1)) throw new TypeError('renewAt must be between 0 and 1 (exclusive)');
+  if (parseSpiffeId(options.spiffeId) === null)
+    throw new TypeError(`"${options.spiffeId}" is not a SPIFFE ID`);
+  const minRetry = options.retry?.minDelayMs ?? DEFAULT_MIN_RETRY_MS;
+  const maxRetry = options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS;
+  const now = options.now ?? Date.now;
+  const base = options.authorityUrl.replace(/\/+$/, '');
+  if (!base.startsWith('https://')) throw new TypeError('authorityUrl must be an https:// URL');
+
+  const csr = await createWorkloadCsr(options.spiffeId);
+  const joined = await call(() =>
+    meshRequest({
+      url: `${base}/v1/join`,
+      method: 'POST',
+      caPem: options.bundlePem,
+      serverSpiffeId: options.authoritySpiffeId,
+      contentType: 'application/json',
+      body: JSON.stringify({ joinToken: options.joinToken, csr: csr.csrPem }),
+    }),
+  );
+  let credentials = credentialsFrom(joined, csr.keyPem, pemBlocks(options.bundlePem), []);
+
+  const listeners: { [E in keyof WorkloadIdentityEvents]: Set<WorkloadIdentityEvents[E]> } = {
+    rotated: new Set(),
+    renewal_failed: new Set(),
+    expired: new Set(),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<WorkloadCredentials> | undefined;
+  let failures = 0;
+  let stopped = false;
+
+  const schedule = (delayMs: number): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(
+      () => {
+        identity.renew().catch(() => {
+          // Reported through `renewal_failed`; the next attempt is already scheduled.
+        });
+      },
+      Math.max(0, delayMs),
+    );
+    timer.unref();
+  };
+  const scheduleRenewal = (): void => {
+    const remaining = credentials.notAfter.getTime() - now();
+    schedule(remaining * renewAt);
+  };
+
+  const renewOnce = async (): Promise<WorkloadCredentials> => {
+    const held = credentials;
+    const mtls = { caPem: held.caPems.join(''), certPem: held.certPem, keyPem: held.keyPem };
+    const bundleResponse = await call(() =>
+      meshRequest({
+        url: `${base}/v1/bundle`,
+        method: 'GET',
+        serverSpiffeId: options.authoritySpiffeId,
+        ...mtls,
+      }),
+    );
+    const bundle = bundleFrom(bundleResponse.json);
+    const next = await createWorkloadCsr(options.spiffeId);
+    const renewed = await call(() =>
+      meshRequest({
+        url: `${base}/v1/renew`,
+        method: 'POST',
+        serverSpiffeId: options.authoritySpiffeId,
+        ...mtls,
+        contentType: 'application/json',
+        body: JSON.stringify({ csr: next.csrPem }),
+      }),
+    );
+    return credentialsFrom(renewed, next.keyPem, bundle.caPems, bundle.tokenKeyPems);
+  };
+
+  const identity: WorkloadIdentity = {
+    spiffeId: options.spiffeId,
+    current: () => credentials,
+    on(event, listener) {
+      const set = listeners[event] as Set<typeof listener>;
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    onRotated: (listener) => identity.on('rotated', listener),
+    renew() {
+      inFlight ??= (async () => {
+        try {
+          credentials = await renewOnce();
+          failures = 0;
+          scheduleRenewal();
+          for (const listener of listeners.rotated) listener(credentials);
+          return credentials;
+        } catch (error) {
+          failures++;
+          const untilExpiry = credentials.notAfter.getTime() - now();
+          const failure = error instanceof Error ? error : new WorkloadIdentityError('renewal failed');
+          if (untilExpiry <= 0) {
+            stopped = true;
+            for (const listener of listeners.expired) listener();
+          } else {
+            const backoff = Math.min(maxRetry, minRetry * 2 ** Math.min(failures - 1, 30));
+            const delay = Math.min(untilExpiry, backoff * (0.5 + Math.random() / 2));
+            schedule(delay);
+            for (const listener of listeners.renewal_failed) listener(failure, delay);
+          }
+          throw failure;
+        } finally {
+          inFlight = undefined;
+        }
+      })();
+      return inFlight;
+    },
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+  scheduleRenewal();
+  return identity;
+}
+
+async function call(send: () => Promise<MeshResponse>): Promise<MeshResponse> {
+  let response: MeshResponse;
+  try {
+    response = await send();
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : 'unknown error';
+    throw new WorkloadIdentityError(`the mesh authority is unreachable: ${reason}`, { cause });
+  }
+  if (response.status < 200 || response.status > 299) {
+    throw new WorkloadIdentityError(`the mesh authority refused: ${describeFailure(response)}`);
+  }
+  return response;
+}
+
+function credentialsFrom(
+  response: MeshResponse,
+  keyPem: string,
+  fallbackCaPems: readonly string[],
+  fallbackTokenKeys: readonly string[],
+): WorkloadCredentials {
+  const body = (typeof response.json === 'object' && response.json !== null ? response.json : {}) as Record<
+    string,
+    unknown
+  >;
+  const { certificate, notAfter } = body;
+  if (typeof certificate !== 'string' || typeof notAfter !== 'string' || Number.isNaN(Date.parse(notAfter))) {
+    throw new WorkloadIdentityError('the mesh authority sent no certificate');
+  }
+  const bundle = typeof body['bundle'] === 'string' ? pemBlocks(body['bundle']) : [];
+  const tokenKeys = stringArray(body['tokenKeys']);
+  return {
+    keyPem,
+    certPem: certificate,
+    caPems: bundle.length > 0 ? bundle : fallbackCaPems,
+    tokenKeyPems: tokenKeys.length > 0 ? tokenKeys : fallbackTokenKeys,
+    notAfter: new Date(notAfter),
+  };
+}
+
+function bundleFrom(json: unknown): { caPems: string[]; tokenKeyPems: string[] } {
+  const body = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const caPems = typeof body['bundle'] === 'string' ? pemBlocks(body['bundle']) : [];
+  if (caPems.length === 0) throw new WorkloadIdentityError('the mesh authority sent an empty bundle');
+  return { caPems, tokenKeyPems: stringArray(body['tokenKeys']) };
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}

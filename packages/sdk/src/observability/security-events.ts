@@ -1,0 +1,200 @@
+import { createHmac } from 'node:crypto';
+import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
+import type { Secret } from '@rampart/config';
+import type { Metrics } from './metrics.ts';
+
+/** Whether the action the event records succeeded (ECS `event.outcome`). */
+export type SecurityOutcome = 'success' | 'failure' | 'unknown';
+
+/** One security event, as written to a sink. Closed set of fields: nothing else is ever recorded. */
+export interface SecurityEvent {
+  /** ISO 8601, UTC. */
+  readonly time: string;
+  /** `<entity>.<past_verb>`: `peer.rejected`, `token.rejected`, `login.failed`. */
+  readonly event: string;
+  readonly service: string;
+  readonly outcome: SecurityOutcome;
+  /** A code, not prose: `SDK_CALLER_NOT_ALLOWED`, `expired`, `wrong_audience`. */
+  readonly reason: string;
+  /** The calling workload: a SPIFFE ID or a service name. */
+  readonly peer?: string;
+  /** `ps_…`: an HMAC pseudonym of the end user's subject, never the subject itself. */
+  readonly subject?: string;
+  readonly requestId?: string;
+  /** The W3C trace id (32 lower-case hex), to correlate with traces. */
+  readonly traceId?: string;
+}
+
+/** What a caller passes to `emit`: the event without `time` and `service`, and the raw subject. */
+export interface SecurityEventInput {
+  readonly event: string;
+  readonly outcome: SecurityOutcome;
+  readonly reason: string;
+  readonly peer?: string;
+  /** The raw subject (`sub`); it is replaced by its pseudonym before anything is written. */
+  readonly subject?: string;
+  readonly requestId?: string;
+  readonly traceId?: string;
+}
+
+export interface SecurityEventSink {
+  write(event: SecurityEvent): void;
+  close?(): void;
+}
+
+export interface SecurityEvents {
+  /** Validates, pseudonymizes, writes and counts one event; returns what was written. */
+  emit(input: SecurityEventInput): SecurityEvent;
+  close(): void;
+}
+
+export interface SecurityEventsOptions {
+  readonly serviceName: string;
+  readonly sink: SecurityEventSink;
+  /**
+   * The deployment-wide key subjects are pseudonymized with (at least 32 bytes). Every service of
+   * a deployment uses the same key, so audit can correlate one user's events across services.
+   */
+  readonly subjectKey: Uint8Array | Secret;
+  /** Increments `security_events_total{event}` when given. */
+  readonly metrics?: Metrics;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+const EVENT = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$/;
+/** An UPPER_SNAKE code or lower_snake words; no digits in a lower-case run, so no hex token fits. */
+const REASON = /^(?:[A-Z]+(?:_[A-Z0-9]+)*|[a-z]+(?:_[a-z]+)*)$/;
+const PEER = /^(?:spiffe:\/\/[a-z0-9.-]+(?:\/[A-Za-z0-9._-]+)+|[a-z][a-z0-9-]{0,62})$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const OUTCOMES: ReadonlySet<string> = new Set<SecurityOutcome>(['success', 'failure', 'unknown']);
+
+/**
+ * Creates a service's security-event emitter. Events have a closed set of fields, each checked
+ * against a strict shape (a wrong one is a programmer error, a `TypeError`, and nothing is
+ * written): names are `<entity>.<past_verb>`, reasons are codes, peers are workload identities.
+ * The end user's subject is never written: it becomes `ps_` + HMAC-SHA-256(subjectKey, subject),
+ * truncated to 128 bits — stable across services for correlation, meaningless without the key.
+ * Raw subjects can be e-mail addresses or usernames depending on the identity provider, so the
+ * SDK does not rely on them being pseudonymous already.
+ *
+ * @example
+ * const events = createSecurityEvents({ serviceName: 'orders', sink: fileSink(path), subjectKey, metrics });
+ * events.emit({ event: 'peer.rejected', outcome: 'failure', reason: 'SDK_CALLER_NOT_ALLOWED', peer });
+ */
+export function createSecurityEvents(options: SecurityEventsOptions): SecurityEvents {
+  const { serviceName, sink, metrics } = options;
+  if (!PEER.test(serviceName) || serviceName.startsWith('spiffe:')) {
+    throw new TypeError('serviceName must be a service name from rampart.yaml');
+  }
+  const key =
+    options.subjectKey instanceof Uint8Array
+      ? Buffer.from(options.subjectKey)
+      : Buffer.from(options.subjectKey.reveal(), 'utf8');
+  if (key.length < 32) throw new TypeError('subjectKey must be at least 32 bytes');
+  const now = options.now ?? (() => new Date());
+
+  return {
+    emit(input) {
+      check(
+        EVENT.test(input.event) && input.event.length <= 64,
+        'event must be <entity>.<past_verb>, e.g. peer.rejected',
+      );
+      check(OUTCOMES.has(input.outcome), 'outcome must be success, failure or unknown');
+      check(
+        REASON.test(input.reason) && input.reason.length <= 64,
+        'reason must be a code (SDK_CALLER_NOT_ALLOWED, expired), not prose',
+      );
+      if (input.peer !== undefined)
+        check(
+          PEER.test(input.peer) && input.peer.length <= 256,
+          'peer must be a SPIFFE ID or a service name',
+        );
+      if (input.requestId !== undefined)
+        check(REQUEST_ID.test(input.requestId), 'requestId has an unexpected shape');
+      if (input.traceId !== undefined)
+        check(TRACE_ID.test(input.traceId), 'traceId must be 32 lower-case hex digits');
+      if (input.subject !== undefined)
+        check(
+          input.subject.length > 0 && input.subject.length <= 1024,
+          'subject must be 1 to 1024 characters',
+        );
+      const event: SecurityEvent = {
+        time: now().toISOString(),
+        event: input.event,
+        service: serviceName,
+        outcome: input.outcome,
+        reason: input.reason,
+        ...(input.peer === undefined ? {} : { peer: input.peer }),
+        ...(input.subject === undefined ? {} : { subject: pseudonym(key, input.subject) }),
+        ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
+        ...(input.traceId === undefined ? {} : { traceId: input.traceId }),
+      };
+      sink.write(event);
+      metrics?.securityEvents.inc({ event: event.event });
+      return event;
+    },
+    close() {
+      sink.close?.();
+    },
+  };
+}
+
+/** `ps_` + the first 128 bits of HMAC-SHA-256(key, subject), base64url. */
+export function pseudonym(key: Uint8Array, subject: string): string {
+  return `ps_${createHmac('sha256', key).update(subject, 'utf8').digest().subarray(0, 16).toString('base64url')}`;
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new TypeError(`security event: ${message}`);
+}
+
+/**
+ * A sink appending one JSON object per line to `path`, created with mode 0600 (and reset to 0600
+ * if it existed), refusing to follow a symbolic link. Each event is one `write` on an `O_APPEND`
+ * descriptor, so processes sharing the file never interleave lines, and nothing waits in a buffer.
+ *
+ * @example
+ * const sink = fileSink(join(stateDir, 'security-events.jsonl'));
+ */
+export function fileSink(path: string): SecurityEventSink {
+  const fd = openSync(
+    path,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o600,
+  );
+  fchmodSync(fd, 0o600);
+  let open = true;
+  return {
+    write(event) {
+      if (!open) throw new Error('the security event file is closed');
+      writeSync(fd, `${JSON.stringify(event)}\n`);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
+}
+
+/** The part of a pino logger `logSink` uses. */
+export interface EventLogger {
+  info(object: object, message: string): void;
+}
+
+/**
+ * A sink writing each event to a logger at `info`, under `securityEvent`, with the event name as
+ * the message — for log aggregation to pick up.
+ *
+ * @example
+ * const sink = logSink(service.log);
+ */
+export function logSink(logger: EventLogger): SecurityEventSink {
+  return {
+    write(event) {
+      logger.info({ securityEvent: event }, event.event);
+    },
+  };
+}

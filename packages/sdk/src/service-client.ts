@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { Agent, request as undiciRequest } from 'undici';
+import type { RampartConfig } from '@rampart/config';
+import { RampartError } from '@rampart/errors';
+import {
+  exchangeToken,
+  serviceSpiffeId,
+  verifyPeerSpiffeId,
+  type WorkloadCredentials,
+  type WorkloadIdentity,
+} from '@rampart/mesh';
+import { tokenOf } from './request-token.ts';
+
+export interface CallOptions {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query on the callee, e.g. `/payments`. */
+  readonly path: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+}
+
+export interface CallResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface ServiceClientsOptions {
+  /** This service's name. */
+  readonly self: string;
+  readonly trustDomain: string;
+  readonly identity: WorkloadIdentity;
+  readonly authorityUrl: string;
+  readonly authoritySpiffeId: string;
+  readonly config: () => Readonly<RampartConfig>;
+}
+
+/** Exchanged tokens kept at most; oldest evicted first. */
+const MAX_CACHED_TOKENS = 1024;
+/** An exchanged token is renewed this long before it expires. */
+const TOKEN_EXPIRY_MARGIN_MS = 10_000;
+const CALL_TIMEOUT_MS = 10_000;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * Calls other services by name over mTLS, along the declared call graph only. Each hop carries
+ * its own internal token, addressed to the callee and obtained by token exchange (RFC 8693) from
+ * the one this request arrived with — a service never presents a token meant for someone else.
+ * Connections are pooled per callee (undici keep-alive) and rebuilt when the certificate rotates.
+ */
+export class ServiceClients {
+  readonly #options: ServiceClientsOptions;
+  readonly #agents = new Map<string, Agent>();
+  readonly #tokens = new Map<string, { token: string; expiresAt: number }>();
+
+  constructor(options: ServiceClientsOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * @example
+   * const payment = await svc.call(request, 'payments', { method: 'POST', path: '/payments', body });
+   */
+  async call(request: FastifyRequest, callee: string, options: CallOptions): Promise<CallResult> {
+    const target = this.#options.config().services[callee];
+    if (target === undefined) throw new TypeError(`no service named '${callee}' in rampart.yaml`);
+    if (!(target.callers ?? []).includes(this.#options.self)) {
+      throw new RampartError('SDK_CALLER_NOT_ALLOWED', {
+        detail: `${this.#options.self} is not among the callers of ${callee} in rampart.yaml`,
+      });
+    }
+    const subjectToken = tokenOf(request);
+    if (subjectToken === undefined) throw new RampartError('SDK_UNAUTHENTICATED', { detail: 'no token to exchange' });
+    const token = await this.#tokenFor(subjectToken, callee);
+    const traceparent = request.headers.traceparent;
+    const response = await undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {
+      dispatcher: this.#agent(callee),
+      method: options.method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        'x-request-id': request.id,
+        ...(typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, body: text.length === 0 ? null : (JSON.parse(text) as unknown) };
+  }
+
+  /** New certificate: later connections use it; pooled ones finish their requests and close. */
+  rotate(): void {
+    const old = [...this.#agents.values()];
+    this.#agents.clear();
+    for (const agent of old) void agent.close();
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.#agents.values()];
+    this.#agents.clear();
+    await Promise.all(agents.map((agent) => agent.close()));
+  }
+
+  #agent(callee: string): Agent {
+    let agent = this.#agents.get(callee);
+    if (agent === undefined) {
+      agent = createAgent(this.#options.identity.current(), serviceSpiffeId(this.#options.trustDomain, callee));
+      this.#agents.set(callee, agent);
+    }
+    return agent;
+  }
+
+  async #tokenFor(subjectToken: string, audience: string): Promise<string> {
+    const key = `${audience} ${createHash('sha256').update(subjectToken).digest('base64url')}`;
+    const cached = this.#tokens.get(key);
+    if (cached !== undefined && cached.expiresAt - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return cached.token;
+    const { token, expiresAt } = await exchangeToken({
+      authorityUrl: this.#options.authorityUrl,
+      authoritySpiffeId: this.#options.authoritySpiffeId,
+      identity: this.#options.identity,
+      subjectToken,
+      audience,
+    });
+    this.#tokens.delete(key);
+    this.#tokens.set(key, { token, expiresAt: expiresAt.getTime() });
+    if (this.#tokens.size > MAX_CACHED_TOKENS) {
+      const oldest = this.#tokens.keys().next().value;
+      if (oldest !== undefined) this.#tokens.delete(oldest);
+    }
+    return token;
+  }
+}
+
+function createAgent(credentials: WorkloadCredentials, calleeId: string): Agent {
+  return new Agent({
+    connect: {
+      ca: [...credentials.caPems],
+      cert: credentials.certPem,
+      key: credentials.keyPem,
+      checkServerIdentity: verifyPeerSpiffeId(calleeId),
+      minVersion: 'TLSv1.3',
+      rejectUnauthorized: true,
+      timeout: CALL_TIMEOUT_MS,
+    },
+    headersTimeout: CALL_TIMEOUT_MS,
+    bodyTimeout: CALL_TIMEOUT_MS,
+    maxResponseSize: MAX_RESPONSE_BYTES,
+  });
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir, type TempDir } from '@rampart/testing';
+import { openEmbeddedStore, openStore, type Store } from '../../src/store/index.ts';
+import { contractMigrations, runStoreContract } from './contract.ts';
+
+let contractDir: TempDir | undefined;
+runStoreContract({
+  name: 'embedded (node:sqlite)',
+  availability: { skip: false },
+  async open() {
+    contractDir = await tempDir('rampart-store-contract-');
+    return openEmbeddedStore(join(contractDir.path, 'service.sqlite'));
+  },
+  async cleanup() {
+    await contractDir?.cleanup();
+  },
+});
+
+describe('openEmbeddedStore: what only the embedded engine does', () => {
+  let dir: TempDir;
+  let store: Store;
+  let file: string;
+  before(async () => {
+    dir = await tempDir('rampart-store-');
+    file = join(dir.path, 'service.sqlite');
+    store = openEmbeddedStore(file);
+    await store.migrate(contractMigrations);
+  });
+  after(async () => {
+    await store.close();
+    await dir.cleanup();
+  });
+
+  it('creates the file with mode 0600 and uses WAL', async () => {
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const mode = await store.get<{ journal_mode: string }>('PRAGMA journal_mode');
+    assert.equal(mode?.journal_mode, 'wal');
+  });
+
+  it('keeps openStore as the embedded store for existing callers', () => {
+    assert.equal(openStore, openEmbeddedStore);
+  });
+});

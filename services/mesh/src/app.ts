@@ -1,0 +1,163 @@
+import type { Server as HttpsServer } from 'node:https';
+import { join } from 'node:path';
+import fastify, { type FastifyInstance } from 'fastify';
+import type { RampartConfig } from '@rampart/config';
+import {
+  CertificateAuthority,
+  DEFAULT_LEAF_TTL_MS,
+  JoinTokens,
+  componentSpiffeId,
+  joinTokenAttestor,
+} from '@rampart/mesh';
+import type { Logger } from '@rampart/sdk';
+import { registerBundleRoutes } from './bundle/routes.ts';
+import { meshSettings } from './config.ts';
+import type { MeshContext } from './context.ts';
+import { registerHealthRoutes } from './health/routes.ts';
+import { registerErrorHandlers } from './http/errors.ts';
+import { registerJoinRoutes } from './join/routes.ts';
+import { registerRenewRoutes } from './renew/routes.ts';
+import { ServerIdentity } from './server-identity.ts';
+import { loadInternalTokenKeys } from './token/internal-token-keys.ts';
+import { registerTokenRoutes } from './token/routes.ts';
+
+/** Request bodies larger than this are refused (a CSR is under 1 KiB; a token under 4 KiB). */
+export const MESH_BODY_LIMIT_BYTES = 32 * 1024;
+
+export interface MeshAuthorityOptions {
+  readonly config: RampartConfig;
+  /** `RAMPART_STATE_DIR`: the CA lives in `<stateDir>/ca/`, the bundle in `<stateDir>/bundle.pem`. */
+  readonly stateDir: string;
+  /** Ed25519 PKCS#8 PEM signing internal tokens, and its SPKI PEM public key. */
+  readonly signingKeyPem: string;
+  readonly publicKeyPem: string;
+  readonly log: Logger;
+  /** Lifetime of issued leaves (workloads and the mesh's own); default 1 h. */
+  readonly leafTtlMs?: number;
+  /** Override `ports.mesh` / `ports.meshAdmin` (0 = any free port, for tests). */
+  readonly port?: number;
+  readonly adminPort?: number;
+  /** Clock, for tests. */
+  readonly now?: () => number;
+}
+
+/** The running mesh authority. */
+export interface MeshAuthority {
+  readonly trustDomain: string;
+  /** `spiffe://<td>/rampart/mesh`. */
+  readonly spiffeId: string;
+  /** `<stateDir>/bundle.pem`. */
+  readonly bundleFile: string;
+  /** Listens on 127.0.0.1 (mTLS and admin). Resolves to both base URLs. */
+  start(): Promise<{ url: string; adminUrl: string }>;
+  /** Stops accepting, lets requests in flight finish. Idempotent. */
+  stop(): Promise<void>;
+  revision(): number;
+  /** Applies a newer configuration (the call graph); throws on a stale revision. */
+  applyConfig(revision: number, config: RampartConfig): void;
+  /** Registers a join token digest from the supervisor. */
+  addJoinToken(spiffeId: string, sha256: string, expiresAt: Date | number): void;
+  /** Rotates the CA root and rewrites bundle.pem (old root trusted until its leaves expire). */
+  rotateCa(): Promise<void>;
+  /** The current bundle (PEM), for tests and the supervisor. */
+  bundlePem(): Promise<string>;
+}
+
+/**
+ * Builds the mesh authority from configuration: opens (or creates) the CA, issues the mesh's own
+ * server certificate, writes bundle.pem and prepares the mTLS and admin apps.
+ *
+ * @example
+ * const mesh = await buildMeshAuthority({ config, stateDir, signingKeyPem, publicKeyPem, log });
+ * await mesh.start();
+ */
+export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise<MeshAuthority> {
+  const settings = meshSettings(options.config);
+  const now = options.now ?? Date.now;
+  const leafTtlMs = options.leafTtlMs ?? DEFAULT_LEAF_TTL_MS;
+  const log = options.log;
+  let config = options.config;
+  let revision = 0;
+  let ready = false;
+
+  const ca = await CertificateAuthority.open(join(options.stateDir, 'ca'), {
+    trustDomain: settings.trustDomain,
+    now,
+  });
+  const tokenKeys = await loadInternalTokenKeys(options.signingKeyPem, options.publicKeyPem);
+  const joinTokens = new JoinTokens({ now });
+  const spiffeId = componentSpiffeId(settings.trustDomain, 'mesh');
+  const bundleFile = join(options.stateDir, 'bundle.pem');
+  const identity = await ServerIdentity.create({ ca, spiffeId, ttlMs: leafTtlMs, bundleFile, log, now });
+
+  const app = fastify({
+    https: { ...identity.secureContextOptions(), requestCert: true, rejectUnauthorized: false },
+    logger: false,
+    bodyLimit: MESH_BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  identity.attach(app.server as unknown as HttpsServer);
+
+  const context: MeshContext = {
+    ca,
+    attestors: [joinTokenAttestor(joinTokens)],
+    tokenKeys,
+    log,
+    trustDomain: settings.trustDomain,
+    leafTtlMs,
+    config: () => config,
+    now,
+  };
+  registerErrorHandlers(app, log);
+  registerJoinRoutes(app, context);
+  registerRenewRoutes(app, context);
+  registerBundleRoutes(app, context);
+  registerTokenRoutes(app, context);
+
+  const admin = fastify({ logger: false });
+  registerHealthRoutes(admin, { ready: () => ready, revision: () => revision });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    trustDomain: settings.trustDomain,
+    spiffeId,
+    bundleFile,
+    async start() {
+      const url = await app.listen({ host: '127.0.0.1', port: options.port ?? settings.port });
+      const adminUrl = await admin.listen({
+        host: '127.0.0.1',
+        port: options.adminPort ?? settings.adminPort,
+      });
+      identity.startMaintenance();
+      ready = true;
+      log.info({ url, adminUrl, spiffeId, trustDomain: settings.trustDomain }, 'mesh authority listening');
+      return { url, adminUrl };
+    },
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        identity.stopMaintenance();
+        await Promise.all([app.close(), admin.close()]);
+      })();
+      return stopping;
+    },
+    revision: () => revision,
+    applyConfig(nextRevision, next) {
+      if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
+      if (meshSettings(next).trustDomain !== settings.trustDomain) {
+        log.warn('the trust domain changed: it takes effect at the next restart');
+      }
+      config = next;
+      revision = nextRevision;
+    },
+    addJoinToken(id, sha256, expiresAt) {
+      joinTokens.add(id, sha256, expiresAt);
+    },
+    async rotateCa() {
+      const root = await ca.rotate();
+      await identity.refreshTrust();
+      log.info({ event: 'ca.rotated', root }, 'CA root rotated');
+    },
+    bundlePem: () => ca.bundlePem(),
+  };
+}

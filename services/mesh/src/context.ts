@@ -1,0 +1,36 @@
+import type { RampartConfig } from '@rampart/config';
+import type { CertificateAuthority, IssuedCertificate, JoinAttestor } from '@rampart/mesh';
+import type { Logger } from '@rampart/sdk';
+import type { InternalTokenKeys } from './token/internal-token-keys.ts';
+
+/** What the routes share: the CA, attestors, keys, the current configuration and the log. */
+export interface MeshContext {
+  readonly ca: CertificateAuthority;
+  readonly attestors: readonly JoinAttestor[];
+  readonly tokenKeys: InternalTokenKeys;
+  readonly log: Logger;
+  readonly trustDomain: string;
+  /** Lifetime of the leaves issued to workloads. */
+  readonly leafTtlMs: number;
+  config(): Readonly<RampartConfig>;
+  now(): number;
+}
+
+/** The body of a successful join or renewal. */
+export interface IssuanceBody {
+  readonly certificate: string;
+  readonly chain: readonly string[];
+  readonly bundle: string;
+  readonly tokenKeys: readonly string[];
+  readonly notAfter: string;
+}
+
+export async function issuanceBody(context: MeshContext, issued: IssuedCertificate): Promise<IssuanceBody> {
+  return {
+    certificate: issued.certPem,
+    chain: issued.chainPems,
+    bundle: await context.ca.bundlePem(),
+    tokenKeys: [context.tokenKeys.publicKeyPem],
+    notAfter: issued.notAfter.toISOString(),
+  };
+}

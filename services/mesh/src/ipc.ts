@@ -1,0 +1,80 @@
+import { createConfigMessageHandler, type Logger } from '@rampart/sdk';
+import type { MeshAuthority } from './app.ts';
+
+/** What the supervisor sends the mesh, besides `config` (handled as by every service). */
+export type MeshCommand =
+  | {
+      readonly type: 'mesh.join-token';
+      readonly spiffeId: string;
+      readonly sha256: string;
+      readonly expiresAt: string | number;
+    }
+  | { readonly type: 'mesh.rotate-ca' };
+
+/** What the mesh answers. */
+export type MeshReply =
+  | { readonly type: 'mesh.join-token.added'; readonly spiffeId: string }
+  | { readonly type: 'mesh.join-token.rejected'; readonly spiffeId: string; readonly reason: string }
+  | { readonly type: 'mesh.ca-rotated' }
+  | { readonly type: 'mesh.ca-rotation-failed'; readonly reason: string }
+  | { readonly type: 'config.applied'; readonly revision: number }
+  | { readonly type: 'config.rejected'; readonly revision: number; readonly reason: string };
+
+/**
+ * The `process.on('message')` listener for `rampart up`: join tokens (only their SHA-256 crosses
+ * the channel), configuration revisions and CA rotation.
+ *
+ * @example
+ * process.on('message', createIpcHandler(mesh, (reply) => process.send?.(reply), log));
+ */
+export function createIpcHandler(
+  mesh: MeshAuthority,
+  send: (reply: MeshReply) => void,
+  log: Logger,
+): (message: unknown) => void {
+  const onConfig = createConfigMessageHandler(mesh, send, log);
+  return (message) => {
+    if (typeof message !== 'object' || message === null) return;
+    const fields = message as Record<string, unknown>;
+    switch (fields['type']) {
+      case 'config':
+        onConfig(message);
+        return;
+      case 'mesh.join-token': {
+        const { spiffeId, sha256, expiresAt } = fields;
+        const id = typeof spiffeId === 'string' ? spiffeId : '';
+        try {
+          if (typeof sha256 !== 'string') throw new TypeError('sha256 must be a string');
+          const at =
+            typeof expiresAt === 'number' || typeof expiresAt === 'string'
+              ? new Date(expiresAt)
+              : new Date(NaN);
+          mesh.addJoinToken(id, sha256, at);
+          log.info({ event: 'mesh.join_token_added', spiffeId: id, expiresAt: at }, 'join token registered');
+          send({ type: 'mesh.join-token.added', spiffeId: id });
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : 'invalid';
+          log.warn({ spiffeId: id, reason }, 'join token rejected');
+          send({ type: 'mesh.join-token.rejected', spiffeId: id, reason });
+        }
+        return;
+      }
+      case 'mesh.rotate-ca':
+        mesh.rotateCa().then(
+          () => {
+            send({ type: 'mesh.ca-rotated' });
+          },
+          (error: unknown) => {
+            log.error({ err: error }, 'CA rotation failed');
+            send({
+              type: 'mesh.ca-rotation-failed',
+              reason: error instanceof Error ? error.message : 'failed',
+            });
+          },
+        );
+        return;
+      default:
+        return;
+    }
+  };
+}

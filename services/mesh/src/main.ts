@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { formatProblem, loadConfig } from '@rampart/config';
+import { SHUTDOWN_TIMEOUT_MS, createLogger, readServiceEnv } from '@rampart/sdk';
+import { buildMeshAuthority } from './app.ts';
+import { createIpcHandler } from './ipc.ts';
+
+const log = createLogger('mesh', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
+
+async function main(): Promise<void> {
+  const env = readServiceEnv(process.env);
+  if (env.component !== 'mesh')
+    throw new TypeError(`RAMPART_COMPONENT must be "mesh", got "${env.component}"`);
+  const signingKeyFile = process.env['RAMPART_INTERNAL_TOKEN_SIGNING_KEY'];
+  if (signingKeyFile === undefined || !isAbsolute(signingKeyFile)) {
+    throw new TypeError('RAMPART_INTERNAL_TOKEN_SIGNING_KEY must be the absolute path of the signing key');
+  }
+  const loaded = await loadConfig(env.configFile);
+  if (!loaded.ok) {
+    log.fatal(
+      { problems: loaded.problems.map((problem) => formatProblem(problem)) },
+      'configuration invalid',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const mesh = await buildMeshAuthority({
+    config: loaded.config,
+    stateDir: env.stateDir,
+    signingKeyPem: readFileSync(signingKeyFile, 'utf8'),
+    publicKeyPem: readFileSync(env.internalTokenKeyFile, 'utf8'),
+    log,
+  });
+  await mesh.start();
+
+  const send = process.send?.bind(process);
+  if (send !== undefined) {
+    process.on(
+      'message',
+      createIpcHandler(mesh, (reply) => send(reply), log),
+    );
+    process.on('disconnect', () => process.exit(0));
+  }
+  const shutdown = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, 'stopping');
+    setTimeout(() => process.exit(0), SHUTDOWN_TIMEOUT_MS).unref();
+    mesh.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'stop failed');
+        process.exit(0);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error }, 'mesh failed to start');
+  process.exitCode = 1;
+});

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RampartError } from '@rampart/errors';
+import { parseSpiffeId, serviceNameOf } from '@rampart/mesh';
+import { isDeclaredService } from '../config.ts';
+import { issuanceBody, type MeshContext } from '../context.ts';
+import { stringField } from '../http/body.ts';
+import { peerLabel, peerOf } from '../http/peer.ts';
+
+/**
+ * `POST /v1/renew` `{ csr }` over mTLS: a new certificate for the SPIFFE ID of the certificate the
+ * client presented — never for another ID. A service removed from rampart.yaml cannot renew.
+ */
+export function registerRenewRoutes(app: FastifyInstance, context: MeshContext): void {
+  app.post('/v1/renew', async (request, reply) => {
+    const peer = peerOf(request);
+    if (!peer.verified) refuse(context, request, peer.reason, peerLabel(request, peer));
+    const spiffeId = peer.spiffeId;
+    if (parseSpiffeId(spiffeId)?.trustDomain !== context.trustDomain) {
+      refuse(context, request, 'SPIFFE ID of another trust domain', peerLabel(request, peer));
+    }
+    const service = serviceNameOf(spiffeId, context.trustDomain);
+    if (service !== null && !isDeclaredService(context.config(), service)) {
+      refuse(context, request, 'service no longer declared', peerLabel(request, peer));
+    }
+    const csr = stringField(request.body, 'csr');
+    let issued;
+    try {
+      issued = await context.ca.issue({ csrPem: csr, spiffeId, ttlMs: context.leafTtlMs });
+    } catch (error) {
+      if (error instanceof RampartError) {
+        context.log.warn(
+          {
+            event: 'mesh.renew_refused',
+            reason: error.detail ?? error.title,
+            peer: peerLabel(request, peer),
+          },
+          'renewal refused',
+        );
+      }
+      throw error;
+    }
+    context.log.info(
+      {
+        event: 'certificate.issued',
+        serial: issued.serial,
+        spiffeId,
+        notAfter: issued.notAfter,
+        via: 'renew',
+      },
+      'certificate issued',
+    );
+    return reply
+      .code(201)
+      .header('cache-control', 'no-store')
+      .send(await issuanceBody(context, issued));
+  });
+}
+
+function refuse(
+  context: MeshContext,
+  _request: FastifyRequest,
+  reason: string,
+  peer: { spiffeId: string | null; address: string },
+): never {
+  context.log.warn({ event: 'mesh.renew_refused', reason, peer }, 'renewal refused');
+  throw new RampartError('MESH_PEER_UNAUTHENTICATED', { detail: reason });
+}
