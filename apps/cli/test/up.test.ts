@@ -14,7 +14,7 @@ import {
   tempConfigDir,
   uidOf,
   writeConfig,
-} from './support/up-process.ts';
+} from '@rampart/testing';
 
 interface TestPorts {
   readonly platform: string;
@@ -27,7 +27,10 @@ async function testPorts(services: number): Promise<TestPorts> {
   const [gateway, admin, identity, mesh, meshAdmin] = free;
   return {
     platform: `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }`,
-    services: Array.from({ length: services }, (_, i) => ({ port: free[5 + 2 * i]!, admin: free[6 + 2 * i]! })),
+    services: Array.from({ length: services }, (_, i) => ({
+      port: free[5 + 2 * i]!,
+      admin: free[6 + 2 * i]!,
+    })),
   };
 }
 
@@ -87,7 +90,11 @@ describe('rampart up: lifecycle with real child processes', () => {
 
   it('starts every service in dependency order and each answers ready', async () => {
     const ready = [...up.output.matchAll(/● (\w+)\s+ready/g)].map((m) => m[1]);
-    assert.deepEqual(ready, ['mesh', 'payments', 'orders', 'profiles'], 'the mesh first, a callee before its callers');
+    assert.deepEqual(
+      ready,
+      ['mesh', 'payments', 'orders', 'profiles'],
+      'the mesh first, a callee before its callers',
+    );
     for (const port of admin) assert.equal((await getJson(`http://127.0.0.1:${port}/readyz`)).status, 200);
     assert.match(up.output, new RegExp(`profiles\\s+https://127.0.0.1:${ports.services[0]!.port}`));
   });

@@ -21,10 +21,10 @@ describe('payments service', () => {
       method: 'POST',
       url: '/payments',
       payload,
-      headers: await h.auth(sub, 'payments:write', actor),
+      headers: await h.auth(sub, 'orders:write', actor),
     });
   const read = async (sub: string, id: string) =>
-    h.svc.inject({ url: `/payments/${id}`, headers: await h.auth(sub, 'payments:read', 'orders') });
+    h.svc.inject({ url: `/payments/${id}`, headers: await h.auth(sub, 'orders:read', 'orders') });
 
   it('records a payment and returns only id, orderId and last4', async () => {
     const orderId = randomUUID();
@@ -86,7 +86,7 @@ describe('payments service', () => {
       method: 'POST',
       url: '/payments',
       payload: { orderId: randomUUID(), cardNumber: CARD, expiry: EXPIRY },
-      headers: await h.auth('alice', 'payments:write'),
+      headers: await h.auth('alice', 'orders:write'),
     });
     assert.equal(res.statusCode, 403);
     assert.equal(res.json<{ code: string }>().code, 'SDK_CALLER_NOT_ALLOWED');

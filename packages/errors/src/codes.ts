@@ -42,6 +42,8 @@ export const codes = {
   MESH_NOT_FOUND: { status: 404, title: 'No such mesh endpoint' },
   MESH_PAYLOAD_TOO_LARGE: { status: 413, title: 'Mesh request body too large' },
   SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
+  SHOP_ORDER_NOT_PENDING: { status: 409, title: 'Order is not pending' },
+  SHOP_PAYMENT_FAILED: { status: 502, title: 'Payment service failed' },
   SHOP_CARD_REJECTED: { status: 400, title: 'Card number rejected' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -71,7 +71,9 @@ describe('join tokens', () => {
     const tokens = new JoinTokens({ maxPending: 2, now: () => now });
     tokens.add(orders, createJoinToken().sha256, 10);
     tokens.add(orders, createJoinToken().sha256, 100);
-    assert.throws(() => { tokens.add(orders, createJoinToken().sha256, 100); }, RangeError);
+    assert.throws(() => {
+      tokens.add(orders, createJoinToken().sha256, 100);
+    }, RangeError);
     now = 20;
     tokens.add(orders, createJoinToken().sha256, 100);
     assert.equal(tokens.size, 2);
@@ -79,8 +81,14 @@ describe('join tokens', () => {
 
   it('rejects malformed registrations', () => {
     const tokens = new JoinTokens();
-    assert.throws(() => { tokens.add('orders', createJoinToken().sha256, Date.now()); }, TypeError);
-    assert.throws(() => { tokens.add(orders, 'abc', Date.now()); }, TypeError);
-    assert.throws(() => { tokens.add(orders, createJoinToken().sha256, new Date(Number.NaN)); }, TypeError);
+    assert.throws(() => {
+      tokens.add('orders', createJoinToken().sha256, Date.now());
+    }, TypeError);
+    assert.throws(() => {
+      tokens.add(orders, 'abc', Date.now());
+    }, TypeError);
+    assert.throws(() => {
+      tokens.add(orders, createJoinToken().sha256, new Date(Number.NaN));
+    }, TypeError);
   });
 });

@@ -42,7 +42,9 @@ export function requireAllowedPeer(
   allowed: readonly string[],
 ): void {
   if (caller === null) {
-    throw new RampartError('SDK_CALLER_NOT_ALLOWED', { detail: 'no workload certificate of this trust domain' });
+    throw new RampartError('SDK_CALLER_NOT_ALLOWED', {
+      detail: 'no workload certificate of this trust domain',
+    });
   }
   if (!allowed.includes(caller)) {
     throw new RampartError('SDK_CALLER_NOT_ALLOWED', { detail: `caller "${caller}" is not in callers` });

@@ -50,11 +50,17 @@ function readMeshEnv(env: Environment): MeshEnv | undefined {
   if (set.length === 0) return undefined;
   if (set.length < MESH_VARIABLES.length) {
     const missing = MESH_VARIABLES.filter((name) => !set.includes(name));
-    throw new TypeError(`${missing.join(', ')} not set: the mesh variables come together (${MESH_VARIABLES.join(', ')})`);
+    throw new TypeError(
+      `${missing.join(', ')} not set: the mesh variables come together (${MESH_VARIABLES.join(', ')})`,
+    );
   }
   const url = required(env, 'RAMPART_MESH_URL');
   if (!url.startsWith('https://')) throw new TypeError('RAMPART_MESH_URL must be an https:// URL');
-  return { url, bundleFile: absolutePath(env, 'RAMPART_MESH_BUNDLE'), joinToken: required(env, 'RAMPART_JOIN_TOKEN') };
+  return {
+    url,
+    bundleFile: absolutePath(env, 'RAMPART_MESH_BUNDLE'),
+    joinToken: required(env, 'RAMPART_JOIN_TOKEN'),
+  };
 }
 
 function required(env: Environment, name: string): string {

@@ -71,7 +71,8 @@ export class ServiceClients {
       });
     }
     const subjectToken = tokenOf(request);
-    if (subjectToken === undefined) throw new RampartError('SDK_UNAUTHENTICATED', { detail: 'no token to exchange' });
+    if (subjectToken === undefined)
+      throw new RampartError('SDK_UNAUTHENTICATED', { detail: 'no token to exchange' });
     const token = await this.#tokenFor(subjectToken, callee);
     const traceparent = request.headers.traceparent;
     const response = await undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {
@@ -106,7 +107,10 @@ export class ServiceClients {
   #agent(callee: string): Agent {
     let agent = this.#agents.get(callee);
     if (agent === undefined) {
-      agent = createAgent(this.#options.identity.current(), serviceSpiffeId(this.#options.trustDomain, callee));
+      agent = createAgent(
+        this.#options.identity.current(),
+        serviceSpiffeId(this.#options.trustDomain, callee),
+      );
       this.#agents.set(callee, agent);
     }
     return agent;

@@ -17,7 +17,12 @@ import {
   type RampartConfig,
   type ServiceConfig,
 } from '@rampart/config';
-import { componentSpiffeId, serviceSpiffeId, startWorkloadIdentity, type WorkloadIdentity } from '@rampart/mesh';
+import {
+  componentSpiffeId,
+  serviceSpiffeId,
+  startWorkloadIdentity,
+  type WorkloadIdentity,
+} from '@rampart/mesh';
 import { buildAdminApp } from './admin-app.ts';
 import { createConfigMessageHandler } from './config-ipc.ts';
 import { deepFreeze } from './deep-freeze.ts';
@@ -197,12 +202,18 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       ? {}
       : { tls: { key: credentials.keyPem, cert: credentials.certPem, ca: credentials.caPems, trustDomain } }),
     onDenied: (request, error) => {
-      log.warn({ event: 'request.denied', code: error.code, reason: error.detail, requestId: request.id }, 'denied');
+      log.warn(
+        { event: 'request.denied', code: error.code, reason: error.detail, requestId: request.id },
+        'denied',
+      );
     },
   });
   // Handshakes refused by TLS itself (no certificate, another CA, expired) never reach a route.
   app.server.on('tlsClientError', (error: NodeJS.ErrnoException) => {
-    log.warn({ event: 'mesh.handshake_refused', reason: error.code ?? error.message }, 'TLS handshake refused');
+    log.warn(
+      { event: 'mesh.handshake_refused', reason: error.code ?? error.message },
+      'TLS handshake refused',
+    );
   });
   const clients =
     identity === undefined
@@ -266,7 +277,8 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       addPublicRoute(app, definition);
     },
     call: (request, callee, callOptions) => {
-      if (clients === undefined) throw new TypeError('service calls need the mesh: run the service with rampart up');
+      if (clients === undefined)
+        throw new TypeError('service calls need the mesh: run the service with rampart up');
       return clients.call(request, callee, callOptions);
     },
     inject: (request) => app.inject(request),
@@ -278,7 +290,10 @@ export async function createService(options: CreateServiceOptions = {}): Promise
         );
       }
       const address = await app.listen({ host: '127.0.0.1', port: startOptions.port ?? thisService().port });
-      await admin.listen({ host: '127.0.0.1', port: startOptions.adminPort ?? serviceAdminPort(thisService()) });
+      await admin.listen({
+        host: '127.0.0.1',
+        port: startOptions.adminPort ?? serviceAdminPort(thisService()),
+      });
       if (startOptions.handleProcessEvents ?? true) handleProcessEvents(service);
       log.info({ address, revision }, 'service listening');
       return address;

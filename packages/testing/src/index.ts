@@ -1,6 +1,7 @@
 export {
   createTokenKeys,
   mintInternalToken,
+  signingKeyFromPem,
   type TokenKeys,
   type InternalTokenClaims,
   type MintOptions,
@@ -9,3 +10,16 @@ export { tempDir, type TempDir } from './temp-dir.ts';
 export { freePort } from './free-port.ts';
 export { requireService, type BackingService, type RequireServiceOptions } from './require-service.ts';
 export { createServiceFixture, type ServiceFixture, type ServiceFixtureOptions } from './service-fixture.ts';
+export {
+  UpProcess,
+  childPids,
+  isRunning,
+  uidOf,
+  tempConfigDir,
+  freePorts,
+  writeConfig,
+  getJson,
+  repoRoot,
+  cliMain,
+  shopServices,
+} from './up-process.ts';

@@ -1,8 +1,14 @@
-import { KeyObject } from 'node:crypto';
+import { KeyObject, createPrivateKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublicProtocol } from 'paseto';
-import { GenerateKeyPairFactory, PublicKeyToCryptoKey, SignFactory, type SecretKey } from 'paseto/v4/public';
+import {
+  GenerateKeyPairFactory,
+  PublicKeyToCryptoKey,
+  SecretKeyFromCryptoKey,
+  SignFactory,
+  type SecretKey,
+} from 'paseto/v4/public';
 
 const v4 = new PublicProtocol(GenerateKeyPairFactory, SignFactory);
 
@@ -75,4 +81,15 @@ export async function mintInternalToken(
       ...(options.now === undefined ? {} : { now: options.now }),
     },
   );
+}
+
+/**
+ * The signing key `rampart up` keeps in `.rampart/keys/internal-token.key.pem`, for end-to-end
+ * tests that stand in for the gateway.
+ *
+ * @example
+ * const key = await signingKeyFromPem(readFileSync(join(home, 'keys/internal-token.key.pem'), 'utf8'));
+ */
+export async function signingKeyFromPem(pem: string): Promise<SecretKey> {
+  return SecretKeyFromCryptoKey(createPrivateKey(pem).toCryptoKey('Ed25519', false, ['sign']));
 }

@@ -76,7 +76,14 @@ function servicePlan(config: RampartConfig, name: string, { configFile, state }:
       RAMPART_MESH_BUNDLE: bundle,
     },
     joinsMesh: true,
-    restartKey: JSON.stringify([entry, service.port, adminPort, ports.mesh, config.trustDomain ?? null, config.name]),
+    restartKey: JSON.stringify([
+      entry,
+      service.port,
+      adminPort,
+      ports.mesh,
+      config.trustDomain ?? null,
+      config.name,
+    ]),
   };
 }
 

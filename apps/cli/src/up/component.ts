@@ -104,7 +104,8 @@ export class Component {
         reject(new Error(`${this.spec.name} did not answer ${message.type} within ${timeoutMs} ms`));
       }, timeoutMs);
       const onMessage = (reply: unknown): void => {
-        if (typeof reply !== 'object' || reply === null || (reply as { type?: unknown }).type !== replyType) return;
+        if (typeof reply !== 'object' || reply === null || (reply as { type?: unknown }).type !== replyType)
+          return;
         clearTimeout(timer);
         child.off('message', onMessage);
         resolve(reply);
@@ -224,13 +225,18 @@ export class Component {
         this.spec.name,
         () => child.exitCode !== null || child.signalCode !== null,
       );
-      if (this.#child === child && !this.#stopping) {
+      if (this.#isCurrent(child)) {
         this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: true });
       }
     } catch {
       // Not ready in time: kill it, and the exit handler schedules the next attempt with a longer delay.
-      if (this.#child === child && !this.#stopping) child.kill('SIGKILL');
+      if (this.#isCurrent(child)) child.kill('SIGKILL');
     }
+  }
+
+  /** Whether `child` is still the process this component runs (it may have been replaced or stopped meanwhile). */
+  #isCurrent(child: ChildProcess): boolean {
+    return this.#child === child && !this.#stopping;
   }
 
   async #closeLog(): Promise<void> {

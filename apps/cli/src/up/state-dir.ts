@@ -40,7 +40,11 @@ export function stateDirFor(configFile: string): StateDir {
  * Creates the layout with least-privilege modes: directories others may only traverse (0711),
  * private ones 0700, secret files 0600. Each service's own directory belongs to the user it runs as.
  */
-export function prepareStateDir(state: StateDir, componentDirs: readonly string[], runAs: RunAs | null): void {
+export function prepareStateDir(
+  state: StateDir,
+  componentDirs: readonly string[],
+  runAs: RunAs | null,
+): void {
   for (const dir of [state.root, state.keys, join(state.root, 'services')]) ensureDir(dir, 0o711);
   ensureDir(state.logs, 0o700);
   for (const dir of componentDirs) {

@@ -15,6 +15,8 @@ export interface Order {
   readonly totalCents: number;
   readonly currency: string;
   readonly createdAt: string;
+  /** Set once paid: the payment's id and the card's last four digits, never the number. */
+  readonly payment?: { readonly id: string; readonly last4: string };
 }
 
 export const migrations: readonly Migration[] = [
@@ -38,11 +40,18 @@ export const migrations: readonly Migration[] = [
       PRIMARY KEY (order_id, position)
     ) STRICT;`,
   },
+  {
+    id: '0002-order-payment',
+    sql: `ALTER TABLE orders ADD COLUMN payment_id TEXT;
+    ALTER TABLE orders ADD COLUMN card_last4 TEXT;`,
+  },
 ];
 
 interface OrderRow {
   id: string;
   status: OrderStatus;
+  payment_id: string | null;
+  card_last4: string | null;
   total_cents: number;
   currency: string;
   created_at: string;
@@ -61,6 +70,8 @@ export interface OrderRepository {
   listFor(owner: string): Promise<Order[]>;
   /** The order if it exists and belongs to `owner`; otherwise undefined, whichever the reason. */
   findFor(owner: string, id: string): Promise<Order | undefined>;
+  /** Marks a pending order of `owner` paid; false when there is no such pending order. */
+  markPaid(owner: string, id: string, payment: { id: string; last4: string }): Promise<boolean>;
 }
 
 export function createOrderRepository(store: Store): OrderRepository {
@@ -78,6 +89,9 @@ export function createOrderRepository(store: Store): OrderRepository {
       totalCents: row.total_cents,
       currency: row.currency,
       createdAt: row.created_at,
+      ...(row.payment_id === null || row.card_last4 === null
+        ? {}
+        : { payment: { id: row.payment_id, last4: row.card_last4 } }),
       items: items
         .filter((item) => item.order_id === row.id)
         .map((item) => ({ sku: item.sku, quantity: item.quantity, unitPriceCents: item.unit_price_cents })),
@@ -101,7 +115,7 @@ export function createOrderRepository(store: Store): OrderRepository {
     },
     async listFor(owner) {
       const rows = await store.all<OrderRow>(
-        `SELECT id, status, total_cents, currency, created_at FROM orders
+        `SELECT id, status, total_cents, currency, created_at, payment_id, card_last4 FROM orders
          WHERE owner = ? ORDER BY created_at DESC, id LIMIT 100`,
         [owner],
       );
@@ -109,10 +123,18 @@ export function createOrderRepository(store: Store): OrderRepository {
     },
     async findFor(owner, id) {
       const row = await store.get<OrderRow>(
-        'SELECT id, status, total_cents, currency, created_at FROM orders WHERE id = ? AND owner = ?',
+        'SELECT id, status, total_cents, currency, created_at, payment_id, card_last4 FROM orders WHERE id = ? AND owner = ?',
         [id, owner],
       );
       return row === undefined ? undefined : (await withItems([row]))[0];
+    },
+    async markPaid(owner, id, payment) {
+      const { changes } = await store.run(
+        `UPDATE orders SET status = 'paid', payment_id = ?, card_last4 = ?
+         WHERE id = ? AND owner = ? AND status = 'pending'`,
+        [payment.id, payment.last4, id, owner],
+      );
+      return changes === 1;
     },
   };
 }

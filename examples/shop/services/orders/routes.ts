@@ -62,6 +62,22 @@ const orderSchema: JsonSchema = {
     totalCents: { type: 'integer' },
     currency: { type: 'string' },
     createdAt: { type: 'string' },
+    payment: { type: 'object', properties: { id: { type: 'string' }, last4: { type: 'string' } } },
+  },
+};
+
+export interface PaymentDetails {
+  readonly cardNumber: string;
+  readonly expiry: string;
+}
+
+const paymentDetailsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cardNumber', 'expiry'],
+  properties: {
+    cardNumber: { type: 'string', pattern: '^[0-9]{13,19}$' },
+    expiry: { type: 'string', pattern: '^(0[1-9]|1[0-2])/[0-9]{2}$' },
   },
 };
 
@@ -104,6 +120,38 @@ export function registerOrderRoutes(svc: Service, orders: OrderRepository): void
       await orders.create(request.principal.subject, order);
       request.log.info({ orderId: order.id }, 'order created');
       return reply.code(201).header('location', `/orders/${order.id}`).send(order);
+    },
+  });
+
+  svc.route<{ Params: { id: string }; Body: PaymentDetails }>({
+    method: 'POST',
+    url: '/orders/{id}/payment',
+    scopes: ['orders:write'],
+    schema: {
+      params: orderIdParams,
+      body: paymentDetailsSchema,
+      response: { 200: orderSchema },
+      maxBodyBytes: 1024,
+    },
+    handler: async (request) => {
+      const { id } = request.params;
+      const order = await orders.findFor(request.principal.subject, id);
+      if (order === undefined) throw new RampartError('SDK_NOT_FOUND');
+      if (order.status !== 'pending')
+        throw new RampartError('SHOP_ORDER_NOT_PENDING', { detail: order.status });
+      // Only orders may call payments (rampart.yaml); the call carries a token exchanged for that hop.
+      const paid = await svc.call(request, 'payments', {
+        method: 'POST',
+        path: '/payments',
+        body: { orderId: id, cardNumber: request.body.cardNumber, expiry: request.body.expiry },
+      });
+      if (paid.status === 400) throw new RampartError('SHOP_CARD_REJECTED');
+      if (paid.status !== 201)
+        throw new RampartError('SHOP_PAYMENT_FAILED', { detail: `payments answered ${paid.status}` });
+      const payment = paid.body as { id: string; last4: string };
+      await orders.markPaid(request.principal.subject, id, { id: payment.id, last4: payment.last4 });
+      request.log.info({ orderId: id, paymentId: payment.id }, 'order paid');
+      return orders.findFor(request.principal.subject, id);
     },
   });
 

@@ -37,7 +37,7 @@ export function registerPaymentRoutes(svc: Service, payments: PaymentRepository)
   svc.route<{ Body: PaymentRequest }>({
     method: 'POST',
     url: '/payments',
-    scopes: ['payments:write'],
+    scopes: ['orders:write'],
     schema: { body: paymentRequestSchema, response: { 201: paymentSchema }, maxBodyBytes: 1024 },
     handler: async (request, reply) => {
       const { orderId, cardNumber, expiry } = request.body;
@@ -58,7 +58,7 @@ export function registerPaymentRoutes(svc: Service, payments: PaymentRepository)
   svc.route<{ Params: { id: string } }>({
     method: 'GET',
     url: '/payments/{id}',
-    scopes: ['payments:read'],
+    scopes: ['orders:read'],
     schema: { params: paymentIdParams, response: { 200: paymentSchema } },
     handler: async (request) => {
       const payment = await payments.findFor(request.principal.subject, request.params.id);

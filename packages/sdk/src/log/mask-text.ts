@@ -6,8 +6,10 @@ import {
   maskCard,
   maskEmail,
   maskPhone,
+  localPartStart,
   type SecretKind,
 } from './patterns.ts';
+import { mightContainSecret } from './prefilter.ts';
 
 /** Strings longer than this are cut before scanning, so the work per string is bounded. */
 export const DEFAULT_MAX_STRING_LENGTH = 16_384;
@@ -22,8 +24,23 @@ function kindOf(groups: Record<string, string | undefined>): SecretKind {
   throw new Error('unreachable: the detector matched no named kind');
 }
 
-/** The mask for one match, or `null` when a check (Luhn, phone shape) says it is no secret. */
-function replacement(match: RegExpExecArray, text: string): string | null {
+interface Replacement {
+  /** Where the masked text starts: the match's index, or earlier for an e-mail's local part. */
+  readonly start: number;
+  readonly text: string;
+}
+
+/**
+ * The mask for one match, or `null` when a check (Luhn, phone shape) says it is no secret.
+ * `floor` is where unmasked text starts (the end of the previous replacement).
+ */
+function replacement(match: RegExpExecArray, text: string, floor: number): Replacement | null {
+  const masked = maskMatch(match, text, floor);
+  if (masked === null) return null;
+  return typeof masked === 'string' ? { start: match.index, text: masked } : masked;
+}
+
+function maskMatch(match: RegExpExecArray, text: string, floor: number): string | Replacement | null {
   const groups = match.groups ?? {};
   const found = match[0];
   const kind = kindOf(groups);
@@ -52,8 +69,11 @@ function replacement(match: RegExpExecArray, text: string): string | null {
       return '[jwt]';
     case 'paseto':
       return '[paseto]';
-    case 'email':
-      return maskEmail(found);
+    case 'email': {
+      const start = localPartStart(text, match.index, floor);
+      if (start === match.index) return null;
+      return { start, text: maskEmail(text.slice(start, match.index) + found) };
+    }
     case 'card': {
       const card = maskCard(found);
       if (card !== null) return card;
@@ -102,6 +122,7 @@ export function maskText(text: string, maxLength: number = DEFAULT_MAX_STRING_LE
     const kept = truncate(text, maxLength);
     return `${maskText(kept, maxLength)}…[${text.length - kept.length} more characters]`;
   }
+  if (!mightContainSecret(text)) return text;
   DETECTOR.lastIndex = 0;
   let match = DETECTOR.exec(text);
   if (match === null) return text;
@@ -109,9 +130,9 @@ export function maskText(text: string, maxLength: number = DEFAULT_MAX_STRING_LE
   let last = 0;
   let changed = false;
   while (match !== null) {
-    const masked = replacement(match, text);
+    const masked = replacement(match, text, last);
     if (masked !== null) {
-      out += text.slice(last, match.index) + masked;
+      out += text.slice(last, masked.start) + masked.text;
       last = match.index + match[0].length;
       changed = true;
     }
@@ -129,9 +150,10 @@ export function maskWhole(value: string): { readonly kind: SecretKind; readonly 
   if (text.length > DEFAULT_MAX_STRING_LENGTH) return null;
   DETECTOR.lastIndex = 0;
   const match = DETECTOR.exec(text);
-  if (match?.index !== 0 || match[0].length !== text.length) return null;
-  const mask = replacement(match, text);
-  return mask === null ? null : { kind: kindOf(match.groups ?? {}), mask };
+  if (match === null || match.index + match[0].length !== text.length) return null;
+  const masked = replacement(match, text, 0);
+  if (masked?.start !== 0) return null;
+  return { kind: kindOf(match.groups ?? {}), mask: masked.text };
 }
 
 /** Whether `value` is already the output of a mask (so masking it again changes nothing). */

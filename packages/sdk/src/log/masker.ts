@@ -170,7 +170,7 @@ export class Masker {
   #error(error: Error, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     out['type'] = error.constructor.name === 'Error' ? error.name : error.constructor.name;
-    out['message'] = maskText(String(error.message), this.#maxStringLength);
+    out['message'] = maskText(error.message, this.#maxStringLength);
     if (typeof error.stack === 'string') out['stack'] = maskText(error.stack, this.#maxStringLength);
     const own: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const key in error) {

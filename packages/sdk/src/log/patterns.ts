@@ -4,13 +4,27 @@
  * alternative starts at a literal or behind a lookbehind, so a scan is linear in the input.
  */
 
-/** RFC 5322 `atext`: the characters of an unquoted e-mail local part. */
-const ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-";
+/** Whether a UTF-16 code unit is RFC 5322 `atext` or `.`: a character of an unquoted e-mail local part. */
+function isLocalPartChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || // a-z
+    (code >= 65 && code <= 90) || // A-Z
+    (code >= 48 && code <= 57) || // 0-9
+    "!#$%&'*+/=?^_`{|}~.-".includes(String.fromCharCode(code))
+  );
+}
+
+/** Where the local part ending at `at` (the `@`) starts, not before `floor`; `at` when there is none. */
+export function localPartStart(text: string, at: number, floor: number): number {
+  let start = at;
+  while (start > floor && isLocalPartChar(text.charCodeAt(start - 1))) start -= 1;
+  return start;
+}
 
 const PARTS = {
   pem: String.raw`-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s]*)`,
-  // scheme://user:password@  — the password alone is masked.
-  url: String.raw`(?<urlHead>[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@?#]*:)[^\s/@?#]+@`,
+  // scheme://user:password@  — the password alone is masked (the scheme is left out of the match).
+  url: String.raw`(?<urlHead>://[^\s:/@?#]*:)[^\s/@?#]+@`,
   auth: String.raw`\b(?<authScheme>(?i:bearer|basic))[ \t]+(?<authValue>[A-Za-z0-9\-._~+/]+=*)`,
   // password=…, "token": "…", api-key: …  (value until a delimiter, or the quoted value)
   kv:
@@ -22,7 +36,9 @@ const PARTS = {
     String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])` +
     String.raw`|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[baprs]-[A-Za-z0-9\-]{8,}` +
     String.raw`|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{16,}|AIza[\w\-]{35}|npm_[A-Za-z0-9]{36}`,
-  email: `(?<![${ATEXT}])[${ATEXT}]+@(?:[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}`,
+  // From the `@` on: the local part is found by scanning back (`localPartStart`), which is far
+  // cheaper than a lookbehind tried at every position.
+  email: String.raw`@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}`,
   // 13–19 digits, single spaces or dashes between, first digit 2–6 (the card-issuing
   // industries of ISO/IEC 7812: this keeps epoch-millisecond timestamps, which start with 1, out).
   card: String.raw`(?<!\d)[2-6]\d(?:[ \-]?\d){11,17}(?!\d)`,
@@ -147,4 +163,4 @@ export function maskEmail(email: string): string {
 
 /** What a mask looks like, so that masking a masked value leaves it alone. */
 export const MASK_SHAPE =
-  /^(?:\[(?:redacted|jwt|paseto|secret)\]|\*{4} \d{4}|[^@\s]\*{3}@[^@\s]\*{3}\.[A-Za-z]{2,}|(?:Bearer|Basic|bearer|basic) \[redacted\]|(?=[^\d]*\*{2})[+*() .\-]+\d{2})$/;
+  /^(?:\[(?:redacted|jwt|paseto|secret)\]|\*{4} \d{4}|[^@\s]\*{3}@[^@\s]\*{3}\.[A-Za-z]{2,}|(?:Bearer|Basic|bearer|basic) \[redacted\]|(?=[^\d]*\*{2})[+*() .-]+\d{2})$/;

@@ -99,10 +99,10 @@ export function createSafeLogger(name: string, options: SafeLoggerOptions = {}):
   // pino does not pass child bindings through `formatters.bindings`: mask them here, and the output
   // of serializers or a log formatter given to a child (Fastify gives its own). Grandchildren
   // inherit this `child`.
-  const child = logger.child;
+  const child: unknown = Reflect.get(logger, 'child');
   Object.defineProperty(logger, 'child', {
     value: function maskedChild(this: Logger, bindings: Record<string, unknown>, childOptions?: ChildOptions) {
-      return Reflect.apply(child, this, [maskBindings(bindings), maskChildOptions(childOptions)]) as Logger;
+      return Reflect.apply(child as (...args: unknown[]) => Logger, this, [maskBindings(bindings), maskChildOptions(childOptions)]);
     },
   });
   function maskBindings(bindings: Record<string, unknown>): Record<string, unknown> {
@@ -110,7 +110,7 @@ export function createSafeLogger(name: string, options: SafeLoggerOptions = {}):
     return masked === bindings ? bindings : { ...(masked as Record<string, unknown>) };
   }
   function maskChildOptions(childOptions: ChildOptions | undefined): ChildOptions | undefined {
-    if (childOptions === undefined || childOptions === null) return childOptions;
+    if (childOptions === undefined) return childOptions;
     const out: ChildOptions = { ...childOptions };
     if (childOptions.serializers !== undefined) {
       out.serializers = Object.fromEntries(

@@ -62,7 +62,7 @@ export const KEY_PII = 2;
 export type KeySensitivity = typeof KEY_NORMAL | typeof KEY_CREDENTIAL | typeof KEY_PII;
 
 export function normalizeKey(key: string): string {
-  return key.toLowerCase().replace(/[\s_.\-]/g, '');
+  return key.toLowerCase().replace(/[\s_.-]/g, '');
 }
 
 /**

@@ -33,8 +33,10 @@ export function parseTraceState(header: string): TraceState | undefined {
 function traceState(entries: readonly (readonly [string, string])[]): TraceState {
   return {
     get: (key) => entries.find(([k]) => k === key)?.[1],
-    set: (key, value) =>
-      traceState([[key, value], ...entries.filter(([k]) => k !== key)].slice(0, MAX_MEMBERS)),
+    set: (key, value) => {
+      const updated: (readonly [string, string])[] = [[key, value], ...entries.filter(([k]) => k !== key)];
+      return traceState(updated.slice(0, MAX_MEMBERS));
+    },
     unset: (key) => traceState(entries.filter(([k]) => k !== key)),
     serialize: () => entries.map(([k, v]) => `${k}=${v}`).join(','),
   };

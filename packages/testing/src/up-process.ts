@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const repoRoot = resolve(import.meta.dirname, '../../../..');
+/** The checkout this package lives in (packages/testing/src → the root). */
+export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const cliMain = join(repoRoot, 'apps/cli/src/main.ts');
 export const shopServices = join(repoRoot, 'examples/shop/services');
 

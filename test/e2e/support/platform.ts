@@ -1,0 +1,124 @@
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { CertificateAuthority, createWorkloadCsr, verifyPeerSpiffeId, serviceSpiffeId } from '@rampart/mesh';
+import {
+  freePorts,
+  mintInternalToken,
+  signingKeyFromPem,
+  tempConfigDir,
+  UpProcess,
+  writeConfig,
+} from '@rampart/testing';
+import type { InternalTokenClaims } from '@rampart/testing';
+
+export const TRUST_DOMAIN = 'e2e.local';
+
+/** The shop under `rampart up`, on free ports, with what a test needs to stand in for the gateway. */
+export interface RunningShop {
+  readonly dir: string;
+  readonly home: string;
+  readonly up: UpProcess;
+  readonly ports: Readonly<Record<'profiles' | 'orders' | 'payments', number>>;
+  /** An internal token as the gateway would mint it (aud = service, no `act`), or with `act`. */
+  token(claims: InternalTokenClaims, expiresIn?: number): Promise<string>;
+  /** Credentials from a copy of the running mesh CA, for any SPIFFE ID, valid or expired. */
+  credentials(spiffeId: string, options?: { expired?: boolean }): Promise<{ key: string; cert: string }>;
+  bundle(): string;
+  stop(): Promise<void>;
+}
+
+export async function startShop(): Promise<RunningShop> {
+  const { dir, cleanup } = tempConfigDir();
+  const [gateway, admin, identity, mesh, meshAdmin, profiles, orders, payments] = await freePorts(8);
+  const shop = join(import.meta.dirname, '../../../examples/shop');
+  const yaml = readFileSync(join(shop, 'rampart.yaml'), 'utf8')
+    .replace(/^name: shop$/m, `name: shop\ntrustDomain: ${TRUST_DOMAIN}`)
+    .replace(
+      /^ports:\n(  .*\n)+/m,
+      `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }\n`,
+    )
+    .replace(/entry: services\//g, `entry: ${shop}/services/`)
+    .replace('port: 7101', `port: ${profiles}`)
+    .replace('port: 7102', `port: ${orders}`)
+    .replace('port: 7103', `port: ${payments}`);
+  const up = new UpProcess(writeConfig(dir, yaml));
+  await up.waitFor(/shop is up in/, 30_000);
+  const home = join(dir, '.rampart');
+  const signingKey = await signingKeyFromPem(readFileSync(join(home, 'keys/internal-token.key.pem'), 'utf8'));
+
+  // A copy, so the test never writes to the live CA's state.
+  const caCopy = join(dir, 'ca-copy');
+  cpSync(join(home, 'mesh/ca'), caCopy, { recursive: true });
+
+  return {
+    dir,
+    home,
+    up,
+    ports: { profiles: profiles!, orders: orders!, payments: payments! },
+    token: (claims, expiresIn = 60) => mintInternalToken(signingKey, claims, { expiresIn }),
+    async credentials(spiffeId, options = {}) {
+      const past = Date.now() - 2 * 60 * 60 * 1000;
+      const ca = await CertificateAuthority.open(caCopy, {
+        trustDomain: TRUST_DOMAIN,
+        ...(options.expired === true ? { now: () => past } : {}),
+      });
+      const { keyPem, csrPem } = await createWorkloadCsr(spiffeId);
+      const issued = await ca.issue({ csrPem, spiffeId, ttlMs: 5 * 60 * 1000 });
+      return { key: keyPem, cert: issued.certPem };
+    },
+    bundle: () => readFileSync(join(home, 'mesh/bundle.pem'), 'utf8'),
+    async stop() {
+      await up.stop();
+      cleanup();
+    },
+  };
+}
+
+export interface CallAs {
+  readonly cert?: { key: string; cert: string };
+  /** Trust anchors for the server; default the mesh bundle. */
+  readonly ca: string;
+  readonly token?: string;
+}
+
+/** One HTTPS request to a service, as a given workload (or as no workload at all). */
+export async function callService(
+  port: number,
+  service: string,
+  path: string,
+  as: CallAs,
+  init: { method?: 'GET' | 'POST' | 'PUT'; body?: unknown } = {},
+): Promise<{ status: number; body: unknown }> {
+  const agent = new Agent({
+    connect: {
+      ca: as.ca,
+      ...(as.cert === undefined ? {} : { cert: as.cert.cert, key: as.cert.key }),
+      checkServerIdentity: verifyPeerSpiffeId(serviceSpiffeId(TRUST_DOMAIN, service)),
+    },
+  });
+  try {
+    const response = await request(`https://127.0.0.1:${port}${path}`, {
+      dispatcher: agent,
+      method: init.method ?? 'GET',
+      headers: {
+        ...(as.token === undefined ? {} : { authorization: `Bearer ${as.token}` }),
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, body: text.length === 0 ? null : (JSON.parse(text) as unknown) };
+  } finally {
+    await agent.close();
+  }
+}
+
+/** Log lines of a component that record `event`, parsed. */
+export function securityEvents(home: string, component: string, event: string): Record<string, unknown>[] {
+  return readFileSync(join(home, 'logs', `${component}.log`), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((record) => record['event'] === event);
+}
