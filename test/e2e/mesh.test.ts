@@ -143,7 +143,7 @@ describe('mesh: every service-to-service call is mutually authenticated and auth
     await sleep(50);
     const denied = securityEvents(shop.home, 'payments', 'request.denied').slice(before);
     assert.equal(denied.length, 2);
-    assert.ok(denied.every((e) => e['code'] === 'SDK_CALLER_NOT_ALLOWED'));
+    assert.ok(denied.every((e) => e['reason'] === 'SDK_CALLER_NOT_ALLOWED'));
   });
 
   it('refuses an allowed caller presenting a token minted for another hop', async () => {

@@ -33,6 +33,8 @@ export interface ServiceClientsOptions {
   readonly authorityUrl: string;
   readonly authoritySpiffeId: string;
   readonly config: () => Readonly<RampartConfig>;
+  /** Adds W3C trace context of `request` to outgoing headers. */
+  readonly injectTrace?: (request: FastifyRequest, headers: Record<string, string>) => void;
 }
 
 /** Exchanged tokens kept at most; oldest evicted first. */
@@ -41,7 +43,6 @@ const MAX_CACHED_TOKENS = 1024;
 const TOKEN_EXPIRY_MARGIN_MS = 10_000;
 const CALL_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
  * Calls other services by name over mTLS, along the declared call graph only. Each hop carries
@@ -74,17 +75,17 @@ export class ServiceClients {
     if (subjectToken === undefined)
       throw new RampartError('SDK_UNAUTHENTICATED', { detail: 'no token to exchange' });
     const token = await this.#tokenFor(subjectToken, callee);
-    const traceparent = request.headers.traceparent;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      'x-request-id': request.id,
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    this.#options.injectTrace?.(request, headers);
     const response = await undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {
       dispatcher: this.#agent(callee),
       method: options.method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/json',
-        'x-request-id': request.id,
-        ...(typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
+      headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
     });
     const text = await response.body.text();

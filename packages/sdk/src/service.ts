@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Server as TlsServer } from 'node:tls';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import type {
   FastifyInstance,
   FastifyRequest,
@@ -31,8 +32,18 @@ import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-
 import { createInternalTokenVerifier, importInternalTokenKey } from './internal-token.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { PublicRouteDefinition, RouteDefinition } from './route.ts';
+import {
+  createMetrics,
+  createSecurityEvents,
+  createTracer,
+  logSink,
+  metricsExposition,
+  registerHttpMetrics,
+  registerHttpTracing,
+  type SecurityEvents,
+} from './observability/index.ts';
 import { ServiceClients, type CallOptions, type CallResult } from './service-client.ts';
-import { openStore, type Store } from './store.ts';
+import { openServiceStore, type Store } from './store/index.ts';
 
 export interface CreateServiceOptions {
   /** The service name; defaults to `RAMPART_COMPONENT` and must equal it when both are set. */
@@ -163,9 +174,14 @@ export async function createService(options: CreateServiceOptions = {}): Promise
 
   let store: Store;
   try {
-    store = openStore(join(env.stateDir, 'service.sqlite'));
+    store = await openServiceStore({
+      config: current,
+      serviceName: name,
+      stateDir: env.stateDir,
+      configDir: dirname(env.configFile),
+    });
   } catch (error) {
-    throw fail(`cannot open the store in ${env.stateDir}`, error);
+    throw fail(`cannot open the store of ${name}`, error);
   }
 
   const thisService = (): Readonly<ServiceConfig> => {
@@ -192,6 +208,14 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   }
   const credentials = identity?.current();
 
+  const metrics = createMetrics(name);
+  const tracer = createTracer(name);
+  const events: SecurityEvents = createSecurityEvents({
+    serviceName: name,
+    sink: logSink(log),
+    subjectKey: readPseudonymKey(env.pseudonymKeyFile),
+    metrics,
+  });
   const verifier = createInternalTokenVerifier({ publicKey, audience: name });
   const app: FastifyInstance = buildHttpApp({
     logger: log,
@@ -202,18 +226,23 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       ? {}
       : { tls: { key: credentials.keyPem, cert: credentials.certPem, ca: credentials.caPems, trustDomain } }),
     onDenied: (request, error) => {
-      log.warn(
-        { event: 'request.denied', code: error.code, reason: error.detail, requestId: request.id },
-        'denied',
-      );
+      // The precise reason stays in the log; the event carries the code, the client only the title.
+      request.log.warn({ code: error.code, reason: error.detail }, 'request denied');
+      events.emit({
+        event: 'request.denied',
+        outcome: 'failure',
+        reason: error.code,
+        requestId: request.id,
+        ...(request.principal === null ? {} : { subject: request.principal.subject }),
+        ...traceIdOf(tracer.traceIdOf(request)),
+      });
     },
   });
+  registerHttpTracing(app, tracer);
+  registerHttpMetrics(app, metrics);
   // Handshakes refused by TLS itself (no certificate, another CA, expired) never reach a route.
   app.server.on('tlsClientError', (error: NodeJS.ErrnoException) => {
-    log.warn(
-      { event: 'mesh.handshake_refused', reason: error.code ?? error.message },
-      'TLS handshake refused',
-    );
+    events.emit({ event: 'mesh.handshake_refused', outcome: 'failure', reason: tlsReason(error) });
   });
   const clients =
     identity === undefined
@@ -225,6 +254,9 @@ export async function createService(options: CreateServiceOptions = {}): Promise
           authorityUrl: env.mesh?.url ?? '',
           authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
           config: () => current,
+          injectTrace: (request, headers) => {
+            tracer.inject(headers, tracer.contextOf(request));
+          },
         });
   // A renewed certificate takes effect for new connections at once; open ones finish undisturbed.
   identity?.onRotated((next) => {
@@ -238,7 +270,11 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   let ready = true;
   let stopping: Promise<void> | undefined;
   const listeners = new Set<ConfigListener>();
-  const admin = buildAdminApp({ logger: log, readiness: { ready: () => ready, revision: () => revision } });
+  const admin = buildAdminApp({
+    logger: log,
+    readiness: { ready: () => ready, revision: () => revision },
+    metrics: metricsExposition(metrics),
+  });
   app.addHook('onClose', async () => {
     await store.close();
   });
@@ -305,6 +341,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
         await app.close();
         await admin.close();
         await clients?.close();
+        events.close();
       })();
       return stopping;
     },
@@ -373,4 +410,21 @@ function handleProcessEvents(service: Service): void {
   // its end of our stdout with it, so a log write could block. Exit at once: the embedded store
   // is crash-safe (WAL) and a supervisor that died abnormally has no clients left to drain.
   if (send !== undefined) process.once('disconnect', () => process.exit(0));
+}
+
+/** TLS failures are recorded by their OpenSSL/Node code only (a code, never a message). */
+function tlsReason(error: NodeJS.ErrnoException): string {
+  return typeof error.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(error.code) ? error.code : 'handshake_failed';
+}
+
+function traceIdOf(traceId: string | undefined): { traceId?: string } {
+  return traceId === undefined ? {} : { traceId };
+}
+
+/**
+ * The deployment-wide key that pseudonymizes subjects in security events. Under `rampart up` it
+ * is a file; an in-process test without one gets a random key, so its events correlate with nothing.
+ */
+function readPseudonymKey(file: string | undefined): Uint8Array {
+  return file === undefined ? randomBytes(32) : readFileSync(file);
 }

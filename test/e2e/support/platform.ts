@@ -120,5 +120,6 @@ export function securityEvents(home: string, component: string, event: string): 
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .map((record) => (record['securityEvent'] as Record<string, unknown> | undefined) ?? record)
     .filter((record) => record['event'] === event);
 }

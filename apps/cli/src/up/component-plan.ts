@@ -69,9 +69,10 @@ function servicePlan(config: RampartConfig, name: string, { configFile, state }:
     url: `https://127.0.0.1:${service.port}`,
     readyUrl: `http://127.0.0.1:${adminPort}/readyz`,
     stateDir: state.serviceDir(name),
-    readableFiles: [state.internalTokenPublicKey, bundle],
+    readableFiles: [state.internalTokenPublicKey, bundle, state.pseudonymKey],
     env: {
       RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
+      RAMPART_PSEUDONYM_KEY: state.pseudonymKey,
       RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
       RAMPART_MESH_BUNDLE: bundle,
     },

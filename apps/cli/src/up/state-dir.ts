@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RampartError } from '@rampart/errors';
@@ -13,6 +13,8 @@ export interface StateDir {
   readonly internalTokenPublicKey: string;
   /** Private key that signs internal tokens (0600, readable by the gateway only). */
   readonly internalTokenPrivateKey: string;
+  /** Pseudonymizes subjects in security events, the same in every component (0600). */
+  readonly pseudonymKey: string;
   readonly lockFile: string;
   serviceDir(name: string): string;
   /** A platform component's own directory (`.rampart/<name>/`), e.g. the mesh CA's. */
@@ -29,6 +31,7 @@ export function stateDirFor(configFile: string): StateDir {
     keys,
     internalTokenPublicKey: join(keys, 'internal-token.pub.pem'),
     internalTokenPrivateKey: join(keys, 'internal-token.key.pem'),
+    pseudonymKey: join(keys, 'pseudonym.key'),
     lockFile: join(root, 'up.pid'),
     serviceDir: (name) => join(root, 'services', name),
     componentDir: (name) => join(root, name),
@@ -60,10 +63,15 @@ export function prepareStateDir(
       mode: 0o644,
     });
   }
+  if (!existsSync(state.pseudonymKey)) writeFileSync(state.pseudonymKey, randomBytes(32), { mode: 0o600 });
   chmodSync(state.internalTokenPrivateKey, 0o600);
+  chmodSync(state.pseudonymKey, 0o600);
   // The signing key is read by the components that sign (the mesh authority, later the gateway);
   // the permission model keeps every other component away from it.
-  if (runAs !== null) chownSync(state.internalTokenPrivateKey, runAs.uid, runAs.gid);
+  if (runAs !== null) {
+    chownSync(state.internalTokenPrivateKey, runAs.uid, runAs.gid);
+    chownSync(state.pseudonymKey, runAs.uid, runAs.gid);
+  }
 }
 
 function ensureDir(dir: string, mode: number): void {
