@@ -12,7 +12,7 @@ import { cpus, totalmem, platform, arch } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { createSafeLogger } from '../packages/sdk/src/log/index.ts';
+import { createLogger } from '../packages/sdk/src/log/index.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +34,7 @@ const nullDestination: DestinationStream = {
 
 const SENSITIVE = ['email', 'phone', 'address', 'name'];
 const plain = pino({ name: 'bench', level: 'info' }, nullDestination);
-const safe = createSafeLogger('bench', { sensitiveKeys: SENSITIVE, destination: nullDestination });
+const safe = createLogger('bench', { sensitiveKeys: SENSITIVE, destination: nullDestination });
 
 type Line = (log: Logger, i: number) => void;
 
@@ -62,7 +62,8 @@ const lines: Record<string, { readonly description: string; readonly line: Line 
     },
   },
   'with PII': {
-    description: 'an e-mail and phone under sensitive keys, a card number and a JWT in strings, PII in the message',
+    description:
+      'an e-mail and phone under sensitive keys, a card number and a JWT in strings, PII in the message',
     line: (log) => {
       log.info(
         {
@@ -139,7 +140,7 @@ process.stdout.write(`${table}\n\n${machine.cpu}, ${machine.cores} cores, Node $
 if (!args['no-write']) {
   const report = `# Logger cost per line — ${date.slice(0, 10)}
 
-Question: what does \`createSafeLogger\` (PII masking) cost per line against plain pino, writing
+Question: what does \`createLogger\` (PII masking) cost per line against plain pino, writing
 the same fields to the same null destination? Median of ${rounds} rounds of ${iterations} lines each,
 after a warm-up, in one process (\`node bench/logger.ts\`).
 

@@ -8,14 +8,18 @@ describe('permissionFlags', () => {
     entry: '/app/examples/shop/services/orders/main.ts',
     configFile: '/app/examples/shop/rampart.yaml',
     stateDir: '/app/examples/shop/.rampart/services/orders',
+    privateDirs: ['/app/examples/shop/.rampart/keyring/orders'],
     readableFiles: ['/app/examples/shop/.rampart/keys/internal-token.pub.pem'],
   });
 
-  it('turns the permission model on and writes only to the own state directory', () => {
+  it('turns the permission model on and writes only to its own state and keyring directories', () => {
     assert.equal(flags[0], '--permission');
     assert.deepEqual(
       flags.filter((f) => f.startsWith('--allow-fs-write')),
-      ['--allow-fs-write=/app/examples/shop/.rampart/services/orders'],
+      [
+        '--allow-fs-write=/app/examples/shop/.rampart/services/orders',
+        '--allow-fs-write=/app/examples/shop/.rampart/keyring/orders',
+      ],
     );
   });
 
@@ -29,6 +33,7 @@ describe('permissionFlags', () => {
       '/app/examples/shop/services/orders',
       '/app/examples/shop/rampart.yaml',
       '/app/examples/shop/.rampart/services/orders',
+      '/app/examples/shop/.rampart/keyring/orders',
       '/app/examples/shop/.rampart/keys/internal-token.pub.pem',
     ]);
   });

@@ -258,6 +258,7 @@ services:
       readConfig: 'allowed',
       readOtherState: 'ERR_ACCESS_DENIED',
       listOtherState: 'ERR_ACCESS_DENIED',
+      readOtherKeyring: 'ERR_ACCESS_DENIED',
       readSigningKey: 'ERR_ACCESS_DENIED',
       readLogs: 'ERR_ACCESS_DENIED',
       readEtcPasswd: 'ERR_ACCESS_DENIED',

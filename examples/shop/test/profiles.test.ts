@@ -75,4 +75,43 @@ describe('profiles service', () => {
   it('does not log profile data', () => {
     assert.ok(!h.logs.join('').includes(ALICE.email));
   });
+
+  it('stores every personal field encrypted: the row holds no plaintext', async () => {
+    await put('alice', ALICE);
+    const row = await h.svc.store.get<Record<string, string>>('SELECT * FROM profiles WHERE subject = ?', [
+      'alice',
+    ]);
+    const stored = JSON.stringify(row);
+    for (const value of Object.values(ALICE)) assert.ok(!stored.includes(value), 'plaintext in the row');
+    assert.match(row?.['email'] ?? '', /^rf1\./);
+  });
+
+  it('refuses a ciphertext copied to another row, and leaks nothing about why', async () => {
+    await put('alice', ALICE);
+    await put('bob', { name: 'Bob', email: 'bob@example.com' });
+    await h.svc.store.run(
+      "UPDATE profiles SET email = (SELECT email FROM profiles WHERE subject = 'alice') WHERE subject = 'bob'",
+    );
+    const res = await get('bob');
+    assert.equal(res.statusCode, 500);
+    assert.equal(res.json<{ code: string }>().code, 'SDK_INTERNAL');
+    assert.ok(!res.body.includes('alice'));
+    assert.equal((await get('alice')).statusCode, 200, 'the original row still decrypts');
+  });
+
+  it('re-encrypts a row under the new key after a rotation, on read', async () => {
+    await put('carol', { name: 'Carol', email: 'carol@example.com' });
+    const before = await h.svc.store.get<{ email: string }>('SELECT email FROM profiles WHERE subject = ?', [
+      'carol',
+    ]);
+    assert.equal(h.svc.fields.needsReencryption(before?.email ?? ''), false);
+    await h.svc.rotateFieldKey();
+    assert.equal(h.svc.fields.needsReencryption(before?.email ?? ''), true);
+    assert.equal((await get('carol')).json<{ email: string }>().email, 'carol@example.com');
+    const after = await h.svc.store.get<{ email: string }>('SELECT email FROM profiles WHERE subject = ?', [
+      'carol',
+    ]);
+    assert.notEqual(after?.email, before?.email);
+    assert.equal(h.svc.fields.needsReencryption(after?.email ?? ''), false);
+  });
 });

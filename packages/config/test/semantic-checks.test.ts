@@ -147,7 +147,8 @@ const cases: { name: string; text: string; expected: Expected[] }[] = [
         code: 'CFG_PORT_CONFLICT',
         line: 11,
         column: 11,
-        message: 'port 8102 of service `orders` (its admin port: port + 1000) is already used by service `profiles`',
+        message:
+          'port 8102 of service `orders` (its admin port: port + 1000) is already used by service `profiles`',
       },
     ],
   },

@@ -1,5 +1,5 @@
 import type { RampartConfig } from '@rampart/config';
-import type { Logger } from './logger.ts';
+import type { Logger } from './log/index.ts';
 
 /** Sent by the supervisor when rampart.yaml changed and validated. */
 export interface ConfigMessage {

@@ -10,6 +10,8 @@ export interface ServiceEnv {
   readonly stateDir: string;
   /** `RAMPART_INTERNAL_TOKEN_KEY`: absolute path of the PEM (SPKI) Ed25519 key verifying internal tokens. */
   readonly internalTokenKeyFile: string;
+  /** `RAMPART_KEYRING`: the keyring file for field encryption, kept apart from the data (0600). */
+  readonly keyringFile: string | undefined;
   /** `RAMPART_PSEUDONYM_KEY`: the key file pseudonymizing subjects in security events. */
   readonly pseudonymKeyFile: string | undefined;
   /** How to join the mesh; absent only for in-process tests, which cannot listen. */
@@ -43,6 +45,7 @@ export function readServiceEnv(env: Environment): ServiceEnv {
     component: required(env, 'RAMPART_COMPONENT'),
     stateDir: absolutePath(env, 'RAMPART_STATE_DIR'),
     internalTokenKeyFile: absolutePath(env, 'RAMPART_INTERNAL_TOKEN_KEY'),
+    keyringFile: env['RAMPART_KEYRING'] === undefined ? undefined : absolutePath(env, 'RAMPART_KEYRING'),
     pseudonymKeyFile:
       env['RAMPART_PSEUDONYM_KEY'] === undefined ? undefined : absolutePath(env, 'RAMPART_PSEUDONYM_KEY'),
     mesh: readMeshEnv(env),

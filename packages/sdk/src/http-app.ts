@@ -12,7 +12,7 @@ import {
 import { RampartError } from '@rampart/errors';
 import { DEFAULT_CONTENT_TYPES, requireAllowedContentType } from './content-type.ts';
 import type { InternalTokenVerifier } from './internal-token.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from './log/index.ts';
 import { callerOf, requireAllowedPeer } from './caller.ts';
 import { requireAllowedCaller, requireScopes, type Principal } from './principal.ts';
 import { rememberToken } from './request-token.ts';

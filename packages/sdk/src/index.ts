@@ -36,7 +36,26 @@ export {
   type InternalTokenVerifier,
   type InternalTokenVerifierOptions,
 } from './internal-token.ts';
-export { openStore, type Store, type Migration, type SqlValue, type RunResult } from './store.ts';
-export { createLogger, REDACTED_KEYS, type Logger, type CreateLoggerOptions } from './logger.ts';
+export {
+  createLogger,
+  maskText,
+  maskValue,
+  Masker,
+  REDACTED,
+  type Logger,
+  type CreateLoggerOptions,
+} from './log/index.ts';
+export {
+  FieldCipher,
+  BlindIndex,
+  LocalKeyring,
+  FIELD_FORMAT,
+  type FieldContext,
+  type IndexContext,
+  type KeyProvider,
+  type WrappedKey,
+} from './crypto/index.ts';
+export * from './store/index.ts';
+export * from './observability/index.ts';
 export { isLuhnValid, maskCardNumbers, CARD_NUMBER_MASK } from './card-number.ts';
 export type { FieldError } from './problem-reply.ts';

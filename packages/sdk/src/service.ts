@@ -30,7 +30,8 @@ import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
 import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
 import { createInternalTokenVerifier, importInternalTokenKey } from './internal-token.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { BlindIndex, FieldCipher, LocalKeyring } from './crypto/index.ts';
+import { createLogger, type Logger } from './log/index.ts';
 import type { PublicRouteDefinition, RouteDefinition } from './route.ts';
 import {
   createMetrics,
@@ -73,6 +74,19 @@ export interface Service {
   readonly name: string;
   readonly store: Store;
   readonly log: Logger;
+  /**
+   * Field encryption (AES-256-GCM envelopes bound to table, column and row) with this service's
+   * own keyring, kept apart from its data.
+   */
+  readonly fields: FieldCipher;
+  /** Blind indexes (HMAC) for equality lookups on encrypted fields. */
+  readonly index: BlindIndex;
+  /**
+   * Starts a new key version for field encryption: new values use it, old ones still decrypt and
+   * report `fields.needsReencryption`, so repositories re-encrypt them lazily on read. Returns the
+   * new version.
+   */
+  rotateFieldKey(): Promise<number>;
   /** The whole configuration currently applied (deep-frozen). */
   config(): Readonly<RampartConfig>;
   /** This service's entry in the configuration currently applied. */
@@ -168,7 +182,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   const declared = current.services[name];
   if (declared === undefined)
     throw fail(`service "${name}" is not declared under services in ${env.configFile}`);
-  const log = createLogger(name, { ...logOptions, redact: declared.sensitive ?? [] });
+  const log = createLogger(name, { ...logOptions, sensitiveKeys: declared.sensitive ?? [] });
 
   let publicKey;
   try {
@@ -176,6 +190,20 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   } catch (error) {
     throw fail(`cannot read the internal token key ${env.internalTokenKeyFile}`, error);
   }
+
+  if (env.keyringFile === undefined) {
+    throw new TypeError(
+      'RAMPART_KEYRING is not set: run the service with `rampart up`, or set RAMPART_KEYRING yourself',
+    );
+  }
+  let keyring: LocalKeyring;
+  try {
+    keyring = await LocalKeyring.open(env.keyringFile);
+  } catch (error) {
+    throw fail(`cannot open the keyring ${env.keyringFile}`, error);
+  }
+  const fields = new FieldCipher(keyring);
+  const index = new BlindIndex(keyring.indexRootKey());
 
   let store: Store;
   try {
@@ -288,6 +316,9 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     name,
     store,
     log,
+    fields,
+    index,
+    rotateFieldKey: () => keyring.rotate(),
     config: () => current,
     serviceConfig: thisService,
     revision: () => revision,
@@ -323,7 +354,8 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       return clients.call(request, callee, callOptions);
     },
     async renewCertificate() {
-      if (identity === undefined) throw new TypeError('no workload certificate: run the service with rampart up');
+      if (identity === undefined)
+        throw new TypeError('no workload certificate: run the service with rampart up');
       await identity.renew();
     },
     inject: (request) => app.inject(request),
@@ -423,7 +455,9 @@ function handleProcessEvents(service: Service): void {
 
 /** TLS failures are recorded by their OpenSSL/Node code only (a code, never a message). */
 function tlsReason(error: NodeJS.ErrnoException): string {
-  return typeof error.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(error.code) ? error.code : 'handshake_failed';
+  return typeof error.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(error.code)
+    ? error.code
+    : 'handshake_failed';
 }
 
 function traceIdOf(traceId: string | undefined): { traceId?: string } {

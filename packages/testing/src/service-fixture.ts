@@ -56,6 +56,7 @@ export async function createServiceFixture(options: ServiceFixtureOptions): Prom
       RAMPART_CONFIG: configFile,
       RAMPART_COMPONENT: options.component,
       RAMPART_STATE_DIR: stateDir,
+      RAMPART_KEYRING: join(dir.path, '.rampart', 'keyring', options.component, 'keyring.json'),
       RAMPART_INTERNAL_TOKEN_KEY: keys.publicKeyFile(keysDir),
     },
     keys,

@@ -14,6 +14,8 @@ export interface ComponentPlan {
   /** Plain-HTTP readiness endpoint on the component's admin port. */
   readonly readyUrl: string;
   readonly stateDir: string;
+  /** Further directories of its own (a service's keyring), created 0700 for it. */
+  readonly privateDirs: readonly string[];
   /** Single files it may read besides code, config and its own state. */
   readonly readableFiles: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -44,6 +46,7 @@ function meshPlan(config: RampartConfig, { installation, state }: PlanContext): 
     url: `https://127.0.0.1:${ports.mesh}`,
     readyUrl: `http://127.0.0.1:${ports.meshAdmin}/readyz`,
     stateDir,
+    privateDirs: [],
     readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey],
     env: {
       RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
@@ -69,8 +72,10 @@ function servicePlan(config: RampartConfig, name: string, { configFile, state }:
     url: `https://127.0.0.1:${service.port}`,
     readyUrl: `http://127.0.0.1:${adminPort}/readyz`,
     stateDir: state.serviceDir(name),
+    privateDirs: [state.keyringDir(name)],
     readableFiles: [state.internalTokenPublicKey, bundle, state.pseudonymKey],
     env: {
+      RAMPART_KEYRING: join(state.keyringDir(name), 'keyring.json'),
       RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
       RAMPART_PSEUDONYM_KEY: state.pseudonymKey,
       RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,

@@ -6,29 +6,32 @@ export interface ComponentPaths {
   /** The component's entry file; its directory becomes readable. */
   readonly entry: string;
   readonly configFile: string;
-  /** The component's own state directory, the only place it may write. */
+  /** The component's own state directory; it may write there. */
   readonly stateDir: string;
+  /** Other directories of its own it may read and write (its keyring). */
+  readonly privateDirs: readonly string[];
   /** Other single files it may read (public keys, CA bundle). */
   readonly readableFiles: readonly string[];
 }
 
 /**
  * Node permission-model flags for one component: read its code, the libraries, the config, its own
- * state and the public files it needs; write only its own state. No child processes, workers,
+ * state and keyring and the public files it needs; write only its own state and keyring. No child processes, workers,
  * native addons or WASI — each is granted only where a component must have it.
  */
 export function permissionFlags(paths: ComponentPaths): string[] {
+  const writes = [paths.stateDir, ...paths.privateDirs];
   const reads = [
     ...paths.libraries,
     dirname(paths.entry),
     paths.configFile,
-    paths.stateDir,
+    ...writes,
     ...paths.readableFiles,
   ];
   return [
     '--permission',
     ...reads.map((p) => `--allow-fs-read=${p}`),
-    `--allow-fs-write=${paths.stateDir}`,
+    ...writes.map((p) => `--allow-fs-write=${p}`),
     '--disable-warning=ExperimentalWarning',
   ];
 }

@@ -17,6 +17,8 @@ export interface StateDir {
   readonly pseudonymKey: string;
   readonly lockFile: string;
   serviceDir(name: string): string;
+  /** A service's keyring directory (`.rampart/keyring/<name>/`): keys kept apart from data. */
+  keyringDir(name: string): string;
   /** A platform component's own directory (`.rampart/<name>/`), e.g. the mesh CA's. */
   componentDir(name: string): string;
   logFile(name: string): string;
@@ -35,6 +37,7 @@ export function stateDirFor(configFile: string): StateDir {
     lockFile: join(root, 'up.pid'),
     serviceDir: (name) => join(root, 'services', name),
     componentDir: (name) => join(root, name),
+    keyringDir: (name) => join(root, 'keyring', name),
     logFile: (name) => join(root, 'logs', `${name}.log`),
   };
 }
@@ -48,7 +51,9 @@ export function prepareStateDir(
   componentDirs: readonly string[],
   runAs: RunAs | null,
 ): void {
-  for (const dir of [state.root, state.keys, join(state.root, 'services')]) ensureDir(dir, 0o711);
+  for (const dir of [state.root, state.keys, join(state.root, 'services'), join(state.root, 'keyring')]) {
+    ensureDir(dir, 0o711);
+  }
   ensureDir(state.logs, 0o700);
   for (const dir of componentDirs) {
     ensureDir(dir, 0o700);

@@ -42,7 +42,7 @@ export class Supervisor {
 
   /** Every component's state directory (created before the first start). */
   stateDirs(): string[] {
-    return this.#plans(this.#config).map((plan) => plan.stateDir);
+    return this.#plans(this.#config).flatMap((plan) => [plan.stateDir, ...plan.privateDirs]);
   }
 
   /** Starts every component, each once the ones it depends on are ready. */
@@ -107,6 +107,7 @@ export class Supervisor {
         entry: plan.entry,
         configFile,
         stateDir: plan.stateDir,
+        privateDirs: plan.privateDirs,
         readableFiles: plan.readableFiles,
       }),
       env: {

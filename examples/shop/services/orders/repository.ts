@@ -29,7 +29,7 @@ export const migrations: readonly Migration[] = [
       total_cents INTEGER NOT NULL CHECK (total_cents >= 0),
       currency TEXT NOT NULL,
       created_at TEXT NOT NULL
-    ) STRICT;
+    );
     CREATE INDEX orders_owner ON orders (owner, created_at);
     CREATE TABLE order_items (
       order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
@@ -38,7 +38,7 @@ export const migrations: readonly Migration[] = [
       quantity INTEGER NOT NULL CHECK (quantity > 0),
       unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
       PRIMARY KEY (order_id, position)
-    ) STRICT;`,
+    );`,
   },
   {
     id: '0002-order-payment',

@@ -45,6 +45,7 @@ export function registerPaymentRoutes(svc: Service, payments: PaymentRepository)
       const payment = {
         id: randomUUID(),
         orderId,
+        cardNumber,
         last4: cardNumber.slice(-4),
         expiry,
         createdAt: new Date().toISOString(),
@@ -71,5 +72,5 @@ export function registerPaymentRoutes(svc: Service, payments: PaymentRepository)
 /** Migrates the store and adds the routes: everything `main.ts` and the tests need. */
 export async function setupPayments(svc: Service): Promise<void> {
   await svc.store.migrate(migrations);
-  registerPaymentRoutes(svc, createPaymentRepository(svc.store));
+  registerPaymentRoutes(svc, createPaymentRepository(svc.store, svc.fields));
 }

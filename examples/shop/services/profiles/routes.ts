@@ -53,5 +53,5 @@ export function registerProfileRoutes(svc: Service, profiles: ProfileRepository)
 /** Migrates the store and adds the routes: everything `main.ts` and the tests need. */
 export async function setupProfiles(svc: Service): Promise<void> {
   await svc.store.migrate(migrations);
-  registerProfileRoutes(svc, createProfileRepository(svc.store));
+  registerProfileRoutes(svc, createProfileRepository(svc.store, svc.fields));
 }

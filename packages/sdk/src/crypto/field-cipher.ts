@@ -52,8 +52,10 @@ export class FieldCipher {
 
   /** Encrypts `plaintext` (well-formed Unicode) for the field at `context`. */
   async encrypt(plaintext: string, context: FieldContext): Promise<string> {
-    if (typeof plaintext !== 'string') throw new TypeError('FieldCipher.encrypt takes a string; serialize other values first');
-    if (!plaintext.isWellFormed()) throw new TypeError('plaintext has a lone surrogate; it would not survive UTF-8');
+    if (typeof plaintext !== 'string')
+      throw new TypeError('FieldCipher.encrypt takes a string; serialize other values first');
+    if (!plaintext.isWellFormed())
+      throw new TypeError('plaintext has a lone surrogate; it would not survive UTF-8');
     const fields = contextFields(context);
     const dek = randomBytes(DEK_BYTES);
     try {
@@ -62,7 +64,13 @@ export class FieldCipher {
       const cipher = createCipheriv('aes-256-gcm', dek, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(valueData(fields, kekVersion));
       const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-      return [FIELD_FORMAT, String(kekVersion), toBase64url(wrapped), toBase64url(iv), toBase64url(sealed)].join('.');
+      return [
+        FIELD_FORMAT,
+        String(kekVersion),
+        toBase64url(wrapped),
+        toBase64url(iv),
+        toBase64url(sealed),
+      ].join('.');
     } finally {
       dek.fill(0);
     }
@@ -74,15 +82,23 @@ export class FieldCipher {
     const parsed = parse(value);
     let dek: Buffer;
     try {
-      dek = Buffer.from(await this.#keys.unwrap({ kekVersion: parsed.kekVersion, wrapped: parsed.wrapped }, dekData(fields)));
+      dek = Buffer.from(
+        await this.#keys.unwrap({ kekVersion: parsed.kekVersion, wrapped: parsed.wrapped }, dekData(fields)),
+      );
     } catch (cause) {
-      throw failure(`the data key does not unwrap with key version ${parsed.kekVersion} for ${where(context)}`, cause);
+      throw failure(
+        `the data key does not unwrap with key version ${parsed.kekVersion} for ${where(context)}`,
+        cause,
+      );
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', dek, parsed.iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(valueData(fields, parsed.kekVersion));
       decipher.setAuthTag(parsed.sealed.subarray(parsed.sealed.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(parsed.sealed.subarray(0, parsed.sealed.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(parsed.sealed.subarray(0, parsed.sealed.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return new TextDecoder('utf-8', { fatal: true }).decode(plain);
     } catch (cause) {
       throw failure(`the value does not authenticate for ${where(context)}`, cause);
@@ -116,9 +132,15 @@ export class FieldCipher {
 
 function contextFields(context: FieldContext): [string, string, string] {
   const { table, column, row } = context;
-  if (typeof table !== 'string' || table === '') throw new TypeError('context.table must be a non-empty string');
-  if (typeof column !== 'string' || column === '') throw new TypeError('context.column must be a non-empty string');
-  if (!(typeof row === 'string' || typeof row === 'bigint' || (typeof row === 'number' && Number.isFinite(row)))) {
+  if (typeof table !== 'string' || table === '')
+    throw new TypeError('context.table must be a non-empty string');
+  if (typeof column !== 'string' || column === '')
+    throw new TypeError('context.column must be a non-empty string');
+  if (!(
+    typeof row === 'string' ||
+    typeof row === 'bigint' ||
+    (typeof row === 'number' && Number.isFinite(row))
+  )) {
     throw new TypeError('context.row must be a string, a finite number or a bigint (the row key)');
   }
   if (String(row) === '') throw new TypeError('context.row must not be empty');

@@ -66,7 +66,11 @@ export class LocalKeyring implements KeyProvider {
 
   /** Every KEK's version, creation date and state, oldest first. */
   keys(): KeyInfo[] {
-    return [...this.#loaded.keys.values()].map(({ version, createdAt, state }) => ({ version, createdAt, state }));
+    return [...this.#loaded.keys.values()].map(({ version, createdAt, state }) => ({
+      version,
+      createdAt,
+      state,
+    }));
   }
 
   /** The root key blind indexes derive their per-column keys from (never rotated by `rotate`). */
@@ -75,7 +79,8 @@ export class LocalKeyring implements KeyProvider {
   }
 
   wrap(dataKey: Uint8Array, associatedData: Uint8Array): Promise<WrappedKey> {
-    if (dataKey.length !== KEY_BYTES) return Promise.reject(new TypeError(`a data key is ${KEY_BYTES} bytes`));
+    if (dataKey.length !== KEY_BYTES)
+      return Promise.reject(new TypeError(`a data key is ${KEY_BYTES} bytes`));
     const kek = this.#key(this.#loaded.active);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', kek.secret, iv, { authTagLength: TAG_BYTES });
@@ -88,14 +93,18 @@ export class LocalKeyring implements KeyProvider {
     if (!this.#loaded.keys.has(key.kekVersion)) await this.#reloadIfChanged();
     const kek = this.#loaded.keys.get(key.kekVersion);
     if (kek === undefined) throw new Error(`key version ${key.kekVersion} is not in the keyring`);
-    if (key.wrapped.length !== IV_BYTES + KEY_BYTES + TAG_BYTES) throw new Error('wrapped key has the wrong length');
+    if (key.wrapped.length !== IV_BYTES + KEY_BYTES + TAG_BYTES)
+      throw new Error('wrapped key has the wrong length');
     const wrapped = Buffer.from(key.wrapped);
     const decipher = createDecipheriv('aes-256-gcm', kek.secret, wrapped.subarray(0, IV_BYTES), {
       authTagLength: TAG_BYTES,
     });
     decipher.setAAD(associatedData);
     decipher.setAuthTag(wrapped.subarray(IV_BYTES + KEY_BYTES));
-    return Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES, IV_BYTES + KEY_BYTES)), decipher.final()]);
+    return Buffer.concat([
+      decipher.update(wrapped.subarray(IV_BYTES, IV_BYTES + KEY_BYTES)),
+      decipher.final(),
+    ]);
   }
 
   /**
@@ -111,7 +120,12 @@ export class LocalKeyring implements KeyProvider {
       createdAt: key.createdAt,
       state: 'decrypt-only',
     }));
-    stored.push({ version, key: randomBytes(KEY_BYTES).toString('base64'), createdAt: new Date().toISOString(), state: 'active' });
+    stored.push({
+      version,
+      key: randomBytes(KEY_BYTES).toString('base64'),
+      createdAt: new Date().toISOString(),
+      state: 'active',
+    });
     const index = this.#loaded.index.export().toString('base64');
     await writeAtomically(this.file, serialize(stored, index));
     this.#loaded = await load(this.file);
@@ -229,7 +243,8 @@ async function load(file: string): Promise<Loaded> {
     const secret = decodeKey(key);
     if (secret === null) throw invalid(file, `${where}.key is not ${KEY_BYTES} bytes of base64`);
     if (typeof createdAt !== 'string') throw invalid(file, `${where}.createdAt is not a date`);
-    if (state !== 'active' && state !== 'decrypt-only') throw invalid(file, `${where}.state is not active or decrypt-only`);
+    if (state !== 'active' && state !== 'decrypt-only')
+      throw invalid(file, `${where}.state is not active or decrypt-only`);
     if (state === 'active') {
       if (active !== undefined) throw invalid(file, 'more than one key is active');
       active = version;

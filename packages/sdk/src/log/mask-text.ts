@@ -60,6 +60,9 @@ function maskMatch(match: RegExpExecArray, text: string, floor: number): string 
     case 'kv': {
       const head = groups['kvHead'] ?? '';
       const value = found.slice(head.length);
+      // Already masked (`Authorization: Bearer [redacted]`): leave it.
+      if (/^(?:bearer|basic)$/i.test(value) && text.startsWith(' [redacted]', match.index + found.length))
+        return null;
       const scheme = /^(?:bearer|basic)(?=[ \t])/i.exec(value);
       if (scheme !== null) return `${head}${scheme[0]} [redacted]`;
       const quote = value.startsWith('"') || value.startsWith("'") ? value.charAt(0) : '';

@@ -97,7 +97,9 @@ export class Masker {
       case 'string':
         return maskText(value, this.#maxStringLength);
       case 'number':
-        return value >= SMALLEST_CARD && Number.isSafeInteger(value) ? maskCardInteger(String(value), value) : value;
+        return value >= SMALLEST_CARD && Number.isSafeInteger(value)
+          ? maskCardInteger(String(value), value)
+          : value;
       case 'bigint':
         return maskCardInteger(value.toString(), value);
       case 'object':
@@ -155,7 +157,9 @@ export class Masker {
       const item = object[key];
       const info = this.#keyInfo(key);
       const masked =
-        info.sensitivity === KEY_NORMAL ? this.#walk(item, depth + 1) : this.#sensitiveValue(item, info.sensitivity);
+        info.sensitivity === KEY_NORMAL
+          ? this.#walk(item, depth + 1)
+          : this.#sensitiveValue(item, info.sensitivity);
       if (out === undefined) {
         if (masked === item && info.key === key) continue;
         out = copyUntil(object, key);
@@ -174,7 +178,8 @@ export class Masker {
     if (typeof error.stack === 'string') out['stack'] = maskText(error.stack, this.#maxStringLength);
     const own: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const key in error) {
-      if (Object.hasOwn(error, key) && !ERROR_OWN_KEYS.has(key)) own[key] = (error as unknown as Record<string, unknown>)[key];
+      if (Object.hasOwn(error, key) && !ERROR_OWN_KEYS.has(key))
+        own[key] = (error as unknown as Record<string, unknown>)[key];
     }
     Object.assign(out, this.#object(own, depth));
     if (error.cause !== undefined) out['cause'] = this.#walk(error.cause, depth + 1);
@@ -197,7 +202,9 @@ export class Masker {
       case 'object':
         if (value === null) return value;
         if (Array.isArray(value)) {
-          return value.slice(0, this.#maxWidth).map((item: unknown) => this.#sensitiveValue(item, sensitivity));
+          return value
+            .slice(0, this.#maxWidth)
+            .map((item: unknown) => this.#sensitiveValue(item, sensitivity));
         }
         return REDACTED;
       case 'symbol':
@@ -225,7 +232,8 @@ function maskSensitiveString(value: string, sensitivity: KeySensitivity): string
 
 function maskCardInteger(digits: string, value: number | bigint): string | number | bigint {
   const first = digits.charCodeAt(0);
-  if (digits.length < 13 || digits.length > 19 || first < 50 || first > 54 || !luhnDigits(digits)) return value;
+  if (digits.length < 13 || digits.length > 19 || first < 50 || first > 54 || !luhnDigits(digits))
+    return value;
   return `**** ${digits.slice(-4)}`;
 }
 

@@ -90,8 +90,8 @@ const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 /**
  * Whether a candidate found by the `phone` alternative is a phone number: 8–15 digits after a
- * `+` (E.164), otherwise 10–13 digits in at least three groups or with an area code in
- * parentheses; never a date, an IPv4 address, a thousands-grouped amount, or a number glued to
+ * `+` (E.164), otherwise 10–13 digits in at least three groups with one kind of separator, or
+ * with an area code in parentheses; never a date, an IPv4 address, a thousands-grouped amount, or a number glued to
  * letters, a time (`:`) or a decimal part.
  */
 export function isPhoneNumber(candidate: string, next: string, afterNext: string): boolean {
@@ -110,6 +110,9 @@ export function isPhoneNumber(candidate: string, next: string, afterNext: string
   if (candidate.startsWith('+')) return digits >= 8 && digits <= 15;
   if (digits < 10 || digits > 13) return false;
   if (groups < 3 && !candidate.includes('(')) return false;
+  // National numbers use one separator throughout (after an optional `(area) `).
+  const separators = candidate.replace(/^\(\d+\) ?/, '').replace(/[0-9]/g, '');
+  if (/[()]/.test(separators) || new Set(separators).size > 1) return false;
   return !DATE_SHAPE.test(candidate) && !THOUSANDS.test(candidate) && !IPV4.test(candidate);
 }
 
@@ -128,21 +131,36 @@ export function maskPhone(phone: string): string {
 }
 
 /**
- * A card-shaped run: `**** 4242` when its digits pass Luhn; otherwise the longest run of whole
- * groups inside it that does (a card number written after another number), or `null`.
+ * Whether digit groups are written as card numbers are: all together, in fours (the last group
+ * one to four digits), or 4-6-5 / 4-6-4 (American Express, Diners). Dates, times and lists of
+ * numbers are grouped otherwise.
+ */
+function isCardGrouping(groups: readonly string[]): boolean {
+  if (groups.length === 1) return true;
+  const lengths = groups.map((group) => group.length);
+  if (lengths.join() === '4,6,5' || lengths.join() === '4,6,4') return true;
+  return lengths.every((length, i) => (i === lengths.length - 1 ? length >= 1 && length <= 4 : length === 4));
+}
+
+/**
+ * A card-shaped run (digits with single spaces or dashes, one kind of separator): `**** 4242`
+ * when it is a card number written as one; otherwise the longest run of whole groups inside it
+ * that is (a card number after another number), or `null`.
  */
 export function maskCard(run: string): string | null {
-  const digits = run.replace(/[ -]/g, '');
-  if (isCardNumber(digits)) return `**** ${digits.slice(-4)}`;
+  const separators = run.replace(/[0-9]/g, '');
+  if (separators.includes(' ') && separators.includes('-')) return null;
   const groups = run.split(/[ -]/);
-  if (groups.length < 2) return null;
   for (let start = 0; start < groups.length; start += 1) {
     for (let end = groups.length; end > start; end -= 1) {
-      const inner = groups.slice(start, end).join('');
-      if (!isCardNumber(inner)) continue;
-      const before = groups.slice(0, start).join(' ');
-      const after = groups.slice(end).join(' ');
-      return [before, `**** ${inner.slice(-4)}`, after].filter((part) => part !== '').join(' ');
+      const inner = groups.slice(start, end);
+      if (!isCardGrouping(inner) || !isCardNumber(inner.join(''))) continue;
+      const separator = separators.charAt(0) || ' ';
+      const before = groups.slice(0, start).join(separator);
+      const after = groups.slice(end).join(separator);
+      return [before, `**** ${inner.join('').slice(-4)}`, after]
+        .filter((part) => part !== '')
+        .join(separator);
     }
   }
   return null;

@@ -1,7 +1,16 @@
-import { pino, type ChildLoggerOptions, type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
+import {
+  pino,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Level,
+  type Logger,
+  type LoggerOptions as PinoOptions,
+} from 'pino';
 import { Masker } from './masker.ts';
 
-export interface SafeLoggerOptions {
+export type { Logger } from 'pino';
+
+export interface CreateLoggerOptions {
   /**
    * Fields holding PII, from rampart.yaml's `sensitive` (`email`, `phone`, `address`, `name`):
    * a plain key matches that key at any depth, case and `_`/`-` aside; an entry with a `.` or `[`
@@ -10,7 +19,8 @@ export interface SafeLoggerOptions {
    */
   readonly sensitiveKeys?: readonly string[];
   /** Default `info`. */
-  readonly level?: Level | 'silent';
+  /** `trace` … `fatal`, or `silent`; anything else is a TypeError. Default `info`. */
+  readonly level?: string;
   /** Where lines go; default stdout. Tests pass a stream to read lines back. */
   readonly destination?: DestinationStream;
   /** Longest string scanned per value (messages, stack traces included); the rest is dropped. Default 16 KiB. */
@@ -38,18 +48,19 @@ interface RequestLike {
  * serializer or log formatter given to `child()`.
  *
  * @example
- * const log = createSafeLogger('profiles', { sensitiveKeys: ['email', 'phone', 'address', 'name'] });
+ * const log = createLogger('profiles', { sensitiveKeys: ['email', 'phone', 'address', 'name'] });
  * log.info({ user: { email: 'jane@example.com' } }, 'profile updated');
  * // … "user":{"email":"j***@e***.com"},"msg":"profile updated"
  */
-export function createSafeLogger(name: string, options: SafeLoggerOptions = {}): Logger {
+export function createLogger(name: string, options: CreateLoggerOptions = {}): Logger {
   const keys = options.sensitiveKeys ?? [];
   const paths = keys.filter((key) => key.includes('.') || key.includes('['));
   const masker = new Masker({
     sensitiveKeys: keys.filter((key) => !paths.includes(key)),
     ...(options.maxStringLength === undefined ? {} : { maxStringLength: options.maxStringLength }),
   });
-  const text = (value: unknown): unknown => (typeof value === 'string' ? masker.text(value) : masker.value(value));
+  const text = (value: unknown): unknown =>
+    typeof value === 'string' ? masker.text(value) : masker.value(value);
 
   const own = new WeakSet<object>();
   const mark = <T extends object>(fn: T): T => {
@@ -61,9 +72,9 @@ export function createSafeLogger(name: string, options: SafeLoggerOptions = {}):
       ? serialize
       : mark((value: unknown) => masker.value((serialize as (value: unknown) => unknown)(value)));
 
-  const config: LoggerOptions = {
+  const config: PinoOptions = {
     name,
-    level: options.level ?? 'info',
+    level: checkLevel(options.level ?? 'info'),
     formatters: {
       // pino calls `hasOwnProperty` on bindings: a masked copy gets a prototype back. The logger's
       // own name is kept even when `name` is a sensitive key.
@@ -90,9 +101,7 @@ export function createSafeLogger(name: string, options: SafeLoggerOptions = {}):
         method.apply(this, args);
       },
     },
-    ...(paths.length === 0
-      ? {}
-      : { redact: { paths, censor: (value: unknown) => masker.sensitive(value) } }),
+    ...(paths.length === 0 ? {} : { redact: { paths, censor: (value: unknown) => masker.sensitive(value) } }),
   };
   const logger = options.destination === undefined ? pino(config) : pino(config, options.destination);
 
@@ -101,8 +110,15 @@ export function createSafeLogger(name: string, options: SafeLoggerOptions = {}):
   // inherit this `child`.
   const child: unknown = Reflect.get(logger, 'child');
   Object.defineProperty(logger, 'child', {
-    value: function maskedChild(this: Logger, bindings: Record<string, unknown>, childOptions?: ChildOptions) {
-      return Reflect.apply(child as (...args: unknown[]) => Logger, this, [maskBindings(bindings), maskChildOptions(childOptions)]);
+    value: function maskedChild(
+      this: Logger,
+      bindings: Record<string, unknown>,
+      childOptions?: ChildOptions,
+    ) {
+      return Reflect.apply(child as (...args: unknown[]) => Logger, this, [
+        maskBindings(bindings),
+        maskChildOptions(childOptions),
+      ]);
     },
   });
   function maskBindings(bindings: Record<string, unknown>): Record<string, unknown> {
@@ -140,4 +156,11 @@ function serializeRequest(request: RequestLike): Record<string, unknown> {
     remoteAddress: request.ip ?? request.socket?.remoteAddress,
     remotePort: request.socket?.remotePort,
   };
+}
+
+const LEVELS: readonly string[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function checkLevel(level: string): Level | 'silent' {
+  if (!LEVELS.includes(level)) throw new TypeError(`log level "${level}" is not one of ${LEVELS.join(', ')}`);
+  return level as Level | 'silent';
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { tempDir, type TempDir } from '@rampart/testing';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/log/index.ts';
 import {
   createMetrics,
   createSecurityEvents,
