@@ -66,7 +66,7 @@ describe('mesh: every service-to-service call is mutually authenticated and auth
     as: (shop: RunningShop) => Promise<{ cert?: { key: string; cert: string }; ca?: string }>;
     event: string;
   }[] = [
-    { name: 'no client certificate', as: async () => ({}), event: 'mesh.handshake_refused' },
+    { name: 'no client certificate', as: () => Promise.resolve({}), event: 'mesh.handshake_refused' },
     {
       name: 'a certificate from another CA',
       as: async () => {

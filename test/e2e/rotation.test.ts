@@ -21,7 +21,12 @@ import { createLogger, createService, type Service } from '@rampart/sdk';
 import { freePort, mintInternalToken, signingKeyFromPem, tempDir, type TempDir } from '@rampart/testing';
 
 const TD = 'rotation.local';
-const quiet = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() });
+const quiet = (): Writable =>
+  new Writable({
+    write: (_chunk, _encoding, done) => {
+      done();
+    },
+  });
 
 describe('mesh: certificate rotation under steady load', () => {
   let home: TempDir;

@@ -35,7 +35,7 @@ export async function startShop(): Promise<RunningShop> {
   const yaml = readFileSync(join(shop, 'rampart.yaml'), 'utf8')
     .replace(/^name: shop$/m, `name: shop\ntrustDomain: ${TRUST_DOMAIN}`)
     .replace(
-      /^ports:\n(  .*\n)+/m,
+      /^ports:\n( {2}.*\n)+/m,
       `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }\n`,
     )
     .replace(/entry: services\//g, `entry: ${shop}/services/`)
