@@ -1,6 +1,7 @@
 // The servers the mesh benchmark loads, in their own process so the load generator does not
 // compete with them for the same event loop. Prints one JSON line with the ports, then serves
 // until stdin closes.
+import { createInterface } from 'node:readline';
 import { fastify, type FastifyInstance } from 'fastify';
 
 interface Tls {
@@ -29,10 +30,13 @@ const mtls = await serve(
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.3',
-      ciphers: process.env['BENCH_CIPHERS'],
     },
   }),
 );
 process.stdout.write(`${JSON.stringify({ plain, mtls })}\n`);
-process.stdin.resume();
+// Each line on stdin asks for the CPU time used so far (user + system, µs).
+createInterface({ input: process.stdin }).on('line', () => {
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${user + system}\n`);
+});
 process.stdin.on('end', () => process.exit(0));

@@ -32,12 +32,15 @@ describe('mesh: certificate rotation under steady load', () => {
   let home: TempDir;
   let mesh: MeshAuthority;
   let svc: Service;
+  /** Undone in reverse order, however far `before` got. */
+  const cleanups: (() => Promise<void>)[] = [];
   let port: number;
   let gateway: { key: string; cert: string };
   let token: string;
 
   before(async () => {
     home = await tempDir('rampart-rotation-');
+    cleanups.push(() => home.cleanup());
     port = await freePort();
     const config: RampartConfig = {
       version: 1,
@@ -64,6 +67,7 @@ describe('mesh: certificate rotation under steady load', () => {
       adminPort: 0,
     });
     const { url } = await mesh.start();
+    cleanups.push(() => mesh.stop());
     const join_ = createJoinToken();
     mesh.addJoinToken(serviceSpiffeId(TD, 'echo'), join_.sha256, Date.now() + 60_000);
 
@@ -72,6 +76,7 @@ describe('mesh: certificate rotation under steady load', () => {
         RAMPART_CONFIG: configFile,
         RAMPART_COMPONENT: 'echo',
         RAMPART_STATE_DIR: join(home.path, 'echo'),
+        RAMPART_KEYRING: join(home.path, 'keyring', 'keyring.json'),
         RAMPART_INTERNAL_TOKEN_KEY: publicKeyFile,
         RAMPART_MESH_URL: url,
         RAMPART_MESH_BUNDLE: mesh.bundleFile,
@@ -80,6 +85,7 @@ describe('mesh: certificate rotation under steady load', () => {
       logDestination: quiet(),
     });
     svc.route({ method: 'GET', url: '/ping', scopes: [], handler: () => ({ ok: true }) });
+    cleanups.push(() => svc.stop());
     await svc.start({ handleProcessEvents: false });
 
     // The test stands in for the gateway, with a certificate from a copy of the mesh CA.
@@ -98,9 +104,7 @@ describe('mesh: certificate rotation under steady load', () => {
   });
 
   after(async () => {
-    await svc.stop();
-    await mesh.stop();
-    await home.cleanup();
+    for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
   async function serverSerial(): Promise<string> {
