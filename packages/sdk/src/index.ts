@@ -57,5 +57,5 @@ export {
 } from './crypto/index.ts';
 export * from './store/index.ts';
 export * from './observability/index.ts';
-export { isLuhnValid, maskCardNumbers, CARD_NUMBER_MASK } from './card-number.ts';
+export { isLuhnValid } from './card-number.ts';
 export type { FieldError } from './problem-reply.ts';
