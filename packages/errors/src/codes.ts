@@ -1,7 +1,8 @@
 /**
  * The one registry of Rampart error codes. Every code is documented in docs/errors.md
  * (a test keeps the two in step). Codes are grouped by component prefix:
- * CFG_ configuration, SUP_ supervisor (`rampart up`), SDK_ service SDK, SHOP_ the example.
+ * CFG_ configuration, SUP_ supervisor (`rampart up`), SDK_ service SDK, MESH_ mesh authority,
+ * GW_ gateway, SHOP_ the example.
  */
 export const codes = {
   CFG_FILE_NOT_FOUND: { status: 500, title: 'Configuration file not found' },
@@ -41,6 +42,16 @@ export const codes = {
   MESH_PEER_UNAUTHENTICATED: { status: 401, title: 'Workload certificate required' },
   MESH_NOT_FOUND: { status: 404, title: 'No such mesh endpoint' },
   MESH_PAYLOAD_TOO_LARGE: { status: 413, title: 'Mesh request body too large' },
+  // Gateway: the canonical request (services/gateway/src/request/)
+  GW_BAD_PATH: { status: 400, title: 'Request path rejected' },
+  GW_BAD_HEADER: { status: 400, title: 'Request header rejected' },
+  GW_URI_TOO_LONG: { status: 414, title: 'Request URI too long' },
+  GW_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  // Gateway: access tokens (services/gateway/src/auth/)
+  GW_TOKEN_MISSING: { status: 401, title: 'Access token required' },
+  GW_TOKEN_INVALID: { status: 401, title: 'Access token invalid' },
+  GW_TOKEN_EXPIRED: { status: 401, title: 'Access token expired' },
+  GW_KEYS_UNAVAILABLE: { status: 503, title: 'Token keys unavailable' },
   SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
   SHOP_ORDER_NOT_PENDING: { status: 409, title: 'Order is not pending' },
   SHOP_PAYMENT_FAILED: { status: 502, title: 'Payment service failed' },
