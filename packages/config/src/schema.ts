@@ -177,7 +177,27 @@ export const Storage = Type.Object(
     sql: Type.Optional(
       Type.Union([
         Type.Object({ kind: Type.Literal('embedded') }, strict),
-        Type.Object({ kind: Type.Literal('postgres'), url: Type.String({ minLength: 1 }) }, strict),
+        Type.Object(
+          {
+            kind: Type.Literal('postgres'),
+            url: Type.String({
+              minLength: 1,
+              description:
+                'What each service connects with: postgres://rampart_{service}:${env:RAMPART_SQL_PASSWORD}@host/db — ' +
+                '{service} becomes the service name; each logs in as its own role.',
+            }),
+            adminUrl: Type.Optional(
+              Type.String({
+                minLength: 1,
+                description:
+                  'A role that may create roles and schemas (a reference, e.g. ${env:RAMPART_SQL_ADMIN_URL}). ' +
+                  'When set, rampart up gives each service its own role, schema and a fresh password ' +
+                  '(in RAMPART_SQL_PASSWORD) at every start. Use a database of its own for Rampart.',
+              }),
+            ),
+          },
+          strict,
+        ),
       ]),
     ),
     redis: Type.Optional(Type.Object({ url: Type.String({ minLength: 1 }) }, strict)),

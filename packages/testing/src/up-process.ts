@@ -15,9 +15,14 @@ export class UpProcess {
   readonly child: ChildProcess;
   output = '';
 
-  constructor(configFile: string, args: readonly string[] = []) {
+  constructor(configFile: string, args: readonly string[] = [], env: Readonly<Record<string, string>> = {}) {
     this.child = spawn(process.execPath, [cliMain, 'up', configFile, ...args], {
-      env: { ...process.env, NO_COLOR: '1', RAMPART_TEST_SUPERVISOR_SECRET: 'must-not-reach-components' },
+      env: {
+        ...process.env,
+        ...env,
+        NO_COLOR: '1',
+        RAMPART_TEST_SUPERVISOR_SECRET: 'must-not-reach-components',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, like a shell job: `interrupt()` is a terminal's Ctrl-C.
       detached: true,

@@ -28,7 +28,14 @@ export interface RunningShop {
   stop(): Promise<void>;
 }
 
-export async function startShop(): Promise<RunningShop> {
+export interface ShopOptions {
+  /** Replaces the `storage:` section of the shop's rampart.yaml. */
+  readonly storage?: string;
+  /** Extra environment for `rampart up` (e.g. a secret a reference points to). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const { dir, cleanup } = tempConfigDir();
   const [gateway, admin, identity, mesh, meshAdmin, profiles, orders, payments] = await freePorts(8);
   const shop = join(import.meta.dirname, '../../../examples/shop');
@@ -41,8 +48,9 @@ export async function startShop(): Promise<RunningShop> {
     .replace(/entry: services\//g, `entry: ${shop}/services/`)
     .replace('port: 7101', `port: ${profiles}`)
     .replace('port: 7102', `port: ${orders}`)
-    .replace('port: 7103', `port: ${payments}`);
-  const up = new UpProcess(writeConfig(dir, yaml));
+    .replace('port: 7103', `port: ${payments}`)
+    .replace(/^storage:\n(  .*\n)+/m, options.storage === undefined ? '$&' : `${options.storage}\n`);
+  const up = new UpProcess(writeConfig(dir, yaml), [], options.env);
   await up.waitFor(/shop is up in/, 30_000);
   const home = join(dir, '.rampart');
   const signingKey = await signingKeyFromPem(readFileSync(join(home, 'keys/internal-token.key.pem'), 'utf8'));

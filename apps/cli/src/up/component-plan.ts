@@ -7,6 +7,7 @@ import type { StateDir } from './state-dir.ts';
 /** What the supervisor needs to know to run one component. */
 export interface ComponentPlan {
   readonly name: string;
+  /** Services join the mesh with a one-time token minted at every (re)start, and get their store credentials. */
   readonly kind: 'platform' | 'service';
   readonly entry: string;
   /** The address users and other components reach it at. */
@@ -19,8 +20,6 @@ export interface ComponentPlan {
   /** Single files it may read besides code, config and its own state. */
   readonly readableFiles: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  /** Services join the mesh with a one-time token minted at every (re)start. */
-  readonly joinsMesh: boolean;
   /** When this changes between two configs, the component restarts instead of reloading. */
   readonly restartKey: string;
 }
@@ -52,7 +51,6 @@ function meshPlan(config: RampartConfig, { installation, state }: PlanContext): 
       RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
       RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
     },
-    joinsMesh: false,
     restartKey: JSON.stringify([ports.mesh, ports.meshAdmin, config.trustDomain ?? null, config.name]),
   };
 }
@@ -81,7 +79,6 @@ function servicePlan(config: RampartConfig, name: string, { configFile, state }:
       RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
       RAMPART_MESH_BUNDLE: bundle,
     },
-    joinsMesh: true,
     restartKey: JSON.stringify([
       entry,
       service.port,

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { configDiff, trustDomainOf, type RampartConfig } from '@rampart/config';
 import { createJoinToken, serviceSpiffeId } from '@rampart/mesh';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
@@ -5,6 +6,7 @@ import { planComponents, type ComponentPlan } from './component-plan.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
 import type { RunAs } from './privileges.ts';
+import { SqlProvisioning } from './sql-provisioning.ts';
 import type { StateDir } from './state-dir.ts';
 
 export interface SupervisorOptions {
@@ -23,12 +25,14 @@ const JOIN_TOKEN_TTL_MS = 2 * 60_000;
 export class Supervisor {
   readonly #options: SupervisorOptions;
   readonly #components = new Map<string, { component: Component; plan: ComponentPlan }>();
+  readonly #sql: SqlProvisioning;
   #config: RampartConfig;
   #revision = 0;
 
   constructor(config: RampartConfig, options: SupervisorOptions) {
     this.#config = config;
     this.#options = options;
+    this.#sql = new SqlProvisioning(() => this.#config, dirname(options.configFile));
   }
 
   get revision(): number {
@@ -64,6 +68,7 @@ export class Supervisor {
    */
   async apply(next: RampartConfig): Promise<{ revision: number; restarted: string[] }> {
     const restartAll = configDiff(this.#config, next).otherChanged.length > 0;
+    if (restartAll) this.#sql.reset();
     const plans = this.#plans(next);
     this.#config = next;
     this.#revision += 1;
@@ -121,7 +126,14 @@ export class Supervisor {
       logFile: state.logFile(plan.name),
       readyTimeoutMs,
     };
-    return plan.joinsMesh ? { ...spec, prepareEnv: () => this.#mintJoinToken(plan.name) } : spec;
+    if (plan.kind !== 'service') return spec;
+    return {
+      ...spec,
+      prepareEnv: async () => ({
+        ...(await this.#sql.envFor(plan.name)),
+        ...(await this.#mintJoinToken(plan.name)),
+      }),
+    };
   }
 
   /**
