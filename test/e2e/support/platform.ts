@@ -49,7 +49,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     .replace('port: 7101', `port: ${profiles}`)
     .replace('port: 7102', `port: ${orders}`)
     .replace('port: 7103', `port: ${payments}`)
-    .replace(/^storage:\n(  .*\n)+/m, options.storage === undefined ? '$&' : `${options.storage}\n`);
+    .replace(/^storage:\n( {2}.*\n)+/m, options.storage === undefined ? '$&' : `${options.storage}\n`);
   const up = new UpProcess(writeConfig(dir, yaml), [], options.env);
   await up.waitFor(/shop is up in/, 30_000);
   const home = join(dir, '.rampart');
