@@ -173,4 +173,18 @@ describe('mesh: every service-to-service call is mutually authenticated and auth
     assert.equal(res.status, 401);
     assert.equal((res.body as { code: string }).code, 'SDK_TOKEN_INVALID');
   });
+
+  it('exposes Prometheus metrics on the admin port, labelled by route template, never by raw path or user', async () => {
+    const res = await fetch(`http://127.0.0.1:${shop.ports.orders + 1000}/metrics`);
+    const text = await res.text();
+    assert.equal(res.status, 200);
+    assert.match(text, /http_requests_total\{[^}]*route="\/orders\/:id\/payment"/);
+    assert.match(text, /security_events_total/);
+    assert.doesNotMatch(
+      text,
+      /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/,
+      'no order id in a label',
+    );
+    assert.doesNotMatch(text, /alice/);
+  });
 });
