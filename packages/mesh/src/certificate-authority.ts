@@ -69,14 +69,30 @@ export interface IssuedCertificate {
   readonly notAfter: Date;
 }
 
+/**
+ * Where a trusted root stands: `active` signs new leaves; `pending` is published in the bundle but
+ * does not sign yet (a rotation in progress); `retiring` signs no more and stays trusted until the
+ * last leaf it signed has expired.
+ */
+export type RootStatus = 'active' | 'pending' | 'retiring';
+
 /** What is public about a trusted root. */
 export interface RootInfo {
   readonly id: string;
-  /** True for the root that signs new leaves. */
-  readonly active: boolean;
+  readonly status: RootStatus;
   readonly notAfter: Date;
-  /** For a previous root: when it stops being trusted (its last leaf's expiry), or null if not yet known. */
+  /** For the `pending` root: when it starts signing; null otherwise. */
+  readonly activatesAt: Date | null;
+  /** For a `retiring` root: when it stops being trusted (its last leaf's expiry), or null if it signed none. */
   readonly retireAt: Date | null;
+}
+
+/** What `rotate()` started. */
+export interface Rotation {
+  /** The new root's id: in the bundle from now on. */
+  readonly root: string;
+  /** When the new root starts signing leaves (now, if the previous root has no valid leaf). */
+  readonly activatesAt: Date;
 }
 
 interface PersistedRoot {
@@ -86,10 +102,18 @@ interface PersistedRoot {
   lastLeafNotAfter: string | null;
 }
 
+interface PersistedPending {
+  readonly id: string;
+  /** ISO; the pending root becomes active at the first operation from then on. */
+  readonly activatesAt: string;
+}
+
 interface PersistedState {
   readonly version: number;
   readonly trustDomain: string;
   active: string;
+  /** The root published but not signing yet; absent or null when no rotation is in progress. */
+  pending?: PersistedPending | null;
   roots: PersistedRoot[];
 }
 
@@ -105,15 +129,20 @@ interface Root {
  * The mesh's certificate authority: a local ECDSA P-256 root kept in one directory, issuing
  * short-lived SPIFFE leaf certificates.
  *
- * Files in the directory: `state.json` (which roots exist, which is active), `<root>.pem` (0644)
- * and `<root>.key` (PKCS#8, 0600, refused at load if group or others may read it). Keys are imported
- * non-extractable and no method returns one.
+ * Files in the directory: `state.json` (which roots exist, which is active, which is pending),
+ * `<root>.pem` (0644) and `<root>.key` (PKCS#8, 0600, refused at load if group or others may read
+ * it). Keys are imported non-extractable and no method returns one.
  *
- * **Rotation rule.** `rotate()` creates a new root that signs every leaf from then on. The previous
- * root stays in the bundle until `retireOld()` is called, or automatically once the last leaf it
- * signed has expired (plus one minute of skew) — so no certificate it issued ever stops verifying
- * while it is still valid. A previous root that signed nothing is dropped at the next bundle read.
- * Retired roots' files are deleted, the key first.
+ * **Rotation rule: publish first, sign later.** `rotate()` creates a new root and adds it to the
+ * bundle at once, as `pending`; the current root keeps signing. The new root becomes `active` (signs
+ * every leaf from then on) once every workload must have fetched a bundle that holds it: when the
+ * last leaf issued before the rotation has expired (plus one minute of skew) — every workload
+ * refreshes its bundle when it renews, before its certificate expires, and every leaf issued during
+ * the rotation came with the new bundle — or at once with `activatePending()`. The previous root
+ * then becomes `retiring`: it stays in the bundle until `retireOld()` is called, or automatically
+ * once the last leaf it signed has expired (plus one minute), and is dropped at the next bundle read
+ * if it signed nothing. So at every moment every valid leaf verifies against every live workload's
+ * bundle. Retired roots' files are deleted, the key first. A restart keeps all of it.
  */
 export class CertificateAuthority {
   readonly trustDomain: string;
@@ -122,6 +151,7 @@ export class CertificateAuthority {
   readonly #state: PersistedState;
   readonly #roots: Root[];
   #writing: Promise<void> = Promise.resolve();
+  #rotating = false;
 
   private constructor(dir: string, state: PersistedState, roots: Root[], now: () => number) {
     this.trustDomain = state.trustDomain;
@@ -167,6 +197,15 @@ export class CertificateAuthority {
     if (!roots.some((root) => root.persisted.id === existing.active)) {
       throw new TypeError(`${join(dir, STATE_FILE)} names an active root that is not there`);
     }
+    const pending = existing.pending ?? null;
+    if (
+      pending !== null &&
+      (pending.id === existing.active ||
+        !roots.some((root) => root.persisted.id === pending.id) ||
+        Number.isNaN(Date.parse(pending.activatesAt)))
+    ) {
+      throw new TypeError(`${join(dir, STATE_FILE)} names a pending root that is not there`);
+    }
     return new CertificateAuthority(dir, existing, roots, now);
   }
 
@@ -195,6 +234,7 @@ export class CertificateAuthority {
     for (const ip of ipSans) if (isIP(ip) === 0) throw new TypeError(`"${ip}" is not an IP address`);
 
     const csr = await verifiedCsr(request.csrPem);
+    this.#activateIfDue();
     const root = this.#activeRoot();
     const nowMs = this.#now();
     const notBefore = new Date(nowMs - BACKDATE_MS);
@@ -239,51 +279,119 @@ export class CertificateAuthority {
   }
 
   /**
-   * Every trusted root, PEM, the active one first. Previous roots past their retirement are
-   * dropped (and deleted) first.
+   * Every trusted root, PEM: the active one first, then the pending one, then the retiring ones.
+   * A pending root due to sign is activated, and retiring roots past their retirement are dropped
+   * (and deleted), first.
    *
    * @example
    * writeFileSync(join(stateDir, 'bundle.pem'), await ca.bundlePem(), { mode: 0o644 });
    */
   async bundlePem(): Promise<string> {
+    if (this.#activateIfDue()) await this.#persist();
     await this.#pruneExpired();
     return this.#ordered()
       .map((root) => root.certPem)
       .join('');
   }
 
-  /** Public facts about the trusted roots (never a key). */
+  /** Public facts about the trusted roots (never a key), in bundle order. */
   roots(): RootInfo[] {
-    return this.#ordered().map((root) => ({
-      id: root.persisted.id,
-      active: root.persisted.id === this.#state.active,
-      notAfter: root.certificate.notAfter,
-      retireAt: root.persisted.id === this.#state.active ? null : retireAt(root),
-    }));
+    // A due activation is applied in memory only: it is persisted by the next write, and a CA
+    // reopened before that derives the same state from `activatesAt`.
+    this.#activateIfDue();
+    const pending = this.#state.pending ?? null;
+    return this.#ordered().map((root): RootInfo => {
+      const id = root.persisted.id;
+      const status = this.#statusOf(root);
+      return {
+        id,
+        status,
+        notAfter: root.certificate.notAfter,
+        activatesAt: status === 'pending' && pending !== null ? new Date(pending.activatesAt) : null,
+        retireAt: status === 'retiring' ? retireAt(root) : null,
+      };
+    });
   }
 
   /**
-   * Creates a new root that signs every leaf from now on; previous roots stay trusted (see the
-   * rotation rule above). Returns the new root's id.
+   * Starts a rotation: creates a new root and publishes it in the bundle at once, as `pending`; the
+   * current root keeps signing until the new one activates — when the last leaf issued before now
+   * has expired (+1 min), or at `activatePending()`. If the current root has no valid leaf left, the
+   * new root is active at once. Rejects while another rotation is pending.
    *
    * @example
-   * await ca.rotate();
-   * writeFileSync(bundleFile, await ca.bundlePem());
+   * const { root, activatesAt } = await ca.rotate();
+   * writeFileSync(bundleFile, await ca.bundlePem()); // publish now; the new root signs from activatesAt
    */
-  async rotate(): Promise<string> {
-    const root = await createRoot(this.#dir, this.trustDomain, this.#now());
+  async rotate(): Promise<Rotation> {
+    this.#activateIfDue();
+    const current = this.#state.pending ?? null;
+    if (current !== null || this.#rotating) {
+      const detail = current === null ? '' : `: root ${current.id} starts signing at ${current.activatesAt}`;
+      throw new Error(`a CA rotation is already in progress${detail} (activatePending() switches now)`);
+    }
+    this.#rotating = true;
+    let root: Root;
+    try {
+      root = await createRoot(this.#dir, this.trustDomain, this.#now());
+    } finally {
+      this.#rotating = false;
+    }
+    // Computed after the await, together with publishing: a leaf whose issuance raced with the
+    // rotation either counts here or was answered with a bundle that already holds the new root.
+    const nowMs = this.#now();
+    const last = this.#activeRoot().persisted.lastLeafNotAfter;
+    const activatesAtMs = Math.max(nowMs, last === null ? nowMs : Date.parse(last) + BACKDATE_MS);
     this.#roots.push(root);
     this.#state.roots.push(root.persisted);
-    this.#state.active = root.persisted.id;
+    this.#state.pending = { id: root.persisted.id, activatesAt: new Date(activatesAtMs).toISOString() };
+    this.#activateIfDue();
     await this.#persist();
-    return root.persisted.id;
+    return { root: root.persisted.id, activatesAt: new Date(activatesAtMs) };
   }
 
-  /** Stops trusting every previous root now, and deletes its files. Returns how many were retired. */
+  /**
+   * Makes the pending root sign from now on, without waiting for its activation time; the previous
+   * root becomes `retiring`. Returns the new active root's id, or null when no rotation is pending.
+   * Only safe once every workload holds a bundle with the new root (else they refuse its leaves).
+   */
+  async activatePending(): Promise<string | null> {
+    const pending = this.#state.pending ?? null;
+    if (pending === null) return null;
+    this.#activate(pending.id);
+    await this.#persist();
+    return pending.id;
+  }
+
+  /**
+   * Stops trusting every `retiring` root now, and deletes its files (the pending root, if any,
+   * stays). Returns how many were retired.
+   */
   async retireOld(): Promise<number> {
-    const old = this.#roots.filter((root) => root.persisted.id !== this.#state.active);
+    this.#activateIfDue();
+    const old = this.#roots.filter((root) => this.#statusOf(root) === 'retiring');
     await this.#retire(old);
     return old.length;
+  }
+
+  #statusOf(root: Root): RootStatus {
+    const id = root.persisted.id;
+    if (id === this.#state.active) return 'active';
+    if (id === this.#state.pending?.id) return 'pending';
+    return 'retiring';
+  }
+
+  /** Activates the pending root if its time has come; true if the state changed (not yet persisted). */
+  #activateIfDue(): boolean {
+    const pending = this.#state.pending ?? null;
+    if (pending === null || Date.parse(pending.activatesAt) > this.#now()) return false;
+    this.#activate(pending.id);
+    return true;
+  }
+
+  #activate(id: string): void {
+    this.#state.active = id;
+    this.#state.pending = null;
   }
 
   #activeRoot(): Root {
@@ -292,15 +400,16 @@ export class CertificateAuthority {
     return root;
   }
 
+  /** Active, then pending, then retiring (oldest first). */
   #ordered(): Root[] {
-    const active = this.#activeRoot();
-    return [active, ...this.#roots.filter((root) => root !== active)];
+    const rank: Record<RootStatus, number> = { active: 0, pending: 1, retiring: 2 };
+    return [...this.#roots].sort((a, b) => rank[this.#statusOf(a)] - rank[this.#statusOf(b)]);
   }
 
   async #pruneExpired(): Promise<void> {
     const nowMs = this.#now();
     const expired = this.#roots.filter((root) => {
-      if (root.persisted.id === this.#state.active) return false;
+      if (this.#statusOf(root) !== 'retiring') return false;
       const at = retireAt(root);
       return at === null || at.getTime() <= nowMs;
     });
@@ -433,7 +542,18 @@ async function readState(dir: string): Promise<PersistedState | undefined> {
     throw error;
   }
   const state = JSON.parse(text) as PersistedState;
-  if (state.version !== STATE_VERSION || !Array.isArray(state.roots) || typeof state.active !== 'string') {
+  const pending: unknown = state.pending ?? null;
+  const pendingValid =
+    pending === null ||
+    (typeof pending === 'object' &&
+      typeof (pending as Partial<PersistedPending>).id === 'string' &&
+      typeof (pending as Partial<PersistedPending>).activatesAt === 'string');
+  if (
+    state.version !== STATE_VERSION ||
+    !Array.isArray(state.roots) ||
+    typeof state.active !== 'string' ||
+    !pendingValid
+  ) {
     throw new TypeError(`${join(dir, STATE_FILE)} is not a CA state file of version ${STATE_VERSION}`);
   }
   return state;

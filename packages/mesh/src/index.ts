@@ -20,6 +20,8 @@ export {
   type IssueRequest,
   type IssuedCertificate,
   type RootInfo,
+  type RootStatus,
+  type Rotation,
 } from './certificate-authority.ts';
 export {
   JoinTokens,

@@ -30,13 +30,27 @@ export interface WorkloadIdentityOptions {
   readonly renewAt?: number;
   /** Retry backoff after a failed renewal: doubling from `minDelayMs` (1 s) up to `maxDelayMs` (60 s). */
   readonly retry?: { readonly minDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * Also refresh the bundle every this many ms between renewals (`refreshBundle()`); default: only
+   * at each renewal, which is all a CA rotation needs. At least 1000.
+   */
+  readonly bundleRefreshMs?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
 
 export interface WorkloadIdentityEvents {
-  /** New credentials are in place (after every successful renewal). */
+  /**
+   * New credentials are in place: after every successful renewal (new key and certificate), and
+   * after a bundle refresh that changed the trusted roots or token keys (same key and certificate).
+   * Apply all of them, e.g. `server.setSecureContext({ key, cert, ca: [...caPems] })`.
+   */
   rotated: (credentials: WorkloadCredentials) => void;
+  /**
+   * The trust bundle changed (a CA rotation was published, a root retired, token keys changed);
+   * emitted right after `rotated`, with the same credentials, by a renewal or by `refreshBundle()`.
+   */
+  bundle_changed: (credentials: WorkloadCredentials) => void;
   /** A renewal attempt failed; the current certificate stays in use. */
   renewal_failed: (error: Error, nextAttemptInMs: number) => void;
   /** The certificate expired before a renewal succeeded: the workload needs a new join token. */
@@ -52,6 +66,11 @@ export interface WorkloadIdentity {
   onRotated(listener: (credentials: WorkloadCredentials) => void): () => void;
   /** Renews now (rejects if the authority refuses or is unreachable; the timer retries). */
   renew(): Promise<WorkloadCredentials>;
+  /**
+   * Fetches the bundle now and, if it changed, swaps it into the credentials (same key and
+   * certificate) and emits `rotated` then `bundle_changed`. Rejects if the authority is unreachable.
+   */
+  refreshBundle(): Promise<WorkloadCredentials>;
   /** Stops renewing. */
   stop(): void;
 }
@@ -71,8 +90,10 @@ const DEFAULT_MAX_RETRY_MS = 60_000;
 /**
  * Joins the mesh with a one-time token and keeps the workload's certificate fresh: a new key and
  * CSR at every renewal (at `renewAt` of the lifetime, over mTLS with the current certificate), the
- * trust bundle refreshed each time so a CA rotation arrives without a restart. If the authority is
- * down, it retries with backoff and keeps the current certificate until it expires.
+ * trust bundle refreshed each time so a CA rotation arrives without a restart (the CA publishes a new
+ * root at least one certificate lifetime before it signs with it). If the authority is down, it
+ * retries with backoff and keeps the current certificate until it expires. `rotated` fires whenever
+ * the credentials change, the certificate or only the bundle.
  *
  * @example
  * const identity = await startWorkloadIdentity({
@@ -91,6 +112,10 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
     throw new TypeError(`"${options.spiffeId}" is not a SPIFFE ID`);
   const minRetry = options.retry?.minDelayMs ?? DEFAULT_MIN_RETRY_MS;
   const maxRetry = options.retry?.maxDelayMs ?? DEFAULT_MAX_RETRY_MS;
+  const bundleRefreshMs = options.bundleRefreshMs;
+  if (bundleRefreshMs !== undefined && !(Number.isFinite(bundleRefreshMs) && bundleRefreshMs >= 1000)) {
+    throw new TypeError('bundleRefreshMs must be at least 1000');
+  }
   const now = options.now ?? Date.now;
   const base = options.authorityUrl.replace(/\/+$/, '');
   if (!base.startsWith('https://')) throw new TypeError('authorityUrl must be an https:// URL');
@@ -110,11 +135,14 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
 
   const listeners: { [E in keyof WorkloadIdentityEvents]: Set<WorkloadIdentityEvents[E]> } = {
     rotated: new Set(),
+    bundle_changed: new Set(),
     renewal_failed: new Set(),
     expired: new Set(),
   };
   let timer: NodeJS.Timeout | undefined;
+  let bundleTimer: NodeJS.Timeout | undefined;
   let inFlight: Promise<WorkloadCredentials> | undefined;
+  let bundleInFlight: Promise<WorkloadCredentials> | undefined;
   let failures = 0;
   let stopped = false;
 
@@ -136,18 +164,36 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
     schedule(remaining * renewAt);
   };
 
+  const mtlsWith = (held: WorkloadCredentials) => ({
+    caPem: held.caPems.join(''),
+    certPem: held.certPem,
+    keyPem: held.keyPem,
+  });
+  const fetchBundle = async (held: WorkloadCredentials) =>
+    bundleFrom(
+      (
+        await call(() =>
+          meshRequest({
+            url: `${base}/v1/bundle`,
+            method: 'GET',
+            serverSpiffeId: options.authoritySpiffeId,
+            ...mtlsWith(held),
+          }),
+        )
+      ).json,
+    );
+  /** Installs new credentials and tells the listeners: `rotated`, then `bundle_changed` if it did. */
+  const install = (next: WorkloadCredentials): void => {
+    const bundleChanged = !sameBundle(credentials, next);
+    credentials = next;
+    for (const listener of listeners.rotated) listener(next);
+    if (bundleChanged) for (const listener of listeners.bundle_changed) listener(next);
+  };
+
   const renewOnce = async (): Promise<WorkloadCredentials> => {
     const held = credentials;
-    const mtls = { caPem: held.caPems.join(''), certPem: held.certPem, keyPem: held.keyPem };
-    const bundleResponse = await call(() =>
-      meshRequest({
-        url: `${base}/v1/bundle`,
-        method: 'GET',
-        serverSpiffeId: options.authoritySpiffeId,
-        ...mtls,
-      }),
-    );
-    const bundle = bundleFrom(bundleResponse.json);
+    const mtls = mtlsWith(held);
+    const bundle = await fetchBundle(held);
     const next = await createWorkloadCsr(options.spiffeId);
     const renewed = await call(() =>
       meshRequest({
@@ -174,17 +220,17 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
     renew() {
       inFlight ??= (async () => {
         try {
-          credentials = await renewOnce();
+          const next = await renewOnce();
           failures = 0;
+          install(next);
           scheduleRenewal();
-          for (const listener of listeners.rotated) listener(credentials);
-          return credentials;
+          return next;
         } catch (error) {
           failures++;
           const untilExpiry = credentials.notAfter.getTime() - now();
           const failure = error instanceof Error ? error : new WorkloadIdentityError('renewal failed');
           if (untilExpiry <= 0) {
-            stopped = true;
+            identity.stop();
             for (const listener of listeners.expired) listener();
           } else {
             const backoff = Math.min(maxRetry, minRetry * 2 ** Math.min(failures - 1, 30));
@@ -199,12 +245,43 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
       })();
       return inFlight;
     },
+    refreshBundle() {
+      // A renewal in progress refreshes the bundle itself.
+      if (inFlight !== undefined) return inFlight;
+      bundleInFlight ??= (async () => {
+        try {
+          const held = credentials;
+          const bundle = await fetchBundle(held);
+          // A renewal that finished meanwhile brought a bundle at least as recent.
+          if (credentials !== held) return credentials;
+          const next: WorkloadCredentials = {
+            ...held,
+            caPems: bundle.caPems,
+            tokenKeyPems: bundle.tokenKeyPems.length > 0 ? bundle.tokenKeyPems : held.tokenKeyPems,
+          };
+          if (!sameBundle(held, next)) install(next);
+          return credentials;
+        } finally {
+          bundleInFlight = undefined;
+        }
+      })();
+      return bundleInFlight;
+    },
     stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
+      if (bundleTimer !== undefined) clearInterval(bundleTimer);
     },
   };
   scheduleRenewal();
+  if (bundleRefreshMs !== undefined) {
+    bundleTimer = setInterval(() => {
+      identity.refreshBundle().catch(() => {
+        // The next interval, or the next renewal, tries again; the current bundle stays in use.
+      });
+    }, bundleRefreshMs);
+    bundleTimer.unref();
+  }
   return identity;
 }
 
@@ -252,6 +329,17 @@ function bundleFrom(json: unknown): { caPems: string[]; tokenKeyPems: string[] }
   const caPems = typeof body['bundle'] === 'string' ? pemBlocks(body['bundle']) : [];
   if (caPems.length === 0) throw new WorkloadIdentityError('the mesh authority sent an empty bundle');
   return { caPems, tokenKeyPems: stringArray(body['tokenKeys']) };
+}
+
+/** Same trusted roots and token keys, in any order. */
+function sameBundle(a: WorkloadCredentials, b: WorkloadCredentials): boolean {
+  return sameSet(a.caPems, b.caPems) && sameSet(a.tokenKeyPems, b.tokenKeyPems);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a.map((item) => item.trim()));
+  const right = new Set(b.map((item) => item.trim()));
+  return left.size === right.size && [...left].every((item) => right.has(item));
 }
 
 function stringArray(value: unknown): string[] {

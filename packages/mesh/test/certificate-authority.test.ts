@@ -121,7 +121,8 @@ describe('CertificateAuthority', async () => {
     const dir = join(home.path, 'rotate');
     const ca = await CertificateAuthority.open(dir, { trustDomain: td });
     const oldLeaf = await leafFor(ca);
-    await ca.rotate();
+    const { root } = await ca.rotate();
+    assert.equal(await ca.activatePending(), root);
     const newLeaf = await leafFor(ca);
     const bundle = await ca.bundlePem();
     assert.equal(pemBlocks(bundle).length, 2);
@@ -145,12 +146,158 @@ describe('CertificateAuthority', async () => {
     const ca = await CertificateAuthority.open(join(home.path, 'auto'), { trustDomain: td, now: () => now });
     await leafFor(ca, orders, 5 * MIN);
     await ca.rotate();
+    await ca.activatePending();
     assert.equal(pemBlocks(await ca.bundlePem()).length, 2);
     const [, old] = ca.roots();
-    assert.ok(old !== undefined && old.retireAt !== null);
+    assert.ok(old !== undefined && old.status === 'retiring' && old.retireAt !== null);
     now += 5 * MIN + 30_000;
     assert.equal(pemBlocks(await ca.bundlePem()).length, 2, 'still trusted within the skew minute');
     now += 60_000;
     assert.equal(pemBlocks(await ca.bundlePem()).length, 1);
+  });
+
+  describe('rotation: publish first, sign later', () => {
+    /** A CA on a clock the test moves, with a first leaf of `ttlMs` issued before the rotation. */
+    async function rotating(name: string, ttlMs = 10 * MIN) {
+      const clock = { now: Date.now() };
+      const dir = join(home.path, name);
+      const open = () => CertificateAuthority.open(dir, { trustDomain: td, now: () => clock.now });
+      const ca = await open();
+      const beforeBundle = await ca.bundlePem();
+      const [oldRoot] = pemBlocks(beforeBundle);
+      const preRotationLeaf = await leafFor(ca, orders, ttlMs);
+      const rotation = await ca.rotate();
+      const rotatedBundle = await ca.bundlePem();
+      return {
+        clock,
+        dir,
+        open,
+        ca,
+        beforeBundle,
+        oldRoot: oldRoot!,
+        preRotationLeaf,
+        rotation,
+        rotatedBundle,
+      };
+    }
+
+    it('publishes the new root at once but keeps signing with the old one until activation', async () => {
+      const { clock, ca, beforeBundle, oldRoot, rotation, rotatedBundle } = await rotating('publish');
+      assert.equal(rotation.activatesAt.getTime(), clock.now + 10 * MIN + MIN, 'last old leaf expiry + skew');
+      assert.equal(pemBlocks(rotatedBundle).length, 2, 'the new root is in the bundle at once');
+      assert.equal(pemBlocks(rotatedBundle)[0], oldRoot, 'the active root comes first');
+      const newRoot = pemBlocks(rotatedBundle)[1]!;
+      assert.deepEqual(
+        ca.roots().map((r) => [r.id, r.status]),
+        [
+          [ca.roots()[0]!.id, 'active'],
+          [rotation.root, 'pending'],
+        ],
+      );
+      assert.equal(ca.roots()[1]!.activatesAt?.getTime(), rotation.activatesAt.getTime());
+      await assert.rejects(ca.rotate(), /already in progress/, 'one rotation at a time');
+
+      const leaves: string[] = [];
+      for (const step of [0, 3 * MIN, 7 * MIN, 10 * MIN + 59_000]) {
+        clock.now = rotation.activatesAt.getTime() - 11 * MIN + step;
+        const leaf = await leafFor(ca);
+        leaves.push(leaf);
+        assert.ok(verifiesAgainst(leaf, oldRoot), `still signed by the old root ${step} ms after rotate()`);
+        assert.ok(!verifiesAgainst(leaf, newRoot));
+        assert.ok(verifiesAgainst(leaf, beforeBundle), 'a peer with the pre-rotation bundle accepts it');
+        assert.ok(verifiesAgainst(leaf, rotatedBundle));
+      }
+
+      clock.now = rotation.activatesAt.getTime();
+      const activeLeaf = await leafFor(ca);
+      assert.ok(verifiesAgainst(activeLeaf, newRoot), 'the new root signs once the delay has passed');
+      assert.ok(!verifiesAgainst(activeLeaf, oldRoot));
+      assert.ok(
+        verifiesAgainst(activeLeaf, rotatedBundle),
+        'a peer with the bundle from rotate() accepts it',
+      );
+      for (const leaf of leaves) assert.ok(verifiesAgainst(leaf, rotatedBundle));
+      assert.deepEqual(
+        ca.roots().map((r) => r.status),
+        ['active', 'retiring'],
+      );
+      assert.equal(pemBlocks(await ca.bundlePem())[0], newRoot, 'the new active root comes first');
+    });
+
+    it('activates at once with activatePending()', async () => {
+      const { ca, oldRoot, rotation, rotatedBundle, preRotationLeaf } = await rotating('explicit');
+      assert.equal(await ca.activatePending(), rotation.root);
+      assert.equal(await ca.activatePending(), null, 'nothing pending any more');
+      const leaf = await leafFor(ca);
+      assert.ok(!verifiesAgainst(leaf, oldRoot));
+      assert.ok(verifiesAgainst(leaf, rotatedBundle));
+      assert.ok(verifiesAgainst(preRotationLeaf, rotatedBundle));
+      assert.equal(await ca.retireOld(), 1, 'the old root is retiring');
+      assert.equal(pemBlocks(await ca.bundlePem()).length, 1);
+    });
+
+    it('activates at once when the old root has no leaf to wait for', async () => {
+      let now = Date.now();
+      const ca = await CertificateAuthority.open(join(home.path, 'unused'), {
+        trustDomain: td,
+        now: () => now,
+      });
+      const { root, activatesAt } = await ca.rotate();
+      assert.equal(activatesAt.getTime(), now);
+      assert.equal(ca.roots()[0]!.id, root);
+      now += MIN;
+      assert.equal(pemBlocks(await ca.bundlePem()).length, 1, 'the unused old root is dropped');
+    });
+
+    it('keeps the pending state across a restart, and activates on time after it', async () => {
+      const { clock, dir, open, ca, oldRoot, rotation, rotatedBundle } = await rotating('restart');
+      const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(state['pending'], {
+        id: rotation.root,
+        activatesAt: rotation.activatesAt.toISOString(),
+      });
+      const reopened = await open();
+      assert.deepEqual(reopened.roots(), ca.roots());
+      assert.equal(await reopened.bundlePem(), rotatedBundle);
+      assert.ok(verifiesAgainst(await leafFor(reopened), oldRoot), 'still pending after the restart');
+      await assert.rejects(reopened.rotate(), /already in progress/);
+
+      clock.now = rotation.activatesAt.getTime();
+      const again = await open();
+      assert.equal(again.roots()[0]!.id, rotation.root, 'activates on time after a restart');
+      assert.ok(!verifiesAgainst(await leafFor(again), oldRoot));
+      const persisted = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(persisted['active'], rotation.root);
+      assert.equal(persisted['pending'], null);
+    });
+
+    it('keeps the old root until its last leaf, issued during the rotation, has expired', async () => {
+      const { clock, ca, oldRoot, rotation, rotatedBundle, beforeBundle } = await rotating(
+        'overlap',
+        5 * MIN,
+      );
+      const activation = rotation.activatesAt.getTime();
+      clock.now = activation - 10_000;
+      const lastOldLeaf = await leafFor(ca, orders, 30 * MIN);
+      assert.ok(verifiesAgainst(lastOldLeaf, beforeBundle));
+      clock.now = activation;
+      const newLeaf = await leafFor(ca);
+      const retiring = ca.roots().find((r) => r.status === 'retiring');
+      assert.equal(retiring?.retireAt?.getTime(), activation - 10_000 + 30 * MIN + MIN);
+
+      clock.now = activation - 10_000 + 30 * MIN;
+      const bundle = await ca.bundlePem();
+      assert.equal(pemBlocks(bundle).length, 2, 'the old root is trusted while its last leaf is valid');
+      assert.ok(verifiesAgainst(lastOldLeaf, bundle));
+      assert.ok(verifiesAgainst(newLeaf, bundle));
+      clock.now += MIN;
+      const after = await ca.bundlePem();
+      assert.deepEqual(pemBlocks(after), [pemBlocks(rotatedBundle)[1]]);
+      assert.ok(!pemBlocks(after).includes(oldRoot));
+      assert.ok(verifiesAgainst(newLeaf, after));
+    });
   });
 });

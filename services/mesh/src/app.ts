@@ -8,6 +8,7 @@ import {
   JoinTokens,
   componentSpiffeId,
   joinTokenAttestor,
+  type Rotation,
 } from '@rampart/mesh';
 import type { Logger } from '@rampart/sdk';
 import { registerBundleRoutes } from './bundle/routes.ts';
@@ -57,8 +58,15 @@ export interface MeshAuthority {
   applyConfig(revision: number, config: RampartConfig): void;
   /** Registers a join token digest from the supervisor. */
   addJoinToken(spiffeId: string, sha256: string, expiresAt: Date | number): void;
-  /** Rotates the CA root and rewrites bundle.pem (old root trusted until its leaves expire). */
-  rotateCa(): Promise<void>;
+  /**
+   * Starts a CA rotation: the new root is published at once (bundle.pem rewritten, trusted by the
+   * mesh's server) and signs from `activatesAt` on — once every workload has refreshed its bundle;
+   * the old root keeps signing until then and stays trusted until its last leaf expires. Rejects
+   * while a rotation is pending.
+   */
+  rotateCa(): Promise<Rotation>;
+  /** Makes the pending root sign now (operators, tests). Resolves to its id, or null if none. */
+  activatePendingCa(): Promise<string | null>;
   /** The current bundle (PEM), for tests and the supervisor. */
   bundlePem(): Promise<string>;
 }
@@ -154,9 +162,20 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
       joinTokens.add(id, sha256, expiresAt);
     },
     async rotateCa() {
-      const root = await ca.rotate();
+      const rotation = await ca.rotate();
       await identity.refreshTrust();
-      log.info({ event: 'ca.rotated', root }, 'CA root rotated');
+      log.info(
+        { event: 'ca.rotated', root: rotation.root, activatesAt: rotation.activatesAt.toISOString() },
+        'CA rotation started: new root published',
+      );
+      identity.noteActivation();
+      return rotation;
+    },
+    async activatePendingCa() {
+      const root = await ca.activatePending();
+      await identity.refreshTrust();
+      identity.noteActivation();
+      return root;
     },
     bundlePem: () => ca.bundlePem(),
   };

@@ -9,20 +9,25 @@ export type MeshCommand =
       readonly sha256: string;
       readonly expiresAt: string | number;
     }
-  | { readonly type: 'mesh.rotate-ca' };
+  | { readonly type: 'mesh.rotate-ca' }
+  | { readonly type: 'mesh.activate-ca' };
 
 /** What the mesh answers. */
 export type MeshReply =
   | { readonly type: 'mesh.join-token.added'; readonly spiffeId: string }
   | { readonly type: 'mesh.join-token.rejected'; readonly spiffeId: string; readonly reason: string }
-  | { readonly type: 'mesh.ca-rotated' }
+  /** The new root `root` is in the bundle now and signs from `activatesAt` (ISO) on. */
+  | { readonly type: 'mesh.ca-rotated'; readonly root: string; readonly activatesAt: string }
   | { readonly type: 'mesh.ca-rotation-failed'; readonly reason: string }
+  /** `root` is the pending root made active, or null if no rotation was pending. */
+  | { readonly type: 'mesh.ca-activated'; readonly root: string | null }
   | { readonly type: 'config.applied'; readonly revision: number }
   | { readonly type: 'config.rejected'; readonly revision: number; readonly reason: string };
 
 /**
  * The `process.on('message')` listener for `rampart up`: join tokens (only their SHA-256 crosses
- * the channel), configuration revisions and CA rotation.
+ * the channel), configuration revisions, CA rotation (`mesh.rotate-ca` publishes a new root that
+ * signs later; `mesh.activate-ca` makes it sign now).
  *
  * @example
  * process.on('message', createIpcHandler(mesh, (reply) => process.send?.(reply), log));
@@ -61,11 +66,25 @@ export function createIpcHandler(
       }
       case 'mesh.rotate-ca':
         mesh.rotateCa().then(
-          () => {
-            send({ type: 'mesh.ca-rotated' });
+          ({ root, activatesAt }) => {
+            send({ type: 'mesh.ca-rotated', root, activatesAt: activatesAt.toISOString() });
           },
           (error: unknown) => {
             log.error({ err: error }, 'CA rotation failed');
+            send({
+              type: 'mesh.ca-rotation-failed',
+              reason: error instanceof Error ? error.message : 'failed',
+            });
+          },
+        );
+        return;
+      case 'mesh.activate-ca':
+        mesh.activatePendingCa().then(
+          (root) => {
+            send({ type: 'mesh.ca-activated', root });
+          },
+          (error: unknown) => {
+            log.error({ err: error }, 'CA activation failed');
             send({
               type: 'mesh.ca-rotation-failed',
               reason: error instanceof Error ? error.message : 'failed',

@@ -19,8 +19,11 @@ const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /**
  * The mesh's own server certificate (`spiffe://<td>/rampart/mesh`, IP SAN 127.0.0.1) and the
- * trust it accepts client certificates with. Renews itself at half-life and follows CA rotations
- * with `setSecureContext`, so connections in progress are not dropped; keeps bundle.pem in step.
+ * trust it accepts client certificates with. Renews itself at half-life from the CA like any
+ * workload — so during a rotation it keeps a certificate from the old root until the new one
+ * activates — and trusts every root of the bundle, the pending one included, applying changes with
+ * `setSecureContext` so connections in progress are not dropped; keeps bundle.pem in step and logs
+ * `ca.root_activated` when a pending root starts signing.
  */
 export class ServerIdentity {
   readonly #options: ServerIdentityOptions;
@@ -29,6 +32,7 @@ export class ServerIdentity {
   #bundlePem: string;
   #server: HttpsServer | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #activeRoot: string | undefined;
 
   private constructor(
     options: ServerIdentityOptions,
@@ -40,6 +44,7 @@ export class ServerIdentity {
     this.#keyPem = keyPem;
     this.#issued = issued;
     this.#bundlePem = bundlePem;
+    this.#activeRoot = activeRootOf(options.ca);
   }
 
   static async create(options: ServerIdentityOptions): Promise<ServerIdentity> {
@@ -93,14 +98,30 @@ export class ServerIdentity {
     this.#timer = undefined;
   }
 
+  /** Logs `ca.root_activated` if another root signs since the last call (activation is lazy in the CA). */
+  noteActivation(): void {
+    const root = activeRootOf(this.#options.ca);
+    if (root === this.#activeRoot) return;
+    this.#activeRoot = root;
+    this.#options.log.info(
+      { event: 'ca.root_activated', root },
+      'CA root activated: new leaves are signed by it',
+    );
+  }
+
   async #tick(): Promise<void> {
-    await this.renewIfDue();
     await this.refreshTrust();
+    this.noteActivation();
+    await this.renewIfDue();
   }
 
   #apply(): void {
     this.#server?.setSecureContext(this.secureContextOptions());
   }
+}
+
+function activeRootOf(ca: CertificateAuthority): string | undefined {
+  return ca.roots().find((root) => root.status === 'active')?.id;
 }
 
 async function issueOwn(

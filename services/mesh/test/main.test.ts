@@ -60,9 +60,15 @@ describe('mesh process: environment, IPC and shutdown', () => {
     assert.deepEqual(await reply('config.applied'), { type: 'config.applied', revision: 3 });
     assert.deepEqual(await (await fetch(`${adminUrl}/readyz`)).json(), { status: 'ready', revision: 3 });
     child.send({ type: 'mesh.rotate-ca' });
-    await reply('mesh.ca-rotated');
+    const rotated = await reply('mesh.ca-rotated');
+    assert.match(String(rotated['root']), /^root-/);
+    assert.ok(Date.parse(String(rotated['activatesAt'])) > Date.now(), 'the new root signs later');
     const bundle = await readFile(join(home.path, 'bundle.pem'), 'utf8');
     assert.equal(bundle.match(/BEGIN CERTIFICATE/g)?.length, 2);
+    child.send({ type: 'mesh.rotate-ca' });
+    assert.match(String((await reply('mesh.ca-rotation-failed'))['reason']), /already in progress/);
+    child.send({ type: 'mesh.activate-ca' });
+    assert.deepEqual(await reply('mesh.ca-activated'), { type: 'mesh.ca-activated', root: rotated['root'] });
   });
 
   it('writes JSON log lines with no key in them, and exits 0 when the supervisor disconnects', async () => {

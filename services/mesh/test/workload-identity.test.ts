@@ -82,26 +82,91 @@ describe('workload identity', () => {
     );
   });
 
-  it('picks up a rotated CA at its next renewal, without a restart', async () => {
+  it('picks up a rotated CA at its next renewal, and the new root signs only once activated', async () => {
     const { fixture, identity } = await meshWithWorkload();
     const before = identity.current();
     assert.equal(before.caPems.length, 1);
-    await fixture.mesh.rotateCa();
-    assert.equal(
-      pemBlocks(await readFile(fixture.mesh.bundleFile, 'utf8')).length,
-      2,
-      'bundle.pem rewritten',
+    const [oldRoot] = before.caPems;
+    const bundleChanges: WorkloadCredentials[] = [];
+    identity.on('bundle_changed', (credentials) => bundleChanges.push(credentials));
+
+    const { root, activatesAt } = await fixture.mesh.rotateCa();
+    assert.ok(activatesAt.getTime() > Date.now(), 'the new root does not sign yet');
+    const published = await readFile(fixture.mesh.bundleFile, 'utf8');
+    assert.equal(pemBlocks(published).length, 2, 'bundle.pem rewritten at once');
+    assert.ok(
+      fixture.events().some((e) => e['event'] === 'ca.rotated' && e['root'] === root),
+      'ca.rotated logged',
     );
+
+    const during = await identity.renew();
+    assert.equal(during.caPems.length, 2, 'the renewal brought the new root');
+    assert.equal(bundleChanges.length, 1);
+    assert.equal(issuerOf(during)?.fingerprint256, new X509Certificate(oldRoot!).fingerprint256);
+    assert.ok(
+      issuerOf({ ...during, caPems: before.caPems }) !== undefined,
+      'a peer with the pre-rotation bundle accepts a leaf issued during the rotation',
+    );
+
+    assert.equal(await fixture.mesh.activatePendingCa(), root);
     const after = await identity.renew();
     assert.equal(after.caPems.length, 2);
     const newRoot = new X509Certificate(after.caPems[0]!);
+    assert.notEqual(newRoot.fingerprint256, new X509Certificate(oldRoot!).fingerprint256);
     assert.equal(
       issuerOf(after)?.fingerprint256,
       newRoot.fingerprint256,
       'the new leaf is from the new root',
     );
+    assert.ok(
+      issuerOf({ ...after, caPems: pemBlocks(published) }) !== undefined,
+      'bundle.pem of rotate() suffices',
+    );
     assert.ok(issuerOf({ ...after, certPem: before.certPem }) !== undefined, 'the old leaf still verifies');
+    assert.equal(bundleChanges.length, 1, 'the roots did not change at activation');
     await identity.renew();
+  });
+
+  it('emits rotated and bundle_changed when only the bundle changed', async () => {
+    const { fixture, identity } = await meshWithWorkload();
+    const held = identity.current();
+    const rotated: WorkloadCredentials[] = [];
+    const changed: WorkloadCredentials[] = [];
+    identity.onRotated((credentials) => rotated.push(credentials));
+    identity.on('bundle_changed', (credentials) => changed.push(credentials));
+
+    assert.equal(await identity.refreshBundle(), held, 'nothing changed: same credentials, no event');
+    assert.equal(rotated.length + changed.length, 0);
+
+    await fixture.mesh.rotateCa();
+    const next = await identity.refreshBundle();
+    assert.equal(next.certPem, held.certPem, 'same certificate');
+    assert.equal(next.keyPem, held.keyPem, 'same key');
+    assert.equal(next.caPems.length, 2, 'new roots');
+    assert.deepEqual(rotated, [next]);
+    assert.deepEqual(changed, [next]);
+    assert.equal(identity.current(), next);
+    await identity.refreshBundle();
+    assert.equal(rotated.length, 1, 'no event when nothing changed');
+  });
+
+  it('refreshes the bundle between renewals when asked to', async () => {
+    const { fixture, identity } = await meshWithWorkload({ bundleRefreshMs: 1000 });
+    const changed = new Promise<WorkloadCredentials>((resolve) => identity.on('bundle_changed', resolve));
+    await fixture.mesh.rotateCa();
+    const next = await changed;
+    assert.equal(next.caPems.length, 2);
+    await assert.rejects(
+      startWorkloadIdentity({
+        authorityUrl: fixture.url,
+        authoritySpiffeId: MESH_ID,
+        bundlePem: '',
+        joinToken: 't',
+        spiffeId: id('orders'),
+        bundleRefreshMs: 10,
+      }),
+      TypeError,
+    );
   });
 
   it('keeps its certificate through an outage and renews once the authority is back', async () => {
