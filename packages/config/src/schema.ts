@@ -233,6 +233,19 @@ export const RampartConfigSchema = Type.Object(
     ),
     demo: Type.Optional(Type.Boolean({ description: 'Seed demo users and clients. Never in production.' })),
     ports: Type.Optional(Ports),
+    mesh: Type.Optional(
+      Type.Object(
+        {
+          certificateTtl: Type.Optional(
+            Type.String({
+              ...Duration,
+              description: 'Lifetime of workload certificates, renewed at half-life: 5m to 24h (default 1h).',
+            }),
+          ),
+        },
+        strict,
+      ),
+    ),
     storage: Type.Optional(Storage),
     identity: Type.Optional(Identity),
     // Records keyed by a pattern must close themselves: TypeBox leaves `additionalProperties` open,

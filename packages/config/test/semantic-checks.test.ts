@@ -140,6 +140,18 @@ const cases: { name: string; text: string; expected: Expected[] }[] = [
     ],
   },
   {
+    name: 'CFG_INVALID_VALUE for a certificate lifetime under 5 minutes',
+    text: edit(['name: shop', 'name: shop\nmesh: { certificateTtl: 1m }']),
+    expected: [
+      {
+        code: 'CFG_INVALID_VALUE',
+        line: 3,
+        column: 25,
+        message: '`mesh.certificateTtl` must be between 5m and 24h',
+      },
+    ],
+  },
+  {
     name: "CFG_PORT_CONFLICT with another service's admin port (port + 1000)",
     text: edit(secondService('')).replace('port: 7101', 'port: 8102'),
     expected: [

@@ -4,7 +4,6 @@ import fastify, { type FastifyInstance } from 'fastify';
 import type { RampartConfig } from '@rampart/config';
 import {
   CertificateAuthority,
-  DEFAULT_LEAF_TTL_MS,
   JoinTokens,
   componentSpiffeId,
   joinTokenAttestor,
@@ -82,7 +81,7 @@ export interface MeshAuthority {
 export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise<MeshAuthority> {
   const settings = meshSettings(options.config);
   const now = options.now ?? Date.now;
-  const leafTtlMs = options.leafTtlMs ?? DEFAULT_LEAF_TTL_MS;
+  const leafTtlMs = options.leafTtlMs ?? settings.certificateTtlMs;
   const log = options.log;
   let config = options.config;
   let revision = 0;

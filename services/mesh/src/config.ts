@@ -1,4 +1,5 @@
-import { platformPorts, type RampartConfig } from '@rampart/config';
+import { parseDuration, platformPorts, trustDomainOf, type RampartConfig } from '@rampart/config';
+import { DEFAULT_LEAF_TTL_MS } from '@rampart/mesh';
 
 /** What the mesh takes from rampart.yaml. */
 export interface MeshSettings {
@@ -8,6 +9,8 @@ export interface MeshSettings {
   readonly port: number;
   /** Plain-HTTP admin port for /healthz and /readyz (`ports.meshAdmin`, default 9445). */
   readonly adminPort: number;
+  /** `mesh.certificateTtl` (5m–24h, checked at load), default 1 h. */
+  readonly certificateTtlMs: number;
 }
 
 /**
@@ -17,9 +20,13 @@ export interface MeshSettings {
 export function meshSettings(config: RampartConfig): MeshSettings {
   const ports = platformPorts(config);
   return {
-    trustDomain: config.trustDomain ?? `${config.name}.local`,
+    trustDomain: trustDomainOf(config),
     port: ports.mesh,
     adminPort: ports.meshAdmin,
+    certificateTtlMs:
+      config.mesh?.certificateTtl === undefined
+        ? DEFAULT_LEAF_TTL_MS
+        : parseDuration(config.mesh.certificateTtl),
   };
 }
 

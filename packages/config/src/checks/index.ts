@@ -1,5 +1,6 @@
 import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
+import { checkCertificateTtl } from './certificate-ttl.ts';
 import { checkPortConflict } from './port-conflict.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
 import { checkRouteOverlap } from './route-overlap.ts';
@@ -19,4 +20,5 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkUnreachableRoute, // CFG_UNREACHABLE_ROUTE
   checkPortConflict, // CFG_PORT_CONFLICT
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)
+  checkCertificateTtl, // CFG_INVALID_VALUE (mesh.certificateTtl out of range)
 ];
