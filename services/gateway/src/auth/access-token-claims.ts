@@ -1,0 +1,95 @@
+import type { JWTPayload } from 'jose';
+import { RampartError } from '@rampart/errors';
+
+/**
+ * What the gateway knows about the caller once an access token is verified (RFC 9068 §2.2).
+ * Deeply frozen: later pipeline stages read it, none may change it.
+ */
+export interface AccessTokenClaims {
+  /** `sub`: the resource owner, or the client itself for client credentials. */
+  readonly subject: string;
+  /** `client_id`: the OAuth client the token was issued to. */
+  readonly clientId: string;
+  /** `scope`, split on spaces; empty when the token has none. */
+  readonly scopes: readonly string[];
+  /** `groups` (RFC 9068 §2.2.3.1, SCIM groups); empty when absent. */
+  readonly groups: readonly string[];
+  /** `amr`: authentication methods (e.g. `pwd`, `otp`, `hwk`); empty when absent. */
+  readonly amr: readonly string[];
+  /** `acr`: authentication context class, when the issuer set one. */
+  readonly acr?: string;
+  /** `exp`, in seconds since the epoch. */
+  readonly expiresAt: number;
+  /** `iat`, in seconds since the epoch. */
+  readonly issuedAt: number;
+  /** `jti`: the token's identifier, the handle for revocation. */
+  readonly jti: string;
+  /** `cnf` (RFC 7800): the key the token is bound to (DPoP `jkt`, mTLS `x5t#S256`). */
+  readonly cnf?: Readonly<Record<string, unknown>>;
+}
+
+function invalid(detail: string): RampartError {
+  return new RampartError('GW_TOKEN_INVALID', { detail });
+}
+
+function requiredString(payload: JWTPayload, name: string): string {
+  const value = payload[name];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw invalid(`claim ${name} must be a non-empty string`);
+  }
+  return value;
+}
+
+function optionalString(payload: JWTPayload, name: string): string | undefined {
+  const value = payload[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalid(`claim ${name} must be a string`);
+  return value;
+}
+
+function stringList(payload: JWTPayload, name: string): readonly string[] {
+  const value = payload[name];
+  if (value === undefined) return Object.freeze([]);
+  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
+    throw invalid(`claim ${name} must be an array of strings`);
+  }
+  return Object.freeze([...value]);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Turns a verified JWT payload into {@link AccessTokenClaims}, checking each claim's type.
+ * Presence of `exp`, `iat`, `jti`, `sub` and `client_id` is also enforced by jose's
+ * `requiredClaims`; the checks here guard the types and emptiness jose leaves alone.
+ */
+export function toAccessTokenClaims(payload: JWTPayload): AccessTokenClaims {
+  const { exp, iat } = payload;
+  if (typeof exp !== 'number') throw invalid('claim exp is required');
+  if (typeof iat !== 'number') throw invalid('claim iat is required');
+  const scope = optionalString(payload, 'scope');
+  const acr = optionalString(payload, 'acr');
+  const cnf = payload['cnf'];
+  if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
+    throw invalid('claim cnf must be an object');
+  }
+  const claims: AccessTokenClaims = {
+    subject: requiredString(payload, 'sub'),
+    clientId: requiredString(payload, 'client_id'),
+    scopes: Object.freeze(scope === undefined ? [] : scope.split(' ').filter((item) => item.length > 0)),
+    groups: stringList(payload, 'groups'),
+    amr: stringList(payload, 'amr'),
+    ...(acr === undefined ? {} : { acr }),
+    expiresAt: exp,
+    issuedAt: iat,
+    jti: requiredString(payload, 'jti'),
+    ...(cnf === undefined ? {} : { cnf: deepFreeze(structuredClone(cnf) as Record<string, unknown>) }),
+  };
+  return Object.freeze(claims);
+}

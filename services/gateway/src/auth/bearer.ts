@@ -1,0 +1,48 @@
+import { RampartError } from '@rampart/errors';
+
+/** RFC 6750 §2.1 b64token (RFC 9110 token68): one token, no spaces or commas. */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * Reads the bearer token from one `Authorization` header value (`Bearer <token>`, scheme
+ * case-insensitive, exactly one space, one token68). Throws GW_TOKEN_MISSING when no bearer
+ * credentials are presented, GW_TOKEN_INVALID when they are malformed.
+ */
+export function parseBearerAuthorization(value: string | undefined): string {
+  if (value === undefined) throw new RampartError('GW_TOKEN_MISSING', { detail: 'no Authorization header' });
+  const space = value.indexOf(' ');
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') {
+    if (value.trim() === '')
+      throw new RampartError('GW_TOKEN_INVALID', { detail: 'empty Authorization header' });
+    throw new RampartError('GW_TOKEN_MISSING', {
+      detail: `Authorization scheme ${JSON.stringify(scheme.slice(0, 16))} is not Bearer`,
+    });
+  }
+  const token = space === -1 ? '' : value.slice(space + 1);
+  if (token === '') throw new RampartError('GW_TOKEN_INVALID', { detail: 'Bearer scheme without a token' });
+  if (!TOKEN68.test(token)) {
+    throw new RampartError('GW_TOKEN_INVALID', {
+      detail: 'Bearer credentials are not a single token68 value',
+    });
+  }
+  return token;
+}
+
+/**
+ * Reads the bearer token from a request's raw headers (`req.rawHeaders`: name, value, …).
+ * Raw headers are needed because Node keeps only the first of duplicate `Authorization`
+ * headers in `req.headers`; two are refused as ambiguous.
+ */
+export function bearerToken(rawHeaders: readonly string[]): string {
+  let value: string | undefined;
+  let count = 0;
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]?.toLowerCase() === 'authorization') {
+      count += 1;
+      value = rawHeaders[index + 1];
+    }
+  }
+  if (count > 1) throw new RampartError('GW_TOKEN_INVALID', { detail: `${count} Authorization headers` });
+  return parseBearerAuthorization(value);
+}

@@ -1,0 +1,21 @@
+export type { AccessTokenClaims } from './access-token-claims.ts';
+export { ACCESS_TOKEN_ALGORITHMS, DEFAULT_ALGORITHMS, type AccessTokenAlgorithm } from './algorithms.ts';
+export { bearerToken, parseBearerAuthorization } from './bearer.ts';
+export {
+  createJwksCache,
+  type AuthLogger,
+  type JwksCache,
+  type JwksCacheOptions,
+  type JwksCacheStats,
+  type KeySource,
+} from './jwks-cache.ts';
+export {
+  createAccessTokenVerifier,
+  type AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+} from './verify-access-token.ts';
+export {
+  VerifiedTokenCache,
+  type VerifiedTokenCacheOptions,
+  type VerifiedTokenCacheStats,
+} from './verified-token-cache.ts';

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { isRampartError } from '@rampart/errors';
+import { bearerToken, parseBearerAuthorization } from '../../src/auth/bearer.ts';
+
+const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
+
+function failsWith(run: () => unknown, code: string, reason: string): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(isRampartError(error), `expected a RampartError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.ok(
+      error.detail?.includes(reason),
+      `detail ${JSON.stringify(error.detail)} should include ${reason}`,
+    );
+    return true;
+  });
+}
+
+describe('Authorization: Bearer parsing (RFC 6750 §2.1)', () => {
+  it('returns the token', () => {
+    assert.equal(parseBearerAuthorization(`Bearer ${TOKEN}`), TOKEN);
+    assert.equal(parseBearerAuthorization(`bearer ${TOKEN}`), TOKEN);
+    assert.equal(parseBearerAuthorization('BEARER abc~+/=='), 'abc~+/==');
+    assert.equal(bearerToken(['Host', 'x', 'authorization', `Bearer ${TOKEN}`]), TOKEN);
+  });
+
+  const cases: readonly { name: string; value: string | undefined; code: string; reason: string }[] = [
+    { name: 'no header', value: undefined, code: 'GW_TOKEN_MISSING', reason: 'no Authorization header' },
+    {
+      name: 'another scheme',
+      value: 'Basic YWxpY2U6cHc=',
+      code: 'GW_TOKEN_MISSING',
+      reason: 'is not Bearer',
+    },
+    { name: 'empty header', value: '', code: 'GW_TOKEN_INVALID', reason: 'empty' },
+    { name: 'scheme only', value: 'Bearer', code: 'GW_TOKEN_INVALID', reason: 'without a token' },
+    { name: 'scheme and space only', value: 'Bearer ', code: 'GW_TOKEN_INVALID', reason: 'without a token' },
+    { name: 'two spaces', value: `Bearer  ${TOKEN}`, code: 'GW_TOKEN_INVALID', reason: 'token68' },
+    { name: 'two tokens', value: `Bearer ${TOKEN} ${TOKEN}`, code: 'GW_TOKEN_INVALID', reason: 'token68' },
+    { name: 'comma-joined', value: `Bearer ${TOKEN}, Bearer x`, code: 'GW_TOKEN_INVALID', reason: 'token68' },
+    { name: 'a tab', value: `Bearer\t${TOKEN}`, code: 'GW_TOKEN_MISSING', reason: 'is not Bearer' },
+    { name: 'quoted token', value: `Bearer "${TOKEN}"`, code: 'GW_TOKEN_INVALID', reason: 'token68' },
+    { name: 'padding inside', value: 'Bearer ab=c', code: 'GW_TOKEN_INVALID', reason: 'token68' },
+    { name: 'non-ASCII', value: 'Bearer abcé', code: 'GW_TOKEN_INVALID', reason: 'token68' },
+    { name: 'trailing space', value: `Bearer ${TOKEN} `, code: 'GW_TOKEN_INVALID', reason: 'token68' },
+  ];
+  for (const { name, value, code, reason } of cases) {
+    it(`refuses ${name}`, () => {
+      failsWith(() => parseBearerAuthorization(value), code, reason);
+    });
+  }
+
+  it('refuses two Authorization headers (Node keeps only the first in req.headers)', () => {
+    failsWith(
+      () => bearerToken(['Authorization', `Bearer ${TOKEN}`, 'AUTHORIZATION', 'Bearer other']),
+      'GW_TOKEN_INVALID',
+      '2 Authorization headers',
+    );
+    failsWith(() => bearerToken(['Host', 'x']), 'GW_TOKEN_MISSING', 'no Authorization header');
+  });
+
+  it('round-trips any token68 value (property)', () => {
+    const token68 = fc
+      .tuple(fc.stringMatching(/^[A-Za-z0-9\-._~+/]+$/), fc.integer({ min: 0, max: 2 }))
+      .map(([body, padding]) => body + '='.repeat(padding));
+    fc.assert(fc.property(token68, (token) => parseBearerAuthorization(`Bearer ${token}`) === token));
+  });
+
+  it('throws only RampartErrors, and returns only token68 values, for any input (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (value) => {
+        try {
+          const token = parseBearerAuthorization(value);
+          return /^[A-Za-z0-9\-._~+/]+=*$/.test(token) && value === `${value.slice(0, 6)} ${token}`;
+        } catch (error) {
+          return (
+            isRampartError(error) && (error.code === 'GW_TOKEN_INVALID' || error.code === 'GW_TOKEN_MISSING')
+          );
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isRampartError } from '@rampart/errors';
+import { createJwksCache } from '../../src/auth/jwks-cache.ts';
+import { makeKey } from './helpers.ts';
+
+/** A self-signed P-256 certificate for 127.0.0.1, made with the system openssl. */
+function selfSigned(dir: string, name: string): { key: string; cert: string } {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+describe('JWKS over HTTPS with a configured CA', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-jwks-'));
+  let server: Server;
+  let url: string;
+  let trusted: string;
+  let other: string;
+
+  before(async () => {
+    const identity = selfSigned(dir, 'identity');
+    trusted = identity.cert;
+    other = selfSigned(dir, 'other').cert;
+    const { publicJwk } = await makeKey('ES256', 'es-1');
+    server = createServer(identity, (_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/jwk-set+json' })
+        .end(JSON.stringify({ keys: [publicJwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fetches when the issuer certificate chains to the configured CA', async () => {
+    const jwks = createJwksCache({ url, ca: trusted });
+    try {
+      await jwks.refresh();
+      assert.equal(jwks.stats().keys, 1);
+    } finally {
+      await jwks.close();
+    }
+  });
+
+  for (const name of ['no CA (system store)', 'another CA'] as const) {
+    it(`fails closed with ${name}`, async () => {
+      const jwks = createJwksCache({ url, ...(name === 'another CA' ? { ca: other } : {}) });
+      try {
+        await assert.rejects(
+          jwks.refresh(),
+          (error: unknown) => isRampartError(error) && error.code === 'GW_KEYS_UNAVAILABLE',
+        );
+        assert.equal(jwks.stats().fetchFailures, 1);
+      } finally {
+        await jwks.close();
+      }
+    });
+  }
+});
