@@ -47,6 +47,7 @@ export const codes = {
   GW_BAD_HEADER: { status: 400, title: 'Request header rejected' },
   GW_URI_TOO_LONG: { status: 414, title: 'Request URI too long' },
   GW_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  GW_METHOD_NOT_ALLOWED: { status: 405, title: 'Request method not allowed' },
   // Gateway: access tokens (services/gateway/src/auth/)
   GW_TOKEN_MISSING: { status: 401, title: 'Access token required' },
   GW_TOKEN_INVALID: { status: 401, title: 'Access token invalid' },

@@ -1,0 +1,21 @@
+export {
+  ALLOWED_METHODS,
+  canonicalRequest,
+  type CanonicalRequest,
+  type Method,
+  type RawRequest,
+  type RequestLimits,
+} from './canonical-request.ts';
+export {
+  canonicalPath,
+  encodeSegment,
+  DEFAULT_PATH_LIMITS,
+  type CanonicalPath,
+  type PathLimits,
+} from './canonicalize-path.ts';
+export { checkHeaders, DEFAULT_HEADER_LIMITS, type HeaderLimits } from './check-headers.ts';
+export {
+  stripIdentityHeaders,
+  type IncomingHeaders,
+  type StrippedHeaders,
+} from './strip-identity-headers.ts';
