@@ -1,0 +1,2 @@
+export * from './request/index.ts';
+export * from './auth/index.ts';
