@@ -18,8 +18,11 @@ const TOKEN_PREFIX = 'v4.public.';
 const v4 = new PublicProtocol(VerifyFactory);
 
 export interface InternalTokenVerifierOptions {
-  /** The Ed25519 public key that verifies internal tokens. */
-  readonly publicKey: PublicKey;
+  /**
+   * The Ed25519 public keys that verify internal tokens, read at each verification: one normally,
+   * two while the signing key rotates. They come with the mesh trust bundle.
+   */
+  readonly publicKeys: () => readonly PublicKey[];
   /** This service's name: the exact `aud` a token must carry. */
   readonly audience: string;
   /** Verified tokens kept (until their `exp`); 0 disables the cache. Default 1024. */
@@ -76,19 +79,7 @@ export function createInternalTokenVerifier(options: InternalTokenVerifierOption
       if (token.length > MAX_TOKEN_LENGTH) throw invalid(`token longer than ${MAX_TOKEN_LENGTH} characters`);
       if (!token.startsWith(TOKEN_PREFIX)) throw invalid('not a v4.public token');
 
-      let claims: Claims;
-      try {
-        ({ claims } = await v4.Verify(options.publicKey, token, {
-          audience: options.audience,
-          issuer: INTERNAL_TOKEN_ISSUER,
-          clockTolerance: CLOCK_SKEW_SECONDS,
-          requiredClaims: ['sub', 'exp', 'aud', 'iss'],
-          now: at,
-        }));
-      } catch (error) {
-        if (error instanceof PasetoError) throw invalid(`${error.code}: ${error.message}`, error);
-        throw error;
-      }
+      const claims = await verifyWithAny(options.publicKeys(), token, options.audience, at);
 
       const expiresAtMs = checkLifetime(claims, at.getTime());
       const principal = principalFromClaims(claims);
@@ -97,6 +88,38 @@ export function createInternalTokenVerifier(options: InternalTokenVerifierOption
     },
   };
 }
+
+/** Tries each trusted key; only a signature mismatch moves on to the next one. */
+async function verifyWithAny(
+  keys: readonly PublicKey[],
+  token: string,
+  audience: string,
+  at: Date,
+): Promise<Claims> {
+  let last: unknown = new Error('no internal token key is trusted');
+  for (const key of keys) {
+    try {
+      const { claims } = await v4.Verify(key, token, {
+        audience,
+        issuer: INTERNAL_TOKEN_ISSUER,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['sub', 'exp', 'aud', 'iss'],
+        now: at,
+      });
+      return claims;
+    } catch (error) {
+      if (!(error instanceof PasetoError)) throw error;
+      last = error;
+      if (error.message !== SIGNATURE_MISMATCH) break;
+    }
+  }
+  throw last instanceof PasetoError
+    ? invalid(`${last.code}: ${last.message}`, last)
+    : invalid('no trusted key');
+}
+
+/** What paseto says when a token was signed by another key (the only error worth another key). */
+const SIGNATURE_MISMATCH = 'Token signature verification failed';
 
 function checkLifetime(claims: Claims, nowMs: number): number {
   const expiresAtMs = Date.parse(claims.exp ?? '');

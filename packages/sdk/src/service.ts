@@ -30,6 +30,7 @@ import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
 import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
 import { createInternalTokenVerifier, importInternalTokenKey } from './internal-token.ts';
+import type { PublicKey } from 'paseto/v4/public';
 import { BlindIndex, FieldCipher, LocalKeyring } from './crypto/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import type { PublicRouteDefinition, RouteDefinition } from './route.ts';
@@ -184,9 +185,9 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     throw fail(`service "${name}" is not declared under services in ${env.configFile}`);
   const log = createLogger(name, { ...logOptions, sensitiveKeys: declared.sensitive ?? [] });
 
-  let publicKey;
+  let fileKeyPem: string;
   try {
-    publicKey = await importInternalTokenKey(readFileSync(env.internalTokenKeyFile, 'utf8'));
+    fileKeyPem = readFileSync(env.internalTokenKeyFile, 'utf8');
   } catch (error) {
     throw fail(`cannot read the internal token key ${env.internalTokenKeyFile}`, error);
   }
@@ -240,6 +241,15 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     }
   }
   const credentials = identity?.current();
+  // Internal-token keys: the deployment's key file, and those the mesh publishes with its trust
+  // bundle (refreshed at each renewal, so a signing-key rotation arrives without a restart).
+  let tokenKeys: readonly PublicKey[];
+  try {
+    tokenKeys = await importTokenKeys([fileKeyPem, ...(credentials?.tokenKeyPems ?? [])]);
+  } catch (error) {
+    await store.close();
+    throw fail('an internal token key is not an Ed25519 public key', error);
+  }
 
   const metrics = createMetrics(name);
   const tracer = createTracer(name);
@@ -249,7 +259,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     subjectKey: readPseudonymKey(env.pseudonymKeyFile),
     metrics,
   });
-  const verifier = createInternalTokenVerifier({ publicKey, audience: name });
+  const verifier = createInternalTokenVerifier({ publicKeys: () => tokenKeys, audience: name });
   const app: FastifyInstance = buildHttpApp({
     logger: log,
     verifier,
@@ -297,6 +307,17 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       app.server.setSecureContext({ key: next.keyPem, cert: next.certPem, ca: [...next.caPems] });
     }
     clients?.rotate();
+    importTokenKeys([fileKeyPem, ...next.tokenKeyPems]).then(
+      (keys) => {
+        tokenKeys = keys;
+      },
+      (error: unknown) => {
+        log.error(
+          { err: error },
+          'the mesh published an unusable internal token key; keeping the previous keys',
+        );
+      },
+    );
     log.info({ event: 'certificate.rotated', notAfter: next.notAfter.toISOString() }, 'certificate rotated');
   });
 
@@ -470,4 +491,10 @@ function traceIdOf(traceId: string | undefined): { traceId?: string } {
  */
 function readPseudonymKey(file: string | undefined): Uint8Array {
   return file === undefined ? randomBytes(32) : readFileSync(file);
+}
+
+/** Distinct PEM public keys, imported for PASETO v4.public verification. */
+async function importTokenKeys(pems: readonly string[]): Promise<readonly PublicKey[]> {
+  const distinct = [...new Set(pems.map((pem) => pem.trim()))];
+  return Promise.all(distinct.map((pem) => importInternalTokenKey(pem)));
 }

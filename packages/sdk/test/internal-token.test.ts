@@ -4,11 +4,16 @@ import { createTokenKeys, mintInternalToken } from '@rampart/testing';
 import { isRampartError } from '@rampart/errors';
 import { createInternalTokenVerifier, importInternalTokenKey } from '@rampart/sdk';
 
+const constant =
+  <T>(value: T) =>
+  (): T =>
+    value;
+
 describe('createInternalTokenVerifier', () => {
   it('returns a frozen principal with scopes, groups, amr and actor', async () => {
     const keys = await createTokenKeys();
     const verifier = createInternalTokenVerifier({
-      publicKey: await importInternalTokenKey(keys.publicKeyPem),
+      publicKeys: constant([await importInternalTokenKey(keys.publicKeyPem)]),
       audience: 'orders',
     });
     const token = await mintInternalToken(keys.privateKey, {
@@ -34,7 +39,7 @@ describe('createInternalTokenVerifier', () => {
     const keys = await createTokenKeys();
     let now = new Date();
     const verifier = createInternalTokenVerifier({
-      publicKey: await importInternalTokenKey(keys.publicKeyPem),
+      publicKeys: constant([await importInternalTokenKey(keys.publicKeyPem)]),
       audience: 'orders',
       now: () => now,
     });
@@ -58,5 +63,30 @@ describe('createInternalTokenVerifier', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     await assert.rejects(importInternalTokenKey(pem), TypeError);
     await assert.rejects(importInternalTokenKey('not a pem'), TypeError);
+  });
+
+  it('accepts a token signed by any trusted key, and follows the key set as it changes', async () => {
+    const [a, b] = [await createTokenKeys(), await createTokenKeys()];
+    const keyA = await importInternalTokenKey(a.publicKeyPem);
+    const keyB = await importInternalTokenKey(b.publicKeyPem);
+    let trusted = [keyA, keyB];
+    const verifier = createInternalTokenVerifier({
+      publicKeys: () => trusted,
+      audience: 'orders',
+      cacheSize: 0,
+    });
+    const byA = await mintInternalToken(a.privateKey, { sub: 'alice', aud: 'orders' });
+    const byB = await mintInternalToken(b.privateKey, { sub: 'alice', aud: 'orders' });
+    assert.equal((await verifier.verify(byA)).subject, 'alice');
+    assert.equal((await verifier.verify(byB)).subject, 'alice');
+    trusted = [keyB]; // key A retired
+    await assert.rejects(verifier.verify(byA), { code: 'SDK_TOKEN_INVALID' });
+    assert.equal((await verifier.verify(byB)).subject, 'alice');
+    // A claim failure under the right key is not retried with another key.
+    trusted = [keyA, keyB];
+    const wrongAudience = await mintInternalToken(a.privateKey, { sub: 'alice', aud: 'payments' });
+    await assert.rejects(verifier.verify(wrongAudience), (error: Error & { detail?: string }) =>
+      /ERR_PASETO_CLAIM_VALIDATION/.test(error.detail ?? ''),
+    );
   });
 });

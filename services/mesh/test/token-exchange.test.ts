@@ -15,6 +15,11 @@ import { createInternalTokenVerifier, importInternalTokenKey } from '@rampart/sd
 import { createTokenKeys, mintInternalToken } from '@rampart/testing';
 import { MESH_ID, call, id, startMesh, type MeshFixture } from './helpers.ts';
 
+const constant =
+  <T>(value: T) =>
+  (): T =>
+    value;
+
 const v4 = new PublicProtocol(VerifyFactory);
 
 describe('mesh authority: token exchange (RFC 8693)', () => {
@@ -72,7 +77,7 @@ describe('mesh authority: token exchange (RFC 8693)', () => {
     assert.deepEqual(claims['act'], { sub: 'orders' });
     assert.ok(expiresAt.getTime() <= Date.now() + 60_000 + 1000, 'never outlives the subject token');
     const principal = await createInternalTokenVerifier({
-      publicKey: await importInternalTokenKey(fixture.keys.publicPem),
+      publicKeys: constant([await importInternalTokenKey(fixture.keys.publicPem)]),
       audience: 'payments',
     }).verify(token);
     assert.equal(principal.actor, 'orders');
