@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RampartConfig } from '@rampart/config';
-import { startOrder } from '../src/up/start-order.ts';
+import { startWaves } from '../src/up/start-order.ts';
 
 function config(services: Record<string, string[]>): RampartConfig {
   return {
@@ -16,20 +16,19 @@ function config(services: Record<string, string[]>): RampartConfig {
   };
 }
 
-describe('startOrder', () => {
-  it('starts a callee before its callers', () => {
+describe('startWaves', () => {
+  it('starts callees before their callers, and independent services together', () => {
     assert.deepEqual(
-      startOrder(config({ orders: ['gateway'], payments: ['orders'], profiles: ['gateway'] })),
-      ['payments', 'orders', 'profiles'],
+      startWaves(config({ orders: ['gateway'], payments: ['orders'], profiles: ['gateway'] })),
+      [['payments', 'profiles'], ['orders']],
     );
   });
 
   it('follows chains of calls', () => {
-    assert.deepEqual(startOrder(config({ a: ['gateway'], b: ['a'], c: ['b'] })), ['c', 'b', 'a']);
+    assert.deepEqual(startWaves(config({ a: ['gateway'], b: ['a'], c: ['b'] })), [['c'], ['b'], ['a']]);
   });
 
-  it('still starts every service of a call cycle, in name order', () => {
-    assert.deepEqual(startOrder(config({ x: ['y'], y: ['x'], z: [] })).sort(), ['x', 'y', 'z']);
-    assert.equal(startOrder(config({ x: ['y'], y: ['x'] })).length, 2);
+  it('still starts every service of a call cycle: the first by name alone, then the rest', () => {
+    assert.deepEqual(startWaves(config({ x: ['y'], y: ['x'], z: [] })), [['z'], ['x'], ['y']]);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { platformPorts, serviceAdminPort, type RampartConfig } from '@rampart/config';
-import { startOrder } from './start-order.ts';
+import { startWaves } from './start-order.ts';
 import type { StateDir } from './state-dir.ts';
 
 /** What the supervisor needs to know to run one component. */
@@ -9,6 +9,8 @@ export interface ComponentPlan {
   readonly name: string;
   /** Services join the mesh with a one-time token minted at every (re)start, and get their store credentials. */
   readonly kind: 'platform' | 'service';
+  /** Components of one wave start together, once every earlier wave is ready. */
+  readonly wave: number;
   readonly entry: string;
   /** The address users and other components reach it at. */
   readonly url: string;
@@ -32,7 +34,12 @@ export interface PlanContext {
 
 /** Every component of a config, in start order: the mesh authority first, then the services. */
 export function planComponents(config: RampartConfig, context: PlanContext): ComponentPlan[] {
-  return [meshPlan(config, context), ...startOrder(config).map((name) => servicePlan(config, name, context))];
+  return [
+    meshPlan(config, context),
+    ...startWaves(config).flatMap((names, i) =>
+      names.map((name) => servicePlan(config, name, i + 1, context)),
+    ),
+  ];
 }
 
 function meshPlan(config: RampartConfig, { installation, state }: PlanContext): ComponentPlan {
@@ -41,6 +48,7 @@ function meshPlan(config: RampartConfig, { installation, state }: PlanContext): 
   return {
     name: 'mesh',
     kind: 'platform',
+    wave: 0,
     entry: join(installation, 'services/mesh/src/main.ts'),
     url: `https://127.0.0.1:${ports.mesh}`,
     readyUrl: `http://127.0.0.1:${ports.meshAdmin}/readyz`,
@@ -55,7 +63,12 @@ function meshPlan(config: RampartConfig, { installation, state }: PlanContext): 
   };
 }
 
-function servicePlan(config: RampartConfig, name: string, { configFile, state }: PlanContext): ComponentPlan {
+function servicePlan(
+  config: RampartConfig,
+  name: string,
+  wave: number,
+  { configFile, state }: PlanContext,
+): ComponentPlan {
   const service = config.services[name];
   if (service === undefined) throw new TypeError(`no service named '${name}' in the config`);
   const entry = resolve(dirname(configFile), service.entry);
@@ -66,6 +79,7 @@ function servicePlan(config: RampartConfig, name: string, { configFile, state }:
   return {
     name,
     kind: 'service',
+    wave,
     entry,
     url: `https://127.0.0.1:${service.port}`,
     readyUrl: `http://127.0.0.1:${adminPort}/readyz`,

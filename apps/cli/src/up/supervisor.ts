@@ -49,9 +49,13 @@ export class Supervisor {
     return this.#plans(this.#config).flatMap((plan) => [plan.stateDir, ...plan.privateDirs]);
   }
 
-  /** Starts every component, each once the ones it depends on are ready. */
+  /** Starts every component once the ones it depends on are ready: wave by wave, each wave at once. */
   async start(): Promise<void> {
-    for (const plan of this.#plans(this.#config)) await this.#startComponent(plan);
+    const plans = this.#plans(this.#config);
+    const waves = [...new Set(plans.map((plan) => plan.wave))].sort((a, b) => a - b);
+    for (const wave of waves) {
+      await Promise.all(plans.filter((plan) => plan.wave === wave).map((plan) => this.#startComponent(plan)));
+    }
   }
 
   /** Stops components in the reverse of their start order. */
