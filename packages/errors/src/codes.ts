@@ -53,6 +53,8 @@ export const codes = {
   GW_TOKEN_INVALID: { status: 401, title: 'Access token invalid' },
   GW_TOKEN_EXPIRED: { status: 401, title: 'Access token expired' },
   GW_KEYS_UNAVAILABLE: { status: 503, title: 'Token keys unavailable' },
+  // Gateway: rate limiting (services/gateway/src/rate-limit/)
+  GW_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
   SHOP_ORDER_NOT_PENDING: { status: 409, title: 'Order is not pending' },
   SHOP_PAYMENT_FAILED: { status: 502, title: 'Payment service failed' },

@@ -1,2 +1,3 @@
 export * from './request/index.ts';
 export * from './auth/index.ts';
+export * from './rate-limit/index.ts';

@@ -1,0 +1,89 @@
+import { BlockList, isIP } from 'node:net';
+
+const compiled = new WeakMap<readonly string[], BlockList>();
+
+/**
+ * The client's IP address. `X-Forwarded-For` is read only when the peer (`socketAddress`) is one
+ * of `trustedProxies` (exact addresses or CIDRs, IPv4 or IPv6); then the right-most address of
+ * the chain that is not itself a trusted proxy is the client. An unparsable entry met on the way
+ * means the chain can't be trusted, and the socket address is returned. Every address is
+ * normalized (IPv4-mapped IPv6 becomes dotted IPv4), so one client has one spelling.
+ *
+ * @example
+ * clientIp('10.0.0.2', '203.0.113.7, 10.0.0.9', ['10.0.0.0/8']); // '203.0.113.7'
+ * clientIp('198.51.100.4', '1.2.3.4', ['10.0.0.0/8']); // '198.51.100.4' (untrusted peer)
+ */
+export function clientIp(
+  socketAddress: string,
+  forwardedFor: string | undefined,
+  trustedProxies: readonly string[],
+): string {
+  const peer = normalizeIp(socketAddress) ?? socketAddress;
+  if (forwardedFor === undefined || trustedProxies.length === 0) return peer;
+  const trusted = trustedProxyList(trustedProxies);
+  if (!isTrusted(trusted, peer)) return peer;
+  const hops = forwardedFor.split(',');
+  let leftmost = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = normalizeIp(stripPort((hops[i] ?? '').trim()));
+    if (hop === undefined) return peer;
+    if (!isTrusted(trusted, hop)) return hop;
+    leftmost = hop;
+  }
+  // Every hop is a trusted proxy: the furthest one is the best we know.
+  return leftmost;
+}
+
+/**
+ * The normalized form of `address`, or undefined when it isn't an IP address: IPv4-mapped IPv6
+ * (`::ffff:192.0.2.1`) becomes IPv4, IPv6 is lower-cased and loses its zone (`%eth0`).
+ */
+export function normalizeIp(address: string): string | undefined {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped?.[1] !== undefined && isIP(mapped[1]) === 4) return mapped[1];
+  const family = isIP(address);
+  if (family === 4) return address;
+  if (family === 6) return address.replace(/%.*$/, '').toLowerCase();
+  return undefined;
+}
+
+/** `[2001:db8::1]:443` → `2001:db8::1`, `192.0.2.1:8080` → `192.0.2.1`; anything else unchanged. */
+function stripPort(hop: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(hop);
+  if (bracketed?.[1] !== undefined) return bracketed[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(hop);
+  if (v4?.[1] !== undefined) return v4[1];
+  return hop;
+}
+
+function isTrusted(list: BlockList, address: string): boolean {
+  return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** Compiles (once per array) the trusted-proxy list; a malformed entry is a configuration error. */
+function trustedProxyList(entries: readonly string[]): BlockList {
+  const cached = compiled.get(entries);
+  if (cached !== undefined) return cached;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const normalized = normalizeIp(address);
+    const family = normalized === undefined ? 0 : isIP(normalized);
+    const bits = prefix === undefined ? undefined : Number(prefix);
+    const maxBits = family === 6 ? 128 : 32;
+    if (
+      normalized === undefined ||
+      extra !== undefined ||
+      (bits !== undefined && (!/^\d{1,3}$/.test(prefix ?? '') || bits > maxBits))
+    ) {
+      throw new TypeError(
+        `trusted proxy ${JSON.stringify(entry)} is not an IP address or CIDR: write e.g. 10.0.0.7, 10.0.0.0/8 or fd00::/8`,
+      );
+    }
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(normalized, type);
+    else list.addSubnet(normalized, bits, type);
+  }
+  compiled.set(entries, list);
+  return list;
+}
