@@ -55,6 +55,16 @@ export const codes = {
   GW_KEYS_UNAVAILABLE: { status: 503, title: 'Token keys unavailable' },
   // Gateway: rate limiting (services/gateway/src/rate-limit/)
   GW_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  // Gateway: routing, validation and authorization (services/gateway/src/routing, authorization)
+  GW_ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  GW_BAD_REQUEST: { status: 400, title: 'Request does not match the route schema' },
+  GW_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Media type not accepted by the route' },
+  GW_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  GW_FORBIDDEN: { status: 403, title: 'Not allowed by the route policy' },
+  GW_MFA_REQUIRED: { status: 403, title: 'Multi-factor authentication required' },
+  // Gateway: forwarding (services/gateway/src/forward)
+  GW_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+  GW_UPSTREAM_TIMEOUT: { status: 504, title: 'Service timed out' },
   SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
   SHOP_ORDER_NOT_PENDING: { status: 409, title: 'Order is not pending' },
   SHOP_PAYMENT_FAILED: { status: 502, title: 'Payment service failed' },
