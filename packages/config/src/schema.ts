@@ -145,6 +145,12 @@ export const Client = Type.Object(
 export const Identity = Type.Object(
   {
     issuer: Type.Optional(Type.String({ format: 'uri' })),
+    dangerouslyAllowHttpIssuer: Type.Optional(
+      Type.Literal(true, {
+        description:
+          'Fetch the issuer key set over plain HTTP. For tests only; rampart up warns at every start.',
+      }),
+    ),
     tokens: Type.Optional(
       Type.Object(
         {

@@ -19,7 +19,7 @@ export interface RunningShop {
   readonly dir: string;
   readonly home: string;
   readonly up: UpProcess;
-  readonly ports: Readonly<Record<'profiles' | 'orders' | 'payments', number>>;
+  readonly ports: Readonly<Record<'profiles' | 'orders' | 'payments' | 'gateway' | 'admin', number>>;
   /** An internal token as the gateway would mint it (aud = service, no `act`), or with `act`. */
   token(claims: InternalTokenClaims, expiresIn?: number): Promise<string>;
   /** Credentials from a copy of the running mesh CA, for any SPIFFE ID, valid or expired. */
@@ -33,6 +33,8 @@ export interface ShopOptions {
   readonly storage?: string;
   /** Extra environment for `rampart up` (e.g. a secret a reference points to). */
   readonly env?: Readonly<Record<string, string>>;
+  /** A last edit of the YAML before it is written. */
+  readonly edit?: (yaml: string) => string;
 }
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
@@ -50,7 +52,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     .replace('port: 7102', `port: ${orders}`)
     .replace('port: 7103', `port: ${payments}`)
     .replace(/^storage:\n( {2}.*\n)+/m, options.storage === undefined ? '$&' : `${options.storage}\n`);
-  const up = new UpProcess(writeConfig(dir, yaml), [], options.env);
+  const up = new UpProcess(writeConfig(dir, options.edit?.(yaml) ?? yaml), [], options.env);
   await up.waitFor(/shop is up in/, 30_000);
   const home = join(dir, '.rampart');
   const signingKey = await signingKeyFromPem(readFileSync(join(home, 'keys/internal-token.key.pem'), 'utf8'));
@@ -63,7 +65,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     dir,
     home,
     up,
-    ports: { profiles: profiles!, orders: orders!, payments: payments! },
+    ports: { profiles: profiles!, orders: orders!, payments: payments!, gateway: gateway!, admin: admin! },
     token: (claims, expiresIn = 60) => mintInternalToken(signingKey, claims, { expiresIn }),
     async credentials(spiffeId, options = {}) {
       const past = Date.now() - 2 * 60 * 60 * 1000;

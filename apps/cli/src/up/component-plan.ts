@@ -8,7 +8,7 @@ import type { StateDir } from './state-dir.ts';
 export interface ComponentPlan {
   readonly name: string;
   /** Services join the mesh with a one-time token minted at every (re)start, and get their store credentials. */
-  readonly kind: 'platform' | 'service';
+  readonly kind: 'platform' | 'service' | 'gateway';
   /** Components of one wave start together, once every earlier wave is ready. */
   readonly wave: number;
   readonly entry: string;
@@ -34,12 +34,56 @@ export interface PlanContext {
 
 /** Every component of a config, in start order: the mesh authority first, then the services. */
 export function planComponents(config: RampartConfig, context: PlanContext): ComponentPlan[] {
+  const waves = startWaves(config);
   return [
     meshPlan(config, context),
-    ...startWaves(config).flatMap((names, i) =>
-      names.map((name) => servicePlan(config, name, i + 1, context)),
-    ),
+    ...waves.flatMap((names, i) => names.map((name) => servicePlan(config, name, i + 1, context))),
+    gatewayPlan(config, waves.length + 1, context),
   ];
+}
+
+/** The gateway's public certificate and key live in its state directory. */
+export function gatewayTlsFiles(state: StateDir): { caFile: string; certFile: string; keyFile: string } {
+  const dir = state.componentDir('gateway');
+  return { caFile: state.caFile, certFile: join(dir, 'tls.pem'), keyFile: join(dir, 'tls.key') };
+}
+
+function gatewayPlan(
+  config: RampartConfig,
+  wave: number,
+  { installation, state }: PlanContext,
+): ComponentPlan {
+  const ports = platformPorts(config);
+  const tls = gatewayTlsFiles(state);
+  return {
+    name: 'gateway',
+    kind: 'gateway',
+    wave,
+    entry: join(installation, 'services/gateway/src/main.ts'),
+    url: `https://127.0.0.1:${ports.gateway}`,
+    readyUrl: `http://127.0.0.1:${ports.admin}/readyz`,
+    stateDir: state.componentDir('gateway'),
+    privateDirs: [],
+    readableFiles: [state.internalTokenPrivateKey, meshBundleFile(state), state.pseudonymKey, state.caFile],
+    env: {
+      RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
+      RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
+      RAMPART_MESH_BUNDLE: meshBundleFile(state),
+      RAMPART_PSEUDONYM_KEY: state.pseudonymKey,
+      RAMPART_EDGE_CA: tls.caFile,
+      RAMPART_TLS_CERT: tls.certFile,
+      RAMPART_TLS_KEY: tls.keyFile,
+    },
+    restartKey: JSON.stringify([
+      ports.gateway,
+      ports.admin,
+      ports.mesh,
+      config.trustDomain ?? null,
+      config.name,
+      config.identity?.issuer ?? null,
+      config.identity?.dangerouslyAllowHttpIssuer ?? null,
+    ]),
+  };
 }
 
 function meshPlan(config: RampartConfig, { installation, state }: PlanContext): ComponentPlan {

@@ -115,6 +115,12 @@ export class Component {
     });
   }
 
+  /** Sends a message the process acts on without answering. */
+  notify(message: { readonly type: string }): void {
+    const child = this.#child;
+    if (child?.connected === true) child.send(message);
+  }
+
   /** Sends a validated config to the running process; it applies it without a restart. */
   sendConfig(revision: number, config: RampartConfig): void {
     const child = this.#child;

@@ -16,6 +16,10 @@ export interface StateDir {
   /** Pseudonymizes subjects in security events, the same in every component (0600). */
   readonly pseudonymKey: string;
   readonly lockFile: string;
+  /** The trust anchor for clients of the gateway (0644). */
+  readonly caFile: string;
+  /** The edge CA that issues the gateway's public certificate (0700, the supervisor's only). */
+  readonly edgeCaDir: string;
   serviceDir(name: string): string;
   /** A service's keyring directory (`.rampart/keyring/<name>/`): keys kept apart from data. */
   keyringDir(name: string): string;
@@ -35,6 +39,8 @@ export function stateDirFor(configFile: string): StateDir {
     internalTokenPrivateKey: join(keys, 'internal-token.key.pem'),
     pseudonymKey: join(keys, 'pseudonym.key'),
     lockFile: join(root, 'up.pid'),
+    caFile: join(root, 'ca.pem'),
+    edgeCaDir: join(root, 'edge-ca'),
     serviceDir: (name) => join(root, 'services', name),
     componentDir: (name) => join(root, name),
     keyringDir: (name) => join(root, 'keyring', name),

@@ -1,8 +1,9 @@
 import { dirname } from 'node:path';
 import { configDiff, trustDomainOf, type RampartConfig } from '@rampart/config';
-import { createJoinToken, serviceSpiffeId } from '@rampart/mesh';
+import { componentSpiffeId, createJoinToken, serviceSpiffeId } from '@rampart/mesh';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
-import { planComponents, type ComponentPlan } from './component-plan.ts';
+import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
+import { EDGE_RENEW_INTERVAL_MS, issueEdgeCertificate } from './edge-tls.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
 import type { RunAs } from './privileges.ts';
@@ -28,6 +29,7 @@ export class Supervisor {
   readonly #sql: SqlProvisioning;
   #config: RampartConfig;
   #revision = 0;
+  #edgeRenewal: NodeJS.Timeout | null = null;
 
   constructor(config: RampartConfig, options: SupervisorOptions) {
     this.#config = config;
@@ -56,10 +58,35 @@ export class Supervisor {
     for (const wave of waves) {
       await Promise.all(plans.filter((plan) => plan.wave === wave).map((plan) => this.#startComponent(plan)));
     }
+    // The gateway's public certificate lives 24 h: renew it, and tell the gateway, every 12 h.
+    this.#edgeRenewal = setInterval(() => {
+      void this.#renewEdgeCertificate();
+    }, EDGE_RENEW_INTERVAL_MS);
+    this.#edgeRenewal.unref();
+  }
+
+  async #renewEdgeCertificate(): Promise<void> {
+    const gateway = this.#components.get('gateway')?.component;
+    try {
+      await this.#issueEdgeCertificate();
+      gateway?.notify({ type: 'tls.renewed' });
+    } catch (error) {
+      this.#options.onEvent({
+        type: 'error-logged',
+        name: 'gateway',
+        message: `TLS renewal failed: ${(error as Error).message}`,
+      });
+    }
+  }
+
+  #issueEdgeCertificate(): Promise<void> {
+    const { state, runAs } = this.#options;
+    return issueEdgeCertificate(state.edgeCaDir, trustDomainOf(this.#config), gatewayTlsFiles(state), runAs);
   }
 
   /** Stops components in the reverse of their start order. */
   async stop(): Promise<void> {
+    if (this.#edgeRenewal !== null) clearInterval(this.#edgeRenewal);
     const running = [...this.#components.values()].reverse();
     this.#components.clear();
     for (const { component } of running) await component.stop();
@@ -130,28 +157,41 @@ export class Supervisor {
       logFile: state.logFile(plan.name),
       readyTimeoutMs,
     };
-    if (plan.kind !== 'service') return spec;
-    return {
-      ...spec,
-      prepareEnv: async () => ({
-        ...(await this.#sql.envFor(plan.name)),
-        ...(await this.#mintJoinToken(plan.name)),
-      }),
-    };
+    const td = (): string => trustDomainOf(this.#config);
+    switch (plan.kind) {
+      case 'platform':
+        return spec;
+      case 'service':
+        return {
+          ...spec,
+          prepareEnv: async () => ({
+            ...(await this.#sql.envFor(plan.name)),
+            ...(await this.#mintJoinToken(serviceSpiffeId(td(), plan.name))),
+          }),
+        };
+      case 'gateway':
+        return {
+          ...spec,
+          prepareEnv: async () => {
+            await this.#issueEdgeCertificate();
+            return this.#mintJoinToken(componentSpiffeId(td(), 'gateway'));
+          },
+        };
+    }
   }
 
   /**
-   * A fresh one-time join token for a service's (re)start: the mesh authority learns only its
+   * A fresh one-time join token for a workload's (re)start: the mesh authority learns only its
    * hash, over IPC; the service gets the token itself in its environment and spends it at once.
    */
-  async #mintJoinToken(service: string): Promise<Record<string, string>> {
+  async #mintJoinToken(spiffeId: string): Promise<Record<string, string>> {
     const mesh = this.#components.get('mesh')?.component;
-    if (mesh === undefined) throw new Error(`cannot start ${service}: the mesh authority is not running`);
+    if (mesh === undefined) throw new Error(`cannot start ${spiffeId}: the mesh authority is not running`);
     const { token, sha256 } = createJoinToken();
     await mesh.request(
       {
         type: 'mesh.join-token',
-        spiffeId: serviceSpiffeId(trustDomainOf(this.#config), service),
+        spiffeId,
         sha256,
         expiresAt: Date.now() + JOIN_TOKEN_TTL_MS,
       },

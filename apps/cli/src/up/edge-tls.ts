@@ -1,0 +1,36 @@
+import { chownSync, writeFileSync } from 'node:fs';
+import { CertificateAuthority, componentSpiffeId, createWorkloadCsr, MAX_LEAF_TTL_MS } from '@rampart/mesh';
+import type { RunAs } from './privileges.ts';
+
+export interface EdgeTlsFiles {
+  /** The trust anchor clients use for the gateway: `.rampart/ca.pem`. */
+  readonly caFile: string;
+  /** The gateway's certificate and key (0600, owned by the gateway's user). */
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** Re-issued well before the 24-hour certificate expires. */
+export const EDGE_RENEW_INTERVAL_MS = 12 * 60 * 60 * 1000;
+
+/**
+ * The gateway's public TLS certificate, from a local edge CA kept apart from the mesh CA (a
+ * client that trusts `ca.pem` must not trust workload certificates). The CA key stays in
+ * `.rampart/edge-ca/` (0600), which no component may read; the supervisor issues a fresh key and
+ * certificate for 127.0.0.1 at every gateway start and every 12 hours.
+ */
+export async function issueEdgeCertificate(
+  caDir: string,
+  trustDomain: string,
+  files: EdgeTlsFiles,
+  runAs: RunAs | null,
+): Promise<void> {
+  const ca = await CertificateAuthority.open(caDir, { trustDomain });
+  const spiffeId = componentSpiffeId(trustDomain, 'gateway');
+  const { keyPem, csrPem } = await createWorkloadCsr(spiffeId);
+  const issued = await ca.issue({ csrPem, spiffeId, ttlMs: MAX_LEAF_TTL_MS, ipSans: ['127.0.0.1'] });
+  writeFileSync(files.caFile, await ca.bundlePem(), { mode: 0o644 });
+  writeFileSync(files.certFile, [issued.certPem, ...issued.chainPems].join(''), { mode: 0o644 });
+  writeFileSync(files.keyFile, keyPem, { mode: 0o600 });
+  if (runAs !== null) chownSync(files.keyFile, runAs.uid, runAs.gid);
+}

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { RampartConfig } from '@rampart/config';
+import { isRampartError } from '@rampart/errors';
+import type { WorkloadCredentials } from '@rampart/mesh';
+import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
+import { createAccessTokenVerifier, createJwksCache } from './auth/index.ts';
+import { createInternalTokenMinter, createUpstreams } from './forward/index.ts';
+import type { Exchange } from './pipeline/exchange.ts';
+import { refusalOf, sendProblem } from './pipeline/reply.ts';
+import { stages, type PipelineDeps } from './pipeline/stages.ts';
+import { clientIp, createRateLimiter } from './rate-limit/index.ts';
+import { buildRouteTable, type RouteTable } from './routing/index.ts';
+import { compileRequestValidators } from './validation/index.ts';
+import { gatewaySettings } from './settings.ts';
+
+export interface GatewayOptions {
+  readonly config: RampartConfig;
+  readonly log: Logger;
+  /** The public TLS certificate and key (PEM). */
+  readonly tls: { readonly cert: string; readonly key: string };
+  /** Trust anchors for fetching the issuer's key set over HTTPS. */
+  readonly issuerCa?: string;
+  readonly signingKeyPem: string;
+  readonly pseudonymKey: Uint8Array;
+  /** The gateway's own workload certificate, for mTLS to the services. */
+  readonly credentials: () => WorkloadCredentials;
+  /** Peers whose X-Forwarded-For is believed (none by default). */
+  readonly trustedProxies?: readonly string[];
+  readonly maxConnectionsPerIp?: number;
+}
+
+export interface Gateway {
+  start(): Promise<{ url: string; adminUrl: string }>;
+  stop(): Promise<void>;
+  /** Applies a new configuration: routes and policies at once, without dropping connections. */
+  applyConfig(revision: number, config: RampartConfig): void;
+  /** New workload certificate: later upstream connections use it. */
+  rotateCredentials(): void;
+  setTls(tls: { readonly cert: string; readonly key: string }): void;
+  revision(): number;
+}
+
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * The gateway: one HTTPS listener for the outside, running every request through the pipeline
+ * of `pipeline/stages.ts`, and a plain-HTTP admin listener on loopback for health and metrics.
+ */
+export function buildGateway(options: GatewayOptions): Gateway {
+  const { log } = options;
+  let config = options.config;
+  let revision = 0;
+  const settings = gatewaySettings(config);
+  if (settings.allowHttpIssuer) {
+    log.warn('identity.dangerouslyAllowHttpIssuer is set: the issuer key set is fetched without TLS');
+  }
+  const metrics = createMetrics('gateway');
+  const events = createSecurityEvents({
+    serviceName: 'gateway',
+    sink: logSink(log),
+    subjectKey: options.pseudonymKey,
+    metrics,
+  });
+  const jwks = createJwksCache({
+    url: settings.jwksUrl,
+    ...(options.issuerCa === undefined ? {} : { ca: options.issuerCa }),
+    ...(settings.allowHttpIssuer ? { dangerouslyAllowHttp: true } : {}),
+    logger: log,
+  });
+  const upstreams = createUpstreams({
+    trustDomain: settings.trustDomain,
+    credentials: options.credentials,
+    port: (service) => config.services[service]?.port,
+  });
+  let deps: PipelineDeps = {
+    routes: routeTable(config),
+    verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
+    limiter: createRateLimiter({ backend: { kind: 'memory' } }),
+    minter: createInternalTokenMinter({ signingKeyPem: options.signingKeyPem }),
+    upstreams,
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const exchange: Exchange = {
+      req,
+      res,
+      requestId: randomUUID(),
+      startedAt: process.hrtime.bigint(),
+      clientIp: clientIp(
+        req.socket.remoteAddress ?? '',
+        headerValue(req, 'x-forwarded-for'),
+        options.trustedProxies ?? [],
+      ),
+    };
+    const current = deps;
+    let stage = 'canonicalize';
+    try {
+      for (const [name, run] of stages) {
+        stage = name;
+        await run(exchange, current);
+      }
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (refusal.status >= 500 && !isRampartError(error))
+        log.error({ err: error, stage, requestId: exchange.requestId }, 'request failed');
+      else
+        log.info(
+          {
+            stage,
+            code: refusal.code,
+            reason: isRampartError(error) ? error.detail : undefined,
+            requestId: exchange.requestId,
+          },
+          'request refused',
+        );
+      events.emit({
+        event: 'request.denied',
+        outcome: 'failure',
+        reason: refusal.code,
+        requestId: exchange.requestId,
+        ...(exchange.claims === undefined ? {} : { subject: exchange.claims.subject }),
+      });
+      sendProblem(res, refusal, exchange.requestId);
+    } finally {
+      const route = exchange.matched === undefined ? 'unmatched' : exchange.matched.template;
+      const labels = { method: exchange.canonical?.method ?? 'other', route, status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - exchange.startedAt) / 1e9);
+    }
+  }
+
+  const server = createHttpsServer(
+    {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      minVersion: 'TLSv1.2',
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requestTimeout: 30_000,
+      headersTimeout: 10_000,
+      keepAliveTimeout: 5_000,
+    },
+    (req, res) => void handle(req, res),
+  );
+  limitConnectionsPerIp(server, options.maxConnectionsPerIp ?? 256);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    events.emit({
+      event: 'request.denied',
+      outcome: 'failure',
+      reason: error.code?.match(/^[A-Z_]+$/) ? error.code : 'malformed_request',
+    });
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+
+  let ready = false;
+  const admin = createHttpServer((req, res) => {
+    void (async () => {
+      if (req.url === '/healthz') return json(res, 200, { status: 'live' });
+      if (req.url === '/readyz')
+        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', revision });
+      if (req.url === '/metrics') {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        return res.end(body);
+      }
+      return json(res, 404, { status: 'not-found' });
+    })();
+  });
+
+  return {
+    async start() {
+      await listen(server, settings.port);
+      await listen(admin, settings.adminPort);
+      ready = true;
+      return {
+        url: `https://127.0.0.1:${settings.port}`,
+        adminUrl: `http://127.0.0.1:${settings.adminPort}`,
+      };
+    },
+    async stop() {
+      ready = false;
+      await Promise.all([close(server), close(admin)]);
+      await upstreams.close();
+      jwks.close();
+      events.close();
+    },
+    applyConfig(nextRevision, next) {
+      if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
+      deps = { ...deps, routes: routeTable(next) };
+      config = next;
+      revision = nextRevision;
+    },
+    rotateCredentials: () => upstreams.rotate(),
+    setTls(tls) {
+      server.setSecureContext({ cert: tls.cert, key: tls.key });
+    },
+    revision: () => revision,
+  };
+}
+
+/** Routes and their request schemas, compiled once per configuration (never per request). */
+function routeTable(config: RampartConfig): RouteTable {
+  compileRequestValidators(Object.values(config.services).flatMap((service) => service.routes ?? []));
+  return buildRouteTable(config);
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** No single address may hold more than `max` connections (slowloris, connection floods). */
+function limitConnectionsPerIp(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const ip = socket.remoteAddress ?? '';
+    const count = (open.get(ip) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(ip, count);
+    socket.once('close', () => {
+      const left = (open.get(ip) ?? 1) - 1;
+      if (left === 0) open.delete(ip);
+      else open.set(ip, left);
+    });
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,62 @@
+import type { PolicyConfig } from '@rampart/config';
+import { RampartError } from '@rampart/errors';
+
+/** Who is calling, as authentication established it from a verified access token. */
+export interface AccessPrincipal {
+  readonly subject: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly groups: readonly string[];
+  /** Authentication methods references (RFC 8176). */
+  readonly amr: readonly string[];
+  readonly acr: string | undefined;
+}
+
+/**
+ * `amr` values (RFC 8176 §2) that show a second factor or a phishing-resistant key: one-time
+ * password, hardware or software key, explicit multi-factor, fingerprint, face.
+ */
+export const MFA_AMR_VALUES: readonly string[] = Object.freeze(['otp', 'hwk', 'swk', 'mfa', 'fpt', 'face']);
+
+/**
+ * Applies a route's policy, denying by default. Returns when the request may proceed.
+ *
+ * - `public: true` with no other requirement: allowed, with or without a principal.
+ * - Otherwise a principal is required (`GW_TOKEN_MISSING`); then every scope in `scopes`
+ *   (`GW_FORBIDDEN`), at least one of `groups` (`GW_FORBIDDEN`; an empty list admits no one),
+ *   an MFA `amr` when `mfa: true` (`GW_MFA_REQUIRED`), and `cedar`, which is not evaluated yet
+ *   and therefore always denies (`GW_FORBIDDEN`).
+ * - A policy with none of these admits any principal: "any valid token".
+ *
+ * @throws RampartError as above; `detail` (for the audit trail) says which requirement failed.
+ * @example
+ * authorize(matched.policy, principal); // principal: null on a request without a token
+ */
+export function authorize(policy: PolicyConfig, principal: AccessPrincipal | null): void {
+  const scopes = policy.scopes ?? [];
+  const requiresMore =
+    scopes.length > 0 || policy.groups !== undefined || policy.mfa === true || policy.cedar !== undefined;
+  // `public` only waives the token when nothing else is asked for: mixed with requirements, it
+  // cannot mean "anyone", so the requirements win (fail closed).
+  if (policy.public === true && !requiresMore) return;
+  if (principal === null) {
+    throw new RampartError('GW_TOKEN_MISSING', { detail: 'the route policy requires an access token' });
+  }
+  const missing = scopes.filter((scope) => !principal.scopes.includes(scope));
+  if (missing.length > 0) {
+    throw new RampartError('GW_FORBIDDEN', { detail: `missing scopes: ${missing.join(' ')}` });
+  }
+  if (policy.groups !== undefined && !policy.groups.some((group) => principal.groups.includes(group))) {
+    throw new RampartError('GW_FORBIDDEN', {
+      detail: `in none of the groups: ${policy.groups.length === 0 ? '(none listed)' : policy.groups.join(', ')}`,
+    });
+  }
+  if (policy.mfa === true && !principal.amr.some((method) => MFA_AMR_VALUES.includes(method))) {
+    throw new RampartError('GW_MFA_REQUIRED', {
+      detail: `no multi-factor amr (${MFA_AMR_VALUES.join(', ')}) in the token`,
+    });
+  }
+  if (policy.cedar !== undefined) {
+    throw new RampartError('GW_FORBIDDEN', { detail: 'cedar policies are not evaluated yet' });
+  }
+}

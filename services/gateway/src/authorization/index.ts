@@ -1,0 +1,1 @@
+export { authorize, MFA_AMR_VALUES, type AccessPrincipal } from './authorize.ts';

@@ -1,0 +1,24 @@
+export {
+  createInternalTokenMinter,
+  INTERNAL_TOKEN_ISSUER,
+  INTERNAL_TOKEN_RENEW_MARGIN_SECONDS,
+  MAX_INTERNAL_TOKEN_LIFETIME_SECONDS,
+  type InternalPrincipal,
+  type InternalTokenMinter,
+  type InternalTokenMinterOptions,
+} from './internal-token-minter.ts';
+export {
+  createUpstreams,
+  type UpstreamRequest,
+  type UpstreamResponse,
+  type Upstreams,
+  type UpstreamsOptions,
+} from './upstreams.ts';
+export { CircuitOpenError, type BreakerOptions } from './circuit-breaker.ts';
+export { forwardedRequestHeaders, type ForwardContext } from './forward-headers.ts';
+export {
+  ALLOWED_RESPONSE_HEADERS,
+  isUpstreamErrorStatus,
+  sanitizeResponseHeaders,
+  securityHeaders,
+} from './response-headers.ts';

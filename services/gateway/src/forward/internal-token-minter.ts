@@ -1,0 +1,168 @@
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { PublicProtocol } from 'paseto';
+import { SecretKeyFromCryptoKey, SignFactory, type SecretKey } from 'paseto/v4/public';
+
+/** Every internal token says it was issued by Rampart (what `@rampart/sdk` requires). */
+export const INTERNAL_TOKEN_ISSUER = 'rampart';
+/** The longest lifetime services accept (`MAX_TOKEN_LIFETIME_SECONDS` in `@rampart/sdk`). */
+export const MAX_INTERNAL_TOKEN_LIFETIME_SECONDS = 300;
+/** A cached token is replaced this long before its `exp`, so none arrives already expired. */
+export const INTERNAL_TOKEN_RENEW_MARGIN_SECONDS = 10;
+
+const v4 = new PublicProtocol(SignFactory);
+
+/** Who a forwarded request acts for, and the one service it goes to. */
+export interface InternalPrincipal {
+  readonly subject: string;
+  /** The service name: the token's `aud`, accepted by that service alone. */
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  readonly groups: readonly string[];
+  readonly amr: readonly string[];
+}
+
+export interface InternalTokenMinterOptions {
+  /** The Ed25519 signing key, PKCS#8 PEM. Kept inside the minter; never logged. */
+  readonly signingKeyPem: string;
+  /** Token lifetime; default 60, between 11 and 300. */
+  readonly lifetimeSeconds?: number;
+  /** Cached tokens kept at most (least recently used evicted first); default 10 000. */
+  readonly maxEntries?: number;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+export interface InternalTokenMinter {
+  /** A PASETO v4.public token for `principal`, signed once and reused until shortly before `exp`. */
+  mint(principal: InternalPrincipal): Promise<string>;
+  /** Tokens currently cached (for metrics and tests). */
+  readonly size: number;
+}
+
+interface Entry {
+  readonly token: Promise<string>;
+  readonly renewAtMs: number;
+}
+
+/**
+ * Creates the gateway's signer of internal tokens: `iss` = `rampart`, `aud` = the service, `sub`,
+ * `scope` (space-separated), `groups`, `amr`, `iat` and `exp` — what `createInternalTokenVerifier`
+ * in `@rampart/sdk` accepts. No `jti`: a token is short-lived and good for one audience only, and
+ * leaving it out lets one signature serve every request of a principal to a service. Throws a
+ * `TypeError` when the key is not an Ed25519 private key or an option is out of range.
+ *
+ * @example
+ * const minter = createInternalTokenMinter({ signingKeyPem: readFileSync(keyFile, 'utf8') });
+ * const token = await minter.mint({ subject: 'alice', audience: 'orders', scopes, groups, amr });
+ */
+export function createInternalTokenMinter(options: InternalTokenMinterOptions): InternalTokenMinter {
+  const lifetimeSeconds = options.lifetimeSeconds ?? 60;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? (() => new Date());
+  if (
+    !Number.isInteger(lifetimeSeconds) ||
+    lifetimeSeconds <= INTERNAL_TOKEN_RENEW_MARGIN_SECONDS ||
+    lifetimeSeconds > MAX_INTERNAL_TOKEN_LIFETIME_SECONDS
+  ) {
+    throw new TypeError(
+      `lifetimeSeconds must be an integer between ${INTERNAL_TOKEN_RENEW_MARGIN_SECONDS + 1} and ${MAX_INTERNAL_TOKEN_LIFETIME_SECONDS}`,
+    );
+  }
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new TypeError('maxEntries must be a positive integer');
+  }
+  const keyObject = ed25519PrivateKey(options.signingKeyPem);
+  let secretKey: Promise<SecretKey> | undefined;
+  const cache = new Map<string, Entry>();
+
+  async function sign(principal: InternalPrincipal, issuedAtMs: number): Promise<string> {
+    secretKey ??= SecretKeyFromCryptoKey(keyObject.toCryptoKey('Ed25519', false, ['sign']));
+    return v4.Sign(
+      await secretKey,
+      {
+        iss: INTERNAL_TOKEN_ISSUER,
+        sub: principal.subject,
+        aud: principal.audience,
+        ...(principal.scopes.length === 0 ? {} : { scope: principal.scopes.join(' ') }),
+        groups: [...principal.groups],
+        amr: [...principal.amr],
+        iat: new Date(issuedAtMs).toISOString(),
+        exp: new Date(issuedAtMs + lifetimeSeconds * 1000).toISOString(),
+      },
+      { addIssuedAt: false },
+    );
+  }
+
+  return {
+    get size() {
+      return cache.size;
+    },
+    mint(principal) {
+      checkPrincipal(principal);
+      const key = cacheKey(principal);
+      const nowMs = now().getTime();
+      const cached = cache.get(key);
+      if (cached !== undefined && nowMs < cached.renewAtMs) {
+        cache.delete(key);
+        cache.set(key, cached);
+        return cached.token;
+      }
+      const issuedAtMs = Math.floor(nowMs / 1000) * 1000;
+      const entry: Entry = {
+        token: sign(principal, issuedAtMs),
+        renewAtMs: issuedAtMs + (lifetimeSeconds - INTERNAL_TOKEN_RENEW_MARGIN_SECONDS) * 1000,
+      };
+      cache.delete(key);
+      cache.set(key, entry);
+      // A failed signature is not cached: the next request tries again.
+      entry.token.catch(() => {
+        if (cache.get(key) === entry) cache.delete(key);
+      });
+      while (cache.size > maxEntries) {
+        const oldest = cache.keys().next().value;
+        if (oldest === undefined) break;
+        cache.delete(oldest);
+      }
+      return entry.token;
+    },
+  };
+}
+
+function ed25519PrivateKey(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (cause) {
+    throw new TypeError('the internal token signing key is not a PEM private key', { cause });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new TypeError('the internal token signing key must be Ed25519');
+  }
+  return key;
+}
+
+/** Values services would reject or misread: a caller bug, not a client's. */
+function checkPrincipal(principal: InternalPrincipal): void {
+  if (principal.subject.length === 0 || principal.subject.length > 255) {
+    throw new TypeError('subject must be 1 to 255 characters');
+  }
+  if (principal.audience.length === 0) throw new TypeError('audience must be a service name');
+  if (principal.scopes.some((scope) => scope.length === 0 || /\s/u.test(scope))) {
+    throw new TypeError('a scope must be non-empty and without whitespace (scope is space-separated)');
+  }
+}
+
+/**
+ * SHA-256 of the canonical JSON of the principal's fields in a fixed order: JSON quoting means no
+ * choice of subject can make two different principals share a key.
+ */
+function cacheKey(principal: InternalPrincipal): string {
+  const canonical = JSON.stringify([
+    principal.subject,
+    principal.audience,
+    principal.scopes,
+    principal.groups,
+    principal.amr,
+  ]);
+  return createHash('sha256').update(canonical).digest('base64url');
+}

@@ -1,0 +1,247 @@
+import { Agent, request as undiciRequest } from 'undici';
+import { RampartError } from '@rampart/errors';
+import { serviceSpiffeId, verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
+import {
+  CircuitBreaker,
+  checkBreakerOptions,
+  type BreakerOptions,
+  type BreakerOutcome,
+} from './circuit-breaker.ts';
+import { forwardedRequestHeaders } from './forward-headers.ts';
+
+export interface UpstreamRequest {
+  readonly service: string;
+  readonly method: string;
+  /** Canonical path and query, e.g. `/orders/1?expand=items`. */
+  readonly target: string;
+  /** The client's fields, already stripped of identity and hop-by-hop fields. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly body: Buffer | undefined;
+  /** The internal token addressed to `service`. */
+  readonly internalToken: string;
+  readonly clientIp: string;
+  readonly host: string | undefined;
+  readonly requestId: string;
+  readonly traceparent?: string;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  /** As the service sent them: pass through `sanitizeResponseHeaders` before replying. */
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer;
+}
+
+export interface UpstreamsOptions {
+  readonly trustDomain: string;
+  /** The gateway's current mesh certificate, key and trust bundle. */
+  readonly credentials: () => WorkloadCredentials;
+  /** The service's port on 127.0.0.1, or undefined for a service not in `rampart.yaml`. */
+  readonly port: (service: string) => number | undefined;
+  /** Deadline of a whole exchange (retry included), response body read; default 10 000. */
+  readonly timeoutMs?: number;
+  /** Deadline of the TCP and TLS handshake; default 2 000. */
+  readonly connectTimeoutMs?: number;
+  /** Default 5 consecutive failures, then 10 s open. */
+  readonly breaker?: BreakerOptions;
+  /** Largest response body buffered; a larger one fails with GW_UPSTREAM_UNAVAILABLE. Default 10 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Clock of the breakers, for tests. */
+  readonly now?: () => number;
+}
+
+export interface Upstreams {
+  /**
+   * Sends the request to its service over mTLS and buffers the answer. Rejects with a
+   * `RampartError` `GW_UPSTREAM_TIMEOUT` or `GW_UPSTREAM_UNAVAILABLE` (a `CircuitOpenError`,
+   * with `retryAfterSeconds`, when the circuit is open), or a `TypeError` for an unknown service.
+   */
+  forward(request: UpstreamRequest): Promise<UpstreamResponse>;
+  /** After a certificate renewal: new connections use the new certificate; pooled ones drain. */
+  rotate(): void;
+  close(): Promise<void>;
+}
+
+/** Methods that may be sent twice (RFC 9110 §9.2.2, minus the ones with effects in practice). */
+const RETRIABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Answers that say the service itself is in trouble, counted by the breaker. */
+const FAILURE_STATUSES = new Set([502, 503, 504]);
+/** Errors raised before any response arrived, when connecting or on a dead pooled connection. */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT_ERRORS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const TOO_LARGE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
+
+/**
+ * Creates the gateway's connections to services: one undici keep-alive pool per service, over
+ * mutual TLS 1.3 with the gateway's mesh certificate, accepting only a server whose certificate
+ * carries that service's SPIFFE ID. GET, HEAD and OPTIONS are retried once after a connection
+ * error that came before any response; other methods never are. Each service has a circuit
+ * breaker counting transport failures, timeouts and 502/503/504 answers.
+ *
+ * @example
+ * const upstreams = createUpstreams({ trustDomain, credentials: () => identity.current(), port });
+ * identity.on('renewed', () => upstreams.rotate());
+ */
+export function createUpstreams(options: UpstreamsOptions): Upstreams {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
+  const breakerOptions = options.breaker ?? { failures: 5, coolDownMs: 10_000 };
+  const maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
+  const now = options.now ?? Date.now;
+  positive(timeoutMs, 'timeoutMs');
+  positive(connectTimeoutMs, 'connectTimeoutMs');
+  positive(maxResponseBytes, 'maxResponseBytes');
+  checkBreakerOptions(breakerOptions);
+
+  const agents = new Map<string, Agent>();
+  const breakers = new Map<string, CircuitBreaker>();
+  let closed = false;
+
+  function agentFor(service: string): Agent {
+    let agent = agents.get(service);
+    if (agent === undefined) {
+      const credentials = options.credentials();
+      agent = new Agent({
+        connect: {
+          ca: [...credentials.caPems],
+          cert: credentials.certPem,
+          key: credentials.keyPem,
+          checkServerIdentity: verifyPeerSpiffeId(serviceSpiffeId(options.trustDomain, service)),
+          minVersion: 'TLSv1.3',
+          rejectUnauthorized: true,
+          timeout: connectTimeoutMs,
+        },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        maxResponseSize: maxResponseBytes,
+      });
+      agents.set(service, agent);
+    }
+    return agent;
+  }
+
+  function breakerFor(service: string): CircuitBreaker {
+    let breaker = breakers.get(service);
+    if (breaker === undefined) {
+      breaker = new CircuitBreaker(service, breakerOptions, now);
+      breakers.set(service, breaker);
+    }
+    return breaker;
+  }
+
+  async function exchange(request: UpstreamRequest, port: number): Promise<UpstreamResponse> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const headers = forwardedRequestHeaders(request.headers, request);
+    const method = request.method.toUpperCase();
+    for (let attempt = 1; ; attempt++) {
+      let response;
+      try {
+        response = await undiciRequest(`https://127.0.0.1:${port}${request.target}`, {
+          dispatcher: agentFor(request.service),
+          method,
+          headers,
+          signal,
+          ...(request.body === undefined ? {} : { body: request.body }),
+        });
+      } catch (error) {
+        const retry =
+          attempt === 1 && RETRIABLE_METHODS.has(method) && !signal.aborted && isConnectionError(error);
+        if (retry) continue;
+        throw error;
+      }
+      const body = Buffer.from(await response.body.arrayBuffer());
+      const responseHeaders: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) responseHeaders[name] = value;
+      }
+      return { status: response.statusCode, headers: responseHeaders, body };
+    }
+  }
+
+  return {
+    async forward(request) {
+      if (closed) throw new TypeError('upstreams are closed');
+      const port = options.port(request.service);
+      if (port === undefined) {
+        throw new TypeError(
+          `no port for service '${request.service}': route only to services in rampart.yaml`,
+        );
+      }
+      const report = breakerFor(request.service).admit();
+      let outcome: BreakerOutcome = 'failure';
+      try {
+        const response = await exchange(request, port);
+        if (!FAILURE_STATUSES.has(response.status)) outcome = 'success';
+        return response;
+      } catch (error) {
+        // An oversized body came from a live service: not a reason to cut everyone off.
+        if (codeOf(error) === TOO_LARGE) outcome = 'success';
+        throw upstreamError(request.service, error);
+      } finally {
+        report(outcome);
+      }
+    },
+    rotate() {
+      const old = [...agents.values()];
+      agents.clear();
+      for (const agent of old) agent.close().catch(() => undefined);
+    },
+    async close() {
+      closed = true;
+      const all = [...agents.values()];
+      agents.clear();
+      await Promise.all(all.map((agent) => agent.close()));
+    },
+  };
+}
+
+function positive(value: number, name: string): void {
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number`);
+}
+
+/** The first `code` along the error and its causes. */
+function codeOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code: unknown = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && CONNECTION_ERRORS.has(code);
+}
+
+function isTimeout(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'TimeoutError') return true;
+  const code = codeOf(error);
+  return code !== undefined && TIMEOUT_ERRORS.has(code);
+}
+
+function upstreamError(service: string, error: unknown): RampartError {
+  if (error instanceof RampartError) return error;
+  if (isTimeout(error)) {
+    return new RampartError('GW_UPSTREAM_TIMEOUT', {
+      detail: `${service} did not answer in time`,
+      cause: error,
+    });
+  }
+  const reason = codeOf(error) ?? (error instanceof Error ? error.message : 'unknown error');
+  return new RampartError('GW_UPSTREAM_UNAVAILABLE', { detail: `${service}: ${reason}`, cause: error });
+}

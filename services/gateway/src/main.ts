@@ -1,0 +1,102 @@
+// The gateway, as `rampart up` runs it: joins the mesh as spiffe://<td>/rampart/gateway, then
+// serves the public HTTPS port and the admin port. See ../README.md.
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { formatProblem, loadConfig, trustDomainOf } from '@rampart/config';
+import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
+import { createLogger, isConfigMessage, SHUTDOWN_TIMEOUT_MS } from '@rampart/sdk';
+import { buildGateway } from './app.ts';
+
+const log = createLogger('gateway', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
+
+function path(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || !isAbsolute(value))
+    throw new TypeError(`${name} must be an absolute path: run the gateway with rampart up`);
+  return value;
+}
+
+function variable(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '')
+    throw new TypeError(`${name} is not set: run the gateway with rampart up`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const loaded = await loadConfig(path('RAMPART_CONFIG'));
+  if (!loaded.ok) {
+    log.fatal(
+      { problems: loaded.problems.map((problem) => formatProblem(problem)) },
+      'configuration invalid',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const trustDomain = trustDomainOf(loaded.config);
+  const identity = await startWorkloadIdentity({
+    authorityUrl: variable('RAMPART_MESH_URL'),
+    authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
+    bundlePem: readFileSync(path('RAMPART_MESH_BUNDLE'), 'utf8'),
+    joinToken: variable('RAMPART_JOIN_TOKEN'),
+    spiffeId: componentSpiffeId(trustDomain, 'gateway'),
+  });
+  const readTls = () => ({
+    cert: readFileSync(path('RAMPART_TLS_CERT'), 'utf8'),
+    key: readFileSync(path('RAMPART_TLS_KEY'), 'utf8'),
+  });
+  const gateway = buildGateway({
+    config: loaded.config,
+    log,
+    tls: readTls(),
+    issuerCa: readFileSync(path('RAMPART_EDGE_CA'), 'utf8'),
+    signingKeyPem: readFileSync(path('RAMPART_INTERNAL_TOKEN_SIGNING_KEY'), 'utf8'),
+    pseudonymKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
+    credentials: () => identity.current(),
+  });
+  identity.onRotated(() => gateway.rotateCredentials());
+  const { url, adminUrl } = await gateway.start();
+  log.info({ url, adminUrl }, 'gateway listening');
+
+  const send = process.send?.bind(process);
+  if (send !== undefined) {
+    process.on('message', (message: unknown) => {
+      if (isConfigMessage(message)) {
+        try {
+          gateway.applyConfig(message.revision, message.config);
+          send({ type: 'config.applied', revision: message.revision });
+        } catch (error) {
+          log.error({ err: error }, 'configuration not applied');
+          send({ type: 'config.rejected', revision: message.revision, reason: 'invalid' });
+        }
+      } else if (
+        typeof message === 'object' &&
+        message !== null &&
+        (message as { type?: unknown }).type === 'tls.renewed'
+      ) {
+        gateway.setTls(readTls());
+        log.info('public TLS certificate renewed');
+      }
+    });
+    process.on('disconnect', () => process.exit(0));
+  }
+  const shutdown = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, 'stopping');
+    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+    identity.stop();
+    gateway.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error }, 'gateway failed to start');
+  process.exitCode = 1;
+});

@@ -1,0 +1,22 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessTokenClaims } from '../auth/index.ts';
+import type { CanonicalRequest } from '../request/index.ts';
+import type { MatchedRoute } from '../routing/index.ts';
+
+/**
+ * One request's journey through the pipeline. Every stage reads the same canonical request:
+ * no stage can see a different path, method or header set than another.
+ */
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly startedAt: bigint;
+  /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */
+  clientIp: string;
+  canonical?: CanonicalRequest;
+  matched?: MatchedRoute;
+  /** The verified access token, when the request carried one. */
+  claims?: AccessTokenClaims;
+  body?: Buffer;
+}

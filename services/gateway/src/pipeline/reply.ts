@@ -1,0 +1,65 @@
+import type { ServerResponse } from 'node:http';
+import { codes, isRampartError, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@rampart/errors';
+import { securityHeaders } from '../forward/index.ts';
+
+/** What a client learns when the gateway refuses a request: the code and title, never the detail. */
+export interface Refusal {
+  readonly status: number;
+  readonly code: ErrorCode | 'GW_INTERNAL';
+  readonly title: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Maps anything thrown in the pipeline to a refusal. Gateway codes are safe to show whatever their
+ * status (a 503 says only "Service unavailable"); anything else is a generic 500.
+ */
+export function refusalOf(error: unknown): Refusal {
+  if (isRampartError(error) && (error.code.startsWith('GW_') || error.expose)) {
+    const extra = (error as { fields?: unknown }).fields;
+    return {
+      status: error.status,
+      code: error.code,
+      title: codes[error.code].title,
+      ...headersOf(error),
+      ...(extra === undefined ? {} : { extra: { errors: extra } }),
+    };
+  }
+  return { status: 500, code: 'GW_INTERNAL', title: 'Internal error' };
+}
+
+function headersOf(error: object): { headers?: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  const { allowed, retryAfterSeconds } = error as { allowed?: unknown; retryAfterSeconds?: unknown };
+  if (Array.isArray(allowed)) headers['allow'] = allowed.join(', ');
+  if (typeof retryAfterSeconds === 'number')
+    headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  return Object.keys(headers).length === 0 ? {} : { headers };
+}
+
+/** Sends an RFC 9457 problem with the gateway's security headers. */
+export function sendProblem(res: ServerResponse, refusal: Refusal, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({
+    type: `https://rampart.dev/errors#${refusal.code}`,
+    title: refusal.title,
+    status: refusal.status,
+    code: refusal.code,
+    requestId,
+    ...refusal.extra,
+  });
+  res.writeHead(refusal.status, {
+    ...securityHeaders(),
+    ...refusal.headers,
+    ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="rampart"' } : {}),
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+  });
+  res.end(body);
+}

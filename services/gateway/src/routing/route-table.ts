@@ -1,0 +1,192 @@
+import type { PolicyConfig, RampartConfig, RouteConfig } from '@rampart/config';
+import { RampartError } from '@rampart/errors';
+import { ALLOWED_METHODS } from '../request/index.ts';
+import { compileRequestValidators } from '../validation/request-validator.ts';
+import { MethodNotAllowed } from './method-not-allowed.ts';
+import { parseRouteTemplate } from './route-template.ts';
+
+/** What the router found for a request; every later stage reads the route from here. */
+export interface MatchedRoute {
+  /** The service (key under `services`) that owns the route. */
+  readonly service: string;
+  readonly route: RouteConfig;
+  /** The configured path, `/orders/{id}`: label metrics, limits and logs with it, never the raw path. */
+  readonly template: string;
+  /** Decoded path segments by parameter name; a frozen object without a prototype. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The policy the route names, resolved at build. */
+  readonly policy: PolicyConfig;
+}
+
+export interface RouteTable {
+  /**
+   * Finds the route for a canonical request's method and `segments`. Pass `trailingSlash` as
+   * `request.path.endsWith('/')`: no configured route ends with a slash, so `/orders/` is not
+   * `/orders` (the upstream could give it another meaning than the one the policy was written for).
+   *
+   * @throws RampartError `GW_ROUTE_NOT_FOUND` when no route has this path;
+   *   `MethodNotAllowed` (`GW_METHOD_NOT_ALLOWED`, with `allowed`) when routes have it but not for this method.
+   */
+  match(method: string, segments: readonly string[], trailingSlash: boolean): MatchedRoute;
+  /** Every route, in configuration order (for metrics, readiness and docs). */
+  readonly routes: readonly RouteEntry[];
+}
+
+/** A configured route as the table holds it. */
+export interface RouteEntry {
+  readonly service: string;
+  readonly method: string;
+  readonly template: string;
+  readonly route: RouteConfig;
+  readonly policy: PolicyConfig;
+  /** Parameter names by segment index; `undefined` at static positions. */
+  readonly paramNames: readonly (string | undefined)[];
+}
+
+interface TrieNode {
+  readonly statics: Map<string, TrieNode>;
+  param: TrieNode | undefined;
+  /** Routes ending at this node, by method. */
+  readonly methods: Map<string, RouteEntry>;
+}
+
+const newNode = (): TrieNode => ({ statics: new Map(), param: undefined, methods: new Map() });
+
+/**
+ * Builds the router for a loaded configuration: a segment trie built once, and every route's
+ * request schema compiled. Matching walks the trie — no regular expression, no string building.
+ *
+ * @throws TypeError when a route names no policy or one not under `policies`, two routes share a
+ *   method and shape, a path is malformed, or a request schema does not compile (fail closed: the
+ *   config loader refuses all of these first; the table refuses them again rather than guess).
+ * @example
+ * const table = buildRouteTable(config);
+ * const matched = table.match(request.method, request.segments, request.path.endsWith('/'));
+ * // { service: 'orders', template: '/orders/{id}', params: { id: '42' }, route, policy }
+ */
+export function buildRouteTable(config: RampartConfig): RouteTable {
+  const root = newNode();
+  const routes: RouteEntry[] = [];
+  for (const [service, serviceConfig] of Object.entries(config.services)) {
+    for (const route of serviceConfig.routes ?? []) {
+      const label = `${route.method} ${route.path} (service ${service})`;
+      const policy = resolvePolicy(config, route, label);
+      const template = parseRouteTemplate(route.path);
+      let node = root;
+      for (const segment of template) {
+        if (segment.kind === 'param') {
+          node.param ??= newNode();
+          node = node.param;
+        } else {
+          let next = node.statics.get(segment.value);
+          if (next === undefined) {
+            next = newNode();
+            node.statics.set(segment.value, next);
+          }
+          node = next;
+        }
+      }
+      const existing = node.methods.get(route.method);
+      if (existing !== undefined) {
+        throw new TypeError(
+          `route ${label} duplicates ${existing.method} ${existing.template} (service ${existing.service})`,
+        );
+      }
+      const entry: RouteEntry = Object.freeze({
+        service,
+        method: route.method,
+        template: route.path,
+        route,
+        policy,
+        paramNames: Object.freeze(template.map((s) => (s.kind === 'param' ? s.name : undefined))),
+      });
+      node.methods.set(route.method, entry);
+      routes.push(entry);
+    }
+  }
+  compileRequestValidators(routes.map((r) => r.route));
+  Object.freeze(routes);
+
+  return Object.freeze({
+    routes,
+    match(method: string, segments: readonly string[], trailingSlash: boolean): MatchedRoute {
+      if (trailingSlash && segments.length > 0) {
+        throw new RampartError('GW_ROUTE_NOT_FOUND', { detail: 'no route ends with "/"' });
+      }
+      const entry = find(root, segments, 0, method);
+      if (entry !== undefined) return toMatched(entry, segments);
+      const allowed = new Set<string>();
+      collectAllowed(root, segments, 0, allowed);
+      if (allowed.size === 0) {
+        throw new RampartError('GW_ROUTE_NOT_FOUND', {
+          detail: `no route for ${segments.length} segment(s)`,
+        });
+      }
+      if (allowed.has('GET')) allowed.add('HEAD');
+      const list = ALLOWED_METHODS.filter((m) => allowed.has(m));
+      throw new MethodNotAllowed(list, `routes at this path allow ${list.join(', ')}`);
+    },
+  });
+}
+
+function resolvePolicy(config: RampartConfig, route: RouteConfig, label: string): PolicyConfig {
+  const name = route.policy;
+  if (name === undefined) throw new TypeError(`route ${label} names no policy: every route must`);
+  const policies = config.policies ?? {};
+  const policy = Object.hasOwn(policies, name) ? policies[name] : undefined;
+  if (policy === undefined) {
+    throw new TypeError(`route ${label} names policy "${name}", which is not under policies`);
+  }
+  return policy;
+}
+
+/** The route serving `method` at this node; `HEAD` falls back to `GET` when no `HEAD` route exists. */
+function routeFor(node: TrieNode, method: string): RouteEntry | undefined {
+  return node.methods.get(method) ?? (method === 'HEAD' ? node.methods.get('GET') : undefined);
+}
+
+/**
+ * Depth-first, static child before parameter child, backtracking on a dead end. Each trie node is
+ * visited at most once per request and never deeper than `segments.length`.
+ */
+function find(
+  node: TrieNode,
+  segments: readonly string[],
+  i: number,
+  method: string,
+): RouteEntry | undefined {
+  const segment = segments[i];
+  if (segment === undefined) return routeFor(node, method);
+  const child = node.statics.get(segment);
+  if (child !== undefined) {
+    const found = find(child, segments, i + 1, method);
+    if (found !== undefined) return found;
+  }
+  return node.param !== undefined && segment !== '' ? find(node.param, segments, i + 1, method) : undefined;
+}
+
+function collectAllowed(node: TrieNode, segments: readonly string[], i: number, allowed: Set<string>): void {
+  const segment = segments[i];
+  if (segment === undefined) {
+    for (const method of node.methods.keys()) allowed.add(method);
+    return;
+  }
+  const child = node.statics.get(segment);
+  if (child !== undefined) collectAllowed(child, segments, i + 1, allowed);
+  if (node.param !== undefined && segment !== '') collectAllowed(node.param, segments, i + 1, allowed);
+}
+
+function toMatched(entry: RouteEntry, segments: readonly string[]): MatchedRoute {
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  entry.paramNames.forEach((name, i) => {
+    const value = segments[i];
+    if (name !== undefined && value !== undefined) params[name] = value;
+  });
+  return Object.freeze({
+    service: entry.service,
+    route: entry.route,
+    template: entry.template,
+    params: Object.freeze(params),
+    policy: entry.policy,
+  });
+}
