@@ -28,7 +28,12 @@ async function startIssuer(): Promise<{
   return {
     issuer,
     sign: (claims, options = {}) => sign(privateKey, issuer, claims, options.typ ?? 'at+jwt'),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
   };
 }
 
@@ -197,7 +202,9 @@ describe('gateway: the single guarded entry point, end to end', () => {
         });
         let answer = '';
         socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-        socket.on('end', () => resolve(answer));
+        socket.on('end', () => {
+          resolve(answer);
+        });
         socket.on('error', reject);
       });
     for (const target of [

@@ -17,8 +17,7 @@ import type { Exchange } from './pipeline/exchange.ts';
 import { refusalOf, sendProblem } from './pipeline/reply.ts';
 import { stages, type PipelineDeps } from './pipeline/stages.ts';
 import { clientIp, createRateLimiter } from './rate-limit/index.ts';
-import { buildRouteTable, type RouteTable } from './routing/index.ts';
-import { compileRequestValidators } from './validation/index.ts';
+import { buildRouteTable } from './routing/index.ts';
 import { gatewaySettings } from './settings.ts';
 
 export interface GatewayOptions {
@@ -81,7 +80,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     port: (service) => config.services[service]?.port,
   });
   let deps: PipelineDeps = {
-    routes: routeTable(config),
+    routes: buildRouteTable(config),
     verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
     limiter: createRateLimiter({ backend: { kind: 'memory' } }),
     minter: createInternalTokenMinter({ signingKeyPem: options.signingKeyPem }),
@@ -163,15 +162,21 @@ export function buildGateway(options: GatewayOptions): Gateway {
   let ready = false;
   const admin = createHttpServer((req, res) => {
     void (async () => {
-      if (req.url === '/healthz') return json(res, 200, { status: 'live' });
-      if (req.url === '/readyz')
-        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', revision });
+      if (req.url === '/healthz') {
+        json(res, 200, { status: 'live' });
+        return;
+      }
+      if (req.url === '/readyz') {
+        json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', revision });
+        return;
+      }
       if (req.url === '/metrics') {
         const body = await metrics.registry.metrics();
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        return res.end(body);
+        res.end(body);
+        return;
       }
-      return json(res, 404, { status: 'not-found' });
+      json(res, 404, { status: 'not-found' });
     })();
   });
 
@@ -189,27 +194,23 @@ export function buildGateway(options: GatewayOptions): Gateway {
       ready = false;
       await Promise.all([close(server), close(admin)]);
       await upstreams.close();
-      jwks.close();
+      await jwks.close();
       events.close();
     },
     applyConfig(nextRevision, next) {
       if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
-      deps = { ...deps, routes: routeTable(next) };
+      deps = { ...deps, routes: buildRouteTable(next) };
       config = next;
       revision = nextRevision;
     },
-    rotateCredentials: () => upstreams.rotate(),
+    rotateCredentials: () => {
+      upstreams.rotate();
+    },
     setTls(tls) {
       server.setSecureContext({ cert: tls.cert, key: tls.key });
     },
     revision: () => revision,
   };
-}
-
-/** Routes and their request schemas, compiled once per configuration (never per request). */
-function routeTable(config: RampartConfig): RouteTable {
-  compileRequestValidators(Object.values(config.services).flatMap((service) => service.routes ?? []));
-  return buildRouteTable(config);
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
@@ -254,7 +255,9 @@ function listen(server: Server, port: number): Promise<void> {
 
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    server.close(() => {
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

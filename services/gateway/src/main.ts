@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     pseudonymKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
     credentials: () => identity.current(),
   });
-  identity.onRotated(() => gateway.rotateCredentials());
+  identity.onRotated(() => {
+    gateway.rotateCredentials();
+  });
   const { url, adminUrl } = await gateway.start();
   log.info({ url, adminUrl }, 'gateway listening');
 
