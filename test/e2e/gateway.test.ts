@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { Agent, request } from 'undici';
 import { freePorts } from '@rampart/testing';
@@ -255,5 +256,27 @@ describe('gateway: the single guarded entry point, end to end', () => {
     const text = await (await fetch(`http://127.0.0.1:${shop.ports.admin}/metrics`)).text();
     assert.match(text, /http_requests_total\{[^}]*route="\/orders\/\{id\}"/);
     assert.doesNotMatch(text, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+  });
+
+  it('applies an edited policy at once, without a restart', async () => {
+    const reader = await token('orders:read');
+    assert.equal((await call('GET', '/orders', { token: reader })).status, 200);
+    const file = join(shop.dir, 'rampart.yaml');
+    const from = shop.up.output.length;
+    const yaml = readFileSync(file, 'utf8');
+    writeFileSync(
+      file,
+      yaml.replace(
+        'read-orders: { scopes: [orders:read] }',
+        'read-orders: { scopes: [orders:read, orders:audit] }',
+      ),
+    );
+    await shop.up.waitFor(/applied .* as revision 1/, 10_000, from);
+    for (let i = 0; i < 40 && (await call('GET', '/orders', { token: reader })).status === 200; i++)
+      await sleep(50);
+    const res = await call('GET', '/orders', { token: reader });
+    assert.equal(res.status, 403);
+    assert.equal(res.body['code'], 'GW_FORBIDDEN');
+    assert.doesNotMatch(shop.up.output.slice(from), /gateway\s+exited/, 'the gateway was not restarted');
   });
 });

@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import type { RampartConfig } from '@rampart/config';
 import { isRampartError } from '@rampart/errors';
 import type { WorkloadCredentials } from '@rampart/mesh';
@@ -34,6 +35,11 @@ export interface GatewayOptions {
   /** Peers whose X-Forwarded-For is believed (none by default). */
   readonly trustedProxies?: readonly string[];
   readonly maxConnectionsPerIp?: number;
+  /**
+   * `storage.redis.url`, resolved: replicas then share one rate limit and one penalty box. Without
+   * it the limiter is in memory (one process).
+   */
+  readonly redisUrl?: string;
 }
 
 export interface Gateway {
@@ -74,6 +80,17 @@ export function buildGateway(options: GatewayOptions): Gateway {
     ...(settings.allowHttpIssuer ? { dangerouslyAllowHttp: true } : {}),
     logger: log,
   });
+  const redis =
+    options.redisUrl === undefined
+      ? undefined
+      : new Redis(options.redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          lazyConnect: false,
+        });
+  redis?.on('error', (error: Error) => {
+    log.error({ err: error }, 'redis connection error');
+  });
   const upstreams = createUpstreams({
     trustDomain: settings.trustDomain,
     credentials: options.credentials,
@@ -82,7 +99,17 @@ export function buildGateway(options: GatewayOptions): Gateway {
   let deps: PipelineDeps = {
     routes: buildRouteTable(config),
     verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
-    limiter: createRateLimiter({ backend: { kind: 'memory' } }),
+    limiter: createRateLimiter({
+      backend:
+        redis === undefined
+          ? { kind: 'memory' }
+          : { kind: 'redis', client: redis, keyPrefix: `rampart:${config.name}:rl:` },
+      // Fail closed: with Redis down, limited routes answer 429 until it is back — and it alerts.
+      onUnavailable: 'deny',
+      onBackendError: (error, outcome) => {
+        log.error({ err: error, outcome }, 'rate limiter backend unavailable');
+      },
+    }),
     minter: createInternalTokenMinter({ signingKeyPem: options.signingKeyPem }),
     upstreams,
   };
@@ -131,6 +158,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     } finally {
       const route = exchange.matched === undefined ? 'unmatched' : exchange.matched.template;
       const labels = { method: exchange.canonical?.method ?? 'other', route, status: String(res.statusCode) };
+      const ms = Number(process.hrtime.bigint() - exchange.startedAt) / 1e6;
+      log.info({ ...labels, ms: Math.round(ms * 10) / 10, requestId: exchange.requestId }, 'request');
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - exchange.startedAt) / 1e9);
     }
@@ -195,6 +224,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       await Promise.all([close(server), close(admin)]);
       await upstreams.close();
       await jwks.close();
+      redis?.disconnect();
       events.close();
     },
     applyConfig(nextRevision, next) {

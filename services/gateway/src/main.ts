@@ -1,8 +1,8 @@
 // The gateway, as `rampart up` runs it: joins the mesh as spiffe://<td>/rampart/gateway, then
 // serves the public HTTPS port and the admin port. See ../README.md.
 import { readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
-import { formatProblem, loadConfig, trustDomainOf } from '@rampart/config';
+import { dirname, isAbsolute } from 'node:path';
+import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import { createLogger, isConfigMessage, SHUTDOWN_TIMEOUT_MS } from '@rampart/sdk';
 import { buildGateway } from './app.ts';
@@ -45,8 +45,16 @@ async function main(): Promise<void> {
     cert: readFileSync(path('RAMPART_TLS_CERT'), 'utf8'),
     key: readFileSync(path('RAMPART_TLS_KEY'), 'utf8'),
   });
+  const redisRef = loaded.config.storage?.redis?.url;
+  const redisUrl =
+    redisRef === undefined
+      ? undefined
+      : redisRef.includes('${')
+        ? (await resolveSecret(redisRef, dirname(loaded.file))).reveal()
+        : redisRef;
   const gateway = buildGateway({
     config: loaded.config,
+    ...(redisUrl === undefined ? {} : { redisUrl }),
     log,
     tls: readTls(),
     issuerCa: readFileSync(path('RAMPART_EDGE_CA'), 'utf8'),
