@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { RampartError } from '@rampart/errors';
+import { formatTraceparent, parseTraceparent } from '@rampart/sdk';
 import { bearerToken, type AccessTokenVerifier } from '../auth/index.ts';
 import { authorize } from '../authorization/index.ts';
 import {
@@ -149,7 +151,7 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     groups: claims?.groups ?? [],
     amr: claims?.amr ?? [],
   });
-  const traceparent = exchange.req.headers.traceparent;
+  const traceparent = childTraceparent(exchange.req.headers.traceparent);
   const upstream = await deps.upstreams.forward({
     service: matched.service,
     method: canonical.method,
@@ -160,7 +162,7 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     clientIp: exchange.clientIp,
     host: exchange.req.headers.host,
     requestId: exchange.requestId,
-    ...(typeof traceparent === 'string' ? { traceparent } : {}),
+    traceparent,
   });
   if (isUpstreamErrorStatus(upstream.status)) {
     // A service's own 5xx body (a stack trace, an internal hostname) never reaches the client.
@@ -175,6 +177,19 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     'x-request-id': exchange.requestId,
   });
   exchange.res.end(canonical.method === 'HEAD' ? undefined : upstream.body);
+}
+
+/**
+ * W3C trace context for the upstream hop: the client's trace continues (a malformed header starts a
+ * new one) with a span id of the gateway's own, so a client can never choose the span it parents.
+ */
+function childTraceparent(header: string | string[] | undefined): string {
+  const parent = parseTraceparent(header);
+  return formatTraceparent({
+    traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    traceFlags: parent?.traceFlags ?? 1,
+  });
 }
 
 function need<T>(value: T | undefined): T {
