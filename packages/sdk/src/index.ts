@@ -2,7 +2,6 @@ export {
   createService,
   runService,
   ServiceStartError,
-  SHUTDOWN_TIMEOUT_MS,
   type CreateServiceOptions,
   type StartOptions,
   type Service,
@@ -59,3 +58,4 @@ export * from './store/index.ts';
 export * from './observability/index.ts';
 export { isLuhnValid } from './card-number.ts';
 export type { FieldError } from './problem-reply.ts';
+export { stopOnSignals, SHUTDOWN_TIMEOUT_MS } from './process-lifecycle.ts';

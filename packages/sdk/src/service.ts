@@ -44,6 +44,7 @@ import {
   registerHttpTracing,
   type SecurityEvents,
 } from './observability/index.ts';
+import { stopOnSignals } from './process-lifecycle.ts';
 import { ServiceClients, type CallOptions, type CallResult } from './service-client.ts';
 import { openServiceStore, type Store } from './store/index.ts';
 
@@ -134,9 +135,6 @@ export class ServiceStartError extends Error {
     this.name = 'ServiceStartError';
   }
 }
-
-/** Longest a graceful stop may take before the process exits anyway. */
-export const SHUTDOWN_TIMEOUT_MS = 4500;
 
 /**
  * Creates a service from the environment `rampart up` provides: loads and checks rampart.yaml,
@@ -444,34 +442,12 @@ export async function runService(
 
 function handleProcessEvents(service: Service): void {
   const send = process.send?.bind(process);
-  const onMessage =
-    send === undefined ? undefined : createConfigMessageHandler(service, (reply) => send(reply), service.log);
-  if (onMessage !== undefined) process.on('message', onMessage);
-
-  const shutdown = (signal: NodeJS.Signals): void => {
-    service.log.info({ signal }, 'stopping');
-    setTimeout(() => {
-      service.log.error('in-flight requests did not finish in time; exiting');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
-    service.stop().then(
-      () => {
-        if (onMessage !== undefined) process.off('message', onMessage);
-        service.log.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        service.log.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
+  if (send !== undefined)
+    process.on(
+      'message',
+      createConfigMessageHandler(service, (reply) => send(reply), service.log),
     );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  // Run by a supervisor, a service never outlives it: a closed IPC channel means it is gone, and
-  // its end of our stdout with it, so a log write could block. Exit at once: the embedded store
-  // is crash-safe (WAL) and a supervisor that died abnormally has no clients left to drain.
-  if (send !== undefined) process.once('disconnect', () => process.exit(0));
+  stopOnSignals(service.log, () => service.stop());
 }
 
 /** TLS failures are recorded by their OpenSSL/Node code only (a code, never a message). */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
-import { createLogger, isConfigMessage, SHUTDOWN_TIMEOUT_MS } from '@rampart/sdk';
+import { createLogger, isConfigMessage, stopOnSignals } from '@rampart/sdk';
 import { buildGateway } from './app.ts';
 
 const log = createLogger('gateway', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
@@ -88,22 +88,11 @@ async function main(): Promise<void> {
         log.info('public TLS certificate renewed');
       }
     });
-    process.on('disconnect', () => process.exit(0));
   }
-  const shutdown = (signal: NodeJS.Signals): void => {
-    log.info({ signal }, 'stopping');
-    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+  stopOnSignals(log, async () => {
     identity.stop();
-    gateway.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+    await gateway.stop();
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { formatProblem, loadConfig } from '@rampart/config';
-import { SHUTDOWN_TIMEOUT_MS, createLogger, readServiceEnv } from '@rampart/sdk';
+import { createLogger, readServiceEnv, stopOnSignals } from '@rampart/sdk';
 import { buildMeshAuthority } from './app.ts';
 import { createIpcHandler } from './ipc.ts';
 
@@ -39,21 +39,8 @@ async function main(): Promise<void> {
       'message',
       createIpcHandler(mesh, (reply) => send(reply), log),
     );
-    process.on('disconnect', () => process.exit(0));
   }
-  const shutdown = (signal: NodeJS.Signals): void => {
-    log.info({ signal }, 'stopping');
-    setTimeout(() => process.exit(0), SHUTDOWN_TIMEOUT_MS).unref();
-    mesh.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'stop failed');
-        process.exit(0);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  stopOnSignals(log, () => mesh.stop());
 }
 
 main().catch((error: unknown) => {
