@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   fastify,
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
@@ -94,6 +95,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     requestIdHeader: false,
+    // One compact access line per request (below) instead of Fastify's two, which serialize the
+    // whole request and response through the masking logger: measured at half a request's cost.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdOf,
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
@@ -133,6 +137,19 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     void reply.header('x-content-type-options', 'nosniff');
     void reply.header('cache-control', 'no-store');
     done(null, payload);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+    done();
   });
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
