@@ -176,7 +176,8 @@ export class Component {
   #watchErrors(stdout: NodeJS.ReadableStream): void {
     const lines = createInterface({ input: stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
-      if (!line.startsWith('{')) return;
+      // Only error and fatal lines reach the terminal: skip the rest without parsing them.
+      if (!line.startsWith('{') || !(line.includes('"level":50') || line.includes('"level":60'))) return;
       try {
         const record = JSON.parse(line) as { level?: unknown; msg?: unknown };
         if (typeof record.level === 'number' && record.level >= 50 && typeof record.msg === 'string') {
