@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { RampartError } from '@rampart/errors';
-import { issuanceBody, type MeshContext } from '../context.ts';
+import type { MeshContext } from '../context.ts';
+import { issueCertificate } from '../http/issue-certificate.ts';
 import { stringField } from '../http/body.ts';
 
 /**
@@ -28,35 +29,11 @@ export function registerJoinRoutes(app: FastifyInstance, context: MeshContext): 
       );
       throw new RampartError('MESH_JOIN_TOKEN_INVALID');
     }
-    let issued;
-    try {
-      issued = await context.ca.issue({ csrPem: csr, spiffeId, ttlMs: context.leafTtlMs });
-    } catch (error) {
-      if (error instanceof RampartError) {
-        context.log.warn(
-          {
-            event: 'mesh.join_refused',
-            reason: error.detail ?? error.title,
-            peer: { spiffeId, address: request.ip },
-          },
-          'join refused',
-        );
-      }
-      throw error;
-    }
-    context.log.info(
-      {
-        event: 'certificate.issued',
-        serial: issued.serial,
-        spiffeId,
-        notAfter: issued.notAfter,
-        via: 'join',
-      },
-      'certificate issued',
-    );
-    return reply
-      .code(201)
-      .header('cache-control', 'no-store')
-      .send(await issuanceBody(context, issued));
+    return issueCertificate(context, reply, {
+      csr,
+      spiffeId,
+      via: 'join',
+      peer: { spiffeId, address: request.ip },
+    });
   });
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RampartError } from '@rampart/errors';
 import { parseSpiffeId, serviceNameOf } from '@rampart/mesh';
 import { isDeclaredService } from '../config.ts';
-import { issuanceBody, type MeshContext } from '../context.ts';
+import type { MeshContext } from '../context.ts';
+import { issueCertificate } from '../http/issue-certificate.ts';
 import { stringField } from '../http/body.ts';
 import { peerLabel, peerOf } from '../http/peer.ts';
 
@@ -23,36 +24,7 @@ export function registerRenewRoutes(app: FastifyInstance, context: MeshContext):
       refuse(context, request, 'service no longer declared', peerLabel(request, peer));
     }
     const csr = stringField(request.body, 'csr');
-    let issued;
-    try {
-      issued = await context.ca.issue({ csrPem: csr, spiffeId, ttlMs: context.leafTtlMs });
-    } catch (error) {
-      if (error instanceof RampartError) {
-        context.log.warn(
-          {
-            event: 'mesh.renew_refused',
-            reason: error.detail ?? error.title,
-            peer: peerLabel(request, peer),
-          },
-          'renewal refused',
-        );
-      }
-      throw error;
-    }
-    context.log.info(
-      {
-        event: 'certificate.issued',
-        serial: issued.serial,
-        spiffeId,
-        notAfter: issued.notAfter,
-        via: 'renew',
-      },
-      'certificate issued',
-    );
-    return reply
-      .code(201)
-      .header('cache-control', 'no-store')
-      .send(await issuanceBody(context, issued));
+    return issueCertificate(context, reply, { csr, spiffeId, via: 'renew', peer: peerLabel(request, peer) });
   });
 }
 
