@@ -230,6 +230,21 @@ describe('gateway: the single guarded entry point, end to end', () => {
     assert.match(smuggled, /^HTTP\/1\.1 400 /);
   });
 
+  it("serves /auth as identity's mount, not a route: path tricks under it refused", async () => {
+    const discovery = await request(
+      `https://127.0.0.1:${shop.ports.gateway}/auth/.well-known/openid-configuration`,
+      { dispatcher: agent },
+    );
+    await discovery.body.text();
+    // Identity answers, or (where `rampart up` does not run it yet) the mount says it is unavailable.
+    assert.ok([200, 503].includes(discovery.statusCode), `status ${discovery.statusCode}`);
+    const trick = await request(`https://127.0.0.1:${shop.ports.gateway}/auth/%2e%2e/orders`, {
+      dispatcher: agent,
+    });
+    assert.equal(trick.statusCode, 400);
+    assert.equal(((await trick.body.json()) as { code: string }).code, 'GW_BAD_PATH');
+  });
+
   it('ignores headers that claim an identity', async () => {
     const res = await call('GET', '/orders', {
       headers: { 'x-rampart-user': 'admin', 'x-forwarded-user': 'admin' },

@@ -23,13 +23,13 @@ interface TestPorts {
 
 /** Free ports for every listener, so tests never collide with each other or with `npm start`. */
 async function testPorts(services: number): Promise<TestPorts> {
-  const free = await freePorts(5 + services * 2);
-  const [gateway, admin, identity, mesh, meshAdmin] = free;
+  const free = await freePorts(6 + services * 2);
+  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin] = free;
   return {
-    platform: `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }`,
+    platform: `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }`,
     services: Array.from({ length: services }, (_, i) => ({
-      port: free[5 + 2 * i]!,
-      admin: free[6 + 2 * i]!,
+      port: free[6 + 2 * i]!,
+      admin: free[7 + 2 * i]!,
     })),
   };
 }

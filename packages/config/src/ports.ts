@@ -5,6 +5,7 @@ export const DEFAULT_PORTS = {
   gateway: 8443,
   admin: 9464,
   identity: 8444,
+  identityAdmin: 9444,
   mesh: 8445,
   meshAdmin: 9445,
 } as const;

@@ -217,8 +217,77 @@ export const Ports = Type.Object(
     gateway: Type.Optional(Port),
     admin: Type.Optional(Port),
     identity: Type.Optional(Port),
+    identityAdmin: Type.Optional(Port),
     mesh: Type.Optional(Port),
     meshAdmin: Type.Optional(Port),
+  },
+  strict,
+);
+
+/** An exact origin as browsers send it: scheme, lower-case host, optional port; no path. */
+const Origin = Type.String({
+  pattern:
+    '^https?://(\\[[0-9a-f:.]+\\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:[0-9]{1,5})?$|^\\*$',
+  description:
+    'An exact origin such as https://shop.example or http://127.0.0.1:5173 (no path, no trailing slash), or "*".',
+});
+
+/** An HTTP field name (RFC 9110 token). */
+const FieldName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" });
+
+export const Gateway = Type.Object(
+  {
+    trustedProxies: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        uniqueItems: true,
+        description:
+          'Peers whose X-Forwarded-For is believed: addresses or CIDRs (10.0.0.7, 10.0.0.0/8, fd00::/8). None by default.',
+      }),
+    ),
+    cors: Type.Optional(
+      Type.Object(
+        {
+          origins: Type.Array(Origin, {
+            minItems: 1,
+            uniqueItems: true,
+            description:
+              'Origins whose pages may call the routes. "*" (any) is refused together with credentials.',
+          }),
+          credentials: Type.Optional(
+            Type.Boolean({ description: 'Send Access-Control-Allow-Credentials: true (default false).' }),
+          ),
+          methods: Type.Optional(
+            Type.Array(HttpMethod, {
+              minItems: 1,
+              uniqueItems: true,
+              description: 'Methods a preflight may allow (default: GET, HEAD, POST, PUT, PATCH, DELETE).',
+            }),
+          ),
+          headers: Type.Optional(
+            Type.Array(FieldName, {
+              uniqueItems: true,
+              description: 'Request fields a preflight may allow (default: authorization, content-type).',
+            }),
+          ),
+          exposeHeaders: Type.Optional(
+            Type.Array(FieldName, {
+              uniqueItems: true,
+              description:
+                'Response fields a page may read beyond the safelisted ones (default: x-request-id, retry-after).',
+            }),
+          ),
+          maxAge: Type.Optional(
+            Type.String({
+              ...Duration,
+              description: 'How long a browser may cache a preflight (default 10m).',
+            }),
+          ),
+        },
+        strict,
+      ),
+    ),
+    // The per-IP limit on /auth, identity's endpoints (default 600 per 1m per IP, blocked 1m on excess).
+    identityRateLimit: Type.Optional(RateLimit),
   },
   strict,
 );
@@ -254,6 +323,7 @@ export const RampartConfigSchema = Type.Object(
     ),
     storage: Type.Optional(Storage),
     identity: Type.Optional(Identity),
+    gateway: Type.Optional(Gateway),
     // Records keyed by a pattern must close themselves: TypeBox leaves `additionalProperties` open,
     // which would let a badly named service (`Orders`) through without any check at all.
     policies: Type.Optional(Type.Record(Name, Policy, strict)),

@@ -20,6 +20,7 @@ export const codes = {
   CFG_UNREACHABLE_ROUTE: { status: 500, title: 'Route is unreachable' },
   CFG_PORT_CONFLICT: { status: 500, title: 'Port used twice' },
   CFG_UNKNOWN_SENSITIVE_FIELD: { status: 500, title: 'Sensitive field is not in any route schema' },
+  CFG_RESERVED_PATH: { status: 500, title: 'Route path is reserved by the platform' },
   SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
   SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
   SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'Unprivileged user cannot read the installation' },
@@ -65,6 +66,7 @@ export const codes = {
   // Gateway: forwarding (services/gateway/src/forward)
   GW_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   GW_UPSTREAM_TIMEOUT: { status: 504, title: 'Service timed out' },
+  GW_UPSTREAM_ERROR: { status: 502, title: 'Service failed' },
   SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
   SHOP_ORDER_NOT_PENDING: { status: 409, title: 'Order is not pending' },
   SHOP_PAYMENT_FAILED: { status: 502, title: 'Payment service failed' },

@@ -10,16 +10,26 @@ import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { RampartConfig } from '@rampart/config';
 import { isRampartError } from '@rampart/errors';
-import type { WorkloadCredentials } from '@rampart/mesh';
+import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
 import { createAccessTokenVerifier, createJwksCache } from './auth/index.ts';
-import { createInternalTokenMinter, createUpstreams } from './forward/index.ts';
+import {
+  createInternalTokenMinter,
+  createUpstreams,
+  IDENTITY_UPSTREAM,
+  type Upstream,
+} from './forward/index.ts';
 import type { Exchange } from './pipeline/exchange.ts';
 import { refusalOf, sendProblem } from './pipeline/reply.ts';
-import { stages, type PipelineDeps } from './pipeline/stages.ts';
+import {
+  DEFAULT_IDENTITY_RATE_LIMIT,
+  runPipeline,
+  type IdentityMount,
+  type PipelineDeps,
+} from './pipeline/stages.ts';
 import { clientIp, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
-import { gatewaySettings } from './settings.ts';
+import { gatewaySettings, type GatewaySettings } from './settings.ts';
 
 export interface GatewayOptions {
   readonly config: RampartConfig;
@@ -32,7 +42,10 @@ export interface GatewayOptions {
   readonly pseudonymKey: Uint8Array;
   /** The gateway's own workload certificate, for mTLS to the services. */
   readonly credentials: () => WorkloadCredentials;
-  /** Peers whose X-Forwarded-For is believed (none by default). */
+  /**
+   * Peers whose X-Forwarded-For is believed (none by default); `gateway.trustedProxies` in
+   * rampart.yaml, when set, takes precedence and follows reloads.
+   */
   readonly trustedProxies?: readonly string[];
   readonly maxConnectionsPerIp?: number;
   /**
@@ -91,13 +104,23 @@ export function buildGateway(options: GatewayOptions): Gateway {
   redis?.on('error', (error: Error) => {
     log.error({ err: error }, 'redis connection error');
   });
-  const upstreams = createUpstreams({
-    trustDomain: settings.trustDomain,
-    credentials: options.credentials,
-    port: (service) => config.services[service]?.port,
+  const identityUpstream: Upstream = Object.freeze({
+    port: settings.identityPort,
+    spiffeId: componentSpiffeId(settings.trustDomain, 'identity'),
+    authenticatesClients: true,
   });
+  const upstreams = createUpstreams({
+    credentials: options.credentials,
+    upstreamOf: (name) => {
+      if (name === IDENTITY_UPSTREAM) return identityUpstream;
+      const port = config.services[name]?.port;
+      return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(settings.trustDomain, name) };
+    },
+  });
+  let trustedProxies = config.gateway?.trustedProxies ?? options.trustedProxies ?? [];
   let deps: PipelineDeps = {
     routes: buildRouteTable(config),
+    identity: identityMountOf(config, settings),
     verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
     limiter: createRateLimiter({
       backend:
@@ -120,21 +143,15 @@ export function buildGateway(options: GatewayOptions): Gateway {
       res,
       requestId: randomUUID(),
       startedAt: process.hrtime.bigint(),
-      clientIp: clientIp(
-        req.socket.remoteAddress ?? '',
-        headerValue(req, 'x-forwarded-for'),
-        options.trustedProxies ?? [],
-      ),
+      clientIp: clientIp(req.socket.remoteAddress ?? '', headerValue(req, 'x-forwarded-for'), trustedProxies),
+      stage: 'canonicalize',
+      label: 'unmatched',
     };
-    const current = deps;
-    let stage = 'canonicalize';
     try {
-      for (const [name, run] of stages) {
-        stage = name;
-        await run(exchange, current);
-      }
+      await runPipeline(exchange, deps);
     } catch (error) {
       const refusal = refusalOf(error);
+      const { stage } = exchange;
       if (refusal.status >= 500 && !isRampartError(error))
         log.error({ err: error, stage, requestId: exchange.requestId }, 'request failed');
       else
@@ -156,8 +173,11 @@ export function buildGateway(options: GatewayOptions): Gateway {
       });
       sendProblem(res, refusal, exchange.requestId);
     } finally {
-      const route = exchange.matched === undefined ? 'unmatched' : exchange.matched.template;
-      const labels = { method: exchange.canonical?.method ?? 'other', route, status: String(res.statusCode) };
+      const labels = {
+        method: exchange.canonical?.method ?? 'other',
+        route: exchange.label,
+        status: String(res.statusCode),
+      };
       const ms = Number(process.hrtime.bigint() - exchange.startedAt) / 1e6;
       log.info({ ...labels, ms: Math.round(ms * 10) / 10, requestId: exchange.requestId }, 'request');
       metrics.httpRequests.inc(labels);
@@ -229,7 +249,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     applyConfig(nextRevision, next) {
       if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
-      deps = { ...deps, routes: buildRouteTable(next) };
+      deps = { ...deps, routes: buildRouteTable(next), identity: identityMountOf(next, settings) };
+      trustedProxies = next.gateway?.trustedProxies ?? options.trustedProxies ?? [];
       config = next;
       revision = nextRevision;
     },
@@ -241,6 +262,14 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     revision: () => revision,
   };
+}
+
+function identityMountOf(config: RampartConfig, settings: GatewaySettings): IdentityMount {
+  return Object.freeze({
+    port: settings.identityPort,
+    publicHost: settings.publicHost,
+    rateLimit: config.gateway?.identityRateLimit ?? DEFAULT_IDENTITY_RATE_LIMIT,
+  });
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

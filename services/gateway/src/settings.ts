@@ -13,6 +13,15 @@ export interface GatewaySettings {
   readonly jwksUrl: string;
   /** The audience access tokens must name (RFC 8707): this gateway's public origin. */
   readonly audience: string;
+  /** Where identity listens on 127.0.0.1 (`ports.identity`, 8444), behind the `/auth` mount. */
+  readonly identityPort: number;
+  /**
+   * The host identity is reached at from outside, sent to it as `X-Forwarded-Host` in place of the
+   * client's `Host`: the issuer's host when the issuer is served through the `/auth` mount, else
+   * the gateway's own. Identity builds absolute URLs (redirects, DPoP `htu`) from it, so a client
+   * must not choose it.
+   */
+  readonly publicHost: string;
   /** `identity.dangerouslyAllowHttpIssuer`: fetch the key set over plain HTTP (tests only). */
   readonly allowHttpIssuer: boolean;
 }
@@ -25,6 +34,7 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
   const ports = platformPorts(config);
   const origin = `https://127.0.0.1:${ports.gateway}`;
   const issuer = (config.identity?.issuer ?? `${origin}/auth`).replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
   return {
     trustDomain: trustDomainOf(config),
     port: ports.gateway,
@@ -32,6 +42,11 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
     issuer,
     jwksUrl: `${issuer}/jwks`,
     audience: origin,
+    identityPort: ports.identity,
+    publicHost:
+      issuerUrl.protocol === 'https:' && issuerUrl.pathname === '/auth'
+        ? issuerUrl.host
+        : `127.0.0.1:${ports.gateway}`,
     allowHttpIssuer: config.identity?.dangerouslyAllowHttpIssuer === true,
   };
 }

@@ -39,13 +39,13 @@ export interface ShopOptions {
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const { dir, cleanup } = tempConfigDir();
-  const [gateway, admin, identity, mesh, meshAdmin, profiles, orders, payments] = await freePorts(8);
+  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, profiles, orders, payments] = await freePorts(9);
   const shop = join(import.meta.dirname, '../../../examples/shop');
   const yaml = readFileSync(join(shop, 'rampart.yaml'), 'utf8')
     .replace(/^name: shop$/m, `name: shop\ntrustDomain: ${TRUST_DOMAIN}`)
     .replace(
       /^ports:\n( {2}.*\n)+/m,
-      `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }\n`,
+      `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }\n`,
     )
     .replace(/entry: services\//g, `entry: ${shop}/services/`)
     .replace('port: 7101', `port: ${profiles}`)

@@ -8,7 +8,7 @@ import type { StateDir } from './state-dir.ts';
 export interface ComponentPlan {
   readonly name: string;
   /** Services join the mesh with a one-time token minted at every (re)start, and get their store credentials. */
-  readonly kind: 'platform' | 'service' | 'gateway';
+  readonly kind: 'platform' | 'identity' | 'service' | 'gateway';
   /** Components of one wave start together, once every earlier wave is ready. */
   readonly wave: number;
   readonly entry: string;
@@ -22,6 +22,8 @@ export interface ComponentPlan {
   /** Single files it may read besides code, config and its own state. */
   readonly readableFiles: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Native addons allowed (identity's argon2id only). */
+  readonly allowAddons?: boolean;
   /** When this changes between two configs, the component restarts instead of reloading. */
   readonly restartKey: string;
 }
@@ -32,11 +34,15 @@ export interface PlanContext {
   readonly state: StateDir;
 }
 
-/** Every component of a config, in start order: the mesh authority first, then the services. */
+/**
+ * Every component of a config, in start order: the mesh authority first, then identity with the
+ * first wave of services, the other services wave by wave, the gateway last.
+ */
 export function planComponents(config: RampartConfig, context: PlanContext): ComponentPlan[] {
   const waves = startWaves(config);
   return [
     meshPlan(config, context),
+    identityPlan(config, context),
     ...waves.flatMap((names, i) => names.map((name) => servicePlan(config, name, i + 1, context))),
     gatewayPlan(config, waves.length + 1, context),
   ];
@@ -82,6 +88,38 @@ function gatewayPlan(
       config.name,
       config.identity?.issuer ?? null,
       config.identity?.dangerouslyAllowHttpIssuer ?? null,
+    ]),
+  };
+}
+
+function identityPlan(config: RampartConfig, { installation, state }: PlanContext): ComponentPlan {
+  const ports = platformPorts(config);
+  return {
+    name: 'identity',
+    kind: 'identity',
+    wave: 1,
+    entry: join(installation, 'services/identity/src/main.ts'),
+    url: `https://127.0.0.1:${ports.identity}`,
+    readyUrl: `http://127.0.0.1:${ports.identityAdmin}/readyz`,
+    stateDir: state.componentDir('identity'),
+    privateDirs: [state.keyringDir('identity')],
+    readableFiles: [meshBundleFile(state), state.pseudonymKey],
+    allowAddons: true,
+    env: {
+      RAMPART_KEYRING: join(state.keyringDir('identity'), 'keyring.json'),
+      RAMPART_PSEUDONYM_KEY: state.pseudonymKey,
+      RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
+      RAMPART_MESH_BUNDLE: meshBundleFile(state),
+    },
+    restartKey: JSON.stringify([
+      ports.identity,
+      ports.identityAdmin,
+      ports.gateway,
+      ports.mesh,
+      config.trustDomain ?? null,
+      config.name,
+      config.identity ?? null,
+      config.demo ?? null,
     ]),
   };
 }

@@ -12,6 +12,8 @@ export interface ComponentPaths {
   readonly privateDirs: readonly string[];
   /** Other single files it may read (public keys, CA bundle). */
   readonly readableFiles: readonly string[];
+  /** Native addons (identity's argon2id, a Rust addon): granted to the one component that needs them. */
+  readonly allowAddons?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export function permissionFlags(paths: ComponentPaths): string[] {
     '--permission',
     ...reads.map((p) => `--allow-fs-read=${p}`),
     ...writes.map((p) => `--allow-fs-write=${p}`),
+    ...(paths.allowAddons === true ? ['--allow-addons'] : []),
     '--disable-warning=ExperimentalWarning',
   ];
 }

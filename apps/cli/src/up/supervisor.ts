@@ -4,6 +4,7 @@ import { componentSpiffeId, createJoinToken, serviceSpiffeId } from '@rampart/me
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
 import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
 import { EDGE_RENEW_INTERVAL_MS, issueEdgeCertificate } from './edge-tls.ts';
+import { prepareIdentitySecrets } from './identity-secrets.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
 import type { RunAs } from './privileges.ts';
@@ -145,6 +146,7 @@ export class Supervisor {
         stateDir: plan.stateDir,
         privateDirs: plan.privateDirs,
         readableFiles: plan.readableFiles,
+        ...(plan.allowAddons === true ? { allowAddons: true } : {}),
       }),
       env: {
         ...passThroughEnv(this.#config),
@@ -167,6 +169,20 @@ export class Supervisor {
           prepareEnv: async () => ({
             ...(await this.#sql.envFor(plan.name)),
             ...(await this.#mintJoinToken(serviceSpiffeId(td(), plan.name))),
+          }),
+        };
+      case 'identity':
+        return {
+          ...spec,
+          prepareEnv: async () => ({
+            ...(await this.#sql.envFor('identity')),
+            ...(await prepareIdentitySecrets(
+              this.#config,
+              { root: state.root, identityDir: plan.stateDir },
+              dirname(configFile),
+              runAs,
+            )),
+            ...(await this.#mintJoinToken(componentSpiffeId(td(), 'identity'))),
           }),
         };
       case 'gateway':

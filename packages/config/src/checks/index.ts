@@ -2,6 +2,7 @@ import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
 import { checkCertificateTtl } from './certificate-ttl.ts';
 import { checkPortConflict } from './port-conflict.ts';
+import { checkReservedPath } from './reserved-path.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
 import { checkRouteOverlap } from './route-overlap.ts';
 import { checkUndeclaredCaller } from './undeclared-caller.ts';
@@ -17,6 +18,7 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkUnknownPolicy, // CFG_UNKNOWN_POLICY
   checkUndeclaredCaller, // CFG_UNDECLARED_CALLER
   checkRouteOverlap, // CFG_DUPLICATE_ROUTE, CFG_AMBIGUOUS_ROUTE
+  checkReservedPath, // CFG_RESERVED_PATH
   checkUnreachableRoute, // CFG_UNREACHABLE_ROUTE
   checkPortConflict, // CFG_PORT_CONFLICT
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)

@@ -1,8 +1,19 @@
+/** What authenticates a forwarded request to its upstream. */
+export type UpstreamCredentials =
+  /** A service: the internal token addressed to it replaces every credential of the client. */
+  | { readonly kind: 'internal-token'; readonly token: string }
+  /**
+   * Identity alone: it authenticates its own clients, so their `authorization` (client
+   * authentication, bearer tokens for `/me`), `cookie` (its session) and `dpop` (RFC 9449
+   * proofs) pass unchanged. `createUpstreams` refuses this for any other upstream.
+   */
+  | { readonly kind: 'client' };
+
 /** What the gateway knows of a forwarded request, beyond the client's own fields. */
 export interface ForwardContext {
-  readonly internalToken: string;
+  readonly credentials: UpstreamCredentials;
   readonly clientIp: string;
-  /** The `Host` the client asked for, if any. */
+  /** The public host to name in `X-Forwarded-Host`, if any. */
   readonly host: string | undefined;
   readonly requestId: string;
   readonly traceparent?: string;
@@ -17,6 +28,7 @@ const DROPPED = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',
+  'dpop',
   'forwarded',
   'x-real-ip',
   'host',
@@ -33,23 +45,30 @@ const DROPPED = new Set([
   'traceparent',
 ]);
 
+/** The client's credentials, which only an upstream authenticating its own clients receives. */
+const CLIENT_CREDENTIALS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'dpop']);
+
 /**
- * The fields sent to a service: the client's (already stripped of identity claims) minus
+ * The fields sent upstream: the client's (already stripped of identity claims) minus
  * credentials, proxy and hop-by-hop fields, plus the internal token, `X-Forwarded-For` (the client
  * IP alone — a chain the client sent is never extended), `X-Forwarded-Proto: https`,
- * `X-Forwarded-Host`, `X-Request-Id` and `traceparent`.
+ * `X-Forwarded-Host`, `X-Request-Id` and `traceparent`. With `{ kind: 'client' }` credentials
+ * (identity) the client's `authorization`, `cookie` and `dpop` are kept instead of a token.
  */
 export function forwardedRequestHeaders(
   client: Readonly<Record<string, string | readonly string[] | undefined>>,
   context: ForwardContext,
 ): Record<string, string | string[]> {
+  const { credentials } = context;
+  const passClientCredentials = credentials.kind === 'client';
   const headers: Record<string, string | string[]> = {};
   for (const [field, value] of Object.entries(client)) {
     const name = field.toLowerCase();
-    if (value === undefined || DROPPED.has(name) || name.startsWith('x-forwarded-')) continue;
+    if (value === undefined || name.startsWith('x-forwarded-')) continue;
+    if (DROPPED.has(name) && !(passClientCredentials && CLIENT_CREDENTIALS.has(name))) continue;
     headers[name] = typeof value === 'string' ? value : [...value];
   }
-  headers['authorization'] = `Bearer ${context.internalToken}`;
+  if (credentials.kind === 'internal-token') headers['authorization'] = `Bearer ${credentials.token}`;
   headers['x-forwarded-for'] = context.clientIp;
   headers['x-forwarded-proto'] = 'https';
   if (context.host !== undefined) headers['x-forwarded-host'] = context.host;

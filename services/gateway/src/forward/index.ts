@@ -9,15 +9,19 @@ export {
 } from './internal-token-minter.ts';
 export {
   createUpstreams,
+  IDENTITY_UPSTREAM,
+  type Upstream,
   type UpstreamRequest,
   type UpstreamResponse,
   type Upstreams,
   type UpstreamsOptions,
 } from './upstreams.ts';
 export { CircuitOpenError, type BreakerOptions } from './circuit-breaker.ts';
-export { forwardedRequestHeaders, type ForwardContext } from './forward-headers.ts';
+export { forwardedRequestHeaders, type ForwardContext, type UpstreamCredentials } from './forward-headers.ts';
 export {
   ALLOWED_RESPONSE_HEADERS,
+  IDENTITY_RESPONSE_HEADERS,
+  identityResponseHeaders,
   isUpstreamErrorStatus,
   sanitizeResponseHeaders,
   securityHeaders,

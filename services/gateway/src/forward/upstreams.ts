@@ -1,24 +1,45 @@
 import { Agent, request as undiciRequest } from 'undici';
 import { RampartError } from '@rampart/errors';
-import { serviceSpiffeId, verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
+import { verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import {
   CircuitBreaker,
   checkBreakerOptions,
   type BreakerOptions,
   type BreakerOutcome,
 } from './circuit-breaker.ts';
-import { forwardedRequestHeaders } from './forward-headers.ts';
+import { forwardedRequestHeaders, type UpstreamCredentials } from './forward-headers.ts';
+
+/**
+ * The name of the identity upstream in `upstreamOf`. It can never be a service name (those are
+ * `[a-z][a-z0-9-]*`), so a service called `identity` is a different upstream.
+ */
+export const IDENTITY_UPSTREAM = 'rampart:identity';
+
+/** Where an upstream listens, and who it must prove to be. */
+export interface Upstream {
+  /** Its port on 127.0.0.1. */
+  readonly port: number;
+  /** The SPIFFE ID its server certificate must carry; any other is refused before a byte is sent. */
+  readonly spiffeId: string;
+  /**
+   * True for identity alone: it authenticates its own clients (OAuth client authentication,
+   * its session cookie, DPoP), so it may receive their `authorization`, `cookie` and `dpop`.
+   * A request with `{ kind: 'client' }` credentials to any other upstream is a `TypeError`.
+   */
+  readonly authenticatesClients?: boolean;
+}
 
 export interface UpstreamRequest {
-  readonly service: string;
+  /** A service name from rampart.yaml, or {@link IDENTITY_UPSTREAM}. */
+  readonly upstream: string;
   readonly method: string;
   /** Canonical path and query, e.g. `/orders/1?expand=items`. */
   readonly target: string;
   /** The client's fields, already stripped of identity and hop-by-hop fields. */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly body: Buffer | undefined;
-  /** The internal token addressed to `service`. */
-  readonly internalToken: string;
+  /** The internal token addressed to the service, or (identity only) the client's own credentials. */
+  readonly credentials: UpstreamCredentials;
   readonly clientIp: string;
   readonly host: string | undefined;
   readonly requestId: string;
@@ -27,17 +48,16 @@ export interface UpstreamRequest {
 
 export interface UpstreamResponse {
   readonly status: number;
-  /** As the service sent them: pass through `sanitizeResponseHeaders` before replying. */
+  /** As the upstream sent them: pass through `sanitizeResponseHeaders` (or `identityResponseHeaders`) before replying. */
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer;
 }
 
 export interface UpstreamsOptions {
-  readonly trustDomain: string;
   /** The gateway's current mesh certificate, key and trust bundle. */
   readonly credentials: () => WorkloadCredentials;
-  /** The service's port on 127.0.0.1, or undefined for a service not in `rampart.yaml`. */
-  readonly port: (service: string) => number | undefined;
+  /** Where an upstream listens and who it must be; undefined for a name not in `rampart.yaml`. */
+  readonly upstreamOf: (name: string) => Upstream | undefined;
   /** Deadline of a whole exchange (retry included), response body read; default 10 000. */
   readonly timeoutMs?: number;
   /** Deadline of the TCP and TLS handshake; default 2 000. */
@@ -52,9 +72,10 @@ export interface UpstreamsOptions {
 
 export interface Upstreams {
   /**
-   * Sends the request to its service over mTLS and buffers the answer. Rejects with a
+   * Sends the request to its upstream over mTLS and buffers the answer. Rejects with a
    * `RampartError` `GW_UPSTREAM_TIMEOUT` or `GW_UPSTREAM_UNAVAILABLE` (a `CircuitOpenError`,
-   * with `retryAfterSeconds`, when the circuit is open), or a `TypeError` for an unknown service.
+   * with `retryAfterSeconds`, when the circuit is open), or a `TypeError` for an unknown upstream
+   * or client credentials sent to an upstream that does not authenticate clients.
    */
   forward(request: UpstreamRequest): Promise<UpstreamResponse>;
   /** After a certificate renewal: new connections use the new certificate; pooled ones drain. */
@@ -85,15 +106,19 @@ const TIMEOUT_ERRORS = new Set([
 const TOO_LARGE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 
 /**
- * Creates the gateway's connections to services: one undici keep-alive pool per service, over
- * mutual TLS 1.3 with the gateway's mesh certificate, accepting only a server whose certificate
- * carries that service's SPIFFE ID. GET, HEAD and OPTIONS are retried once after a connection
- * error that came before any response; other methods never are. Each service has a circuit
- * breaker counting transport failures, timeouts and 502/503/504 answers.
+ * Creates the gateway's connections to its upstreams (the services, and identity): one undici
+ * keep-alive pool per upstream, over mutual TLS 1.3 with the gateway's mesh certificate,
+ * accepting only a server whose certificate carries the SPIFFE ID `upstreamOf` gives. GET, HEAD
+ * and OPTIONS are retried once after a connection error that came before any response; other
+ * methods never are. Each upstream has a circuit breaker counting transport failures, timeouts
+ * and 502/503/504 answers.
  *
  * @example
- * const upstreams = createUpstreams({ trustDomain, credentials: () => identity.current(), port });
- * identity.on('renewed', () => upstreams.rotate());
+ * const upstreams = createUpstreams({
+ *   credentials: () => identity.current(),
+ *   upstreamOf: (name) => ({ port: 7102, spiffeId: serviceSpiffeId(trustDomain, name) }),
+ * });
+ * identity.onRotated(() => upstreams.rotate());
  */
 export function createUpstreams(options: UpstreamsOptions): Upstreams {
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -110,8 +135,8 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
   const breakers = new Map<string, CircuitBreaker>();
   let closed = false;
 
-  function agentFor(service: string): Agent {
-    let agent = agents.get(service);
+  function agentFor(name: string, upstream: Upstream): Agent {
+    let agent = agents.get(name);
     if (agent === undefined) {
       const credentials = options.credentials();
       agent = new Agent({
@@ -119,7 +144,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
           ca: [...credentials.caPems],
           cert: credentials.certPem,
           key: credentials.keyPem,
-          checkServerIdentity: verifyPeerSpiffeId(serviceSpiffeId(options.trustDomain, service)),
+          checkServerIdentity: verifyPeerSpiffeId(upstream.spiffeId),
           minVersion: 'TLSv1.3',
           rejectUnauthorized: true,
           timeout: connectTimeoutMs,
@@ -128,29 +153,29 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
         bodyTimeout: timeoutMs,
         maxResponseSize: maxResponseBytes,
       });
-      agents.set(service, agent);
+      agents.set(name, agent);
     }
     return agent;
   }
 
-  function breakerFor(service: string): CircuitBreaker {
-    let breaker = breakers.get(service);
+  function breakerFor(name: string): CircuitBreaker {
+    let breaker = breakers.get(name);
     if (breaker === undefined) {
-      breaker = new CircuitBreaker(service, breakerOptions, now);
-      breakers.set(service, breaker);
+      breaker = new CircuitBreaker(name, breakerOptions, now);
+      breakers.set(name, breaker);
     }
     return breaker;
   }
 
-  async function exchange(request: UpstreamRequest, port: number): Promise<UpstreamResponse> {
+  async function exchange(request: UpstreamRequest, upstream: Upstream): Promise<UpstreamResponse> {
     const signal = AbortSignal.timeout(timeoutMs);
     const headers = forwardedRequestHeaders(request.headers, request);
     const method = request.method.toUpperCase();
     for (let attempt = 1; ; attempt++) {
       let response;
       try {
-        response = await undiciRequest(`https://127.0.0.1:${port}${request.target}`, {
-          dispatcher: agentFor(request.service),
+        response = await undiciRequest(`https://127.0.0.1:${upstream.port}${request.target}`, {
+          dispatcher: agentFor(request.upstream, upstream),
           method,
           headers,
           signal,
@@ -174,22 +199,27 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
   return {
     async forward(request) {
       if (closed) throw new TypeError('upstreams are closed');
-      const port = options.port(request.service);
-      if (port === undefined) {
+      const upstream = options.upstreamOf(request.upstream);
+      if (upstream === undefined) {
         throw new TypeError(
-          `no port for service '${request.service}': route only to services in rampart.yaml`,
+          `no upstream '${request.upstream}': route only to services in rampart.yaml or to identity`,
         );
       }
-      const report = breakerFor(request.service).admit();
+      if (request.credentials.kind === 'client' && upstream.authenticatesClients !== true) {
+        throw new TypeError(
+          `client credentials go only to an upstream that authenticates its own clients (identity), not '${request.upstream}'`,
+        );
+      }
+      const report = breakerFor(request.upstream).admit();
       let outcome: BreakerOutcome = 'failure';
       try {
-        const response = await exchange(request, port);
+        const response = await exchange(request, upstream);
         if (!FAILURE_STATUSES.has(response.status)) outcome = 'success';
         return response;
       } catch (error) {
         // An oversized body came from a live service: not a reason to cut everyone off.
         if (codeOf(error) === TOO_LARGE) outcome = 'success';
-        throw upstreamError(request.service, error);
+        throw upstreamError(request.upstream, error);
       } finally {
         report(outcome);
       }
@@ -234,14 +264,14 @@ function isTimeout(error: unknown): boolean {
   return code !== undefined && TIMEOUT_ERRORS.has(code);
 }
 
-function upstreamError(service: string, error: unknown): RampartError {
+function upstreamError(upstream: string, error: unknown): RampartError {
   if (error instanceof RampartError) return error;
   if (isTimeout(error)) {
     return new RampartError('GW_UPSTREAM_TIMEOUT', {
-      detail: `${service} did not answer in time`,
+      detail: `${upstream} did not answer in time`,
       cause: error,
     });
   }
   const reason = codeOf(error) ?? (error instanceof Error ? error.message : 'unknown error');
-  return new RampartError('GW_UPSTREAM_UNAVAILABLE', { detail: `${service}: ${reason}`, cause: error });
+  return new RampartError('GW_UPSTREAM_UNAVAILABLE', { detail: `${upstream}: ${reason}`, cause: error });
 }

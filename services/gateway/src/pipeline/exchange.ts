@@ -14,6 +14,10 @@ export interface Exchange {
   readonly startedAt: bigint;
   /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */
   clientIp: string;
+  /** The stage running (or that refused the request), for the log. */
+  stage: string;
+  /** What metrics and logs call the request: a route template, `/auth`, or `unmatched`. */
+  label: string;
   canonical?: CanonicalRequest;
   matched?: MatchedRoute;
   /** The verified access token, when the request carried one. */

@@ -1,24 +1,39 @@
 import { randomBytes } from 'node:crypto';
+import type { RateLimitConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { formatTraceparent, parseTraceparent } from '@rampart/sdk';
 import { bearerToken, type AccessTokenVerifier } from '../auth/index.ts';
 import { authorize } from '../authorization/index.ts';
 import {
+  IDENTITY_UPSTREAM,
+  identityResponseHeaders,
   isUpstreamErrorStatus,
   sanitizeResponseHeaders,
   securityHeaders,
   type InternalTokenMinter,
+  type UpstreamCredentials,
   type Upstreams,
 } from '../forward/index.ts';
-import { canonicalRequest } from '../request/index.ts';
+import { canonicalRequest, type CanonicalRequest } from '../request/index.ts';
 import type { RateLimiter } from '../rate-limit/index.ts';
-import type { RouteTable } from '../routing/index.ts';
+import { MethodNotAllowed, type RouteTable } from '../routing/index.ts';
 import { validateRequest } from '../validation/index.ts';
 import type { Exchange } from './exchange.ts';
+
+/** The `/auth` mount: where identity, the OAuth 2.0 / OpenID Connect issuer, is served. */
+export interface IdentityMount {
+  /** Identity's port on 127.0.0.1, for recognising its own address in a `Location`. */
+  readonly port: number;
+  /** Sent as `X-Forwarded-Host`: identity builds its absolute URLs from it. */
+  readonly publicHost: string;
+  /** The per-IP limit on the mount (`gateway.identityRateLimit`). */
+  readonly rateLimit: RateLimitConfig;
+}
 
 /** What the stages work with; rebuilt as a whole when rampart.yaml changes. */
 export interface PipelineDeps {
   readonly routes: RouteTable;
+  readonly identity: IdentityMount;
   readonly verifier: AccessTokenVerifier;
   readonly limiter: RateLimiter;
   readonly minter: InternalTokenMinter;
@@ -26,17 +41,49 @@ export interface PipelineDeps {
 }
 
 type Stage = (exchange: Exchange, deps: PipelineDeps) => Promise<void> | void;
+type Stages = readonly (readonly [name: string, run: Stage])[];
 
-/** Largest body read when a route sets no `schema.maxBodyBytes`. */
+/** Largest body read when a route sets no `schema.maxBodyBytes`, and on the identity mount. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
+/** The first path segment of the identity mount. */
+const IDENTITY_MOUNT_SEGMENT = 'auth';
+/** What identity serves: discovery, JWKS, authorization, token, introspection, revocation… */
+const IDENTITY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+const IDENTITY_ALLOW = Object.freeze(['GET', 'HEAD', 'POST', 'OPTIONS']);
+/** The default `gateway.identityRateLimit`: 600 requests a minute per IP, a minute's block past it. */
+export const DEFAULT_IDENTITY_RATE_LIMIT: RateLimitConfig = Object.freeze<RateLimitConfig>({
+  points: 600,
+  window: '1m',
+  blockFor: '1m',
+  by: ['ip'],
+});
+const CLIENT_CREDENTIALS: UpstreamCredentials = Object.freeze({ kind: 'client' });
 
 /**
  * A request's journey, in order. Each stage either enriches the exchange or throws a
- * `RampartError` that becomes the client's answer (and a security event). The list is closed:
+ * `RampartError` that becomes the client's answer (and a security event). The lists are closed:
  * what a request goes through is read here, in one place.
+ *
+ * Every request is first canonicalized. Then its canonical path picks one of two branches:
  */
-export const stages: readonly (readonly [string, Stage])[] = [
-  ['canonicalize', canonicalize],
+const entry: Stages = [['canonicalize', canonicalize]];
+
+/**
+ * `/auth` and `/auth/…`: the identity mount, decided on the canonical segments (so `/%61uth` is
+ * the mount too, and every path trick was already refused). It is not a route of rampart.yaml
+ * (the config refuses routes there): identity authenticates its own clients — OAuth client
+ * authentication, its session cookie, DPoP — so no bearer token is verified here and no internal
+ * token is minted; the client's `authorization`, `cookie` and `dpop` go to identity alone.
+ */
+const identityMount: Stages = [
+  ['mount', mount],
+  ['rate-limit', rateLimitMount],
+  ['read-body', readMountBody],
+  ['forward', forwardToIdentity],
+];
+
+/** Everything else: a route of rampart.yaml. */
+const routes: Stages = [
   ['route', route],
   ['authenticate', authenticate],
   ['rate-limit', rateLimit],
@@ -45,6 +92,31 @@ export const stages: readonly (readonly [string, Stage])[] = [
   ['authorize', authorizeStage],
   ['forward', forward],
 ];
+
+export const pipeline = Object.freeze({ entry, identityMount, routes });
+
+/** True for `/auth` and `/auth/…`, read on the canonical request (decoded segments). */
+export function isIdentityMount(canonical: CanonicalRequest): boolean {
+  return canonical.segments[0] === IDENTITY_MOUNT_SEGMENT;
+}
+
+/**
+ * Runs a request through the pipeline: the entry stages, then the branch its canonical path
+ * picks. Throws what a stage threw; `exchange.stage` names that stage.
+ */
+export async function runPipeline(exchange: Exchange, deps: PipelineDeps): Promise<void> {
+  await runStages(entry, exchange, deps);
+  await runStages(isIdentityMount(need(exchange.canonical)) ? identityMount : routes, exchange, deps);
+}
+
+async function runStages(list: Stages, exchange: Exchange, deps: PipelineDeps): Promise<void> {
+  for (const [name, run] of list) {
+    exchange.stage = name;
+    // Synchronous stages return nothing: no promise, no extra turn of the event loop.
+    const pending = run(exchange, deps);
+    if (pending !== undefined) await pending;
+  }
+}
 
 /** Parse and normalize once; every later stage reads this object only. */
 function canonicalize(exchange: Exchange): void {
@@ -57,9 +129,59 @@ function canonicalize(exchange: Exchange): void {
   });
 }
 
+/** The identity mount serves the methods OAuth 2.0 and OpenID Connect use, and no others. */
+function mount(exchange: Exchange): void {
+  exchange.label = '/auth';
+  const { method } = need(exchange.canonical);
+  if (!IDENTITY_METHODS.has(method))
+    throw new MethodNotAllowed(IDENTITY_ALLOW, `${method} on the identity mount`);
+}
+
+/** Per IP (by default), through the same limiter and penalty box as the routes. */
+function rateLimitMount(exchange: Exchange, deps: PipelineDeps): Promise<void> {
+  return consumeLimit(deps, { route: 'identity /auth', ip: exchange.clientIp }, deps.identity.rateLimit);
+}
+
+/** Any media type (identity reads forms and JSON), up to 64 KiB. */
+function readMountBody(exchange: Exchange): Promise<void> {
+  return readBodyUpTo(exchange, DEFAULT_BODY_LIMIT);
+}
+
+/**
+ * Forwards to identity over mTLS (its certificate must carry `spiffe://<td>/rampart/identity`)
+ * with the client's own credentials, and passes its answer through: status, redirects, cookies,
+ * `WWW-Authenticate`, `DPoP-Nonce`, `Cache-Control`, its CSP. A 5xx becomes `GW_UPSTREAM_ERROR`.
+ */
+async function forwardToIdentity(exchange: Exchange, deps: PipelineDeps): Promise<void> {
+  const canonical = need(exchange.canonical);
+  const upstream = await deps.upstreams.forward({
+    upstream: IDENTITY_UPSTREAM,
+    method: canonical.method,
+    target: canonical.target,
+    headers: canonical.headers,
+    body: exchange.body,
+    credentials: CLIENT_CREDENTIALS,
+    clientIp: exchange.clientIp,
+    host: deps.identity.publicHost,
+    requestId: exchange.requestId,
+    traceparent: childTraceparent(exchange.req.headers.traceparent),
+  });
+  if (isUpstreamErrorStatus(upstream.status)) {
+    throw new RampartError('GW_UPSTREAM_ERROR', { detail: `identity answered ${upstream.status}` });
+  }
+  sendUpstreamAnswer(
+    exchange,
+    upstream.status,
+    identityResponseHeaders(upstream.headers, deps.identity.port),
+    upstream.body,
+  );
+}
+
 function route(exchange: Exchange, deps: PipelineDeps): void {
   const canonical = need(exchange.canonical);
-  exchange.matched = deps.routes.match(canonical.method, canonical.segments, canonical.path.endsWith('/'));
+  const matched = deps.routes.match(canonical.method, canonical.segments, canonical.path.endsWith('/'));
+  exchange.matched = matched;
+  exchange.label = matched.template;
 }
 
 /** A bearer token is verified when present; the policy decides later whether one is needed. */
@@ -72,20 +194,28 @@ async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<voi
   exchange.claims = await deps.verifier.verify(bearerToken(exchange.req.rawHeaders));
 }
 
-async function rateLimit(exchange: Exchange, deps: PipelineDeps): Promise<void> {
+function rateLimit(exchange: Exchange, deps: PipelineDeps): Promise<void> | undefined {
   const matched = need(exchange.matched);
   const limit = matched.route.rateLimit;
-  if (limit === undefined) return;
-  const decision = await deps.limiter.consume(
+  if (limit === undefined) return undefined;
+  const claims = exchange.claims;
+  return consumeLimit(
+    deps,
     {
       route: `${matched.route.method} ${matched.template}`,
       ip: exchange.clientIp,
-      ...(exchange.claims === undefined
-        ? {}
-        : { client: exchange.claims.clientId, user: exchange.claims.subject }),
+      ...(claims === undefined ? {} : { client: claims.clientId, user: claims.subject }),
     },
     limit,
   );
+}
+
+async function consumeLimit(
+  deps: PipelineDeps,
+  request: Parameters<RateLimiter['consume']>[0],
+  limit: RateLimitConfig,
+): Promise<void> {
+  const decision = await deps.limiter.consume(request, limit);
   if (!decision.allowed) {
     const error = new RampartError('GW_RATE_LIMITED', { detail: `rate limit (${decision.reason})` });
     throw Object.assign(error, { retryAfterSeconds: decision.retryAfterSeconds });
@@ -93,8 +223,11 @@ async function rateLimit(exchange: Exchange, deps: PipelineDeps): Promise<void> 
 }
 
 /** Reads the body up to the route's limit; a larger one is refused without reading the rest. */
-async function readBody(exchange: Exchange): Promise<void> {
-  const limit = need(exchange.matched).route.schema?.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+function readBody(exchange: Exchange): Promise<void> {
+  return readBodyUpTo(exchange, need(exchange.matched).route.schema?.maxBodyBytes ?? DEFAULT_BODY_LIMIT);
+}
+
+async function readBodyUpTo(exchange: Exchange, limit: number): Promise<void> {
   const declared = Number(exchange.req.headers['content-length'] ?? 0);
   if (declared > limit)
     throw new RampartError('GW_PAYLOAD_TOO_LARGE', { detail: `content-length ${declared} > ${limit}` });
@@ -151,32 +284,48 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     groups: claims?.groups ?? [],
     amr: claims?.amr ?? [],
   });
-  const traceparent = childTraceparent(exchange.req.headers.traceparent);
   const upstream = await deps.upstreams.forward({
-    service: matched.service,
+    upstream: matched.service,
     method: canonical.method,
     target: canonical.target,
     headers: canonical.headers,
     body: exchange.body,
-    internalToken,
+    credentials: { kind: 'internal-token', token: internalToken },
     clientIp: exchange.clientIp,
     host: exchange.req.headers.host,
     requestId: exchange.requestId,
-    traceparent,
+    traceparent: childTraceparent(exchange.req.headers.traceparent),
   });
   if (isUpstreamErrorStatus(upstream.status)) {
     // A service's own 5xx body (a stack trace, an internal hostname) never reaches the client.
-    throw new RampartError('GW_UPSTREAM_UNAVAILABLE', {
+    throw new RampartError('GW_UPSTREAM_ERROR', {
       detail: `${matched.service} answered ${upstream.status}`,
     });
   }
-  exchange.res.writeHead(upstream.status, {
-    ...sanitizeResponseHeaders(upstream.headers),
-    ...securityHeaders(),
-    'content-length': upstream.body.length,
-    'x-request-id': exchange.requestId,
-  });
-  exchange.res.end(canonical.method === 'HEAD' ? undefined : upstream.body);
+  const headers = sanitizeResponseHeaders(upstream.headers);
+  Object.assign(headers, securityHeaders());
+  sendUpstreamAnswer(exchange, upstream.status, headers, upstream.body);
+}
+
+/** Statuses that carry no content and no `Content-Length` (RFC 9110 §8.6, §15.3.5). */
+const NO_CONTENT: ReadonlySet<number> = new Set([204, 304]);
+
+/**
+ * Sends an upstream answer, buffered whole: `Content-Length` is the body's (a HEAD keeps the
+ * length the upstream announced), with the request id. `headers` is consumed.
+ */
+function sendUpstreamAnswer(
+  exchange: Exchange,
+  status: number,
+  headers: Record<string, string | string[] | number>,
+  body: Buffer,
+): void {
+  const head = exchange.canonical?.method === 'HEAD';
+  if (NO_CONTENT.has(status)) delete headers['content-length'];
+  else if (!head) headers['content-length'] = body.length;
+  headers['x-request-id'] = exchange.requestId;
+  exchange.res.writeHead(status, headers);
+  exchange.res.end(head || NO_CONTENT.has(status) ? undefined : body);
 }
 
 /**

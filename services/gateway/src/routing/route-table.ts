@@ -50,6 +50,12 @@ interface TrieNode {
   readonly methods: Map<string, RouteEntry>;
 }
 
+/**
+ * First segments the gateway serves itself before any route (`/auth`: identity; `/console`). The
+ * config loader refuses routes there (`CFG_RESERVED_PATH`); the table refuses them again.
+ */
+const RESERVED_FIRST_SEGMENTS: ReadonlySet<string> = new Set(['auth', 'console']);
+
 const newNode = (): TrieNode => ({ statics: new Map(), param: undefined, methods: new Map() });
 
 /**
@@ -57,7 +63,7 @@ const newNode = (): TrieNode => ({ statics: new Map(), param: undefined, methods
  * request schema compiled. Matching walks the trie — no regular expression, no string building.
  *
  * @throws TypeError when a route names no policy or one not under `policies`, two routes share a
- *   method and shape, a path is malformed, or a request schema does not compile (fail closed: the
+ *   method and shape, a path is under `/auth` or `/console`, a path is malformed, or a request schema does not compile (fail closed: the
  *   config loader refuses all of these first; the table refuses them again rather than guess).
  * @example
  * const table = buildRouteTable(config);
@@ -72,6 +78,12 @@ export function buildRouteTable(config: RampartConfig): RouteTable {
       const label = `${route.method} ${route.path} (service ${service})`;
       const policy = resolvePolicy(config, route, label);
       const template = parseRouteTemplate(route.path);
+      const first = template[0];
+      if (first?.kind === 'static' && RESERVED_FIRST_SEGMENTS.has(first.value.toLowerCase())) {
+        throw new TypeError(
+          `route ${label} is under /${first.value}, which the gateway reserves (identity, console): move it`,
+        );
+      }
       let node = root;
       for (const segment of template) {
         if (segment.kind === 'param') {

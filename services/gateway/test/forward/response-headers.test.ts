@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  identityResponseHeaders,
   isUpstreamErrorStatus,
   sanitizeResponseHeaders,
   securityHeaders,
@@ -96,4 +97,74 @@ describe('isUpstreamErrorStatus', () => {
       false,
     ]);
   });
+});
+
+describe('identityResponseHeaders', () => {
+  const INTERNAL = 8444;
+
+  it('keeps what OAuth needs, drops banners, and adds the security headers identity did not set', () => {
+    const headers = identityResponseHeaders(
+      {
+        'Content-Type': 'application/json',
+        'set-cookie': ['_session=1; path=/auth; secure; httponly', '_x=; path=/auth'],
+        'dpop-nonce': 'n-1',
+        pragma: 'no-cache',
+        'cache-control': 'no-store',
+        'www-authenticate': 'DPoP error="invalid_dpop_proof"',
+        'access-control-allow-origin': 'http://127.0.0.1:5173',
+        'access-control-expose-headers': 'WWW-Authenticate, DPoP-Nonce',
+        'content-security-policy': "default-src 'self'",
+        server: 'koa',
+        'x-powered-by': 'oidc-provider',
+        via: '1.1 identity',
+        'strict-transport-security': 'max-age=0',
+        'x-content-type-options': 'sniff-away',
+      },
+      INTERNAL,
+    );
+    assert.deepEqual(headers, {
+      'content-type': 'application/json',
+      'set-cookie': ['_session=1; path=/auth; secure; httponly', '_x=; path=/auth'],
+      'dpop-nonce': 'n-1',
+      pragma: 'no-cache',
+      'cache-control': 'no-store',
+      'www-authenticate': 'DPoP error="invalid_dpop_proof"',
+      'access-control-allow-origin': 'http://127.0.0.1:5173',
+      'access-control-expose-headers': 'WWW-Authenticate, DPoP-Nonce',
+      'content-security-policy': "default-src 'self'",
+      ...securityHeaders(),
+    });
+  });
+
+  it("keeps identity's own framing and referrer policies, never its HSTS", () => {
+    const headers = identityResponseHeaders(
+      {
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'origin',
+        'strict-transport-security': 'max-age=1',
+      },
+      INTERNAL,
+    );
+    assert.equal(headers['x-frame-options'], 'SAMEORIGIN');
+    assert.equal(headers['referrer-policy'], 'origin');
+    assert.equal(headers['strict-transport-security'], securityHeaders()['strict-transport-security']);
+  });
+
+  const locations: [string, boolean][] = [
+    ['/auth/interaction/abc', true],
+    ['http://127.0.0.1:5173/callback?code=x', true],
+    ['http://[::1]:5173/callback', true],
+    ['https://127.0.0.1:8443/auth/interaction/abc', true],
+    ['https://app.example/cb', true],
+    ['myapp://callback?code=x', true],
+    [`https://127.0.0.1:${INTERNAL}/auth/interaction/abc`, false],
+    [`https://localhost:${INTERNAL}/x`, false],
+    [`https://[::1]:${INTERNAL}/x`, false],
+    [`http://127.0.0.2:${INTERNAL}/x`, false],
+  ];
+  for (const [location, kept] of locations) {
+    it(`${kept ? 'keeps' : 'drops'} Location ${location}`, () => {
+      assert.equal(identityResponseHeaders({ location }, INTERNAL)['location'], kept ? location : undefined);
+    });
+  }
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isRampartError, type ErrorCode } from '@rampart/errors';
-import type { WorkloadCredentials } from '@rampart/mesh';
+import { serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { freePort } from '@rampart/testing';
 import { CircuitOpenError } from '../../src/forward/circuit-breaker.ts';
 import { createUpstreams, type UpstreamRequest, type UpstreamsOptions } from '../../src/forward/upstreams.ts';
@@ -16,12 +16,12 @@ import {
 
 function request(overrides: Partial<UpstreamRequest> = {}): UpstreamRequest {
   return {
-    service: 'orders',
+    upstream: 'orders',
     method: 'GET',
     target: '/orders?page=2',
     headers: {},
     body: undefined,
-    internalToken: 'v4.public.internal',
+    credentials: { kind: 'internal-token', token: 'v4.public.internal' },
     clientIp: '203.0.113.7',
     host: 'shop.example',
     requestId: 'req-1',
@@ -59,9 +59,11 @@ describe('createUpstreams over mTLS', () => {
 
   function upstreams(options: Partial<UpstreamsOptions> = {}): ReturnType<typeof createUpstreams> {
     const created = createUpstreams({
-      trustDomain: TRUST_DOMAIN,
       credentials: () => credentials,
-      port: (service) => ports.get(service),
+      upstreamOf: (name) => {
+        const port = ports.get(name);
+        return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(TRUST_DOMAIN, name) };
+      },
       ...options,
     });
     open.push(created);
@@ -138,7 +140,7 @@ describe('createUpstreams over mTLS', () => {
   it('refuses a server presenting another SPIFFE ID, before sending anything', async () => {
     const before = impostor.hits.size;
     const error = await rejectsWith(
-      upstreams().forward(request({ service: 'payments' })),
+      upstreams().forward(request({ upstream: 'payments' })),
       'GW_UPSTREAM_UNAVAILABLE',
     );
     assert.match((error as Error).message, /ERR_MESH_PEER_IDENTITY/u);
@@ -196,8 +198,35 @@ describe('createUpstreams over mTLS', () => {
     assert.equal(response.headers['etag'], '"v1"');
   });
 
+  it('throws a TypeError for client credentials to an upstream that does not authenticate clients', async () => {
+    const before = orders.hits.size;
+    await assert.rejects(upstreams().forward(request({ credentials: { kind: 'client' } })), /identity/u);
+    assert.equal(orders.hits.size, before);
+  });
+
+  it('sends client credentials to an upstream that authenticates its clients, expecting its SPIFFE ID', async () => {
+    // `orders` stands in for identity: same mTLS, its own SPIFFE ID as the expected one.
+    const u = upstreams({
+      upstreamOf: () => ({
+        port: orders.port,
+        spiffeId: serviceSpiffeId(TRUST_DOMAIN, 'orders'),
+        authenticatesClients: true,
+      }),
+    });
+    const response = await u.forward(
+      request({
+        upstream: 'rampart:identity',
+        credentials: { kind: 'client' },
+        headers: { authorization: 'Basic eDp5', cookie: 's=1' },
+      }),
+    );
+    const echo = echoOf(response.body);
+    assert.equal(echo.headers['authorization'], 'Basic eDp5');
+    assert.equal(echo.headers['cookie'], 's=1');
+  });
+
   it('throws a TypeError for a service without a port', async () => {
-    await assert.rejects(upstreams().forward(request({ service: 'ghost' })), TypeError);
+    await assert.rejects(upstreams().forward(request({ upstream: 'ghost' })), TypeError);
   });
 
   it('rotate() makes new connections present the new certificate', async () => {
@@ -225,9 +254,12 @@ describe('createUpstreams over mTLS', () => {
       ports.set('inventory', deadPort);
       const u = upstreams({ breaker: { failures: 3, coolDownMs: 5_000 }, now: () => clock });
       for (let i = 0; i < 3; i++) {
-        await rejectsWith(u.forward(request({ service: 'inventory' })), 'GW_UPSTREAM_UNAVAILABLE');
+        await rejectsWith(u.forward(request({ upstream: 'inventory' })), 'GW_UPSTREAM_UNAVAILABLE');
       }
-      const open = await rejectsWith(u.forward(request({ service: 'inventory' })), 'GW_UPSTREAM_UNAVAILABLE');
+      const open = await rejectsWith(
+        u.forward(request({ upstream: 'inventory' })),
+        'GW_UPSTREAM_UNAVAILABLE',
+      );
       assert.ok(open instanceof CircuitOpenError);
       assert.equal(open.retryAfterSeconds, 5);
       assert.equal(open.status, 503);
@@ -236,7 +268,7 @@ describe('createUpstreams over mTLS', () => {
       ports.set('inventory', orders.port);
       clock += 4_000;
       const stillOpen = await rejectsWith(
-        u.forward(request({ service: 'inventory' })),
+        u.forward(request({ upstream: 'inventory' })),
         'GW_UPSTREAM_UNAVAILABLE',
       );
       assert.ok(stillOpen instanceof CircuitOpenError);
@@ -245,12 +277,12 @@ describe('createUpstreams over mTLS', () => {
       // Half-open: orders' certificate is not inventory's, so the probe fails and reopens.
       clock += 1_000;
       const probe = await rejectsWith(
-        u.forward(request({ service: 'inventory' })),
+        u.forward(request({ upstream: 'inventory' })),
         'GW_UPSTREAM_UNAVAILABLE',
       );
       assert.ok(!(probe instanceof CircuitOpenError), 'the probe reached the upstream');
       const reopened = await rejectsWith(
-        u.forward(request({ service: 'inventory' })),
+        u.forward(request({ upstream: 'inventory' })),
         'GW_UPSTREAM_UNAVAILABLE',
       );
       assert.ok(reopened instanceof CircuitOpenError);
@@ -293,7 +325,10 @@ describe('createUpstreams over mTLS', () => {
   });
 
   it('rejects unusable options with a TypeError', () => {
-    const base = { trustDomain: TRUST_DOMAIN, credentials: () => credentials, port: () => 1 };
+    const base = {
+      credentials: () => credentials,
+      upstreamOf: () => ({ port: 1, spiffeId: serviceSpiffeId(TRUST_DOMAIN, 'orders') }),
+    };
     assert.throws(() => createUpstreams({ ...base, timeoutMs: 0 }), TypeError);
     assert.throws(() => createUpstreams({ ...base, breaker: { failures: 0, coolDownMs: 1 } }), TypeError);
   });

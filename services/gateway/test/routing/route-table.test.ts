@@ -209,6 +209,9 @@ describe('buildRouteTable: fails closed on a bad configuration', () => {
     ['an empty segment', () => buildRouteTable(configWith({ s: [['GET', '/x//y']] })), /invalid segment/],
     ['a trailing slash', () => buildRouteTable(configWith({ s: [['GET', '/x/']] })), /invalid segment/],
     ['a relative path', () => buildRouteTable(configWith({ s: [['GET', 'x']] })), /must start with/],
+    ['a route under /auth', () => buildRouteTable(configWith({ s: [['POST', '/auth/token']] })), /reserves/],
+    ['a route at /Auth', () => buildRouteTable(configWith({ s: [['GET', '/Auth']] })), /reserves/],
+    ['a route under /console', () => buildRouteTable(configWith({ s: [['GET', '/console/x']] })), /reserves/],
   ];
   for (const [label, build, message] of cases) {
     it(label, () => {

@@ -1,0 +1,278 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:tls';
+import { Writable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { parseConfig, type RampartConfig } from '@rampart/config';
+import { componentSpiffeId, createWorkloadCsr, serviceSpiffeId } from '@rampart/mesh';
+import { createLogger } from '@rampart/sdk';
+import { freePort } from '@rampart/testing';
+import { buildGateway, type Gateway } from '../../src/app.ts';
+import { makeKey, mint, startJwksServer, type JwksServer, type TestKey } from '../auth/helpers.ts';
+import {
+  openMesh,
+  startEchoServer,
+  TRUST_DOMAIN,
+  type EchoServer,
+  type Mesh,
+} from '../forward/mesh-fixture.ts';
+
+/** What a fake upstream received. */
+export interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+/** What a fake upstream answers: status, headers as name/value pairs (duplicates allowed), body. */
+export interface Answer {
+  readonly status: number;
+  readonly headers?: readonly (readonly [string, string])[];
+  readonly body?: string;
+}
+
+/**
+ * Stands in for identity: an mTLS HTTPS server requiring a mesh client certificate, presenting
+ * `spiffeId` (identity's by default). Records every request; `answer` decides the reply.
+ */
+export interface FakeIdentity {
+  readonly port: number;
+  readonly received: Received[];
+  answer: (request: Received) => Answer;
+  close(): Promise<void>;
+}
+
+export async function startFakeIdentity(
+  mesh: Mesh,
+  options: { port?: number; spiffeId?: string } = {},
+): Promise<FakeIdentity> {
+  const spiffeId = options.spiffeId ?? componentSpiffeId(TRUST_DOMAIN, 'identity');
+  const { keyPem, csrPem } = await createWorkloadCsr(spiffeId);
+  const issued = await mesh.ca.issue({ csrPem, spiffeId, ipSans: ['127.0.0.1'] });
+  const state: FakeIdentity = {
+    port: 0,
+    received: [],
+    answer: () => ({ status: 200, headers: [['content-type', 'application/json']], body: '{}' }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+  const server: Server = createServer(
+    {
+      key: keyPem,
+      cert: issued.certPem,
+      ca: [...mesh.bundle],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const received: Received = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
+        state.received.push(received);
+        const answer = state.answer(received);
+        res.writeHead(answer.status, (answer.headers ?? []).flat());
+        res.end(answer.body);
+      });
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  return Object.assign(state, { port: (server.address() as AddressInfo).port });
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  json(): Record<string, unknown>;
+}
+
+export interface CallOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string | string[]>;
+  readonly body?: string;
+  /** An access token, sent as `Authorization: Bearer …`. */
+  readonly token?: string;
+}
+
+export interface GatewayFixture {
+  readonly gateway: Gateway;
+  readonly config: RampartConfig;
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly mesh: Mesh;
+  readonly services: ReadonlyMap<string, EchoServer>;
+  readonly identity: FakeIdentity;
+  /** Every line the gateway logged, parsed. */
+  readonly logs: Record<string, unknown>[];
+  /** An access token the gateway accepts, with these claims over the defaults (`sub: alice`). */
+  token(claims?: Record<string, unknown>): Promise<string>;
+  call(path: string, options?: CallOptions): Promise<Reply>;
+  /** Sends `lines` as a raw HTTP/1.1 request (no URL parser in between); returns the raw answer. */
+  raw(lines: readonly string[]): Promise<string>;
+  /** Reloads with another rampart.yaml (`yaml` is given the same ports). */
+  reload(yaml: (ports: FixturePorts) => string): void;
+  close(): Promise<void>;
+}
+
+export interface FixturePorts {
+  readonly gateway: number;
+  readonly admin: number;
+  readonly identity: number;
+  /** Echo services by name. */
+  readonly services: Readonly<Record<string, number>>;
+  /** The issuer URL (plain HTTP, on loopback). */
+  readonly issuer: string;
+}
+
+export interface FixtureOptions {
+  /** Service names to start as mTLS echo servers. */
+  readonly services: readonly string[];
+  /** The whole rampart.yaml, built from the ports. */
+  readonly yaml: (ports: FixturePorts) => string;
+  /** Identity is started with this SPIFFE ID (default identity's own). */
+  readonly identitySpiffeId?: string;
+  readonly trustedProxies?: readonly string[];
+}
+
+/** The head of a rampart.yaml for these ports: version, name, trust domain, ports, issuer. */
+export function yamlHead(ports: FixturePorts): string {
+  return [
+    'version: 1',
+    'name: shop',
+    `trustDomain: ${TRUST_DOMAIN}`,
+    `ports: { gateway: ${ports.gateway}, admin: ${ports.admin}, identity: ${ports.identity} }`,
+    'identity:',
+    `  issuer: ${ports.issuer}`,
+    '  dangerouslyAllowHttpIssuer: true',
+    '',
+  ].join('\n');
+}
+
+function parse(text: string): RampartConfig {
+  const result = parseConfig(text, 'rampart.yaml');
+  if (!result.ok) throw new Error(`test config invalid: ${JSON.stringify(result.problems, null, 2)}`);
+  return result.config;
+}
+
+/** A real gateway (buildGateway) on loopback, with real mTLS echo services and a fake identity. */
+export async function startGatewayFixture(options: FixtureOptions): Promise<GatewayFixture> {
+  const mesh = await openMesh();
+  const services = new Map<string, EchoServer>();
+  for (const name of options.services) services.set(name, await startEchoServer(mesh, name));
+  const identity = await startFakeIdentity(mesh, {
+    ...(options.identitySpiffeId === undefined ? {} : { spiffeId: options.identitySpiffeId }),
+  });
+  const key: TestKey = await makeKey('ES256', 'k1');
+  const jwks: JwksServer = await startJwksServer([key.publicJwk]);
+  const issuer = jwks.url.replace(/\/jwks$/u, '');
+  const ports: FixturePorts = {
+    gateway: await freePort(),
+    admin: await freePort(),
+    identity: identity.port,
+    services: Object.fromEntries([...services].map(([name, server]) => [name, server.port])),
+    issuer,
+  };
+  const config = parse(options.yaml(ports));
+
+  const gatewayId = componentSpiffeId(TRUST_DOMAIN, 'gateway');
+  const { keyPem, csrPem } = await createWorkloadCsr(gatewayId);
+  const publicCert = await mesh.ca.issue({ csrPem, spiffeId: gatewayId, ipSans: ['127.0.0.1'] });
+  const credentials = await mesh.gatewayCredentials();
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const gateway = buildGateway({
+    config,
+    log: createLogger('gateway', { level: 'info', destination }),
+    tls: { cert: publicCert.certPem, key: keyPem },
+    signingKeyPem: generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+    pseudonymKey: randomBytes(32),
+    credentials: () => credentials,
+    ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+  });
+  const { url, adminUrl } = await gateway.start();
+  const agent = new Agent({ connect: { ca: [...mesh.bundle] } });
+  let revision = 0;
+
+  return {
+    gateway,
+    config,
+    url,
+    adminUrl,
+    mesh,
+    services,
+    identity,
+    logs,
+    token: (claims = {}) =>
+      mint(key, { claims: { iss: issuer, aud: `https://127.0.0.1:${ports.gateway}`, ...claims } }),
+    async call(path, callOptions = {}) {
+      const response = await request(`${url}${path}`, {
+        dispatcher: agent,
+        method: (callOptions.method ?? 'GET') as 'GET',
+        headers: {
+          ...(callOptions.token === undefined ? {} : { authorization: `Bearer ${callOptions.token}` }),
+          ...callOptions.headers,
+        },
+        ...(callOptions.body === undefined ? {} : { body: callOptions.body }),
+      });
+      const body = await response.body.text();
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body,
+        json: () => JSON.parse(body) as Record<string, unknown>,
+      };
+    },
+    raw: (lines) =>
+      new Promise((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: ports.gateway, ca: [...mesh.bundle] }, () => {
+          socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+        });
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        socket.on('end', () => {
+          resolve(answer);
+        });
+        socket.on('error', reject);
+      }),
+    reload(yaml) {
+      gateway.applyConfig(++revision, parse(yaml(ports)));
+    },
+    async close() {
+      await agent.close();
+      await gateway.stop();
+      await identity.close();
+      await jwks.close();
+      for (const server of services.values()) await server.close();
+      await mesh.cleanup();
+    },
+  };
+}
+
+/** The SPIFFE ID of a service, for an impostor identity. */
+export function serviceId(name: string): string {
+  return serviceSpiffeId(TRUST_DOMAIN, name);
+}

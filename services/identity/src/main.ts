@@ -1,0 +1,114 @@
+// Identity, as `rampart up` runs it: joins the mesh as spiffe://<td>/rampart/identity, serves the
+// issuer's space over mTLS to the gateway only (which publishes it at /auth), and health and
+// metrics on its admin port. See ../README.md.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
+import { Redis } from 'ioredis';
+import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
+import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
+import {
+  createLogger,
+  createMetrics,
+  createSecurityEvents,
+  FieldCipher,
+  LocalKeyring,
+  logSink,
+  stopOnSignals,
+} from '@rampart/sdk';
+import { buildIdentity } from './app.ts';
+import { applyBootstrap } from './bootstrap.ts';
+import { identityHandlers } from './handlers.ts';
+import { startIdentityServers } from './http/servers.ts';
+import { openIdentityStore } from './store/open-identity-store.ts';
+
+const log = createLogger('identity', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
+
+function path(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || !isAbsolute(value))
+    throw new TypeError(`${name} must be an absolute path: run identity with rampart up`);
+  return value;
+}
+
+function variable(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new TypeError(`${name} is not set: run identity with rampart up`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const loaded = await loadConfig(path('RAMPART_CONFIG'));
+  if (!loaded.ok) {
+    log.fatal({ problems: loaded.problems.map((problem) => formatProblem(problem)) }, 'configuration invalid');
+    process.exitCode = 1;
+    return;
+  }
+  const config = loaded.config;
+  const configDir = dirname(loaded.file);
+  const stateDir = path('RAMPART_STATE_DIR');
+  const trustDomain = trustDomainOf(config);
+  const workload = await startWorkloadIdentity({
+    authorityUrl: variable('RAMPART_MESH_URL'),
+    authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
+    bundlePem: readFileSync(path('RAMPART_MESH_BUNDLE'), 'utf8'),
+    joinToken: variable('RAMPART_JOIN_TOKEN'),
+    spiffeId: componentSpiffeId(trustDomain, 'identity'),
+  });
+  const store = await openIdentityStore(config, stateDir, configDir);
+  const cipher = new FieldCipher(await LocalKeyring.open(path('RAMPART_KEYRING')));
+  const metrics = createMetrics('identity');
+  const events = createSecurityEvents({
+    serviceName: 'identity',
+    sink: logSink(log),
+    subjectKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
+    metrics,
+  });
+  const redisRef = config.storage?.redis?.url;
+  const redis =
+    redisRef === undefined
+      ? undefined
+      : new Redis(redisRef.includes('${') ? (await resolveSecret(redisRef, configDir)).reveal() : redisRef, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+        });
+  const identity = await buildIdentity({
+    config,
+    store,
+    cipher,
+    log,
+    events,
+    clientSecretHashes: JSON.parse(process.env['RAMPART_CLIENT_SECRETS'] ?? '{}') as Record<string, string>,
+    handlers: identityHandlers,
+    ...(redis === undefined ? {} : { redis }),
+  });
+  const bootstrapFile = process.env['RAMPART_IDENTITY_BOOTSTRAP'];
+  if (bootstrapFile !== undefined) {
+    const created = await applyBootstrap(identity, bootstrapFile);
+    if (created.admin) log.info('identity: first admin created (one-time password in .rampart/admin-password)');
+    if (created.demoUsers > 0) log.info({ users: created.demoUsers }, 'identity: demo users seeded');
+  }
+  const servers = await startIdentityServers({
+    identity,
+    metrics,
+    trustDomain,
+    credentials: () => workload.current(),
+    port: identity.settings.port,
+    adminPort: identity.settings.adminPort,
+  });
+  workload.onRotated(() => {
+    servers.rotateCredentials();
+  });
+  log.info({ url: servers.url, adminUrl: servers.adminUrl, issuer: identity.settings.issuer }, 'identity listening');
+  stopOnSignals(log, async () => {
+    workload.stop();
+    await servers.close();
+    await identity.close();
+    redis?.disconnect();
+    await store.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error }, 'identity failed to start');
+  process.exitCode = 1;
+});

@@ -1,0 +1,67 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { IdentitySettings } from '../settings.ts';
+
+type ClientConfig = IdentitySettings['clients'][number];
+
+/** Signing algorithms accepted from clients (private_key_jwt, DPoP) and used for ID tokens. */
+export const ASYMMETRIC_ALGS = ['ES256', 'EdDSA', 'PS256'] as const;
+
+/**
+ * The oidc-provider metadata of a client declared in rampart.yaml. Each client gets exactly the
+ * grants it lists: no implicit flow, no password grant, `code` as the only response type.
+ * Confidential clients authenticate with a secret whose hash `secretHashes` holds (set by
+ * `rampart up`); public clients with PKCE alone.
+ *
+ * @example
+ * clientMetadata({ id: 'shop-cli', type: 'confidential', grants: ['client_credentials'] }, 'sha256:…');
+ */
+export function clientMetadata(client: ClientConfig, secretHash: string | undefined): ClientMetadata {
+  const confidential = client.type === 'confidential';
+  if (confidential && secretHash === undefined) {
+    throw new TypeError(
+      `client ${client.id} is confidential but has no secret: rampart up generates one in .rampart/clients/${client.id}.secret`,
+    );
+  }
+  const usesCode = client.grants.includes('authorization_code');
+  const redirectUris = client.redirectUris ?? [];
+  return {
+    client_id: client.id,
+    ...(confidential ? { client_secret: secretHash, token_endpoint_auth_method: 'client_secret_basic' } : {}),
+    ...(confidential ? {} : { token_endpoint_auth_method: 'none' }),
+    grant_types: [...client.grants],
+    response_types: usesCode ? ['code'] : [],
+    redirect_uris: usesCode ? [...redirectUris] : [],
+    // `web`: redirect URIs match exactly, port included. (`native` would let any loopback port
+    // through, as RFC 8252 §7.3 requires for native apps; rampart.yaml clients are not those.)
+    application_type: 'web',
+    scope: (client.scopes ?? []).join(' '),
+    id_token_signed_response_alg: 'ES256',
+    rampart_require_mfa: client.requireMfa === true,
+    rampart_first_party: true,
+  };
+}
+
+
+/** The console's client id: the one client that may obtain admin API tokens. */
+export const CONSOLE_CLIENT_ID = 'rampart-console';
+
+/**
+ * The built-in console client: public, authorization code with PKCE, redirected back only to
+ * `<gateway>/console/callback`, MFA always required, and the only client allowed to request the
+ * admin API audience.
+ */
+export function consoleClient(settings: IdentitySettings): ClientMetadata {
+  return {
+    client_id: CONSOLE_CLIENT_ID,
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [`${settings.apiAudience}/console/callback`],
+    application_type: 'web',
+    scope: 'openid profile admin',
+    id_token_signed_response_alg: 'ES256',
+    rampart_require_mfa: true,
+    rampart_first_party: true,
+    rampart_admin_client: true,
+  };
+}

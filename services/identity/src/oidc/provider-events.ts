@@ -1,0 +1,74 @@
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type { Logger, SecurityEventInput, SecurityEvents } from '@rampart/sdk';
+
+/** Grant types and OAuth error codes as event reasons: lower_snake words, nothing attacker-chosen. */
+const GRANT_REASONS: Readonly<Record<string, string>> = {
+  authorization_code: 'authorization_code',
+  client_credentials: 'client_credentials',
+  refresh_token: 'refresh_token',
+  'urn:ietf:params:oauth:grant-type:token-exchange': 'token_exchange',
+};
+const OAUTH_ERROR = /^[a-z]+(?:_[a-z]+)*$/;
+
+/**
+ * Turns oidc-provider's events into Rampart security events: tokens issued, refreshed and refused,
+ * grants revoked, tokens revoked, sign-outs, and internal errors (logged, never shown). Subjects
+ * are pseudonymized by the emitter; no token, code or secret is ever part of an event.
+ */
+export function forwardProviderEvents(provider: Provider, events: SecurityEvents, log: Logger): void {
+  const emit = (input: SecurityEventInput): void => {
+    events.emit(input);
+  };
+  // The typings list each event's listener; these are subscribed by computed name.
+  const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const grantType = String(ctx.oidc.params?.['grant_type'] ?? '');
+    emit({
+      event: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
+      outcome: 'success',
+      reason: GRANT_REASONS[grantType] ?? 'other_grant',
+      ...subjectOf(ctx),
+      ...peerOf(ctx),
+    });
+  });
+  for (const route of ['grant', 'introspection', 'revocation', 'userinfo', 'end_session', 'authorization']) {
+    on(`${route}.error`, (ctx: KoaContextWithOIDC, error: { error?: string }) => {
+      emit({
+        event: route === 'grant' ? 'token.refused' : `${route}.refused`,
+        outcome: 'failure',
+        reason: typeof error.error === 'string' && OAUTH_ERROR.test(error.error) ? error.error : 'invalid_request',
+        ...peerOf(ctx),
+      });
+    });
+  }
+  provider.on('grant.revoked', () => {
+    emit({ event: 'grant.revoked', outcome: 'success', reason: 'grant_revoked' });
+  });
+  for (const kind of ['access_token', 'refresh_token'] as const) {
+    on(`${kind}.destroyed`, (token: { accountId?: string; clientId?: string }) => {
+      emit({
+        event: 'token.revoked',
+        outcome: 'success',
+        reason: kind,
+        ...(token.accountId === undefined ? {} : { subject: token.accountId }),
+      });
+    });
+  }
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    emit({ event: 'session.ended', outcome: 'success', reason: 'logout', ...subjectOf(ctx) });
+  });
+  provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) => {
+    log.error({ err: error }, 'identity: internal error while serving an OAuth request');
+  });
+}
+
+function subjectOf(ctx: KoaContextWithOIDC): { subject?: string } {
+  const accountId = ctx.oidc.entities.Account?.accountId ?? ctx.oidc.session?.accountId;
+  return accountId === undefined ? {} : { subject: accountId };
+}
+
+/** The OAuth client, when its id is a safe identifier (the event shape refuses anything else). */
+function peerOf(ctx: KoaContextWithOIDC): { peer?: string } {
+  const clientId = ctx.oidc.client?.clientId;
+  return clientId !== undefined && /^[a-z][a-z0-9-]{0,62}$/.test(clientId) ? { peer: clientId } : {};
+}

@@ -1,0 +1,242 @@
+import {
+  errors,
+  Provider,
+  type AccessToken,
+  type Client,
+  type ClientCredentials,
+  type Configuration,
+  type JWK,
+  type KoaContextWithOIDC,
+  type RefreshToken,
+} from 'oidc-provider';
+import type { IdentitySettings } from '../settings.ts';
+import { ASYMMETRIC_ALGS } from './client-metadata.ts';
+import { clientSecretMatches } from './client-secrets.ts';
+import { renderErrorPage, renderLoggedOutPage, renderLogoutPage } from '../pages/provider-pages.ts';
+
+/** What the provider needs to know of a user. */
+export interface AccountView {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string | null;
+  readonly email: string | null;
+  readonly groups: readonly string[];
+  readonly disabled: boolean;
+}
+
+export interface ProviderOptions {
+  readonly settings: IdentitySettings;
+  readonly adapter: NonNullable<Configuration['adapter']>;
+  readonly clients: NonNullable<Configuration['clients']>;
+  readonly jwks: readonly JWK[];
+  readonly cookieKeys: readonly string[];
+  readonly findAccount: (id: string) => Promise<AccountView | undefined>;
+  /** Every scope a client may be granted (the union of the clients' scopes). */
+  readonly scopes: readonly string[];
+}
+
+/** The scope of the admin API, granted only for its audience (`<issuer>/admin`). */
+export const ADMIN_SCOPE = 'admin';
+
+/** The audience (RFC 8707 resource) of admin API tokens. */
+export function adminAudience(settings: IdentitySettings): string {
+  return `${settings.issuer}/admin`;
+}
+
+/** Authentication context classes: a password alone, or a second factor / a passkey. */
+export const ACR = { password: 'urn:rampart:acr:pwd', mfa: 'urn:rampart:acr:mfa' } as const;
+
+const AUTHORIZATION_CODE_TTL = 60;
+const INTERACTION_TTL = 10 * 60;
+const ID_TOKEN_TTL = 10 * 60;
+
+/**
+ * The oidc-provider instance, configured to RFC 9700 (OAuth 2.0 Security BCP) and RFC 8725:
+ * authorization code with PKCE (S256 only, always required), no implicit flow, no password grant,
+ * `iss` in authorization responses, exact redirect URI matching, single-use short-lived codes,
+ * refresh tokens rotated on every use, JWT access tokens (`at+jwt`, RFC 9068) for one audience
+ * (RFC 8707), DPoP (RFC 9449) for clients that ask, asymmetric algorithms only.
+ *
+ * @example
+ * const provider = createProvider({ settings, adapter, clients, jwks, cookieKeys, findAccount, scopes });
+ * provider.callback()(req, res);
+ */
+export function createProvider(options: ProviderOptions): Provider {
+  const { settings } = options;
+  const accessTokenTtl = settings.accessTokenTtlSeconds;
+
+  const configuration: Configuration = {
+    adapter: options.adapter,
+    clients: options.clients,
+    jwks: { keys: [...options.jwks] },
+    cookies: {
+      keys: [...options.cookieKeys],
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    acrValues: [ACR.password, ACR.mfa],
+    scopes: ['openid', 'offline_access', ADMIN_SCOPE, ...options.scopes],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+      groups: ['groups'],
+    },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+    },
+    extraClientMetadata: { properties: ['rampart_require_mfa', 'rampart_first_party', 'rampart_resource_server', 'rampart_admin_client'] },
+    enabledJWA: {
+      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
+      idTokenSigningAlgValues: [...ASYMMETRIC_ALGS],
+      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
+      userinfoSigningAlgValues: [...ASYMMETRIC_ALGS],
+      introspectionSigningAlgValues: [...ASYMMETRIC_ALGS],
+      authorizationSigningAlgValues: [...ASYMMETRIC_ALGS],
+      dPoPSigningAlgValues: [...ASYMMETRIC_ALGS],
+    },
+    // The typings model each feature as enabled-or-disabled variants; this object is checked by
+    // oidc-provider itself at construction, so it is typed as the features union it is.
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      dPoP: { enabled: true },
+      registration: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.body = renderLogoutPage(form);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.body = renderLoggedOutPage();
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => settings.apiAudience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource, client) => {
+          if (resource === adminAudience(settings)) {
+            // The admin API: only the `admin` scope, only for clients registered for it.
+            if (client.metadata()['rampart_admin_client'] !== true) {
+              throw new errors.InvalidTarget('this client may not request tokens for the admin API');
+            }
+            return {
+              audience: resource,
+              scope: ADMIN_SCOPE,
+              accessTokenTTL: accessTokenTtl,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'ES256' } },
+            };
+          }
+          if (resource !== settings.apiAudience) {
+            throw new errors.InvalidTarget('resource indicator is not an API of this deployment');
+          }
+          return {
+            audience: settings.apiAudience,
+            scope: client.scope ?? '',
+            accessTokenTTL: accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    } as Configuration['features'],
+    ttl: {
+      AccessToken: accessTokenTtl,
+      ClientCredentials: accessTokenTtl,
+      AuthorizationCode: AUTHORIZATION_CODE_TTL,
+      IdToken: ID_TOKEN_TTL,
+      Interaction: INTERACTION_TTL,
+      Session: settings.refreshTokenAbsoluteTtlSeconds,
+      Grant: settings.refreshTokenAbsoluteTtlSeconds,
+      RefreshToken: (_ctx, token) => refreshTtl(settings, token.authTime ?? token.iat),
+    },
+    rotateRefreshToken: true,
+    issueRefreshToken: (_ctx, client) => Promise.resolve(client.grantTypeAllowed('refresh_token')),
+    allowOmittingSingleRegisteredRedirectUri: false,
+    conformIdTokenClaims: true,
+    routes: {
+      authorization: '/authorize',
+      token: '/token',
+      jwks: '/jwks',
+      userinfo: '/me',
+      introspection: '/token/introspection',
+      revocation: '/token/revocation',
+      end_session: '/session/end',
+    },
+    interactions: {
+      url: (_ctx, interaction) => `${settings.mountPath}/interaction/${interaction.uid}`,
+    },
+    extraTokenClaims: async (ctx, token) => {
+      const accountId = 'accountId' in token ? token.accountId : undefined;
+      if (accountId === undefined) return undefined;
+      const account = await options.findAccount(accountId);
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      return {
+        groups: [...(account?.groups ?? [])],
+        ...(source?.amr === undefined ? {} : { amr: source.amr }),
+        ...(source?.acr === undefined ? {} : { acr: source.acr }),
+        ...(source?.authTime === undefined ? {} : { auth_time: source.authTime }),
+      };
+    },
+    findAccount: async (_ctx, sub) => {
+      const account = await options.findAccount(sub);
+      if (account === undefined || account.disabled) return undefined;
+      return {
+        accountId: account.id,
+        claims: () => ({
+          sub: account.id,
+          preferred_username: account.username,
+          ...(account.displayName === null ? {} : { name: account.displayName }),
+          ...(account.email === null ? {} : { email: account.email }),
+          groups: [...account.groups],
+        }),
+      };
+    },
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = renderErrorPage(out.error, out.error_description);
+    },
+  };
+
+  const provider = new Provider(settings.issuer, configuration);
+  // The gateway terminates TLS and is the only peer that can reach identity (mTLS), so its
+  // X-Forwarded-* fields are the truth about the client's scheme, host and address.
+  provider.proxy = true;
+  // Client secrets are stored as SHA-256 hashes; compare the presented one against the hash.
+  provider.Client.prototype.compareClientSecret = function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
+    return clientSecretMatches(this.clientSecret ?? '', actual);
+  };
+  return provider;
+}
+
+/** Idle lifetime, never past the absolute lifetime counted from the original sign-in. */
+function refreshTtl(settings: IdentitySettings, since: number | undefined): number {
+  const idle = settings.refreshTokenIdleTtlSeconds;
+  if (since === undefined) return idle;
+  const left = since + settings.refreshTokenAbsoluteTtlSeconds - Math.floor(Date.now() / 1000);
+  return Math.max(1, Math.min(idle, left));
+}
+
+/**
+ * RFC 7662 §4: a client may introspect only its own tokens, unless it is registered as a resource
+ * server (`rampart_resource_server`, e.g. the gateway's introspection client). Public clients never.
+ */
+function introspectionAllowed(
+  _ctx: KoaContextWithOIDC,
+  client: Client,
+  token: AccessToken | ClientCredentials | RefreshToken,
+): boolean {
+  if (client.clientAuthMethod === 'none') return false;
+  return token.clientId === client.clientId || client.metadata()['rampart_resource_server'] === true;
+}

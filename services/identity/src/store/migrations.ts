@@ -1,0 +1,67 @@
+import type { Migration } from '@rampart/sdk';
+
+/**
+ * The identity service's own tables (accounts have theirs in `accounts/migrations.ts`). Portable
+ * SQL: the same migrations run on the embedded engine and on PostgreSQL.
+ */
+export const identityMigrations: readonly Migration[] = [
+  {
+    // Everything oidc-provider persists (sessions, interactions, codes, tokens, grants), one row
+    // per model instance. `grant_id` ties a family together so that revoking a grant is one DELETE.
+    id: 'identity-0001-oidc-payloads',
+    sql: `CREATE TABLE oidc_payloads (
+            model TEXT NOT NULL,
+            id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            grant_id TEXT,
+            uid TEXT,
+            user_code TEXT,
+            account_id TEXT,
+            expires_at BIGINT,
+            consumed_at BIGINT,
+            PRIMARY KEY (model, id)
+          );
+          CREATE INDEX oidc_payloads_grant ON oidc_payloads (grant_id);
+          CREATE INDEX oidc_payloads_uid ON oidc_payloads (model, uid);
+          CREATE INDEX oidc_payloads_account ON oidc_payloads (model, account_id);
+          CREATE INDEX oidc_payloads_expiry ON oidc_payloads (expires_at)`,
+  },
+  {
+    // Token-signing keys. Private JWKs are sealed with the identity keyring (AES-256-GCM bound to
+    // the row). `state`: next (published, not signing), current (signing), retired (published
+    // until the last token it signed has expired).
+    id: 'identity-0002-signing-keys',
+    sql: `CREATE TABLE signing_keys (
+            kid TEXT PRIMARY KEY,
+            alg TEXT NOT NULL,
+            private_jwk TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            activated_at BIGINT,
+            retired_at BIGINT
+          );
+          CREATE UNIQUE INDEX signing_keys_one_per_state ON signing_keys (state)
+            WHERE state IN ('current', 'next')`,
+  },
+  {
+    // Shared secrets every replica must agree on (cookie-signing keys), sealed like the keys.
+    id: 'identity-0003-secrets',
+    sql: `CREATE TABLE identity_secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+          )`,
+  },
+  {
+    // Clients created through the admin API (those of rampart.yaml are read from it). The secret
+    // is stored only as a SHA-256 hash: it is 256 random bits, so a fast hash is the right one.
+    id: 'identity-0004-clients',
+    sql: `CREATE TABLE oauth_clients (
+            client_id TEXT PRIMARY KEY,
+            metadata TEXT NOT NULL,
+            secret_hash TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+          )`,
+  },
+];

@@ -1,0 +1,4 @@
+import { runAccountsContract } from './contract/index.ts';
+import { embeddedEngine } from './fixtures.ts';
+
+runAccountsContract(embeddedEngine);

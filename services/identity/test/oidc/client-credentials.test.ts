@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import * as oidc from 'openid-client';
+import { startIdentity, type Harness } from '../support/harness.ts';
+
+const API = 'https://127.0.0.1:8443';
+
+describe('client credentials, introspection, revocation, JWKS (openid-client over HTTPS)', () => {
+  let h: Harness;
+  let config: oidc.Configuration;
+
+  before(async () => {
+    h = await startIdentity();
+    config = await oidc.discovery(
+      new URL(h.issuer),
+      'shop-cli',
+      undefined,
+      oidc.ClientSecretBasic(h.secrets['shop-cli'] ?? ''),
+      { [oidc.customFetch]: h.fetch },
+    );
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('publishes discovery with code + S256 only, iss in responses, no implicit or password grant', () => {
+    const meta = config.serverMetadata();
+    assert.equal(meta.issuer, h.issuer);
+    assert.deepEqual(meta.response_types_supported, ['code']);
+    assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
+    assert.equal(meta.authorization_response_iss_parameter_supported, true);
+    assert.ok(!(meta.grant_types_supported ?? []).includes('password'));
+    assert.ok(!(meta.grant_types_supported ?? []).includes('implicit'));
+    assert.ok((meta.dpop_signing_alg_values_supported ?? []).length > 0);
+    for (const alg of meta.id_token_signing_alg_values_supported ?? []) assert.notEqual(alg.slice(0, 2), 'HS');
+  });
+
+  it('issues an RFC 9068 JWT access token for the API, signed by a published key', async () => {
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
+    assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+    const header = decodeProtectedHeader(tokens.access_token);
+    assert.equal(header.typ, 'at+jwt');
+    assert.equal(header.alg, 'ES256');
+    const jwks = (await (await h.fetch(`${h.issuer}/jwks`)).json()) as JSONWebKeySet;
+    assert.equal(jwks.keys.length, 2, 'the current key and the next one are both published');
+    for (const key of jwks.keys) assert.equal((key as { d?: string }).d, undefined, 'no private part');
+    const { payload } = await jwtVerify(tokens.access_token, createLocalJWKSet(jwks), {
+      issuer: h.issuer,
+      audience: API,
+      typ: 'at+jwt',
+    });
+    assert.equal(payload['client_id'], 'shop-cli');
+    assert.equal(payload['scope'], 'orders:read');
+    assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 600);
+    assert.ok(h.events.some((e) => e.event === 'token.issued' && e.reason === 'client_credentials'));
+  });
+
+  it('refuses a wrong secret and an unknown client with invalid_client, and records it', async () => {
+    for (const [id, secret] of [
+      ['shop-cli', 'not-the-secret'],
+      ['nobody', 'x'],
+    ] as const) {
+      const res = await h.fetch(`${h.issuer}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(res.status, 401);
+      assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
+    }
+    assert.ok(h.events.some((e) => e.event === 'token.refused' && e.reason === 'invalid_client'));
+  });
+
+  it('refuses a scope the client was not given, never widens one, and refuses grants it does not have', async () => {
+    await assert.rejects(
+      oidc.clientCredentialsGrant(config, { scope: 'profile' }),
+      (error: { error?: string }) => error.error === 'invalid_scope',
+    );
+    const narrowed = await oidc.clientCredentialsGrant(config, { scope: 'orders:read made-up:scope' });
+    assert.equal(narrowed.scope, 'orders:read', 'an unknown scope is dropped, never granted');
+    for (const grant of ['password', 'implicit', 'authorization_code']) {
+      const res = await h.fetch(`${h.issuer}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`shop-cli:${h.secrets['shop-cli'] ?? ''}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `grant_type=${grant}&username=a&password=b&code=c&redirect_uri=http://x`,
+      });
+      assert.equal(res.status, 400, grant);
+      const body = (await res.json()) as { error: string; error_description: string };
+      // Grants the server never offers are unsupported; one it offers to others is not this client's.
+      if (grant === 'authorization_code') assert.match(body.error_description, /not allowed for this client/);
+      else assert.equal(body.error, 'unsupported_grant_type');
+    }
+  });
+
+  it('keeps JWT access tokens self-contained: introspection says so (refresh tokens are introspected in the code-flow tests)', async () => {
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
+    await assert.rejects(
+      oidc.tokenIntrospection(config, tokens.access_token),
+      (error: { error?: string }) => error.error === 'unsupported_token_type',
+    );
+  });
+
+  it('answers malformed requests with RFC 6749 errors, never a stack trace', async () => {
+    const res = await h.fetch(`${h.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"grant_type":',
+    });
+    assert.ok(res.status === 400 || res.status === 401);
+    const text = await res.text();
+    assert.doesNotMatch(text, /at [A-Za-z]+ \(|node_modules|\.js:\d+/);
+    assert.match(text, /"error":"[a-z_]+"/);
+  });
+});

@@ -1,0 +1,176 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { parseConfig, type RampartConfig } from '@rampart/config';
+import {
+  createLogger,
+  createSecurityEvents,
+  FieldCipher,
+  LocalKeyring,
+  openEmbeddedStore,
+  openPostgresStore,
+  type SecurityEvent,
+  type Store,
+} from '@rampart/sdk';
+import { buildIdentity, type Identity, type IdentityOptions } from '../../src/app.ts';
+import { identityHandlers } from '../../src/handlers.ts';
+import { generateClientSecret, hashClientSecret } from '../../src/oidc/client-secrets.ts';
+
+/** A PostgreSQL schema of its own for one test run, dropped at the end. */
+const PG_ADMIN_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface HarnessOptions {
+  /** The `identity:` section (YAML, indented two spaces under `identity:`), without the issuer. */
+  readonly identityYaml?: string;
+  readonly demo?: boolean;
+  readonly engine?: 'embedded' | 'postgres';
+  /** Share a store between two harnesses (two replicas). */
+  readonly store?: Store;
+  readonly redis?: IdentityOptions['redis'];
+  readonly now?: () => number;
+}
+
+export interface Harness {
+  readonly identity: Identity;
+  readonly issuer: string;
+  readonly ca: string;
+  readonly store: Store;
+  /** Security events written so far. */
+  readonly events: SecurityEvent[];
+  /** The generated secret of each confidential client. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** `fetch` trusting the harness CA (for openid-client's customFetch and raw requests). */
+  readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_IDENTITY = `
+  clients:
+    - id: shop-cli
+      type: confidential
+      grants: [client_credentials]
+      scopes: [orders:read, orders:write]
+    - id: shop-web
+      type: public
+      grants: [authorization_code, refresh_token]
+      redirectUris: [http://127.0.0.1:5173/callback]
+      scopes: [openid, profile, orders:read]
+`;
+
+/**
+ * Identity in-process behind a real HTTPS listener on a free port (its issuer is
+ * `https://127.0.0.1:<port>/auth`), with a real store, keyring and security events — as it runs
+ * before a gateway exists. The gateway in front of it is tested in test/e2e.
+ */
+export async function startIdentity(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-identity-'));
+  const tls = selfSigned(dir);
+  const server = createServer({ key: tls.key, cert: tls.cert });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const issuer = `https://127.0.0.1:${port}/auth`;
+  const config = configWith(issuer, options);
+
+  let dropSchema: (() => Promise<void>) | undefined;
+  let store = options.store;
+  if (store === undefined && options.engine === 'postgres') {
+    const schema = `identity_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    store = openPostgresStore({ url: PG_ADMIN_URL, schema, maxConnections: 8 });
+    const owned = store;
+    dropSchema = async () => {
+      await owned.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    };
+  }
+  store ??= openEmbeddedStore(join(dir, 'identity.sqlite'));
+  const cipher = new FieldCipher(await LocalKeyring.open(join(dir, 'keyring.json')));
+  const events: SecurityEvent[] = [];
+  const log = createLogger('identity', { level: process.env['RAMPART_TEST_LOG'] ?? 'silent' });
+  const secrets: Record<string, string> = {};
+  const hashes: Record<string, string> = {};
+  for (const client of config.identity?.clients ?? []) {
+    if (client.type !== 'confidential') continue;
+    secrets[client.id] = generateClientSecret();
+    hashes[client.id] = hashClientSecret(secrets[client.id] ?? '');
+  }
+  const identity = await buildIdentity({
+    config,
+    store,
+    cipher,
+    log,
+    events: createSecurityEvents({
+      serviceName: 'identity',
+      sink: { write: (event) => events.push(event) },
+      subjectKey: new Uint8Array(32).fill(7),
+    }),
+    clientSecretHashes: hashes,
+    handlers: identityHandlers,
+    ...(options.redis === undefined ? {} : { redis: options.redis }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  server.on('request', (req, res) => {
+    identity.handle(req, res);
+  });
+  const agent = new Agent({ connect: { ca: tls.cert } });
+  const trustingFetch = (url: string, init?: RequestInit): Promise<Response> =>
+    undiciFetch(url, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  return {
+    identity,
+    issuer,
+    ca: tls.cert,
+    store,
+    events,
+    secrets,
+    fetch: trustingFetch,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await identity.close();
+      await agent.close();
+      if (options.store === undefined) {
+        await dropSchema?.();
+        await store.close();
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function configWith(issuer: string, options: HarnessOptions): RampartConfig {
+  const yaml = `version: 1
+name: shop
+${options.demo === true ? 'demo: true\n' : ''}identity:
+  issuer: ${issuer}
+${options.identityYaml ?? DEFAULT_IDENTITY}
+policies:
+  read: { scopes: [orders:read] }
+services:
+  orders:
+    entry: services/orders/main.ts
+    port: 7102
+    callers: [gateway]
+    routes:
+      - { method: GET, path: /orders, policy: read }
+`;
+  const loaded = parseConfig(yaml, 'rampart.yaml');
+  if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.problems)}`);
+  return loaded.config;
+}
+
+/** A self-signed P-256 certificate for 127.0.0.1, made with the system openssl. */
+function selfSigned(dir: string): { key: string; cert: string } {
+  const key = join(dir, 'tls.key');
+  const cert = join(dir, 'tls.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
