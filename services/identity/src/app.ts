@@ -9,6 +9,7 @@ import { setSecurityHeaders } from './http/security-headers.ts';
 import { sharedSecrets } from './keys/shared-secrets.ts';
 import { SigningKeys } from './keys/signing-keys.ts';
 import { storeAdapter, sweepExpired } from './oidc/adapter.ts';
+import { Revocations } from './oidc/revocations.ts';
 import { clientMetadata, consoleClient } from './oidc/client-metadata.ts';
 import { createProvider, type AccountView } from './oidc/provider.ts';
 import { forwardProviderEvents } from './oidc/provider-events.ts';
@@ -45,6 +46,8 @@ export interface IdentityContext {
   readonly passkeys: Passkeys;
   readonly bruteForce: BruteForceGuard;
   readonly keys: SigningKeys;
+  /** The feed of revoked grants and subjects the gateways poll. */
+  readonly revocations: Revocations;
   /** The provider currently serving (replaced when the signing keys change). */
   provider(): Provider;
   /** Rebuilds the provider if the published key set changed (here or on another replica). */
@@ -90,8 +93,10 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
   const passkeys = new Passkeys({ store, rpId: new URL(origin).hostname, rpName: 'Rampart', origin });
   const bruteForce = new BruteForceGuard(options.redis === undefined ? {} : { redis: options.redis });
 
+  const revocations = new Revocations(store, settings.accessTokenTtlSeconds, options.now);
   const Adapter = storeAdapter({
     store,
+    onGrantRevoked: (grantId) => revocations.revokeGrant(grantId),
     refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
     onReuse: ({ model, accountId }) => {
       events.emit({
@@ -149,7 +154,7 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
     refreshKeys().catch((error: unknown) => log.error({ err: error }, 'identity: key refresh failed'));
   }, KEY_POLL_MS);
   const sweep = setInterval(() => {
-    sweepExpired(store).catch((error: unknown) => log.error({ err: error }, 'identity: sweep failed'));
+    Promise.all([sweepExpired(store), revocations.prune()]).catch((error: unknown) => log.error({ err: error }, 'identity: sweep failed'));
   }, SWEEP_MS);
   poll.unref();
   sweep.unref();
@@ -164,6 +169,7 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
     passkeys,
     bruteForce,
     keys,
+    revocations,
     provider: () => current.provider,
     refreshKeys,
   };

@@ -19,7 +19,9 @@ export interface RunningShop {
   readonly dir: string;
   readonly home: string;
   readonly up: UpProcess;
-  readonly ports: Readonly<Record<'profiles' | 'orders' | 'payments' | 'gateway' | 'admin', number>>;
+  readonly ports: Readonly<
+    Record<'profiles' | 'orders' | 'payments' | 'gateway' | 'admin' | 'identity' | 'identityAdmin', number>
+  >;
   /** An internal token as the gateway would mint it (aud = service, no `act`), or with `act`. */
   token(claims: InternalTokenClaims, expiresIn?: number): Promise<string>;
   /** Credentials from a copy of the running mesh CA, for any SPIFFE ID, valid or expired. */
@@ -65,7 +67,15 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     dir,
     home,
     up,
-    ports: { profiles: profiles!, orders: orders!, payments: payments!, gateway: gateway!, admin: admin! },
+    ports: {
+      profiles: profiles!,
+      orders: orders!,
+      payments: payments!,
+      gateway: gateway!,
+      admin: admin!,
+      identity: identity!,
+      identityAdmin: identityAdmin!,
+    },
     token: (claims, expiresIn = 60) => mintInternalToken(signingKey, claims, { expiresIn }),
     async credentials(spiffeId, options = {}) {
       const past = Date.now() - 2 * 60 * 60 * 1000;

@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatProblem, loadConfig, type LoadResult } from '@rampart/config';
+import { formatProblem, loadConfig, type LoadResult, type RampartConfig } from '@rampart/config';
+import { FIRST_ADMIN, identitySettings } from '@rampart/identity';
 import { isRampartError } from '@rampart/errors';
 import { paint } from '../terminal.ts';
 import type { ComponentEvent } from './component.ts';
@@ -109,7 +111,9 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       supervisor.components
         .map((component) => `  ${component.spec.name.padEnd(12)} ${component.spec.url}`)
         .join('\n') +
-      `\n  logs         ${state.logs}/\n\nWatching ${file} for changes. Press Ctrl-C to stop.\n`,
+      `\n  logs         ${state.logs}/\n` +
+      identitySummary(loaded.config, state.root) +
+      `\nWatching ${file} for changes. Press Ctrl-C to stop.\n`,
   );
 
   const running = supervisor;
@@ -182,4 +186,20 @@ function describe(event: ComponentEvent, c: ReturnType<typeof paint>): string {
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Where to sign in, and where the generated credentials are: paths only, never a secret. */
+function identitySummary(config: RampartConfig, root: string): string {
+  const lines = [`  issuer       ${identitySettings(config).issuer}`];
+  const adminPassword = join(root, 'admin-password');
+  if (existsSync(adminPassword)) {
+    lines.push(`  first admin  user ${FIRST_ADMIN}, one-time password in ${adminPassword} (changed at first sign-in)`);
+  }
+  if (config.demo === true) lines.push(`  demo users   alice, bob: passwords and TOTP secrets in ${join(root, 'demo-users.json')}`);
+  for (const client of config.identity?.clients ?? []) {
+    if (client.type === 'confidential' && client.secret === undefined) {
+      lines.push(`  client       ${client.id}: secret in ${join(root, 'clients', `${client.id}.secret`)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

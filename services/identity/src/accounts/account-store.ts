@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isUniqueViolation, type FieldCipher, type Store } from '@rampart/sdk';
+import { isUniqueViolation, type FieldCipher, type SqlValue, type Store } from '@rampart/sdk';
 import { AccountError } from './account-error.ts';
 import { checkDisplayName, checkEmail, checkName, checkNames } from './account-fields.ts';
 import { Memberships, type Group } from './memberships.ts';
@@ -35,6 +35,12 @@ export interface CreateUserInput {
   readonly groups?: readonly string[];
   readonly roles?: readonly string[];
   readonly mustChangePassword?: boolean;
+}
+
+/** Profile fields to change: a value sets one, `null` clears it, absent leaves it. */
+export interface ProfileChange {
+  readonly displayName?: string | null;
+  readonly email?: string | null;
 }
 
 export interface UserPage {
@@ -226,6 +232,31 @@ export class AccountStore {
       [passwordHash, now, options.mustChange === true ? 1 : 0, now, userId],
     );
     if (result.changes !== 1) throw new AccountError('unknown_user', 'There is no such user.');
+  }
+
+  /**
+   * Changes the display name and/or e-mail (encrypted again under its row); `null` clears a field,
+   * an absent one is left alone. `invalid_display_name`, `invalid_email`, `unknown_user`.
+   */
+  async updateProfile(userId: string, change: ProfileChange): Promise<User> {
+    const sets: string[] = [];
+    const values: SqlValue[] = [];
+    if (change.displayName !== undefined) {
+      sets.push('display_name = ?');
+      values.push(change.displayName === null ? null : checkDisplayName(change.displayName));
+    }
+    if (change.email !== undefined) {
+      const email = change.email === null ? null : checkEmail(change.email);
+      sets.push('email_enc = ?');
+      values.push(email === null ? null : await this.#cipher.encrypt(email, emailField(userId)));
+    }
+    const result = await this.#store.run(
+      `UPDATE users SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`,
+      [...values, this.#now(), userId],
+    );
+    const user = result.changes === 1 ? await this.findById(userId) : undefined;
+    if (user === undefined) throw new AccountError('unknown_user', 'There is no such user.');
+    return user;
   }
 
   disableUser(userId: string): Promise<void> {

@@ -60,7 +60,11 @@ export const BRUTE_FORCE_POLICY: BruteForcePolicy = Object.freeze({
 });
 
 export interface BruteForceGuardOptions {
-  /** Share counters between replicas through Redis; without it they live in this process. */
+  /**
+   * Share counters between replicas through Redis; without it they live in this process. While
+   * the client is not `ready` (still connecting, or reconnecting), `check` rejects at once rather
+   * than queueing: fail closed, and wait for `ready` before taking logins.
+   */
   readonly redis?: Redis;
   /** Prefix of every Redis key; default `rampart:identity:login`. */
   readonly keyPrefix?: string;
@@ -154,28 +158,33 @@ export class BruteForceGuard {
     const keys = attemptKeys(attempt.username, attempt.ip);
     const taken: Counter[] = [];
     let pairFailures = 0;
-    try {
-      for (const { counter, reason } of ORDER) {
-        const outcome = await reserve(this.#limiters[counter], keys[counter]);
-        if (!outcome.ok) {
-          await this.#release(taken, keys);
-          return {
-            allowed: false,
-            reason,
-            retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryMs / 1000)),
-          };
-        }
-        taken.push(counter);
-        if (counter === 'pair') pairFailures = outcome.consumed - 1;
+    for (const { counter, reason } of ORDER) {
+      let outcome: Reservation;
+      try {
+        outcome = await reserve(this.#limiters[counter], keys[counter]);
+      } catch (error) {
+        await this.#release(taken, keys).catch(() => undefined);
+        throw error;
       }
-    } catch (error) {
-      await this.#release(taken, keys).catch(() => undefined);
-      throw error;
+      if (!outcome.ok) {
+        await this.#release(taken, keys);
+        return {
+          allowed: false,
+          reason,
+          retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryMs / 1000)),
+        };
+      }
+      taken.push(counter);
+      if (counter === 'pair') pairFailures = outcome.consumed - 1;
     }
     return { allowed: true, delayMs: this.#delay(pairFailures) };
   }
 
-  /** The attempt succeeded: the pair's failures are forgotten and the IP and account slots returned. */
+  /**
+   * The attempt succeeded: the pair's failures are forgotten and the IP and account slots returned.
+   * (Should a counter's window expire between `check` and here, the returned slot lands in the next
+   * window: one extra attempt there, at most, per success.)
+   */
   async succeeded(attempt: LoginAttempt): Promise<void> {
     const keys = attemptKeys(attempt.username, attempt.ip);
     await Promise.all([

@@ -1,7 +1,7 @@
 export { accountMigrations } from './migrations.ts';
 export { AccountError, type AccountErrorCode } from './account-error.ts';
 export { normalizeUsername, isValidUsername, USERNAME_PATTERN } from './username.ts';
-export { GROUP_PATTERN, ROLE_PATTERN } from './account-fields.ts';
+export { GROUP_PATTERN, ROLE_PATTERN, checkDisplayName, checkEmail } from './account-fields.ts';
 export {
   ARGON2_PARAMS,
   argon2Hasher,
@@ -25,6 +25,7 @@ export {
   type AccountStoreOptions,
   type CreateUserInput,
   type CredentialCheck,
+  type ProfileChange,
   type UserPage,
 } from './account-store.ts';
 export type { User } from './user-records.ts';
@@ -42,11 +43,11 @@ export {
   PASSKEY_ALGORITHMS,
   type AuthenticationResult,
   type Ceremony,
-  type Passkey,
   type PasskeysOptions,
   type PasskeyUser,
   type RegistrationResult,
 } from './passkeys.ts';
+export type { Passkey } from './passkey-records.ts';
 export { CHALLENGE_TTL_MS } from './webauthn-challenges.ts';
 export {
   BruteForceGuard,

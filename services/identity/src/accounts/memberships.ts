@@ -59,15 +59,16 @@ export class Memberships {
     }>(
       `SELECT g.name, g.description, g.created_at, COUNT(m.user_id) AS members
          FROM groups g LEFT JOIN user_groups m ON m.group_name = g.name
-        GROUP BY g.name, g.description, g.created_at
-        ORDER BY g.name`,
+        GROUP BY g.name, g.description, g.created_at`,
     );
-    return rows.map((row) => ({
-      name: row.name,
-      description: row.description,
-      members: row.members,
-      createdAt: row.created_at,
-    }));
+    return rows
+      .map((row) => ({
+        name: row.name,
+        description: row.description,
+        members: row.members,
+        createdAt: row.created_at,
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Adds a user to a group (nothing happens if already a member). */
@@ -94,10 +95,10 @@ export class Memberships {
 
   async groupsOf(userId: string): Promise<string[]> {
     const rows = await this.#store.all<{ group_name: string }>(
-      'SELECT group_name FROM user_groups WHERE user_id = ? ORDER BY group_name',
+      'SELECT group_name FROM user_groups WHERE user_id = ?',
       [userId],
     );
-    return rows.map((row) => row.group_name);
+    return rows.map((row) => row.group_name).sort();
   }
 
   /** Grants a role (nothing happens if already granted). */
@@ -122,11 +123,10 @@ export class Memberships {
   }
 
   async rolesOf(userId: string): Promise<string[]> {
-    const rows = await this.#store.all<{ role: string }>(
-      'SELECT role FROM user_roles WHERE user_id = ? ORDER BY role',
-      [userId],
-    );
-    return rows.map((row) => row.role);
+    const rows = await this.#store.all<{ role: string }>('SELECT role FROM user_roles WHERE user_id = ?', [
+      userId,
+    ]);
+    return rows.map((row) => row.role).sort();
   }
 }
 

@@ -10,16 +10,21 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { requireUser } from './memberships.ts';
-import { codePointLength } from './password-text.ts';
+import {
+  cleanTransports,
+  descriptor,
+  isCredentialId,
+  isPasskeyName,
+  PASSKEY_COLUMNS,
+  toPasskey,
+  userHandle,
+  type Passkey,
+  type PasskeyRow,
+} from './passkey-records.ts';
 import { CHALLENGE_TTL_MS, saveChallenge, takeChallenge } from './webauthn-challenges.ts';
 
 /** COSE algorithms accepted for new passkeys: EdDSA, ES256, RS256 (what authenticators ship). */
 export const PASSKEY_ALGORITHMS: readonly number[] = Object.freeze([-8, -7, -257]);
-
-const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
-/** A credential id is at most 1023 bytes (WebAuthn §5.8.3): 1364 base64url characters. */
-const MAX_CREDENTIAL_ID = 1364;
-const MAX_NAME = 64;
 
 export interface PasskeysOptions {
   readonly store: Store;
@@ -37,17 +42,6 @@ export interface PasskeyUser {
   readonly id: string;
   readonly username: string;
   readonly displayName?: string | null;
-}
-
-export interface Passkey {
-  /** base64url. */
-  readonly credentialId: string;
-  readonly name: string;
-  readonly transports: readonly string[];
-  /** Synced to the user's other devices (a multi-device credential that is backed up). */
-  readonly backedUp: boolean;
-  readonly createdAt: number;
-  readonly lastUsedAt: number | null;
 }
 
 /** Options for the browser, and the id of the stored challenge to send back with its answer. */
@@ -80,21 +74,6 @@ export type AuthenticationResult =
         | 'counter_regression'
         | 'disabled';
     };
-
-interface PasskeyRow {
-  readonly credential_id: string;
-  readonly user_id: string;
-  readonly public_key: Uint8Array;
-  readonly counter: number;
-  readonly transports: string;
-  readonly name: string;
-  readonly backed_up: number;
-  readonly created_at: number;
-  readonly last_used_at: number | null;
-}
-
-const PASSKEY_COLUMNS =
-  'credential_id, user_id, public_key, counter, transports, name, backed_up, created_at, last_used_at';
 
 /**
  * Passkeys (WebAuthn) with `@simplewebauthn/server`: registration and authentication ceremonies
@@ -159,7 +138,7 @@ export class Passkeys {
     response: RegistrationResponseJSON,
     name = 'Passkey',
   ): Promise<RegistrationResult> {
-    if (!isPlainName(name)) return { ok: false, reason: 'invalid_name' };
+    if (!isPasskeyName(name)) return { ok: false, reason: 'invalid_name' };
     const now = this.#now();
     const challenge = await takeChallenge(this.#store, challengeId, 'register', now);
     if (challenge?.userId !== userId) return { ok: false, reason: 'challenge_invalid' };
@@ -287,14 +266,7 @@ export class Passkeys {
 
   /** The user's passkeys, oldest first. */
   async list(userId: string): Promise<Passkey[]> {
-    return (await this.#rows(userId)).map((row) => ({
-      credentialId: row.credential_id,
-      name: row.name,
-      transports: parseTransports(row.transports),
-      backedUp: row.backed_up === 1,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at === null ? null : row.last_used_at,
-    }));
+    return (await this.#rows(userId)).map((row) => toPasskey(row));
   }
 
   /** Removes one of the user's passkeys; false if the user has no such passkey. */
@@ -314,12 +286,7 @@ export class Passkeys {
   }
 
   async #row(credentialId: unknown): Promise<(PasskeyRow & { readonly disabled: number }) | undefined> {
-    if (
-      typeof credentialId !== 'string' ||
-      credentialId.length === 0 ||
-      credentialId.length > MAX_CREDENTIAL_ID
-    )
-      return undefined;
+    if (!isCredentialId(credentialId)) return undefined;
     return this.#store.get<PasskeyRow & { disabled: number }>(
       `SELECT p.credential_id, p.user_id, p.public_key, p.counter, p.transports, p.name, p.backed_up,
               p.created_at, p.last_used_at, u.disabled
@@ -328,34 +295,4 @@ export class Passkeys {
       [credentialId],
     );
   }
-}
-
-/** The WebAuthn user handle of a user: the bytes of its id, base64url (as registered). */
-function userHandle(userId: string): string {
-  return Buffer.from(userId, 'utf8').toString('base64url');
-}
-
-function descriptor(row: PasskeyRow): { id: string; transports: string[] } {
-  return { id: row.credential_id, transports: parseTransports(row.transports) };
-}
-
-function cleanTransports(transports: readonly unknown[] | undefined): string[] {
-  if (!Array.isArray(transports)) return [];
-  return [
-    ...new Set(transports.filter((t): t is string => typeof t === 'string' && TRANSPORTS.has(t))),
-  ].sort();
-}
-
-function parseTransports(json: string): string[] {
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return Array.isArray(parsed) ? cleanTransports(parsed) : [];
-  } catch {
-    return [];
-  }
-}
-
-function isPlainName(name: string): boolean {
-  const length = codePointLength(name);
-  return name.isWellFormed() && !/\p{Cc}/u.test(name) && length >= 1 && length <= MAX_NAME;
 }

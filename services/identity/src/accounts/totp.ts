@@ -100,6 +100,31 @@ export class TotpFactors {
   }
 
   /**
+   * Stores a secret generated elsewhere (seeded demo users, a migration from another system) as a
+   * confirmed factor, replacing an unconfirmed one. The secret is base32 and carries at least 128
+   * bits (RFC 4226 §4); anything else is a programmer's `TypeError`. `unknown_user`;
+   * `totp_exists` if a confirmed factor exists. Issue recovery codes with `regenerateRecoveryCodes`.
+   */
+  async importConfirmed(userId: string, secretBase32: string): Promise<void> {
+    const normalized = secretBase32.replace(/\s/g, '').replace(/=+$/, '').toUpperCase();
+    if (!/^[A-Z2-7]{26,}$/.test(normalized))
+      throw new TypeError('importConfirmed takes a base32 TOTP secret of at least 128 bits (26 characters)');
+    await requireUser(this.#store, userId);
+    const now = this.#now();
+    const secretEnc = await this.#cipher.encrypt(normalized, secretField(userId));
+    const result = await this.#store.run(
+      `INSERT INTO totp_factors (user_id, secret_enc, confirmed, last_step, created_at, confirmed_at)
+       VALUES (?, ?, 1, 0, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE
+         SET secret_enc = excluded.secret_enc, confirmed = 1, last_step = 0,
+             created_at = excluded.created_at, confirmed_at = excluded.confirmed_at
+         WHERE totp_factors.confirmed = 0`,
+      [userId, secretEnc, now, now],
+    );
+    if (result.changes !== 1) throw new AccountError('totp_exists', 'Two-step verification is already on.');
+  }
+
+  /**
    * Confirms an unconfirmed factor with a code from the app. On success the factor is on, the code
    * counts as used, and 10 fresh recovery codes are returned — the only time they can be shown.
    */

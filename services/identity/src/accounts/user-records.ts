@@ -59,19 +59,17 @@ export async function loadUsers(
   const among = `user_id IN (${placeholders(ids.length)})`;
   const [groups, roles, totp, passkeys] = await Promise.all([
     store.all<{ user_id: string; group_name: string }>(
-      `SELECT user_id, group_name FROM user_groups WHERE ${among} ORDER BY group_name`,
+      `SELECT user_id, group_name FROM user_groups WHERE ${among}`,
       ids,
     ),
-    store.all<{ user_id: string; role: string }>(
-      `SELECT user_id, role FROM user_roles WHERE ${among} ORDER BY role`,
-      ids,
-    ),
+    store.all<{ user_id: string; role: string }>(`SELECT user_id, role FROM user_roles WHERE ${among}`, ids),
     store.all<{ user_id: string }>(`SELECT user_id FROM totp_factors WHERE confirmed = 1 AND ${among}`, ids),
     store.all<{ user_id: string; n: number }>(
       `SELECT user_id, COUNT(*) AS n FROM passkeys WHERE ${among} GROUP BY user_id`,
       ids,
     ),
   ]);
+  // Sorted here, not by ORDER BY: PostgreSQL collations order punctuation unlike SQLite.
   const groupsOf = collect(groups, (row) => row.group_name);
   const rolesOf = collect(roles, (row) => row.role);
   const withTotp = new Set(totp.map((row) => row.user_id));
@@ -102,5 +100,6 @@ function collect<T extends { user_id: string }>(
     if (list === undefined) map.set(row.user_id, [value(row)]);
     else list.push(value(row));
   }
+  for (const list of map.values()) list.sort();
   return map;
 }

@@ -24,7 +24,12 @@ export type AdminEvent =
  * @example
  * audit(identity.events, call.admin, 'admin.group_changed', 'member_added');
  */
-export function audit(events: SecurityEvents, admin: AdminPrincipal, event: AdminEvent, reason = 'admin_api'): void {
+export function audit(
+  events: SecurityEvents,
+  admin: AdminPrincipal,
+  event: AdminEvent,
+  reason = 'admin_api',
+): void {
   events.emit({ event, outcome: 'success', reason, subject: admin.userId });
 }
 

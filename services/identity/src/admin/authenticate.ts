@@ -58,7 +58,7 @@ export class AdminTokenVerifier {
     const token = BEARER.exec(authorization)?.[1];
     if (token === undefined || token.length > MAX_TOKEN_LENGTH) throw invalidToken('malformed_token');
     const payload = await this.#verify(token);
-    const subject = payload.sub ?? '';
+    const subject = payload.sub;
     if (payload['cnf'] !== undefined) throw invalidToken('sender_constrained', subject);
     const clientId = payload['client_id'];
     if (typeof clientId !== 'string' || !(await this.#isAdminClient(clientId))) {
@@ -128,9 +128,10 @@ export class AdminTokenVerifier {
 export function publicJwk(jwk: JWK): JWK {
   const members = PUBLIC_MEMBERS[jwk.kty ?? ''];
   if (members === undefined) throw new TypeError(`signing key of unsupported type ${String(jwk.kty)}`);
+  const source: Readonly<Record<string, unknown>> = jwk;
   const pub: Record<string, unknown> = { kid: jwk.kid, alg: jwk.alg, use: 'sig' };
-  for (const member of members) pub[member] = (jwk as Record<string, unknown>)[member];
-  return pub as JWK;
+  for (const member of members) pub[member] = source[member];
+  return pub;
 }
 
 function invalidToken(deny: DenyReason, subject?: string): AdminError {

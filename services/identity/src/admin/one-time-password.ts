@@ -24,7 +24,8 @@ export async function withOneTimePassword<T>(
     try {
       return { result: await use(password), password };
     } catch (error) {
-      if (!(error instanceof AccountError && error.code === 'weak_password') || attempt >= ATTEMPTS) throw error;
+      if (!(error instanceof AccountError && error.code === 'weak_password') || attempt >= ATTEMPTS)
+        throw error;
     }
   }
 }

@@ -25,7 +25,10 @@ function listOf(item: string): JsonSchema {
   return {
     type: 'object',
     required: ['items', 'next'],
-    properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } }, next: nextCursor },
+    properties: {
+      items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } },
+      next: nextCursor,
+    },
   };
 }
 
@@ -45,7 +48,12 @@ export const requestSchemas = {
     additionalProperties: false,
     required: ['username'],
     properties: {
-      username: { type: 'string', minLength: 1, maxLength: 128, description: 'Normalized (NFKC, lower case).' },
+      username: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 128,
+        description: 'Normalized (NFKC, lower case).',
+      },
       password: {
         type: 'string',
         minLength: 1,
@@ -59,7 +67,10 @@ export const requestSchemas = {
       email: { type: 'string', minLength: 3, maxLength: 254 },
       groups: groupList,
       roles: roleList,
-      mustChangePassword: { type: 'boolean', description: 'Default false with a password, always true without.' },
+      mustChangePassword: {
+        type: 'boolean',
+        description: 'Default false with a password, always true without.',
+      },
     },
   },
   UpdateUser: {
@@ -103,7 +114,12 @@ export const requestSchemas = {
           'Required with authorization_code, refused without. https, or http only on 127.0.0.1 / [::1]; ' +
           'written exactly as they will be matched (normalized), without fragment, user info or wildcard.',
       },
-      scopes: { type: 'array', items: { type: 'string', pattern: SCOPE_PATTERN.source }, uniqueItems: true, maxItems: 50 },
+      scopes: {
+        type: 'array',
+        items: { type: 'string', pattern: SCOPE_PATTERN.source },
+        uniqueItems: true,
+        maxItems: 50,
+      },
       requireMfa: { type: 'boolean', description: 'Default false.' },
       firstParty: { type: 'boolean', description: 'Default false: users are asked to consent.' },
       jwks: {
@@ -156,7 +172,18 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
   },
   User: {
     type: 'object',
-    required: ['id', 'username', 'displayName', 'email', 'groups', 'roles', 'disabled', 'mustChangePassword', 'mfa', 'createdAt'],
+    required: [
+      'id',
+      'username',
+      'displayName',
+      'email',
+      'groups',
+      'roles',
+      'disabled',
+      'mustChangePassword',
+      'mfa',
+      'createdAt',
+    ],
     properties: {
       id: { type: 'string', format: 'uuid' },
       username: { type: 'string' },
@@ -189,7 +216,9 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
   OneTimePassword: {
     type: 'object',
     required: ['oneTimePassword'],
-    properties: { oneTimePassword: { type: 'string', description: 'Shown this once; must be changed at sign-in.' } },
+    properties: {
+      oneTimePassword: { type: 'string', description: 'Shown this once; must be changed at sign-in.' },
+    },
   },
   Group: {
     type: 'object',
@@ -204,7 +233,17 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
   GroupList: listOf('Group'),
   Client: {
     type: 'object',
-    required: ['clientId', 'source', 'type', 'grants', 'redirectUris', 'scopes', 'requireMfa', 'firstParty', 'authMethod'],
+    required: [
+      'clientId',
+      'source',
+      'type',
+      'grants',
+      'redirectUris',
+      'scopes',
+      'requireMfa',
+      'firstParty',
+      'authMethod',
+    ],
     properties: {
       clientId: { type: 'string' },
       source: {
@@ -228,13 +267,18 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
     required: ['client'],
     properties: {
       client: { $ref: '#/components/schemas/Client' },
-      clientSecret: { type: 'string', description: '256 random bits, shown this once; only its hash is stored.' },
+      clientSecret: {
+        type: 'string',
+        description: '256 random bits, shown this once; only its hash is stored.',
+      },
     },
   },
   ClientSecret: {
     type: 'object',
     required: ['clientSecret'],
-    properties: { clientSecret: { type: 'string', description: 'Shown this once; the previous secret stops working.' } },
+    properties: {
+      clientSecret: { type: 'string', description: 'Shown this once; the previous secret stops working.' },
+    },
   },
   Passkey: {
     type: 'object',

@@ -59,7 +59,12 @@ export interface OpenApiOperation {
     readonly required: boolean;
     readonly content: Readonly<Record<string, OpenApiMediaType>>;
   };
-  readonly responses: Readonly<Record<string, OpenApiResponse>>;
+  readonly responses: Readonly<Record<string, OpenApiResponse | OpenApiRef>>;
+}
+
+/** A reference to a shared component (`#/components/responses/401`). */
+export interface OpenApiRef {
+  readonly $ref: string;
 }
 
 export type OpenApiPathItem = Readonly<Partial<Record<HttpMethod, OpenApiOperation>>>;
@@ -74,7 +79,15 @@ export interface OpenApiDocument {
   readonly paths: Readonly<Record<string, OpenApiPathItem>>;
   readonly components: {
     readonly securitySchemes: Readonly<
-      Record<string, { readonly type: 'http'; readonly scheme: 'bearer'; readonly bearerFormat: string; readonly description: string }>
+      Record<
+        string,
+        {
+          readonly type: 'http';
+          readonly scheme: 'bearer';
+          readonly bearerFormat: string;
+          readonly description: string;
+        }
+      >
     >;
     readonly schemas: Readonly<Record<string, JsonSchema>>;
     readonly responses: Readonly<Record<string, OpenApiResponse>>;

@@ -34,7 +34,8 @@ export function pageRequest(query: URLSearchParams): PageRequest {
   let limit = DEFAULT_LIMIT;
   if (limitText !== null) {
     limit = /^\d{1,3}$/.test(limitText) ? Number(limitText) : 0;
-    if (limit < 1 || limit > MAX_LIMIT) throw invalidRequest(`limit: must be an integer from 1 to ${MAX_LIMIT}.`);
+    if (limit < 1 || limit > MAX_LIMIT)
+      throw invalidRequest(`limit: must be an integer from 1 to ${MAX_LIMIT}.`);
   }
   const cursor = query.get('after');
   return { limit, after: cursor === null ? null : decodeCursor(cursor) };

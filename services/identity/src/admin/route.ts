@@ -56,7 +56,8 @@ export function route<B = undefined>(definition: RouteDefinition<B>): Route {
     body: spec === undefined ? undefined : { schema: spec.schema, required: spec.required },
     run: (call) => {
       if (spec === undefined) {
-        if (call.body !== undefined) throw new AdminError(400, 'invalid_request', 'body: this operation takes none.');
+        if (call.body !== undefined)
+          throw new AdminError(400, 'invalid_request', 'body: this operation takes none.');
         return definition.handle(call as AdminCall<B>);
       }
       return definition.handle({ ...call, body: spec.parse(call.body) });

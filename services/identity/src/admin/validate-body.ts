@@ -14,7 +14,10 @@ export interface BodySpec<T> {
 // goes unenforced by mistake. One error at a time: the first wrong field is named.
 const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: false, coerceTypes: false });
 const compiled = new Map<RequestSchemaName, ValidateFunction>(
-  (Object.keys(requestSchemas) as RequestSchemaName[]).map((name) => [name, ajv.compile(requestSchemas[name])]),
+  (Object.keys(requestSchemas) as RequestSchemaName[]).map((name) => [
+    name,
+    ajv.compile(requestSchemas[name]),
+  ]),
 );
 
 /**

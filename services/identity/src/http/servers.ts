@@ -46,6 +46,10 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
         return;
       }
       observe(options.metrics, req, res);
+      if (req.url?.startsWith(REVOCATIONS_PATH) === true) {
+        void serveRevocations(options.identity, req, res);
+        return;
+      }
       options.identity.handle(req, res);
     },
   );
@@ -64,6 +68,26 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
       await Promise.all([close(server), close(admin)]);
     },
   };
+}
+
+/**
+ * The revocation feed for gateways (`?after=<seq>`). It lives outside the issuer's mount, so the
+ * gateway's public `/auth` mount can never reach it; only the gateway's mTLS identity can.
+ */
+export const REVOCATIONS_PATH = '/internal/revocations';
+
+async function serveRevocations(identity: Identity, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const after = Number(new URL(req.url ?? '/', 'https://identity').searchParams.get('after') ?? '0');
+  if (req.method !== 'GET' || !Number.isSafeInteger(after) || after < 0) {
+    sendJson(res, 400, { error: 'invalid_request' });
+    return;
+  }
+  try {
+    sendJson(res, 200, await identity.revocations.since(after));
+  } catch (error) {
+    identity.log.error({ err: error }, 'identity: revocation feed failed');
+    sendJson(res, 503, { error: 'temporarily_unavailable' });
+  }
 }
 
 /** Route labels: the known first segments below the mount; anything else is `other`. */

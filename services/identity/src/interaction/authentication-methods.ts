@@ -24,7 +24,10 @@ export interface AuthenticationMethods {
  * is accepted only with user verification (PIN or biometrics on the authenticator), which makes it
  * two factors by itself: possession of the key (`hwk`) and the verified user (`user`).
  */
-export function authenticationMethods(first: FirstFactor, second: SecondFactor | undefined): AuthenticationMethods {
+export function authenticationMethods(
+  first: FirstFactor,
+  second: SecondFactor | undefined,
+): AuthenticationMethods {
   if (first === 'passkey') return { amr: ['hwk', 'user', 'mfa'], acr: ACR.mfa, reason: 'passkey' };
   switch (second) {
     case undefined:

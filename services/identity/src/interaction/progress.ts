@@ -34,9 +34,12 @@ export function readProgress(interaction: Interaction): LoginProgress {
   if (typeof stored !== 'object' || stored === null) return {};
   const raw = stored as Record<string, unknown>;
   const userId = typeof raw['userId'] === 'string' ? raw['userId'] : undefined;
-  const first = typeof raw['first'] === 'string' && FIRST.has(raw['first']) ? (raw['first'] as FirstFactor) : undefined;
+  const first =
+    typeof raw['first'] === 'string' && FIRST.has(raw['first']) ? (raw['first'] as FirstFactor) : undefined;
   const second =
-    typeof raw['second'] === 'string' && SECOND.has(raw['second']) ? (raw['second'] as SecondFactor) : undefined;
+    typeof raw['second'] === 'string' && SECOND.has(raw['second'])
+      ? (raw['second'] as SecondFactor)
+      : undefined;
   const challenge = typeof raw['passkeyChallengeId'] === 'string' ? raw['passkeyChallengeId'] : undefined;
   return {
     ...(userId !== undefined && first !== undefined ? { userId, first } : {}),

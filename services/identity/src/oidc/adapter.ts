@@ -9,6 +9,8 @@ export interface StoreAdapterOptions {
   /** Seconds a rotated refresh token may still be rotated again (0 = strict: any reuse revokes). */
   readonly refreshReuseGraceSeconds: number;
   readonly onReuse: ReuseListener;
+  /** A token family was revoked (reuse, replay, revocation, sign-out): tell the gateways. */
+  readonly onGrantRevoked: (grantId: string) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -46,6 +48,7 @@ export function storeAdapter(options: StoreAdapterOptions): new (model: string) 
 
   async function revokeGrant(grantId: string): Promise<void> {
     await store.run('DELETE FROM oidc_payloads WHERE grant_id = ?', [grantId]);
+    await options.onGrantRevoked(grantId);
   }
 
   return class StoreAdapter implements Adapter {

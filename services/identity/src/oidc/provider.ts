@@ -184,6 +184,8 @@ export function createProvider(options: ProviderOptions): Provider {
       const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
       return {
         groups: [...(account?.groups ?? [])],
+        // The token's family: gateways refuse it as soon as the grant is revoked (see revocations.ts).
+        ...('grantId' in token && token.grantId !== undefined ? { gid: token.grantId } : {}),
         ...(source?.amr === undefined ? {} : { amr: source.amr }),
         ...(source?.acr === undefined ? {} : { acr: source.acr }),
         ...(source?.authTime === undefined ? {} : { auth_time: source.authTime }),

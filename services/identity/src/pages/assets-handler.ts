@@ -1,10 +1,9 @@
-import type { IdentityContext } from '../app.ts';
 import type { PathHandler } from '../http/router.ts';
 import { PASSKEY_SCRIPT_PATH } from './layout.ts';
 import { PASSKEY_SCRIPT } from './passkey-script.ts';
 
 /** Serves the pages' static script (`/assets/passkey.js`); the stylesheet is served by `app.ts`. */
-export function pageAssetsHandler(_identity: IdentityContext): PathHandler {
+export function pageAssetsHandler(): PathHandler {
   const body = Buffer.from(PASSKEY_SCRIPT, 'utf8');
   return (req, res, path) => {
     if (path !== PASSKEY_SCRIPT_PATH || (req.method !== 'GET' && req.method !== 'HEAD')) {

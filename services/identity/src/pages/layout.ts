@@ -14,7 +14,10 @@ export interface SafeHtml {
 }
 
 /** Tagged template: interpolated strings are escaped, `SafeHtml` values are inserted as they are. */
-export function html(strings: TemplateStringsArray, ...values: readonly (string | number | SafeHtml | readonly SafeHtml[])[]): SafeHtml {
+export function html(
+  strings: TemplateStringsArray,
+  ...values: readonly (string | number | SafeHtml | readonly SafeHtml[])[]
+): SafeHtml {
   let out = strings[0] ?? '';
   values.forEach((value, i) => {
     out += render(value) + (strings[i + 1] ?? '');
@@ -53,7 +56,22 @@ export function page(options: {
       ? html`<script src="${options.mountPath + PASSKEY_SCRIPT_PATH}" defer></script>`
       : html``;
   return `<!doctype html>${
-    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>${options.title} · Rampart</title><link rel="stylesheet" href="${options.mountPath + STYLESHEET_PATH}">${script}</head><body><main class="card"><h1>${options.title}</h1>${options.body}</main></body></html>`.html
+    html`<html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>${options.title} · Rampart</title>
+        <link rel="stylesheet" href="${options.mountPath + STYLESHEET_PATH}" />
+        ${script}
+      </head>
+      <body>
+        <main class="card">
+          <h1>${options.title}</h1>
+          ${options.body}
+        </main>
+      </body>
+    </html>`.html
   }`;
 }
 

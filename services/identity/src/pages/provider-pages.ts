@@ -15,7 +15,9 @@ export function renderErrorPage(error: string, description: string | undefined):
   return page({
     mountPath,
     title: 'Sign-in problem',
-    body: html`<p class="error">${error}</p>${description === undefined ? '' : html`<p>${description}</p>`}<p class="muted">Go back to the application and try again.</p>`,
+    body: html`<p class="error">${error}</p>
+      ${description === undefined ? '' : html`<p>${description}</p>`}
+      <p class="muted">Go back to the application and try again.</p>`,
   });
 }
 
@@ -24,7 +26,10 @@ export function renderLogoutPage(form: string): string {
   return page({
     mountPath,
     title: 'Sign out',
-    body: html`${trusted(form)}<p>Do you want to sign out?</p><button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button><button type="submit" form="op.logoutForm" class="secondary">Stay signed in</button>`,
+    body: html`${trusted(form)}
+      <p>Do you want to sign out?</p>
+      <button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button
+      ><button type="submit" form="op.logoutForm" class="secondary">Stay signed in</button>`,
   });
 }
 

@@ -6,8 +6,7 @@ export const FORM_LIMIT_BYTES = 8 * 1024;
 export const JSON_LIMIT_BYTES = 64 * 1024;
 
 export type BodyResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly status: 400 | 413 | 415 };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: 400 | 413 | 415 };
 
 /**
  * Reads an `application/x-www-form-urlencoded` body of at most `limit` bytes. Refuses another media
@@ -50,7 +49,9 @@ function mediaType(req: IncomingMessage): string {
 async function readBody(
   req: IncomingMessage,
   limit: number,
-): Promise<{ readonly ok: true; readonly value: string } | { readonly ok: false; readonly status: 400 | 413 }> {
+): Promise<
+  { readonly ok: true; readonly value: string } | { readonly ok: false; readonly status: 400 | 413 }
+> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();

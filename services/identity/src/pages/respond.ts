@@ -4,7 +4,12 @@ import type { ServerResponse } from 'node:http';
  * Sends a whole HTML page. `no-store`: pages carry CSRF tokens, TOTP secrets or recovery codes, and
  * must not be kept by any cache or shown again by the back button from disk.
  */
-export function sendPage(res: ServerResponse, status: number, markup: string, headers: Readonly<Record<string, string>> = {}): void {
+export function sendPage(
+  res: ServerResponse,
+  status: number,
+  markup: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   res.writeHead(status, {
     ...headers,
     'content-type': 'text/html; charset=utf-8',

@@ -7,11 +7,23 @@ export interface PasskeyAnswer<T> {
   readonly name?: string;
 }
 
+type Transport = NonNullable<RegistrationResponseJSON['response']['transports']>[number];
+const TRANSPORTS: ReadonlySet<unknown> = new Set<Transport>([
+  'ble',
+  'cable',
+  'hybrid',
+  'internal',
+  'nfc',
+  'smart-card',
+  'usb',
+]);
 const B64URL = /^[A-Za-z0-9_-]*$/;
 const MAX_FIELD = 16 * 1024;
 
 /** Checks the shape of a posted assertion before it reaches the verifier; undefined if malformed. */
-export function parseAuthenticationAnswer(body: unknown): PasskeyAnswer<AuthenticationResponseJSON> | undefined {
+export function parseAuthenticationAnswer(
+  body: unknown,
+): PasskeyAnswer<AuthenticationResponseJSON> | undefined {
   const base = answerBase(body);
   if (base === undefined) return undefined;
   const response = record(base.credential['response']);
@@ -20,7 +32,8 @@ export function parseAuthenticationAnswer(body: unknown): PasskeyAnswer<Authenti
   const authenticatorData = b64(response['authenticatorData']);
   const signature = b64(response['signature']);
   const userHandle = response['userHandle'] === undefined ? undefined : b64(response['userHandle']);
-  if (clientDataJSON === undefined || authenticatorData === undefined || signature === undefined) return undefined;
+  if (clientDataJSON === undefined || authenticatorData === undefined || signature === undefined)
+    return undefined;
   if (response['userHandle'] !== undefined && userHandle === undefined) return undefined;
   return {
     challengeId: base.challengeId,
@@ -51,7 +64,7 @@ export function parseRegistrationAnswer(body: unknown): PasskeyAnswer<Registrati
   if (clientDataJSON === undefined || attestationObject === undefined) return undefined;
   const rawTransports = response['transports'];
   const transports = Array.isArray(rawTransports)
-    ? rawTransports.filter((t): t is string => typeof t === 'string' && t.length <= 32)
+    ? rawTransports.filter((t): t is Transport => typeof t === 'string' && TRANSPORTS.has(t))
     : [];
   const name = record(body)?.['name'];
   return {
@@ -66,7 +79,7 @@ export function parseRegistrationAnswer(body: unknown): PasskeyAnswer<Registrati
       response: {
         clientDataJSON,
         attestationObject,
-        transports: transports as RegistrationResponseJSON['response']['transports'] & string[],
+        transports,
       },
     },
   };
@@ -78,7 +91,8 @@ function answerBase(
   const outer = record(body);
   const challengeId = outer?.['challengeId'];
   const credential = record(outer?.['response']);
-  if (typeof challengeId !== 'string' || challengeId.length === 0 || challengeId.length > 64) return undefined;
+  if (typeof challengeId !== 'string' || challengeId.length === 0 || challengeId.length > 64)
+    return undefined;
   if (credential === undefined || credential['type'] !== 'public-key') return undefined;
   const id = b64(credential['id']);
   const rawId = b64(credential['rawId']);
@@ -86,7 +100,9 @@ function answerBase(
   return { challengeId, id, rawId, credential };
 }
 
-function attachment(credential: Record<string, unknown>): { authenticatorAttachment?: 'platform' | 'cross-platform' } {
+function attachment(credential: Record<string, unknown>): {
+  authenticatorAttachment?: 'platform' | 'cross-platform';
+} {
   const value = credential['authenticatorAttachment'];
   return value === 'platform' || value === 'cross-platform' ? { authenticatorAttachment: value } : {};
 }

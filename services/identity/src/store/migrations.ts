@@ -64,4 +64,24 @@ export const identityMigrations: readonly Migration[] = [
             updated_at BIGINT NOT NULL
           )`,
   },
+  {
+    // What replicas of the gateway must stop accepting before the access tokens expire by
+    // themselves: a grant (token family) or every token of a subject issued before a moment.
+    // `seq` orders the feed the gateway polls; rows are pruned once no token they cover is alive.
+    id: 'identity-0005-revocations',
+    sql: `CREATE TABLE revocations (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            issued_before BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL
+          )`,
+    postgres: `CREATE TABLE revocations (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            issued_before BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL
+          )`,
+  },
 ];

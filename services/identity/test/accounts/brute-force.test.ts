@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { requireService } from '@rampart/testing';
 import { Redis } from 'ioredis';
 import {
@@ -55,7 +55,13 @@ after(async () => {
     const keys = await first.keys(`${redisPrefix}:*`);
     if (keys.length > 0) await first.del(...keys);
   }
-  await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
+  await Promise.all(
+    redisClients.map((client) =>
+      client.quit().catch(() => {
+        client.disconnect();
+      }),
+    ),
+  );
 });
 
 for (const backend of backends) {
@@ -165,12 +171,13 @@ for (const backend of backends) {
 
     it('locks an account for every IP after 50 failures from many IPs, for 15 minutes', async () => {
       const g = await guard();
-      const decisions = await Promise.all(
-        Array.from({ length: 60 }, () => g.check({ username: 'grace', ip: freshIp() })),
-      );
+      const ips = Array.from({ length: 60 }, () => freshIp());
+      const decisions = await Promise.all(ips.map((ip) => g.check({ username: 'grace', ip })));
       assert.equal(allowed(decisions), 50);
       assert.deepEqual(reasons(decisions), ['account_locked']);
-      await g.failed({ username: 'grace', ip: freshIp() });
+      await Promise.all(
+        ips.filter((_, i) => decisions[i]?.allowed).map((ip) => g.failed({ username: 'grace', ip })),
+      );
       const locked = await g.check({ username: 'grace', ip: freshIp() });
       assert.ok(!locked.allowed);
       assert.equal(locked.reason, 'account_locked');
@@ -214,6 +221,16 @@ describe('BruteForceGuard policy', () => {
       ip: { lockAfter: 100, windowSeconds: 86_400, lockSeconds: 86_400 },
       account: { lockAfter: 50, windowSeconds: 3600, lockSeconds: 900 },
     });
+  });
+
+  it('fails closed: with Redis not ready, check rejects instead of letting the attempt through', async () => {
+    const offline = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    try {
+      const g = new BruteForceGuard({ redis: offline, keyPrefix: `${redisPrefix}:offline` });
+      await assert.rejects(g.check({ username: 'kate', ip: '203.0.113.17' }), /not ready/);
+    } finally {
+      offline.disconnect();
+    }
   });
 
   it('refuses a policy that would let one IP lock an account, or nonsense numbers', () => {

@@ -74,7 +74,7 @@ describe('checkPasswordPolicy', () => {
     assert.ok(list.has('123456') && list.has('password'));
     let checked = 0;
     for (const entry of list) {
-      if ([...entry].length < MIN_PASSWORD_LENGTH) continue;
+      if (Array.from(entry).length < MIN_PASSWORD_LENGTH) continue;
       checked += 1;
       const result = checkPasswordPolicy(entry, { username: 'zz-unrelated-user' });
       assert.equal(result.ok ? 'ok' : result.reason, 'common', entry);

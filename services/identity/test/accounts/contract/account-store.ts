@@ -34,7 +34,7 @@ export function countingHasher(): PasswordHasher & { verifies: number; hashes: n
       counter.verifies += 1;
       return argon2Hasher.verify(stored, password);
     },
-    needsRehash: argon2Hasher.needsRehash,
+    needsRehash: (stored: string) => argon2Hasher.needsRehash(stored),
   };
   return counter;
 }
@@ -71,8 +71,9 @@ export function accountStoreContract(engine: StoreEngine): void {
         'SELECT password_hash, email_enc FROM users WHERE id = ?',
         [user.id],
       );
-      assert.match(row?.password_hash ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-      assert.ok(row?.email_enc.startsWith('rf1.'), 'the e-mail is encrypted at rest');
+      assert.ok(row !== undefined);
+      assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      assert.ok(row.email_enc.startsWith('rf1.'), 'the e-mail is encrypted at rest');
       assert.ok(!row.email_enc.includes('alice@'));
     });
 
@@ -230,6 +231,26 @@ export function accountStoreContract(engine: StoreEngine): void {
       await accounts.setPassword(user.id, strongPassword(), { mustChange: true });
       assert.equal((await accounts.findById(user.id))?.mustChangePassword, true);
       await rejectsWith(accounts.setPassword('no-such-id', strongPassword()), 'unknown_user');
+    });
+
+    it('updates the profile, encrypting a new e-mail and clearing fields with null', async () => {
+      const user = await accounts.createUser({
+        username: 'kim',
+        displayName: 'Kim',
+        email: 'kim@example.com',
+      });
+      const changed = await accounts.updateProfile(user.id, { email: 'kim@example.org' });
+      assert.equal(changed.email, 'kim@example.org');
+      assert.equal(changed.displayName, 'Kim');
+      const row = await world.store.get<{ email_enc: string }>('SELECT email_enc FROM users WHERE id = ?', [
+        user.id,
+      ]);
+      assert.ok(row?.email_enc.startsWith('rf1.') === true && !row.email_enc.includes('kim@'));
+      const cleared = await accounts.updateProfile(user.id, { displayName: null, email: null });
+      assert.deepEqual([cleared.displayName, cleared.email], [null, null]);
+      await rejectsWith(accounts.updateProfile(user.id, { email: 'nope' }), 'invalid_email');
+      await rejectsWith(accounts.updateProfile(user.id, { displayName: '' }), 'invalid_display_name');
+      await rejectsWith(accounts.updateProfile('no-such-id', { displayName: 'X' }), 'unknown_user');
     });
 
     it('manages groups and memberships', async () => {

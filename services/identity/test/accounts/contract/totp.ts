@@ -68,7 +68,8 @@ export function totpContract(engine: StoreEngine): void {
         'SELECT secret_enc, confirmed FROM totp_factors WHERE user_id = ?',
         [user.id],
       );
-      assert.ok(row?.secret_enc.startsWith('rf1.') && !row.secret_enc.includes(secret));
+      assert.ok(row !== undefined);
+      assert.ok(row.secret_enc.startsWith('rf1.') && !row.secret_enc.includes(secret));
       assert.equal(row.confirmed, 0);
       assert.equal(await totp.hasTotp(user.id), false);
       assert.equal(await totp.verify(user.id, codeAt(secret, clock.now())), false, 'unconfirmed: unusable');
@@ -193,6 +194,21 @@ export function totpContract(engine: StoreEngine): void {
       assert.equal(await totp.remainingRecoveryCodes(user.id), 0);
       clock.advance(STEP_MS);
       assert.equal(await totp.verify(user.id, codeAt(secret, clock.now())), false);
+    });
+
+    it('imports a known secret as a confirmed factor (seeded users)', async () => {
+      const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+      await totp.importConfirmed(user.id, secret.toLowerCase());
+      assert.equal(await totp.hasTotp(user.id), true);
+      clock.advance(STEP_MS);
+      assert.equal(await totp.verify(user.id, codeAt(secret, clock.now())), true);
+      assert.equal((await totp.regenerateRecoveryCodes(user.id)).length, 10);
+      await assert.rejects(totp.importConfirmed(user.id, secret), (e: unknown) => {
+        return e instanceof AccountError && e.code === 'totp_exists';
+      });
+      const other = await accounts.createUser({ username: `totp-import-${n}` });
+      await assert.rejects(totp.importConfirmed(other.id, 'JBSWY3DP'), TypeError);
+      await assert.rejects(totp.importConfirmed(other.id, `${secret.slice(0, 30)}01`), TypeError);
     });
 
     it('binds the encrypted secret to its row: copied to another user it does not decrypt', async () => {

@@ -1,0 +1,160 @@
+import type { Store } from '@rampart/sdk';
+
+/** One of an account's sign-in sessions, as the account page and the admin API show it. */
+export interface SessionSummary {
+  /**
+   * The session's `uid`: safe to show and to pass back to {@link endSession}. (The row id is the
+   * session cookie's value, a bearer secret: it never leaves this module.)
+   */
+  readonly uid: string;
+  /** When the user signed in (epoch seconds), if known. */
+  readonly loginTs: number | null;
+  readonly amr: readonly string[];
+  readonly acr: string | null;
+  /** Clients that obtained tokens through this session. */
+  readonly clients: readonly string[];
+  /** Epoch milliseconds. */
+  readonly expiresAt: number | null;
+}
+
+/** How much {@link endSession} or {@link endAllSessions} removed. */
+export interface EndedSessions {
+  readonly sessions: number;
+  /** Grants revoked, with every refresh token and authorization code issued under them. */
+  readonly grants: number;
+}
+
+interface SessionRow {
+  readonly id: string;
+  readonly payload: string;
+  readonly expires_at: number | string | null;
+}
+
+interface SessionPayload {
+  readonly uid?: unknown;
+  readonly loginTs?: unknown;
+  readonly amr?: unknown;
+  readonly acr?: unknown;
+  readonly authorizations?: unknown;
+}
+
+/**
+ * An account's live oidc-provider sessions (rows of `oidc_payloads`), newest sign-in first.
+ *
+ * @example
+ * const sessions = await listSessions(store, user.id);
+ */
+export async function listSessions(
+  store: Store,
+  accountId: string,
+  now = Date.now(),
+): Promise<SessionSummary[]> {
+  const rows = await store.all<SessionRow>(
+    "SELECT id, payload, expires_at FROM oidc_payloads WHERE model = 'Session' AND account_id = ?",
+    [accountId],
+  );
+  return rows
+    .filter((row) => row.expires_at === null || Number(row.expires_at) > now)
+    .map((row) => summarize(row))
+    .filter((summary): summary is SessionSummary => summary !== undefined)
+    .sort((a, b) => (b.loginTs ?? 0) - (a.loginTs ?? 0));
+}
+
+/**
+ * Ends one of the account's sessions (by its `uid`) and revokes the grants made through it — so
+ * the refresh tokens of the applications signed in there stop working. False if there is no such
+ * session for this account.
+ *
+ * @example
+ * await endSession(store, user.id, summary.uid);
+ */
+export async function endSession(
+  store: Store,
+  accountId: string,
+  uid: string,
+): Promise<EndedSessions | false> {
+  return store.transaction(async (tx) => {
+    const row = await tx.get<SessionRow>(
+      "SELECT id, payload, expires_at FROM oidc_payloads WHERE model = 'Session' AND account_id = ? AND uid = ?",
+      [accountId, uid],
+    );
+    if (row === undefined) return false;
+    const grantIds = grantsOf(parse(row.payload));
+    let grants = 0;
+    for (const grantId of grantIds) {
+      // Only this account's grants: a tampered payload could not name someone else's.
+      const owned = await tx.get(
+        "SELECT id FROM oidc_payloads WHERE model = 'Grant' AND id = ? AND account_id = ?",
+        [grantId, accountId],
+      );
+      if (owned === undefined) continue;
+      await tx.run('DELETE FROM oidc_payloads WHERE grant_id = ?', [grantId]);
+      grants += (await tx.run("DELETE FROM oidc_payloads WHERE model = 'Grant' AND id = ?", [grantId]))
+        .changes;
+    }
+    await tx.run("DELETE FROM oidc_payloads WHERE model = 'Session' AND id = ?", [row.id]);
+    return { sessions: 1, grants };
+  });
+}
+
+/**
+ * "Sign out everywhere": ends every session of the account and revokes all its grants, with the
+ * refresh tokens and codes issued under them, in one transaction. JWT access tokens already issued
+ * are not stored and stay valid until they expire (5–15 minutes) unless checked by introspection.
+ *
+ * @example
+ * const { sessions, grants } = await endAllSessions(store, user.id);
+ */
+export async function endAllSessions(store: Store, accountId: string): Promise<EndedSessions> {
+  return store.transaction(async (tx) => {
+    await tx.run(
+      "DELETE FROM oidc_payloads WHERE grant_id IN (SELECT id FROM oidc_payloads WHERE model = 'Grant' AND account_id = ?)",
+      [accountId],
+    );
+    const grants = (
+      await tx.run("DELETE FROM oidc_payloads WHERE model = 'Grant' AND account_id = ?", [accountId])
+    ).changes;
+    const sessions = (
+      await tx.run("DELETE FROM oidc_payloads WHERE model = 'Session' AND account_id = ?", [accountId])
+    ).changes;
+    // Tokens carrying the account without a grant id (none today) and unfinished interactions.
+    await tx.run('DELETE FROM oidc_payloads WHERE account_id = ?', [accountId]);
+    return { sessions, grants };
+  });
+}
+
+function summarize(row: SessionRow): SessionSummary | undefined {
+  const payload = parse(row.payload);
+  if (typeof payload.uid !== 'string') return undefined;
+  const authorizations = record(payload.authorizations);
+  return {
+    uid: payload.uid,
+    loginTs: typeof payload.loginTs === 'number' ? payload.loginTs : null,
+    amr: Array.isArray(payload.amr) ? payload.amr.filter((v): v is string => typeof v === 'string') : [],
+    acr: typeof payload.acr === 'string' ? payload.acr : null,
+    clients: authorizations === undefined ? [] : Object.keys(authorizations).sort(),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+  };
+}
+
+function grantsOf(payload: SessionPayload): string[] {
+  const authorizations = record(payload.authorizations);
+  if (authorizations === undefined) return [];
+  return Object.values(authorizations)
+    .map((entry) => record(entry)?.['grantId'])
+    .filter((id): id is string => typeof id === 'string');
+}
+
+function parse(text: string): SessionPayload {
+  try {
+    return record(JSON.parse(text)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}

@@ -1,0 +1,182 @@
+import type { ClientMetadata } from 'oidc-provider';
+import { isUniqueViolation, type SqlValue, type Store } from '@rampart/sdk';
+import { AdminError } from './admin-error.ts';
+
+/** A client created through the admin API, as `oauth_clients` holds it (no secret, only whether it has one). */
+export interface ApiClient {
+  readonly clientId: string;
+  /** The oidc-provider metadata, without `client_secret`. */
+  readonly metadata: ClientMetadata;
+  readonly hasSecret: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+interface ClientRow {
+  readonly client_id: string;
+  readonly metadata: string;
+  readonly secret_hash: string | null;
+  readonly created_at: number | string;
+  readonly updated_at: number | string;
+}
+
+/** Models that carry a `clientId` and belong to a client's grants, tokens and requests. */
+const CLIENT_OWNED_MODELS = [
+  'Grant',
+  'RefreshToken',
+  'AuthorizationCode',
+  'AccessToken',
+  'ClientCredentials',
+  'PushedAuthorizationRequest',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+] as const;
+
+/**
+ * API-created clients, kept in two places in one transaction: `oauth_clients` (the registry the
+ * admin API lists, with the secret's SHA-256 hash) and oidc-provider's own `Client` rows in
+ * `oidc_payloads` (what `provider.Client.find` reads, with `client_secret` = the hash, which the
+ * provider's hash-aware `compareClientSecret` checks). The provider keeps no stale copy to clear:
+ * its dynamic-client cache is keyed by a hash of the stored metadata, and every lookup reads the
+ * store first — a deleted client is gone, a rotated secret is in force, at the next request.
+ */
+export class ClientRegistry {
+  readonly #store: Store;
+  readonly #now: () => number;
+
+  constructor(store: Store, now: () => number = Date.now) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /** Up to `limit` clients after the id `after`, by id. */
+  async list(after: string | null, limit: number): Promise<ApiClient[]> {
+    const params: SqlValue[] = [];
+    let sql = 'SELECT * FROM oauth_clients';
+    if (after !== null) {
+      sql += ' WHERE client_id > ?';
+      params.push(after);
+    }
+    sql += ' ORDER BY client_id LIMIT ?';
+    params.push(limit);
+    return (await this.#store.all<ClientRow>(sql, params)).map(apiClient);
+  }
+
+  async find(clientId: string): Promise<ApiClient | undefined> {
+    const row = await this.#store.get<ClientRow>('SELECT * FROM oauth_clients WHERE client_id = ?', [
+      clientId,
+    ]);
+    return row === undefined ? undefined : apiClient(row);
+  }
+
+  /** Registers a client; 409 `client_exists` if the id is taken. `metadata` carries no secret. */
+  async insert(metadata: ClientMetadata, secretHash: string | null): Promise<ApiClient> {
+    const clientId = metadata.client_id;
+    const at = this.#now();
+    const stored = withoutSecret(metadata);
+    try {
+      await this.#store.transaction(async (tx) => {
+        await tx.run(
+          'INSERT INTO oauth_clients (client_id, metadata, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+          [clientId, JSON.stringify(stored), secretHash, at, at],
+        );
+        // Grants left by an earlier client of the same id must not come back to life.
+        await removeClientState(tx, clientId);
+        await writeProviderClient(tx, stored, secretHash);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw clientExists();
+      throw error;
+    }
+    return { clientId, metadata: stored, hasSecret: secretHash !== null, createdAt: at, updatedAt: at };
+  }
+
+  /** Replaces the secret hash (the old secret stops working at once); false if the client has no secret. */
+  rotateSecret(clientId: string, secretHash: string): Promise<boolean> {
+    return this.#store.transaction(async (tx) => {
+      const row = await tx.get<ClientRow>(
+        'SELECT * FROM oauth_clients WHERE client_id = ? AND secret_hash IS NOT NULL',
+        [clientId],
+      );
+      if (row === undefined) return false;
+      await tx.run('UPDATE oauth_clients SET secret_hash = ?, updated_at = ? WHERE client_id = ?', [
+        secretHash,
+        this.#now(),
+        clientId,
+      ]);
+      await writeProviderClient(tx, parseMetadata(row.metadata), secretHash);
+      return true;
+    });
+  }
+
+  /**
+   * Deletes a client with everything issued to it (grants, refresh tokens, codes, stored tokens);
+   * false if there is no such client. JWT access tokens already issued expire on their own.
+   */
+  remove(clientId: string): Promise<boolean> {
+    return this.#store.transaction(async (tx) => {
+      const { changes } = await tx.run('DELETE FROM oauth_clients WHERE client_id = ?', [clientId]);
+      if (changes !== 1) return false;
+      await tx.run("DELETE FROM oidc_payloads WHERE model = 'Client' AND id = ?", [clientId]);
+      await removeClientState(tx, clientId);
+      return true;
+    });
+  }
+}
+
+function clientExists(): AdminError {
+  return new AdminError(409, 'client_exists', 'A client with that id exists.');
+}
+
+/** The provider's `Client` row: the metadata with the secret's hash, no expiry. */
+async function writeProviderClient(
+  tx: Store,
+  metadata: ClientMetadata,
+  secretHash: string | null,
+): Promise<void> {
+  const payload = secretHash === null ? metadata : { ...metadata, client_secret: secretHash };
+  await tx.run(
+    `INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', ?, ?)
+     ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload`,
+    [metadata.client_id, JSON.stringify(payload)],
+  );
+}
+
+/**
+ * Deletes the grants of a client and everything issued under them. `oidc_payloads` has no client
+ * column, so rows are found by the exact `"clientId":"<id>"` member of their JSON; client ids are
+ * `[a-z][a-z0-9-]*`, so the pattern holds no LIKE wildcard and cannot match a longer id.
+ */
+async function removeClientState(tx: Store, clientId: string): Promise<void> {
+  const member = `%"clientId":${JSON.stringify(clientId)}%`;
+  const models = CLIENT_OWNED_MODELS.map(() => '?').join(', ');
+  await tx.run(
+    `DELETE FROM oidc_payloads WHERE grant_id IN
+       (SELECT id FROM oidc_payloads WHERE model = 'Grant' AND payload LIKE ?)`,
+    [member],
+  );
+  await tx.run(`DELETE FROM oidc_payloads WHERE model IN (${models}) AND payload LIKE ?`, [
+    ...CLIENT_OWNED_MODELS,
+    member,
+  ]);
+}
+
+function apiClient(row: ClientRow): ApiClient {
+  return {
+    clientId: row.client_id,
+    metadata: parseMetadata(row.metadata),
+    hasSecret: row.secret_hash !== null,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function withoutSecret(metadata: ClientMetadata): ClientMetadata {
+  const copy = { ...metadata };
+  delete copy.client_secret;
+  return copy;
+}
+
+function parseMetadata(text: string): ClientMetadata {
+  return JSON.parse(text) as ClientMetadata;
+}

@@ -1,0 +1,66 @@
+import { endAllSessions, endSession, listSessions, type SessionSummary } from '../account/sessions.ts';
+import { notFound } from './admin-error.ts';
+import { audit } from './audit.ts';
+import { pageOf, pageRequest } from './pagination.ts';
+import { param, route, type Route } from './route.ts';
+import { loadUser } from './user-lookup.ts';
+
+/** oidc-provider session uids are nanoids; anything else names no session. */
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A session as the admin API shows it: its public id (`sid`), never its cookie value. */
+function sessionView(session: SessionSummary): Record<string, unknown> {
+  return {
+    id: session.uid,
+    signedInAt: session.loginTs === null ? null : new Date(session.loginTs * 1000).toISOString(),
+    expiresAt: session.expiresAt === null ? null : new Date(session.expiresAt).toISOString(),
+    amr: session.amr,
+    acr: session.acr,
+    clients: session.clients,
+  };
+}
+
+/**
+ * A user's sign-in sessions (with the self-service logic of `account/sessions.ts`): list them by
+ * id, end one (with the grants and refresh tokens obtained through it), or sign the user out
+ * everywhere. Each end is an `admin.sessions_revoked` event (`session_revoked`,
+ * `all_sessions_revoked`). JWT access tokens already issued expire on their own (5–15 minutes).
+ */
+export const sessionRoutes: readonly Route[] = [
+  route({
+    method: 'GET',
+    path: '/users/{id}/sessions',
+    query: ['limit', 'after'],
+    handle: async (call) => {
+      const request = pageRequest(call.query);
+      const user = await loadUser(call);
+      const sessions = (await listSessions(call.identity.store, user.id)).sort((a, b) =>
+        a.uid < b.uid ? -1 : 1,
+      );
+      const page = pageOf(sessions, (session) => session.uid, request);
+      return { status: 200, body: { items: page.items.map(sessionView), next: page.next } };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/users/{id}/sessions',
+    handle: async (call) => {
+      const user = await loadUser(call);
+      const { sessions } = await endAllSessions(call.identity.store, user.id);
+      audit(call.identity.events, call.admin, 'admin.sessions_revoked', 'all_sessions_revoked');
+      return { status: 200, body: { revoked: sessions } };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/users/{id}/sessions/{sessionId}',
+    handle: async (call) => {
+      const user = await loadUser(call);
+      const sessionId = param(call, 'sessionId');
+      const ended = SESSION_ID.test(sessionId) && (await endSession(call.identity.store, user.id, sessionId));
+      if (ended === false) throw notFound('session');
+      audit(call.identity.events, call.admin, 'admin.sessions_revoked', 'session_revoked');
+      return { status: 204 };
+    },
+  }),
+];
