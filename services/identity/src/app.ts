@@ -151,10 +151,14 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
     }
   }
   const poll = setInterval(() => {
-    refreshKeys().catch((error: unknown) => log.error({ err: error }, 'identity: key refresh failed'));
+    refreshKeys().catch((error: unknown) => {
+      log.error({ err: error }, 'identity: key refresh failed');
+    });
   }, KEY_POLL_MS);
   const sweep = setInterval(() => {
-    Promise.all([sweepExpired(store), revocations.prune()]).catch((error: unknown) => log.error({ err: error }, 'identity: sweep failed'));
+    Promise.all([sweepExpired(store), revocations.prune()]).catch((error: unknown) => {
+      log.error({ err: error }, 'identity: sweep failed');
+    });
   }, SWEEP_MS);
   poll.unref();
   sweep.unref();

@@ -71,6 +71,13 @@ async function main(): Promise<void> {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
         });
+  // The brute-force guard refuses logins while Redis is not ready (fail closed): wait for it.
+  if (redis !== undefined && redis.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve);
+      redis.once('error', reject);
+    });
+  }
   const identity = await buildIdentity({
     config,
     store,

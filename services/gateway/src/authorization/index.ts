@@ -1,1 +1,7 @@
-export { authorize, MFA_AMR_VALUES, type AccessPrincipal } from './authorize.ts';
+export { authorize, MFA_AMR_VALUES, type AccessPrincipal, type CedarCheck } from './authorize.ts';
+export {
+  compileCedarPolicySet,
+  type CedarDecision,
+  type CedarPolicySet,
+  type CedarRequest,
+} from './cedar.ts';

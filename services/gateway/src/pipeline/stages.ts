@@ -252,10 +252,12 @@ function validate(exchange: Exchange): void {
   });
 }
 
+/** Scopes, groups and MFA, then the route's Cedar policy set, if it has one. */
 function authorizeStage(exchange: Exchange): void {
   const claims = exchange.claims;
+  const matched = need(exchange.matched);
   authorize(
-    need(exchange.matched).policy,
+    matched.policy,
     claims === undefined
       ? null
       : {
@@ -265,6 +267,18 @@ function authorizeStage(exchange: Exchange): void {
           groups: claims.groups,
           amr: claims.amr,
           acr: claims.acr,
+        },
+    matched.cedar === undefined
+      ? undefined
+      : {
+          policySet: matched.cedar,
+          request: {
+            method: need(exchange.canonical).method,
+            template: matched.template,
+            service: matched.service,
+            params: matched.params,
+            ip: exchange.clientIp,
+          },
         },
   );
 }

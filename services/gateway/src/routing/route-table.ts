@@ -1,5 +1,6 @@
 import type { PolicyConfig, RampartConfig, RouteConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
+import { compileCedarPolicySet, type CedarPolicySet } from '../authorization/cedar.ts';
 import { ALLOWED_METHODS } from '../request/index.ts';
 import { compileRequestValidators } from '../validation/request-validator.ts';
 import { MethodNotAllowed } from './method-not-allowed.ts';
@@ -16,6 +17,8 @@ export interface MatchedRoute {
   readonly params: Readonly<Record<string, string>>;
   /** The policy the route names, resolved at build. */
   readonly policy: PolicyConfig;
+  /** The policy's `cedar` set, parsed and validated for this route at build. */
+  readonly cedar: CedarPolicySet | undefined;
 }
 
 export interface RouteTable {
@@ -39,6 +42,7 @@ export interface RouteEntry {
   readonly template: string;
   readonly route: RouteConfig;
   readonly policy: PolicyConfig;
+  readonly cedar: CedarPolicySet | undefined;
   /** Parameter names by segment index; `undefined` at static positions. */
   readonly paramNames: readonly (string | undefined)[];
 }
@@ -62,8 +66,12 @@ const newNode = (): TrieNode => ({ statics: new Map(), param: undefined, methods
  * Builds the router for a loaded configuration: a segment trie built once, and every route's
  * request schema compiled. Matching walks the trie — no regular expression, no string building.
  *
+ * Each `cedar` policy set is parsed once per build (cedar-wasm's preparsed store) and validated
+ * strictly against the entity model of every route that uses it.
+ *
  * @throws TypeError when a route names no policy or one not under `policies`, two routes share a
- *   method and shape, a path is under `/auth` or `/console`, a path is malformed, or a request schema does not compile (fail closed: the
+ *   method and shape, a path is under `/auth` or `/console`, a cedar policy set does not parse or
+ *   does not validate for a route that uses it, a path is malformed, or a request schema does not compile (fail closed: the
  *   config loader refuses all of these first; the table refuses them again rather than guess).
  * @example
  * const table = buildRouteTable(config);
@@ -73,6 +81,15 @@ const newNode = (): TrieNode => ({ statics: new Map(), param: undefined, methods
 export function buildRouteTable(config: RampartConfig): RouteTable {
   const root = newNode();
   const routes: RouteEntry[] = [];
+  const cedarSets = new Map<string, CedarPolicySet>();
+  const cedarOf = (name: string, text: string): CedarPolicySet => {
+    let set = cedarSets.get(name);
+    if (set === undefined) {
+      set = compileCedarPolicySet(name, text);
+      cedarSets.set(name, set);
+    }
+    return set;
+  };
   for (const [service, serviceConfig] of Object.entries(config.services)) {
     for (const route of serviceConfig.routes ?? []) {
       const label = `${route.method} ${route.path} (service ${service})`;
@@ -98,6 +115,12 @@ export function buildRouteTable(config: RampartConfig): RouteTable {
           node = next;
         }
       }
+      const paramNames = template.map((s) => (s.kind === 'param' ? s.name : undefined));
+      let cedar: CedarPolicySet | undefined;
+      if (policy.cedar !== undefined && route.policy !== undefined) {
+        cedar = cedarOf(route.policy, policy.cedar);
+        cedar.checkRoute({ label, paramNames: paramNames.filter((n) => n !== undefined) });
+      }
       const existing = node.methods.get(route.method);
       if (existing !== undefined) {
         throw new TypeError(
@@ -110,7 +133,8 @@ export function buildRouteTable(config: RampartConfig): RouteTable {
         template: route.path,
         route,
         policy,
-        paramNames: Object.freeze(template.map((s) => (s.kind === 'param' ? s.name : undefined))),
+        cedar,
+        paramNames: Object.freeze(paramNames),
       });
       node.methods.set(route.method, entry);
       routes.push(entry);
@@ -200,5 +224,6 @@ function toMatched(entry: RouteEntry, segments: readonly string[]): MatchedRoute
     template: entry.template,
     params: Object.freeze(params),
     policy: entry.policy,
+    cedar: entry.cedar,
   });
 }

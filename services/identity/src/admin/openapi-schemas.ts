@@ -94,7 +94,7 @@ export const requestSchemas = {
   CreateClient: {
     type: 'object',
     additionalProperties: false,
-    required: ['clientId', 'type', 'grants'],
+    required: ['clientId', 'type', 'grants', 'scopes'],
     properties: {
       clientId: { type: 'string', pattern: CLIENT_ID_PATTERN.source },
       type: { enum: ['confidential', 'public'] },
@@ -117,8 +117,12 @@ export const requestSchemas = {
       scopes: {
         type: 'array',
         items: { type: 'string', pattern: SCOPE_PATTERN.source },
+        minItems: 1,
         uniqueItems: true,
         maxItems: 50,
+        description:
+          'What the client may ask for (least privilege: a client without scopes could ask for any). ' +
+          'Each must be a scope this deployment supports; never admin.',
       },
       requireMfa: { type: 'boolean', description: 'Default false.' },
       firstParty: { type: 'boolean', description: 'Default false: users are asked to consent.' },

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { componentSpiffeId, peerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import type { Metrics } from '@rampart/sdk';
 import type { Identity } from '../app.ts';
@@ -40,7 +40,8 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
   const server: HttpsServer = createHttpsServer(
     { ...tlsOptions(), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', ...LIMITS },
     (req, res) => {
-      if (peerSpiffeId((req.socket as TLSSocket).getPeerCertificate()) !== gatewayId) {
+      const socket = req.socket;
+      if (!(socket instanceof TLSSocket) || peerSpiffeId(socket.getPeerCertificate()) !== gatewayId) {
         options.identity.events.emit({ event: 'request.denied', outcome: 'failure', reason: 'SDK_CALLER_NOT_ALLOWED' });
         sendJson(res, 403, { error: 'access_denied' });
         return;

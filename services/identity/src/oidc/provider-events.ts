@@ -22,19 +22,28 @@ export function forwardProviderEvents(provider: Provider, events: SecurityEvents
   // The typings list each event's listener; these are subscribed by computed name.
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-    const grantType = String(ctx.oidc.params?.['grant_type'] ?? '');
-    emit({
-      event: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
-      outcome: 'success',
-      reason: GRANT_REASONS[grantType] ?? 'other_grant',
-      ...subjectOf(ctx),
-      ...peerOf(ctx),
-    });
+    const param = ctx.oidc.params?.['grant_type'];
+    const grantType = typeof param === 'string' ? param : '';
+    const reason = GRANT_REASONS[grantType] ?? 'other_grant';
+    if (grantType === 'refresh_token') {
+      emit({ event: 'token.refreshed', outcome: 'success', reason, ...subjectOf(ctx), ...peerOf(ctx) });
+    } else {
+      emit({ event: 'token.issued', outcome: 'success', reason, ...subjectOf(ctx), ...peerOf(ctx) });
+    }
   });
-  for (const route of ['grant', 'introspection', 'revocation', 'userinfo', 'end_session', 'authorization']) {
+  // One literal event name per endpoint (docs/events.md is checked against these literals).
+  const refusals = [
+    { route: 'grant', event: 'token.refused' },
+    { route: 'introspection', event: 'introspection.refused' },
+    { route: 'revocation', event: 'revocation.refused' },
+    { route: 'userinfo', event: 'userinfo.refused' },
+    { route: 'end_session', event: 'logout.refused' },
+    { route: 'authorization', event: 'authorization.refused' },
+  ] as const;
+  for (const { route, event } of refusals) {
     on(`${route}.error`, (ctx: KoaContextWithOIDC, error: { error?: string }) => {
       emit({
-        event: route === 'grant' ? 'token.refused' : `${route}.refused`,
+        event,
         outcome: 'failure',
         reason: typeof error.error === 'string' && OAUTH_ERROR.test(error.error) ? error.error : 'invalid_request',
         ...peerOf(ctx),

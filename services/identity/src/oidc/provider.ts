@@ -101,8 +101,6 @@ export function createProvider(options: ProviderOptions): Provider {
       authorizationSigningAlgValues: [...ASYMMETRIC_ALGS],
       dPoPSigningAlgValues: [...ASYMMETRIC_ALGS],
     },
-    // The typings model each feature as enabled-or-disabled variants; this object is checked by
-    // oidc-provider itself at construction, so it is typed as the features union it is.
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -150,7 +148,7 @@ export function createProvider(options: ProviderOptions): Provider {
           };
         },
       },
-    } as Configuration['features'],
+    },
     ttl: {
       AccessToken: accessTokenTtl,
       ClientCredentials: accessTokenTtl,
@@ -185,7 +183,7 @@ export function createProvider(options: ProviderOptions): Provider {
       return {
         groups: [...(account?.groups ?? [])],
         // The token's family: gateways refuse it as soon as the grant is revoked (see revocations.ts).
-        ...('grantId' in token && token.grantId !== undefined ? { gid: token.grantId } : {}),
+        ...('grantId' in token ? { gid: token.grantId } : {}),
         ...(source?.amr === undefined ? {} : { amr: source.amr }),
         ...(source?.acr === undefined ? {} : { acr: source.acr }),
         ...(source?.authTime === undefined ? {} : { auth_time: source.authTime }),

@@ -60,7 +60,11 @@ export interface ApiResponse {
 /** Identity over real HTTPS, with an admin (role `admin`) whose tokens the tests mint. */
 export async function startAdminHarness(options: HarnessOptions = {}): Promise<AdminHarness> {
   const h = await startIdentity(options);
-  const admin = await h.identity.accounts.createUser({ username: 'root-admin', password: PASSWORD, roles: ['admin'] });
+  const admin = await h.identity.accounts.createUser({
+    username: 'root-admin',
+    password: PASSWORD,
+    roles: ['admin'],
+  });
   const base = `${h.issuer}/admin`;
   const token = (overrides: TokenOverrides = {}) => mintToken(h, { sub: admin.id, ...overrides });
   return {
@@ -77,7 +81,11 @@ export async function startAdminHarness(options: HarnessOptions = {}): Promise<A
         body = typeof callOptions.body === 'string' ? callOptions.body : JSON.stringify(callOptions.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await h.fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+      const res = await h.fetch(`${base}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+      });
       const text = await res.text();
       let json: Record<string, unknown> = {};
       if (text !== '' && (res.headers.get('content-type') ?? '').includes('json')) {
@@ -112,7 +120,11 @@ export async function mintToken(h: Harness, overrides: TokenOverrides & { sub: s
     groups: [],
     ...overrides.extra,
   })
-    .setProtectedHeader({ alg: 'ES256', typ: overrides.typ ?? 'at+jwt', ...(jwk.kid === undefined ? {} : { kid: jwk.kid }) })
+    .setProtectedHeader({
+      alg: 'ES256',
+      typ: overrides.typ ?? 'at+jwt',
+      ...(jwk.kid === undefined ? {} : { kid: jwk.kid }),
+    })
     .setJti(randomUUID())
     .setSubject(overrides.sub)
     .setIssuer(overrides.iss ?? h.issuer)

@@ -32,23 +32,66 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
     assert.equal(res.headers.get('cache-control'), 'no-store');
   });
 
-  const foreignKey = (async () => exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey))();
+  const foreignKey = (async () =>
+    exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey))();
 
   /** [name, token overrides (or a raw Authorization value), status, error, deny reason, subject known]. */
-  const refusals: readonly [string, TokenOverrides | { raw: string | null }, number, string, string, boolean][] = [
+  const refusals: readonly [
+    string,
+    TokenOverrides | { raw: string | null },
+    number,
+    string,
+    string,
+    boolean,
+  ][] = [
     ['no token', { raw: null }, 401, 'invalid_token', 'missing_token', false],
     ['not a bearer token', { raw: 'Basic YWRtaW46YWRtaW4=' }, 401, 'invalid_token', 'malformed_token', false],
     ['garbage', { raw: 'Bearer not.a.jwt' }, 401, 'invalid_token', 'malformed_token', false],
     ['an expired token', { expiresIn: -120 }, 401, 'invalid_token', 'token_expired', true],
     ['a token for the API audience', { aud: API_AUDIENCE }, 401, 'invalid_token', 'wrong_audience', true],
-    ['a token from another issuer', { iss: 'https://evil.example/auth' }, 401, 'invalid_token', 'wrong_issuer', true],
+    [
+      'a token from another issuer',
+      { iss: 'https://evil.example/auth' },
+      401,
+      'invalid_token',
+      'wrong_issuer',
+      true,
+    ],
     ['an ID token (typ JWT)', { typ: 'JWT' }, 401, 'invalid_token', 'wrong_token_type', true],
-    ['a DPoP-bound token sent as bearer', { extra: { cnf: { jkt: 'x'.repeat(43) } } }, 401, 'invalid_token', 'sender_constrained', true],
-    ['a token of a client that may not administer', { clientId: 'shop-web' }, 401, 'invalid_token', 'not_admin_client', true],
-    ['a token without the admin scope', { scope: 'openid profile' }, 403, 'insufficient_scope', 'insufficient_scope', true],
+    [
+      'a DPoP-bound token sent as bearer',
+      { extra: { cnf: { jkt: 'x'.repeat(43) } } },
+      401,
+      'invalid_token',
+      'sender_constrained',
+      true,
+    ],
+    [
+      'a token of a client that may not administer',
+      { clientId: 'shop-web' },
+      401,
+      'invalid_token',
+      'not_admin_client',
+      true,
+    ],
+    [
+      'a token without the admin scope',
+      { scope: 'openid profile' },
+      403,
+      'insufficient_scope',
+      'insufficient_scope',
+      true,
+    ],
     ['a token without MFA', { amr: ['pwd'] }, 403, 'mfa_required', 'mfa_required', true],
     ['a token without amr', { amr: [] }, 403, 'mfa_required', 'mfa_required', true],
-    ['a token of an unknown user', { sub: '00000000-0000-4000-8000-000000000000' }, 401, 'invalid_token', 'unknown_subject', true],
+    [
+      'a token of an unknown user',
+      { sub: '00000000-0000-4000-8000-000000000000' },
+      401,
+      'invalid_token',
+      'unknown_subject',
+      true,
+    ],
   ];
 
   for (const [name, input, status, error, reason, subjectKnown] of refusals) {
@@ -57,7 +100,9 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
       const token = 'raw' in input ? undefined : await a.token(input);
       const res =
         'raw' in input
-          ? await a.h.fetch(`${a.base}/users`, { headers: input.raw === null ? {} : { authorization: input.raw } })
+          ? await a.h.fetch(`${a.base}/users`, {
+              headers: input.raw === null ? {} : { authorization: input.raw },
+            })
           : await a.h.fetch(`${a.base}/users`, { headers: { authorization: `Bearer ${token ?? ''}` } });
       assert.equal(res.status, status);
       const body = (await res.json()) as Record<string, unknown>;
@@ -67,10 +112,12 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
       const challenge = res.headers.get('www-authenticate') ?? '';
       if (status === 401) {
         assert.match(challenge, /^Bearer /);
-        if (reason === 'missing_token') assert.doesNotMatch(challenge, /error=/, 'RFC 6750 §3.1: no error code without credentials');
+        if (reason === 'missing_token')
+          assert.doesNotMatch(challenge, /error=/, 'RFC 6750 §3.1: no error code without credentials');
         else assert.match(challenge, /error="invalid_token"/);
       }
-      if (error === 'insufficient_scope') assert.match(challenge, /error="insufficient_scope", scope="admin"/);
+      if (error === 'insufficient_scope')
+        assert.match(challenge, /error="insufficient_scope", scope="admin"/);
       const denied = a.eventsSince(from).filter((event) => event.event === 'admin.denied');
       assert.equal(denied.length, 1);
       assert.equal(denied[0]?.reason, reason);
@@ -97,7 +144,13 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
     const claims = { sub: a.admin.id, scope: 'admin', client_id: 'rampart-console', amr: ['mfa'], jti: 'j' };
     const header = (alg: string) => Buffer.from(JSON.stringify({ alg, typ: 'at+jwt' })).toString('base64url');
     const payload = Buffer.from(
-      JSON.stringify({ ...claims, iss: a.h.issuer, aud: `${a.h.issuer}/admin`, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60 }),
+      JSON.stringify({
+        ...claims,
+        iss: a.h.issuer,
+        aud: `${a.h.issuer}/admin`,
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 60,
+      }),
     ).toString('base64url');
     const none = `${header('none')}.${payload}.`;
     const [current] = await a.h.identity.keys.privateJwks();
@@ -131,7 +184,11 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
   });
 
   it('takes a revoked admin role into account at once, with the same still-valid token', async () => {
-    const deputy = await a.h.identity.accounts.createUser({ username: 'deputy', password: PASSWORD, roles: ['admin'] });
+    const deputy = await a.h.identity.accounts.createUser({
+      username: 'deputy',
+      password: PASSWORD,
+      roles: ['admin'],
+    });
     const token = await a.token({ sub: deputy.id });
     assert.equal((await a.call('GET', '/users', { token })).status, 200);
     await a.h.identity.accounts.revokeRole(deputy.id, 'admin');

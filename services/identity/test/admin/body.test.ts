@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { MAX_BODY_BYTES, parseJsonSafely, readJsonBody, type BodySource } from '../../src/admin/read-json-body.ts';
+import {
+  MAX_BODY_BYTES,
+  parseJsonSafely,
+  readJsonBody,
+  type BodySource,
+} from '../../src/admin/read-json-body.ts';
 import { AdminError } from '../../src/admin/admin-error.ts';
 import { startAdminHarness, type AdminHarness } from './admin-support.ts';
 
@@ -27,7 +32,12 @@ describe('admin API bodies: reading (unit)', () => {
     const json = { a: [1, { b: 'c' }] };
     const text = JSON.stringify(json);
     assert.deepEqual(
-      await readJsonBody(source([text.slice(0, 5), text.slice(5)], { 'content-type': 'application/json; charset=UTF-8', 'transfer-encoding': 'chunked' })),
+      await readJsonBody(
+        source([text.slice(0, 5), text.slice(5)], {
+          'content-type': 'application/json; charset=UTF-8',
+          'transfer-encoding': 'chunked',
+        }),
+      ),
       json,
     );
   });
@@ -40,7 +50,9 @@ describe('admin API bodies: reading (unit)', () => {
         this.push(Buffer.alloc(16 * 1024, 0x20));
       },
     });
-    const req = Object.assign(stream, { headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+    const req = Object.assign(stream, {
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    });
     const error = await refusal(readJsonBody(req));
     assert.equal(error.status, 413);
     // An endless stream: the refusal comes after the limit plus what Node reads ahead, then reading stops.
@@ -48,27 +60,69 @@ describe('admin API bodies: reading (unit)', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const settled = pulled;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(pulled, settled, "nothing more is read after the refusal");
+    assert.equal(pulled, settled, 'nothing more is read after the refusal');
   });
 
   it('refuses a declared length over the limit without reading', async () => {
-    const error = await refusal(readJsonBody(source(['{}'], { 'content-type': 'application/json', 'content-length': String(MAX_BODY_BYTES + 1) })));
+    const error = await refusal(
+      readJsonBody(
+        source(['{}'], { 'content-type': 'application/json', 'content-length': String(MAX_BODY_BYTES + 1) }),
+      ),
+    );
     assert.equal(error.status, 413);
-    assert.equal((await refusal(readJsonBody(source(['{}'], { 'content-type': 'application/json', 'content-length': '1e9' })))).status, 413);
+    assert.equal(
+      (
+        await refusal(
+          readJsonBody(source(['{}'], { 'content-type': 'application/json', 'content-length': '1e9' })),
+        )
+      ).status,
+      413,
+    );
   });
 
   it('refuses other media types (415), invalid UTF-8 and invalid JSON (400)', async () => {
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonp', 'application/json; charset=latin1']) {
-      assert.equal((await refusal(readJsonBody(source(['{}'], { 'content-type': type, 'content-length': '2' })))).status, 415, type);
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/jsonp',
+      'application/json; charset=latin1',
+    ]) {
+      assert.equal(
+        (await refusal(readJsonBody(source(['{}'], { 'content-type': type, 'content-length': '2' })))).status,
+        415,
+        type,
+      );
     }
     const bad = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]);
-    assert.equal((await refusal(readJsonBody(source([bad], { 'content-type': 'application/json', 'content-length': '7' })))).status, 400);
-    assert.equal((await refusal(readJsonBody(source(['{"a":'], { 'content-type': 'application/json', 'content-length': '5' })))).status, 400);
+    assert.equal(
+      (
+        await refusal(
+          readJsonBody(source([bad], { 'content-type': 'application/json', 'content-length': '7' })),
+        )
+      ).status,
+      400,
+    );
+    assert.equal(
+      (
+        await refusal(
+          readJsonBody(source(['{"a":'], { 'content-type': 'application/json', 'content-length': '5' })),
+        )
+      ).status,
+      400,
+    );
   });
 
   it('refuses __proto__, constructor and prototype keys at any depth', () => {
-    for (const text of ['{"__proto__":{"admin":true}}', '{"a":[{"constructor":{"prototype":{}}}]}', '{"a":{"prototype":1}}']) {
-      assert.throws(() => parseJsonSafely(text), (error: unknown) => error instanceof AdminError && error.status === 400, text);
+    for (const text of [
+      '{"__proto__":{"admin":true}}',
+      '{"a":[{"constructor":{"prototype":{}}}]}',
+      '{"a":{"prototype":1}}',
+    ]) {
+      assert.throws(
+        () => parseJsonSafely(text),
+        (error: unknown) => error instanceof AdminError && error.status === 400,
+        text,
+      );
     }
     assert.equal(({} as Record<string, unknown>)['admin'], undefined, 'no prototype was polluted');
     const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
@@ -102,8 +156,16 @@ describe('admin API bodies over HTTPS: invalid input changes nothing', () => {
     ['a bad group name', { username: 'eve', groups: ['Not A Group'] }, /^groups\[0\]: must match pattern/],
     ['a repeated role', { username: 'eve', roles: ['a', 'a'] }, /^roles: must not repeat/],
     ['an array body', [{ username: 'eve' }], /^body: must be object/],
-    ['a __proto__ key', '{"username":"eve","__proto__":{"roles":["admin"]}}', /__proto__: this key is not allowed/],
-    ['a constructor key', '{"username":"eve","groups":[],"constructor":{"prototype":{"roles":["admin"]}}}', /this key is not allowed/],
+    [
+      'a __proto__ key',
+      '{"username":"eve","__proto__":{"roles":["admin"]}}',
+      /__proto__: this key is not allowed/,
+    ],
+    [
+      'a constructor key',
+      '{"username":"eve","groups":[],"constructor":{"prototype":{"roles":["admin"]}}}',
+      /this key is not allowed/,
+    ],
     ['broken JSON', '{"username":"eve"', /not valid JSON/],
   ];
 
@@ -120,7 +182,9 @@ describe('admin API bodies over HTTPS: invalid input changes nothing', () => {
 
   it('refuses a 70 KiB body with 413 before reading it, and changes nothing', async () => {
     const before = await userCount();
-    const res = await a.call('POST', '/users', { body: { username: 'eve', displayName: 'x'.repeat(70 * 1024) } });
+    const res = await a.call('POST', '/users', {
+      body: { username: 'eve', displayName: 'x'.repeat(70 * 1024) },
+    });
     assert.equal(res.status, 413);
     assert.equal(res.json['error'], 'request_too_large');
     assert.equal(await userCount(), before);
@@ -149,13 +213,22 @@ describe('admin API bodies over HTTPS: invalid input changes nothing', () => {
   });
 
   it('refuses a non-JSON media type with 415', async () => {
-    const res = await a.call('POST', '/users', { body: 'username=eve', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await a.call('POST', '/users', {
+      body: 'username=eve',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(res.status, 415);
   });
 
   it('refuses a body on an operation that takes none, and unknown or repeated query parameters', async () => {
-    assert.equal((await a.call('DELETE', `/users/${a.admin.id}/sessions`, { body: { all: true } })).status, 400);
-    assert.equal((await a.call('POST', `/users/${a.admin.id}/password-reset`, { body: { password: 'x' } })).status, 400);
+    assert.equal(
+      (await a.call('DELETE', `/users/${a.admin.id}/sessions`, { body: { all: true } })).status,
+      400,
+    );
+    assert.equal(
+      (await a.call('POST', `/users/${a.admin.id}/password-reset`, { body: { password: 'x' } })).status,
+      400,
+    );
     assert.equal((await a.call('GET', '/users?offset=10')).status, 400);
     assert.equal((await a.call('GET', '/users?limit=1&limit=2')).status, 400);
     assert.equal((await a.call('GET', '/keys?x=1')).status, 400);

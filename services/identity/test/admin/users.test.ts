@@ -60,7 +60,11 @@ describe('admin API: users', () => {
       [['admin.user_created', 'one_time_password', a.subjectOf(a.admin.id)]],
     );
     const written = JSON.stringify(events);
-    assert.ok(!written.includes(oneTime as string) && !written.includes('carol@example.com') && !written.includes('carol'));
+    assert.ok(
+      !written.includes(oneTime as string) &&
+        !written.includes('carol@example.com') &&
+        !written.includes('carol'),
+    );
   });
 
   it('creates a user with a chosen password (no one-time password), and refuses a weak one or a taken name', async () => {
@@ -101,7 +105,11 @@ describe('admin API: users', () => {
   });
 
   it('updates display name, groups, roles and disabled state; disabling signs out everywhere', async () => {
-    const user = await a.h.identity.accounts.createUser({ username: 'gina', password: PASSWORD, groups: ['staff'] });
+    const user = await a.h.identity.accounts.createUser({
+      username: 'gina',
+      password: PASSWORD,
+      groups: ['staff'],
+    });
     await a.h.store.run(
       "INSERT INTO oidc_payloads (model, id, payload, account_id, uid) VALUES ('Session', 'cookie-value', ?, ?, 'sid-gina')",
       [JSON.stringify({ uid: 'sid-gina', accountId: user.id }), user.id],
@@ -116,19 +124,33 @@ describe('admin API: users', () => {
     assert.deepEqual(updated.groups, ['ops']);
     assert.deepEqual(updated.roles, ['auditor']);
     assert.equal(updated.disabled, true);
-    const sessions = await a.h.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM oidc_payloads WHERE account_id = ?", [user.id]);
+    const sessions = await a.h.store.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM oidc_payloads WHERE account_id = ?',
+      [user.id],
+    );
     assert.equal(Number(sessions?.n), 0);
     assert.deepEqual(
       a.eventsSince(from).map((event) => `${event.event}/${event.reason}`),
-      ['admin.user_updated/profile_changed', 'admin.user_updated/groups_changed', 'admin.user_updated/roles_changed', 'admin.user_updated/user_disabled'],
+      [
+        'admin.user_updated/profile_changed',
+        'admin.user_updated/groups_changed',
+        'admin.user_updated/roles_changed',
+        'admin.user_updated/user_disabled',
+      ],
     );
-    const enabled = await a.call('PATCH', `/users/${user.id}`, { body: { disabled: false, displayName: null } });
+    const enabled = await a.call('PATCH', `/users/${user.id}`, {
+      body: { disabled: false, displayName: null },
+    });
     assert.equal((enabled.json as unknown as UserJson).disabled, false);
     assert.equal((enabled.json as unknown as UserJson).displayName, null);
   });
 
   it('refuses an invalid update as a whole: nothing changes', async () => {
-    const user = await a.h.identity.accounts.createUser({ username: 'hank', password: PASSWORD, groups: ['staff'] });
+    const user = await a.h.identity.accounts.createUser({
+      username: 'hank',
+      password: PASSWORD,
+      groups: ['staff'],
+    });
     for (const body of [
       { displayName: 'Hank', groups: ['staff', 'no-such-group'] },
       { displayName: '\u0000bad', roles: ['auditor'] },
@@ -178,12 +200,16 @@ describe('admin API: users', () => {
       "INSERT INTO oidc_payloads (model, id, payload, account_id) VALUES ('Grant', 'grant-jack', '{}', ?)",
       [user.id],
     );
-    await a.h.store.run("INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('RefreshToken', 'rt-jack', '{}', 'grant-jack')");
+    await a.h.store.run(
+      "INSERT INTO oidc_payloads (model, id, payload, grant_id) VALUES ('RefreshToken', 'rt-jack', '{}', 'grant-jack')",
+    );
     const res = await a.call('DELETE', `/users/${user.id}`);
     assert.equal(res.status, 204);
     assert.equal(res.text, '');
     assert.equal(await a.h.identity.accounts.findById(user.id), undefined);
-    const left = await a.h.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM oidc_payloads WHERE id IN ('grant-jack', 'rt-jack')");
+    const left = await a.h.store.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM oidc_payloads WHERE id IN ('grant-jack', 'rt-jack')",
+    );
     assert.equal(Number(left?.n), 0);
     assert.equal(a.h.events.at(-1)?.event, 'admin.user_deleted');
     assert.equal((await a.call('DELETE', `/users/${user.id}`)).status, 404);

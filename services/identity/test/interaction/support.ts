@@ -71,7 +71,7 @@ export class TestBrowser {
     return res;
   }
 
-  /** GET `url` and follow redirects inside identity; stops at a page or at the client's callback. */
+  /** GET `url` and follow redirects inside identity; stops at a page or on leaving identity's origin. */
   async visit(url: string): Promise<Page> {
     let res = await this.request(url);
     let current = new URL(url, this.#h.issuer).href;
@@ -79,7 +79,7 @@ export class TestBrowser {
       const location = res.headers.get('location');
       assert.ok(location !== null, 'a redirect has a Location');
       current = new URL(location, current).href;
-      if (current.startsWith(CALLBACK)) return { status: res.status, url: current, html: '', headers: res.headers };
+      if (new URL(current).origin !== this.origin) return { status: res.status, url: current, html: '', headers: res.headers };
       res = await this.request(current);
     }
     return { status: res.status, url: current, html: await res.text(), headers: res.headers };
@@ -91,7 +91,7 @@ export class TestBrowser {
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get('location') ?? '';
       const next = new URL(location, new URL(action, this.#h.issuer)).href;
-      if (next.startsWith(CALLBACK)) return { status: res.status, url: next, html: '', headers: res.headers };
+      if (new URL(next).origin !== this.origin) return { status: res.status, url: next, html: '', headers: res.headers };
       return this.visit(next);
     }
     return { status: res.status, url: action, html: await res.text(), headers: res.headers };

@@ -4,7 +4,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciInit, type Response as UndiciResponse } from 'undici';
 import { parseConfig, type RampartConfig } from '@rampart/config';
 import {
   createLogger,
@@ -115,8 +115,8 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Harne
     identity.handle(req, res);
   });
   const agent = new Agent({ connect: { ca: tls.cert } });
-  const trustingFetch = (url: string, init?: RequestInit): Promise<Response> =>
-    undiciFetch(url, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  const trustingFetch = async (url: string, init?: RequestInit): Promise<Response> =>
+    asWebResponse(await undiciFetch(url, { ...(init as UndiciInit), dispatcher: agent }));
   return {
     identity,
     issuer,
@@ -127,7 +127,9 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Harne
     fetch: trustingFetch,
     async close() {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       });
       await identity.close();
@@ -173,4 +175,17 @@ function selfSigned(dir: string): { key: string; cert: string } {
     { stdio: 'ignore' },
   );
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+/** undici's Response as the platform's (what openid-client and the tests expect). */
+function asWebResponse(response: UndiciResponse): Response {
+  const headers = new Headers();
+  for (const [name, value] of response.headers) if (name !== 'set-cookie') headers.append(name, value);
+  for (const cookie of response.headers.getSetCookie()) headers.append('set-cookie', cookie);
+  const nullBody = [101, 204, 205, 304].includes(response.status);
+  return new Response(nullBody ? null : (response.body as ReadableStream<Uint8Array> | null), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }
