@@ -13,6 +13,7 @@ import { isRampartError } from '@rampart/errors';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
 import { createAccessTokenVerifier, createJwksCache } from './auth/index.ts';
+import { createResponseCache, registerCacheCounter, type ResponseCacheOptions } from './cache/index.ts';
 import {
   createInternalTokenMinter,
   createUpstreams,
@@ -53,6 +54,8 @@ export interface GatewayOptions {
    * it the limiter is in memory (one process).
    */
   readonly redisUrl?: string;
+  /** Bounds of the response cache (default 10 000 answers, 64 MiB, 1 MiB each). */
+  readonly responseCache?: ResponseCacheOptions;
 }
 
 export interface Gateway {
@@ -77,6 +80,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
   let config = options.config;
   let revision = 0;
   const settings = gatewaySettings(config);
+  // First, before anything holds a timer or a socket: a configuration the table refuses (a Cedar
+  // policy set that does not parse) must stop the process, not leave it half built.
+  const initialRoutes = buildRouteTable(config);
   if (settings.allowHttpIssuer) {
     log.warn('identity.dangerouslyAllowHttpIssuer is set: the issuer key set is fetched without TLS');
   }
@@ -119,7 +125,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   });
   let trustedProxies = config.gateway?.trustedProxies ?? options.trustedProxies ?? [];
   let deps: PipelineDeps = {
-    routes: buildRouteTable(config),
+    routes: initialRoutes,
     identity: identityMountOf(config, settings),
     verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
     limiter: createRateLimiter({
@@ -135,6 +141,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     }),
     minter: createInternalTokenMinter({ signingKeyPem: options.signingKeyPem }),
     upstreams,
+    cache: createResponseCache(options.responseCache),
+    cacheCounter: registerCacheCounter(metrics.registry),
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -250,6 +258,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     applyConfig(nextRevision, next) {
       if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
       deps = { ...deps, routes: buildRouteTable(next), identity: identityMountOf(next, settings) };
+      // Answers stored under the old routes and policies are not reused under the new ones.
+      deps.cache.clear();
       trustedProxies = next.gateway?.trustedProxies ?? options.trustedProxies ?? [];
       config = next;
       revision = nextRevision;

@@ -7,3 +7,4 @@ export * from './validation/index.ts';
 export * from './authorization/index.ts';
 export { buildGateway, type Gateway, type GatewayOptions } from './app.ts';
 export { gatewaySettings, type GatewaySettings } from './settings.ts';
+export * from './cache/index.ts';

@@ -5,7 +5,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import { createLogger, isConfigMessage, stopOnSignals } from '@rampart/sdk';
-import { buildGateway } from './app.ts';
+import { buildGateway, type Gateway } from './app.ts';
 
 const log = createLogger('gateway', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
 
@@ -52,16 +52,24 @@ async function main(): Promise<void> {
       : redisRef.includes('${')
         ? (await resolveSecret(redisRef, dirname(loaded.file))).reveal()
         : redisRef;
-  const gateway = buildGateway({
-    config: loaded.config,
-    ...(redisUrl === undefined ? {} : { redisUrl }),
-    log,
-    tls: readTls(),
-    issuerCa: readFileSync(path('RAMPART_EDGE_CA'), 'utf8'),
-    signingKeyPem: readFileSync(path('RAMPART_INTERNAL_TOKEN_SIGNING_KEY'), 'utf8'),
-    pseudonymKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
-    credentials: () => identity.current(),
-  });
+  let gateway: Gateway;
+  try {
+    gateway = buildGateway({
+      config: loaded.config,
+      ...(redisUrl === undefined ? {} : { redisUrl }),
+      log,
+      tls: readTls(),
+      issuerCa: readFileSync(path('RAMPART_EDGE_CA'), 'utf8'),
+      signingKeyPem: readFileSync(path('RAMPART_INTERNAL_TOKEN_SIGNING_KEY'), 'utf8'),
+      pseudonymKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
+      credentials: () => identity.current(),
+    });
+  } catch (error) {
+    // A configuration the gateway refuses (a Cedar policy set that does not parse): exit, with
+    // nothing left running to keep the process alive.
+    identity.stop();
+    throw error;
+  }
   identity.onRotated(() => {
     gateway.rotateCredentials();
   });

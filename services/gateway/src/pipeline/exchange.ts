@@ -23,4 +23,8 @@ export interface Exchange {
   /** The verified access token, when the request carried one. */
   claims?: AccessTokenClaims;
   body?: Buffer;
+  /** Set by the cache stage when the answer may be stored: its key. */
+  cacheKey?: string;
+  /** A stage has answered (a cache hit): the rest of the pipeline does not run. */
+  answered?: boolean;
 }

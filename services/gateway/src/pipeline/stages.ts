@@ -5,6 +5,13 @@ import { formatTraceparent, parseTraceparent } from '@rampart/sdk';
 import { bearerToken, type AccessTokenVerifier } from '../auth/index.ts';
 import { authorize } from '../authorization/index.ts';
 import {
+  requestCacheDirective,
+  responseCacheKey,
+  storableTtlMs,
+  type CacheCounter,
+  type ResponseCache,
+} from '../cache/index.ts';
+import {
   IDENTITY_UPSTREAM,
   identityResponseHeaders,
   isUpstreamErrorStatus,
@@ -38,6 +45,9 @@ export interface PipelineDeps {
   readonly limiter: RateLimiter;
   readonly minter: InternalTokenMinter;
   readonly upstreams: Upstreams;
+  /** Answers of routes with `cache`; cleared when rampart.yaml changes. */
+  readonly cache: ResponseCache;
+  readonly cacheCounter: CacheCounter;
 }
 
 type Stage = (exchange: Exchange, deps: PipelineDeps) => Promise<void> | void;
@@ -90,6 +100,7 @@ const routes: Stages = [
   ['read-body', readBody],
   ['validate', validate],
   ['authorize', authorizeStage],
+  ['cache', cacheStage],
   ['forward', forward],
 ];
 
@@ -115,6 +126,7 @@ async function runStages(list: Stages, exchange: Exchange, deps: PipelineDeps): 
     // Synchronous stages return nothing: no promise, no extra turn of the event loop.
     const pending = run(exchange, deps);
     if (pending !== undefined) await pending;
+    if (exchange.answered === true) return;
   }
 }
 
@@ -283,6 +295,80 @@ function authorizeStage(exchange: Exchange): void {
   );
 }
 
+/** Methods that change nothing (RFC 9110 §9.2.1): the others invalidate cached answers of their path. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * On a route with `cache`, after every check has passed for this very request: answers GET and
+ * HEAD from the cache when a fresh answer is stored for the same method, canonical target,
+ * service and principal, and otherwise tells `forward` the key to store the service's answer
+ * under. Runs after `authorize`, so a cached answer is never served to a request that is not
+ * allowed now, and it is keyed by principal, so never to another principal.
+ */
+function cacheStage(exchange: Exchange, deps: PipelineDeps): void {
+  const matched = need(exchange.matched);
+  if (matched.cacheTtlMs === undefined) return;
+  const canonical = need(exchange.canonical);
+  if (canonical.method !== 'GET' && canonical.method !== 'HEAD') return;
+  const directive = requestCacheDirective(canonical.headers);
+  if (directive === 'no-store') {
+    deps.cacheCounter.inc(matched.template, 'bypass');
+    return;
+  }
+  const claims = exchange.claims;
+  const key = responseCacheKey(
+    canonical.method,
+    canonical.target,
+    matched.service,
+    claims === undefined
+      ? undefined
+      : {
+          subject: claims.subject,
+          clientId: claims.clientId,
+          scopes: claims.scopes,
+          groups: claims.groups,
+          amr: claims.amr,
+        },
+  );
+  exchange.cacheKey = key;
+  if (directive === 'revalidate') {
+    deps.cacheCounter.inc(matched.template, 'bypass');
+    return;
+  }
+  const hit = deps.cache.get(key, canonical.headers);
+  if (hit === undefined) {
+    deps.cacheCounter.inc(matched.template, 'miss');
+    return;
+  }
+  deps.cacheCounter.inc(matched.template, 'hit');
+  const headers: Record<string, string | string[] | number> = { ...hit.headers };
+  Object.assign(headers, securityHeaders());
+  headers['age'] = String(Math.max(0, Math.floor((Date.now() - hit.storedAtMs) / 1000)));
+  const etag = hit.headers['etag'];
+  if (typeof etag === 'string' && matchesEtag(canonical.headers['if-none-match'], etag)) {
+    sendUpstreamAnswer(exchange, 304, headers, EMPTY);
+  } else {
+    sendUpstreamAnswer(exchange, 200, headers, hit.body);
+  }
+  exchange.answered = true;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** `If-None-Match` against a stored entity tag, by weak comparison (RFC 9110 §13.1.2). */
+function matchesEtag(ifNoneMatch: string | readonly string[] | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const weak = (tag: string): string => (tag.startsWith('W/') ? tag.slice(2) : tag);
+  const wanted = weak(etag);
+  for (const line of typeof ifNoneMatch === 'string' ? [ifNoneMatch] : ifNoneMatch) {
+    for (const tag of line.split(',')) {
+      const trimmed = tag.trim();
+      if (trimmed === '*' || weak(trimmed) === wanted) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Forwards over mTLS to the one service the route belongs to, with a short-lived internal token
  * addressed to it alone. The client's token never leaves the gateway.
@@ -317,6 +403,20 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     });
   }
   const headers = sanitizeResponseHeaders(upstream.headers);
+  if (exchange.cacheKey !== undefined && matched.cacheTtlMs !== undefined) {
+    const ttlMs = storableTtlMs(upstream.status, upstream.headers, matched.cacheTtlMs, Date.now());
+    if (ttlMs > 0) {
+      deps.cache.set(
+        exchange.cacheKey,
+        canonical.path,
+        { headers: { ...headers }, body: upstream.body },
+        ttlMs,
+        canonical.headers,
+      );
+    }
+  } else if (!SAFE_METHODS.has(canonical.method) && upstream.status < 400) {
+    deps.cache.invalidatePath(canonical.path);
+  }
   Object.assign(headers, securityHeaders());
   sendUpstreamAnswer(exchange, upstream.status, headers, upstream.body);
 }

@@ -1,4 +1,4 @@
-import type { PolicyConfig, RampartConfig, RouteConfig } from '@rampart/config';
+import { parseDuration, type PolicyConfig, type RampartConfig, type RouteConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { compileCedarPolicySet, type CedarPolicySet } from '../authorization/cedar.ts';
 import { ALLOWED_METHODS } from '../request/index.ts';
@@ -19,6 +19,8 @@ export interface MatchedRoute {
   readonly policy: PolicyConfig;
   /** The policy's `cedar` set, parsed and validated for this route at build. */
   readonly cedar: CedarPolicySet | undefined;
+  /** `cache.ttl` in milliseconds; undefined when the route's answers are not cached. */
+  readonly cacheTtlMs: number | undefined;
 }
 
 export interface RouteTable {
@@ -43,6 +45,7 @@ export interface RouteEntry {
   readonly route: RouteConfig;
   readonly policy: PolicyConfig;
   readonly cedar: CedarPolicySet | undefined;
+  readonly cacheTtlMs: number | undefined;
   /** Parameter names by segment index; `undefined` at static positions. */
   readonly paramNames: readonly (string | undefined)[];
 }
@@ -134,6 +137,7 @@ export function buildRouteTable(config: RampartConfig): RouteTable {
         route,
         policy,
         cedar,
+        cacheTtlMs: route.cache === undefined ? undefined : parseDuration(route.cache.ttl),
         paramNames: Object.freeze(paramNames),
       });
       node.methods.set(route.method, entry);
@@ -225,5 +229,6 @@ function toMatched(entry: RouteEntry, segments: readonly string[]): MatchedRoute
     params: Object.freeze(params),
     policy: entry.policy,
     cedar: entry.cedar,
+    cacheTtlMs: entry.cacheTtlMs,
   });
 }

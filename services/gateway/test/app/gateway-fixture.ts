@@ -187,7 +187,14 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
     services: Object.fromEntries([...services].map(([name, server]) => [name, server.port])),
     issuer,
   };
-  const config = parse(options.yaml(ports));
+  const cleanup = async (): Promise<void> => {
+    await identity.close();
+    await jwks.close();
+    for (const server of services.values()) await server.close();
+    await mesh.cleanup();
+  };
+  let config: RampartConfig;
+  let gateway: Gateway;
 
   const gatewayId = componentSpiffeId(TRUST_DOMAIN, 'gateway');
   const { keyPem, csrPem } = await createWorkloadCsr(gatewayId);
@@ -202,17 +209,23 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
       done();
     },
   });
-  const gateway = buildGateway({
-    config,
-    log: createLogger('gateway', { level: 'info', destination }),
-    tls: { cert: publicCert.certPem, key: keyPem },
-    signingKeyPem: generateKeyPairSync('ed25519')
-      .privateKey.export({ type: 'pkcs8', format: 'pem' })
-      .toString(),
-    pseudonymKey: randomBytes(32),
-    credentials: () => credentials,
-    ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
-  });
+  try {
+    config = parse(options.yaml(ports));
+    gateway = buildGateway({
+      config,
+      log: createLogger('gateway', { level: 'info', destination }),
+      tls: { cert: publicCert.certPem, key: keyPem },
+      signingKeyPem: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      pseudonymKey: randomBytes(32),
+      credentials: () => credentials,
+      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+    });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
   const { url, adminUrl } = await gateway.start();
   const agent = new Agent({ connect: { ca: [...mesh.bundle] } });
   let revision = 0;
@@ -264,10 +277,7 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
     async close() {
       await agent.close();
       await gateway.stop();
-      await identity.close();
-      await jwks.close();
-      for (const server of services.values()) await server.close();
-      await mesh.cleanup();
+      await cleanup();
     },
   };
 }

@@ -72,14 +72,14 @@ const cases: readonly (readonly [
   ],
   ['everything held', { scopes: ['orders:write'], groups: ['admins'], mfa: true }, admin, 'allow'],
   [
-    'cedar is not evaluated: denied',
+    'cedar without a compiled policy set: denied (fail closed)',
     { cedar: 'permit(principal, action, resource);' },
     admin,
     'GW_FORBIDDEN',
   ],
   ['cedar, anonymous', { cedar: 'permit(principal, action, resource);' }, null, 'GW_TOKEN_MISSING'],
   [
-    'cedar with public: still denied',
+    'cedar with public: a token is still required, and no compiled set denies',
     { public: true, cedar: 'permit(principal, action, resource);' },
     admin,
     'GW_FORBIDDEN',
@@ -133,10 +133,10 @@ describe('authorize: details for the audit trail', () => {
   it('names the groups required', () => {
     assert.equal(detailOf({ groups: ['admins', 'ops'] }, alice), 'in none of the groups: admins, ops');
   });
-  it('says cedar is not evaluated yet', () => {
+  it('says when a cedar policy set was not compiled for the route', () => {
     assert.equal(
       detailOf({ cedar: 'forbid(principal, action, resource);' }, admin),
-      'cedar policies are not evaluated yet',
+      'the cedar policy set was not compiled for this route',
     );
   });
   it('never includes the subject', () => {

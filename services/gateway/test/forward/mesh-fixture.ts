@@ -50,6 +50,8 @@ export interface Echo {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
   readonly peerSerial: string;
+  /** How many requests this path (without query) has had, this one included. */
+  readonly hit: number;
 }
 
 export interface EchoServer {
@@ -63,7 +65,8 @@ export interface EchoServer {
  * An mTLS echo service presenting `spiffe://shop.local/service/<name>`. Paths:
  * `/reset-once/*` destroys the connection on the first hit, `/reset/*` on every hit, `/slow` never
  * answers, `/status/<n>` answers n, `/big` sends 64 KiB, `/banners` sends leaky headers; anything
- * else echoes the request as JSON with the client certificate's serial.
+ * else echoes the request as JSON with the client certificate's serial, with the response headers
+ * given as `h=name:value` query parameters (`?h=cache-control:private`) and a `hit` counter.
  */
 export async function startEchoServer(mesh: Mesh, name: string): Promise<EchoServer> {
   const spiffeId = serviceSpiffeId(TRUST_DOMAIN, name);
@@ -121,8 +124,12 @@ export async function startEchoServer(mesh: Mesh, name: string): Promise<EchoSer
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
           peerSerial: serials.get(req.socket) ?? '',
+          hit: count,
         };
-        res.writeHead(200, { 'content-type': 'application/json' });
+        const extra = new URLSearchParams((req.url ?? '').split('?')[1] ?? '')
+          .getAll('h')
+          .map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)]);
+        res.writeHead(200, [['content-type', 'application/json'], ...extra].flat());
         res.end(JSON.stringify(echo));
       });
     },

@@ -26,10 +26,13 @@ export interface JsonSchema {
   readonly examples?: readonly unknown[];
 }
 
+/** JSON Schema `type` values. */
 export type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null';
 
+/** The operations of an OpenAPI path item. */
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
+/** A path, query or header parameter. */
 export interface OpenApiParameter {
   readonly name: string;
   readonly in: 'path' | 'query' | 'header';
@@ -38,16 +41,19 @@ export interface OpenApiParameter {
   readonly schema: JsonSchema;
 }
 
+/** A body of one media type. */
 export interface OpenApiMediaType {
   readonly schema: JsonSchema;
 }
 
+/** One response of an operation. */
 export interface OpenApiResponse {
   readonly description: string;
   readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: JsonSchema }>>;
   readonly content?: Readonly<Record<string, OpenApiMediaType>>;
 }
 
+/** One operation (a method on a path). */
 export interface OpenApiOperation {
   readonly operationId: string;
   readonly summary: string;
@@ -67,6 +73,7 @@ export interface OpenApiRef {
   readonly $ref: string;
 }
 
+/** The operations of one path. */
 export type OpenApiPathItem = Readonly<Partial<Record<HttpMethod, OpenApiOperation>>>;
 
 /** An OpenAPI 3.1 document, as far as the admin API needs it. */

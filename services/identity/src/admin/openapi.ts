@@ -12,7 +12,7 @@ import type {
 /** Where the document is served, below `/admin` (public: it describes the API, it holds no data). */
 export const OPENAPI_PATH = '/openapi.json';
 
-type ErrorStatus = '400' | '401' | '403' | '404' | '409' | '413' | '415' | '501';
+type ErrorStatus = '400' | '401' | '403' | '404' | '409' | '413' | '415';
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
@@ -162,7 +162,7 @@ export function adminOpenApi(settings: IdentitySettings): OpenApiDocument {
           parameters: [userId],
           body: { schema: 'UpdateUser', required: true },
           ok: ['200', 'User', 'The changed user.'],
-          errors: ['404', '409', '501'],
+          errors: ['404', '409'],
         }),
         delete: operation({
           id: 'deleteUser',
@@ -379,7 +379,6 @@ export function adminOpenApi(settings: IdentitySettings): OpenApiDocument {
         ),
         '413': errorResponse('request_too_large: the body is over 64 KiB.'),
         '415': errorResponse('unsupported_media_type: the body must be application/json.'),
-        '501': errorResponse('not_implemented.'),
       },
     },
   };

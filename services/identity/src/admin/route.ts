@@ -3,6 +3,7 @@ import { AdminError } from './admin-error.ts';
 import type { AdminPrincipal } from './authenticate.ts';
 import type { BodySpec } from './validate-body.ts';
 
+/** The HTTP methods the admin API uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What a route's handler gets: the checked caller, path parameters, query and validated body. */
@@ -32,6 +33,7 @@ export interface Route {
   run(call: AdminCall<unknown>): Promise<Reply>;
 }
 
+/** What a resource module writes to declare an operation (see {@link route}). */
 export interface RouteDefinition<B> {
   readonly method: Method;
   readonly path: string;
@@ -72,6 +74,7 @@ export function param(call: AdminCall<unknown>, name: string): string {
   return value;
 }
 
+/** The outcome of {@link matchRoute}: a route with its decoded path parameters, or why there is none. */
 export type RouteMatch =
   | { readonly kind: 'found'; readonly route: Route; readonly params: Readonly<Record<string, string>> }
   | { readonly kind: 'not_found' }

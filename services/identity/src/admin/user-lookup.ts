@@ -21,6 +21,7 @@ export interface UserView {
   readonly createdAt: string;
 }
 
+/** The admin API's view of a user. */
 export function userView(user: User): UserView {
   return {
     id: user.id,

@@ -4,7 +4,7 @@ import type { IdentityContext } from '../app.ts';
 import { AdminError } from './admin-error.ts';
 import { audit } from './audit.ts';
 import { ADMIN_ROLE } from './authenticate.ts';
-import { checkProfile, saveProfile, type ProfileChange } from './profile.ts';
+import { changesProfile, checkProfile, type ProfileChange } from './profile.ts';
 import type { AdminCall, Reply } from './route.ts';
 import { assertAnotherAdminRemains, isActiveAdmin, loadUser, userView } from './user-lookup.ts';
 import { jsonBody } from './validate-body.ts';
@@ -43,7 +43,8 @@ export const updateUser = {
     }
 
     const changes: string[] = [];
-    if (Object.keys(profile).length > 0 && (await saveProfile(identity, user.id, profile))) {
+    if (changesProfile(profile)) {
+      await identity.accounts.updateProfile(user.id, profile);
       changes.push('profile_changed');
     }
     if (body.groups !== undefined && (await replaceGroups(identity, user, body.groups)))

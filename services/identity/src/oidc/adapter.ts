@@ -47,7 +47,9 @@ export function storeAdapter(options: StoreAdapterOptions): new (model: string) 
   const now = options.now ?? Date.now;
 
   async function revokeGrant(grantId: string): Promise<void> {
-    await store.run('DELETE FROM oidc_payloads WHERE grant_id = ?', [grantId]);
+    // The family's tokens carry the grant id; the Grant itself is the row whose id it is, and
+    // without it no token of the family can be used again (oidc-provider checks it on refresh).
+    await store.run("DELETE FROM oidc_payloads WHERE grant_id = ? OR (model = 'Grant' AND id = ?)", [grantId, grantId]);
     await options.onGrantRevoked(grantId);
   }
 

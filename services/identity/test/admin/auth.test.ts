@@ -121,9 +121,9 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
       const denied = a.eventsSince(from).filter((event) => event.event === 'admin.denied');
       assert.equal(denied.length, 1);
       assert.equal(denied[0]?.reason, reason);
-      assert.equal(denied[0]?.outcome, 'failure');
+      assert.equal(denied[0].outcome, 'failure');
       const sub = 'raw' in input ? undefined : (input.sub ?? a.admin.id);
-      assert.equal(denied[0]?.subject, subjectKnown && sub !== undefined ? a.subjectOf(sub) : undefined);
+      assert.equal(denied[0].subject, subjectKnown && sub !== undefined ? a.subjectOf(sub) : undefined);
     });
   }
 
@@ -179,7 +179,7 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
       assert.equal(res.json['error'], 'access_denied');
       const denied = a.eventsSince(from).find((event) => event.event === 'admin.denied');
       assert.equal(denied?.reason, reason);
-      assert.equal(denied?.subject, a.subjectOf(sub));
+      assert.equal(denied.subject, a.subjectOf(sub));
     }
   });
 

@@ -207,7 +207,9 @@ describe('admin API bodies over HTTPS: invalid input changes nothing', () => {
       const timer = setInterval(() => {
         if (!req.write('x'.repeat(8 * 1024))) clearInterval(timer);
       }, 1);
-      req.on('close', () => clearInterval(timer));
+      req.on('close', () => {
+        clearInterval(timer);
+      });
     });
     assert.equal(status, 413);
   });

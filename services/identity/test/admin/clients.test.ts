@@ -99,11 +99,14 @@ describe('admin API: clients (applications)', () => {
       "SELECT secret_hash, metadata FROM oauth_clients WHERE client_id = 'billing-job'",
     );
     assert.equal(row?.secret_hash, hashClientSecret(secret));
-    assert.ok(!(row?.metadata ?? '').includes(secret));
+    assert.ok(!row.metadata.includes(secret));
     const payload = await a.h.store.get<{ payload: string; expires_at: number | null }>(
       "SELECT payload, expires_at FROM oidc_payloads WHERE model = 'Client' AND id = 'billing-job'",
     );
-    assert.equal(JSON.parse(payload?.payload ?? '{}').client_secret, hashClientSecret(secret));
+    assert.equal(
+      (JSON.parse(payload?.payload ?? '{}') as { client_secret?: string }).client_secret,
+      hashClientSecret(secret),
+    );
     assert.equal(payload?.expires_at, null);
     assert.ok((await a.h.identity.provider().Client.find('billing-job')) !== undefined);
 

@@ -66,7 +66,7 @@ describe('admin API: the OpenAPI document', () => {
           { $ref: `#/components/schemas/${route.body.schema}` },
           key,
         );
-        assert.equal(body?.required, route.body.required, key);
+        assert.equal(body.required, route.body.required, key);
       }
       const query = (operation.parameters ?? [])
         .filter((parameter) => parameter.in === 'query')

@@ -116,11 +116,23 @@ describe('admin API: users', () => {
     );
     const from = a.h.events.length;
     const res = await a.call('PATCH', `/users/${user.id}`, {
-      body: { displayName: 'Gina G', groups: ['ops'], roles: ['auditor'], disabled: true },
+      body: {
+        displayName: 'Gina G',
+        email: 'gina@example.com',
+        groups: ['ops'],
+        roles: ['auditor'],
+        disabled: true,
+      },
     });
     assert.equal(res.status, 200, res.text);
     const updated = res.json as unknown as UserJson;
     assert.equal(updated.displayName, 'Gina G');
+    assert.equal(updated.email, 'gina@example.com');
+    const stored = await a.h.store.get<{ email_enc: string }>('SELECT email_enc FROM users WHERE id = ?', [
+      user.id,
+    ]);
+    assert.ok(stored !== undefined && !stored.email_enc.includes('gina@example.com'), 'encrypted at rest');
+    assert.ok(!JSON.stringify(a.h.events).includes('gina@example.com'), 'never in an event');
     assert.deepEqual(updated.groups, ['ops']);
     assert.deepEqual(updated.roles, ['auditor']);
     assert.equal(updated.disabled, true);
@@ -139,10 +151,11 @@ describe('admin API: users', () => {
       ],
     );
     const enabled = await a.call('PATCH', `/users/${user.id}`, {
-      body: { disabled: false, displayName: null },
+      body: { disabled: false, displayName: null, email: null },
     });
     assert.equal((enabled.json as unknown as UserJson).disabled, false);
     assert.equal((enabled.json as unknown as UserJson).displayName, null);
+    assert.equal((enabled.json as unknown as UserJson).email, null);
   });
 
   it('refuses an invalid update as a whole: nothing changes', async () => {
@@ -162,8 +175,8 @@ describe('admin API: users', () => {
     }
     const after = await a.h.identity.accounts.findById(user.id);
     assert.equal(after?.displayName, null);
-    assert.deepEqual(after?.groups, ['staff']);
-    assert.deepEqual(after?.roles, []);
+    assert.deepEqual(after.groups, ['staff']);
+    assert.deepEqual(after.roles, []);
   });
 
   it('never leaves the system without an enabled admin (409 last_admin)', async () => {
@@ -178,7 +191,7 @@ describe('admin API: users', () => {
     }
     const still = await a.h.identity.accounts.findById(a.admin.id);
     assert.equal(still?.disabled, false);
-    assert.deepEqual(still?.roles, ['admin']);
+    assert.deepEqual(still.roles, ['admin']);
   });
 
   it('resets a password to a one-time password shown once, and signs the user out', async () => {

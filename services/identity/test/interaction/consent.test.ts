@@ -22,8 +22,9 @@ const PARTNER_CALLBACK = 'https://partner.example/callback';
 const API = 'https://127.0.0.1:8443';
 
 /*
- * Every client of rampart.yaml is first-party. A third-party client is what the admin API will
- * register; until it exists, this test stores one through oidc-provider's own client adapter.
+ * Every client of rampart.yaml is first-party. A third-party client is one the admin API
+ * registers (`firstParty: false`); this test stores one the way the admin API's client registry
+ * does for the provider: a `Client` row through oidc-provider's own client adapter.
  */
 describe('consent: first-party clients are granted silently, third-party clients ask', () => {
   let h: Harness;
@@ -64,7 +65,11 @@ describe('consent: first-party clients are granted silently, third-party clients
   async function toConsent(b: TestBrowser, auth: Authorization): Promise<Page> {
     const login = await b.visit(auth.url);
     if (!/Sign in/.test(login.html)) return login;
-    return b.submit(formAction(login.html, '/login'), { csrf: csrfOf(login.html), username: 'nina', password: PASSWORD });
+    return b.submit(formAction(login.html, '/login'), {
+      csrf: csrfOf(login.html),
+      username: 'nina',
+      password: PASSWORD,
+    });
   }
 
   it('grants a first-party client without a page', async () => {
@@ -86,7 +91,10 @@ describe('consent: first-party clients are granted silently, third-party clients
     assert.match(consent.html, /<code>orders:read<\/code>/);
     assert.doesNotMatch(consent.html, /Your name and username/, 'profile was not asked for');
 
-    const done = await b.submit(formAction(consent.html, '/consent'), { csrf: csrfOf(consent.html), decision: 'allow' });
+    const done = await b.submit(formAction(consent.html, '/consent'), {
+      csrf: csrfOf(consent.html),
+      decision: 'allow',
+    });
     assert.ok(done.url.startsWith(PARTNER_CALLBACK), `back to the client: ${done.url}`);
     const tokens = await exchange(partner, done.url, auth);
     const access = jwtClaims(tokens.access_token);
@@ -105,7 +113,10 @@ describe('consent: first-party clients are granted silently, third-party clients
     assert.match(second.html, /Your name and username/);
     assert.doesNotMatch(second.html, /Know who you are/);
     assert.doesNotMatch(second.html, /orders:read/);
-    const again = await b.submit(formAction(second.html, '/consent'), { csrf: csrfOf(second.html), decision: 'allow' });
+    const again = await b.submit(formAction(second.html, '/consent'), {
+      csrf: csrfOf(second.html),
+      decision: 'allow',
+    });
     assert.ok(again.url.startsWith(PARTNER_CALLBACK));
     const widened = await h.identity.provider().Grant.find(String(access['gid']));
     assert.equal(widened?.getOIDCScope(), 'openid orders:read profile');
@@ -116,7 +127,10 @@ describe('consent: first-party clients are granted silently, third-party clients
     const b = new TestBrowser(h, '10.8.2.1');
     const auth = await partnerAuthorization('openid');
     const consent = await toConsent(b, auth);
-    const denied = await b.submit(formAction(consent.html, '/consent'), { csrf: csrfOf(consent.html), decision: 'deny' });
+    const denied = await b.submit(formAction(consent.html, '/consent'), {
+      csrf: csrfOf(consent.html),
+      decision: 'deny',
+    });
     const url = new URL(denied.url);
     assert.equal(url.origin + url.pathname, PARTNER_CALLBACK);
     assert.equal(url.searchParams.get('error'), 'access_denied');

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type * as oidc from 'openid-client';
 import { startIdentity, type Harness } from '../support/harness.ts';
-import { authorization, CALLBACK, csrfOf, formAction, INTERACTION_IDENTITY, PASSWORD, publicClient, TestBrowser } from './support.ts';
+import {
+  authorization,
+  CALLBACK,
+  csrfOf,
+  formAction,
+  INTERACTION_IDENTITY,
+  PASSWORD,
+  publicClient,
+  TestBrowser,
+} from './support.ts';
 
 describe('CSRF protection of the sign-in forms', () => {
   let h: Harness;
@@ -32,9 +41,13 @@ describe('CSRF protection of the sign-in forms', () => {
     { name: 'no token', fields: () => ({}) },
     { name: 'an empty token', fields: () => ({ csrf: '' }) },
     { name: 'a wrong token', fields: () => ({ csrf: 'A'.repeat(43) }) },
-    { name: 'the token twice', fields: (csrf) => ({ csrf: `${csrf}` }), headers: {} },
+    { name: 'the token twice', fields: (csrf) => ({ csrf }), headers: {} },
     { name: 'a foreign Origin', fields: (csrf) => ({ csrf }), headers: { origin: 'https://evil.example' } },
-    { name: 'a foreign Origin on another port', fields: (csrf) => ({ csrf }), headers: { origin: 'https://127.0.0.1:1' } },
+    {
+      name: 'a foreign Origin on another port',
+      fields: (csrf) => ({ csrf }),
+      headers: { origin: 'https://127.0.0.1:1' },
+    },
     { name: 'Origin null without fetch metadata', fields: (csrf) => ({ csrf }), headers: { origin: 'null' } },
     {
       name: 'Origin null from another site',
@@ -51,7 +64,11 @@ describe('CSRF protection of the sign-in forms', () => {
       if (refusal.name === 'the token twice') body += `&csrf=${csrf}`;
       const res = await browser.request(action, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: browser.origin, ...refusal.headers },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: browser.origin,
+          ...refusal.headers,
+        },
         body,
       });
       assert.equal(res.status, 403);
@@ -64,7 +81,11 @@ describe('CSRF protection of the sign-in forms', () => {
   it('refuses a token that belongs to another browser', async () => {
     const mine = await loginPage('192.0.2.11');
     const theirs = await loginPage('192.0.2.12');
-    const res = await mine.browser.post(mine.action, { csrf: theirs.csrf, username: 'carol', password: PASSWORD });
+    const res = await mine.browser.post(mine.action, {
+      csrf: theirs.csrf,
+      username: 'carol',
+      password: PASSWORD,
+    });
     assert.equal(res.status, 403);
   });
 
@@ -91,7 +112,11 @@ describe('CSRF protection of the sign-in forms', () => {
     const page = await browser.visit(action.replace(/\/login$/, ''));
     const foreign = await browser.request(optionsUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: 'https://evil.example', 'x-csrf-token': csrfOf(page.html) },
+      headers: {
+        'content-type': 'application/json',
+        origin: 'https://evil.example',
+        'x-csrf-token': csrfOf(page.html),
+      },
       body: '{}',
     });
     assert.equal(foreign.status, 403);

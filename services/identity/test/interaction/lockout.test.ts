@@ -51,9 +51,14 @@ describe('brute-force lockout at the sign-in page', () => {
     assert.equal(refused.length, 50 - allowed);
     for (const r of refused) {
       assert.ok(Number(r.retryAfter) > 0, 'Retry-After is set');
-      assert.match(r.html, /The username or password is incorrect\. There were too many attempts: try again later\./);
+      assert.match(
+        r.html,
+        /The username or password is incorrect\. There were too many attempts: try again later\./,
+      );
     }
-    await eventually(() => h.events.slice(before).filter((e) => e.event === 'login.failed').length === allowed);
+    await eventually(
+      () => h.events.slice(before).filter((e) => e.event === 'login.failed').length === allowed,
+    );
     assert.equal(h.events.slice(before).filter((e) => e.event === 'login.locked_out').length, 50 - allowed);
 
     // The right password from that address is refused too, until the lock ends.

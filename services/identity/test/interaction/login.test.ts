@@ -46,7 +46,11 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     assert.equal(typeof access['auth_time'], 'number');
     const user = await h.identity.accounts.findByUsername('alice');
     assert.equal(tokens.claims()?.sub, user?.id);
-    assert.ok(h.events.some((e) => e.event === 'login.succeeded' && e.reason === 'password' && e.subject?.startsWith('ps_')));
+    assert.ok(
+      h.events.some(
+        (e) => e.event === 'login.succeeded' && e.reason === 'password' && e.subject?.startsWith('ps_'),
+      ),
+    );
   });
 
   it(
@@ -54,10 +58,13 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     { todo: 'src/oidc/provider.ts must list acr, amr and auth_time in its `claims` configuration' },
     async () => {
       const auth = await authorization(config);
-      const done = await signIn(new TestBrowser(h, '198.51.100.9'), auth, { username: 'alice', password: PASSWORD });
+      const done = await signIn(new TestBrowser(h, '198.51.100.9'), auth, {
+        username: 'alice',
+        password: PASSWORD,
+      });
       const claims = (await exchange(config, done.url, auth)).claims();
       assert.deepEqual(claims?.['amr'], ['pwd']);
-      assert.equal(claims?.['acr'], 'urn:rampart:acr:pwd');
+      assert.equal(claims['acr'], 'urn:rampart:acr:pwd');
     },
   );
 
@@ -71,8 +78,16 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(page.headers.get('cache-control'), 'no-store');
     const scripts = [...page.html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-    assert.deepEqual(scripts, ['<script src="/auth/assets/passkey.js" defer>'], 'only the passkey script, by URL');
-    assert.doesNotMatch(page.html, /\s(?:src|href|action)="(?:https?:)?\/\//, 'no absolute URL to any origin');
+    assert.deepEqual(
+      scripts,
+      ['<script src="/auth/assets/passkey.js" defer>'],
+      'only the passkey script, by URL',
+    );
+    assert.doesNotMatch(
+      page.html,
+      /\s(?:src|href|action)="(?:https?:)?\/\//,
+      'no absolute URL to any origin',
+    );
     assert.doesNotMatch(page.html, /\sstyle="|\son[a-z]+="/, 'no inline style or event handler');
     // Accessible: language, labelled inputs with the right autocomplete, a heading.
     assert.match(page.html, /<html lang="en">/);
@@ -82,7 +97,10 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     assert.match(page.html, /<label for="password">/);
     assert.match(page.html, /<input\s+id="password"[^>]*autocomplete="current-password"/);
     const cookies = page.headers.getSetCookie().find((c) => c.startsWith('__Secure-rampart-csrf='));
-    assert.match(cookies ?? '', /; Path=\/auth\/interaction\/[A-Za-z0-9_-]+; Secure; HttpOnly; SameSite=Strict$/);
+    assert.match(
+      cookies ?? '',
+      /; Path=\/auth\/interaction\/[A-Za-z0-9_-]+; Secure; HttpOnly; SameSite=Strict$/,
+    );
     const script = await browser.request('/auth/assets/passkey.js');
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
@@ -99,7 +117,11 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
       const browser = new TestBrowser(h, ip);
       const login = await browser.visit((await authorization(config)).url);
       // The form echoes the username: the bodies are compared with it masked.
-      const again = await browser.submit(formAction(login.html, '/login'), { csrf: csrfOf(login.html), username, password });
+      const again = await browser.submit(formAction(login.html, '/login'), {
+        csrf: csrfOf(login.html),
+        username,
+        password,
+      });
       answers.push({ status: again.status, body: normalize(again.html, username) });
       assert.match(again.html, /The username or password is incorrect\./);
       assert.doesNotMatch(again.html, new RegExp(`value="${password}"`), 'the password is never echoed');
@@ -111,9 +133,16 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     await eventually(() => h.events.filter((e) => e.event === 'login.failed').length >= 3);
     const failed = h.events.filter((e) => e.event === 'login.failed');
     assert.ok(failed.every((e) => e.reason === 'bad_credentials'));
-    assert.ok(failed.some((e) => e.subject === undefined), 'an unknown user has no subject');
-    assert.ok(failed.some((e) => e.subject !== undefined), 'a known user is named by pseudonym');
-    for (const event of h.events) assert.doesNotMatch(JSON.stringify(event), /alice|nobody-here|dora|not the right/);
+    assert.ok(
+      failed.some((e) => e.subject === undefined),
+      'an unknown user has no subject',
+    );
+    assert.ok(
+      failed.some((e) => e.subject !== undefined),
+      'a known user is named by pseudonym',
+    );
+    for (const event of h.events)
+      assert.doesNotMatch(JSON.stringify(event), /alice|nobody-here|dora|not the right/);
   });
 
   it('takes as long for an unknown user as for a wrong password (medians of 10 within 25%)', async () => {
@@ -144,7 +173,11 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     const browser = new TestBrowser(h, '198.51.100.6');
     const page = await browser.visit((await authorization(config, 'openid', { login_hint: 'alice' })).url);
     assert.match(page.html, /id="username"[^>]*value="alice"/);
-    const empty = await browser.submit(formAction(page.html, '/login'), { csrf: csrfOf(page.html), username: 'alice', password: '' });
+    const empty = await browser.submit(formAction(page.html, '/login'), {
+      csrf: csrfOf(page.html),
+      username: 'alice',
+      password: '',
+    });
     assert.equal(empty.status, 400);
     assert.match(empty.html, /Enter your username and password\./);
   });

@@ -48,10 +48,18 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
   /** Opens the authorization URL and posts the password; returns the page that follows. */
   async function afterPassword(b: TestBrowser, auth: Authorization, username: string): Promise<Page> {
     const login = await b.visit(auth.url);
-    return b.submit(formAction(login.html, '/login'), { csrf: csrfOf(login.html), username, password: PASSWORD });
+    return b.submit(formAction(login.html, '/login'), {
+      csrf: csrfOf(login.html),
+      username,
+      password: PASSWORD,
+    });
   }
 
-  async function tokensOf(config: oidc.Configuration, page: Page, auth: Authorization): Promise<Record<string, unknown>> {
+  async function tokensOf(
+    config: oidc.Configuration,
+    page: Page,
+    auth: Authorization,
+  ): Promise<Record<string, unknown>> {
     assert.ok(page.url.startsWith(CALLBACK), `expected the callback, got ${String(page.status)} ${page.url}`);
     return jwtClaims((await exchange(config, page.url, auth)).access_token);
   }
@@ -64,7 +72,10 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     assert.equal(enroll.status, 200);
     assert.match(enroll.html, /Set up two-step verification/);
     const secret = shownSecret(enroll.html);
-    assert.match(enroll.html, new RegExp(`otpauth://totp/Rampart:gina\\?issuer=Rampart&amp;secret=${secret}`));
+    assert.match(
+      enroll.html,
+      new RegExp(`otpauth://totp/Rampart:gina\\?issuer=Rampart&amp;secret=${secret}`),
+    );
     assert.match(enroll.html, /autocomplete="one-time-code"/);
 
     const wrong = await b.submit(formAction(enroll.html, '/totp'), {
@@ -77,7 +88,10 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     assert.equal(shownSecret(wrong.html), secret, 'the same secret is shown again');
     assert.match(wrong.html, /aria-invalid="true"/);
 
-    const codes = await b.submit(formAction(enroll.html, '/totp'), { csrf: csrfOf(enroll.html), code: totpCode(secret) });
+    const codes = await b.submit(formAction(enroll.html, '/totp'), {
+      csrf: csrfOf(enroll.html),
+      code: totpCode(secret),
+    });
     assert.equal(codes.status, 200);
     assert.equal(recoveryCodes(codes.html).length, 10);
     const done = await b.submit(formAction(codes.html, '/continue'), { csrf: csrfOf(codes.html) });
@@ -85,7 +99,10 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     assert.deepEqual(claims['amr'], MFA_AMR);
     assert.equal(claims['acr'], MFA_ACR);
     for (const event of ['mfa.enrolled', 'mfa.succeeded', 'mfa.failed']) {
-      assert.ok(h.events.some((e) => e.event === event), `${event} is recorded`);
+      assert.ok(
+        h.events.some((e) => e.event === event),
+        `${event} is recorded`,
+      );
     }
   });
 
@@ -100,7 +117,10 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     const enroll = await afterPassword(b, vaultAuth, 'hank');
     assert.match(enroll.html, /Set up two-step verification/);
     const secret = shownSecret(enroll.html);
-    const codes = await b.submit(formAction(enroll.html, '/totp'), { csrf: csrfOf(enroll.html), code: totpCode(secret, -1) });
+    const codes = await b.submit(formAction(enroll.html, '/totp'), {
+      csrf: csrfOf(enroll.html),
+      code: totpCode(secret, -1),
+    });
     const done = await b.submit(formAction(codes.html, '/continue'), { csrf: csrfOf(codes.html) });
     assert.equal((await tokensOf(vault, done, vaultAuth))['acr'], MFA_ACR);
 
@@ -109,9 +129,30 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     assert.match(again.html, /Two-step verification/);
   });
 
+  it(
+    'steps an existing password-only session up to MFA for a client that requires it',
+    {
+      todo: 'src/oidc/provider.ts needs a login-prompt check: session acr is not MFA and the client requires MFA',
+    },
+    async () => {
+      await h.identity.accounts.createUser({ username: 'hugo', password: PASSWORD });
+      const b = browser();
+      const first = await afterPassword(b, await authorization(shop), 'hugo');
+      assert.ok(first.url.startsWith(CALLBACK), 'password only for shop-web');
+      // Same browser, same identity session: oidc-provider does not prompt for login again.
+      const vaultAuth = await authorization(vault, 'openid');
+      const page = await b.visit(vaultAuth.url);
+      assert.ok(!page.url.startsWith(CALLBACK), 'vault-web must not get a password-only sign-in');
+    },
+  );
+
   it('asks for MFA when the client requests the MFA class in acr_values', async () => {
     await h.identity.accounts.createUser({ username: 'ivy', password: PASSWORD });
-    const page = await afterPassword(browser(), await authorization(shop, 'openid', { acr_values: MFA_ACR }), 'ivy');
+    const page = await afterPassword(
+      browser(),
+      await authorization(shop, 'openid', { acr_values: MFA_ACR }),
+      'ivy',
+    );
     assert.match(page.html, /Set up two-step verification/);
   });
 
@@ -121,15 +162,26 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     const auth = await authorization(shop);
     const challenge = await afterPassword(b, auth, 'jack');
     assert.equal(challenge.status, 200);
-    assert.match(challenge.html, /<input\s+id="code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"/);
+    assert.match(
+      challenge.html,
+      /<input\s+id="code"[^>]*inputmode="numeric"[^>]*autocomplete="one-time-code"/,
+    );
     assert.ok(h.events.some((e) => e.event === 'mfa.challenged' && e.reason === 'totp'));
 
-    const wrong = await b.submit(formAction(challenge.html, '/mfa'), { csrf: csrfOf(challenge.html), method: 'totp', code: '123456' });
+    const wrong = await b.submit(formAction(challenge.html, '/mfa'), {
+      csrf: csrfOf(challenge.html),
+      method: 'totp',
+      code: '123456',
+    });
     assert.equal(wrong.status, 401);
     assert.match(wrong.html, /That code is not right/);
 
     const code = totpCode(secret);
-    const done = await b.submit(formAction(challenge.html, '/mfa'), { csrf: csrfOf(challenge.html), method: 'totp', code });
+    const done = await b.submit(formAction(challenge.html, '/mfa'), {
+      csrf: csrfOf(challenge.html),
+      method: 'totp',
+      code,
+    });
     const claims = await tokensOf(shop, done, auth);
     assert.deepEqual(claims['amr'], MFA_AMR);
     assert.equal(claims['acr'], MFA_ACR);
@@ -137,7 +189,11 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     // The same code again, in another browser: refused (each code is accepted once).
     const b2 = browser();
     const second = await afterPassword(b2, await authorization(shop), 'jack');
-    const replay = await b2.submit(formAction(second.html, '/mfa'), { csrf: csrfOf(second.html), method: 'totp', code });
+    const replay = await b2.submit(formAction(second.html, '/mfa'), {
+      csrf: csrfOf(second.html),
+      method: 'totp',
+      code,
+    });
     assert.equal(replay.status, 401);
     // The next code works.
     const auth3 = await authorization(shop);
@@ -168,10 +224,19 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
 
     const b2 = browser();
     const second = await afterPassword(b2, await authorization(shop), 'kate');
-    const reused = await b2.submit(formAction(second.html, '/mfa'), { csrf: csrfOf(second.html), method: 'recovery', code });
+    const reused = await b2.submit(formAction(second.html, '/mfa'), {
+      csrf: csrfOf(second.html),
+      method: 'recovery',
+      code,
+    });
     assert.equal(reused.status, 401);
     assert.match(reused.html, /already used/);
-    assert.equal(await h.identity.totp.remainingRecoveryCodes((await h.identity.accounts.findByUsername('kate'))?.id ?? ''), 9);
+    assert.equal(
+      await h.identity.totp.remainingRecoveryCodes(
+        (await h.identity.accounts.findByUsername('kate'))?.id ?? '',
+      ),
+      9,
+    );
   });
 
   it('counts wrong codes against the brute-force guard: 15 parallel, only the allowed number checked', async () => {
@@ -181,7 +246,10 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     const action = formAction(challenge.html, '/mfa');
     const csrf = csrfOf(challenge.html);
     const statuses = await Promise.all(
-      Array.from({ length: 15 }, async () => (await b.post(action, { csrf, method: 'totp', code: '000000' })).status),
+      Array.from(
+        { length: 15 },
+        async () => (await b.post(action, { csrf, method: 'totp', code: '000000' })).status,
+      ),
     );
     const allowed = h.identity.bruteForce.policy.pair.lockAfter;
     assert.equal(statuses.filter((s) => s === 401).length, allowed);
@@ -193,8 +261,14 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     await createUserWithTotp(h, 'mia');
     const b = browser();
     const challenge = await afterPassword(b, await authorization(shop), 'mia');
-    const skip = await b.post(formAction(challenge.html, '/mfa').replace(/\/mfa$/, '/continue'), { csrf: csrfOf(challenge.html) });
+    const skip = await b.post(formAction(challenge.html, '/mfa').replace(/\/mfa$/, '/continue'), {
+      csrf: csrfOf(challenge.html),
+    });
     assert.equal(skip.status, 303);
-    assert.match(skip.headers.get('location') ?? '', /\/auth\/interaction\/[^/]+$/, 'back to the current step');
+    assert.match(
+      skip.headers.get('location') ?? '',
+      /\/auth\/interaction\/[^/]+$/,
+      'back to the current step',
+    );
   });
 });

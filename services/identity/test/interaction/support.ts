@@ -55,7 +55,10 @@ export class TestBrowser {
   }
 
   /** One request, no redirect followed; cookies sent and stored. */
-  async request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Response> {
     const target = new URL(url, this.#h.issuer);
     const headers: Record<string, string> = { ...init.headers };
     const cookie = this.cookieHeader(target.pathname);
@@ -79,26 +82,36 @@ export class TestBrowser {
       const location = res.headers.get('location');
       assert.ok(location !== null, 'a redirect has a Location');
       current = new URL(location, current).href;
-      if (new URL(current).origin !== this.origin) return { status: res.status, url: current, html: '', headers: res.headers };
+      if (new URL(current).origin !== this.origin)
+        return { status: res.status, url: current, html: '', headers: res.headers };
       res = await this.request(current);
     }
     return { status: res.status, url: current, html: await res.text(), headers: res.headers };
   }
 
   /** Posts a form the way a browser does from a page of this origin, then follows the redirects. */
-  async submit(action: string, fields: Record<string, string>, options: { headers?: Record<string, string> } = {}): Promise<Page> {
+  async submit(
+    action: string,
+    fields: Record<string, string>,
+    options: { headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const res = await this.post(action, fields, options);
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get('location') ?? '';
       const next = new URL(location, new URL(action, this.#h.issuer)).href;
-      if (new URL(next).origin !== this.origin) return { status: res.status, url: next, html: '', headers: res.headers };
+      if (new URL(next).origin !== this.origin)
+        return { status: res.status, url: next, html: '', headers: res.headers };
       return this.visit(next);
     }
     return { status: res.status, url: action, html: await res.text(), headers: res.headers };
   }
 
   /** The raw form POST (no redirect followed). */
-  post(action: string, fields: Record<string, string>, options: { headers?: Record<string, string> } = {}): Promise<Response> {
+  post(
+    action: string,
+    fields: Record<string, string>,
+    options: { headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     return this.request(action, {
       method: 'POST',
       headers: {
@@ -114,7 +127,12 @@ export class TestBrowser {
   async postJson(url: string, body: unknown, csrf: string): Promise<Response> {
     return this.request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, origin: 'null', 'sec-fetch-site': 'same-origin' },
+      headers: {
+        'content-type': 'application/json',
+        'x-csrf-token': csrf,
+        origin: 'null',
+        'sec-fetch-site': 'same-origin',
+      },
       body: JSON.stringify(body),
     });
   }
@@ -171,7 +189,11 @@ export async function publicClient(h: Harness, clientId = 'shop-web'): Promise<o
 }
 
 /** An authorization URL with PKCE (S256) and state, as a browser-based app builds it. */
-export async function authorization(config: oidc.Configuration, scope = 'openid orders:read', extra: Record<string, string> = {}): Promise<Authorization> {
+export async function authorization(
+  config: oidc.Configuration,
+  scope = 'openid orders:read',
+  extra: Record<string, string> = {},
+): Promise<Authorization> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, {
@@ -186,7 +208,11 @@ export async function authorization(config: oidc.Configuration, scope = 'openid 
 }
 
 /** Exchanges the code of a callback URL (PKCE and state checked by openid-client). */
-export function exchange(config: oidc.Configuration, callbackUrl: string, auth: Authorization): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
+export function exchange(
+  config: oidc.Configuration,
+  callbackUrl: string,
+  auth: Authorization,
+): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
   return oidc.authorizationCodeGrant(config, new URL(callbackUrl), {
     pkceCodeVerifier: auth.verifier,
     expectedState: auth.state,
@@ -214,7 +240,13 @@ export function csrfOf(html: string): string {
 
 /** The current TOTP code for a base32 secret (the code of `offsetSteps` steps from now). */
 export function totpCode(secret: string, offsetSteps = 0): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: Date.now() + offsetSteps * 30_000 });
+  return TOTP.generate({
+    secret: Secret.fromBase32(secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    timestamp: Date.now() + offsetSteps * 30_000,
+  });
 }
 
 /** The base32 secret shown on an enrolment page. */

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +33,11 @@ export interface HarnessOptions {
   readonly store?: Store;
   readonly redis?: IdentityOptions['redis'];
   readonly now?: () => number;
+  /**
+   * The host name in the issuer (default `127.0.0.1`). Browser tests of passkeys use `localhost`:
+   * WebAuthn refuses IP addresses as relying-party ids. The listener is on 127.0.0.1 either way.
+   */
+  readonly host?: '127.0.0.1' | 'localhost';
 }
 
 export interface Harness {
@@ -68,22 +74,20 @@ const DEFAULT_IDENTITY = `
  */
 export async function startIdentity(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-identity-'));
-  const tls = selfSigned(dir);
+  const host = options.host ?? '127.0.0.1';
+  const tls = selfSigned(dir, host);
   const server = createServer({ key: tls.key, cert: tls.cert });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const issuer = `https://127.0.0.1:${port}/auth`;
+  const issuer = `https://${host}:${port}/auth`;
   const config = configWith(issuer, options);
 
   let dropSchema: (() => Promise<void>) | undefined;
   let store = options.store;
   if (store === undefined && options.engine === 'postgres') {
-    const schema = `identity_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-    store = openPostgresStore({ url: PG_ADMIN_URL, schema, maxConnections: 8 });
-    const owned = store;
-    dropSchema = async () => {
-      await owned.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    };
+    const created = await createPostgresSchema();
+    store = created.store;
+    dropSchema = created.drop;
   }
   store ??= openEmbeddedStore(join(dir, 'identity.sqlite'));
   const cipher = new FieldCipher(await LocalKeyring.open(join(dir, 'keyring.json')));
@@ -135,10 +139,37 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Harne
       await identity.close();
       await agent.close();
       if (options.store === undefined) {
-        await dropSchema?.();
         await store.close();
+        await dropSchema?.();
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A fresh PostgreSQL schema and a store on it (8 connections, so parallel requests really run in
+ * parallel); `drop` removes the schema with everything in it.
+ */
+export async function createPostgresSchema(): Promise<{ store: Store; schema: string; drop: () => Promise<void> }> {
+  const schema = `identity_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = openPostgresStore({ url: PG_ADMIN_URL, schema: 'public', maxConnections: 1 });
+  try {
+    await admin.run(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await admin.close();
+  }
+  const store = openPostgresStore({ url: PG_ADMIN_URL, schema, maxConnections: 8 });
+  return {
+    store,
+    schema,
+    async drop() {
+      const cleaner = openPostgresStore({ url: PG_ADMIN_URL, schema: 'public', maxConnections: 1 });
+      try {
+        await cleaner.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await cleaner.close();
+      }
     },
   };
 }
@@ -164,14 +195,15 @@ services:
   return loaded.config;
 }
 
-/** A self-signed P-256 certificate for 127.0.0.1, made with the system openssl. */
-function selfSigned(dir: string): { key: string; cert: string } {
+/** A self-signed P-256 certificate for 127.0.0.1 (and `localhost` when asked), made with the system openssl. */
+function selfSigned(dir: string, host: '127.0.0.1' | 'localhost'): { key: string; cert: string } {
   const key = join(dir, 'tls.key');
   const cert = join(dir, 'tls.pem');
   execFileSync(
     'openssl',
     ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      '-subj', `/CN=${host}`, '-addext', `subjectAltName=${host === 'localhost' ? 'DNS:localhost,' : ''}IP:127.0.0.1`,
+      '-keyout', key, '-out', cert],
     { stdio: 'ignore' },
   );
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
