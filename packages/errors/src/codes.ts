@@ -63,6 +63,7 @@ export const codes = {
   GW_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   GW_FORBIDDEN: { status: 403, title: 'Not allowed by the route policy' },
   GW_MFA_REQUIRED: { status: 403, title: 'Multi-factor authentication required' },
+  GW_CORS_REFUSED: { status: 403, title: 'Cross-origin request not allowed' },
   // Gateway: forwarding (services/gateway/src/forward)
   GW_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   GW_UPSTREAM_TIMEOUT: { status: 504, title: 'Service timed out' },

@@ -13,6 +13,7 @@ import { isRampartError } from '@rampart/errors';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
 import { createAccessTokenVerifier, createJwksCache } from './auth/index.ts';
+import { compileCorsPolicy } from './cors/index.ts';
 import { createResponseCache, registerCacheCounter, type ResponseCacheOptions } from './cache/index.ts';
 import {
   createInternalTokenMinter,
@@ -28,7 +29,7 @@ import {
   type IdentityMount,
   type PipelineDeps,
 } from './pipeline/stages.ts';
-import { clientIp, createRateLimiter } from './rate-limit/index.ts';
+import { checkTrustedProxies, clientIp, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
 import { gatewaySettings, type GatewaySettings } from './settings.ts';
 
@@ -83,6 +84,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
   // First, before anything holds a timer or a socket: a configuration the table refuses (a Cedar
   // policy set that does not parse) must stop the process, not leave it half built.
   const initialRoutes = buildRouteTable(config);
+  const initialCors = compileCorsPolicy(config.gateway?.cors);
+  let trustedProxies = trustedProxiesOf(config, options);
   if (settings.allowHttpIssuer) {
     log.warn('identity.dangerouslyAllowHttpIssuer is set: the issuer key set is fetched without TLS');
   }
@@ -123,9 +126,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
       return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(settings.trustDomain, name) };
     },
   });
-  let trustedProxies = config.gateway?.trustedProxies ?? options.trustedProxies ?? [];
   let deps: PipelineDeps = {
     routes: initialRoutes,
+    cors: initialCors,
     identity: identityMountOf(config, settings),
     verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
     limiter: createRateLimiter({
@@ -179,7 +182,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
         requestId: exchange.requestId,
         ...(exchange.claims === undefined ? {} : { subject: exchange.claims.subject }),
       });
-      sendProblem(res, refusal, exchange.requestId);
+      sendProblem(res, refusal, exchange.requestId, exchange.cors);
     } finally {
       const labels = {
         method: exchange.canonical?.method ?? 'other',
@@ -257,10 +260,14 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     applyConfig(nextRevision, next) {
       if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
-      deps = { ...deps, routes: buildRouteTable(next), identity: identityMountOf(next, settings) };
+      // Everything is built before anything is replaced: a refused configuration changes nothing.
+      const routes = buildRouteTable(next);
+      const cors = compileCorsPolicy(next.gateway?.cors);
+      const proxies = trustedProxiesOf(next, options);
+      deps = { ...deps, routes, cors, identity: identityMountOf(next, settings) };
       // Answers stored under the old routes and policies are not reused under the new ones.
       deps.cache.clear();
-      trustedProxies = next.gateway?.trustedProxies ?? options.trustedProxies ?? [];
+      trustedProxies = proxies;
       config = next;
       revision = nextRevision;
     },
@@ -272,6 +279,13 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     revision: () => revision,
   };
+}
+
+/** `gateway.trustedProxies`, else the option; checked now so a typo fails the load, not requests. */
+function trustedProxiesOf(config: RampartConfig, options: GatewayOptions): readonly string[] {
+  const list = config.gateway?.trustedProxies ?? options.trustedProxies ?? [];
+  checkTrustedProxies(list);
+  return list;
 }
 
 function identityMountOf(config: RampartConfig, settings: GatewaySettings): IdentityMount {

@@ -127,7 +127,11 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
         };
   };
 
-  async function buildProvider(): Promise<{ provider: Provider; version: string; serve: ReturnType<Provider['callback']> }> {
+  async function buildProvider(): Promise<{
+    provider: Provider;
+    version: string;
+    serve: ReturnType<Provider['callback']>;
+  }> {
     const version = await keys.version();
     const provider = createProvider({
       settings,
@@ -191,7 +195,10 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
     }
     const below = path.slice(mount.length) || '/';
     if (below === STYLESHEET_PATH && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' });
+      res.writeHead(200, {
+        'content-type': 'text/css; charset=utf-8',
+        'cache-control': 'public, max-age=3600',
+      });
       res.end(STYLESHEET);
       return;
     }

@@ -25,7 +25,10 @@ export async function applyBootstrap(identity: IdentityContext, file: string): P
   const admins = await identity.store.get<{ n: number | string }>(
     "SELECT COUNT(*) AS n FROM user_roles WHERE role = 'admin'",
   );
-  if (Number(admins?.n ?? 0) === 0 && (await accounts.findByUsername(bootstrap.admin.username)) === undefined) {
+  if (
+    Number(admins?.n ?? 0) === 0 &&
+    (await accounts.findByUsername(bootstrap.admin.username)) === undefined
+  ) {
     await accounts.createUser({
       username: bootstrap.admin.username,
       password: bootstrap.admin.password,

@@ -32,14 +32,18 @@ function path(name: string): string {
 
 function variable(name: string): string {
   const value = process.env[name];
-  if (value === undefined || value === '') throw new TypeError(`${name} is not set: run identity with rampart up`);
+  if (value === undefined || value === '')
+    throw new TypeError(`${name} is not set: run identity with rampart up`);
   return value;
 }
 
 async function main(): Promise<void> {
   const loaded = await loadConfig(path('RAMPART_CONFIG'));
   if (!loaded.ok) {
-    log.fatal({ problems: loaded.problems.map((problem) => formatProblem(problem)) }, 'configuration invalid');
+    log.fatal(
+      { problems: loaded.problems.map((problem) => formatProblem(problem)) },
+      'configuration invalid',
+    );
     process.exitCode = 1;
     return;
   }
@@ -91,7 +95,8 @@ async function main(): Promise<void> {
   const bootstrapFile = process.env['RAMPART_IDENTITY_BOOTSTRAP'];
   if (bootstrapFile !== undefined) {
     const created = await applyBootstrap(identity, bootstrapFile);
-    if (created.admin) log.info('identity: first admin created (one-time password in .rampart/admin-password)');
+    if (created.admin)
+      log.info('identity: first admin created (one-time password in .rampart/admin-password)');
     if (created.demoUsers > 0) log.info({ users: created.demoUsers }, 'identity: demo users seeded');
   }
   const servers = await startIdentityServers({
@@ -105,7 +110,10 @@ async function main(): Promise<void> {
   workload.onRotated(() => {
     servers.rotateCredentials();
   });
-  log.info({ url: servers.url, adminUrl: servers.adminUrl, issuer: identity.settings.issuer }, 'identity listening');
+  log.info(
+    { url: servers.url, adminUrl: servers.adminUrl, issuer: identity.settings.issuer },
+    'identity listening',
+  );
   stopOnSignals(log, async () => {
     workload.stop();
     await servers.close();

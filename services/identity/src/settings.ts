@@ -41,7 +41,10 @@ export function identitySettings(config: RampartConfig): IdentitySettings {
   const issuer = (identity.issuer ?? `${origin}/auth`).replace(/\/+$/, '');
   const tokens = identity.tokens ?? {};
   const accessTokenTtlSeconds = seconds(tokens.accessTokenTtl ?? '10m');
-  if (accessTokenTtlSeconds < ACCESS_TOKEN_TTL_RANGE.min || accessTokenTtlSeconds > ACCESS_TOKEN_TTL_RANGE.max) {
+  if (
+    accessTokenTtlSeconds < ACCESS_TOKEN_TTL_RANGE.min ||
+    accessTokenTtlSeconds > ACCESS_TOKEN_TTL_RANGE.max
+  ) {
     throw new TypeError(
       `identity.tokens.accessTokenTtl must be between 5m and 15m (got ${tokens.accessTokenTtl ?? ''}): ` +
         'short-lived access tokens bound the damage of a stolen one; use refresh tokens for longer sessions',

@@ -41,7 +41,8 @@ export interface ShopOptions {
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const { dir, cleanup } = tempConfigDir();
-  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, profiles, orders, payments] = await freePorts(9);
+  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, profiles, orders, payments] =
+    await freePorts(9);
   const shop = join(import.meta.dirname, '../../../examples/shop');
   const yaml = readFileSync(join(shop, 'rampart.yaml'), 'utf8')
     .replace(/^name: shop$/m, `name: shop\ntrustDomain: ${TRUST_DOMAIN}`)

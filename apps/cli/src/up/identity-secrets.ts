@@ -63,7 +63,11 @@ export async function prepareIdentitySecrets(
 
 function demoIdentities(file: string): DemoUser[] {
   const text = readOrCreate(file, () =>
-    JSON.stringify({ users: DEMO_USERS.map(({ username, groups }) => generateDemoUser(username, groups)) }, null, 2),
+    JSON.stringify(
+      { users: DEMO_USERS.map(({ username, groups }) => generateDemoUser(username, groups)) },
+      null,
+      2,
+    ),
   );
   return (JSON.parse(text) as { users: DemoUser[] }).users;
 }

@@ -193,9 +193,12 @@ function identitySummary(config: RampartConfig, root: string): string {
   const lines = [`  issuer       ${identitySettings(config).issuer}`];
   const adminPassword = join(root, 'admin-password');
   if (existsSync(adminPassword)) {
-    lines.push(`  first admin  user ${FIRST_ADMIN}, one-time password in ${adminPassword} (changed at first sign-in)`);
+    lines.push(
+      `  first admin  user ${FIRST_ADMIN}, one-time password in ${adminPassword} (changed at first sign-in)`,
+    );
   }
-  if (config.demo === true) lines.push(`  demo users   alice, bob: passwords and TOTP secrets in ${join(root, 'demo-users.json')}`);
+  if (config.demo === true)
+    lines.push(`  demo users   alice, bob: passwords and TOTP secrets in ${join(root, 'demo-users.json')}`);
   for (const client of config.identity?.clients ?? []) {
     if (client.type === 'confidential' && client.secret === undefined) {
       lines.push(`  client       ${client.id}: secret in ${join(root, 'clients', `${client.id}.secret`)}`);

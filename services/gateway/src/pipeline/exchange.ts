@@ -23,6 +23,8 @@ export interface Exchange {
   /** The verified access token, when the request carried one. */
   claims?: AccessTokenClaims;
   body?: Buffer;
+  /** CORS headers every answer to this request gets (an allowed cross-origin request). */
+  cors?: Readonly<Record<string, string>>;
   /** Set by the cache stage when the answer may be stored: its key. */
   cacheKey?: string;
   /** A stage has answered (a cache hit): the rest of the pipeline does not run. */

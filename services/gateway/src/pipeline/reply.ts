@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { codes, isRampartError, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@rampart/errors';
+import { addCorsHeaders } from '../cors/index.ts';
 import { securityHeaders } from '../forward/index.ts';
 
 /** What a client learns when the gateway refuses a request: the code and title, never the detail. */
@@ -38,8 +39,16 @@ function headersOf(error: object): { headers?: Record<string, string> } {
   return Object.keys(headers).length === 0 ? {} : { headers };
 }
 
-/** Sends an RFC 9457 problem with the gateway's security headers. */
-export function sendProblem(res: ServerResponse, refusal: Refusal, requestId: string): void {
+/**
+ * Sends an RFC 9457 problem with the gateway's security headers, and the request's CORS headers
+ * when it is an allowed cross-origin request (so the page can read why it was refused).
+ */
+export function sendProblem(
+  res: ServerResponse,
+  refusal: Refusal,
+  requestId: string,
+  cors?: Readonly<Record<string, string>>,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -52,7 +61,7 @@ export function sendProblem(res: ServerResponse, refusal: Refusal, requestId: st
     requestId,
     ...refusal.extra,
   });
-  res.writeHead(refusal.status, {
+  const headers: Record<string, string | number> = {
     ...securityHeaders(),
     ...refusal.headers,
     ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="rampart"' } : {}),
@@ -60,6 +69,8 @@ export function sendProblem(res: ServerResponse, refusal: Refusal, requestId: st
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': requestId,
-  });
+  };
+  addCorsHeaders(headers, cors);
+  res.writeHead(refusal.status, headers);
   res.end(body);
 }

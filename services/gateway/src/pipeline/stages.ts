@@ -21,6 +21,7 @@ import {
   type UpstreamCredentials,
   type Upstreams,
 } from '../forward/index.ts';
+import { addCorsHeaders, type CorsPolicy } from '../cors/index.ts';
 import { canonicalRequest, type CanonicalRequest } from '../request/index.ts';
 import type { RateLimiter } from '../rate-limit/index.ts';
 import { MethodNotAllowed, type RouteTable } from '../routing/index.ts';
@@ -40,6 +41,8 @@ export interface IdentityMount {
 /** What the stages work with; rebuilt as a whole when rampart.yaml changes. */
 export interface PipelineDeps {
   readonly routes: RouteTable;
+  /** `gateway.cors`, compiled. */
+  readonly cors: CorsPolicy;
   readonly identity: IdentityMount;
   readonly verifier: AccessTokenVerifier;
   readonly limiter: RateLimiter;
@@ -94,6 +97,7 @@ const identityMount: Stages = [
 
 /** Everything else: a route of rampart.yaml. */
 const routes: Stages = [
+  ['cors', cors],
   ['route', route],
   ['authenticate', authenticate],
   ['rate-limit', rateLimit],
@@ -187,6 +191,25 @@ async function forwardToIdentity(exchange: Exchange, deps: PipelineDeps): Promis
     identityResponseHeaders(upstream.headers, deps.identity.port),
     upstream.body,
   );
+}
+
+/**
+ * `gateway.cors`: answers an allowed preflight at once (before any token is asked for: browsers
+ * send none with it), notes the headers an allowed cross-origin request's answer gets, and refuses
+ * a request from any other origin (`GW_CORS_REFUSED`). Identity's mount answers its own CORS.
+ */
+function cors(exchange: Exchange, deps: PipelineDeps): void {
+  const canonical = need(exchange.canonical);
+  const outcome = deps.cors.decide(canonical.method, canonical.headers);
+  if (outcome.kind === 'answer') {
+    if (outcome.headers !== undefined) exchange.cors = outcome.headers;
+    return;
+  }
+  exchange.label = 'cors-preflight';
+  const headers: Record<string, string | string[] | number> = { ...outcome.headers };
+  Object.assign(headers, securityHeaders());
+  sendUpstreamAnswer(exchange, 204, headers, EMPTY);
+  exchange.answered = true;
 }
 
 function route(exchange: Exchange, deps: PipelineDeps): void {
@@ -438,6 +461,7 @@ function sendUpstreamAnswer(
   if (NO_CONTENT.has(status)) delete headers['content-length'];
   else if (!head) headers['content-length'] = body.length;
   headers['x-request-id'] = exchange.requestId;
+  addCorsHeaders(headers, exchange.cors);
   exchange.res.writeHead(status, headers);
   exchange.res.end(head || NO_CONTENT.has(status) ? undefined : body);
 }

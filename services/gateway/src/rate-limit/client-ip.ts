@@ -35,6 +35,15 @@ export function clientIp(
 }
 
 /**
+ * Throws the `TypeError` `clientIp` would throw on its first request for a malformed
+ * `trustedProxies` entry: call it when the list is configured, so a typo fails the load, not every
+ * request.
+ */
+export function checkTrustedProxies(trustedProxies: readonly string[]): void {
+  trustedProxyList(trustedProxies);
+}
+
+/**
  * The normalized form of `address`, or undefined when it isn't an IP address: IPv4-mapped IPv6
  * (`::ffff:192.0.2.1`) becomes IPv4, IPv6 is lower-cased and loses its zone (`%eth0`).
  */

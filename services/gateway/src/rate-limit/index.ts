@@ -6,7 +6,7 @@ export {
   type RateLimitBackend,
   type RateLimitDecision,
 } from './create-rate-limiter.ts';
-export { clientIp, normalizeIp } from './client-ip.ts';
+export { checkTrustedProxies, clientIp, normalizeIp } from './client-ip.ts';
 export {
   rateLimitKeys,
   ipv6Prefix64,

@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { TLSSocket } from 'node:tls';
 import { componentSpiffeId, peerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
@@ -23,7 +28,12 @@ export interface IdentityServers {
 }
 
 /** Requests and headers identity reads are small; the gateway enforces the same bounds first. */
-const LIMITS = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 };
+const LIMITS = {
+  maxHeaderSize: 16 * 1024,
+  requestTimeout: 30_000,
+  headersTimeout: 10_000,
+  keepAliveTimeout: 5_000,
+};
 
 /**
  * Identity's listeners. The public one is mutual TLS 1.3 with the mesh: a client must present a
@@ -42,7 +52,11 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
     (req, res) => {
       const socket = req.socket;
       if (!(socket instanceof TLSSocket) || peerSpiffeId(socket.getPeerCertificate()) !== gatewayId) {
-        options.identity.events.emit({ event: 'request.denied', outcome: 'failure', reason: 'SDK_CALLER_NOT_ALLOWED' });
+        options.identity.events.emit({
+          event: 'request.denied',
+          outcome: 'failure',
+          reason: 'SDK_CALLER_NOT_ALLOWED',
+        });
         sendJson(res, 403, { error: 'access_denied' });
         return;
       }
@@ -77,7 +91,11 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
  */
 export const REVOCATIONS_PATH = '/internal/revocations';
 
-async function serveRevocations(identity: Identity, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveRevocations(
+  identity: Identity,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const after = Number(new URL(req.url ?? '/', 'https://identity').searchParams.get('after') ?? '0');
   if (req.method !== 'GET' || !Number.isSafeInteger(after) || after < 0) {
     sendJson(res, 400, { error: 'invalid_request' });
@@ -92,7 +110,17 @@ async function serveRevocations(identity: Identity, req: IncomingMessage, res: S
 }
 
 /** Route labels: the known first segments below the mount; anything else is `other`. */
-const ROUTES = new Set(['.well-known', 'authorize', 'token', 'jwks', 'me', 'session', 'interaction', 'admin', 'assets']);
+const ROUTES = new Set([
+  '.well-known',
+  'authorize',
+  'token',
+  'jwks',
+  'me',
+  'session',
+  'interaction',
+  'admin',
+  'assets',
+]);
 
 /** Counts requests by a bounded route label (never the raw path) and status. */
 function observe(metrics: Metrics, req: IncomingMessage, res: ServerResponse): void {

@@ -80,7 +80,10 @@ export class SigningKeys {
       const next = await tx.get<{ kid: string }>("SELECT kid FROM signing_keys WHERE state = 'next'");
       if (next === undefined) throw new TypeError('no next signing key: call ensure() first');
       await tx.run("UPDATE signing_keys SET state = 'retired', retired_at = ? WHERE state = 'current'", [at]);
-      await tx.run("UPDATE signing_keys SET state = 'current', activated_at = ? WHERE kid = ?", [at, next.kid]);
+      await tx.run("UPDATE signing_keys SET state = 'current', activated_at = ? WHERE kid = ?", [
+        at,
+        next.kid,
+      ]);
       await this.#insert(tx, 'next');
       return next.kid;
     });
@@ -101,7 +104,9 @@ export class SigningKeys {
     const active = rows.filter((row) => row.state !== 'retired' || this.#published(row));
     return Promise.all(
       active.map(async (row) => {
-        const jwk = JSON.parse(await this.#cipher.decrypt(row.private_jwk, { ...WHERE, row: row.kid })) as JWK;
+        const jwk = JSON.parse(
+          await this.#cipher.decrypt(row.private_jwk, { ...WHERE, row: row.kid }),
+        ) as JWK;
         return { ...jwk, kid: row.kid, alg: row.alg, use: 'sig' };
       }),
     );
@@ -129,7 +134,9 @@ export class SigningKeys {
 
   async #rows(): Promise<KeyRow[]> {
     const rows = await this.#store.all<KeyRow>('SELECT * FROM signing_keys');
-    return rows.sort((a, b) => ORDER[a.state] - ORDER[b.state] || Number(b.created_at) - Number(a.created_at));
+    return rows.sort(
+      (a, b) => ORDER[a.state] - ORDER[b.state] || Number(b.created_at) - Number(a.created_at),
+    );
   }
 
   #published(row: KeyRow): boolean {

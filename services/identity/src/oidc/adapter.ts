@@ -2,7 +2,10 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Store } from '@rampart/sdk';
 
 /** Called when a consumed refresh token or authorization code is presented again. */
-export type ReuseListener = (reuse: { model: 'RefreshToken' | 'AuthorizationCode'; accountId: string | undefined }) => void;
+export type ReuseListener = (reuse: {
+  model: 'RefreshToken' | 'AuthorizationCode';
+  accountId: string | undefined;
+}) => void;
 
 export interface StoreAdapterOptions {
   readonly store: Store;
@@ -49,7 +52,10 @@ export function storeAdapter(options: StoreAdapterOptions): new (model: string) 
   async function revokeGrant(grantId: string): Promise<void> {
     // The family's tokens carry the grant id; the Grant itself is the row whose id it is, and
     // without it no token of the family can be used again (oidc-provider checks it on refresh).
-    await store.run("DELETE FROM oidc_payloads WHERE grant_id = ? OR (model = 'Grant' AND id = ?)", [grantId, grantId]);
+    await store.run("DELETE FROM oidc_payloads WHERE grant_id = ? OR (model = 'Grant' AND id = ?)", [
+      grantId,
+      grantId,
+    ]);
     await options.onGrantRevoked(grantId);
   }
 
@@ -112,14 +118,21 @@ export function storeAdapter(options: StoreAdapterOptions): new (model: string) 
         [at, this.#model, id],
       );
       if (changes === 1 || !SINGLE_USE.has(this.#model)) return;
-      const row = await store.get<{ consumed_at: number | string | null; grant_id: string | null; account_id: string | null }>(
-        'SELECT consumed_at, grant_id, account_id FROM oidc_payloads WHERE model = ? AND id = ?',
-        [this.#model, id],
-      );
+      const row = await store.get<{
+        consumed_at: number | string | null;
+        grant_id: string | null;
+        account_id: string | null;
+      }>('SELECT consumed_at, grant_id, account_id FROM oidc_payloads WHERE model = ? AND id = ?', [
+        this.#model,
+        id,
+      ]);
       if (row === undefined) throw new errors.InvalidGrant('grant request is invalid');
       if (this.#model === 'RefreshToken' && withinGrace(row.consumed_at, at)) return;
       // Another request consumed it between our read and this write: a replay, caught in the act.
-      onReuse({ model: this.#model as 'RefreshToken' | 'AuthorizationCode', accountId: row.account_id ?? undefined });
+      onReuse({
+        model: this.#model as 'RefreshToken' | 'AuthorizationCode',
+        accountId: row.account_id ?? undefined,
+      });
       if (row.grant_id !== null) await revokeGrant(row.grant_id);
       throw new errors.InvalidGrant('grant request is invalid');
     }
@@ -153,6 +166,9 @@ export function storeAdapter(options: StoreAdapterOptions): new (model: string) 
 
 /** Deletes rows whose lifetime is over. Run periodically; returns how many were removed. */
 export async function sweepExpired(store: Store, now = Date.now()): Promise<number> {
-  const { changes } = await store.run('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at < ?', [now]);
+  const { changes } = await store.run(
+    'DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at < ?',
+    [now],
+  );
   return changes;
 }

@@ -41,7 +41,6 @@ export function clientMetadata(client: ClientConfig, secretHash: string | undefi
   };
 }
 
-
 /** The console's client id: the one client that may obtain admin API tokens. */
 export const CONSOLE_CLIENT_ID = 'rampart-console';
 

@@ -45,7 +45,8 @@ export function forwardProviderEvents(provider: Provider, events: SecurityEvents
       emit({
         event,
         outcome: 'failure',
-        reason: typeof error.error === 'string' && OAUTH_ERROR.test(error.error) ? error.error : 'invalid_request',
+        reason:
+          typeof error.error === 'string' && OAUTH_ERROR.test(error.error) ? error.error : 'invalid_request',
         ...peerOf(ctx),
       });
     });

@@ -91,7 +91,18 @@ export function createProvider(options: ProviderOptions): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'ES256',
     },
-    extraClientMetadata: { properties: ['rampart_require_mfa', 'rampart_first_party', 'rampart_resource_server', 'rampart_admin_client'] },
+    // CORS for browser clients: an origin is allowed for a client only when one of its redirect
+    // URIs lives there (a SPA calls the token endpoint from the origin it is redirected to).
+    clientBasedCORS: (_ctx, origin, client) =>
+      (client.redirectUris ?? []).some((uri) => URL.canParse(uri) && new URL(uri).origin === origin),
+    extraClientMetadata: {
+      properties: [
+        'rampart_require_mfa',
+        'rampart_first_party',
+        'rampart_resource_server',
+        'rampart_admin_client',
+      ],
+    },
     enabledJWA: {
       clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
       idTokenSigningAlgValues: [...ASYMMETRIC_ALGS],
@@ -214,7 +225,10 @@ export function createProvider(options: ProviderOptions): Provider {
   // X-Forwarded-* fields are the truth about the client's scheme, host and address.
   provider.proxy = true;
   // Client secrets are stored as SHA-256 hashes; compare the presented one against the hash.
-  provider.Client.prototype.compareClientSecret = function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
+  provider.Client.prototype.compareClientSecret = function compareHashedSecret(
+    this: { clientSecret?: string },
+    actual: string,
+  ) {
     return clientSecretMatches(this.clientSecret ?? '', actual);
   };
   return provider;

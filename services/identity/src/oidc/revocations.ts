@@ -72,18 +72,18 @@ export class Revocations {
   }
 
   async prune(): Promise<number> {
-    const { changes } = await this.#store.run('DELETE FROM revocations WHERE expires_at <= ?', [this.#seconds()]);
+    const { changes } = await this.#store.run('DELETE FROM revocations WHERE expires_at <= ?', [
+      this.#seconds(),
+    ]);
     return changes;
   }
 
   async #record(kind: RevocationKind, value: string): Promise<void> {
     const now = this.#seconds();
-    await this.#store.run('INSERT INTO revocations (kind, value, issued_before, expires_at) VALUES (?, ?, ?, ?)', [
-      kind,
-      value,
-      now + 1,
-      now + this.#lifetimeSeconds,
-    ]);
+    await this.#store.run(
+      'INSERT INTO revocations (kind, value, issued_before, expires_at) VALUES (?, ?, ?, ?)',
+      [kind, value, now + 1, now + this.#lifetimeSeconds],
+    );
   }
 
   #seconds(): number {

@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { resolveSecret, type RampartConfig } from '@rampart/config';
-import { openEmbeddedStore, openPostgresStore, serviceRoleName, serviceSchemaName, type Store } from '@rampart/sdk';
+import {
+  openEmbeddedStore,
+  openPostgresStore,
+  serviceRoleName,
+  serviceSchemaName,
+  type Store,
+} from '@rampart/sdk';
 
 /** The embedded store's file in identity's state directory. */
 export const IDENTITY_STORE_FILE = 'identity.sqlite';
@@ -13,9 +19,14 @@ export const IDENTITY_STORE_FILE = 'identity.sqlite';
  * @example
  * const store = await openIdentityStore(config, stateDir, configDir);
  */
-export async function openIdentityStore(config: RampartConfig, stateDir: string, configDir: string): Promise<Store> {
+export async function openIdentityStore(
+  config: RampartConfig,
+  stateDir: string,
+  configDir: string,
+): Promise<Store> {
   const sql = config.storage?.sql;
-  if (sql === undefined || sql.kind === 'embedded') return openEmbeddedStore(join(stateDir, IDENTITY_STORE_FILE));
+  if (sql === undefined || sql.kind === 'embedded')
+    return openEmbeddedStore(join(stateDir, IDENTITY_STORE_FILE));
   const schema = serviceSchemaName('identity');
   const template = sql.url.replaceAll('{service}', schema);
   const url = template.includes('${') ? (await resolveSecret(template, configDir)).reveal() : template;

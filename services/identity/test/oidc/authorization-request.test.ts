@@ -75,7 +75,11 @@ describe('authorization requests (RFC 9700): exact redirect URIs, PKCE S256 only
       const res = await authorize(params);
       assert.equal(res.status, 303);
       const location = new URL(res.headers.get('location') ?? '', h.issuer);
-      assert.equal(`${location.origin}${location.pathname}`, REDIRECT, 'errors go to the registered URI only');
+      assert.equal(
+        `${location.origin}${location.pathname}`,
+        REDIRECT,
+        'errors go to the registered URI only',
+      );
       assert.equal(location.searchParams.get('error'), 'invalid_request');
       assert.equal(location.searchParams.get('iss'), h.issuer, 'RFC 9207: iss in every response');
     }
@@ -88,7 +92,10 @@ describe('authorization requests (RFC 9700): exact redirect URIs, PKCE S256 only
       const location = res.headers.get('location');
       if (location !== null) {
         const url = new URL(location, h.issuer);
-        assert.equal(url.searchParams.get('error') ?? new URLSearchParams(url.hash.slice(1)).get('error'), 'unsupported_response_type');
+        assert.equal(
+          url.searchParams.get('error') ?? new URLSearchParams(url.hash.slice(1)).get('error'),
+          'unsupported_response_type',
+        );
         assert.equal(url.hash.includes('access_token'), false);
       }
     }

@@ -17,7 +17,7 @@ describe('client credentials, introspection, revocation, JWKS (openid-client ove
       'shop-cli',
       undefined,
       oidc.ClientSecretBasic(h.secrets['shop-cli'] ?? ''),
-      { [oidc.customFetch]: h.fetch },
+      { [oidc.customFetch]: h.fetch as unknown as oidc.CustomFetch },
     );
   });
   after(async () => {
@@ -33,7 +33,8 @@ describe('client credentials, introspection, revocation, JWKS (openid-client ove
     assert.ok(!(meta.grant_types_supported ?? []).includes('password'));
     assert.ok(!(meta.grant_types_supported ?? []).includes('implicit'));
     assert.ok((meta.dpop_signing_alg_values_supported ?? []).length > 0);
-    for (const alg of meta.id_token_signing_alg_values_supported ?? []) assert.notEqual(alg.slice(0, 2), 'HS');
+    for (const alg of meta.id_token_signing_alg_values_supported ?? [])
+      assert.notEqual(alg.slice(0, 2), 'HS');
   });
 
   it('issues an RFC 9068 JWT access token for the API, signed by a published key', async () => {

@@ -44,7 +44,9 @@ describe('refresh tokens (RFC 9700 §4.14): rotation, reuse detection, single-us
   let config: oidc.Configuration;
 
   before(async () => {
-    h = await startIdentity({ identityYaml: IDENTITY('refreshTokenIdleTtl: 1h, refreshTokenAbsoluteTtl: 1d') });
+    h = await startIdentity({
+      identityYaml: IDENTITY('refreshTokenIdleTtl: 1h, refreshTokenAbsoluteTtl: 1d'),
+    });
     config = await publicClient(h);
     for (const name of ['rita', 'rory', 'cody', 'vera']) {
       await h.identity.accounts.createUser({ username: name, password: PASSWORD });
@@ -94,7 +96,9 @@ describe('refresh tokens (RFC 9700 §4.14): rotation, reuse detection, single-us
     const { tokens, callback, auth } = await tokensFor(h, config, 'cody');
     await assert.rejects(exchange(config, callback, auth), isInvalidGrant);
     await assert.rejects(refresh(config, tokens.refresh_token ?? ''), isInvalidGrant);
-    assert.ok(h.events.some((e) => e.event === 'token.reuse_detected' && e.reason === 'authorization_code_replayed'));
+    assert.ok(
+      h.events.some((e) => e.event === 'token.reuse_detected' && e.reason === 'authorization_code_replayed'),
+    );
   });
 
   it('revokes a refresh token on request (RFC 7009)', async () => {
@@ -119,7 +123,9 @@ describe('refresh tokens (RFC 9700 §4.14): rotation, reuse detection, single-us
 describe('refresh-token lifetimes', () => {
   it('ends a refresh token after its idle lifetime, and the family at the absolute lifetime', async () => {
     // Token times are whole seconds (`exp` = `iat` + TTL, `iat` floored), hence the margins below.
-    const h = await startIdentity({ identityYaml: IDENTITY('refreshTokenIdleTtl: 3s, refreshTokenAbsoluteTtl: 5s') });
+    const h = await startIdentity({
+      identityYaml: IDENTITY('refreshTokenIdleTtl: 3s, refreshTokenAbsoluteTtl: 5s'),
+    });
     try {
       const config = await publicClient(h);
       await h.identity.accounts.createUser({ username: 'ida', password: PASSWORD });
@@ -140,7 +146,11 @@ describe('refresh-token lifetimes', () => {
         () => undefined,
       );
       await sleep(1_200);
-      await assert.rejects(refresh(config, atFourPointEight ?? token), isInvalidGrant, 'past the absolute lifetime');
+      await assert.rejects(
+        refresh(config, atFourPointEight ?? token),
+        isInvalidGrant,
+        'past the absolute lifetime',
+      );
     } finally {
       await h.close();
     }

@@ -5,7 +5,12 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciInit, type Response as UndiciResponse } from 'undici';
+import {
+  Agent,
+  fetch as undiciFetch,
+  type RequestInit as UndiciInit,
+  type Response as UndiciResponse,
+} from 'undici';
 import { parseConfig, type RampartConfig } from '@rampart/config';
 import {
   createLogger,
@@ -119,8 +124,7 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Harne
     identity.handle(req, res);
   });
   const agent = new Agent({ connect: { ca: tls.cert } });
-  const trustingFetch = async (url: string, init?: RequestInit): Promise<Response> =>
-    asWebResponse(await undiciFetch(url, { ...(init as UndiciInit), dispatcher: agent }));
+  const trustingFetch = fetchWith(agent);
   return {
     identity,
     issuer,
@@ -151,7 +155,11 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Harne
  * A fresh PostgreSQL schema and a store on it (8 connections, so parallel requests really run in
  * parallel); `drop` removes the schema with everything in it.
  */
-export async function createPostgresSchema(): Promise<{ store: Store; schema: string; drop: () => Promise<void> }> {
+export async function createPostgresSchema(): Promise<{
+  store: Store;
+  schema: string;
+  drop: () => Promise<void>;
+}> {
   const schema = `identity_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = openPostgresStore({ url: PG_ADMIN_URL, schema: 'public', maxConnections: 1 });
   try {
@@ -175,7 +183,17 @@ export async function createPostgresSchema(): Promise<{ store: Store; schema: st
 }
 
 function configWith(issuer: string, options: HarnessOptions): RampartConfig {
-  const yaml = `version: 1
+  const loaded = parseConfig(testConfigYaml(issuer, options), 'rampart.yaml');
+  if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.problems)}`);
+  return loaded.config;
+}
+
+/** The rampart.yaml of a test identity: its issuer, the given `identity:` section, one service. */
+export function testConfigYaml(
+  issuer: string,
+  options: Pick<HarnessOptions, 'demo' | 'identityYaml'>,
+): string {
+  return `version: 1
 name: shop
 ${options.demo === true ? 'demo: true\n' : ''}identity:
   issuer: ${issuer}
@@ -190,23 +208,42 @@ services:
     routes:
       - { method: GET, path: /orders, policy: read }
 `;
-  const loaded = parseConfig(yaml, 'rampart.yaml');
-  if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.problems)}`);
-  return loaded.config;
 }
 
 /** A self-signed P-256 certificate for 127.0.0.1 (and `localhost` when asked), made with the system openssl. */
-function selfSigned(dir: string, host: '127.0.0.1' | 'localhost'): { key: string; cert: string } {
+export function selfSigned(dir: string, host: '127.0.0.1' | 'localhost'): { key: string; cert: string } {
   const key = join(dir, 'tls.key');
   const cert = join(dir, 'tls.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', `/CN=${host}`, '-addext', `subjectAltName=${host === 'localhost' ? 'DNS:localhost,' : ''}IP:127.0.0.1`,
-      '-keyout', key, '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${host}`,
+      '-addext',
+      `subjectAltName=${host === 'localhost' ? 'DNS:localhost,' : ''}IP:127.0.0.1`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
     { stdio: 'ignore' },
   );
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+/** A `fetch` that goes through `agent` (which trusts a test CA) and answers the platform's Response. */
+export function fetchWith(agent: Agent): (url: string, init?: RequestInit) => Promise<Response> {
+  return async (url, init) =>
+    asWebResponse(await undiciFetch(url, { ...(init as unknown as UndiciInit), dispatcher: agent }));
 }
 
 /** undici's Response as the platform's (what openid-client and the tests expect). */

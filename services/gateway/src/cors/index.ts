@@ -1,0 +1,7 @@
+export {
+  addCorsHeaders,
+  compileCorsPolicy,
+  type CorsConfig,
+  type CorsOutcome,
+  type CorsPolicy,
+} from './cors-policy.ts';
