@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { connect as connectHttp2 } from 'node:http2';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -255,6 +256,38 @@ describe('gateway: the single guarded entry point, end to end', () => {
     });
     assert.match(answer, /^HTTP\/1\.1 400 /u);
     assert.match(answer, /"code":"GW_BAD_PATH"/u);
+  });
+
+  it('speaks HTTP/2 (ALPN h2) through the same pipeline and denials', async () => {
+    const session = connectHttp2(`https://127.0.0.1:${shop.ports.gateway}`, {
+      ca: readFileSync(join(shop.home, 'ca.pem'), 'utf8'),
+    });
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const stream = session.request({ ':path': path, ...headers });
+        let status = 0;
+        let body = '';
+        stream.on('response', (h) => (status = Number(h[':status'])));
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (body += chunk));
+        stream.on('end', () => {
+          resolve({ status, body });
+        });
+        stream.on('error', reject);
+      });
+    try {
+      const ok = await get('/orders', { authorization: `Bearer ${await token('orders:read')}` });
+      assert.equal(session.alpnProtocol, 'h2');
+      assert.equal(ok.status, 200, ok.body);
+      const missing = await get('/orders');
+      assert.equal(missing.status, 401);
+      assert.match(missing.body, /"code":"GW_TOKEN_MISSING"/u);
+      const trick = await get('/orders/%2e%2e/profiles/me');
+      assert.equal(trick.status, 400);
+      assert.match(trick.body, /"code":"GW_BAD_PATH"/u);
+    } finally {
+      session.close();
+    }
   });
 
   it('ignores headers that claim an identity', async () => {

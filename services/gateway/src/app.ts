@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
+  constants as http2Constants,
+  createSecureServer,
+  type Http2ServerRequest,
+  type ServerHttp2Session,
+} from 'node:http2';
+import type { Server as NetServer, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { RampartConfig } from '@rampart/config';
 import { isRampartError } from '@rampart/errors';
@@ -21,7 +21,7 @@ import {
   IDENTITY_UPSTREAM,
   type Upstream,
 } from './forward/index.ts';
-import type { Exchange } from './pipeline/exchange.ts';
+import type { Exchange, GatewayRequest, GatewayResponse } from './pipeline/exchange.ts';
 import { refusalOf, sendProblem } from './pipeline/reply.ts';
 import {
   DEFAULT_IDENTITY_RATE_LIMIT,
@@ -50,6 +50,8 @@ export interface GatewayOptions {
    */
   readonly trustedProxies?: readonly string[];
   readonly maxConnectionsPerIp?: number;
+  /** How long a whole request (headers and body) may take to arrive, HTTP/1.1 and HTTP/2; default 30 000. */
+  readonly requestTimeoutMs?: number;
   /**
    * `storage.redis.url`, resolved: replicas then share one rate limit and one penalty box. Without
    * it the limiter is in memory (one process).
@@ -71,6 +73,15 @@ export interface Gateway {
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;
+/** A whole request (headers and body) must arrive within this, over HTTP/1.1 and HTTP/2 alike. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Headers must arrive within this (HTTP/1.1; an HTTP/2 header block arrives whole or not at all). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** An idle HTTP/2 session (or HTTP/1.1 socket) is closed after this. */
+const IDLE_TIMEOUT_MS = 60_000;
+/** Streams one HTTP/2 connection may have open at once. */
+const MAX_CONCURRENT_STREAMS = 100;
 
 /**
  * The gateway: one HTTPS listener for the outside, running every request through the pipeline
@@ -81,6 +92,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   let config = options.config;
   let revision = 0;
   const settings = gatewaySettings(config);
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   // First, before anything holds a timer or a socket: a configuration the table refuses (a Cedar
   // policy set that does not parse) must stop the process, not leave it half built.
   const initialRoutes = buildRouteTable(config);
@@ -148,7 +160,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     cacheCounter: registerCacheCounter(metrics.registry),
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: GatewayRequest, res: GatewayResponse): Promise<void> {
+    if (req.httpVersionMajor === 2) requestDeadline(req as Http2ServerRequest, requestTimeoutMs);
     const exchange: Exchange = {
       req,
       res,
@@ -182,7 +195,12 @@ export function buildGateway(options: GatewayOptions): Gateway {
         requestId: exchange.requestId,
         ...(exchange.claims === undefined ? {} : { subject: exchange.claims.subject }),
       });
-      sendProblem(res, refusal, exchange.requestId, exchange.cors);
+      try {
+        sendProblem(res, refusal, exchange.requestId, exchange.cors);
+      } catch (replyError) {
+        // The client went away (a cancelled HTTP/2 stream, a closed socket): nothing to answer.
+        log.debug({ err: replyError, requestId: exchange.requestId }, 'refusal not sent');
+      }
     } finally {
       const labels = {
         method: exchange.canonical?.method ?? 'other',
@@ -190,24 +208,45 @@ export function buildGateway(options: GatewayOptions): Gateway {
         status: String(res.statusCode),
       };
       const ms = Number(process.hrtime.bigint() - exchange.startedAt) / 1e6;
-      log.info({ ...labels, ms: Math.round(ms * 10) / 10, requestId: exchange.requestId }, 'request');
+      log.info(
+        { ...labels, http: req.httpVersion, ms: Math.round(ms * 10) / 10, requestId: exchange.requestId },
+        'request',
+      );
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - exchange.startedAt) / 1e9);
     }
   }
 
-  const server = createHttpsServer(
+  // One listener for HTTP/2 and HTTP/1.1, chosen by ALPN; both reach the same `handle`, so the
+  // pipeline, its limits and its denials are the same whatever the protocol.
+  const server = createSecureServer(
     {
       cert: options.tls.cert,
       key: options.tls.key,
       minVersion: 'TLSv1.2',
-      maxHeaderSize: MAX_HEADER_BYTES,
-      requestTimeout: 30_000,
-      headersTimeout: 10_000,
-      keepAliveTimeout: 5_000,
+      allowHTTP1: true,
+      settings: {
+        maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+        maxHeaderListSize: MAX_HEADER_BYTES,
+        enablePush: false,
+      },
+      maxHeaderListPairs: 128,
     },
     (req, res) => void handle(req, res),
   );
+  // What node:http reads for the HTTP/1.1 connections of an HTTP/2 server.
+  Object.assign(server, {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  });
+  server.setTimeout(IDLE_TIMEOUT_MS);
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
   limitConnectionsPerIp(server, options.maxConnectionsPerIp ?? 256);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     events.emit({
@@ -217,6 +256,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
     });
     if (socket.writable)
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  server.on('sessionError', () => {
+    events.emit({ event: 'request.denied', outcome: 'failure', reason: 'malformed_request' });
   });
 
   let ready = false;
@@ -252,6 +294,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     async stop() {
       ready = false;
+      for (const session of sessions) session.close();
       await Promise.all([close(server), close(admin)]);
       await upstreams.close();
       await jwks.close();
@@ -296,13 +339,29 @@ function identityMountOf(config: RampartConfig, settings: GatewaySettings): Iden
   });
 }
 
-function headerValue(req: IncomingMessage, name: string): string | undefined {
+/**
+ * HTTP/2 has no `requestTimeout`: a stream whose request has not fully arrived within
+ * `timeoutMs` is cancelled, as node:http drops an HTTP/1.1 connection (slow bodies).
+ */
+function requestDeadline(req: Http2ServerRequest, timeoutMs: number): void {
+  const timer = setTimeout(() => {
+    if (!req.complete) req.stream.close(http2Constants.NGHTTP2_CANCEL);
+  }, timeoutMs);
+  timer.unref();
+  const clear = (): void => {
+    clearTimeout(timer);
+  };
+  req.once('end', clear);
+  req.stream.once('close', clear);
+}
+
+function headerValue(req: GatewayRequest, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
 }
 
 /** No single address may hold more than `max` connections (slowloris, connection floods). */
-function limitConnectionsPerIp(server: Server, max: number): void {
+function limitConnectionsPerIp(server: NetServer, max: number): void {
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
@@ -326,7 +385,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function listen(server: Server, port: number): Promise<void> {
+function listen(server: NetServer, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -336,11 +395,11 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-function close(server: Server): Promise<void> {
+function close(server: NetServer & { closeIdleConnections?: () => void }): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => {
       resolve();
     });
-    server.closeIdleConnections();
+    server.closeIdleConnections?.();
   });
 }

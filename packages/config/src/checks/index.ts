@@ -1,6 +1,7 @@
 import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
 import { checkCertificateTtl } from './certificate-ttl.ts';
+import { checkGatewaySettings } from './gateway-settings.ts';
 import { checkPortConflict } from './port-conflict.ts';
 import { checkReservedPath } from './reserved-path.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
@@ -23,4 +24,5 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkPortConflict, // CFG_PORT_CONFLICT
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)
   checkCertificateTtl, // CFG_INVALID_VALUE (mesh.certificateTtl out of range)
+  checkGatewaySettings, // CFG_INVALID_VALUE (gateway: cors "*" with credentials, trustedProxies, identityRateLimit)
 ];

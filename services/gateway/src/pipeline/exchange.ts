@@ -1,15 +1,29 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { AccessTokenClaims } from '../auth/index.ts';
 import type { CanonicalRequest } from '../request/index.ts';
 import type { MatchedRoute } from '../routing/index.ts';
+
+/** A request as HTTP/1.1 (`IncomingMessage`) or HTTP/2 (`Http2ServerRequest`) delivers it. */
+export type GatewayRequest = IncomingMessage | Http2ServerRequest;
+
+/** What the pipeline does with a response: `ServerResponse` and `Http2ServerResponse` both fit. */
+export interface GatewayResponse {
+  statusCode: number;
+  readonly headersSent: boolean;
+  writeHead(statusCode: number, headers: OutgoingHttpHeaders): unknown;
+  end(callback?: () => void): unknown;
+  end(chunk: string | Uint8Array, callback?: () => void): unknown;
+  destroy(error?: Error): unknown;
+}
 
 /**
  * One request's journey through the pipeline. Every stage reads the same canonical request:
  * no stage can see a different path, method or header set than another.
  */
 export interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: GatewayRequest;
+  readonly res: GatewayResponse;
   readonly requestId: string;
   readonly startedAt: bigint;
   /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */

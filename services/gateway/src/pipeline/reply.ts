@@ -1,7 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import { codes, isRampartError, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@rampart/errors';
 import { addCorsHeaders } from '../cors/index.ts';
 import { securityHeaders } from '../forward/index.ts';
+import type { GatewayResponse } from './exchange.ts';
 
 /** What a client learns when the gateway refuses a request: the code and title, never the detail. */
 export interface Refusal {
@@ -44,7 +44,7 @@ function headersOf(error: object): { headers?: Record<string, string> } {
  * when it is an allowed cross-origin request (so the page can read why it was refused).
  */
 export function sendProblem(
-  res: ServerResponse,
+  res: GatewayResponse,
   refusal: Refusal,
   requestId: string,
   cors?: Readonly<Record<string, string>>,

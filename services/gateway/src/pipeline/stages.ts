@@ -22,7 +22,7 @@ import {
   type Upstreams,
 } from '../forward/index.ts';
 import { addCorsHeaders, type CorsPolicy } from '../cors/index.ts';
-import { canonicalRequest, type CanonicalRequest } from '../request/index.ts';
+import { canonicalRequest, http2RequestFields, type CanonicalRequest } from '../request/index.ts';
 import type { RateLimiter } from '../rate-limit/index.ts';
 import { MethodNotAllowed, type RouteTable } from '../routing/index.ts';
 import { validateRequest } from '../validation/index.ts';
@@ -134,14 +134,19 @@ async function runStages(list: Stages, exchange: Exchange, deps: PipelineDeps): 
   }
 }
 
-/** Parse and normalize once; every later stage reads this object only. */
+/**
+ * Parse and normalize once; every later stage reads this object only. An HTTP/2 request is first
+ * read as HTTP/1.1 would carry it (`:path` is the target, `:authority` the host), so both
+ * protocols meet the same checks.
+ */
 function canonicalize(exchange: Exchange): void {
   const { req } = exchange;
+  const fields = req.httpVersionMajor === 2 ? http2RequestFields(req.rawHeaders, req.headers) : req;
   exchange.canonical = canonicalRequest({
     method: req.method ?? '',
     rawTarget: req.url ?? '',
-    rawHeaders: req.rawHeaders,
-    headers: req.headers,
+    rawHeaders: fields.rawHeaders,
+    headers: fields.headers,
   });
 }
 
@@ -263,7 +268,7 @@ function readBody(exchange: Exchange): Promise<void> {
 }
 
 async function readBodyUpTo(exchange: Exchange, limit: number): Promise<void> {
-  const declared = Number(exchange.req.headers['content-length'] ?? 0);
+  const declared = Number(need(exchange.canonical).headers['content-length'] ?? 0);
   if (declared > limit)
     throw new RampartError('GW_PAYLOAD_TOO_LARGE', { detail: `content-length ${declared} > ${limit}` });
   const chunks: Buffer[] = [];
@@ -278,7 +283,7 @@ async function readBodyUpTo(exchange: Exchange, limit: number): Promise<void> {
 
 function validate(exchange: Exchange): void {
   const canonical = need(exchange.canonical);
-  const contentType = exchange.req.headers['content-type'];
+  const contentType = firstValue(canonical.headers['content-type']);
   validateRequest(need(exchange.matched), {
     params: need(exchange.matched).params,
     query: canonical.query,
@@ -415,7 +420,7 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     body: exchange.body,
     credentials: { kind: 'internal-token', token: internalToken },
     clientIp: exchange.clientIp,
-    host: exchange.req.headers.host,
+    host: firstValue(canonical.headers['host']),
     requestId: exchange.requestId,
     traceparent: childTraceparent(exchange.req.headers.traceparent),
   });
@@ -463,7 +468,8 @@ function sendUpstreamAnswer(
   headers['x-request-id'] = exchange.requestId;
   addCorsHeaders(headers, exchange.cors);
   exchange.res.writeHead(status, headers);
-  exchange.res.end(head || NO_CONTENT.has(status) ? undefined : body);
+  if (head || NO_CONTENT.has(status)) exchange.res.end();
+  else exchange.res.end(body);
 }
 
 /**
@@ -477,6 +483,10 @@ function childTraceparent(header: string | string[] | undefined): string {
     spanId: randomBytes(8).toString('hex'),
     traceFlags: parent?.traceFlags ?? 1,
   });
+}
+
+function firstValue(value: string | readonly string[] | undefined): string | undefined {
+  return value === undefined || typeof value === 'string' ? value : value[0];
 }
 
 function need<T>(value: T | undefined): T {

@@ -19,3 +19,4 @@ export {
   type IncomingHeaders,
   type StrippedHeaders,
 } from './strip-identity-headers.ts';
+export { http2RequestFields, type Http2RequestFields } from './http2-request.ts';

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { connect as connectHttp2, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import { connect } from 'node:tls';
 import { Writable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -121,9 +122,22 @@ export interface GatewayFixture {
   readonly logs: Record<string, unknown>[];
   /** An access token the gateway accepts, with these claims over the defaults (`sub: alice`). */
   token(claims?: Record<string, unknown>): Promise<string>;
+  /** The issuer's signing key (its public JWK is what the gateway fetches), for crafted tokens. */
+  readonly key: TestKey;
+  /** The `iss` and `aud` tokens must carry. */
+  readonly issuer: string;
+  readonly audience: string;
   call(path: string, options?: CallOptions): Promise<Reply>;
   /** Sends `lines` as a raw HTTP/1.1 request (no URL parser in between); returns the raw answer. */
   raw(lines: readonly string[]): Promise<string>;
+  /**
+   * One HTTP/2 request over a session negotiated by ALPN (`:path` sent as given, no URL parser);
+   * `alpn` is what the session negotiated.
+   */
+  h2(
+    path: string,
+    options?: { method?: string; headers?: OutgoingHttpHeaders; body?: string },
+  ): Promise<Reply & { alpn: string | undefined }>;
   /** Reloads with another rampart.yaml (`yaml` is given the same ports). */
   reload(yaml: (ports: FixturePorts) => string): void;
   close(): Promise<void>;
@@ -147,6 +161,7 @@ export interface FixtureOptions {
   /** Identity is started with this SPIFFE ID (default identity's own). */
   readonly identitySpiffeId?: string;
   readonly trustedProxies?: readonly string[];
+  readonly requestTimeoutMs?: number;
 }
 
 /** The head of a rampart.yaml for these ports: version, name, trust domain, ports, issuer. */
@@ -221,13 +236,15 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
       pseudonymKey: randomBytes(32),
       credentials: () => credentials,
       ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     });
   } catch (error) {
     await cleanup();
     throw error;
   }
   const { url, adminUrl } = await gateway.start();
-  const agent = new Agent({ connect: { ca: [...mesh.bundle] } });
+  // HTTP/1.1 on purpose (undici would negotiate h2): http2.test.ts runs the pipeline over h2.
+  const agent = new Agent({ allowH2: false, connect: { ca: [...mesh.bundle] } });
   let revision = 0;
 
   return {
@@ -239,6 +256,9 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
     services,
     identity,
     logs,
+    key,
+    issuer,
+    audience: `https://127.0.0.1:${ports.gateway}`,
     token: (claims = {}) =>
       mint(key, { claims: { iss: issuer, aud: `https://127.0.0.1:${ports.gateway}`, ...claims } }),
     async call(path, callOptions = {}) {
@@ -271,6 +291,41 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
         });
         socket.on('error', reject);
       }),
+    async h2(path, h2Options = {}) {
+      const session: ClientHttp2Session = connectHttp2(url, { ca: [...mesh.bundle] });
+      try {
+        return await new Promise((resolve, reject) => {
+          session.on('error', reject);
+          const stream = session.request({
+            ':method': h2Options.method ?? 'GET',
+            ':path': path,
+            ...h2Options.headers,
+          });
+          let status = 0;
+          let headers: Record<string, string | string[] | undefined> = {};
+          stream.on('response', (h) => {
+            status = Number(h[':status']);
+            headers = Object.fromEntries(Object.entries(h).filter(([name]) => !name.startsWith(':')));
+          });
+          let body = '';
+          stream.setEncoding('utf8');
+          stream.on('data', (chunk: string) => (body += chunk));
+          stream.on('error', reject);
+          stream.on('end', () => {
+            resolve({
+              status,
+              headers,
+              body,
+              alpn: session.alpnProtocol,
+              json: () => JSON.parse(body) as Record<string, unknown>,
+            });
+          });
+          stream.end(h2Options.body);
+        });
+      } finally {
+        session.close();
+      }
+    },
     reload(yaml) {
       gateway.applyConfig(++revision, parse(yaml(ports)));
     },

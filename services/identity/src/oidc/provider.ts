@@ -1,5 +1,6 @@
 import {
   errors,
+  interactionPolicy,
   Provider,
   type AccessToken,
   type Client,
@@ -77,7 +78,9 @@ export function createProvider(options: ProviderOptions): Provider {
     acrValues: [ACR.password, ACR.mfa],
     scopes: ['openid', 'offline_access', ADMIN_SCOPE, ...options.scopes],
     claims: {
-      openid: ['sub'],
+      // This map replaces oidc-provider's defaults. The sign-in facts ride on `openid` so that
+      // ID tokens carry them; userinfo never does (they are not account claims).
+      openid: ['sub', 'acr', 'amr', 'auth_time', 'sid'],
       profile: ['name', 'preferred_username'],
       email: ['email'],
       groups: ['groups'],
@@ -185,6 +188,7 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     interactions: {
       url: (_ctx, interaction) => `${settings.mountPath}/interaction/${interaction.uid}`,
+      policy: interactionPolicyWithMfa(settings, options.findAccount),
     },
     extraTokenClaims: async (ctx, token) => {
       const accountId = 'accountId' in token ? token.accountId : undefined;
@@ -232,6 +236,35 @@ export function createProvider(options: ProviderOptions): Provider {
     return clientSecretMatches(this.clientSecret ?? '', actual);
   };
   return provider;
+}
+
+/**
+ * oidc-provider's default prompts plus one login check: an existing session that was opened with
+ * a password alone does not satisfy a request that needs MFA (a client with `requireMfa`, a user
+ * in an MFA group, or the MFA class asked for in `acr_values`) — the user signs in again with a
+ * second factor. Without it a password-only session would yield tokens for the console.
+ */
+function interactionPolicyWithMfa(
+  settings: IdentitySettings,
+  findAccount: ProviderOptions['findAccount'],
+): interactionPolicy.DefaultPolicy {
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check('mfa_required', 'multi-factor authentication is required', async (ctx) => {
+      const { session, params, client } = ctx.oidc;
+      if (session?.accountId === undefined || session.acr === ACR.mfa)
+        return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const acrValues = params?.['acr_values'];
+      const asked = typeof acrValues === 'string' && acrValues.split(' ').includes(ACR.mfa);
+      const byClient = client?.metadata()['rampart_require_mfa'] === true;
+      const account = asked || byClient ? undefined : await findAccount(session.accountId);
+      const byGroup = account?.groups.some((group) => settings.mfaRequiredGroups.includes(group)) ?? false;
+      return asked || byClient || byGroup
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
 }
 
 /** Idle lifetime, never past the absolute lifetime counted from the original sign-in. */

@@ -18,7 +18,8 @@ import {
   totpCode,
   TestBrowser,
 } from './support.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { SoftwareAuthenticator } from '../accounts/software-authenticator.ts';
 
 const ACCOUNT = '/auth/account';
 
@@ -190,34 +191,38 @@ describe('account self-service pages', () => {
     });
     assert.match(ok.html, /This browser/);
 
-    // A passkey (with user verification) confirms as well.
-    const key = new SoftAuthenticator(new URL(h.issuer).origin);
-    const registration = await h.identity.passkeys.registrationOptions({ id, username: 'ulla' });
-    const added = await h.identity.passkeys.verifyRegistration(
-      id,
-      registration.challengeId,
-      key.register(registration.options) as never,
-    );
-    assert.ok(added.ok);
+    // A passkey confirms as well, if it verifies the user (PIN or biometrics).
+    const origin = new URL(h.issuer).origin;
+    const key = new SoftwareAuthenticator({ origin });
+    const presenceOnly = new SoftwareAuthenticator({ origin, userVerified: false });
+    for (const authenticator of [key, presenceOnly]) {
+      const registration = await h.identity.passkeys.registrationOptions({ id, username: 'ulla' });
+      const added = await h.identity.passkeys.verifyRegistration(
+        id,
+        registration.challengeId,
+        authenticator.register(registration.options),
+      );
+      assert.ok(added.ok);
+    }
     await setLoginTs(id, 20 * 60);
     const again = await b.visit(ACCOUNT);
     const csrf = /data-csrf="([^"]+)"/.exec(again.html)?.[1] ?? '';
-    const ask = async (): Promise<{ challengeId: string; options: { challenge: string } }> =>
+    const ask = async (): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> =>
       (await (await b.postJson(`${ACCOUNT}/reauth/passkey/options`, {}, csrf)).json()) as {
         challengeId: string;
-        options: { challenge: string };
+        options: PublicKeyCredentialRequestOptionsJSON;
       };
     const first = await ask();
     const unverified = await b.postJson(
       `${ACCOUNT}/reauth/passkey/verify`,
-      { challengeId: first.challengeId, response: key.assert(first.options, { userVerified: false }) },
+      { challengeId: first.challengeId, response: presenceOnly.authenticate(first.options) },
       csrf,
     );
     assert.equal(unverified.status, 401);
     const second = await ask();
     const verified = await b.postJson(
       `${ACCOUNT}/reauth/passkey/verify`,
-      { challengeId: second.challengeId, response: key.assert(second.options) },
+      { challengeId: second.challengeId, response: key.authenticate(second.options) },
       csrf,
     );
     assert.equal(verified.status, 200);

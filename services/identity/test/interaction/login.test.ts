@@ -53,20 +53,16 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     );
   });
 
-  it(
-    'puts amr and acr in the ID token too',
-    { todo: 'src/oidc/provider.ts must list acr, amr and auth_time in its `claims` configuration' },
-    async () => {
-      const auth = await authorization(config);
-      const done = await signIn(new TestBrowser(h, '198.51.100.9'), auth, {
-        username: 'alice',
-        password: PASSWORD,
-      });
-      const claims = (await exchange(config, done.url, auth)).claims();
-      assert.deepEqual(claims?.['amr'], ['pwd']);
-      assert.equal(claims['acr'], 'urn:rampart:acr:pwd');
-    },
-  );
+  it('puts amr and acr in the ID token too', async () => {
+    const auth = await authorization(config);
+    const done = await signIn(new TestBrowser(h, '198.51.100.9'), auth, {
+      username: 'alice',
+      password: PASSWORD,
+    });
+    const claims = (await exchange(config, done.url, auth)).claims();
+    assert.deepEqual(claims?.['amr'], ['pwd']);
+    assert.equal(claims['acr'], 'urn:rampart:acr:pwd');
+  });
 
   it('serves the page unframeable, without referrer, without third-party resources or inline script', async () => {
     const browser = new TestBrowser(h, '198.51.100.2');

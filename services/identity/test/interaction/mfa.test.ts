@@ -129,22 +129,16 @@ describe('second factors at sign-in: when they are required, enrolment, TOTP and
     assert.match(again.html, /Two-step verification/);
   });
 
-  it(
-    'steps an existing password-only session up to MFA for a client that requires it',
-    {
-      todo: 'src/oidc/provider.ts needs a login-prompt check: session acr is not MFA and the client requires MFA',
-    },
-    async () => {
-      await h.identity.accounts.createUser({ username: 'hugo', password: PASSWORD });
-      const b = browser();
-      const first = await afterPassword(b, await authorization(shop), 'hugo');
-      assert.ok(first.url.startsWith(CALLBACK), 'password only for shop-web');
-      // Same browser, same identity session: oidc-provider does not prompt for login again.
-      const vaultAuth = await authorization(vault, 'openid');
-      const page = await b.visit(vaultAuth.url);
-      assert.ok(!page.url.startsWith(CALLBACK), 'vault-web must not get a password-only sign-in');
-    },
-  );
+  it('steps an existing password-only session up to MFA for a client that requires it', async () => {
+    await h.identity.accounts.createUser({ username: 'hugo', password: PASSWORD });
+    const b = browser();
+    const first = await afterPassword(b, await authorization(shop), 'hugo');
+    assert.ok(first.url.startsWith(CALLBACK), 'password only for shop-web');
+    // Same browser, same identity session: oidc-provider does not prompt for login again.
+    const vaultAuth = await authorization(vault, 'openid');
+    const page = await b.visit(vaultAuth.url);
+    assert.ok(!page.url.startsWith(CALLBACK), 'vault-web must not get a password-only sign-in');
+  });
 
   it('asks for MFA when the client requests the MFA class in acr_values', async () => {
     await h.identity.accounts.createUser({ username: 'ivy', password: PASSWORD });

@@ -16,11 +16,15 @@ import {
   TestBrowser,
   type Authorization,
 } from './support.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
+import { SoftwareAuthenticator } from '../accounts/software-authenticator.ts';
 
 interface Ceremony {
   readonly challengeId: string;
-  readonly options: { challenge: string; allowCredentials?: { id: string }[]; rpId?: string };
+  readonly options: PublicKeyCredentialRequestOptionsJSON;
 }
 
 /*
@@ -46,14 +50,18 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
   }
 
   /** A user with a registered soft passkey. */
-  async function userWithPasskey(username: string): Promise<{ id: string; key: SoftAuthenticator }> {
+  /** A user with a registered software passkey (reporting user verification unless told otherwise). */
+  async function userWithPasskey(
+    username: string,
+    userVerified = true,
+  ): Promise<{ id: string; key: SoftwareAuthenticator }> {
     const user = await h.identity.accounts.createUser({ username, password: PASSWORD });
-    const key = new SoftAuthenticator(new URL(h.issuer).origin);
+    const key = new SoftwareAuthenticator({ origin: new URL(h.issuer).origin, userVerified });
     const { challengeId, options } = await h.identity.passkeys.registrationOptions(user);
     const registered = await h.identity.passkeys.verifyRegistration(
       user.id,
       challengeId,
-      key.register(options) as never,
+      key.register(options),
       'Soft key',
     );
     assert.ok(registered.ok, 'the soft passkey is registered');
@@ -93,7 +101,7 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
       [],
       'discoverable: no credential list before the user is known',
     );
-    const result = await verify(b, base, csrf, { challengeId, response: key.assert(options) });
+    const result = await verify(b, base, csrf, { challengeId, response: key.authenticate(options) });
     assert.equal(result.status, 200);
     const done = await b.visit(result.json.location ?? '');
     assert.ok(done.url.startsWith(CALLBACK));
@@ -104,13 +112,13 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
   });
 
   it('refuses a passkey alone without user verification', async () => {
-    const { key } = await userWithPasskey('quentin');
+    const { key } = await userWithPasskey('quentin', false);
     const b = browser();
     const { base, csrf } = await loginPage(b, await authorization(config));
     const { challengeId, options } = await ceremony(b, base, csrf);
     const result = await verify(b, base, csrf, {
       challengeId,
-      response: key.assert(options, { userVerified: false }),
+      response: key.authenticate(options),
     });
     assert.equal(result.status, 401);
     assert.match(result.json.message ?? '', /did not verify you/);
@@ -125,12 +133,12 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
     const foreign = await h.identity.passkeys.authenticationOptions();
     const wrong = await verify(b, base, csrf, {
       challengeId: foreign.challengeId,
-      response: key.assert(foreign.options),
+      response: key.authenticate(foreign.options),
     });
     assert.equal(wrong.status, 400, 'a ceremony this interaction did not start');
 
     const { challengeId, options } = await ceremony(b, base, csrf);
-    const response = key.assert(options);
+    const response = key.authenticate(options);
     const other = browser();
     const page = await loginPage(other, await authorization(config));
     const stolen = await verify(other, page.base, page.csrf, { challengeId, response });
@@ -141,7 +149,7 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
   });
 
   it('uses a passkey as the second factor after the password (amr pwd hwk mfa), only the user’s own', async () => {
-    const { id, key } = await userWithPasskey('sven');
+    const { id, key } = await userWithPasskey('sven', false);
     const mallory = await userWithPasskey('mallory');
     const b = browser();
     const auth = await authorization(config);
@@ -164,14 +172,14 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
     );
     const refused = await verify(b, base, csrf, {
       challengeId: theirs.challengeId,
-      response: mallory.key.assert(theirs.options),
+      response: mallory.key.authenticate(theirs.options),
     });
     assert.equal(refused.status, 401, "mallory's passkey is not sven's second factor");
 
     const mine = await ceremony(b, base, csrf);
     const result = await verify(b, base, csrf, {
       challengeId: mine.challengeId,
-      response: key.assert(mine.options, { userVerified: false }),
+      response: key.authenticate(mine.options),
     });
     assert.equal(result.status, 200, 'after the password, presence is enough');
     const done = await b.visit(result.json.location ?? '');
@@ -186,11 +194,11 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
     await signIn(b, await authorization(config), { username: 'tina', password: PASSWORD });
     const account = await b.visit('/auth/account');
     const csrf = csrfOf(account.html);
-    const key = new SoftAuthenticator(new URL(h.issuer).origin);
+    const key = new SoftwareAuthenticator({ origin: new URL(h.issuer).origin });
     const options = await b.postJson('/auth/account/passkeys/options', {}, csrf);
     const { challengeId, options: creation } = (await options.json()) as {
       challengeId: string;
-      options: { challenge: string; user: { id: string } };
+      options: PublicKeyCredentialCreationOptionsJSON;
     };
     const bad = await b.postJson(
       '/auth/account/passkeys/verify',
@@ -198,9 +206,10 @@ describe('passkeys at sign-in (JSON endpoints)', () => {
       csrf,
     );
     assert.equal(bad.status, 400);
-    const again = (await (
-      await b.postJson('/auth/account/passkeys/options', {}, csrf)
-    ).json()) as typeof creation & { challengeId: string; options: typeof creation };
+    const again = (await (await b.postJson('/auth/account/passkeys/options', {}, csrf)).json()) as {
+      challengeId: string;
+      options: PublicKeyCredentialCreationOptionsJSON;
+    };
     const added = await b.postJson(
       '/auth/account/passkeys/verify',
       { challengeId: again.challengeId, response: key.register(again.options), name: 'Laptop' },
