@@ -57,6 +57,8 @@ export interface IssueRequest {
   readonly ttlMs?: number;
   /** IP addresses to add as SANs (servers reached by address, e.g. 127.0.0.1). */
   readonly ipSans?: readonly string[];
+  /** DNS names to add as SANs (the gateway's `localhost`, which passkeys need: WebAuthn refuses IPs). */
+  readonly dnsSans?: readonly string[];
 }
 
 export interface IssuedCertificate {
@@ -232,6 +234,14 @@ export class CertificateAuthority {
     }
     const ipSans = request.ipSans ?? [];
     for (const ip of ipSans) if (isIP(ip) === 0) throw new TypeError(`"${ip}" is not an IP address`);
+    const dnsSans = request.dnsSans ?? [];
+    for (const name of dnsSans) {
+      if (
+        !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name)
+      ) {
+        throw new TypeError(`"${name}" is not a DNS name (lower-case letters, digits, dots and dashes)`);
+      }
+    }
 
     const csr = await verifiedCsr(request.csrPem);
     this.#activateIfDue();
@@ -243,6 +253,7 @@ export class CertificateAuthority {
     const names: JsonGeneralName[] = [
       { type: 'url', value: parsed.id },
       ...ipSans.map((ip): JsonGeneralName => ({ type: 'ip', value: ip })),
+      ...dnsSans.map((name): JsonGeneralName => ({ type: 'dns', value: name })),
     ];
     const leaf = await X509CertificateGenerator.create({
       serialNumber: serial,

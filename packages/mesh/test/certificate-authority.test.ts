@@ -58,9 +58,15 @@ describe('CertificateAuthority', async () => {
     const ca = await CertificateAuthority.open(join(home.path, 'issue'), { trustDomain: td });
     const { csrPem } = await createWorkloadCsr('spiffe://shop.local/service/payments');
     const before = Date.now();
-    const issued = await ca.issue({ csrPem, spiffeId: orders, ttlMs: 10 * MIN, ipSans: ['127.0.0.1'] });
+    const issued = await ca.issue({
+      csrPem,
+      spiffeId: orders,
+      ttlMs: 10 * MIN,
+      ipSans: ['127.0.0.1'],
+      dnsSans: ['localhost'],
+    });
     const leaf = new X509Certificate(issued.certPem);
-    assert.equal(leaf.subjectAltName, `URI:${orders}, IP Address:127.0.0.1`);
+    assert.equal(leaf.subjectAltName, `URI:${orders}, IP Address:127.0.0.1, DNS:localhost`);
     assert.equal(peerSpiffeId(leaf), orders);
     assert.equal(leaf.ca, false);
     assert.ok(Math.abs(Date.parse(leaf.validTo) - (before + 10 * MIN)) < 5000);
@@ -92,13 +98,18 @@ describe('CertificateAuthority', async () => {
     });
   }
 
-  const misuse: [string, Partial<{ spiffeId: string; ttlMs: number; ipSans: string[] }>][] = [
+  const misuse: [
+    string,
+    Partial<{ spiffeId: string; ttlMs: number; ipSans: string[]; dnsSans: string[] }>,
+  ][] = [
     ['a TTL under 5 minutes', { ttlMs: 4 * MIN }],
     ['a TTL over 24 hours', { ttlMs: 25 * 60 * MIN }],
     ['a fractional TTL', { ttlMs: 5 * MIN + 0.5 }],
     ['an ID of another trust domain', { spiffeId: 'spiffe://other.local/service/orders' }],
     ['a malformed ID', { spiffeId: 'orders' }],
     ['a bad IP SAN', { ipSans: ['localhost'] }],
+    ['a bad DNS SAN', { dnsSans: ['evil.example/x'] }],
+    ['a wildcard DNS SAN', { dnsSans: ['*.example.com'] }],
   ];
   for (const [name, change] of misuse) {
     it(`throws a TypeError for ${name}`, async () => {

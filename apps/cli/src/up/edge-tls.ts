@@ -17,7 +17,8 @@ export const EDGE_RENEW_INTERVAL_MS = 12 * 60 * 60 * 1000;
  * The gateway's public TLS certificate, from a local edge CA kept apart from the mesh CA (a
  * client that trusts `ca.pem` must not trust workload certificates). The CA key stays in
  * `.rampart/edge-ca/` (0600), which no component may read; the supervisor issues a fresh key and
- * certificate for 127.0.0.1 at every gateway start and every 12 hours.
+ * certificate for 127.0.0.1 and localhost (passkeys need a domain name) at every gateway start
+ * and every 12 hours.
  */
 export async function issueEdgeCertificate(
   caDir: string,
@@ -28,7 +29,13 @@ export async function issueEdgeCertificate(
   const ca = await CertificateAuthority.open(caDir, { trustDomain });
   const spiffeId = componentSpiffeId(trustDomain, 'gateway');
   const { keyPem, csrPem } = await createWorkloadCsr(spiffeId);
-  const issued = await ca.issue({ csrPem, spiffeId, ttlMs: MAX_LEAF_TTL_MS, ipSans: ['127.0.0.1'] });
+  const issued = await ca.issue({
+    csrPem,
+    spiffeId,
+    ttlMs: MAX_LEAF_TTL_MS,
+    ipSans: ['127.0.0.1'],
+    dnsSans: ['localhost'],
+  });
   writeFileSync(files.caFile, await ca.bundlePem(), { mode: 0o644 });
   writeFileSync(files.certFile, [issued.certPem, ...issued.chainPems].join(''), { mode: 0o644 });
   writeFileSync(files.keyFile, keyPem, { mode: 0o600 });
