@@ -13,13 +13,17 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Event names the product code emits: `event: '<entity>.<past_verb>'`, outside comments. */
+/**
+ * Event names the product code emits, outside comments: `event: '<entity>.<past_verb>'`, and the
+ * members of a union of event names (`| 'admin.user_created'`) that a helper passes on.
+ */
 function emitted(): Set<string> {
   const names = new Set<string>();
   for (const file of ['packages', 'services', 'apps', 'examples'].flatMap((d) => sources(join(repo, d)))) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (/^\s*(\*|\/\/)/.test(line)) continue;
       for (const match of line.matchAll(/event: '([a-z_]+\.[a-z_]+)'/g)) names.add(match[1]!);
+      for (const match of line.matchAll(/^\s*\| '([a-z_]+\.[a-z_]+)'/g)) names.add(match[1]!);
     }
   }
   return names;

@@ -195,13 +195,14 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
   const key: TestKey = await makeKey('ES256', 'k1');
   const jwks: JwksServer = await startJwksServer([key.publicJwk]);
   const issuer = jwks.url.replace(/\/jwks$/u, '');
-  const ports: FixturePorts = {
+  const portsFor = async (): Promise<FixturePorts> => ({
     gateway: await freePort(),
     admin: await freePort(),
     identity: identity.port,
     services: Object.fromEntries([...services].map(([name, server]) => [name, server.port])),
     issuer,
-  };
+  });
+  let ports = await portsFor();
   const cleanup = async (): Promise<void> => {
     await identity.close();
     await jwks.close();
@@ -224,9 +225,8 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
       done();
     },
   });
-  try {
-    config = parse(options.yaml(ports));
-    gateway = buildGateway({
+  const build = (): Gateway =>
+    buildGateway({
       config,
       log: createLogger('gateway', { level: 'info', destination }),
       tls: { cert: publicCert.certPem, key: keyPem },
@@ -238,11 +238,29 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
       ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     });
-  } catch (error) {
-    await cleanup();
-    throw error;
+  let started: { url: string; adminUrl: string } | undefined;
+  // A free port can be taken by a parallel test process before the gateway listens: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      config = parse(options.yaml(ports));
+      gateway = build();
+    } catch (error) {
+      await cleanup();
+      throw error;
+    }
+    try {
+      started = await gateway.start();
+      break;
+    } catch (error) {
+      await gateway.stop();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 3) {
+        await cleanup();
+        throw error;
+      }
+      ports = await portsFor();
+    }
   }
-  const { url, adminUrl } = await gateway.start();
+  const { url, adminUrl } = started;
   // HTTP/1.1 on purpose (undici would negotiate h2): http2.test.ts runs the pipeline over h2.
   const agent = new Agent({ allowH2: false, connect: { ca: [...mesh.bundle] } });
   let revision = 0;
