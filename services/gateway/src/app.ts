@@ -23,12 +23,9 @@ import {
 } from './forward/index.ts';
 import type { Exchange, GatewayRequest, GatewayResponse } from './pipeline/exchange.ts';
 import { refusalOf, sendProblem } from './pipeline/reply.ts';
-import {
-  DEFAULT_IDENTITY_RATE_LIMIT,
-  runPipeline,
-  type IdentityMount,
-  type PipelineDeps,
-} from './pipeline/stages.ts';
+import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
+import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
+import { runPipeline } from './pipeline/stages.ts';
 import { checkTrustedProxies, clientIp, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
 import { gatewaySettings, type GatewaySettings } from './settings.ts';

@@ -1,7 +1,7 @@
 import { codes, isRampartError, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@rampart/errors';
 import { addCorsHeaders } from '../cors/index.ts';
 import { securityHeaders } from '../forward/index.ts';
-import type { GatewayResponse } from './exchange.ts';
+import type { Exchange, GatewayResponse } from './exchange.ts';
 
 /** What a client learns when the gateway refuses a request: the code and title, never the detail. */
 export interface Refusal {
@@ -73,4 +73,32 @@ export function sendProblem(
   addCorsHeaders(headers, cors);
   res.writeHead(refusal.status, headers);
   res.end(body);
+}
+
+/** An empty body. */
+export const EMPTY = Buffer.alloc(0);
+
+/** Statuses that carry no content and no `Content-Length` (RFC 9110 §8.6, §15.3.5). */
+const NO_CONTENT: ReadonlySet<number> = new Set([204, 304]);
+
+/**
+ * Sends an answer buffered whole (an upstream's, a cached one, a preflight): `Content-Length` is
+ * the body's (a HEAD keeps the length the upstream announced; 204 and 304 have none), with the
+ * request id and the request's CORS headers. `headers` is consumed.
+ */
+export function sendUpstreamAnswer(
+  exchange: Exchange,
+  status: number,
+  headers: Record<string, string | string[] | number>,
+  body: Buffer,
+): void {
+  const head = exchange.canonical?.method === 'HEAD';
+  const noContent = NO_CONTENT.has(status);
+  if (noContent) delete headers['content-length'];
+  else if (!head) headers['content-length'] = body.length;
+  headers['x-request-id'] = exchange.requestId;
+  addCorsHeaders(headers, exchange.cors);
+  exchange.res.writeHead(status, headers);
+  if (head || noContent) exchange.res.end();
+  else exchange.res.end(body);
 }

@@ -64,6 +64,23 @@ const ID_TOKEN_TTL = 10 * 60;
  */
 export function createProvider(options: ProviderOptions): Provider {
   const { settings } = options;
+  // oidc-provider asks for the account several times while serving one request (the grant, the
+  // ID token, the access token's claims): one lookup per request, never shared across requests,
+  // so a disabled or changed account takes effect at the next request.
+  const lookups = new WeakMap<object, Map<string, Promise<AccountView | undefined>>>();
+  const findAccount = (ctx: object, id: string): Promise<AccountView | undefined> => {
+    let perRequest = lookups.get(ctx);
+    if (perRequest === undefined) {
+      perRequest = new Map();
+      lookups.set(ctx, perRequest);
+    }
+    let found = perRequest.get(id);
+    if (found === undefined) {
+      found = options.findAccount(id);
+      perRequest.set(id, found);
+    }
+    return found;
+  };
   const accessTokenTtl = settings.accessTokenTtlSeconds;
 
   const configuration: Configuration = {
@@ -188,12 +205,12 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     interactions: {
       url: (_ctx, interaction) => `${settings.mountPath}/interaction/${interaction.uid}`,
-      policy: interactionPolicyWithMfa(settings, options.findAccount),
+      policy: interactionPolicyWithMfa(settings, findAccount),
     },
     extraTokenClaims: async (ctx, token) => {
       const accountId = 'accountId' in token ? token.accountId : undefined;
       if (accountId === undefined) return undefined;
-      const account = await options.findAccount(accountId);
+      const account = await findAccount(ctx, accountId);
       const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
       return {
         groups: [...(account?.groups ?? [])],
@@ -204,8 +221,8 @@ export function createProvider(options: ProviderOptions): Provider {
         ...(source?.authTime === undefined ? {} : { auth_time: source.authTime }),
       };
     },
-    findAccount: async (_ctx, sub) => {
-      const account = await options.findAccount(sub);
+    findAccount: async (ctx, sub) => {
+      const account = await findAccount(ctx, sub);
       if (account === undefined || account.disabled) return undefined;
       return {
         accountId: account.id,
@@ -246,7 +263,7 @@ export function createProvider(options: ProviderOptions): Provider {
  */
 function interactionPolicyWithMfa(
   settings: IdentitySettings,
-  findAccount: ProviderOptions['findAccount'],
+  findAccount: (ctx: object, id: string) => Promise<AccountView | undefined>,
 ): interactionPolicy.DefaultPolicy {
   const policy = interactionPolicy.base();
   policy.get('login')?.checks.add(
@@ -257,7 +274,7 @@ function interactionPolicyWithMfa(
       const acrValues = params?.['acr_values'];
       const asked = typeof acrValues === 'string' && acrValues.split(' ').includes(ACR.mfa);
       const byClient = client?.metadata()['rampart_require_mfa'] === true;
-      const account = asked || byClient ? undefined : await findAccount(session.accountId);
+      const account = asked || byClient ? undefined : await findAccount(ctx, session.accountId);
       const byGroup = account?.groups.some((group) => settings.mfaRequiredGroups.includes(group)) ?? false;
       return asked || byClient || byGroup
         ? interactionPolicy.Check.REQUEST_PROMPT

@@ -1,0 +1,36 @@
+import type { RateLimitConfig } from '@rampart/config';
+import type { AccessTokenVerifier } from '../auth/index.ts';
+import type { CacheCounter, ResponseCache } from '../cache/index.ts';
+import type { CorsPolicy } from '../cors/index.ts';
+import type { InternalTokenMinter, Upstreams } from '../forward/index.ts';
+import type { RateLimiter } from '../rate-limit/index.ts';
+import type { RouteTable } from '../routing/index.ts';
+import type { Exchange } from './exchange.ts';
+
+/** The `/auth` mount: where identity, the OAuth 2.0 / OpenID Connect issuer, is served. */
+export interface IdentityMount {
+  /** Identity's port on 127.0.0.1, for recognising its own address in a `Location`. */
+  readonly port: number;
+  /** Sent as `X-Forwarded-Host`: identity builds its absolute URLs from it. */
+  readonly publicHost: string;
+  /** The per-IP limit on the mount (`gateway.identityRateLimit`). */
+  readonly rateLimit: RateLimitConfig;
+}
+
+/** What the stages work with; rebuilt as a whole when rampart.yaml changes. */
+export interface PipelineDeps {
+  readonly routes: RouteTable;
+  /** `gateway.cors`, compiled. */
+  readonly cors: CorsPolicy;
+  readonly identity: IdentityMount;
+  readonly verifier: AccessTokenVerifier;
+  readonly limiter: RateLimiter;
+  readonly minter: InternalTokenMinter;
+  readonly upstreams: Upstreams;
+  /** Answers of routes with `cache`; cleared when rampart.yaml changes. */
+  readonly cache: ResponseCache;
+  readonly cacheCounter: CacheCounter;
+}
+
+/** One stage: enriches the exchange, answers it (`exchange.answered`), or throws a refusal. */
+export type Stage = (exchange: Exchange, deps: PipelineDeps) => Promise<void> | void;

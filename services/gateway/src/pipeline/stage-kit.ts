@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { RateLimitConfig } from '@rampart/config';
+import { RampartError } from '@rampart/errors';
+import { formatTraceparent, parseTraceparent } from '@rampart/sdk';
+import type { RateLimiter } from '../rate-limit/index.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { Exchange } from './exchange.ts';
+
+/** Largest body read when a route sets no `schema.maxBodyBytes`, and on the identity mount. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** Counts the request against `limit`; a denial is `GW_RATE_LIMITED` with `retryAfterSeconds`. */
+export async function consumeLimit(
+  deps: PipelineDeps,
+  request: Parameters<RateLimiter['consume']>[0],
+  limit: RateLimitConfig,
+): Promise<void> {
+  const decision = await deps.limiter.consume(request, limit);
+  if (!decision.allowed) {
+    const error = new RampartError('GW_RATE_LIMITED', { detail: `rate limit (${decision.reason})` });
+    throw Object.assign(error, { retryAfterSeconds: decision.retryAfterSeconds });
+  }
+}
+
+/** Reads the whole body up to `limit`; a larger one is refused without reading the rest. */
+export async function readBodyUpTo(exchange: Exchange, limit: number): Promise<void> {
+  const declared = Number(need(exchange.canonical).headers['content-length'] ?? 0);
+  if (declared > limit)
+    throw new RampartError('GW_PAYLOAD_TOO_LARGE', { detail: `content-length ${declared} > ${limit}` });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of exchange.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new RampartError('GW_PAYLOAD_TOO_LARGE', { detail: `body over ${limit} bytes` });
+    chunks.push(chunk);
+  }
+  if (size > 0) exchange.body = Buffer.concat(chunks, size);
+}
+
+/**
+ * W3C trace context for the upstream hop: the client's trace continues (a malformed header starts a
+ * new one) with a span id of the gateway's own, so a client can never choose the span it parents.
+ */
+export function childTraceparent(header: string | string[] | undefined): string {
+  const parent = parseTraceparent(header);
+  return formatTraceparent({
+    traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    traceFlags: parent?.traceFlags ?? 1,
+  });
+}
+
+export function firstValue(value: string | readonly string[] | undefined): string | undefined {
+  return value === undefined || typeof value === 'string' ? value : value[0];
+}
+
+export function need<T>(value: T | undefined): T {
+  if (value === undefined) throw new TypeError('a pipeline stage ran before the stage it depends on');
+  return value;
+}
