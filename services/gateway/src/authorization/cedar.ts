@@ -40,7 +40,7 @@ export interface CedarPolicySet {
   evaluate(principal: AccessPrincipal, request: CedarRequest): CedarDecision;
 }
 
-const PRINCIPAL_ATTRIBUTES = ['sub', 'scopes', 'groups', 'amr', 'clientId'] as const;
+const PRINCIPAL_ATTRIBUTES = ['sub', 'id', 'scopes', 'groups', 'amr', 'clientId'] as const;
 const CONTEXT_ATTRIBUTES = ['ip', 'mfa'] as const;
 const ACTIONS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 /** Decisions kept per policy set (least recently used evicted first). */
@@ -56,8 +56,8 @@ const STRING_SET = { type: 'Set', element: STRING } as const;
  * Parses a Cedar policy set (an inline `cedar:` policy) once, and caches it in cedar-wasm's
  * preparsed store under an id derived from its text, so every request evaluates the parsed set.
  *
- * The request a policy sees: principal `User::"<sub>"` with `sub`, `scopes`, `groups` and `amr`
- * (sets of strings) and `clientId`; action `Action::"<METHOD>"`; resource `Route::"<template>"` with
+ * The request a policy sees: principal `User::"<sub>"` with `sub` (and `id`, the same), `scopes`,
+ * `groups` and `amr` (sets of strings) and `clientId`; action `Action::"<METHOD>"`; resource `Route::"<template>"` with
  * the path parameters (strings) and `service`; context `{ ip: ipaddr, mfa: Bool }`.
  *
  * @throws TypeError naming the policy when the text does not parse.
@@ -197,6 +197,7 @@ export function compileCedarPolicySet(name: string, text: string): CedarPolicySe
 function principalValue(principal: AccessPrincipal, attribute: PrincipalAttribute): cedar.CedarValueJson {
   switch (attribute) {
     case 'sub':
+    case 'id':
       return principal.subject;
     case 'clientId':
       return principal.clientId;
@@ -230,6 +231,7 @@ function routeSchema(paramNames: readonly string[]): cedar.SchemaJson<string> {
             type: 'Record',
             attributes: {
               sub: STRING,
+              id: STRING,
               scopes: STRING_SET,
               groups: STRING_SET,
               amr: STRING_SET,

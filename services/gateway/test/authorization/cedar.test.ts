@@ -82,6 +82,17 @@ describe('cedar: an ownership rule over path parameters', () => {
   });
 });
 
+describe('cedar: the ownership rule as written in the issue', () => {
+  const text = 'permit(principal, action, resource) when { resource.id == principal.id };';
+  const set = compileCedarPolicySet('owner-by-id', text);
+  set.checkRoute({ label: 'GET /profiles/{id}', paramNames: ['id'] });
+  const req = (id: string) => request({ template: '/profiles/{id}', params: { id } });
+  it('principal.id is the subject: alice reads /profiles/alice, not /profiles/bob', () => {
+    assert.equal(decide({ cedar: text }, set, alice, req('alice')), 'allow');
+    assert.notEqual(decide({ cedar: text }, set, alice, req('bob')), 'allow');
+  });
+});
+
 describe('cedar: forbid wins over permit', () => {
   const text = [
     'permit(principal, action, resource) when { principal.scopes.contains("orders:read") };',
