@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
 import { componentSpiffeId, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
@@ -119,6 +120,31 @@ describe('identity under rampart up, through the gateway', () => {
     await put.body.dump();
     assert.equal(put.statusCode, 200);
     assert.equal(await gatewayGet('/profiles/me', tokens.access_token), 200);
+  });
+
+  it('stops accepting an access token at the gateway within a second of its family being revoked', async () => {
+    const bob = (
+      JSON.parse(readFileSync(join(shop.home, 'demo-users.json'), 'utf8')) as { users: DemoUser[] }
+    ).users.find((u) => u.username === 'bob');
+    assert.ok(bob !== undefined);
+    const config = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), {
+      [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
+    });
+    const auth = await authorization(config, 'openid orders:read');
+    const done = await signIn(new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness), auth, bob);
+    const tokens = await exchange(config, done.url, auth);
+    const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    assert.equal(await gatewayGet('/orders', rotated.access_token), 200);
+    // The old refresh token comes back (stolen): identity revokes the family.
+    await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token ?? ''));
+    const revokedAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - revokedAt < 3_000) {
+      status = await gatewayGet('/orders', rotated.access_token);
+      if (status === 200) await sleep(50);
+    }
+    assert.equal(status, 401, 'the family’s access token is refused');
+    assert.ok(Date.now() - revokedAt < 1_500, `refused after ${Date.now() - revokedAt} ms`);
   });
 
   it('serves identity to the gateway alone: another workload is refused, no certificate fails the handshake', async () => {

@@ -53,6 +53,7 @@ export const codes = {
   GW_TOKEN_MISSING: { status: 401, title: 'Access token required' },
   GW_TOKEN_INVALID: { status: 401, title: 'Access token invalid' },
   GW_TOKEN_EXPIRED: { status: 401, title: 'Access token expired' },
+  GW_TOKEN_REVOKED: { status: 401, title: 'Access token revoked' },
   GW_KEYS_UNAVAILABLE: { status: 503, title: 'Token keys unavailable' },
   // Gateway: rate limiting (services/gateway/src/rate-limit/)
   GW_RATE_LIMITED: { status: 429, title: 'Too many requests' },

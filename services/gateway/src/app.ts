@@ -12,7 +12,12 @@ import type { RampartConfig } from '@rampart/config';
 import { isRampartError } from '@rampart/errors';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
-import { createAccessTokenVerifier, createJwksCache } from './auth/index.ts';
+import {
+  createAccessTokenVerifier,
+  createJwksCache,
+  createRevocationFeed,
+  type RevocationFeed,
+} from './auth/index.ts';
 import { compileCorsPolicy } from './cors/index.ts';
 import { createResponseCache, registerCacheCounter, type ResponseCacheOptions } from './cache/index.ts';
 import {
@@ -41,6 +46,11 @@ export interface GatewayOptions {
   readonly pseudonymKey: Uint8Array;
   /** The gateway's own workload certificate, for mTLS to the services. */
   readonly credentials: () => WorkloadCredentials;
+  /**
+   * Follow identity's revocation feed (`rampart up` turns it on): tokens of a revoked grant or
+   * subject are refused within about a second. Off for a gateway in front of another issuer.
+   */
+  readonly followRevocations?: boolean;
   /**
    * Peers whose X-Forwarded-For is believed (none by default); `gateway.trustedProxies` in
    * rampart.yaml, when set, takes precedence and follows reloads.
@@ -135,11 +145,21 @@ export function buildGateway(options: GatewayOptions): Gateway {
       return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(settings.trustDomain, name) };
     },
   });
+  const revocations: RevocationFeed | undefined =
+    options.followRevocations === true
+      ? createRevocationFeed({
+          url: `https://127.0.0.1:${settings.identityPort}/internal/revocations`,
+          identitySpiffeId: componentSpiffeId(settings.trustDomain, 'identity'),
+          credentials: options.credentials,
+          log,
+        })
+      : undefined;
   let deps: PipelineDeps = {
     routes: initialRoutes,
     cors: initialCors,
     identity: identityMountOf(config, settings),
     verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
+    revocations: revocations ?? { isRevoked: () => false },
     limiter: createRateLimiter({
       backend:
         redis === undefined
@@ -294,6 +314,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       for (const session of sessions) session.close();
       await Promise.all([close(server), close(admin)]);
       await upstreams.close();
+      await revocations?.stop();
       await jwks.close();
       redis?.disconnect();
       events.close();
@@ -313,6 +334,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     rotateCredentials: () => {
       upstreams.rotate();
+      revocations?.rotate();
     },
     setTls(tls) {
       server.setSecureContext({ cert: tls.cert, key: tls.key });

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       signingKeyPem: readFileSync(path('RAMPART_INTERNAL_TOKEN_SIGNING_KEY'), 'utf8'),
       pseudonymKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
       credentials: () => identity.current(),
+      followRevocations: true,
     });
   } catch (error) {
     // A configuration the gateway refuses (a Cedar policy set that does not parse): exit, with

@@ -24,6 +24,8 @@ export interface AccessTokenClaims {
   readonly issuedAt: number;
   /** `jti`: the token's identifier, the handle for revocation. */
   readonly jti: string;
+  /** `gid`: the grant (token family) a user's token belongs to; revoked as one (identity's feed). */
+  readonly grantId?: string;
   /** `cnf` (RFC 7800): the key the token is bound to (DPoP `jkt`, mTLS `x5t#S256`). */
   readonly cnf?: Readonly<Record<string, unknown>>;
 }
@@ -75,6 +77,7 @@ export function toAccessTokenClaims(payload: JWTPayload): AccessTokenClaims {
   if (typeof iat !== 'number') throw invalid('claim iat is required');
   const scope = optionalString(payload, 'scope');
   const acr = optionalString(payload, 'acr');
+  const grantId = optionalString(payload, 'gid');
   const cnf = payload['cnf'];
   if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
     throw invalid('claim cnf must be an object');
@@ -89,6 +92,7 @@ export function toAccessTokenClaims(payload: JWTPayload): AccessTokenClaims {
     expiresAt: exp,
     issuedAt: iat,
     jti: requiredString(payload, 'jti'),
+    ...(grantId === undefined ? {} : { grantId }),
     ...(cnf === undefined ? {} : { cnf: deepFreeze(structuredClone(cnf) as Record<string, unknown>) }),
   };
   return Object.freeze(claims);

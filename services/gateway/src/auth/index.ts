@@ -19,3 +19,9 @@ export {
   type VerifiedTokenCacheOptions,
   type VerifiedTokenCacheStats,
 } from './verified-token-cache.ts';
+export {
+  createRevocationFeed,
+  type RevocableToken,
+  type RevocationFeed,
+  type RevocationFeedOptions,
+} from './revocation-feed.ts';

@@ -1,5 +1,5 @@
 import type { RateLimitConfig } from '@rampart/config';
-import type { AccessTokenVerifier } from '../auth/index.ts';
+import type { AccessTokenVerifier, RevocableToken } from '../auth/index.ts';
 import type { CacheCounter, ResponseCache } from '../cache/index.ts';
 import type { CorsPolicy } from '../cors/index.ts';
 import type { InternalTokenMinter, Upstreams } from '../forward/index.ts';
@@ -24,6 +24,8 @@ export interface PipelineDeps {
   readonly cors: CorsPolicy;
   readonly identity: IdentityMount;
   readonly verifier: AccessTokenVerifier;
+  /** Identity's revocation feed: revoked grants and subjects, learnt within about a second. */
+  readonly revocations: { isRevoked(token: RevocableToken): boolean };
   readonly limiter: RateLimiter;
   readonly minter: InternalTokenMinter;
   readonly upstreams: Upstreams;

@@ -133,7 +133,14 @@ async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<voi
     (value, i) => i % 2 === 0 && value.toLowerCase() === 'authorization',
   );
   if (!hasAuthorization && matched.policy.public === true) return;
-  exchange.claims = await deps.verifier.verify(bearerToken(exchange.req.rawHeaders));
+  const claims = await deps.verifier.verify(bearerToken(exchange.req.rawHeaders));
+  // Checked on every request, cached verification or not: a map lookup, no I/O.
+  if (deps.revocations.isRevoked(claims)) {
+    throw new RampartError('GW_TOKEN_REVOKED', {
+      detail: claims.grantId !== undefined ? 'grant or subject revoked' : 'subject revoked',
+    });
+  }
+  exchange.claims = claims;
 }
 
 function rateLimit(exchange: Exchange, deps: PipelineDeps): Promise<void> | undefined {

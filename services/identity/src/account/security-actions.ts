@@ -199,7 +199,7 @@ export async function endOneSession(request: AccountRequest, form: URLSearchPara
   const { identity } = request;
   const { user, session } = request.account;
   const uid = field(form, 'session', 64) ?? '';
-  const ended = await endSession(identity.store, user.id, uid);
+  const ended = await endSession(identity, user.id, uid);
   if (ended !== false) {
     identity.events.emit({
       event: 'session.revoked',
@@ -216,7 +216,7 @@ export async function endOneSession(request: AccountRequest, form: URLSearchPara
 export async function endEverySession(request: AccountRequest): Promise<void> {
   const { identity } = request;
   const { user } = request.account;
-  await endAllSessions(identity.store, user.id);
+  await endAllSessions(identity, user.id);
   identity.events.emit({
     event: 'session.revoked',
     outcome: 'success',

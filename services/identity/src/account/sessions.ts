@@ -1,4 +1,11 @@
 import type { Store } from '@rampart/sdk';
+import type { Revocations } from '../oidc/revocations.ts';
+
+/** What ending sessions needs: the store, and the revocation feed the gateways follow. */
+export interface SessionOwner {
+  readonly store: Store;
+  readonly revocations: Revocations;
+}
 
 /** One of an account's sign-in sessions, as the account page and the admin API show it. */
 export interface SessionSummary {
@@ -69,11 +76,12 @@ export async function listSessions(
  * await endSession(store, user.id, summary.uid);
  */
 export async function endSession(
-  store: Store,
+  identity: SessionOwner,
   accountId: string,
   uid: string,
 ): Promise<EndedSessions | false> {
-  return store.transaction(async (tx) => {
+  const revoked: string[] = [];
+  const ended = await identity.store.transaction(async (tx) => {
     const row = await tx.get<SessionRow>(
       "SELECT id, payload, expires_at FROM oidc_payloads WHERE model = 'Session' AND account_id = ? AND uid = ?",
       [accountId, uid],
@@ -91,22 +99,26 @@ export async function endSession(
       await tx.run('DELETE FROM oidc_payloads WHERE grant_id = ?', [grantId]);
       grants += (await tx.run("DELETE FROM oidc_payloads WHERE model = 'Grant' AND id = ?", [grantId]))
         .changes;
+      revoked.push(grantId);
     }
     await tx.run("DELETE FROM oidc_payloads WHERE model = 'Session' AND id = ?", [row.id]);
     return { sessions: 1, grants };
   });
+  // The gateways refuse the access tokens of these grants within a second (revocation feed).
+  for (const grantId of revoked) await identity.revocations.revokeGrant(grantId);
+  return ended;
 }
 
 /**
  * "Sign out everywhere": ends every session of the account and revokes all its grants, with the
- * refresh tokens and codes issued under them, in one transaction. JWT access tokens already issued
- * are not stored and stay valid until they expire (5–15 minutes) unless checked by introspection.
+ * refresh tokens and codes issued under them, in one transaction, then tells the gateways (the
+ * revocation feed) to refuse every access token of the account issued so far.
  *
  * @example
  * const { sessions, grants } = await endAllSessions(store, user.id);
  */
-export async function endAllSessions(store: Store, accountId: string): Promise<EndedSessions> {
-  return store.transaction(async (tx) => {
+export async function endAllSessions(identity: SessionOwner, accountId: string): Promise<EndedSessions> {
+  const ended = await identity.store.transaction(async (tx) => {
     await tx.run(
       "DELETE FROM oidc_payloads WHERE grant_id IN (SELECT id FROM oidc_payloads WHERE model = 'Grant' AND account_id = ?)",
       [accountId],
@@ -121,6 +133,9 @@ export async function endAllSessions(store: Store, accountId: string): Promise<E
     await tx.run('DELETE FROM oidc_payloads WHERE account_id = ?', [accountId]);
     return { sessions, grants };
   });
+  // Every access token of the account already issued is refused by the gateways within a second.
+  await identity.revocations.revokeSubject(accountId);
+  return ended;
 }
 
 function summarize(row: SessionRow): SessionSummary | undefined {

@@ -46,7 +46,7 @@ export const sessionRoutes: readonly Route[] = [
     path: '/users/{id}/sessions',
     handle: async (call) => {
       const user = await loadUser(call);
-      const { sessions } = await endAllSessions(call.identity.store, user.id);
+      const { sessions } = await endAllSessions(call.identity, user.id);
       audit(call.identity.events, call.admin, 'admin.sessions_revoked', 'all_sessions_revoked');
       return { status: 200, body: { revoked: sessions } };
     },
@@ -57,7 +57,7 @@ export const sessionRoutes: readonly Route[] = [
     handle: async (call) => {
       const user = await loadUser(call);
       const sessionId = param(call, 'sessionId');
-      const ended = SESSION_ID.test(sessionId) && (await endSession(call.identity.store, user.id, sessionId));
+      const ended = SESSION_ID.test(sessionId) && (await endSession(call.identity, user.id, sessionId));
       if (ended === false) throw notFound('session');
       audit(call.identity.events, call.admin, 'admin.sessions_revoked', 'session_revoked');
       return { status: 204 };

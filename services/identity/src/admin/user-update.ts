@@ -54,7 +54,7 @@ export const updateUser = {
     if (body.disabled !== undefined && body.disabled !== user.disabled) {
       if (body.disabled) {
         await identity.accounts.disableUser(user.id);
-        await endAllSessions(identity.store, user.id);
+        await endAllSessions(identity, user.id);
         changes.push('user_disabled');
       } else {
         await identity.accounts.enableUser(user.id);

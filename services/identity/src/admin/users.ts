@@ -90,7 +90,7 @@ export const userRoutes: readonly Route[] = [
       const { identity, admin } = call;
       const user = await loadUser(call);
       if (isActiveAdmin(user)) await assertAnotherAdminRemains(identity, user.id);
-      await endAllSessions(identity.store, user.id);
+      await endAllSessions(identity, user.id);
       await identity.accounts.deleteUser(user.id);
       audit(identity.events, admin, 'admin.user_deleted');
       return { status: 204 };
@@ -106,7 +106,7 @@ export const userRoutes: readonly Route[] = [
       const { password } = await withOneTimePassword((generated) =>
         identity.accounts.setPassword(user.id, generated, { mustChange: true }),
       );
-      await endAllSessions(identity.store, user.id);
+      await endAllSessions(identity, user.id);
       audit(identity.events, admin, 'admin.password_reset');
       return { status: 200, body: { oneTimePassword: password } };
     },

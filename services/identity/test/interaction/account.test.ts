@@ -269,9 +269,14 @@ describe('account self-service pages', () => {
     assert.deepEqual(summary?.amr, ['pwd']);
     assert.deepEqual(summary.clients, ['shop-web']);
     assert.ok(!JSON.stringify(summary).includes('"id"'), 'the cookie value (row id) never leaves the module');
-    const ended = await endAllSessions(h.store, user.id);
+    const ended = await endAllSessions(h.identity, user.id);
     assert.equal(ended.sessions, 1);
     assert.equal(ended.grants, 1);
+    const { entries } = await h.identity.revocations.since(0);
+    assert.ok(
+      entries.some((entry) => entry.kind === 'subject' && entry.value === user.id),
+      "the gateways learn to refuse the account's access tokens",
+    );
   });
 });
 
