@@ -37,7 +37,12 @@ export {
   type TotpEnrollment,
   type TotpFactorsOptions,
 } from './totp.ts';
-export { RECOVERY_CODE_ALPHABET, RECOVERY_CODE_COUNT, RECOVERY_CODE_LENGTH } from './recovery-codes.ts';
+export {
+  formatRecoveryCode,
+  RECOVERY_CODE_ALPHABET,
+  RECOVERY_CODE_COUNT,
+  RECOVERY_CODE_LENGTH,
+} from './recovery-codes.ts';
 export {
   Passkeys,
   PASSKEY_ALGORITHMS,

@@ -38,7 +38,7 @@ ${errorMessage(TOTP_ERROR, view.totpError)}
 <form method="post" action="${ctx.base}/mfa">${csrfInput(ctx.csrf)}<input type="hidden" name="method" value="recovery">
 ${errorMessage(RECOVERY_ERROR, view.recoveryError)}
 <label for="recovery-code">Recovery code</label>
-<input id="recovery-code" name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="24" required${invalidWhen(RECOVERY_ERROR, view.recoveryError)}${view.recoveryError === undefined ? html`` : html` autofocus`}>
+<input id="recovery-code" name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="40" required${invalidWhen(RECOVERY_ERROR, view.recoveryError)}${view.recoveryError === undefined ? html`` : html` autofocus`}>
 <p class="hint">Each recovery code works once.</p>
 <button type="submit">Use recovery code</button>
 </form></details>`

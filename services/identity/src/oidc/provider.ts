@@ -186,7 +186,8 @@ export function createProvider(options: ProviderOptions): Provider {
       AuthorizationCode: AUTHORIZATION_CODE_TTL,
       IdToken: ID_TOKEN_TTL,
       Interaction: INTERACTION_TTL,
-      Session: settings.refreshTokenAbsoluteTtlSeconds,
+      // Absolute, not sliding: a session ends at the same moment however often it is used.
+      Session: (_ctx, session) => absoluteRemaining(settings, session.loginTs),
       Grant: settings.refreshTokenAbsoluteTtlSeconds,
       RefreshToken: (_ctx, token) => refreshTtl(settings, token.authTime ?? token.iat),
     },
@@ -282,6 +283,13 @@ function interactionPolicyWithMfa(
     }),
   );
   return policy;
+}
+
+/** Seconds left of the absolute lifetime counted from the sign-in (the whole lifetime before one). */
+function absoluteRemaining(settings: IdentitySettings, loginTs: number | undefined): number {
+  const absolute = settings.refreshTokenAbsoluteTtlSeconds;
+  if (loginTs === undefined) return absolute;
+  return Math.max(1, loginTs + absolute - Math.floor(Date.now() / 1000));
 }
 
 /** Idle lifetime, never past the absolute lifetime counted from the original sign-in. */

@@ -1,4 +1,4 @@
-import type { TotpEnrollment } from '../accounts/index.ts';
+import { formatRecoveryCode, type TotpEnrollment } from '../accounts/index.ts';
 import { field } from './request-body.ts';
 import { csrfInput, errorMessage, invalidWhen } from './form-parts.ts';
 import { html, page, type SafeHtml } from './layout.ts';
@@ -79,7 +79,7 @@ export function recoveryCodesPage(options: {
       authenticator. <strong>They are shown only now.</strong>
     </p>
     <ol class="codes">
-      ${options.codes.map((code) => html`<li>${code}</li>`)}
+      ${options.codes.map((code) => html`<li><code>${formatRecoveryCode(code)}</code></li>`)}
     </ol>
     ${options.next}`;
   return page({ mountPath: options.mountPath, title: 'Save your recovery codes', body });

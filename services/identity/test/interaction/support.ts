@@ -256,7 +256,9 @@ export function shownSecret(html: string): string {
 
 /** The recovery codes listed on a recovery-codes page. */
 export function recoveryCodes(html: string): string[] {
-  return [...html.matchAll(/<li>([2-9A-HJ-NP-Z]{10})<\/li>/g)].map((m) => m[1] ?? '');
+  return [...html.matchAll(/<li><code>([2-9A-HJ-NP-Z]{6}(?:-[2-9A-HJ-NP-Z]{6}){3})<\/code><\/li>/g)].map(
+    (m) => m[1] ?? '',
+  );
 }
 
 /** Waits until `predicate` holds (events written after a response, for instance). */

@@ -150,6 +150,37 @@ describe('refresh-token lifetimes', () => {
   });
 });
 
+describe('sign-in session lifetime', () => {
+  it('ends the sign-in session at the absolute lifetime, however often it is used', async () => {
+    const h = await startIdentity({
+      identityYaml: IDENTITY('refreshTokenIdleTtl: 2s, refreshTokenAbsoluteTtl: 4s'),
+    });
+    try {
+      const config = await publicClient(h);
+      await h.identity.accounts.createUser({ username: 'sam', password: PASSWORD });
+      const browser = new TestBrowser(h);
+      const signedInAt = Date.now();
+      const first = await signIn(browser, await authorization(config), {
+        username: 'sam',
+        password: PASSWORD,
+      });
+      assert.ok(first.url.startsWith(CALLBACK));
+      // Used again and again within the lifetime: single sign-on, no login page.
+      for (const at of [1_200, 2_400]) {
+        await sleep(Math.max(0, signedInAt + at - Date.now()));
+        const again = await browser.visit((await authorization(config)).url);
+        assert.ok(again.url.startsWith(CALLBACK), `still signed in at ${at} ms`);
+      }
+      await sleep(Math.max(0, signedInAt + 5_500 - Date.now()));
+      const after = await browser.visit((await authorization(config)).url);
+      assert.equal(after.url.startsWith(CALLBACK), false, 'the session ended: the login page again');
+      assert.match(after.html, /name="password"/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 // On PostgreSQL, where requests really run in parallel on several connections (the embedded engine
 // happens to serialize them, so a broken consume would not show there).
 describe('refresh-token rotation under a race', await requireService('postgres'), () => {
