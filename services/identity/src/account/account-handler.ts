@@ -6,6 +6,7 @@ import { html, page } from '../pages/layout.ts';
 import { field, readForm, readJson } from '../pages/request-body.ts';
 import { seeOther, sendPage } from '../pages/respond.ts';
 import { renderAccountPage } from './account-page.ts';
+import { changePassword } from './password-change.ts';
 import { NOTICES, type AccountRequest, type NoticeKey } from './account-request.ts';
 import { loadAccountSession } from './account-session.ts';
 import {
@@ -39,6 +40,7 @@ const FORM_ACTIONS: Readonly<Record<string, FormAction>> = {
   '/recovery-codes': (request) => regenerateRecoveryCodes(request),
   '/sessions/end': endOneSession,
   '/sessions/end-all': (request) => endEverySession(request),
+  '/password': changePassword,
 };
 const JSON_ACTIONS: Readonly<Record<string, JsonAction>> = {
   '/passkeys/options': (request) => passkeyRegistrationOptions(request),

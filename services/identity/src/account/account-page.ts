@@ -1,3 +1,4 @@
+import { passwordSection } from './password-change.ts';
 import type { Passkey } from '../accounts/index.ts';
 import { csrfInput, passkeyButton } from '../pages/form-parts.ts';
 import { html, page, type SafeHtml } from '../pages/layout.ts';
@@ -22,7 +23,8 @@ export function renderAccountPage(request: AccountRequest, view: AccountOverview
   const notice = view.notice === undefined ? html`` : html`<p role="status">${NOTICES[view.notice]}</p>`;
   const body = html`<p>Signed in as <strong>${user.username}</strong>.</p>
     ${notice} ${passkeysOn ? passkeySection(request, view.passkeys) : html``}
-    ${totpOn ? totpSection(request, view) : html``} ${sessionSection(request, view.sessions, session.uid)}`;
+    ${totpOn ? totpSection(request, view) : html``} ${passwordSection(request)}
+    ${sessionSection(request, view.sessions, session.uid)}`;
   return page({ mountPath: settings.mountPath, title: 'Your account', body, passkeyScript: passkeysOn });
 }
 

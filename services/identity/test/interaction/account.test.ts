@@ -262,6 +262,53 @@ describe('account self-service pages', () => {
     assert.ok(h.events.some((e) => e.event === 'session.revoked' && e.reason === 'sign_out_everywhere'));
   });
 
+  it('changes the password only with the current one, through the policy, and then signs out everywhere', async () => {
+    const user = await h.identity.accounts.createUser({ username: 'pat', password: PASSWORD });
+    const { b, refreshToken } = await signedIn('pat');
+    const page = await b.visit(ACCOUNT);
+    const post = (fields: Record<string, string>) =>
+      b.submit(formAction(page.html, '/account/password'), { csrf: csrfOf(page.html), ...fields });
+    const fresh = 'a new and long passphrase 77';
+
+    const wrong = await post({
+      current_password: 'not my password',
+      new_password: fresh,
+      confirm_password: fresh,
+    });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.html, /current password is incorrect/);
+    const mismatch = await post({
+      current_password: PASSWORD,
+      new_password: fresh,
+      confirm_password: `${fresh}x`,
+    });
+    assert.equal(mismatch.status, 400);
+    const weak = await post({
+      current_password: PASSWORD,
+      new_password: 'qwerty123456',
+      confirm_password: 'qwerty123456',
+    });
+    assert.equal(weak.status, 400);
+    assert.equal(
+      (await h.identity.accounts.verifyCredentials('pat', PASSWORD)).ok,
+      true,
+      'nothing changed yet',
+    );
+
+    const changed = await post({ current_password: PASSWORD, new_password: fresh, confirm_password: fresh });
+    assert.equal(changed.status, 200);
+    assert.match(changed.html, /signed out everywhere/);
+    assert.equal((await h.identity.accounts.verifyCredentials('pat', PASSWORD)).ok, false);
+    assert.equal((await h.identity.accounts.verifyCredentials('pat', fresh)).ok, true);
+    await assert.rejects(
+      oidc.refreshTokenGrant(config, refreshToken),
+      (e: { error?: string }) => e.error === 'invalid_grant',
+    );
+    const { entries } = await h.identity.revocations.since(0);
+    assert.ok(entries.some((entry) => entry.kind === 'subject' && entry.value === user.id));
+    assert.ok(h.events.some((e) => e.event === 'password.changed' && e.reason === 'self_service'));
+  });
+
   it('exports the session API for the admin API', async () => {
     const user = await h.identity.accounts.createUser({ username: 'vic', password: PASSWORD });
     await signedIn('vic');
