@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  type JSONWebKeySet,
+} from 'jose';
 import * as oidc from 'openid-client';
 import { startIdentity, type Harness } from '../support/harness.ts';
 
@@ -55,6 +64,29 @@ describe('client credentials, introspection, revocation, JWKS (openid-client ove
     assert.equal(payload['scope'], 'orders:read');
     assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 600);
     assert.ok(h.events.some((e) => e.event === 'token.issued' && e.reason === 'client_credentials'));
+  });
+
+  it('binds the token to the client key when it sends a DPoP proof (RFC 9449), and refuses a bad proof', async () => {
+    const keys = await generateKeyPair('ES256', { extractable: false });
+    const tokens = await oidc.clientCredentialsGrant(
+      config,
+      { scope: 'orders:read' },
+      { DPoP: oidc.getDPoPHandle(config, keys) },
+    );
+    assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+    const cnf = decodeJwt(tokens.access_token)['cnf'] as { jkt?: string } | undefined;
+    assert.equal(cnf?.jkt, await calculateJwkThumbprint(await exportJWK(keys.publicKey)));
+    const forged = await h.fetch(`${h.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`shop-cli:${h.secrets['shop-cli'] ?? ''}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: 'eyJhbGciOiJub25lIn0.e30.',
+      },
+      body: 'grant_type=client_credentials&scope=orders:read',
+    });
+    assert.equal(forged.status, 400);
+    assert.equal(((await forged.json()) as { error: string }).error, 'invalid_dpop_proof');
   });
 
   it('refuses a wrong secret and an unknown client with invalid_client, and records it', async () => {
