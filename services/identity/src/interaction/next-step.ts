@@ -19,21 +19,22 @@ export type LoginStep =
 
 /**
  * The next step, from the stored progress and the account as it is now (re-read on every request:
- * an account disabled or changed mid-flow is seen at once). Order: credentials, then a required
- * password change, then the second factor (enrolment first if one is required and none exists).
+ * an account disabled or changed mid-flow is seen at once). Order: credentials, then the second
+ * factor the user already has, then a required password change, then enrolment of a second factor
+ * if one is required and none exists. The second factor comes before the password change so that a
+ * one-time password from an admin reset alone cannot set a new password (ASVS V6.4.3).
  */
 export async function nextLoginStep(ctx: StepContext, progress: LoginProgress): Promise<LoginStep> {
   const { userId, first, second } = progress;
   if (userId === undefined || first === undefined) return { kind: 'credentials' };
   const user = await ctx.identity.accounts.findById(userId);
   if (user === undefined || user.disabled) return { kind: 'credentials' };
-  if (user.mustChangePassword) return { kind: 'change_password', user };
   // A passkey with user verification is two factors by itself.
-  if (second !== undefined || first === 'passkey' || !(await mfaRequired(ctx, user))) {
-    return { kind: 'complete', user, first, second };
-  }
+  const needsSecond = second === undefined && first !== 'passkey' && (await mfaRequired(ctx, user));
   const factors = secondFactorsOf(ctx.identity.settings, user);
-  if (factors.totp || factors.passkey) return { kind: 'second_factor', user, factors };
+  if (needsSecond && (factors.totp || factors.passkey)) return { kind: 'second_factor', user, factors };
+  if (user.mustChangePassword) return { kind: 'change_password', user };
+  if (!needsSecond) return { kind: 'complete', user, first, second };
   if (ctx.identity.settings.mfaMethods.includes('totp')) return { kind: 'enroll_totp', user };
   return { kind: 'mfa_unavailable', user };
 }

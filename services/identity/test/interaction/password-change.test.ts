@@ -5,6 +5,7 @@ import { startIdentity, type Harness } from '../support/harness.ts';
 import {
   authorization,
   CALLBACK,
+  createUserWithTotp,
   csrfOf,
   formAction,
   INTERACTION_IDENTITY,
@@ -12,6 +13,7 @@ import {
   publicClient,
   signIn,
   TestBrowser,
+  totpCode,
 } from './support.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase 2024';
@@ -104,5 +106,24 @@ describe('must-change-password step', () => {
       confirm_password: NEW_PASSWORD,
     });
     assert.match(next.html, /Set up two-step verification/);
+  });
+  it('asks a user who has a second factor for it before the password change (an admin reset alone is not enough)', async () => {
+    const { id, secret } = await createUserWithTotp(h, 'ozzy');
+    await h.identity.accounts.setPassword(id, PASSWORD, { mustChange: true });
+    const b = new TestBrowser(h, '10.7.0.9');
+    const login = await b.visit((await authorization(config)).url);
+    const step = await b.submit(formAction(login.html, '/login'), {
+      csrf: csrfOf(login.html),
+      username: 'ozzy',
+      password: PASSWORD,
+    });
+    assert.doesNotMatch(step.html, /Choose a new password/, 'no password change before the second factor');
+    assert.match(step.html, /name="code"/);
+    const afterCode = await b.submit(formAction(step.html, '/mfa'), {
+      csrf: csrfOf(step.html),
+      method: 'totp',
+      code: totpCode(secret),
+    });
+    assert.match(afterCode.html, /Choose a new password/);
   });
 });
