@@ -21,6 +21,9 @@ interface TestPorts {
   readonly services: readonly { port: number; admin: number }[];
 }
 
+/** The shop's components under `up`: mesh, identity, three services, gateway. */
+const COMPONENTS = 6;
+
 /** Free ports for every listener, so tests never collide with each other or with `npm start`. */
 async function testPorts(services: number): Promise<TestPorts> {
   const free = await freePorts(6 + services * 2);
@@ -92,7 +95,7 @@ describe('rampart up: lifecycle with real child processes', () => {
     const ready = [...up.output.matchAll(/● (\w+)\s+ready/g)].map((m) => m[1]);
     assert.equal(ready[0], 'mesh', 'the mesh authority first');
     assert.ok(ready.indexOf('payments') < ready.indexOf('orders'), 'a callee before its callers');
-    assert.deepEqual([...ready].sort(), ['gateway', 'mesh', 'orders', 'payments', 'profiles']);
+    assert.deepEqual([...ready].sort(), ['gateway', 'identity', 'mesh', 'orders', 'payments', 'profiles']);
     for (const port of admin) assert.equal((await getJson(`http://127.0.0.1:${port}/readyz`)).status, 200);
     assert.match(up.output, new RegExp(`profiles\\s+https://127.0.0.1:${ports.services[0]!.port}`));
   });
@@ -112,7 +115,7 @@ describe('rampart up: lifecycle with real child processes', () => {
       return;
     }
     const pids = childPids(up.child.pid!);
-    assert.equal(pids.length, 5);
+    assert.equal(pids.length, COMPONENTS);
     for (const pid of pids) assert.notEqual(uidOf(pid), 0, `component ${pid} runs as root`);
     assert.match(up.output, /components run as the unprivileged user 'nobody'/);
   });
@@ -125,7 +128,7 @@ describe('rampart up: lifecycle with real child processes', () => {
     await up.waitFor(/exited \(SIGKILL\); restarting in/, 10_000, from);
     await up.waitFor(/restarted and ready/, 15_000, from);
     const now = childPids(up.child.pid!);
-    assert.equal(now.length, 5);
+    assert.equal(now.length, COMPONENTS);
     assert.ok(!now.includes(victim!));
   });
 
@@ -157,7 +160,7 @@ describe('rampart up: lifecycle with real child processes', () => {
 
   it('stops every component on Ctrl-C and leaves no process behind', async () => {
     const pids = childPids(up.child.pid!);
-    assert.equal(pids.length, 5);
+    assert.equal(pids.length, COMPONENTS);
     assert.equal(await up.interrupt(), 0);
     const shutdown = up.output.slice(up.output.indexOf('SIGINT received'));
     assert.doesNotMatch(shutdown, /restarting/, 'a component stopped on purpose must not be restarted');
@@ -175,7 +178,7 @@ describe('rampart up: no orphans even when the supervisor itself is killed', () 
       const up = new UpProcess(config);
       await up.waitFor(/shop-under-test is up in/);
       const pids = childPids(up.child.pid!);
-      assert.equal(pids.length, 5);
+      assert.equal(pids.length, COMPONENTS);
       up.child.kill('SIGKILL');
       await up.exited();
       for (let i = 0; i < 100 && pids.some(isRunning); i++) await sleep(50);
