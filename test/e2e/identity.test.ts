@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
 import { componentSpiffeId, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
@@ -96,6 +97,48 @@ describe('identity under rampart up, through the gateway', () => {
     const tokens = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
     assert.equal(await gatewayGet('/orders', tokens.access_token), 200);
     assert.equal(await gatewayGet('/profiles/me', tokens.access_token), 403, 'no profile:read scope');
+  });
+
+  it('accepts a DPoP-bound token only with a fresh proof from its key (RFC 9449)', async () => {
+    const secret = readFileSync(join(shop.home, 'clients/shop-cli.secret'), 'utf8').trim();
+    const config = await oidc.discovery(
+      new URL(issuer),
+      'shop-cli',
+      undefined,
+      oidc.ClientSecretBasic(secret),
+      {
+        [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
+      },
+    );
+    const dpop = oidc.getDPoPHandle(config, await generateKeyPair('ES256'));
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' }, { DPoP: dpop });
+    assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+    const orders = new URL(`https://127.0.0.1:${shop.ports.gateway}/orders`);
+    const withProof = await oidc.fetchProtectedResource(
+      config,
+      tokens.access_token,
+      orders,
+      'GET',
+      undefined,
+      undefined,
+      {
+        DPoP: dpop,
+      },
+    );
+    assert.equal(withProof.status, 200);
+    assert.equal(
+      await gatewayGet('/orders', tokens.access_token),
+      401,
+      'a stolen bound token is useless as a bearer token',
+    );
+    const thief = oidc.getDPoPHandle(config, await generateKeyPair('ES256'));
+    await assert.rejects(
+      oidc.fetchProtectedResource(config, tokens.access_token, orders, 'GET', undefined, undefined, {
+        DPoP: thief,
+      }),
+      (error: { code?: string }) => error.code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
+      'nor with a proof from another key (401 with a challenge)',
+    );
   });
 
   it('signs alice in with password + TOTP through the gateway; her token opens her profile', async () => {

@@ -15,6 +15,7 @@ import { createMetrics, createSecurityEvents, logSink, type Logger } from '@ramp
 import {
   createAccessTokenVerifier,
   createJwksCache,
+  createProofReplayCache,
   createRevocationFeed,
   type RevocationFeed,
 } from './auth/index.ts';
@@ -158,7 +159,14 @@ export function buildGateway(options: GatewayOptions): Gateway {
     routes: initialRoutes,
     cors: initialCors,
     identity: identityMountOf(config, settings),
-    verifier: createAccessTokenVerifier({ issuer: settings.issuer, audience: settings.audience, jwks }),
+    // Bound tokens (DPoP) are accepted: the authenticate stage checks their proof (auth/dpop.ts).
+    verifier: createAccessTokenVerifier({
+      issuer: settings.issuer,
+      audience: settings.audience,
+      jwks,
+      acceptBoundTokens: true,
+    }),
+    dpopReplay: createProofReplayCache(),
     revocations: revocations ?? { isRevoked: () => false },
     limiter: createRateLimiter({
       backend:

@@ -35,6 +35,11 @@ export function parseBearerAuthorization(value: string | undefined): string {
  * headers in `req.headers`; two are refused as ambiguous.
  */
 export function bearerToken(rawHeaders: readonly string[]): string {
+  return parseBearerAuthorization(authorizationHeader(rawHeaders));
+}
+
+/** The one `Authorization` value of the raw headers; two are refused as ambiguous. */
+function authorizationHeader(rawHeaders: readonly string[]): string | undefined {
   let value: string | undefined;
   let count = 0;
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
@@ -44,5 +49,23 @@ export function bearerToken(rawHeaders: readonly string[]): string {
     }
   }
   if (count > 1) throw new RampartError('GW_TOKEN_INVALID', { detail: `${count} Authorization headers` });
-  return parseBearerAuthorization(value);
+  return value;
+}
+
+/** The access token of a request and how it was presented: `Bearer` or `DPoP` (RFC 9449 §7.1). */
+export interface PresentedToken {
+  readonly scheme: 'bearer' | 'dpop';
+  readonly token: string;
+}
+
+/**
+ * Reads `Authorization: Bearer <token>` or `Authorization: DPoP <token>` from the raw headers (one
+ * header only). The scheme matters: a DPoP-bound token must come with the DPoP scheme and a proof.
+ */
+export function presentedToken(rawHeaders: readonly string[]): PresentedToken {
+  const value = authorizationHeader(rawHeaders);
+  if (value !== undefined && /^dpop /i.test(value)) {
+    return { scheme: 'dpop', token: parseBearerAuthorization(`Bearer ${value.slice(5)}`) };
+  }
+  return { scheme: 'bearer', token: parseBearerAuthorization(value) };
 }

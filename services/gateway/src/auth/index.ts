@@ -1,6 +1,13 @@
 export type { AccessTokenClaims } from './access-token-claims.ts';
 export { ACCESS_TOKEN_ALGORITHMS, DEFAULT_ALGORITHMS, type AccessTokenAlgorithm } from './algorithms.ts';
-export { bearerToken, parseBearerAuthorization } from './bearer.ts';
+export { bearerToken, parseBearerAuthorization, presentedToken, type PresentedToken } from './bearer.ts';
+export {
+  createProofReplayCache,
+  DPOP_ALGORITHMS,
+  verifyDpopProof,
+  type DpopRequest,
+  type ProofReplayCache,
+} from './dpop.ts';
 export {
   createJwksCache,
   type AuthLogger,

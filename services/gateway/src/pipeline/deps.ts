@@ -1,5 +1,5 @@
 import type { RateLimitConfig } from '@rampart/config';
-import type { AccessTokenVerifier, RevocableToken } from '../auth/index.ts';
+import type { AccessTokenVerifier, ProofReplayCache, RevocableToken } from '../auth/index.ts';
 import type { CacheCounter, ResponseCache } from '../cache/index.ts';
 import type { CorsPolicy } from '../cors/index.ts';
 import type { InternalTokenMinter, Upstreams } from '../forward/index.ts';
@@ -26,6 +26,8 @@ export interface PipelineDeps {
   readonly verifier: AccessTokenVerifier;
   /** Identity's revocation feed: revoked grants and subjects, learnt within about a second. */
   readonly revocations: { isRevoked(token: RevocableToken): boolean };
+  /** DPoP proof ids already used (RFC 9449 §11.1), per gateway process. */
+  readonly dpopReplay: ProofReplayCache;
   readonly limiter: RateLimiter;
   readonly minter: InternalTokenMinter;
   readonly upstreams: Upstreams;

@@ -1,5 +1,10 @@
 import { RampartError } from '@rampart/errors';
-import { bearerToken } from '../auth/index.ts';
+import {
+  presentedToken,
+  verifyDpopProof,
+  type AccessTokenClaims,
+  type PresentedToken,
+} from '../auth/index.ts';
 import { authorize } from '../authorization/index.ts';
 import { isUpstreamErrorStatus, sanitizeResponseHeaders, securityHeaders } from '../forward/index.ts';
 import { canonicalRequest, http2RequestFields } from '../request/index.ts';
@@ -133,7 +138,9 @@ async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<voi
     (value, i) => i % 2 === 0 && value.toLowerCase() === 'authorization',
   );
   if (!hasAuthorization && matched.policy.public === true) return;
-  const claims = await deps.verifier.verify(bearerToken(exchange.req.rawHeaders));
+  const presented = presentedToken(exchange.req.rawHeaders);
+  const claims = await deps.verifier.verify(presented.token);
+  await checkProofOfPossession(exchange, deps, presented, claims);
   // Checked on every request, cached verification or not: a map lookup, no I/O.
   if (deps.revocations.isRevoked(claims)) {
     throw new RampartError('GW_TOKEN_REVOKED', {
@@ -141,6 +148,51 @@ async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<voi
     });
   }
   exchange.claims = claims;
+}
+
+/**
+ * RFC 9449 §7.1: a token bound to a key (`cnf.jkt`) is accepted only with the `DPoP` scheme and a
+ * valid proof for this very request; the `DPoP` scheme with an unbound token is refused too.
+ */
+async function checkProofOfPossession(
+  exchange: Exchange,
+  deps: PipelineDeps,
+  presented: PresentedToken,
+  claims: AccessTokenClaims,
+): Promise<void> {
+  if (claims.cnf === undefined) {
+    if (presented.scheme === 'dpop')
+      throw new RampartError('GW_TOKEN_INVALID', { detail: 'DPoP scheme with an unbound token' });
+    return;
+  }
+  const jkt = claims.cnf['jkt'];
+  if (typeof jkt !== 'string')
+    throw new RampartError('GW_TOKEN_INVALID', { detail: 'unsupported cnf confirmation method' });
+  if (presented.scheme !== 'dpop')
+    throw new RampartError('GW_TOKEN_INVALID', { detail: 'DPoP-bound token sent as a bearer token' });
+  const canonical = need(exchange.canonical);
+  await verifyDpopProof(
+    {
+      proof: singleHeader(exchange.req.rawHeaders, 'dpop'),
+      method: canonical.method,
+      url: `https://${firstValue(canonical.headers['host']) ?? ''}${canonical.path}`,
+      accessToken: presented.token,
+      jkt,
+    },
+    deps.dpopReplay,
+  );
+}
+
+/** The value of a header sent exactly once; undefined when absent or repeated. */
+function singleHeader(rawHeaders: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]?.toLowerCase() === name) {
+      if (value !== undefined) return undefined;
+      value = rawHeaders[index + 1];
+    }
+  }
+  return value;
 }
 
 function rateLimit(exchange: Exchange, deps: PipelineDeps): Promise<void> | undefined {
