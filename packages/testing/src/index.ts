@@ -23,3 +23,4 @@ export {
   cliMain,
   shopServices,
 } from './up-process.ts';
+export { selfSignedCertificate } from './self-signed.ts';

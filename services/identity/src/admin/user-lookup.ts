@@ -7,19 +7,8 @@ import { param, type AdminCall } from './route.ts';
 /** User ids are UUIDs; anything else names no user (404, without a query). */
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A user as the admin API shows it (times in ISO 8601). */
-export interface UserView {
-  readonly id: string;
-  readonly username: string;
-  readonly displayName: string | null;
-  readonly email: string | null;
-  readonly groups: readonly string[];
-  readonly roles: readonly string[];
-  readonly disabled: boolean;
-  readonly mustChangePassword: boolean;
-  readonly mfa: { readonly totp: boolean; readonly passkeys: number };
-  readonly createdAt: string;
-}
+/** A user as the admin API shows it: the account, with its creation time in ISO 8601. */
+export type UserView = Omit<User, 'createdAt'> & { readonly createdAt: string };
 
 /** The admin API's view of a user. */
 export function userView(user: User): UserView {

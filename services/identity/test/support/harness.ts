@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import {
   type Response as UndiciResponse,
 } from 'undici';
 import { parseConfig, type RampartConfig } from '@rampart/config';
+import { selfSignedCertificate } from '@rampart/testing';
 import {
   createLogger,
   createSecurityEvents,
@@ -210,34 +210,9 @@ services:
 `;
 }
 
-/** A self-signed P-256 certificate for 127.0.0.1 (and `localhost` when asked), made with the system openssl. */
+/** A self-signed certificate for the harness listener (see `selfSignedCertificate`). */
 export function selfSigned(dir: string, host: '127.0.0.1' | 'localhost'): { key: string; cert: string } {
-  const key = join(dir, 'tls.key');
-  const cert = join(dir, 'tls.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${host}`,
-      '-addext',
-      `subjectAltName=${host === 'localhost' ? 'DNS:localhost,' : ''}IP:127.0.0.1`,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  return selfSignedCertificate(dir, host);
 }
 
 /** A `fetch` that goes through `agent` (which trusts a test CA) and answers the platform's Response. */
