@@ -221,10 +221,10 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
         else res.destroy();
       });
     },
-    async close() {
+    close() {
       clearInterval(poll);
       clearInterval(sweep);
-      await Promise.resolve();
+      return Promise.resolve();
     },
   };
 }
