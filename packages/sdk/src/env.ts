@@ -70,7 +70,13 @@ function readMeshEnv(env: Environment): MeshEnv | undefined {
   };
 }
 
-function required(env: Environment, name: string): string {
+/**
+ * A variable `rampart up` sets; a `TypeError` naming it when missing.
+ *
+ * @example
+ * const joinToken = required(process.env, 'RAMPART_JOIN_TOKEN');
+ */
+export function required(env: Environment, name: string): string {
   const value = env[name];
   if (value === undefined || value.length === 0) {
     throw new TypeError(`${name} is not set: run the service with \`rampart up\`, or set ${name} yourself`);
@@ -78,7 +84,13 @@ function required(env: Environment, name: string): string {
   return value;
 }
 
-function absolutePath(env: Environment, name: string): string {
+/**
+ * A path variable `rampart up` sets: present and absolute, else a `TypeError` naming it.
+ *
+ * @example
+ * const bundle = absolutePath(process.env, 'RAMPART_MESH_BUNDLE');
+ */
+export function absolutePath(env: Environment, name: string): string {
   const value = required(env, name);
   if (!isAbsolute(value)) throw new TypeError(`${name} must be an absolute path, got a relative one`);
   return value;

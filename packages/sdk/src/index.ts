@@ -7,7 +7,13 @@ export {
   type Service,
   type ConfigListener,
 } from './service.ts';
-export { readServiceEnv, type ServiceEnv, type Environment } from './env.ts';
+export {
+  readServiceEnv,
+  required as requiredEnv,
+  absolutePath as requiredEnvPath,
+  type ServiceEnv,
+  type Environment,
+} from './env.ts';
 export {
   createConfigMessageHandler,
   isConfigMessage,

@@ -1,27 +1,16 @@
 // The gateway, as `rampart up` runs it: joins the mesh as spiffe://<td>/rampart/gateway, then
 // serves the public HTTPS port and the admin port. See ../README.md.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
+import { dirname } from 'node:path';
 import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
-import { createLogger, isConfigMessage, stopOnSignals } from '@rampart/sdk';
+import { createLogger, isConfigMessage, requiredEnv, requiredEnvPath, stopOnSignals } from '@rampart/sdk';
 import { buildGateway, type Gateway } from './app.ts';
 
 const log = createLogger('gateway', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
 
-function path(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || !isAbsolute(value))
-    throw new TypeError(`${name} must be an absolute path: run the gateway with rampart up`);
-  return value;
-}
-
-function variable(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '')
-    throw new TypeError(`${name} is not set: run the gateway with rampart up`);
-  return value;
-}
+const path = (name: string): string => requiredEnvPath(process.env, name);
+const variable = (name: string): string => requiredEnv(process.env, name);
 
 async function main(): Promise<void> {
   const loaded = await loadConfig(path('RAMPART_CONFIG'));

@@ -2,7 +2,7 @@
 // issuer's space over mTLS to the gateway only (which publishes it at /auth), and health and
 // metrics on its admin port. See ../README.md.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
+import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
 import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
@@ -14,6 +14,8 @@ import {
   LocalKeyring,
   logSink,
   stopOnSignals,
+  requiredEnv,
+  requiredEnvPath,
 } from '@rampart/sdk';
 import { buildIdentity } from './app.ts';
 import { applyBootstrap } from './bootstrap.ts';
@@ -23,19 +25,8 @@ import { openIdentityStore } from './store/open-identity-store.ts';
 
 const log = createLogger('identity', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
 
-function path(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || !isAbsolute(value))
-    throw new TypeError(`${name} must be an absolute path: run identity with rampart up`);
-  return value;
-}
-
-function variable(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '')
-    throw new TypeError(`${name} is not set: run identity with rampart up`);
-  return value;
-}
+const path = (name: string): string => requiredEnvPath(process.env, name);
+const variable = (name: string): string => requiredEnv(process.env, name);
 
 async function main(): Promise<void> {
   const loaded = await loadConfig(path('RAMPART_CONFIG'));

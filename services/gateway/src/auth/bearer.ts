@@ -29,15 +29,6 @@ export function parseBearerAuthorization(value: string | undefined): string {
   return token;
 }
 
-/**
- * Reads the bearer token from a request's raw headers (`req.rawHeaders`: name, value, …).
- * Raw headers are needed because Node keeps only the first of duplicate `Authorization`
- * headers in `req.headers`; two are refused as ambiguous.
- */
-export function bearerToken(rawHeaders: readonly string[]): string {
-  return parseBearerAuthorization(authorizationHeader(rawHeaders));
-}
-
 /** The one `Authorization` value of the raw headers; two are refused as ambiguous. */
 function authorizationHeader(rawHeaders: readonly string[]): string | undefined {
   let value: string | undefined;

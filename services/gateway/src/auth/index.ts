@@ -1,6 +1,6 @@
 export type { AccessTokenClaims } from './access-token-claims.ts';
 export { ACCESS_TOKEN_ALGORITHMS, DEFAULT_ALGORITHMS, type AccessTokenAlgorithm } from './algorithms.ts';
-export { bearerToken, parseBearerAuthorization, presentedToken, type PresentedToken } from './bearer.ts';
+export { parseBearerAuthorization, presentedToken, type PresentedToken } from './bearer.ts';
 export {
   createProofReplayCache,
   DPOP_ALGORITHMS,

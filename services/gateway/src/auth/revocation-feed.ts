@@ -28,7 +28,7 @@ export interface RevocationFeedOptions {
 export interface RevocationFeed {
   /** Whether the token is covered by a revocation the gateway has learnt. Synchronous: a map lookup. */
   isRevoked(token: RevocableToken): boolean;
-  /** Whether the last successful poll is older than `staleAfterMs` (exported as a metric). */
+  /** Whether the last successful poll is older than `staleAfterMs`. */
   stale(): boolean;
   /** One poll now (the timer calls it); resolves false when identity could not be read. */
   poll(): Promise<boolean>;
@@ -55,7 +55,7 @@ const PAGE = 1000;
  * expired, so memory is bounded by what identity revoked in one access-token lifetime.
  *
  * If identity cannot be read, the last known state is kept and the feed turns stale after
- * `staleAfterMs` (logged, and a metric): refusing every request while identity restarts would make
+ * `staleAfterMs` (logged at error level once, the alert): refusing every request while identity restarts would make
  * it a single point of failure for the whole API, and the tokens themselves live at most 15 minutes.
  *
  * @example

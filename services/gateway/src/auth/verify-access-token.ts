@@ -88,7 +88,7 @@ function toRampartError(error: unknown): RampartError {
  *
  * @example
  * const verifier = createAccessTokenVerifier({ issuer: 'https://127.0.0.1:8443/auth', audience: 'https://127.0.0.1:8443', jwks });
- * const claims = await verifier.verify(bearerToken(request.raw.rawHeaders));
+ * const claims = await verifier.verify(presentedToken(request.raw.rawHeaders).token);
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const { issuer, audience, jwks } = options;

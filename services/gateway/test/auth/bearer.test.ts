@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isRampartError } from '@rampart/errors';
-import { bearerToken, parseBearerAuthorization } from '../../src/auth/bearer.ts';
+import { parseBearerAuthorization, presentedToken } from '../../src/auth/bearer.ts';
+
+const bearerToken = (rawHeaders: readonly string[]): string => presentedToken(rawHeaders).token;
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
 
