@@ -43,4 +43,20 @@ describe('permissionFlags', () => {
       assert.ok(!flags.includes(flag), flag);
     }
   });
+
+  it('grants worker threads, and nothing else, where the plan asks (the gateway, one per core)', () => {
+    const gateway = permissionFlags({
+      libraries: ['/app/node_modules'],
+      entry: '/app/services/gateway/src/main.ts',
+      configFile: '/app/rampart.yaml',
+      stateDir: '/app/.rampart/gateway',
+      privateDirs: [],
+      readableFiles: [],
+      allowWorkers: true,
+    });
+    assert.ok(gateway.includes('--allow-worker'));
+    for (const flag of ['--allow-child-process', '--allow-addons', '--allow-wasi']) {
+      assert.ok(!gateway.includes(flag), flag);
+    }
+  });
 });

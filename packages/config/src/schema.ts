@@ -138,6 +138,14 @@ export const Client = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
     secret: Type.Optional(SecretRef),
     requireMfa: Type.Optional(Type.Boolean()),
+    accessTokenFormat: Type.Optional(
+      Type.Union([Type.Literal('jwt'), Type.Literal('opaque')], {
+        description:
+          'Access tokens for the API: jwt (default; RFC 9068, verified by the gateway alone) or opaque ' +
+          '(random strings that carry no readable claims; the gateway checks each with identity by ' +
+          'introspection, so a revoked token stops working within seconds).',
+      }),
+    ),
   },
   strict,
 );
@@ -288,6 +296,12 @@ export const Gateway = Type.Object(
     ),
     // The per-IP limit on /auth, identity's endpoints (default 600 per 1m per IP, blocked 1m on excess).
     identityRateLimit: Type.Optional(RateLimit),
+    workers: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+        description:
+          'Worker threads running the pipeline, each on the public port (SO_REUSEPORT). "auto" (the default): one per core.',
+      }),
+    ),
   },
   strict,
 );

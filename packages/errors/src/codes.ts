@@ -55,6 +55,7 @@ export const codes = {
   GW_TOKEN_EXPIRED: { status: 401, title: 'Access token expired' },
   GW_TOKEN_REVOKED: { status: 401, title: 'Access token revoked' },
   GW_KEYS_UNAVAILABLE: { status: 503, title: 'Token keys unavailable' },
+  GW_INTROSPECTION_UNAVAILABLE: { status: 503, title: 'Token introspection unavailable' },
   // Gateway: rate limiting (services/gateway/src/rate-limit/)
   GW_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   // Gateway: routing, validation and authorization (services/gateway/src/routing, authorization)

@@ -8,25 +8,33 @@ import {
 } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RampartConfig } from '@rampart/config';
 import { isRampartError } from '@rampart/errors';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
 import {
   createAccessTokenVerifier,
+  createIntrospectionClient,
   createJwksCache,
   createProofReplayCache,
   createRevocationFeed,
   type RevocationFeed,
 } from './auth/index.ts';
 import { compileCorsPolicy } from './cors/index.ts';
-import { createResponseCache, registerCacheCounter, type ResponseCacheOptions } from './cache/index.ts';
+import {
+  createResponseCache,
+  registerCacheCounter,
+  shareInvalidations,
+  type ResponseCacheOptions,
+} from './cache/index.ts';
 import {
   createInternalTokenMinter,
   createUpstreams,
   IDENTITY_UPSTREAM,
   type Upstream,
 } from './forward/index.ts';
+import { endRequestSpan, recordDenial, startRequestSpan } from './observability/index.ts';
 import type { Exchange, GatewayRequest, GatewayResponse } from './pipeline/exchange.ts';
 import { refusalOf, sendProblem } from './pipeline/reply.ts';
 import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
@@ -34,6 +42,7 @@ import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
 import { runPipeline } from './pipeline/stages.ts';
 import { checkTrustedProxies, clientIp, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
+import type { CounterBackend, ThreadCounters } from './shared-state/index.ts';
 import { gatewaySettings, type GatewaySettings } from './settings.ts';
 
 export interface GatewayOptions {
@@ -65,6 +74,15 @@ export interface GatewayOptions {
    * it the limiter is in memory (one process).
    */
   readonly redisUrl?: string;
+  /**
+   * Set when this gateway is one of the worker threads of `workers/`: the main thread serves the
+   * admin port, each worker listens on the public port itself (SO_REUSEPORT: the kernel spreads
+   * connections), and response-cache invalidations reach the other workers. With `counters` (and
+   * no Redis), rate limits, penalty boxes and DPoP proof ids are counted once, in the main thread.
+   */
+  readonly worker?: { readonly counters?: ThreadCounters };
+  /** The revision `config` already is (a worker started after reloads); later ones must be newer. */
+  readonly initialRevision?: number;
   /** Bounds of the response cache (default 10 000 answers, 64 MiB, 1 MiB each). */
   readonly responseCache?: ResponseCacheOptions;
 }
@@ -78,6 +96,8 @@ export interface Gateway {
   rotateCredentials(): void;
   setTls(tls: { readonly cert: string; readonly key: string }): void;
   revision(): number;
+  /** This gateway's metrics, for the main thread to add up its workers' (`workers/`). */
+  metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -98,7 +118,7 @@ const MAX_CONCURRENT_STREAMS = 100;
 export function buildGateway(options: GatewayOptions): Gateway {
   const { log } = options;
   let config = options.config;
-  let revision = 0;
+  let revision = options.initialRevision ?? 0;
   const settings = gatewaySettings(config);
   const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   // First, before anything holds a timer or a socket: a configuration the table refuses (a Cedar
@@ -155,6 +175,16 @@ export function buildGateway(options: GatewayOptions): Gateway {
           log,
         })
       : undefined;
+  const ownCache = createResponseCache(options.responseCache);
+  const sharedCache = options.worker === undefined ? undefined : shareInvalidations(ownCache);
+  // Rate limits, penalty boxes and DPoP proof ids: in Redis when configured (shared by replicas),
+  // else in the main thread when this is one of several workers (shared by them), else here.
+  const counters = (purpose: string): CounterBackend =>
+    redis !== undefined
+      ? { kind: 'redis', client: redis, keyPrefix: `rampart:${config.name}:${purpose}:` }
+      : options.worker?.counters !== undefined
+        ? { kind: 'threads', counters: options.worker.counters }
+        : { kind: 'memory' };
   let deps: PipelineDeps = {
     routes: initialRoutes,
     cors: initialCors,
@@ -166,13 +196,23 @@ export function buildGateway(options: GatewayOptions): Gateway {
       jwks,
       acceptBoundTokens: true,
     }),
-    dpopReplay: createProofReplayCache(),
+    // Opaque access tokens are checked with Rampart's own identity only (the feed's condition);
+    // otherwise they reach the JWT verifier and are refused.
+    ...(options.followRevocations === true
+      ? {
+          introspection: createIntrospectionClient({
+            url: `https://127.0.0.1:${settings.identityPort}/internal/introspect`,
+            identitySpiffeId: componentSpiffeId(settings.trustDomain, 'identity'),
+            credentials: options.credentials,
+            issuer: settings.issuer,
+            audience: settings.audience,
+          }),
+        }
+      : {}),
+    dpopReplay: createProofReplayCache(counters('dpop')),
     revocations: revocations ?? { isRevoked: () => false },
     limiter: createRateLimiter({
-      backend:
-        redis === undefined
-          ? { kind: 'memory' }
-          : { kind: 'redis', client: redis, keyPrefix: `rampart:${config.name}:rl:` },
+      backend: counters('rl'),
       // Fail closed: with Redis down, limited routes answer 429 until it is back — and it alerts.
       onUnavailable: 'deny',
       onBackendError: (error, outcome) => {
@@ -181,26 +221,31 @@ export function buildGateway(options: GatewayOptions): Gateway {
     }),
     minter: createInternalTokenMinter({ signingKeyPem: options.signingKeyPem }),
     upstreams,
-    cache: createResponseCache(options.responseCache),
+    cache: sharedCache ?? ownCache,
     cacheCounter: registerCacheCounter(metrics.registry),
   };
 
   async function handle(req: GatewayRequest, res: GatewayResponse): Promise<void> {
     if (req.httpVersionMajor === 2) requestDeadline(req as Http2ServerRequest, requestTimeoutMs);
+    const requestId = randomUUID();
+    // The SERVER span: a child of the client's traceparent; the upstream call's span is its child.
+    const span = startRequestSpan(req, requestId);
     const exchange: Exchange = {
       req,
       res,
-      requestId: randomUUID(),
+      requestId,
       startedAt: process.hrtime.bigint(),
       clientIp: clientIp(req.socket.remoteAddress ?? '', headerValue(req, 'x-forwarded-for'), trustedProxies),
       stage: 'canonicalize',
       label: 'unmatched',
+      traceContext: span.context,
     };
     try {
       await runPipeline(exchange, deps);
     } catch (error) {
       const refusal = refusalOf(error);
       const { stage } = exchange;
+      recordDenial(span, refusal.code, stage);
       if (refusal.status >= 500 && !isRampartError(error))
         log.error({ err: error, stage, requestId: exchange.requestId }, 'request failed');
       else
@@ -218,6 +263,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
         outcome: 'failure',
         reason: refusal.code,
         requestId: exchange.requestId,
+        traceId: span.traceId,
         ...(exchange.claims === undefined ? {} : { subject: exchange.claims.subject }),
       });
       try {
@@ -234,9 +280,16 @@ export function buildGateway(options: GatewayOptions): Gateway {
       };
       const ms = Number(process.hrtime.bigint() - exchange.startedAt) / 1e6;
       log.info(
-        { ...labels, http: req.httpVersion, ms: Math.round(ms * 10) / 10, requestId: exchange.requestId },
+        {
+          ...labels,
+          http: req.httpVersion,
+          ms: Math.round(ms * 10) / 10,
+          requestId: exchange.requestId,
+          traceId: span.traceId,
+        },
         'request',
       );
+      endRequestSpan(span, exchange.label, res.statusCode);
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - exchange.startedAt) / 1e9);
     }
@@ -309,8 +362,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   return {
     async start() {
-      await listen(server, settings.port);
-      await listen(admin, settings.adminPort);
+      await listen(server, settings.port, options.worker !== undefined);
+      if (options.worker === undefined) await listen(admin, settings.adminPort);
       ready = true;
       return {
         url: `https://127.0.0.1:${settings.port}`,
@@ -320,7 +373,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     async stop() {
       ready = false;
       for (const session of sessions) session.close();
-      await Promise.all([close(server), close(admin)]);
+      await Promise.all([close(server), options.worker === undefined ? close(admin) : undefined]);
+      sharedCache?.close();
       await upstreams.close();
       await revocations?.stop();
       await jwks.close();
@@ -348,6 +402,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       server.setSecureContext({ cert: tls.cert, key: tls.key });
     },
     revision: () => revision,
+    metrics: () => metrics.registry.getMetricsAsJSON(),
   };
 }
 
@@ -412,10 +467,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function listen(server: NetServer, port: number): Promise<void> {
+/** With `sharePort`, this thread binds a socket of its own beside its sibling workers' (SO_REUSEPORT). */
+function listen(server: NetServer, port: number, sharePort = false): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen({ port, host: '127.0.0.1', ...(sharePort ? { reusePort: true, exclusive: true } : {}) }, () => {
       server.off('error', reject);
       resolve();
     });

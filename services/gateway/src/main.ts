@@ -1,13 +1,23 @@
 // The gateway, as `rampart up` runs it: joins the mesh as spiffe://<td>/rampart/gateway, then
-// serves the public HTTPS port and the admin port. See ../README.md.
+// runs one worker thread per core (`gateway.workers`) on the public HTTPS port and serves the admin
+// port itself. See ../README.md.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
-import { createLogger, isConfigMessage, requiredEnv, requiredEnvPath, stopOnSignals } from '@rampart/sdk';
-import { buildGateway, type Gateway } from './app.ts';
+import {
+  createLogger,
+  createMetrics,
+  isConfigMessage,
+  requiredEnv,
+  requiredEnvPath,
+  stopOnSignals,
+} from '@rampart/sdk';
+import { gatewaySettings } from './settings.ts';
+import { createAdminServer, startWorkerPool, workerCount } from './workers/index.ts';
 
-const log = createLogger('gateway', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
+const logLevel = process.env['RAMPART_LOG_LEVEL'] ?? 'info';
+const log = createLogger('gateway', { level: logLevel });
 
 const path = (name: string): string => requiredEnvPath(process.env, name);
 const variable = (name: string): string => requiredEnv(process.env, name);
@@ -22,7 +32,8 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const trustDomain = trustDomainOf(loaded.config);
+  const { config } = loaded;
+  const trustDomain = trustDomainOf(config);
   const identity = await startWorkloadIdentity({
     authorityUrl: variable('RAMPART_MESH_URL'),
     authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
@@ -34,62 +45,78 @@ async function main(): Promise<void> {
     cert: readFileSync(path('RAMPART_TLS_CERT'), 'utf8'),
     key: readFileSync(path('RAMPART_TLS_KEY'), 'utf8'),
   });
-  const redisRef = loaded.config.storage?.redis?.url;
+  const redisRef = config.storage?.redis?.url;
   const redisUrl =
     redisRef === undefined
       ? undefined
       : redisRef.includes('${')
         ? (await resolveSecret(redisRef, dirname(loaded.file))).reveal()
         : redisRef;
-  let gateway: Gateway;
-  try {
-    gateway = buildGateway({
-      config: loaded.config,
+  const count = workerCount(config.gateway?.workers);
+  const pool = startWorkerPool(
+    {
+      count,
+      config,
       ...(redisUrl === undefined ? {} : { redisUrl }),
-      log,
       tls: readTls(),
       issuerCa: readFileSync(path('RAMPART_EDGE_CA'), 'utf8'),
       signingKeyPem: readFileSync(path('RAMPART_INTERNAL_TOKEN_SIGNING_KEY'), 'utf8'),
       pseudonymKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
-      credentials: () => identity.current(),
+      credentials: identity.current(),
       followRevocations: true,
-    });
-  } catch (error) {
-    // A configuration the gateway refuses (a Cedar policy set that does not parse): exit, with
-    // nothing left running to keep the process alive.
-    identity.stop();
-    throw error;
-  }
+      logLevel,
+      log,
+    },
+    (error) => {
+      // A crash loop (a configuration the workers refuse, a bug): let the supervisor restart us.
+      log.fatal({ err: error }, 'gateway workers keep failing');
+      process.exit(1);
+    },
+  );
   identity.onRotated(() => {
-    gateway.rotateCredentials();
+    pool.setCredentials(identity.current());
   });
-  const { url, adminUrl } = await gateway.start();
-  log.info({ url, adminUrl }, 'gateway listening');
+  const settings = gatewaySettings(config);
+  const admin = createAdminServer(pool, createMetrics('gateway').registry);
+  await pool.started;
+  await new Promise<void>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(settings.adminPort, '127.0.0.1', resolve);
+  });
+  log.info(
+    {
+      url: `https://127.0.0.1:${settings.port}`,
+      adminUrl: `http://127.0.0.1:${settings.adminPort}`,
+      workers: count,
+    },
+    'gateway listening',
+  );
 
   const send = process.send?.bind(process);
   if (send !== undefined) {
     process.on('message', (message: unknown) => {
       if (isConfigMessage(message)) {
-        try {
-          gateway.applyConfig(message.revision, message.config);
-          send({ type: 'config.applied', revision: message.revision });
-        } catch (error) {
-          log.error({ err: error }, 'configuration not applied');
-          send({ type: 'config.rejected', revision: message.revision, reason: 'invalid' });
-        }
+        pool.applyConfig(message.revision, message.config).then(
+          () => send({ type: 'config.applied', revision: message.revision }),
+          (error: unknown) => {
+            log.error({ err: error }, 'configuration not applied');
+            send({ type: 'config.rejected', revision: message.revision, reason: 'invalid' });
+          },
+        );
       } else if (
         typeof message === 'object' &&
         message !== null &&
         (message as { type?: unknown }).type === 'tls.renewed'
       ) {
-        gateway.setTls(readTls());
+        pool.setTls(readTls());
         log.info('public TLS certificate renewed');
       }
     });
   }
   stopOnSignals(log, async () => {
     identity.stop();
-    await gateway.stop();
+    admin.close();
+    await pool.stop();
   });
 }
 

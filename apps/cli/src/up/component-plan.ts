@@ -24,6 +24,8 @@ export interface ComponentPlan {
   readonly env: Readonly<Record<string, string>>;
   /** Native addons allowed (identity's argon2id only). */
   readonly allowAddons?: boolean;
+  /** Worker threads allowed (the gateway's, one per core). */
+  readonly allowWorkers?: boolean;
   /** When this changes between two configs, the component restarts instead of reloading. */
   readonly restartKey: string;
 }
@@ -71,6 +73,7 @@ function gatewayPlan(
     stateDir: state.componentDir('gateway'),
     privateDirs: [],
     readableFiles: [state.internalTokenPrivateKey, meshBundleFile(state), state.pseudonymKey, state.caFile],
+    allowWorkers: true,
     env: {
       RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
       RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
@@ -88,6 +91,7 @@ function gatewayPlan(
       config.name,
       config.identity?.issuer ?? null,
       config.identity?.dangerouslyAllowHttpIssuer ?? null,
+      config.gateway?.workers ?? null,
     ]),
   };
 }

@@ -14,6 +14,8 @@ export interface ComponentPaths {
   readonly readableFiles: readonly string[];
   /** Native addons (identity's argon2id, a Rust addon): granted to the one component that needs them. */
   readonly allowAddons?: boolean;
+  /** Worker threads (the gateway's, one per core): granted to the one component that runs them. */
+  readonly allowWorkers?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export function permissionFlags(paths: ComponentPaths): string[] {
     ...reads.map((p) => `--allow-fs-read=${p}`),
     ...writes.map((p) => `--allow-fs-write=${p}`),
     ...(paths.allowAddons === true ? ['--allow-addons'] : []),
+    ...(paths.allowWorkers === true ? ['--allow-worker'] : []),
     '--disable-warning=ExperimentalWarning',
   ];
 }

@@ -147,6 +147,7 @@ export class Supervisor {
         privateDirs: plan.privateDirs,
         readableFiles: plan.readableFiles,
         ...(plan.allowAddons === true ? { allowAddons: true } : {}),
+        ...(plan.allowWorkers === true ? { allowWorkers: true } : {}),
       }),
       env: {
         ...passThroughEnv(this.#config),

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import { RampartError } from '@rampart/errors';
+import type { ProofReplayCache } from './proof-replay.ts';
 
 /** Asymmetric algorithms a DPoP proof may use (RFC 9449 §4.2: never `none`, never a MAC). */
 export const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519', 'PS256'] as const;
 /** A proof is a small JWT; anything larger is refused before it is parsed. */
 const MAX_PROOF_BYTES = 4096;
 /** How far a proof's `iat` may be from now, either way (RFC 9449 §11.1: a short window). */
-const PROOF_WINDOW_SECONDS = 60;
+export const PROOF_WINDOW_SECONDS = 60;
 
 export interface DpopRequest {
   /** The `DPoP` header: exactly one proof. */
@@ -19,33 +20,6 @@ export interface DpopRequest {
   readonly accessToken: string;
   /** `cnf.jkt` of the verified access token. */
   readonly jkt: string;
-}
-
-/** Remembers proof ids for as long as a proof could be accepted, bounded. */
-export interface ProofReplayCache {
-  /** True the first time a `jti` is seen within its window, false on a replay (or when full). */
-  remember(jti: string, nowSeconds: number): boolean;
-}
-
-/**
- * An in-memory replay cache: ids expire after twice the proof window; when `maxEntries` ids are
- * live, new proofs are refused (fail closed) rather than forgetting ids early.
- */
-export function createProofReplayCache(maxEntries = 100_000): ProofReplayCache {
-  const seen = new Map<string, number>();
-  return {
-    remember(jti, nowSeconds) {
-      if (seen.size >= maxEntries) {
-        for (const [id, expires] of seen) if (expires <= nowSeconds) seen.delete(id);
-        if (seen.size >= maxEntries) return false;
-      }
-      const expires = seen.get(jti);
-      if (expires !== undefined && expires > nowSeconds) return false;
-      seen.delete(jti);
-      seen.set(jti, nowSeconds + 2 * PROOF_WINDOW_SECONDS);
-      return true;
-    },
-  };
 }
 
 function invalid(detail: string): RampartError {
@@ -103,7 +77,14 @@ export async function verifyDpopProof(
   if (payload['ath'] !== ath) throw invalid('ath is not the hash of this access token');
   const jti = payload['jti'];
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw invalid('jti missing');
-  if (!replay.remember(`${request.jkt}:${jti}`, nowSeconds)) throw invalid('proof replayed');
+  let first: boolean;
+  try {
+    first = await replay.remember(`${request.jkt}:${jti}`, nowSeconds);
+  } catch (error) {
+    // A shared replay store that cannot answer: refuse (a proof never gets a second chance).
+    throw new RampartError('GW_UPSTREAM_UNAVAILABLE', { detail: 'DPoP replay store unavailable', cause: error });
+  }
+  if (!first) throw invalid('proof replayed');
 }
 
 /** `htu` compared as RFC 9449 §4.3 asks: scheme, host and path, without query and fragment. */

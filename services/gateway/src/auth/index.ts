@@ -1,13 +1,8 @@
 export type { AccessTokenClaims } from './access-token-claims.ts';
 export { ACCESS_TOKEN_ALGORITHMS, DEFAULT_ALGORITHMS, type AccessTokenAlgorithm } from './algorithms.ts';
 export { parseBearerAuthorization, presentedToken, type PresentedToken } from './bearer.ts';
-export {
-  createProofReplayCache,
-  DPOP_ALGORITHMS,
-  verifyDpopProof,
-  type DpopRequest,
-  type ProofReplayCache,
-} from './dpop.ts';
+export { DPOP_ALGORITHMS, verifyDpopProof, type DpopRequest } from './dpop.ts';
+export { createProofReplayCache, type ProofReplayCache } from './proof-replay.ts';
 export {
   createJwksCache,
   type AuthLogger,
@@ -32,3 +27,10 @@ export {
   type RevocationFeed,
   type RevocationFeedOptions,
 } from './revocation-feed.ts';
+export {
+  createIntrospectionClient,
+  isOpaqueToken,
+  type IntrospectionClient,
+  type IntrospectionClientOptions,
+  type IntrospectionStats,
+} from './introspection.ts';

@@ -14,3 +14,4 @@ export {
   type ResponseCacheStats,
 } from './response-cache.ts';
 export { registerCacheCounter, type CacheCounter, type CacheResult } from './cache-counter.ts';
+export { shareInvalidations, type SharedResponseCache } from './shared-invalidation.ts';

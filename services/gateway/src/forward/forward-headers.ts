@@ -16,7 +16,9 @@ export interface ForwardContext {
   /** The public host to name in `X-Forwarded-Host`, if any. */
   readonly host: string | undefined;
   readonly requestId: string;
+  /** W3C Trace Context of the gateway's call; the client's own fields are never forwarded. */
   readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ const DROPPED = new Set([
   'expect',
   'x-request-id',
   'traceparent',
+  'tracestate',
 ]);
 
 /** The client's credentials, which only an upstream authenticating its own clients receives. */
@@ -52,7 +55,7 @@ const CLIENT_CREDENTIALS: ReadonlySet<string> = new Set(['authorization', 'cooki
  * The fields sent upstream: the client's (already stripped of identity claims) minus
  * credentials, proxy and hop-by-hop fields, plus the internal token, `X-Forwarded-For` (the client
  * IP alone — a chain the client sent is never extended), `X-Forwarded-Proto: https`,
- * `X-Forwarded-Host`, `X-Request-Id` and `traceparent`. With `{ kind: 'client' }` credentials
+ * `X-Forwarded-Host`, `X-Request-Id`, `traceparent` and `tracestate`. With `{ kind: 'client' }` credentials
  * (identity) the client's `authorization`, `cookie` and `dpop` are kept instead of a token.
  */
 export function forwardedRequestHeaders(
@@ -74,5 +77,6 @@ export function forwardedRequestHeaders(
   if (context.host !== undefined) headers['x-forwarded-host'] = context.host;
   headers['x-request-id'] = context.requestId;
   if (context.traceparent !== undefined) headers['traceparent'] = context.traceparent;
+  if (context.tracestate !== undefined) headers['tracestate'] = context.tracestate;
   return headers;
 }

@@ -44,6 +44,7 @@ export interface UpstreamRequest {
   readonly host: string | undefined;
   readonly requestId: string;
   readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 export interface UpstreamResponse {

@@ -1,5 +1,10 @@
 import type { RateLimitConfig } from '@rampart/config';
-import type { AccessTokenVerifier, ProofReplayCache, RevocableToken } from '../auth/index.ts';
+import type {
+  AccessTokenVerifier,
+  IntrospectionClient,
+  ProofReplayCache,
+  RevocableToken,
+} from '../auth/index.ts';
 import type { CacheCounter, ResponseCache } from '../cache/index.ts';
 import type { CorsPolicy } from '../cors/index.ts';
 import type { InternalTokenMinter, Upstreams } from '../forward/index.ts';
@@ -24,6 +29,11 @@ export interface PipelineDeps {
   readonly cors: CorsPolicy;
   readonly identity: IdentityMount;
   readonly verifier: AccessTokenVerifier;
+  /**
+   * Identity's introspection of opaque access tokens, when the gateway follows Rampart's own
+   * identity; without it an opaque token goes to the JWT verifier and is refused.
+   */
+  readonly introspection?: IntrospectionClient;
   /** Identity's revocation feed: revoked grants and subjects, learnt within about a second. */
   readonly revocations: { isRevoked(token: RevocableToken): boolean };
   /** DPoP proof ids already used (RFC 9449 §11.1), per gateway process. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
+import type { Context } from '@opentelemetry/api';
 import type { AccessTokenClaims } from '../auth/index.ts';
 import type { CanonicalRequest } from '../request/index.ts';
 import type { MatchedRoute } from '../routing/index.ts';
@@ -43,4 +44,9 @@ export interface Exchange {
   cacheKey?: string;
   /** A stage has answered (a cache hit): the rest of the pipeline does not run. */
   answered?: boolean;
+  /**
+   * The OpenTelemetry context of the request's SERVER span (`observability/`): the upstream call's
+   * CLIENT span is its child. Without it an upstream call starts a trace of its own.
+   */
+  readonly traceContext?: Context;
 }

@@ -6,12 +6,13 @@ import {
   isUpstreamErrorStatus,
   type UpstreamCredentials,
 } from '../forward/index.ts';
+import { forwardInSpan } from '../observability/index.ts';
 import type { CanonicalRequest } from '../request/index.ts';
 import { MethodNotAllowed } from '../routing/index.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { Exchange } from './exchange.ts';
 import { sendUpstreamAnswer } from './reply.ts';
-import { childTraceparent, consumeLimit, DEFAULT_BODY_LIMIT, need, readBodyUpTo } from './stage-kit.ts';
+import { consumeLimit, DEFAULT_BODY_LIMIT, need, readBodyUpTo } from './stage-kit.ts';
 
 // The stages of the identity mount (`/auth`); their order is in stages.ts.
 
@@ -60,7 +61,7 @@ export function readMountBody(exchange: Exchange): Promise<void> {
  */
 export async function forwardToIdentity(exchange: Exchange, deps: PipelineDeps): Promise<void> {
   const canonical = need(exchange.canonical);
-  const upstream = await deps.upstreams.forward({
+  const upstream = await forwardInSpan(exchange, deps.upstreams, {
     upstream: IDENTITY_UPSTREAM,
     method: canonical.method,
     target: canonical.target,
@@ -70,7 +71,6 @@ export async function forwardToIdentity(exchange: Exchange, deps: PipelineDeps):
     clientIp: exchange.clientIp,
     host: deps.identity.publicHost,
     requestId: exchange.requestId,
-    traceparent: childTraceparent(exchange.req.headers.traceparent),
   });
   if (isUpstreamErrorStatus(upstream.status)) {
     throw new RampartError('GW_UPSTREAM_ERROR', { detail: `identity answered ${upstream.status}` });

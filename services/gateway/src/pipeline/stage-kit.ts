@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { RateLimitConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
-import { formatTraceparent, parseTraceparent } from '@rampart/sdk';
 import type { RateLimiter } from '../rate-limit/index.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { Exchange } from './exchange.ts';
@@ -35,19 +33,6 @@ export async function readBodyUpTo(exchange: Exchange, limit: number): Promise<v
     chunks.push(chunk);
   }
   if (size > 0) exchange.body = Buffer.concat(chunks, size);
-}
-
-/**
- * W3C trace context for the upstream hop: the client's trace continues (a malformed header starts a
- * new one) with a span id of the gateway's own, so a client can never choose the span it parents.
- */
-export function childTraceparent(header: string | string[] | undefined): string {
-  const parent = parseTraceparent(header);
-  return formatTraceparent({
-    traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
-    traceFlags: parent?.traceFlags ?? 1,
-  });
 }
 
 export function firstValue(value: string | readonly string[] | undefined): string | undefined {

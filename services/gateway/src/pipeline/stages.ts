@@ -1,5 +1,6 @@
 import { RampartError } from '@rampart/errors';
 import {
+  isOpaqueToken,
   presentedToken,
   verifyDpopProof,
   type AccessTokenClaims,
@@ -7,6 +8,7 @@ import {
 } from '../auth/index.ts';
 import { authorize } from '../authorization/index.ts';
 import { isUpstreamErrorStatus, sanitizeResponseHeaders, securityHeaders } from '../forward/index.ts';
+import { forwardInSpan } from '../observability/index.ts';
 import { canonicalRequest, http2RequestFields } from '../request/index.ts';
 import { validateRequest } from '../validation/index.ts';
 import { cacheStage, rememberAnswer } from './cache-stage.ts';
@@ -20,14 +22,7 @@ import {
   readMountBody,
 } from './identity-mount.ts';
 import { EMPTY, sendUpstreamAnswer } from './reply.ts';
-import {
-  childTraceparent,
-  consumeLimit,
-  DEFAULT_BODY_LIMIT,
-  firstValue,
-  need,
-  readBodyUpTo,
-} from './stage-kit.ts';
+import { consumeLimit, DEFAULT_BODY_LIMIT, firstValue, need, readBodyUpTo } from './stage-kit.ts';
 
 type Stages = readonly (readonly [name: string, run: Stage])[];
 
@@ -131,7 +126,12 @@ function route(exchange: Exchange, deps: PipelineDeps): void {
   exchange.label = matched.template;
 }
 
-/** A bearer token is verified when present; the policy decides later whether one is needed. */
+/**
+ * A bearer token is verified when present; the policy decides later whether one is needed. A token
+ * shaped like identity's opaque ones is introspected (when the gateway follows Rampart's identity),
+ * anything else goes to the JWT verifier, which refuses what is not a JWS without any I/O. Either
+ * way the same claims come out, and the same checks follow.
+ */
 async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<void> {
   const matched = need(exchange.matched);
   const hasAuthorization = exchange.req.rawHeaders.some(
@@ -139,7 +139,10 @@ async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<voi
   );
   if (!hasAuthorization && matched.policy.public === true) return;
   const presented = presentedToken(exchange.req.rawHeaders);
-  const claims = await deps.verifier.verify(presented.token);
+  const claims =
+    deps.introspection !== undefined && isOpaqueToken(presented.token)
+      ? await deps.introspection.introspect(presented.token)
+      : await deps.verifier.verify(presented.token);
   await checkProofOfPossession(exchange, deps, presented, claims);
   // Checked on every request, cached verification or not: a map lookup, no I/O.
   if (deps.revocations.isRevoked(claims)) {
@@ -273,7 +276,7 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     groups: claims?.groups ?? [],
     amr: claims?.amr ?? [],
   });
-  const upstream = await deps.upstreams.forward({
+  const upstream = await forwardInSpan(exchange, deps.upstreams, {
     upstream: matched.service,
     method: canonical.method,
     target: canonical.target,
@@ -283,7 +286,6 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
     clientIp: exchange.clientIp,
     host: firstValue(canonical.headers['host']),
     requestId: exchange.requestId,
-    traceparent: childTraceparent(exchange.req.headers.traceparent),
   });
   if (isUpstreamErrorStatus(upstream.status)) {
     // A service's own 5xx body (a stack trace, an internal hostname) never reaches the client.

@@ -1,17 +1,13 @@
 import { parseDuration, type RateLimitConfig } from '@rampart/config';
-import type { Redis } from 'ioredis';
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { counterStore, type CounterBackend, type CounterStore } from '../shared-state/index.ts';
 import { digest, rateLimitKeys, type RateLimitRequest } from './rate-limit-keys.ts';
 
-/** Where counters and penalty boxes live: this process, or one Redis shared by every replica. */
-export type RateLimitBackend =
-  | { readonly kind: 'memory' }
-  | { readonly kind: 'redis'; readonly client: Redis; readonly keyPrefix: string };
+/**
+ * Where counters and penalty boxes live: this thread, the gateway's main thread (shared by its
+ * workers), or one Redis shared by every replica.
+ */
+export type RateLimitBackend = CounterBackend;
 
 export interface RateLimiterOptions {
   readonly backend: RateLimitBackend;
@@ -39,7 +35,7 @@ export type RateLimitDecision =
 export interface RateLimiter {
   /** Counts one request against every key of `limit` and says whether it may proceed. */
   consume(request: RateLimitRequest, limit: RateLimitConfig): Promise<RateLimitDecision>;
-  /** Keys held in this process's memory (memory backend; 0 for Redis): counters, blocks and offences. */
+  /** Keys held in this thread's memory (memory backend; 0 otherwise): counters, blocks and offences. */
   storedKeys(): number;
 }
 
@@ -48,7 +44,7 @@ export const MAX_BLOCK_SECONDS = 24 * 60 * 60;
 
 interface Limiter {
   readonly id: string;
-  readonly limiter: RateLimiterAbstract;
+  readonly limiter: CounterStore;
   readonly capacity: number;
   readonly blockSeconds: number;
 }
@@ -88,21 +84,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!Number.isInteger(maxLimiters) || maxLimiters < 1)
     throw new TypeError('maxLimiters must be a positive integer');
 
-  const store = (
-    keyPrefix: string,
-    points: number,
-    duration: number,
-    blockDuration = 0,
-  ): RateLimiterAbstract =>
-    backend.kind === 'memory'
-      ? new RateLimiterMemory({ keyPrefix, points, duration, blockDuration })
-      : new RateLimiterRedis({
-          storeClient: backend.client,
-          keyPrefix: `${backend.keyPrefix}:${keyPrefix}`,
-          points,
-          duration,
-          blockDuration,
-        });
+  const store = (keyPrefix: string, points: number, duration: number, blockDuration = 0): CounterStore =>
+    counterStore(backend, { keyPrefix, points, duration, blockDuration });
 
   const offences = store('offences', Number.MAX_SAFE_INTEGER, MAX_BLOCK_SECONDS);
   const limiters = new Map<string, Limiter>();
@@ -140,7 +123,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function guarded<T>(promise: Promise<T>): Promise<T> {
-    if (backend.kind === 'memory') return promise;
+    // The main thread's counters time out on their own (thread-counters.ts).
+    if (backend.kind !== 'redis') return promise;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

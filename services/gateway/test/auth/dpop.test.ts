@@ -3,7 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { isRampartError } from '@rampart/errors';
-import { createProofReplayCache, verifyDpopProof } from '../../src/auth/dpop.ts';
+import { verifyDpopProof } from '../../src/auth/dpop.ts';
+import { createProofReplayCache } from '../../src/auth/proof-replay.ts';
 import { presentedToken } from '../../src/auth/bearer.ts';
 
 const URL_ = 'https://127.0.0.1:8443/orders';
@@ -123,7 +124,7 @@ describe('DPoP proofs at the gateway (RFC 9449)', () => {
 
   it('fails closed when the replay cache is full of live proofs', async () => {
     const k = await key();
-    const replay = createProofReplayCache(2);
+    const replay = createProofReplayCache({ kind: 'memory' }, 2);
     for (let i = 0; i < 2; i++) {
       await verifyDpopProof(
         { proof: await proof(k), method: 'GET', url: URL_, accessToken: TOKEN, jkt: k.jkt },

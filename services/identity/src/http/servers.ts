@@ -9,6 +9,7 @@ import { TLSSocket } from 'node:tls';
 import { componentSpiffeId, peerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import type { Metrics } from '@rampart/sdk';
 import type { Identity } from '../app.ts';
+import { INTROSPECTION_PATH, serveIntrospection } from '../oidc/internal-introspection.ts';
 import { sendJson } from './router.ts';
 
 export interface IdentityServersOptions {
@@ -61,6 +62,10 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
         return;
       }
       observe(options.metrics, req, res);
+      if (req.url === INTROSPECTION_PATH) {
+        void serveIntrospection(options.identity, req, res);
+        return;
+      }
       if (req.url?.startsWith(REVOCATIONS_PATH) === true) {
         void serveRevocations(options.identity, req, res);
         return;

@@ -56,7 +56,8 @@ const ID_TOKEN_TTL = 10 * 60;
  * authorization code with PKCE (S256 only, always required), no implicit flow, no password grant,
  * `iss` in authorization responses, exact redirect URI matching, single-use short-lived codes,
  * refresh tokens rotated on every use, JWT access tokens (`at+jwt`, RFC 9068) for one audience
- * (RFC 8707), DPoP (RFC 9449) for clients that ask, asymmetric algorithms only.
+ * (RFC 8707) or opaque ones for the clients configured so (the gateway introspects them), DPoP
+ * (RFC 9449) for clients that ask, asymmetric algorithms only.
  *
  * @example
  * const provider = createProvider({ settings, adapter, clients, jwks, cookieKeys, findAccount, scopes });
@@ -82,6 +83,10 @@ export function createProvider(options: ProviderOptions): Provider {
     return found;
   };
   const accessTokenTtl = settings.accessTokenTtlSeconds;
+  // Clients whose API tokens are opaque (`accessTokenFormat: opaque`): the gateway introspects them.
+  const opaqueClients = new Set(
+    settings.clients.filter((client) => client.accessTokenFormat === 'opaque').map((client) => client.id),
+  );
 
   const configuration: Configuration = {
     adapter: options.adapter,
@@ -170,13 +175,22 @@ export function createProvider(options: ProviderOptions): Provider {
           if (resource !== settings.apiAudience) {
             throw new errors.InvalidTarget('resource indicator is not an API of this deployment');
           }
-          return {
-            audience: settings.apiAudience,
-            scope: client.scope ?? '',
-            accessTokenTTL: accessTokenTtl,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
-          };
+          // Same audience, scopes and lifetime either way; an opaque token is only a random handle
+          // to the stored token, which the gateway looks up at /internal/introspect.
+          return opaqueClients.has(client.clientId)
+            ? {
+                audience: settings.apiAudience,
+                scope: client.scope ?? '',
+                accessTokenTTL: accessTokenTtl,
+                accessTokenFormat: 'opaque',
+              }
+            : {
+                audience: settings.apiAudience,
+                scope: client.scope ?? '',
+                accessTokenTTL: accessTokenTtl,
+                accessTokenFormat: 'jwt',
+                jwt: { sign: { alg: 'ES256' } },
+              };
         },
       },
     },

@@ -1,0 +1,54 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { isRampartError } from '@rampart/errors';
+import { injectTraceContext, TRACEPARENT, TRACESTATE } from '@rampart/sdk';
+import type { UpstreamRequest, UpstreamResponse, Upstreams } from '../forward/index.ts';
+import type { Exchange } from '../pipeline/exchange.ts';
+import { startOwnSpan } from './gateway-tracer.ts';
+
+/** An upstream request, less the trace context this module adds. */
+export type UntracedUpstreamRequest = Omit<UpstreamRequest, 'traceparent' | 'tracestate'>;
+
+/**
+ * Forwards `request` inside a CLIENT span, child of the request's SERVER span, and sends that
+ * span's context upstream: the service's span is a child of the gateway's call, never of a span
+ * the client named. `tracestate` goes along only as the SDK's strict parser read it (an invalid
+ * one, or one whose `traceparent` was malformed, is dropped). The span is named like the request's
+ * (`GET /orders/{id}`), carries the upstream's name and status, and is an error for a 4xx or 5xx
+ * answer or a failed exchange (`error.type`: the gateway's code, `GW_UPSTREAM_TIMEOUT`…), as
+ * OpenTelemetry's conventions ask of HTTP clients.
+ */
+export async function forwardInSpan(
+  exchange: Exchange,
+  upstreams: Upstreams,
+  request: UntracedUpstreamRequest,
+): Promise<UpstreamResponse> {
+  const parent = exchange.traceContext ?? ROOT_CONTEXT;
+  const span = startOwnSpan(
+    `${request.method} ${exchange.label}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': request.method, 'rampart.upstream': request.upstream },
+    },
+    parent,
+  );
+  const fields: Record<string, string> = {};
+  injectTraceContext(fields, trace.setSpan(parent, span));
+  const traceparent = fields[TRACEPARENT];
+  const tracestate = fields[TRACESTATE];
+  try {
+    const response = await upstreams.forward({
+      ...request,
+      ...(traceparent === undefined ? {} : { traceparent }),
+      ...(tracestate === undefined ? {} : { tracestate }),
+    });
+    span.setAttribute('http.response.status_code', response.status);
+    if (response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+    return response;
+  } catch (error) {
+    span.setAttribute('error.type', isRampartError(error) ? error.code : '_OTHER');
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}

@@ -1,0 +1,44 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { RampartConfig } from '@rampart/config';
+import type { WorkloadCredentials } from '@rampart/mesh';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+
+/** What a worker thread is started with: everything `buildGateway` needs, as the main thread holds it now. */
+export interface WorkerData {
+  readonly index: number;
+  readonly revision: number;
+  readonly config: RampartConfig;
+  readonly redisUrl?: string;
+  readonly tls: TlsPair;
+  readonly issuerCa: string;
+  readonly signingKeyPem: string;
+  readonly pseudonymKey: Uint8Array;
+  readonly credentials: WorkloadCredentials;
+  readonly followRevocations: boolean;
+  readonly logLevel: string;
+  /** The main thread's counters (rate limits, penalty boxes, DPoP proof ids) when workers share them. */
+  readonly counters?: MessagePort;
+}
+
+export interface TlsPair {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export type Metrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Main thread → worker. */
+export type ToWorker =
+  | { readonly type: 'config'; readonly revision: number; readonly config: RampartConfig }
+  | { readonly type: 'tls'; readonly tls: TlsPair }
+  | { readonly type: 'credentials'; readonly credentials: WorkloadCredentials }
+  | { readonly type: 'metrics'; readonly id: number }
+  | { readonly type: 'stop' };
+
+/** Worker → main thread. */
+export type FromWorker =
+  | { readonly type: 'listening' }
+  | { readonly type: 'config.applied'; readonly revision: number }
+  | { readonly type: 'config.rejected'; readonly revision: number; readonly reason: string }
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: Metrics }
+  | { readonly type: 'stopped' };

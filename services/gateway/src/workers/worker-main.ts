@@ -1,0 +1,72 @@
+// One gateway worker thread: builds the gateway from what the main thread gave it, listens on the
+// public port beside its siblings (SO_REUSEPORT) and follows the main thread's messages.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '@rampart/sdk';
+import { buildGateway } from '../app.ts';
+import { threadCounters } from '../shared-state/index.ts';
+import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
+
+const data = workerData as WorkerData;
+const port = parentPort;
+if (port === null) throw new Error('worker-main.ts runs as a worker thread of the gateway (workers/)');
+const send = (message: FromWorker): void => {
+  port.postMessage(message);
+};
+
+const log = createLogger('gateway', { level: data.logLevel }).child({ worker: data.index });
+let credentials = data.credentials;
+const counters = data.counters === undefined ? undefined : threadCounters(data.counters);
+const gateway = buildGateway({
+  config: data.config,
+  ...(data.redisUrl === undefined ? {} : { redisUrl: data.redisUrl }),
+  log,
+  tls: data.tls,
+  issuerCa: data.issuerCa,
+  signingKeyPem: data.signingKeyPem,
+  pseudonymKey: data.pseudonymKey,
+  credentials: () => credentials,
+  followRevocations: data.followRevocations,
+  worker: counters === undefined ? {} : { counters },
+  initialRevision: data.revision,
+});
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'config':
+      try {
+        gateway.applyConfig(message.revision, message.config);
+        send({ type: 'config.applied', revision: message.revision });
+      } catch (error) {
+        log.error({ err: error }, 'configuration not applied');
+        send({ type: 'config.rejected', revision: message.revision, reason: 'invalid' });
+      }
+      break;
+    case 'tls':
+      gateway.setTls(message.tls);
+      break;
+    case 'credentials':
+      credentials = message.credentials;
+      gateway.rotateCredentials();
+      break;
+    case 'metrics':
+      void gateway.metrics().then((metrics) => {
+        send({ type: 'metrics', id: message.id, metrics });
+      });
+      break;
+    case 'stop':
+      void gateway
+        .stop()
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'worker stop failed');
+        })
+        .finally(() => {
+          counters?.close();
+          send({ type: 'stopped' });
+          port.close();
+        });
+      break;
+  }
+});
+
+await gateway.start();
+send({ type: 'listening' });
