@@ -5,6 +5,8 @@
 -- mode  plain  GET <source> (a path), no token;
 --       mix    <source> is a file of "<subject> <token>" lines (the users of the realistic mix):
 --              each request picks one at random, GET /users/<subject>/items with its token;
+--       cycle  the same file, taken in turn over and over (every user's token once per pass):
+--              how the benchmark primes the gateway's caches before measuring;
 --       fresh  <source>.<thread id> is this thread's file of such lines, each used once (every
 --              request a fresh token); when a file runs out it starts over and counts the repeats,
 --              which the benchmark treats as a failed run.
@@ -73,6 +75,13 @@ function init(args)
     local count = #prepared
     request = function()
       return prepared[math.random(count)]
+    end
+  elseif mode == "cycle" then
+    local subjects, tokens = read_tokens(source)
+    local count, i = #tokens, id % #tokens
+    request = function()
+      i = i % count + 1
+      return authorized(subjects[i], tokens[i])
     end
   elseif mode == "fresh" then
     local subjects, tokens = read_tokens(source .. "." .. id)

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '@rampart/config';
+import { loadConfig, parseConfig } from '@rampart/config';
 import { componentSpiffeId } from '@rampart/mesh';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '@rampart/sdk';
 import { childPids } from '@rampart/testing';
@@ -51,22 +51,25 @@ services:
 `;
 }
 
-/** How the config asks for gateway workers, if the schema knows `gateway.workers` yet. */
-export type Workers = 'auto' | 'unsupported';
+/**
+ * `gateway.workers` as the config asked for it (`auto` = one per core, or a count), or
+ * `unsupported` when the config schema does not know the key (the gateway then runs one thread).
+ */
+export type Workers = string;
 
-/** The shop's rampart.yaml, edited for the bench; `gateway.workers: auto` when the schema accepts it. */
-function benchConfig(yaml: string, issuer: string): { yaml: string; workers: Workers } {
+/** The shop's rampart.yaml, edited for the bench; `gateway.workers` when the schema accepts it. */
+function benchConfig(yaml: string, issuer: string, workers: string): { yaml: string; workers: Workers } {
   // startShop gave the orders service a free port; the bench service takes it over.
   const port = /^ {2}orders:\n {4}entry: .*\n {4}port: (\d+)$/m.exec(yaml)?.[1];
   if (port === undefined) throw new Error("no port for orders in the shop's rampart.yaml");
   const base = yaml
     .replace(/^identity:\n/m, `identity:\n  issuer: ${issuer}\n  dangerouslyAllowHttpIssuer: true\n`)
     .replace(/^policies:\n[\s\S]*$/m, benchSections(port));
-  const withWorkers = base.replace(/^policies:\n/m, 'gateway:\n  workers: auto\n\npolicies:\n');
+  const withWorkers = base.replace(/^policies:\n/m, `gateway:\n  workers: ${workers}\n\npolicies:\n`);
   const parsed = parseConfig(withWorkers, join(tmpdir(), 'rampart.yaml'));
-  const line = withWorkers.split('\n').indexOf('  workers: auto') + 1;
+  const line = withWorkers.split('\n').indexOf(`  workers: ${workers}`) + 1;
   const refused = !parsed.ok && parsed.problems.some((p) => p.line === line || p.message.includes('workers'));
-  return refused ? { yaml: base, workers: 'unsupported' } : { yaml: withWorkers, workers: 'auto' };
+  return refused ? { yaml: base, workers: 'unsupported' } : { yaml: withWorkers, workers };
 }
 
 export interface MeshClientFiles {
@@ -88,9 +91,9 @@ export interface BenchPlatform {
   /** The gateway's edge certificate (chain) and key, as it serves them; also reused by nginx and HAProxy. */
   readonly edge: { readonly cert: string; readonly key: string; readonly certAndKey: string };
   /** Every gateway process (a primary and its workers, however they are started). */
-  gatewayPids(): number[];
-  upstreamPids(): number[];
-  supervisorPid(): number;
+  readonly gatewayPids: () => number[];
+  readonly upstreamPids: () => number[];
+  readonly supervisorPid: () => number;
   /** A fresh gateway workload certificate (5 minutes) in files, for a proxy that replaces the gateway. */
   meshClient(dir: string): Promise<MeshClientFiles>;
   /** An internal token for the bench service as the gateway mints it, for the longest lifetime allowed. */
@@ -98,15 +101,39 @@ export interface BenchPlatform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(issuer: string): Promise<BenchPlatform> {
+/** `workers`: what to ask for in `gateway.workers` (`auto` or a count). */
+export async function startPlatform(issuer: string, askedWorkers: string): Promise<BenchPlatform> {
   let workers: Workers = 'unsupported';
   const shop = await startShop({
     edit: (yaml) => {
-      const config = benchConfig(yaml, issuer);
+      const config = benchConfig(yaml, issuer, askedWorkers);
       workers = config.workers;
       return config.yaml;
     },
   });
+  try {
+    return await platformOf(shop, workers);
+  } catch (error) {
+    await shop.stop();
+    throw error;
+  }
+}
+
+async function platformOf(shop: RunningShop, workers: Workers): Promise<BenchPlatform> {
+  // What the gateway runs is what the report says: a limit and a Cedar rule on the full route, no
+  // response cache on either, and a public route for the plain proxy.
+  const loaded = await loadConfig(join(shop.dir, 'rampart.yaml'));
+  if (!loaded.ok) throw new Error('the bench rampart.yaml does not load');
+  const [full, plain] = loaded.config.services[SERVICE]?.routes ?? [];
+  const policies = loaded.config.policies ?? {};
+  if (
+    full?.rateLimit === undefined ||
+    full.cache !== undefined ||
+    policies[full.policy ?? '']?.cedar === undefined ||
+    plain?.cache !== undefined ||
+    policies[plain?.policy ?? '']?.public !== true
+  )
+    throw new Error('the bench routes are not what the benchmark describes');
   const supervisor = shop.up.child.pid ?? 0;
   const components = (entry: RegExp): number[] =>
     childPids(supervisor)

@@ -13,6 +13,14 @@ function read(path: string): string | undefined {
   }
 }
 
+function threadsOf(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+}
+
 /** `pid` and every process below it (workers forked by any of its threads). */
 export function processTree(pid: number): number[] {
   const tree: number[] = [];
@@ -20,13 +28,7 @@ export function processTree(pid: number): number[] {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (read(`/proc/${next}/stat`) === undefined) continue;
     tree.push(next);
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${next}/task`);
-    } catch {
-      continue;
-    }
-    for (const task of tasks) {
+    for (const task of threadsOf(next)) {
       const children = read(`/proc/${next}/task/${task}/children`) ?? '';
       for (const child of children.trim().split(/\s+/).filter(Boolean)) pending.push(Number(child));
     }

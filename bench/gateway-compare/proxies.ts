@@ -22,6 +22,13 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
+/** Every proxy started and not yet stopped, so an interrupted run can end them all. */
+const running = new Set<ProxyProcess>();
+
+export async function stopAllProxies(): Promise<void> {
+  for (const proxy of running) await proxy.stop();
+}
+
 export interface ProxyOptions {
   /** A directory for this proxy's config, logs and temp files; removed when it stops. */
   readonly dir: string;
@@ -127,7 +134,11 @@ async function ready(
   dir: string,
   log: string,
 ): Promise<ProxyProcess> {
-  const exited = new Promise<void>((resolve) => child.once('exit', () => void resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   const failure = (why: string): Error =>
     new Error(`${kind} ${why}:\n${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '(no log)'}`);
   const deadline = Date.now() + 10_000;
@@ -142,11 +153,12 @@ async function ready(
     await sleep(50);
   }
   const pid = child.pid ?? 0;
-  return {
+  const proxy: ProxyProcess = {
     kind,
     port,
     pids: () => processTree(pid),
     async stop() {
+      running.delete(proxy);
       if (child.exitCode === null && child.signalCode === null) {
         const tree = processTree(pid);
         child.kill('SIGTERM');
@@ -166,6 +178,8 @@ async function ready(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  running.add(proxy);
+  return proxy;
 }
 
 function accepts(port: number): Promise<boolean> {

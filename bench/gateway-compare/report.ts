@@ -2,7 +2,7 @@
 // bench/results/gateway-compare-<date>.md.
 import type { Workers } from './platform.ts';
 import type { Ratios, Summaries, Summary } from './summary.ts';
-import { HALF_LOAD_ORDER, mixName, TARGETS, THROUGHPUT_ORDER, type TargetId } from './targets.ts';
+import { HALF_LOAD_TARGETS, mixName, PEAK_TARGETS, TARGETS, type TargetId } from './targets.ts';
 
 export interface Figures {
   readonly date: string;
@@ -16,6 +16,8 @@ export interface Figures {
   readonly connections: number;
   readonly threads: number;
   readonly users: number;
+  /** Passes over the users' tokens that primed the gateway's caches. */
+  readonly primePasses: number;
   readonly halfRate: number;
   readonly peak: Summaries;
   readonly half: Summaries;
@@ -48,7 +50,7 @@ function halfRow(id: TargetId, s: Summary, base: Summary | undefined, rate: numb
   const short = s.rps < rate * 0.95 ? ' (saturated)' : '';
   return (
     `| ${t.label} | ${mixName(t.mode)} | ${s.rps.toFixed(0)}${short} | ${ms(s.p50ms)} | ${ms(s.p90ms)} | ` +
-    `${ms(s.p99ms)} | ${ms(s.p999ms)} | ${added} |`
+    `${ms(s.p99ms)} | ${ms(s.p999ms)} | ${added} | ${us(s.cpuUs.proxy)} | ${us(s.cpuUs.upstream)} |`
   );
 }
 
@@ -66,18 +68,21 @@ function shares(s: Summary): string {
 export function renderReport(f: Figures): string {
   const development = f.seconds < FULL_RUN.seconds || f.rounds < FULL_RUN.rounds;
   const r = f.ratios;
-  const plain = f.peak['gateway-plain'];
   const full = f.peak['gateway-full-mix'];
-  const fresh = f.peak['gateway-full-fresh'];
-  const peakRows = THROUGHPUT_ORDER.flatMap((id) => {
+  const nginxPeak = f.peak.nginx;
+  const nginxHalf = f.half.nginx;
+  const halfPlain = f.half['gateway-plain'];
+  const halfFull = f.half['gateway-full-mix'];
+  const halfFresh = f.half['gateway-full-fresh'];
+  const peakRows = PEAK_TARGETS.flatMap((id) => {
     const s = f.peak[id];
     return s === undefined ? [] : [peakRow(id, s)];
   });
-  const halfRows = HALF_LOAD_ORDER.flatMap((id) => {
+  const halfRows = HALF_LOAD_TARGETS.flatMap((id) => {
     const s = f.half[id];
     return s === undefined ? [] : [halfRow(id, s, f.half['gateway-plain'], f.halfRate)];
   });
-  const saturated = THROUGHPUT_ORDER.filter((id) => (f.peak[id]?.machineCores ?? 0) > f.cores * 0.9);
+  const saturated = PEAK_TARGETS.filter((id) => (f.peak[id]?.machineCores ?? 0) > f.cores * 0.9);
   const notMet = [
     r.fullMixOverPlain >= TARGET_RATIO
       ? undefined
@@ -91,9 +96,9 @@ export function renderReport(f: Figures): string {
     r.halfLoadAddedP99msFresh < TARGET_ADDED_P99_MS
       ? undefined
       : `and ${ms(r.halfLoadAddedP99msFresh)} with a fresh token on every request`,
-    f.workers === 'auto'
-      ? undefined
-      : 'the gateway ran as one process: `gateway.workers` is not in the config schema yet',
+    f.workers === 'unsupported'
+      ? 'the gateway ran as one process: `gateway.workers` is not in the config schema yet'
+      : undefined,
   ].filter((x): x is string => x !== undefined);
 
   return `# Gateway vs nginx vs HAProxy on one upstream (${f.date})
@@ -106,11 +111,13 @@ ${
 `
     : ''
 }
-Machine: ${f.machine}. Node ${f.versions.node}; ${f.versions.nginx}; ${f.versions.haproxy.replace(/ - https.*$/, '')};
-${f.versions.wrk.replace(/ Copyright.*$/, '')}. Gateway: ${
-    f.workers === 'auto'
-      ? `\`gateway.workers: auto\` (one worker per core, ${f.cores})`
-      : 'one process (`gateway.workers` not available in this checkout)'
+Machine: ${f.machine}. Node ${f.versions.node}, ${f.versions.nginx}, ${f.versions.haproxy}, ${f.versions.wrk}.
+Gateway: ${
+    f.workers === 'unsupported'
+      ? 'one process (`gateway.workers` not available in this checkout)'
+      : f.workers === 'auto'
+        ? `\`gateway.workers: auto\` (one worker thread per core: ${f.cores})`
+        : `\`gateway.workers: ${f.workers}\``
   }; nginx \`worker_processes ${f.cores}\`; HAProxy \`nbthread ${f.cores}\`.
 
 **Method.** One upstream for all four: a service on \`@rampart/sdk\` under \`rampart up\` (mTLS only,
@@ -124,11 +131,16 @@ for the gateway's SPIFFE ID from the running mesh CA, keep-alive, an internal to
 ${(['gateway-full-mix', 'gateway-plain', 'nginx', 'haproxy-mix'] as const).map((id) => `| ${TARGETS[id].label} | ${TARGETS[id].checks} |`).join('\n')}
 
 Token mixes: **realistic** — ${f.users} users' at+jwt tokens (ES256, 1 h), one picked at random per
-request, each reused many times as clients do; **fresh token per request** — every request a token
-never seen before for a user never seen before, so no cache (verified tokens, Cedar decisions,
-internal tokens, the service's token cache) can help. Before measuring, each target answered 200
-with the same body, and the gateway and HAProxy refused a tampered, an expired and a wrongly
-addressed token (Cedar also refused another user's token on the gateway). No run had a non-2xx answer.
+request, each reused as clients do: before the first measurement every user's token went through
+the gateway ${f.primePasses} times in turn, so each worker's caches hold them as a gateway serving these users
+would, and a measured run then uses each token ~${
+    full === undefined ? '?' : ((full.rps * f.seconds) / f.users).toFixed(1)
+  } times more; **fresh token per request** — every request a token never seen before for a user
+never seen before, so no cache (verified tokens, Cedar decisions, internal tokens, the service's
+token cache) can help. The fresh-token runs come after all realistic ones, since they evict mix
+entries from those caches. Before measuring, each target answered 200 with the same body, and the
+gateway and HAProxy refused a tampered, an expired and a wrongly addressed token (Cedar also refused
+another user's token on the gateway). No run had a non-2xx answer.
 
 Load: wrk (HTTP/1.1, keep-alive, TLS) with ${f.connections} connections and ${f.threads} thread(s) on the same
 machine, ${f.warmup} s warm-up then ${f.seconds} s per run, ${f.rounds} round(s) alternating the targets, medians
@@ -149,8 +161,8 @@ ${peakRows.join('\n')}
 | --- | ---: | ---: | --- |
 | full pipeline / plain gateway, req/s, realistic mix | ${ratio(r.fullMixOverPlain)} | ≥ 0.80 | ${met(r.fullMixOverPlain >= TARGET_RATIO)} |
 | full pipeline / plain gateway, req/s, fresh token per request | ${ratio(r.fullFreshOverPlain)} | ≥ 0.80 | ${met(r.fullFreshOverPlain >= TARGET_RATIO)} |
-| the same from the gateway's own CPU per request, realistic mix | ${ratio(r.cpuPlainOverFullMix)} | | |
-| the same from the gateway's own CPU per request, fresh tokens | ${ratio(r.cpuPlainOverFullFresh)} | | |
+| the same from the gateway's CPU per request at half load, realistic mix | ${ratio(r.cpuPlainOverFullMix)} | | |
+| the same from the gateway's CPU per request at half load, fresh tokens | ${ratio(r.cpuPlainOverFullFresh)} | | |
 | plain gateway / nginx, req/s | ${ratio(r.gatewayPlainOverNginx)} | | |
 | full pipeline / HAProxy JWT, req/s, realistic mix | ${ratio(r.gatewayFullMixOverHaproxyMix)} | | |
 | full pipeline / HAProxy JWT, req/s, fresh tokens | ${ratio(r.gatewayFullFreshOverHaproxyFresh)} | | |
@@ -167,8 +179,8 @@ Half of the plain gateway's median peak, for every target at the same rate: wrk 
 requests arrive at a steady rate instead of back to back. A target that cannot keep the rate is
 marked saturated; its latency is then queueing, not the proxy's.
 
-| proxy | tokens | achieved req/s | p50 | p90 | p99 | p99.9 | p99 over the plain gateway |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| proxy | tokens | achieved req/s | p50 | p90 | p99 | p99.9 | p99 over the plain gateway | proxy CPU/req | upstream CPU/req |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${halfRows.join('\n')}
 
 ## What sharing ${f.cores} cores does to these figures
@@ -176,21 +188,33 @@ ${halfRows.join('\n')}
 Load generator, proxy, upstream and supervisor share the machine's ${f.cores} cores. ${
     saturated.length === 0
       ? 'No peak run kept the machine over 90% busy.'
-      : `During the peak runs of ${saturated.map((id) => `${TARGETS[id].label} (${mixName(TARGETS[id].mode)})`).join(', ')} the machine was over 90% busy, so their req/s is bounded by the sum of everyone's CPU per request, not by the proxy alone.`
+      : saturated.length === PEAK_TARGETS.length
+        ? 'Every peak run kept the machine over 90% busy'
+        : `The peak runs of ${saturated.map((id) => `${TARGETS[id].label} (${mixName(TARGETS[id].mode)})`).join(', ')} kept the machine over 90% busy`
+  }${
+    saturated.length === 0
+      ? ''
+      : ", so their req/s is bounded by the sum of everyone's CPU per request, not by the proxy alone."
   } Where the CPU went (share of the machine's busy time per request):
 
-${THROUGHPUT_ORDER.flatMap((id) => {
+${PEAK_TARGETS.flatMap((id) => {
   const s = f.peak[id];
   return s === undefined ? [] : [`- ${TARGETS[id].label}, ${mixName(TARGETS[id].mode)}: ${shares(s)}.`];
 }).join('\n')}
 
 So a req/s figure here understates every proxy by the share the others take, and most for the
-cheapest proxies (their own share is smallest). The proxy's own CPU per request (and req/s per
-proxy core, its inverse) does not depend on its neighbours and is the fairer comparison between
-proxies; the full/plain ratio from CPU per request is the gateway's cost without the generator.
+cheapest proxies (their own share is smallest). The proxy's own CPU per request does not depend on
+what its neighbours spend, but it does depend on the rate: the faster requests come, the more of
+them share each wake-up and system call${
+    nginxPeak !== undefined && nginxHalf !== undefined
+      ? ` (nginx: ${us(nginxPeak.cpuUs.proxy)} per request at peak, ${us(nginxHalf.cpuUs.proxy)} at ${f.halfRate} req/s)`
+      : ''
+  }. Compare proxies' CPU per request at one rate — the half-load table, where every target
+runs at the same rate — and read "req/s per proxy core" at peak as an upper bound for a proxy with
+the machine to itself.
 ${
-  plain !== undefined && full !== undefined && fresh !== undefined
-    ? `The pipeline adds ${us(full.cpuUs.proxy - plain.cpuUs.proxy)} of gateway CPU per request with the realistic mix and ${us(fresh.cpuUs.proxy - plain.cpuUs.proxy)} with a fresh token per request; behind it the upstream spends ${us(full.cpuUs.upstream - plain.cpuUs.upstream)} (realistic) and ${us(fresh.cpuUs.upstream - plain.cpuUs.upstream)} (fresh) more, verifying one internal token per user instead of one for everybody.`
+  halfPlain !== undefined && halfFull !== undefined && halfFresh !== undefined
+    ? `At ${f.halfRate} req/s the pipeline adds ${us(halfFull.cpuUs.proxy - halfPlain.cpuUs.proxy)} of gateway CPU per request with the realistic mix and ${us(halfFresh.cpuUs.proxy - halfPlain.cpuUs.proxy)} with a fresh token per request; behind it the upstream spends ${us(halfFull.cpuUs.upstream - halfPlain.cpuUs.upstream)} (realistic) and ${us(halfFresh.cpuUs.upstream - halfPlain.cpuUs.upstream)} (fresh) more, verifying one internal token per user rather than the same one for everybody.`
     : ''
 }
 
@@ -224,6 +248,7 @@ ${JSON.stringify(
     connections: f.connections,
     wrkThreads: f.threads,
     users: f.users,
+    primePasses: f.primePasses,
     halfRate: f.halfRate,
     peak: f.peak,
     half: f.half,

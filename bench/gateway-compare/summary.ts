@@ -51,7 +51,10 @@ export interface Ratios {
   /** Full pipeline (realistic mix) over the plain gateway: target ≥ 0.80. */
   readonly fullMixOverPlain: number;
   readonly fullFreshOverPlain: number;
-  /** The same ratio from the gateway's own CPU per request, which no load generator distorts. */
+  /**
+   * The same ratio from the gateway's own CPU per request at one rate (half load), which the load
+   * generator and the other processes do not distort.
+   */
   readonly cpuPlainOverFullMix: number;
   readonly cpuPlainOverFullFresh: number;
   readonly gatewayPlainOverNginx: number;
@@ -64,7 +67,7 @@ export interface Ratios {
 
 export function ratios(peak: Summaries, half: Summaries): Ratios {
   const rps = (id: TargetId): number => peak[id]?.rps ?? Number.NaN;
-  const cpu = (id: TargetId): number => peak[id]?.cpuUs.proxy ?? Number.NaN;
+  const cpu = (id: TargetId): number => half[id]?.cpuUs.proxy ?? Number.NaN;
   const p99 = (id: TargetId): number => half[id]?.p99ms ?? Number.NaN;
   return {
     fullMixOverPlain: rps('gateway-full-mix') / rps('gateway-plain'),

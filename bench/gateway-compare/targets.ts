@@ -61,26 +61,23 @@ export const TARGETS: Readonly<Record<TargetId, Target>> = {
 };
 
 /**
- * Order within a round: alternating proxies so drift on a shared machine hits all alike; each
- * fresh-token run comes after the same proxy's mix run, whose rate sizes its token supply.
+ * Targets that reuse tokens or carry none, alternated within each round so that drift on a shared
+ * machine hits them alike.
  */
-export const THROUGHPUT_ORDER: readonly TargetId[] = [
-  'gateway-plain',
-  'gateway-full-mix',
-  'nginx',
-  'haproxy-mix',
-  'gateway-full-fresh',
-  'haproxy-fresh',
-];
+export const REUSING: readonly TargetId[] = ['gateway-plain', 'gateway-full-mix', 'nginx', 'haproxy-mix'];
+
+/**
+ * Fresh-token targets run after every realistic-mix run: each fills the gateway's caches (verified
+ * tokens, Cedar decisions, internal tokens) with users the mix never sends, evicting mix entries.
+ * Each comes after its proxy's realistic runs, whose rate sizes its supply of tokens.
+ */
+export const FRESH: readonly TargetId[] = ['gateway-full-fresh', 'haproxy-fresh'];
+
+/** Every target at peak, in the order of the report. */
+export const PEAK_TARGETS: readonly TargetId[] = [...REUSING, ...FRESH];
 
 /** At half of the plain gateway's peak: the latency a user sees when the proxy is not saturated. */
-export const HALF_LOAD_ORDER: readonly TargetId[] = [
-  'gateway-plain',
-  'gateway-full-mix',
-  'nginx',
-  'haproxy-mix',
-  'gateway-full-fresh',
-];
+export const HALF_LOAD_TARGETS: readonly TargetId[] = [...REUSING, 'gateway-full-fresh'];
 
 export const mixName = (mode: LoadMode): string =>
   mode === 'mix' ? 'realistic mix' : mode === 'fresh' ? 'fresh token per request' : 'no token';

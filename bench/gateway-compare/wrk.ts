@@ -8,13 +8,13 @@ import { cpuUs, machineBusyUs, sampleRss } from './procfs.ts';
 export const WRK = '/usr/bin/wrk';
 const SCRIPT = join(import.meta.dirname, 'load.lua');
 
-export type LoadMode = 'plain' | 'mix' | 'fresh';
+export type LoadMode = 'plain' | 'mix' | 'cycle' | 'fresh';
 
 export interface LoadSpec {
   /** `https://127.0.0.1:<port>` of the proxy. */
   readonly origin: string;
   readonly mode: LoadMode;
-  /** plain: the path; mix: the token file; fresh: the token files' prefix (`.<thread>` is added). */
+  /** plain: the path; mix, cycle: the token file; fresh: the token files' prefix (`.<thread>` is added). */
   readonly source: string;
   /** Requests per second for the whole run; 0 = as fast as the connections go. */
   readonly rate: number;

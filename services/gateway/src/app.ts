@@ -376,6 +376,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       await Promise.all([close(server), options.worker === undefined ? close(admin) : undefined]);
       sharedCache?.close();
       await upstreams.close();
+      await deps.introspection?.close();
       await revocations?.stop();
       await jwks.close();
       redis?.disconnect();
@@ -471,10 +472,13 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 function listen(server: NetServer, port: number, sharePort = false): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port, host: '127.0.0.1', ...(sharePort ? { reusePort: true, exclusive: true } : {}) }, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    server.listen(
+      { port, host: '127.0.0.1', ...(sharePort ? { reusePort: true, exclusive: true } : {}) },
+      () => {
+        server.off('error', reject);
+        resolve();
+      },
+    );
   });
 }
 

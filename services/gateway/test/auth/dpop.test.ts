@@ -142,6 +142,18 @@ describe('DPoP proofs at the gateway (RFC 9449)', () => {
     );
   });
 
+  it('refuses with 503 when a shared replay store cannot answer: a proof never gets a second chance', async () => {
+    const k = await key();
+    const unreachable = { remember: () => Promise.reject(new Error('redis down')) };
+    await assert.rejects(
+      verifyDpopProof(
+        { proof: await proof(k), method: 'GET', url: URL_, accessToken: TOKEN, jkt: k.jkt },
+        unreachable,
+      ),
+      (error: unknown) => isRampartError(error) && error.code === 'GW_UPSTREAM_UNAVAILABLE',
+    );
+  });
+
   it('reads the DPoP and Bearer schemes, and refuses two Authorization headers', () => {
     assert.deepEqual(presentedToken(['Authorization', `DPoP ${TOKEN}`]), { scheme: 'dpop', token: TOKEN });
     assert.deepEqual(presentedToken(['authorization', `Bearer ${TOKEN}`]), {

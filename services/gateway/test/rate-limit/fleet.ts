@@ -104,6 +104,8 @@ export async function openFleet(): Promise<Fleet> {
   const pseudonymKey = randomBytes(32).toString('base64');
   const agent = new Agent({ allowH2: false, connect: { ca: [...mesh.bundle] } });
   let specs = 0;
+  /** Every replica process spawned and not yet stopped: close() stops what a test left running. */
+  const children = new Set<ChildProcess>();
 
   async function startReplica(index: number, name: string, redisUrl: string): Promise<Replica> {
     // A free port can be taken by another process before the replica listens: try again.
@@ -128,6 +130,8 @@ export async function openFleet(): Promise<Fleet> {
         env: { ...process.env, GATEWAY_REPLICA_SPEC: file },
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       });
+      children.add(child);
+      child.once('exit', () => children.delete(child));
       const logs: Record<string, unknown>[] = [];
       if (child.stdout !== null) {
         createInterface({ input: child.stdout }).on('line', (line) => {
@@ -154,17 +158,7 @@ export async function openFleet(): Promise<Fleet> {
     echo,
     startReplicas: (name, redisUrl, count) =>
       Promise.all(Array.from({ length: count }, (_, index) => startReplica(index, name, redisUrl))),
-    async stopReplicas(replicas) {
-      await Promise.all(
-        replicas.map(async ({ child }) => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-          child.kill('SIGTERM');
-          await exited(child);
-          clearTimeout(timer);
-        }),
-      );
-    },
+    stopReplicas: (replicas) => stop(replicas.map(({ child }) => child)),
     token: (sub, replicas) =>
       mint(key, { claims: { iss: issuer, aud: replicas.map(({ url }) => url), sub } }),
     async call(replica, path, token) {
@@ -181,6 +175,7 @@ export async function openFleet(): Promise<Fleet> {
       };
     },
     async close() {
+      await stop([...children]);
       await agent.close();
       await echo.close();
       await jwks.close();
@@ -190,9 +185,26 @@ export async function openFleet(): Promise<Fleet> {
   };
 }
 
+/** SIGTERM, then SIGKILL after 5 s. */
+async function stop(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.kill('SIGTERM');
+      await exited(child);
+      clearTimeout(timer);
+    }),
+  );
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
 }
 
 /** Polls `check` every 50 ms until it returns true or `ms` pass. */

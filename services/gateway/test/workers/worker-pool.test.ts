@@ -8,9 +8,14 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jos
 import { Agent, request } from 'undici';
 import { parseConfig, type RampartConfig } from '@rampart/config';
 import { componentSpiffeId, createWorkloadCsr } from '@rampart/mesh';
-import { createLogger } from '@rampart/sdk';
+import { createLogger, type Logger } from '@rampart/sdk';
 import { freePort, tempDir } from '@rampart/testing';
-import { startWorkerPool, type Metrics, type WorkerPool } from '../../src/workers/index.ts';
+import {
+  startWorkerPool,
+  type Metrics,
+  type WorkerPool,
+  type WorkerPoolOptions,
+} from '../../src/workers/index.ts';
 import { makeKey, mint, startJwksServer, type JwksServer, type TestKey } from '../auth/helpers.ts';
 import {
   openMesh,
@@ -65,90 +70,121 @@ function requestsServed(metrics: Metrics): number {
   return (counter?.values ?? []).reduce((sum, value) => sum + value.value, 0);
 }
 
-describe('gateway worker threads (one per core) on one port', () => {
-  let mesh: Mesh;
-  let orders: EchoServer;
-  let jwks: JwksServer;
-  let key: TestKey;
-  let ports: Ports;
-  let pool: WorkerPool;
-  let token: (claims?: Record<string, unknown>) => Promise<string>;
+/** What a pool is started from: a mesh CA, an mTLS echo `orders`, an issuer, ports and a logger. */
+interface Setup {
+  readonly mesh: Mesh;
+  readonly orders: EchoServer;
+  readonly ports: Ports;
+  /** Pool options, less the count and the log. */
+  readonly options: Omit<WorkerPoolOptions, 'count' | 'log'>;
+  readonly log: Logger;
+  /** What the main thread logged, parsed. */
+  readonly logs: Record<string, unknown>[];
+  token(claims?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function setUp(): Promise<Setup> {
+  const mesh = await openMesh();
+  const orders = await startEchoServer(mesh, 'orders');
+  const key: TestKey = await makeKey('ES256', 'k1');
+  const jwks: JwksServer = await startJwksServer([key.publicJwk]);
+  const issuer = jwks.url.replace(/\/jwks$/u, '');
+  const ports: Ports = { gateway: await freePort(), admin: await freePort(), orders: orders.port, issuer };
+  const gatewayId = componentSpiffeId(TRUST_DOMAIN, 'gateway');
+  const { keyPem, csrPem } = await createWorkloadCsr(gatewayId);
+  const publicCert = await mesh.ca.issue({ csrPem, spiffeId: gatewayId, ipSans: ['127.0.0.1'] });
   const logs: Record<string, unknown>[] = [];
+  return {
+    mesh,
+    orders,
+    ports,
+    logs,
+    options: {
+      config: parse(yaml(ports)),
+      tls: { cert: publicCert.certPem, key: keyPem },
+      issuerCa: mesh.bundle.join('\n'),
+      signingKeyPem: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      pseudonymKey: randomBytes(32),
+      credentials: await mesh.gatewayCredentials(),
+      followRevocations: false,
+      logLevel: 'warn',
+    },
+    log: createLogger('gateway', {
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+          done();
+        },
+      }),
+    }),
+    token: (claims = {}) =>
+      mint(key, {
+        claims: {
+          iss: issuer,
+          aud: `https://127.0.0.1:${ports.gateway}`,
+          scope: 'orders:read orders:write',
+          ...claims,
+        },
+      }),
+    async close() {
+      await jwks.close();
+      await orders.close();
+      await mesh.cleanup();
+    },
+  };
+}
+
+/** One request on a connection of its own, so the kernel may hand it to either worker. */
+async function once(
+  setup: Setup,
+  path: string,
+  options: { token?: string; method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: string }> {
+  const agent = new Agent({ allowH2: false, connect: { ca: [...setup.mesh.bundle] } });
+  try {
+    const response = await request(`https://127.0.0.1:${setup.ports.gateway}${path}`, {
+      dispatcher: agent,
+      method: (options.method ?? 'GET') as 'GET',
+      headers: {
+        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+        ...options.headers,
+      },
+    });
+    return { status: response.statusCode, body: await response.body.text() };
+  } finally {
+    await agent.close();
+  }
+}
+
+describe('gateway worker threads (one per core) on one port', () => {
+  let setup: Setup;
+  let pool: WorkerPool;
+  let ports: Ports;
+  let orders: EchoServer;
+  const token = (claims?: Record<string, unknown>): Promise<string> => setup.token(claims);
+  const call = (path: string, options?: Parameters<typeof once>[2]) => once(setup, path, options);
 
   before(async () => {
-    mesh = await openMesh();
-    orders = await startEchoServer(mesh, 'orders');
-    key = await makeKey('ES256', 'k1');
-    jwks = await startJwksServer([key.publicJwk]);
-    const issuer = jwks.url.replace(/\/jwks$/u, '');
-    ports = { gateway: await freePort(), admin: await freePort(), orders: orders.port, issuer };
-    const audience = `https://127.0.0.1:${ports.gateway}`;
-    token = (claims = {}) =>
-      mint(key, { claims: { iss: issuer, aud: audience, scope: 'orders:read orders:write', ...claims } });
-    const gatewayId = componentSpiffeId(TRUST_DOMAIN, 'gateway');
-    const { keyPem, csrPem } = await createWorkloadCsr(gatewayId);
-    const publicCert = await mesh.ca.issue({ csrPem, spiffeId: gatewayId, ipSans: ['127.0.0.1'] });
-    pool = startWorkerPool(
-      {
-        count: WORKERS,
-        config: parse(yaml(ports)),
-        tls: { cert: publicCert.certPem, key: keyPem },
-        issuerCa: mesh.bundle.join('\n'),
-        signingKeyPem: generateKeyPairSync('ed25519')
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
-        pseudonymKey: randomBytes(32),
-        credentials: await mesh.gatewayCredentials(),
-        followRevocations: false,
-        logLevel: 'warn',
-        log: createLogger('gateway', {
-          level: 'info',
-          destination: new Writable({
-            write(chunk: Buffer, _encoding, done) {
-              logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-              done();
-            },
-          }),
-        }),
-      },
-      (error) => {
-        throw error;
-      },
-    );
+    setup = await setUp();
+    ({ ports, orders } = setup);
+    pool = startWorkerPool({ ...setup.options, count: WORKERS, log: setup.log }, (error) => {
+      throw error;
+    });
     await pool.started;
   });
   after(async () => {
     await pool.stop();
-    await jwks.close();
-    await orders.close();
-    await mesh.cleanup();
+    await setup.close();
   });
-
-  /** One request on a connection of its own, so the kernel may hand it to either worker. */
-  async function once(
-    path: string,
-    options: { token?: string; method?: string; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; body: string }> {
-    const agent = new Agent({ allowH2: false, connect: { ca: [...mesh.bundle] } });
-    try {
-      const response = await request(`https://127.0.0.1:${ports.gateway}${path}`, {
-        dispatcher: agent,
-        method: (options.method ?? 'GET') as 'GET',
-        headers: {
-          ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-          ...options.headers,
-        },
-      });
-      return { status: response.statusCode, body: await response.body.text() };
-    } finally {
-      await agent.close();
-    }
-  }
 
   it('spreads connections over every worker, all on one port', async () => {
     const before = (await pool.metrics()).map(requestsServed);
     const alice = await token();
-    const statuses = await Promise.all(Array.from({ length: 40 }, () => once('/orders', { token: alice })));
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => call('/orders', { token: alice })));
     assert.deepEqual(new Set(statuses.map((s) => s.status)), new Set([200]));
     const served = (await pool.metrics()).map(requestsServed).map((n, i) => n - (before[i] ?? 0));
     assert.equal(served.length, WORKERS);
@@ -161,7 +197,7 @@ describe('gateway worker threads (one per core) on one port', () => {
 
   it('counts one rate limit across workers, exactly', async () => {
     const bob = await token({ sub: `bob-${randomUUID()}` });
-    const answers = await Promise.all(Array.from({ length: 60 }, () => once('/limited', { token: bob })));
+    const answers = await Promise.all(Array.from({ length: 60 }, () => call('/limited', { token: bob })));
     const passed = answers.filter((a) => a.status === 200).length;
     const limited = answers.filter((a) => a.status === 429).length;
     assert.equal(passed, 20, `20 of 60 pass (per-worker counters would let ~40 through), got ${passed}`);
@@ -184,7 +220,7 @@ describe('gateway worker threads (one per core) on one port', () => {
       .sign(pair.privateKey);
     const answers = await Promise.all(
       Array.from({ length: 20 }, () =>
-        once('/orders', { headers: { authorization: `DPoP ${bound}`, dpop: proof } }),
+        call('/orders', { headers: { authorization: `DPoP ${bound}`, dpop: proof } }),
       ),
     );
     assert.equal(answers.filter((a) => a.status === 200).length, 1, 'the proof is accepted once in all');
@@ -194,7 +230,7 @@ describe('gateway worker threads (one per core) on one port', () => {
   it('drops a cached answer in every worker after a write through one', async () => {
     const dave = await token({ sub: 'dave' });
     const hitOf = async (): Promise<number> => {
-      const answer = await once('/cached', { token: dave });
+      const answer = await call('/cached', { token: dave });
       assert.equal(answer.status, 200, answer.body);
       return (JSON.parse(answer.body) as { hit: number }).hit;
     };
@@ -202,7 +238,7 @@ describe('gateway worker threads (one per core) on one port', () => {
     for (let i = 0; i < 12; i++) await hitOf();
     const cachedHits = orders.hits.get('/cached') ?? 0;
     assert.ok(cachedHits <= WORKERS, `at most one fill per worker, got ${cachedHits}`);
-    const write = await once('/cached', { token: dave, method: 'POST' });
+    const write = await call('/cached', { token: dave, method: 'POST' });
     assert.equal(write.status, 200, write.body);
     const after = await Promise.all(Array.from({ length: 12 }, hitOf));
     for (const hit of after) assert.ok(hit > cachedHits, 'no worker serves the answer from before the write');
@@ -211,7 +247,7 @@ describe('gateway worker threads (one per core) on one port', () => {
   it('applies a new configuration in every worker', async () => {
     await pool.applyConfig(1, parse(yaml(ports, '      - { method: GET, path: /fresh, policy: read }\n')));
     const alice = await token();
-    const answers = await Promise.all(Array.from({ length: 16 }, () => once('/fresh', { token: alice })));
+    const answers = await Promise.all(Array.from({ length: 16 }, () => call('/fresh', { token: alice })));
     assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
     await assert.rejects(pool.applyConfig(1, parse(yaml(ports))), /not newer/u);
     assert.equal(pool.revision(), 1);
@@ -221,47 +257,13 @@ describe('gateway worker threads (one per core) on one port', () => {
 describe('a gateway worker that dies', () => {
   it('is restarted with the current configuration; one that cannot start ends the gateway', async () => {
     const dir = await tempDir('rampart-workers-');
-    const mesh = await openMesh();
-    const orders = await startEchoServer(mesh, 'orders');
-    const key = await makeKey('ES256', 'k1');
-    const jwks = await startJwksServer([key.publicJwk]);
-    const ports: Ports = {
-      gateway: await freePort(),
-      admin: await freePort(),
-      orders: orders.port,
-      issuer: jwks.url.replace(/\/jwks$/u, ''),
-    };
-    const gatewayId = componentSpiffeId(TRUST_DOMAIN, 'gateway');
-    const { keyPem, csrPem } = await createWorkloadCsr(gatewayId);
-    const publicCert = await mesh.ca.issue({ csrPem, spiffeId: gatewayId, ipSans: ['127.0.0.1'] });
-    const options = {
-      count: 2,
-      config: parse(yaml(ports)),
-      tls: { cert: publicCert.certPem, key: keyPem },
-      issuerCa: mesh.bundle.join('\n'),
-      signingKeyPem: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      pseudonymKey: randomBytes(32),
-      credentials: await mesh.gatewayCredentials(),
-      followRevocations: false,
-      logLevel: 'warn',
-    };
-    const logs: Record<string, unknown>[] = [];
-    const log = createLogger('gateway', {
-      level: 'info',
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-          done();
-        },
-      }),
-    });
+    const setup = await setUp();
+    const { ports, options, log, logs } = setup;
     process.env['RAMPART_TEST_CRASH_MARKER'] = join(dir.path, 'crashed-once');
     try {
       const fatal: Error[] = [];
       const pool = startWorkerPool(
-        { ...options, log, entry: new URL('./crashing-worker.ts', import.meta.url) },
+        { ...options, count: 2, log, entry: new URL('./crashing-worker.ts', import.meta.url) },
         (error) => fatal.push(error),
       );
       await pool.started;
@@ -269,23 +271,10 @@ describe('a gateway worker that dies', () => {
       // The crashing entry ends one worker once, after it has served for a moment.
       await waitFor(() => logs.some((line) => line['msg'] === 'gateway worker exited; restarting it'));
       await waitFor(() => pool.ready());
-      const alice = await mint(key, {
-        claims: { iss: ports.issuer, aud: `https://127.0.0.1:${ports.gateway}`, scope: 'orders:read' },
-      });
-      const agent = new Agent({ allowH2: false, connect: { ca: [...mesh.bundle] } });
+      const alice = await setup.token();
       const statuses = await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          const one = new Agent({ allowH2: false, connect: { ca: [...mesh.bundle] } });
-          const response = await request(`https://127.0.0.1:${ports.gateway}/fresh`, {
-            dispatcher: one,
-            headers: { authorization: `Bearer ${alice}` },
-          });
-          await response.body.dump();
-          await one.close();
-          return response.statusCode;
-        }),
+        Array.from({ length: 16 }, async () => (await once(setup, '/fresh', { token: alice })).status),
       );
-      await agent.close();
       assert.deepEqual(new Set(statuses), new Set([200]), 'the restarted worker has revision 1 too');
       assert.deepEqual(fatal, []);
       await pool.stop();
@@ -298,14 +287,12 @@ describe('a gateway worker that dies', () => {
         ),
       );
       const failed = await new Promise<Error>((resolve) => {
-        startWorkerPool({ ...options, config: broken, log }, resolve);
+        startWorkerPool({ ...options, count: 2, config: broken, log }, resolve);
       });
       assert.match(failed.message, /before listening/u);
     } finally {
       delete process.env['RAMPART_TEST_CRASH_MARKER'];
-      await jwks.close();
-      await orders.close();
-      await mesh.cleanup();
+      await setup.close();
       await dir.cleanup();
     }
   });

@@ -66,7 +66,7 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
         void serveIntrospection(options.identity, req, res);
         return;
       }
-      if (req.url?.startsWith(REVOCATIONS_PATH) === true) {
+      if (req.url === REVOCATIONS_PATH || req.url?.startsWith(`${REVOCATIONS_PATH}?`) === true) {
         void serveRevocations(options.identity, req, res);
         return;
       }

@@ -136,7 +136,7 @@ function readAtMost(stream: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (false) {
+      if (size > limit) {
         stop();
         stream.pause();
         reject(new RefusedRequest(413, 'request_too_large'));

@@ -70,11 +70,7 @@ export async function introspectToken(
     (await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value));
   if (token === undefined || !token.isValid || token.exp === undefined) return INACTIVE;
   const audience = source.settings.apiAudience;
-  if (!(
-    token.aud === audience ||
-    (Array.isArray(token.aud) && token.aud.length === 1 && token.aud[0] === audience)
-  ))
-    return INACTIVE;
+  if (!isOnlyFor(token.aud, audience)) return INACTIVE;
   const clientId = token.clientId;
   if (clientId === undefined || (await provider.Client.find(clientId)) === undefined) return INACTIVE;
   const accountId = token.kind === 'AccessToken' ? token.accountId : undefined;
@@ -130,6 +126,11 @@ function confirmation(token: AccessToken | ClientCredentials): Pick<ActiveToken,
   if (token.jkt !== undefined) return { cnf: { jkt: token.jkt } };
   const x5t = token['x5t#S256'];
   return x5t === undefined ? {} : { cnf: { 'x5t#S256': x5t } };
+}
+
+/** Whether the token's audience is exactly this API (oidc-provider stores a single one). */
+function isOnlyFor(aud: string | readonly string[] | undefined, audience: string): boolean {
+  return aud === audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === audience);
 }
 
 function isStringList(value: unknown): value is readonly string[] {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
@@ -70,13 +71,20 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
 
   const introspect = async (
     body: string,
-    options: { agent?: Agent; path?: string; method?: 'GET' | 'POST'; type?: string } = {},
+    options: {
+      agent?: Agent;
+      path?: string;
+      method?: 'GET' | 'POST';
+      type?: string;
+      /** Sent as a stream: no Content-Length, so the cap applies while reading. */
+      chunked?: boolean;
+    } = {},
   ): Promise<Answer> => {
     const response = await request(`${servers.url}${options.path ?? '/internal/introspect'}`, {
       dispatcher: options.agent ?? asGateway,
       method: options.method ?? 'POST',
       headers: { 'content-type': options.type ?? 'application/x-www-form-urlencoded' },
-      ...(options.method === 'GET' ? {} : { body }),
+      ...(options.method === 'GET' ? {} : { body: options.chunked === true ? Readable.from([body]) : body }),
     });
     const text = await response.body.text();
     const json = response.headers['content-type']?.toString().startsWith('application/json') === true;
@@ -315,6 +323,11 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
         'over 4 KiB',
         { status: 413, body: { error: 'invalid_request' } },
         introspect(`${form(token)}&pad=${'a'.repeat(5000)}`),
+      ],
+      [
+        'over 4 KiB, streamed without a length',
+        { status: 413, body: { error: 'invalid_request' } },
+        introspect(`${form(token)}&pad=${'a'.repeat(5000)}`, { chunked: true }),
       ],
       [
         'two tokens',
