@@ -82,7 +82,10 @@ export async function verifyDpopProof(
     first = await replay.remember(`${request.jkt}:${jti}`, nowSeconds);
   } catch (error) {
     // A shared replay store that cannot answer: refuse (a proof never gets a second chance).
-    throw new RampartError('GW_UPSTREAM_UNAVAILABLE', { detail: 'DPoP replay store unavailable', cause: error });
+    throw new RampartError('GW_UPSTREAM_UNAVAILABLE', {
+      detail: 'DPoP replay store unavailable',
+      cause: error,
+    });
   }
   if (!first) throw invalid('proof replayed');
 }
