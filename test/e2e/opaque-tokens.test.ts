@@ -175,4 +175,19 @@ describe('opaque access tokens through the gateway (introspection)', () => {
     );
     assert.ok(refused.ms < 1_500, `refused after ${refused.ms} ms`);
   });
+
+  // Last: it spends this IP's budget of introspections for the next 10 s.
+  it('gives one client IP a budget of introspections: made-up tokens past it never reach identity', async () => {
+    const answers: { status: number; code?: string }[] = [];
+    for (let i = 0; i < 70; i++)
+      answers.push(await gatewayGet('/orders', randomBytes(32).toString('base64url')));
+    const asked = answers.filter((a) => a.code === 'GW_TOKEN_INVALID').length;
+    const limited = answers.filter((a) => a.status === 429 && a.code === 'GW_RATE_LIMITED').length;
+    assert.equal(asked + limited, 70, JSON.stringify(answers));
+    assert.ok(
+      asked <= 60 && asked >= 50,
+      `at most 60 lookups per 10 s from one IP, shared by the workers: ${asked}`,
+    );
+    assert.deepEqual(answers.slice(asked), Array(70 - asked).fill({ status: 429, code: 'GW_RATE_LIMITED' }));
+  });
 });

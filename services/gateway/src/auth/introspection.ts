@@ -56,9 +56,11 @@ export interface IntrospectionClient {
   /**
    * The claims of a live opaque access token. Throws `GW_TOKEN_INVALID` (not active, not opaque,
    * bad answer), `GW_TOKEN_EXPIRED`, or `GW_INTROSPECTION_UNAVAILABLE` (with `retryAfterSeconds`)
-   * when identity cannot say — the token is then never accepted.
+   * when identity cannot say — the token is then never accepted. `beforeLookup` runs only when
+   * identity must be asked (no cached answer, no lookup of the same token in flight); what it throws
+   * refuses the request — the caller's per-client budget of lookups.
    */
-  introspect(token: string): Promise<AccessTokenClaims>;
+  introspect(token: string, beforeLookup?: () => Promise<void>): Promise<AccessTokenClaims>;
   stats(): IntrospectionStats;
   /** Closes the connections to identity. */
   close(): Promise<void>;
@@ -168,7 +170,7 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
   }
 
   return {
-    async introspect(token) {
+    async introspect(token, beforeLookup) {
       if (!isOpaqueToken(token)) {
         throw new RampartError('GW_TOKEN_INVALID', { detail: 'not an opaque token: not sent to identity' });
       }
@@ -188,8 +190,12 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
         if (inFlight.size >= maxInFlight) {
           throw unavailable(`${maxInFlight} introspections already in flight`);
         }
-        pending = lookup(key, token).finally(() => inFlight.delete(key));
-        inFlight.set(key, pending);
+        if (beforeLookup !== undefined) await beforeLookup();
+        pending = inFlight.get(key);
+        if (pending === undefined) {
+          pending = lookup(key, token).finally(() => inFlight.delete(key));
+          inFlight.set(key, pending);
+        }
       }
       const outcome = await pending;
       if (outcome.kind === 'active') return outcome.claims;

@@ -1,3 +1,4 @@
+import type { RateLimitConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import {
   isOpaqueToken,
@@ -25,6 +26,13 @@ import { EMPTY, sendUpstreamAnswer } from './reply.ts';
 import { consumeLimit, DEFAULT_BODY_LIMIT, firstValue, need, readBodyUpTo } from './stage-kit.ts';
 
 type Stages = readonly (readonly [name: string, run: Stage])[];
+
+/**
+ * Introspections one client IP may cause (answers not yet cached at the gateway): 60 per 10 s —
+ * a NAT of many users each with a fresh opaque token passes; a flood of made-up tokens is stopped
+ * before it reaches identity.
+ */
+const INTROSPECTION_LOOKUPS: RateLimitConfig = { points: 60, window: '10s', by: ['ip'] };
 
 /**
  * A request's journey, in order. Each stage either enriches the exchange, answers it, or throws a
@@ -141,7 +149,10 @@ async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<voi
   const presented = presentedToken(exchange.req.rawHeaders);
   const claims =
     deps.introspection !== undefined && isOpaqueToken(presented.token)
-      ? await deps.introspection.introspect(presented.token)
+      ? await deps.introspection.introspect(presented.token, () =>
+          // Each lookup asks identity: a client sending made-up tokens gets a budget, not a lever.
+          consumeLimit(deps, { route: 'introspection', ip: exchange.clientIp }, INTROSPECTION_LOOKUPS),
+        )
       : await deps.verifier.verify(presented.token);
   await checkProofOfPossession(exchange, deps, presented, claims);
   // Checked on every request, cached verification or not: a map lookup, no I/O.
