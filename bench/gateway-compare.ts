@@ -59,7 +59,7 @@ import { startIssuer } from './gateway-compare/issuer.ts';
 import { startPlatform } from './gateway-compare/platform.ts';
 import { HAPROXY, NGINX, stopAllProxies } from './gateway-compare/proxies.ts';
 import { renderReport } from './gateway-compare/report.ts';
-import { benchmark, PRIME_PASSES, type Outcome } from './gateway-compare/runner.ts';
+import { benchmark, type Outcome } from './gateway-compare/runner.ts';
 import { ratios, summarize, type Summaries } from './gateway-compare/summary.ts';
 import type { TargetId } from './gateway-compare/targets.ts';
 import { WRK, type Measured } from './gateway-compare/wrk.ts';
@@ -156,7 +156,7 @@ const report = renderReport({
   connections,
   threads,
   users,
-  primePasses: PRIME_PASSES,
+  primedUses: outcome.primedUses,
   halfRate: outcome.halfRate,
   peak,
   half,

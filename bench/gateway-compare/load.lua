@@ -1,12 +1,12 @@
 -- The requests of bench/gateway-compare.ts, for wrk 4.1 (LuaJIT; one Lua state per thread).
 --
---   wrk ... -s load.lua <url> -- <mode> <source> <rate> <threads>
+--   wrk ... -s load.lua <url> -- <mode> <source> <rate> <threads> [<offset>]
 --
 -- mode  plain  GET <source> (a path), no token;
 --       mix    <source> is a file of "<subject> <token>" lines (the users of the realistic mix):
 --              each request picks one at random, GET /users/<subject>/items with its token;
---       cycle  the same file, taken in turn over and over (every user's token once per pass):
---              how the benchmark primes the gateway's caches before measuring;
+--       cycle  the same file, taken in turn over and over from line <offset> (every user's token
+--              once per pass): how the benchmark primes the gateway's caches before measuring;
 --       fresh  <source>.<thread id> is this thread's file of such lines, each used once (every
 --              request a fresh token); when a file runs out it starts over and counts the repeats,
 --              which the benchmark treats as a failed run.
@@ -57,7 +57,7 @@ end
 
 function init(args)
   local mode, source = args[1], args[2]
-  local rate, thread_count = tonumber(args[3]), tonumber(args[4])
+  local rate, thread_count, offset = tonumber(args[3]), tonumber(args[4]), tonumber(args[5] or "0")
   repeats = 0
 
   if mode == "plain" then
@@ -78,7 +78,8 @@ function init(args)
     end
   elseif mode == "cycle" then
     local subjects, tokens = read_tokens(source)
-    local count, i = #tokens, id % #tokens
+    local count = #tokens
+    local i = (offset + id) % count
     request = function()
       i = i % count + 1
       return authorized(subjects[i], tokens[i])

@@ -16,8 +16,8 @@ export interface Figures {
   readonly connections: number;
   readonly threads: number;
   readonly users: number;
-  /** Passes over the users' tokens that primed the gateway's caches. */
-  readonly primePasses: number;
+  /** How many times each user's token went through the gateway before measuring (on average). */
+  readonly primedUses: number;
   readonly halfRate: number;
   readonly peak: Summaries;
   readonly half: Summaries;
@@ -50,7 +50,8 @@ function halfRow(id: TargetId, s: Summary, base: Summary | undefined, rate: numb
   const short = s.rps < rate * 0.95 ? ' (saturated)' : '';
   return (
     `| ${t.label} | ${mixName(t.mode)} | ${s.rps.toFixed(0)}${short} | ${ms(s.p50ms)} | ${ms(s.p90ms)} | ` +
-    `${ms(s.p99ms)} | ${ms(s.p999ms)} | ${added} | ${us(s.cpuUs.proxy)} | ${us(s.cpuUs.upstream)} |`
+    `${ms(s.p99ms)} | ${ms(s.p999ms)} | ${added} | ${us(s.cpuUs.proxy)} | ${us(s.cpuUs.upstream)} | ` +
+    `${s.machineCores.toFixed(2)} |`
   );
 }
 
@@ -132,7 +133,7 @@ ${(['gateway-full-mix', 'gateway-plain', 'nginx', 'haproxy-mix'] as const).map((
 
 Token mixes: **realistic** — ${f.users} users' at+jwt tokens (ES256, 1 h), one picked at random per
 request, each reused as clients do: before the first measurement every user's token went through
-the gateway ${f.primePasses} times in turn, so each worker's caches hold them as a gateway serving these users
+the gateway ~${f.primedUses.toFixed(1)} times in turn, so each worker's caches hold them as a gateway serving these users
 would, and a measured run then uses each token ~${
     full === undefined ? '?' : ((full.rps * f.seconds) / f.users).toFixed(1)
   } times more; **fresh token per request** — every request a token never seen before for a user
@@ -177,10 +178,11 @@ throughput (a ratio of 0.76).
 Half of the plain gateway's median peak, for every target at the same rate: wrk with load.lua's
 \`delay()\` handing out send times one interval apart (wrk2 is not packaged), ${f.connections} connections, so
 requests arrive at a steady rate instead of back to back. A target that cannot keep the rate is
-marked saturated; its latency is then queueing, not the proxy's.
+marked saturated; its latency is then queueing, not the proxy's. With the machine near ${f.cores}.00 cores
+busy, requests also wait for a core, whoever holds it.
 
-| proxy | tokens | achieved req/s | p50 | p90 | p99 | p99.9 | p99 over the plain gateway | proxy CPU/req | upstream CPU/req |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| proxy | tokens | achieved req/s | p50 | p90 | p99 | p99.9 | p99 over the plain gateway | proxy CPU/req | upstream CPU/req | machine busy (cores) |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${halfRows.join('\n')}
 
 ## What sharing ${f.cores} cores does to these figures
@@ -248,7 +250,7 @@ ${JSON.stringify(
     connections: f.connections,
     wrkThreads: f.threads,
     users: f.users,
-    primePasses: f.primePasses,
+    primedUses: f.primedUses,
     halfRate: f.halfRate,
     peak: f.peak,
     half: f.half,

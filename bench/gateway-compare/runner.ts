@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { Issuer } from './issuer.ts';
 import { fullPath, plainPath, type BenchPlatform } from './platform.ts';
+import { rssBytes } from './procfs.ts';
 import { startHaproxy, startNginx } from './proxies.ts';
 import { summarize } from './summary.ts';
 import { FRESH, REUSING, TARGETS, type ProxyName, type Target, type TargetId } from './targets.ts';
@@ -24,6 +25,8 @@ export interface Outcome {
   readonly peak: Partial<Record<TargetId, Measured[]>>;
   readonly half: Partial<Record<TargetId, Measured[]>>;
   readonly halfRate: number;
+  /** How many times, on average, each user's token went through the gateway before measuring. */
+  readonly primedUses: number;
 }
 
 /** Fresh tokens minted per run: this many times what the run is expected to send. */
@@ -201,28 +204,39 @@ export async function benchmark(
   /**
    * A gateway serving these users holds their tokens in its caches — one set per worker, reached
    * through whichever worker the kernel gave a connection to. Before anything is measured, every
-   * user's token goes through the gateway PRIME_PASSES times in turn (load.lua's cycle mode), so
-   * a (token, worker) pair is left cold with a chance of 2^-PRIME_PASSES at most with two workers.
+   * user's token goes through the gateway PRIME_PASSES times in turn (load.lua's cycle mode), each
+   * time on whichever connection is free, so a (token, worker) pair stays cold with a chance of
+   * about (1 - 1/workers)^PRIME_PASSES: 0.4% with two workers.
    */
-  async function primeGateway(): Promise<void> {
+  async function primeGateway(): Promise<number> {
     const groups = { proxy: platform.gatewayPids, upstream: platform.upstreamPids, supervisor: () => [] };
-    const spec: LoadSpec = {
-      origin: gatewayOrigin,
-      mode: 'cycle',
-      source: mixFile,
-      rate: 0,
-      threads,
-      connections,
-      seconds: 1,
-    };
-    const probe = await measure(spec, groups);
-    const primeSeconds = Math.min(
-      MAX_PRIME_SECONDS,
-      Math.ceil((users * PRIME_PASSES) / Math.max(1, probe.rps)),
+    const goal = users * PRIME_PASSES;
+    const started = performance.now();
+    let sent = 0;
+    while (sent < goal && performance.now() - started < MAX_PRIME_SECONDS * 1000) {
+      const chunk = await measure(
+        {
+          origin: gatewayOrigin,
+          mode: 'cycle',
+          source: mixFile,
+          offset: sent % users,
+          rate: 0,
+          threads,
+          connections,
+          seconds: 2,
+        },
+        groups,
+      );
+      if (chunk.non2xx > 0) throw new Error(`the gateway refused ${chunk.non2xx} requests while priming`);
+      sent += chunk.requests;
+    }
+    const took = (performance.now() - started) / 1000;
+    const rss = platform.gatewayPids().reduce((total, pid) => total + rssBytes(pid), 0);
+    say(
+      `primed the gateway's caches: each user's token ~${(sent / users).toFixed(1)} times in ` +
+        `${took.toFixed(0)} s (gateway RSS now ${(rss / 2 ** 20).toFixed(0)} MiB)`,
     );
-    say(`priming the gateway's caches: each user's token ~${PRIME_PASSES} times (${primeSeconds} s)`);
-    const primed = await measure({ ...spec, seconds: primeSeconds }, groups);
-    if (probe.non2xx + primed.non2xx > 0) throw new Error('the gateway refused requests while priming');
+    return sent / users;
   }
 
   const line = (target: Target, m: Measured, extra = ''): string =>
@@ -247,7 +261,7 @@ export async function benchmark(
     }
   }
 
-  await primeGateway();
+  const primedUses = await primeGateway();
   say(
     `peak throughput: ${connections} connections, ${threads} wrk thread(s), ` +
       `${warmup} s warm-up + ${seconds} s, ${rounds} round(s)`,
@@ -259,5 +273,5 @@ export async function benchmark(
   say('fresh token per request, at peak and at half load');
   await inRounds(FRESH, 0, peak);
   await inRounds(['gateway-full-fresh'], halfRate, half);
-  return { peak, half, halfRate };
+  return { peak, half, halfRate, primedUses };
 }

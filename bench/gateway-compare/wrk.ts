@@ -21,6 +21,8 @@ export interface LoadSpec {
   readonly threads: number;
   readonly connections: number;
   readonly seconds: number;
+  /** cycle: where in the token file to start (to continue a pass across runs). */
+  readonly offset?: number;
 }
 
 /** What wrk's done() reports (load.lua), times in µs. */
@@ -93,6 +95,7 @@ function wrk(spec: LoadSpec): Promise<{ report: WrkReport; cpuUs: number; output
     spec.source,
     String(spec.rate),
     String(spec.threads),
+    String(spec.offset ?? 0),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/bash', args, { stdio: ['ignore', 'pipe', 'pipe'] });
