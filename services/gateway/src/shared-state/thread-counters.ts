@@ -33,9 +33,9 @@ export interface ThreadCounters {
 }
 
 /**
- * Counters shared by the gateway's worker threads: every operation is a message to the main thread,
- * which holds one `RateLimiterMemory` per store and answers in order — so N workers count one limit
- * and one penalty box exactly, as replicas do on Redis. An operation the main thread has not answered
+ * Counters shared by the gateway's worker threads: operations go to the main thread (those asked in
+ * one turn of a worker's event loop as one message), which holds one `RateLimiterMemory` per store
+ * and answers — so N workers count one limit and one penalty box exactly, as replicas do on Redis. An operation the main thread has not answered
  * within `timeoutMs` rejects (the limiter then applies its `onUnavailable` policy).
  *
  * @example
@@ -51,21 +51,32 @@ export function threadCounters(port: MessagePort, timeoutMs = 1_000): ThreadCoun
     { resolve: (res: RateLimiterRes) => void; reject: (error: unknown) => void; timer: NodeJS.Timeout }
   >();
   let nextId = 0;
-  port.on('message', (reply: CounterReply) => {
-    const waiting = pending.get(reply.id);
-    if (waiting === undefined) return;
-    pending.delete(reply.id);
-    clearTimeout(waiting.timer);
-    const res = new RateLimiterRes(
-      reply.res.remainingPoints,
-      reply.res.msBeforeNext,
-      reply.res.consumedPoints,
-      reply.res.isFirstInDuration,
-    );
-    if (reply.ok) waiting.resolve(res);
-    else waiting.reject(res);
+  port.on('message', (replies: readonly CounterReply[]) => {
+    for (const reply of replies) {
+      const waiting = pending.get(reply.id);
+      if (waiting === undefined) continue;
+      pending.delete(reply.id);
+      clearTimeout(waiting.timer);
+      const res = new RateLimiterRes(
+        reply.res.remainingPoints,
+        reply.res.msBeforeNext,
+        reply.res.consumedPoints,
+        reply.res.isFirstInDuration,
+      );
+      if (reply.ok) waiting.resolve(res);
+      else waiting.reject(res);
+    }
   });
   port.unref();
+
+  // Operations asked within one turn of the event loop (a request's keys, concurrent requests)
+  // travel as one message: a round trip between threads costs far more than the count itself.
+  let batch: CounterRequest[] = [];
+  const flush = (): void => {
+    const sending = batch;
+    batch = [];
+    port.postMessage(sending);
+  };
 
   function ask(request: Omit<CounterRequest, 'id'>): Promise<RateLimiterRes> {
     return new Promise((resolve, reject) => {
@@ -75,7 +86,8 @@ export function threadCounters(port: MessagePort, timeoutMs = 1_000): ThreadCoun
         reject(new Error(`the gateway's main thread did not answer a counter within ${timeoutMs} ms`));
       }, timeoutMs);
       pending.set(id, { resolve, reject, timer });
-      port.postMessage({ ...request, id });
+      if (batch.length === 0) queueMicrotask(flush);
+      batch.push({ ...request, id });
     });
   }
 
@@ -116,34 +128,11 @@ export function createCounterHost(): CounterHost {
   };
   return {
     serve(port) {
-      port.on('message', (request: CounterRequest) => {
-        const store = storeFor(request.store);
-        const operation =
-          request.op === 'consume'
-            ? store.consume(request.key)
-            : request.op === 'penalty'
-              ? store.penalty(request.key)
-              : store.block(request.key, request.seconds ?? 0);
-        const answer = (ok: boolean, res: RateLimiterRes): void => {
-          const reply: CounterReply = {
-            id: request.id,
-            ok,
-            res: {
-              remainingPoints: res.remainingPoints,
-              msBeforeNext: res.msBeforeNext,
-              consumedPoints: res.consumedPoints,
-              isFirstInDuration: res.isFirstInDuration,
-            },
-          };
-          port.postMessage(reply);
-        };
-        operation.then(
-          (res) => {
-            answer(true, res);
-          },
-          (rejected: unknown) => {
-            // RateLimiterMemory rejects only with a RateLimiterRes (over the limit).
-            if (rejected instanceof RateLimiterRes) answer(false, rejected);
+      port.on('message', (requests: readonly CounterRequest[]) => {
+        // In order: operations on one key are applied as the worker asked them.
+        void Promise.all(requests.map((request) => operate(storeFor(request.store), request))).then(
+          (replies) => {
+            port.postMessage(replies);
           },
         );
       });
@@ -154,4 +143,30 @@ export function createCounterHost(): CounterHost {
       return count;
     },
   };
+}
+
+async function operate(store: RateLimiterMemory, request: CounterRequest): Promise<CounterReply> {
+  const reply = (ok: boolean, res: RateLimiterRes): CounterReply => ({
+    id: request.id,
+    ok,
+    res: {
+      remainingPoints: res.remainingPoints,
+      msBeforeNext: res.msBeforeNext,
+      consumedPoints: res.consumedPoints,
+      isFirstInDuration: res.isFirstInDuration,
+    },
+  });
+  try {
+    const res =
+      request.op === 'consume'
+        ? await store.consume(request.key)
+        : request.op === 'penalty'
+          ? await store.penalty(request.key)
+          : await store.block(request.key, request.seconds ?? 0);
+    return reply(true, res);
+  } catch (rejected) {
+    // RateLimiterMemory rejects only with a RateLimiterRes (over the limit).
+    if (rejected instanceof RateLimiterRes) return reply(false, rejected);
+    throw rejected;
+  }
 }
