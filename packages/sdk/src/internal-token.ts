@@ -25,7 +25,7 @@ export interface InternalTokenVerifierOptions {
   readonly publicKeys: () => readonly PublicKey[];
   /** This service's name: the exact `aud` a token must carry. */
   readonly audience: string;
-  /** Verified tokens kept (until their `exp`); 0 disables the cache. Default 1024. */
+  /** Verified tokens kept (until their `exp`); 0 disables the cache. Default 10 000 — one per principal calling at once, as the gateway keeps. */
   readonly cacheSize?: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
@@ -68,7 +68,7 @@ export async function importInternalTokenKey(pem: string): Promise<PublicKey> {
  */
 export function createInternalTokenVerifier(options: InternalTokenVerifierOptions): InternalTokenVerifier {
   const now = options.now ?? (() => new Date());
-  const cache = new TokenCache(options.cacheSize ?? 1024);
+  const cache = new TokenCache(options.cacheSize ?? 10_000);
 
   return {
     async verify(token: string): Promise<Principal> {
