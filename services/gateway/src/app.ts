@@ -76,11 +76,11 @@ export interface GatewayOptions {
   readonly redisUrl?: string;
   /**
    * Set when this gateway is one of the worker threads of `workers/`: the main thread serves the
-   * admin port, each worker listens on the public port itself (SO_REUSEPORT: the kernel spreads
-   * connections), and response-cache invalidations reach the other workers. With `counters` (and
+   * admin port, and response-cache invalidations reach the other workers. With `sharePort`, each
+   * worker listens on the public port itself (SO_REUSEPORT: the kernel spreads connections). With `counters` (and
    * no Redis), rate limits, penalty boxes and DPoP proof ids are counted once, in the main thread.
    */
-  readonly worker?: { readonly counters?: ThreadCounters };
+  readonly worker?: { readonly counters?: ThreadCounters; readonly sharePort?: boolean };
   /** The revision `config` already is (a worker started after reloads); later ones must be newer. */
   readonly initialRevision?: number;
   /** Bounds of the response cache (default 10 000 answers, 64 MiB, 1 MiB each). */
@@ -362,7 +362,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   return {
     async start() {
-      await listen(server, settings.port, options.worker !== undefined);
+      await listen(server, settings.port, options.worker?.sharePort === true);
       if (options.worker === undefined) await listen(admin, settings.adminPort);
       ready = true;
       return {

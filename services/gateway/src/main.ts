@@ -53,6 +53,12 @@ async function main(): Promise<void> {
         ? (await resolveSecret(redisRef, dirname(loaded.file))).reveal()
         : redisRef;
   const count = workerCount(config.gateway?.workers);
+  const asked = config.gateway?.workers;
+  if (typeof asked === 'number' && asked > count)
+    log.warn(
+      { asked, platform: process.platform },
+      'gateway.workers: this platform cannot share a port, one worker runs',
+    );
   const pool = startWorkerPool(
     {
       count,

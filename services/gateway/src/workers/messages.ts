@@ -16,6 +16,8 @@ export interface WorkerData {
   readonly credentials: WorkloadCredentials;
   readonly followRevocations: boolean;
   readonly logLevel: string;
+  /** Several workers bind the public port side by side (SO_REUSEPORT). */
+  readonly sharePort: boolean;
   /** The main thread's counters (rate limits, penalty boxes, DPoP proof ids) when workers share them. */
   readonly counters?: MessagePort;
 }

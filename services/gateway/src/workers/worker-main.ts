@@ -26,7 +26,7 @@ const gateway = buildGateway({
   pseudonymKey: data.pseudonymKey,
   credentials: () => credentials,
   followRevocations: data.followRevocations,
-  worker: counters === undefined ? {} : { counters },
+  worker: { sharePort: data.sharePort, ...(counters === undefined ? {} : { counters }) },
   initialRevision: data.revision,
 });
 

@@ -6,7 +6,7 @@ import { createCounterHost } from '../shared-state/index.ts';
 import type { FromWorker, Metrics, TlsPair, ToWorker, WorkerData } from './messages.ts';
 
 /** What every worker is built from; the pool keeps the latest, so a restarted worker is current. */
-export interface WorkerPoolOptions extends Omit<WorkerData, 'index' | 'revision' | 'counters'> {
+export interface WorkerPoolOptions extends Omit<WorkerData, 'index' | 'revision' | 'counters' | 'sharePort'> {
   readonly count: number;
   readonly log: Logger;
   /** For tests: the worker entry (default `worker-main.ts`). */
@@ -89,6 +89,7 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
       credentials: state.credentials,
       followRevocations: options.followRevocations,
       logLevel: options.logLevel,
+      sharePort: count > 1,
       ...(channel === undefined ? {} : { counters: channel.port2 }),
     };
     const worker = new Worker(entry, {
