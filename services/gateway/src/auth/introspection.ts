@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { type Agent, request } from 'undici';
 import { RampartError } from '@rampart/errors';
-import { verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
+import type { WorkloadCredentials } from '@rampart/mesh';
 import type { AccessTokenClaims } from './access-token-claims.ts';
 import { ExpiringLru } from './expiring-lru.ts';
 import { readIntrospectionAnswer, type IntrospectionOutcome } from './introspection-answer.ts';
+import { identityAgent } from './identity-agent.ts';
 
 /**
  * The shape of identity's opaque access tokens: oidc-provider's `nanoid` of 256 random bits, 43
@@ -113,19 +114,9 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     const previous = connection?.agent;
     connection = {
       credentials,
-      agent: new Agent({
-        connect: {
-          ca: [...credentials.caPems],
-          cert: credentials.certPem,
-          key: credentials.keyPem,
-          checkServerIdentity: verifyPeerSpiffeId(options.identitySpiffeId),
-          minVersion: 'TLSv1.3',
-          rejectUnauthorized: true,
-          timeout: timeoutMs,
-        },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        maxResponseSize: 64 * 1024,
+      agent: identityAgent(credentials, options.identitySpiffeId, {
+        timeoutMs,
+        maxResponseBytes: 64 * 1024,
       }),
     };
     // Requests already sent on the old one finish first.

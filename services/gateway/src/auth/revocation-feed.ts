@@ -1,6 +1,7 @@
-import { Agent, request } from 'undici';
-import { verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
+import { type Agent, request } from 'undici';
+import type { WorkloadCredentials } from '@rampart/mesh';
 import type { Logger } from '@rampart/sdk';
+import { identityAgent } from './identity-agent.ts';
 
 /** What the feed needs to know of a verified access token. */
 export interface RevocableToken {
@@ -75,20 +76,9 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   let stopped = false;
 
   function makeAgent(): Agent {
-    const credentials = options.credentials();
-    return new Agent({
-      connect: {
-        ca: [...credentials.caPems],
-        cert: credentials.certPem,
-        key: credentials.keyPem,
-        checkServerIdentity: verifyPeerSpiffeId(options.identitySpiffeId),
-        minVersion: 'TLSv1.3',
-        rejectUnauthorized: true,
-        timeout: 2_000,
-      },
-      headersTimeout: 2_000,
-      bodyTimeout: 2_000,
-      maxResponseSize: 4 * 1024 * 1024,
+    return identityAgent(options.credentials(), options.identitySpiffeId, {
+      timeoutMs: 2_000,
+      maxResponseBytes: 4 * 1024 * 1024,
     });
   }
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { AdminError, invalidRequest } from './admin-error.ts';
+import { readAtMost } from '../http/read-at-most.ts';
 
 /** The largest request body the admin API reads: 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -37,7 +38,7 @@ export async function readJsonBody(req: BodySource, limit = MAX_BODY_BYTES): Pro
   if (declared !== undefined && !(/^\d{1,12}$/.test(declared) && Number(declared) <= limit)) {
     throw tooLarge(limit);
   }
-  const bytes = await readAtMost(req, limit);
+  const bytes = await readAtMost(req, limit, () => tooLarge(limit));
   if (bytes.length === 0) return undefined;
   let text: string;
   try {
@@ -81,38 +82,4 @@ function isJson(contentType: string | undefined): boolean {
 
 function tooLarge(limit: number): AdminError {
   return new AdminError(413, 'request_too_large', `The body must be at most ${limit} bytes.`);
-}
-
-/** Collects the stream's bytes, failing as soon as they exceed `limit` (the rest is not read). */
-function readAtMost(stream: Readable, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = (): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        stream.pause();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-  });
 }

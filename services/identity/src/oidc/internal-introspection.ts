@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, SecurityEvents } from '@rampart/sdk';
 import { sendJson } from '../http/router.ts';
 import { introspectToken, type IntrospectionSource } from './introspect-token.ts';
+import { readAtMost } from '../http/read-at-most.ts';
 
 /**
  * Where gateways introspect opaque access tokens (RFC 7662 shaped). Like the revocation feed it is
@@ -113,47 +114,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   ) {
     throw new RefusedRequest(413, 'request_too_large');
   }
-  const bytes = await readAtMost(req, MAX_INTROSPECTION_BODY_BYTES);
+  const bytes = await readAtMost(
+    req,
+    MAX_INTROSPECTION_BODY_BYTES,
+    () => new RefusedRequest(413, 'request_too_large'),
+  );
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new RefusedRequest(400, 'invalid_request');
   }
-}
-
-/**
- * The stream's bytes, failing as soon as they pass `limit`: reading stops (the stream is paused,
- * not destroyed, so the refusal can still be sent on the same socket).
- */
-function readAtMost(stream: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        stop();
-        stream.pause();
-        reject(new RefusedRequest(413, 'request_too_large'));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      stop();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      stop();
-      reject(error);
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-  });
 }
