@@ -143,24 +143,26 @@ function isCardGrouping(groups: readonly string[]): boolean {
 }
 
 /**
- * A card-shaped run (digits with single spaces or dashes, one kind of separator): `**** 4242`
- * when it is a card number written as one; otherwise the longest run of whole groups inside it
- * that is (a card number after another number), or `null`.
+ * A card-shaped run (digits with single spaces or dashes): `**** 4242` when it is a card number
+ * written as one (one kind of separator inside it); otherwise the longest run of whole groups inside
+ * it that is — a card number after another number (`0 4242-4242-4242-4242`), whatever separates
+ * the two — with the rest kept as written; or `null`.
  */
 export function maskCard(run: string): string | null {
-  const separators = run.replace(/[0-9]/g, '');
-  if (separators.includes(' ') && separators.includes('-')) return null;
-  const groups = run.split(/[ -]/);
+  const groups: { readonly digits: string; readonly start: number; readonly end: number }[] = [];
+  for (const match of run.matchAll(/[0-9]+/g)) {
+    groups.push({ digits: match[0], start: match.index, end: match.index + match[0].length });
+  }
   for (let start = 0; start < groups.length; start += 1) {
     for (let end = groups.length; end > start; end -= 1) {
       const inner = groups.slice(start, end);
-      if (!isCardGrouping(inner) || !isCardNumber(inner.join(''))) continue;
-      const separator = separators.charAt(0) || ' ';
-      const before = groups.slice(0, start).join(separator);
-      const after = groups.slice(end).join(separator);
-      return [before, `**** ${inner.join('').slice(-4)}`, after]
-        .filter((part) => part !== '')
-        .join(separator);
+      const first = inner[0];
+      const last = inner.at(-1);
+      if (first === undefined || last === undefined) continue;
+      if (new Set(run.slice(first.start, last.end).replace(/[0-9]/g, '')).size > 1) continue;
+      const digits = inner.map((group) => group.digits);
+      if (!isCardGrouping(digits) || !isCardNumber(digits.join(''))) continue;
+      return `${run.slice(0, first.start)}**** ${digits.join('').slice(-4)}${run.slice(last.end)}`;
     }
   }
   return null;

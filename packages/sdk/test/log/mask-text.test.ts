@@ -19,6 +19,9 @@ const cases: Record<string, readonly (readonly [string, string])[]> = {
     ['paid with 4242424242424242', 'paid with **** 4242'],
     ['card 4242 4242 4242 4242 ok', 'card **** 4242 ok'],
     ['card 5555-5555-5555-4444', 'card **** 4444'],
+    // After another number and a different separator (a phone-shaped run that is no phone number).
+    ['0 4242-4242-4242-4242 ', '0 **** 4242 '],
+    ['qty 2 5555-5555-5555-4444 x', 'qty 2 **** 4444 x'],
     ['amex 378282246310005', 'amex **** 0005'],
     ['order 12 4242 4242 4242 4242', 'order 12 **** 4242'],
     ['not luhn 4242 4242 4242 4241', 'not luhn 4242 4242 4242 4241'],
