@@ -316,6 +316,10 @@ describe('gateway: the single guarded entry point, end to end', () => {
     const text = await (await fetch(`http://127.0.0.1:${shop.ports.admin}/metrics`)).text();
     assert.match(text, /http_requests_total\{[^}]*route="\/orders\/\{id\}"/);
     assert.doesNotMatch(text, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    // The process's own figures, read from /proc/self under the permission model, once for all workers.
+    const resident = /^process_resident_memory_bytes\{[^}]*\} (\d+)$/mu.exec(text)?.[1];
+    assert.ok(Number(resident) > 10 * 1024 * 1024, `resident memory reported: ${String(resident)}`);
+    assert.match(text, /^process_open_fds\{[^}]*\} [1-9]\d*$/mu);
   });
 
   it('applies an edited policy at once, without a restart', async () => {

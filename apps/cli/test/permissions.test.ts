@@ -23,7 +23,7 @@ describe('permissionFlags', () => {
     );
   });
 
-  it('reads the code, the config, its own state and the public key — not .rampart as a whole', () => {
+  it('reads the code, the config, its own state, the public key and its own /proc entries — not .rampart as a whole', () => {
     const reads = flags
       .filter((f) => f.startsWith('--allow-fs-read='))
       .map((f) => f.slice('--allow-fs-read='.length));
@@ -35,6 +35,10 @@ describe('permissionFlags', () => {
       '/app/examples/shop/.rampart/services/orders',
       '/app/examples/shop/.rampart/keyring/orders',
       '/app/examples/shop/.rampart/keys/internal-token.pub.pem',
+      // Its own process entries, for prom-client's memory and file-descriptor metrics.
+      '/proc/self/status',
+      '/proc/self/limits',
+      '/proc/self/fd',
     ]);
   });
 

@@ -19,6 +19,12 @@ export interface ComponentPaths {
 }
 
 /**
+ * What prom-client reads for a process's own memory and file-descriptor metrics (Linux): the
+ * component's own entries under /proc/self, nothing of any other process.
+ */
+const PROCESS_METRICS_FILES = ['/proc/self/status', '/proc/self/limits', '/proc/self/fd'] as const;
+
+/**
  * Node permission-model flags for one component: read its code, the libraries, the config, its own
  * state and keyring and the public files it needs; write only its own state and keyring. No child processes, workers,
  * native addons or WASI — each is granted only where a component must have it.
@@ -31,6 +37,7 @@ export function permissionFlags(paths: ComponentPaths): string[] {
     paths.configFile,
     ...writes,
     ...paths.readableFiles,
+    ...PROCESS_METRICS_FILES,
   ];
   return [
     '--permission',
