@@ -104,6 +104,7 @@ export function tempConfigDir(): { dir: string; cleanup: () => void } {
   };
 }
 
+/** `count` distinct free loopback ports, none 1000 apart from another (see below). */
 export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
@@ -117,7 +118,10 @@ export async function freePorts(count: number): Promise<number[]> {
         });
       });
     });
-    if (!ports.includes(port)) ports.push(port);
+    // A service's admin port is its port + 1000 (rampart.yaml's default): no two ports picked here
+    // may be 1000 apart, or the config they go into is refused (CFG_PORT_CONFLICT).
+    const clashes = ports.some((other) => other === port || Math.abs(other - port) === 1000);
+    if (!clashes && port + 1000 <= 65_535) ports.push(port);
   }
   return ports;
 }
