@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import {
   constants as http2Constants,
   createSecureServer,
@@ -44,6 +43,7 @@ import { checkTrustedProxies, clientIp, createRateLimiter } from './rate-limit/i
 import { buildRouteTable } from './routing/index.ts';
 import type { CounterBackend, ThreadCounters } from './shared-state/index.ts';
 import { gatewaySettings, type GatewaySettings } from './settings.ts';
+import { createAdminServer } from './workers/admin-server.ts';
 
 export interface GatewayOptions {
   readonly config: RampartConfig;
@@ -340,25 +340,11 @@ export function buildGateway(options: GatewayOptions): Gateway {
   });
 
   let ready = false;
-  const admin = createHttpServer((req, res) => {
-    void (async () => {
-      if (req.url === '/healthz') {
-        json(res, 200, { status: 'live' });
-        return;
-      }
-      if (req.url === '/readyz') {
-        json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', revision });
-        return;
-      }
-      if (req.url === '/metrics') {
-        const body = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(body);
-        return;
-      }
-      json(res, 404, { status: 'not-found' });
-    })();
-  });
+  // A gateway on its own serves its admin port itself; worker threads leave it to the main thread.
+  const admin = createAdminServer(
+    { ready: () => ready, revision: () => revision, metrics: () => Promise.resolve([]) },
+    metrics.registry,
+  );
 
   return {
     async start() {
@@ -460,12 +446,6 @@ function limitConnectionsPerIp(server: NetServer, max: number): void {
       else open.set(ip, left);
     });
   });
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 /** With `sharePort`, this thread binds a socket of its own beside its sibling workers' (SO_REUSEPORT). */

@@ -10,7 +10,8 @@ export interface AdminSource {
 }
 
 /**
- * The gateway's admin port, served by the main thread for all its workers: `/healthz`, `/readyz`
+ * The gateway's admin port — served by the main thread for all its workers, or by a gateway on its
+ * own (no workers: its own registry as it is): `/healthz`, `/readyz`
  * (ready when every worker listens), and `/metrics` — the workers' counters and histograms added
  * up, with the process-wide figures (CPU, memory, handles) taken once, from the main thread's own
  * registry, since each worker thread would report the same process again.
@@ -28,10 +29,15 @@ export function createAdminServer(source: AdminSource, own: Registry): Server {
         const ready = source.ready();
         json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', revision: source.revision() });
       } else if (req.url === '/metrics') {
-        const perWorker = (await source.metrics()).map((metrics) =>
+        const workers = await source.metrics();
+        // No workers (a gateway on its own): its registry is the whole story.
+        const perWorker = workers.map((metrics) =>
           metrics.filter((metric) => !metric.name.startsWith('process_')),
         );
-        const registry = AggregatorRegistry.aggregate([await own.getMetricsAsJSON(), ...perWorker]);
+        const registry =
+          perWorker.length === 0
+            ? own
+            : AggregatorRegistry.aggregate([await own.getMetricsAsJSON(), ...perWorker]);
         const body = await registry.metrics();
         res.writeHead(200, { 'content-type': registry.contentType });
         res.end(body);
