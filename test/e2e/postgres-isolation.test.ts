@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import pg from 'pg';
 import { componentSpiffeId } from '@rampart/mesh';
-import { requireService } from '@rampart/testing';
+import { describeIfAvailable, requireService } from '@rampart/testing';
 import { callService, startShop, TRUST_DOMAIN } from './support/platform.ts';
 
 const base = new URL(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -21,9 +21,9 @@ async function asAdmin<T>(database: string, work: (client: pg.Client) => Promise
   }
 }
 
-describe(
+describeIfAvailable(
   'rampart up on PostgreSQL: each service its own role, schema and password',
-  { skip: available.skip },
+  available,
   () => {
     it('provisions at start, keeps data encrypted in the service schema, and isolates the services', async () => {
       const database = `rampart_e2e_${randomBytes(4).toString('hex')}`;

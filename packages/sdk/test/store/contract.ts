@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeIfAvailable } from '@rampart/testing';
 import { isUniqueViolation, type Migration, type SqlValue, type Store } from '../../src/store/index.ts';
 
 /** The migrations every engine runs: the portable subset, plus one PostgreSQL variant. */
@@ -42,7 +43,7 @@ const insertNote = (store: Store, body: string, owner: string): Promise<unknown>
  * runStoreContract({ name: 'embedded', availability: { skip: false }, open, cleanup });
  */
 export function runStoreContract(engine: ContractEngine): void {
-  describe(`Store contract: ${engine.name}`, engine.availability, () => {
+  describeIfAvailable(`Store contract: ${engine.name}`, engine.availability, () => {
     let store: Store;
     before(async () => {
       store = await engine.open();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { requireService } from '@rampart/testing';
+import { after, before, it } from 'node:test';
+import { describeIfAvailable, requireService } from '@rampart/testing';
 import { RampartError } from '@rampart/errors';
 import { openPostgresStore, StoreQueryError, type Store } from '../../src/store/index.ts';
 import { contractMigrations, runStoreContract } from './contract.ts';
@@ -21,7 +21,7 @@ runStoreContract({
   },
 });
 
-describe('openPostgresStore: what only PostgreSQL does', availability, () => {
+describeIfAvailable('openPostgresStore: what only PostgreSQL does', availability, () => {
   let temp: { schema: string; drop(): Promise<void> };
   let store: Store;
   before(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import pg from 'pg';
-import { requireService } from '@rampart/testing';
+import { describeIfAvailable, requireService } from '@rampart/testing';
 import { provisionServiceDatabase, openPostgresStore, type Store } from '../../src/store/index.ts';
 import { scramSha256Verifier } from '../../src/store/scram.ts';
 import { asAdmin, uniqueName, urlFor } from './pg-fixture.ts';
@@ -9,7 +9,7 @@ import { asAdmin, uniqueName, urlFor } from './pg-fixture.ts';
 const availability = await requireService('postgres');
 
 /** Two services provisioned in a database of their own, so the REVOKEs touch nothing shared. */
-describe('provisionServiceDatabase: each service its own role and schema', availability, () => {
+describeIfAvailable('provisionServiceDatabase: each service its own role and schema', availability, () => {
   const suffix = uniqueName('x').slice(2);
   const database = `rampart_iso_${suffix}`;
   const profiles = `profiles-${suffix.replaceAll('_', '-')}`;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { describeIfAvailable, requireService } from '@rampart/testing';
 import { MessageChannel } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { createProofReplayCache } from '../../src/auth/proof-replay.ts';
@@ -53,34 +54,40 @@ describe('the DPoP proof replay cache', () => {
     }
   });
 
-  describe('on Redis (replicas)', () => {
-    const prefix = `rampart:test-${randomUUID()}:dpop:`;
-    const client = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
-    after(async () => {
-      const keys = await client.keys(`${prefix}*`);
-      if (keys.length > 0) await client.del(...keys);
-      client.disconnect();
+  it('on Redis: rejects when Redis cannot answer (the proof is then refused)', async () => {
+    const down = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: () => null,
     });
+    const replay = createProofReplayCache({ kind: 'redis', client: down, keyPrefix: 'rampart:test-down:' });
+    await assert.rejects(replay.remember(randomUUID(), now()));
+    down.disconnect();
+  });
+});
 
-    it('a proof used on one replica is a replay on every other', async () => {
-      const replicas = [1, 2, 3].map(() =>
-        createProofReplayCache({ kind: 'redis', client, keyPrefix: prefix }),
-      );
-      const id = randomUUID();
-      const answers = await Promise.all(replicas.map((replica) => replica.remember(id, now())));
-      assert.equal(answers.filter(Boolean).length, 1);
-    });
+describeIfAvailable('the DPoP proof replay cache on Redis (replicas)', await requireService('redis'), () => {
+  const prefix = `rampart:test-${randomUUID()}:dpop:`;
+  let client: Redis | undefined;
+  before(() => {
+    client = new Redis(process.env['REDIS_URL'] || 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  });
+  after(async () => {
+    if (client === undefined) return;
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length > 0) await client.del(...keys);
+    client.disconnect();
+  });
 
-    it('rejects when Redis cannot answer (the proof is then refused)', async () => {
-      const down = new Redis('redis://127.0.0.1:1', {
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        lazyConnect: true,
-        retryStrategy: () => null,
-      });
-      const replay = createProofReplayCache({ kind: 'redis', client: down, keyPrefix: prefix });
-      await assert.rejects(replay.remember(randomUUID(), now()));
-      down.disconnect();
-    });
+  it('a proof used on one replica is a replay on every other', async () => {
+    assert.ok(client !== undefined);
+    const redis = client;
+    const replicas = [1, 2, 3].map(() =>
+      createProofReplayCache({ kind: 'redis', client: redis, keyPrefix: prefix }),
+    );
+    const id = randomUUID();
+    const answers = await Promise.all(replicas.map((replica) => replica.remember(id, now())));
+    assert.equal(answers.filter(Boolean).length, 1);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { requireService } from '@rampart/testing';
+import { describeIfAvailable, requireService } from '@rampart/testing';
 import { Redis } from 'ioredis';
 import {
   BRUTE_FORCE_POLICY,
@@ -65,7 +65,7 @@ after(async () => {
 });
 
 for (const backend of backends) {
-  describe(`BruteForceGuard (${backend.name})`, backend.availability, () => {
+  describeIfAvailable(`BruteForceGuard (${backend.name})`, backend.availability, () => {
     /** A guard on a fresh key space (its Redis client connected). */
     async function guard(policy?: BruteForceGuardOptions['policy']): Promise<BruteForceGuard> {
       const options = backend.options();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { openPostgresStore, type Store } from '@rampart/sdk';
-import { requireService } from '@rampart/testing';
+import { describeIfAvailable, requireService } from '@rampart/testing';
 import { POSTGRES_URL } from '../accounts/fixtures.ts';
 import { startAdminHarness, PASSWORD, type AdminHarness } from './admin-support.ts';
 
@@ -12,7 +12,7 @@ import { startAdminHarness, PASSWORD, type AdminHarness } from './admin-support.
  * `ON CONFLICT`, the `LIKE` sweep of a deleted client's grants), the last-admin count, and signing
  * out everywhere. The rest of the API goes through the AccountStore, whose contract runs on both.
  */
-describe('admin API on PostgreSQL', await requireService('postgres'), () => {
+describeIfAvailable('admin API on PostgreSQL', await requireService('postgres'), () => {
   let a: AdminHarness;
   // A schema of our own, created and dropped here (the harness's postgres mode expects it to exist).
   const schema = `rampart_admin_${process.pid}_${randomBytes(4).toString('hex')}`;

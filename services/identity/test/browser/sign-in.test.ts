@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeIfAvailable, type Availability } from '@rampart/testing';
 import type * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startIdentity, type Harness } from '../support/harness.ts';
@@ -20,10 +21,12 @@ import {
 
 const CHROMIUM = '/usr/bin/chromium';
 const required = process.env['RAMPART_REQUIRE_SERVICES'] === '1';
-const skip =
+const browserAvailable: Availability =
   !existsSync(CHROMIUM) && !required
-    ? `${CHROMIUM} is missing (install Debian's chromium, or set RAMPART_REQUIRE_SERVICES=1 to fail instead)`
-    : false;
+    ? {
+        skip: `${CHROMIUM} is missing (install Debian's chromium, or set RAMPART_REQUIRE_SERVICES=1 to fail instead)`,
+      }
+    : { skip: false };
 
 /*
  * A person in Debian's Chromium, driven by playwright-core, against identity over real HTTPS. The
@@ -32,7 +35,7 @@ const skip =
  * domain"). The harness certificate is trusted by its SPKI pin, so Chromium sees a valid
  * certificate, as users of a real deployment would.
  */
-describe('sign-in in Chromium', { skip }, () => {
+describeIfAvailable('sign-in in Chromium', browserAvailable, () => {
   let h: Harness;
   let config: oidc.Configuration;
   let browser: Browser;

@@ -12,7 +12,7 @@ import {
   publicClient,
   signIn,
 } from '../interaction/support.ts';
-import { requireService } from '@rampart/testing';
+import { describeIfAvailable, requireService } from '@rampart/testing';
 import { startIdentity, type Harness } from '../support/harness.ts';
 
 const IDENTITY = (tokens: string): string => `
@@ -183,7 +183,7 @@ describe('sign-in session lifetime', () => {
 
 // On PostgreSQL, where requests really run in parallel on several connections (the embedded engine
 // happens to serialize them, so a broken consume would not show there).
-describe('refresh-token rotation under a race', await requireService('postgres'), () => {
+describeIfAvailable('refresh-token rotation under a race', await requireService('postgres'), () => {
   it('lets at most one of 10 parallel rotations of the same token win; the others revoke the family', async () => {
     const h = await startIdentity({ engine: 'postgres', identityYaml: IDENTITY('refreshTokenIdleTtl: 1h') });
     try {

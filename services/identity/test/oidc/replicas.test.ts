@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Agent } from 'undici';
-import { freePorts, requireService } from '@rampart/testing';
+import { describeIfAvailable, freePorts, requireService } from '@rampart/testing';
 import { FieldCipher, LocalKeyring, openPostgresStore } from '@rampart/sdk';
 import { AccountStore } from '../../src/accounts/index.ts';
 import { generateClientSecret, hashClientSecret } from '../../src/oidc/client-secrets.ts';
@@ -62,7 +62,7 @@ async function startReplica(spec: Record<string, unknown>, port: number): Promis
  * Two identity processes on one PostgreSQL schema and one Redis, serving one issuer (as two
  * replicas behind the gateway would): what one does, the other sees.
  */
-describe('two identity replicas behave as one', await requireService('postgres'), () => {
+describeIfAvailable('two identity replicas behave as one', await requireService('postgres'), () => {
   let replicas: Replica[];
   let dir: string;
   let dropSchema: () => Promise<void>;

@@ -1,4 +1,4 @@
-import { describe } from 'node:test';
+import { describeIfAvailable } from '@rampart/testing';
 import type { StoreEngine } from '../fixtures.ts';
 import { accountStoreContract } from './account-store.ts';
 import { passkeysContract } from './passkeys.ts';
@@ -12,7 +12,7 @@ import { totpContract } from './totp.ts';
  * runAccountsContract(embeddedEngine);
  */
 export function runAccountsContract(engine: StoreEngine): void {
-  describe(`accounts on ${engine.name}`, engine.availability, () => {
+  describeIfAvailable(`accounts on ${engine.name}`, engine.availability, () => {
     accountStoreContract(engine);
     totpContract(engine);
     passkeysContract(engine);
