@@ -10,6 +10,19 @@ export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const cliMain = join(repoRoot, 'apps/cli/src/main.ts');
 export const shopServices = join(repoRoot, 'examples/shop/services');
 
+/** Process groups of `rampart up` children still running; killed if the test process exits first. */
+const running = new Set<number>();
+process.once('exit', () => {
+  // A test file that fails or times out (`--test-force-exit`) must not leave a platform running.
+  for (const group of running) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 /** A `rampart up` child process with its combined output, for lifecycle tests. */
 export class UpProcess {
   readonly child: ChildProcess;
@@ -27,6 +40,11 @@ export class UpProcess {
       // Its own process group, like a shell job: `interrupt()` is a terminal's Ctrl-C.
       detached: true,
     });
+    const group = this.child.pid;
+    if (group !== undefined) {
+      running.add(group);
+      this.child.once('exit', () => running.delete(group));
+    }
     this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }

@@ -1,6 +1,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { parseDocument } from 'yaml';
 import { CertificateAuthority, createWorkloadCsr, verifyPeerSpiffeId, serviceSpiffeId } from '@rampart/mesh';
 import {
   freePorts,
@@ -39,24 +40,51 @@ export interface ShopOptions {
   readonly edit?: (yaml: string) => string;
 }
 
+/**
+ * The shop's own rampart.yaml with this run's ports, trust domain, absolute entries and storage,
+ * edited through the YAML document (never by pattern on its text): a key the shop no longer has
+ * is an error here, not a silent run on the shop's default ports.
+ */
+function shopYaml(
+  shop: string,
+  edits: {
+    ports: Record<string, number | undefined>;
+    servicePorts: Record<string, number | undefined>;
+    storage?: string;
+  },
+): string {
+  const doc = parseDocument(readFileSync(join(shop, 'rampart.yaml'), 'utf8'));
+  doc.set('trustDomain', TRUST_DOMAIN);
+  doc.set('ports', edits.ports);
+  for (const [service, port] of Object.entries(edits.servicePorts)) {
+    const entry = doc.getIn(['services', service, 'entry']);
+    if (typeof entry !== 'string') throw new Error(`examples/shop/rampart.yaml has no service ${service}`);
+    doc.setIn(['services', service, 'port'], port);
+    doc.setIn(['services', service, 'entry'], join(shop, entry));
+  }
+  if (edits.storage !== undefined) doc.set('storage', parseDocument(edits.storage).get('storage'));
+  return doc.toString();
+}
+
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const { dir, cleanup } = tempConfigDir();
   const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, profiles, orders, payments] =
     await freePorts(9);
   const shop = join(import.meta.dirname, '../../../examples/shop');
-  const yaml = readFileSync(join(shop, 'rampart.yaml'), 'utf8')
-    .replace(/^name: shop$/m, `name: shop\ntrustDomain: ${TRUST_DOMAIN}`)
-    .replace(
-      /^ports:\n( {2}.*\n)+/m,
-      `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }\n`,
-    )
-    .replace(/entry: services\//g, `entry: ${shop}/services/`)
-    .replace('port: 7101', `port: ${profiles}`)
-    .replace('port: 7102', `port: ${orders}`)
-    .replace('port: 7103', `port: ${payments}`)
-    .replace(/^storage:\n( {2}.*\n)+/m, options.storage === undefined ? '$&' : `${options.storage}\n`);
+  const yaml = shopYaml(shop, {
+    ports: { gateway, admin, identity, identityAdmin, mesh, meshAdmin },
+    servicePorts: { profiles, orders, payments },
+    ...(options.storage === undefined ? {} : { storage: options.storage }),
+  });
   const up = new UpProcess(writeConfig(dir, options.edit?.(yaml) ?? yaml), [], options.env);
-  await up.waitFor(/shop is up in/, 30_000);
+  try {
+    await up.waitFor(/shop is up in/, 120_000);
+  } catch (error) {
+    // A shop that did not come up must not outlive the test that asked for it.
+    await up.stop();
+    cleanup();
+    throw error;
+  }
   const home = join(dir, '.rampart');
   const signingKey = await signingKeyFromPem(readFileSync(join(home, 'keys/internal-token.key.pem'), 'utf8'));
 
