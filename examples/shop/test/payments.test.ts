@@ -17,14 +17,15 @@ describe('payments service', () => {
 
   /** payments is called by orders, acting for the user. */
   const pay = async (sub: string, payload: object, actor = 'orders') =>
-    h.svc.inject({
-      method: 'POST',
-      url: '/payments',
-      payload,
-      headers: await h.auth(sub, 'orders:write', actor),
-    });
+    h.svc.inject(
+      { method: 'POST', url: '/payments', payload, headers: await h.auth(sub, 'orders:write', actor) },
+      { peer: actor },
+    );
   const read = async (sub: string, id: string) =>
-    h.svc.inject({ url: `/payments/${id}`, headers: await h.auth(sub, 'orders:read', 'orders') });
+    h.svc.inject(
+      { url: `/payments/${id}`, headers: await h.auth(sub, 'orders:read', 'orders') },
+      { peer: 'orders' },
+    );
 
   it('records a payment and returns only id, orderId and last4', async () => {
     const orderId = randomUUID();

@@ -15,7 +15,8 @@ import { DEFAULT_CONTENT_TYPES, requireAllowedContentType } from './content-type
 import type { InternalTokenVerifier } from './internal-token.ts';
 import type { Logger } from './log/index.ts';
 import { callerOf, requireAllowedPeer } from './caller.ts';
-import { requireAllowedCaller, requireScopes, type Principal } from './principal.ts';
+import { inProcessPeerOf } from './in-process-peer.ts';
+import { requireScopes, type Principal } from './principal.ts';
 import { rememberToken } from './request-token.ts';
 import { sendProblem } from './problem-reply.ts';
 import {
@@ -55,7 +56,8 @@ export interface HttpAppOptions {
   readonly limits?: HttpLimits;
   /**
    * Serve mTLS with this identity. Without it the app only answers `inject()` (tests): it cannot
-   * listen, and the caller is taken from the token alone.
+   * listen, and the peer is the workload the test names (`withInProcessPeer`), checked as an mTLS
+   * peer is.
    */
   readonly tls?: MeshTls;
   /** Told of every denial, with the precise reason (for security events). */
@@ -111,8 +113,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     try {
       const token = bearerToken(request.headers.authorization);
       const principal: Principal = await options.verifier.verify(token);
-      if (tls === undefined) requireAllowedCaller(principal, options.callers());
-      else requireAllowedPeer(callerOf(request.raw.socket, tls.trustDomain), principal, options.callers());
+      const peer =
+        tls === undefined ? inProcessPeerOf(request) : callerOf(request.raw.socket, tls.trustDomain);
+      requireAllowedPeer(peer, principal, options.callers());
       requireScopes(principal, guard.scopes);
       request.principal = principal;
       rememberToken(request, token);

@@ -30,7 +30,8 @@ export type {
   HttpMethod,
 } from './route.ts';
 export { DEFAULT_BODY_LIMIT_BYTES, type HttpLimits } from './http-app.ts';
-export { requireScopes, requireAllowedCaller, type Principal } from './principal.ts';
+export { requireScopes, type Principal } from './principal.ts';
+export type { InjectAs } from './in-process-peer.ts';
 export {
   createInternalTokenVerifier,
   importInternalTokenKey,

@@ -39,18 +39,3 @@ export function requireScopes(principal: Principal, required: readonly string[])
     throw new RampartError('SDK_FORBIDDEN', { detail: `missing scope(s): ${missing.join(' ')}` });
   }
 }
-
-/**
- * Throws `SDK_CALLER_NOT_ALLOWED` unless the token's caller is one of the service's declared
- * `callers`. A token without `act` was forwarded by the gateway; a token with `act.sub` was
- * obtained by that service to call this one.
- *
- * @example
- * requireAllowedCaller(principal, service.callers ?? []);
- */
-export function requireAllowedCaller(principal: Principal, callers: readonly string[]): void {
-  const caller = principal.actor ?? 'gateway';
-  if (!callers.includes(caller)) {
-    throw new RampartError('SDK_CALLER_NOT_ALLOWED', { detail: `caller "${caller}" is not in callers` });
-  }
-}

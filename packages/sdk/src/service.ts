@@ -29,6 +29,7 @@ import { createConfigMessageHandler } from './config-ipc.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
 import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
+import { withInProcessPeer, type InjectAs } from './in-process-peer.ts';
 import { createInternalTokenVerifier, importInternalTokenKey } from './internal-token.ts';
 import type { PublicKey } from 'paseto/v4/public';
 import { BlindIndex, FieldCipher, LocalKeyring } from './crypto/index.ts';
@@ -115,8 +116,11 @@ export interface Service {
    * use the new one at once, open ones finish undisturbed. For incident response and tests.
    */
   renewCertificate(): Promise<void>;
-  /** Sends a request in-process (Fastify `inject`), for tests. */
-  inject(options: InjectOptions | string): Promise<LightMyRequestResponse>;
+  /**
+   * Sends a request in-process (Fastify `inject`), for tests, as if over mTLS from `as.peer`
+   * (default `gateway`; `null` for no client certificate): the same caller check applies.
+   */
+  inject(options: InjectOptions | string, as?: InjectAs): Promise<LightMyRequestResponse>;
   /** Sends a request to the admin listener (health, readiness, metrics) in-process, for tests. */
   injectAdmin(options: InjectOptions | string): Promise<LightMyRequestResponse>;
   /**
@@ -377,7 +381,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
         throw new TypeError('no workload certificate: run the service with rampart up');
       await identity.renew();
     },
-    inject: (request) => app.inject(request),
+    inject: (request, as) => app.inject(withInProcessPeer(request, as)),
     injectAdmin: (request) => admin.inject(request),
     async start(startOptions = {}) {
       if (identity === undefined) {

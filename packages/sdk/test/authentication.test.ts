@@ -140,11 +140,38 @@ describe('authentication by internal token', () => {
     assert.equal(res.json<{ code: string }>().code, 'SDK_FORBIDDEN');
   });
 
-  it('403 SDK_CALLER_NOT_ALLOWED when the acting service is not among callers', async () => {
+  /*
+   * In-process requests go through the production caller check (requireAllowedPeer) with the peer
+   * the test names, exactly as an mTLS peer certificate would name it.
+   */
+  /** The precise reason of the last denial, as logged (clients only see the code). */
+  const lastReason = (): string | undefined =>
+    h.logs
+      .map((line) => JSON.parse(line) as { msg?: string; reason?: string })
+      .findLast((entry) => entry.msg === 'request denied')?.reason;
+
+  it('403 SDK_CALLER_NOT_ALLOWED when the calling workload is not among callers', async () => {
     const token = await h.fixture.token({ sub: 'alice', scope: 'widgets:read', act: { sub: 'helper' } });
-    const res = await get(bearer(token));
+    const res = await h.svc.inject({ url: '/widgets', headers: bearer(token) }, { peer: 'helper' });
     assert.equal(res.statusCode, 403);
     assert.equal(res.json<{ code: string }>().code, 'SDK_CALLER_NOT_ALLOWED');
+    assert.equal(lastReason(), 'caller "helper" is not in callers');
+  });
+
+  it('403 SDK_CALLER_NOT_ALLOWED for an allowed peer presenting a token issued for another hop', async () => {
+    const token = await h.fixture.token({ sub: 'alice', scope: 'widgets:read', act: { sub: 'helper' } });
+    const res = await h.svc.inject({ url: '/widgets', headers: bearer(token) }, { peer: 'gateway' });
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.json<{ code: string }>().code, 'SDK_CALLER_NOT_ALLOWED');
+    assert.equal(lastReason(), 'token was issued for calls from "helper" but "gateway" presented it');
+  });
+
+  it('403 SDK_CALLER_NOT_ALLOWED without a workload certificate, whatever the token says', async () => {
+    const token = await h.fixture.token({ sub: 'alice', scope: 'widgets:read' });
+    const res = await h.svc.inject({ url: '/widgets', headers: bearer(token) }, { peer: null });
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.json<{ code: string }>().code, 'SDK_CALLER_NOT_ALLOWED');
+    assert.equal(lastReason(), 'no workload certificate of this trust domain');
   });
 
   it('never logs the token or the authorization header', async () => {

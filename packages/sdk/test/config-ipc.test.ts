@@ -35,9 +35,16 @@ describe('configuration pushed over IPC', () => {
 
   it('routes see the new callers at once', async () => {
     const viaHelper = await h.fixture.token({ sub: 'alice', scope: 'widgets:read', act: { sub: 'helper' } });
-    assert.equal((await h.svc.inject({ url: '/widgets', headers: bearer(viaHelper) })).statusCode, 200);
+    const asHelper = { peer: 'helper' };
+    assert.equal(
+      (await h.svc.inject({ url: '/widgets', headers: bearer(viaHelper) }, asHelper)).statusCode,
+      200,
+    );
     handle({ type: 'config', revision: 2, config: withWidgetCallers(['gateway']) });
-    assert.equal((await h.svc.inject({ url: '/widgets', headers: bearer(viaHelper) })).statusCode, 403);
+    assert.equal(
+      (await h.svc.inject({ url: '/widgets', headers: bearer(viaHelper) }, asHelper)).statusCode,
+      403,
+    );
   });
 
   it('rejects a stale revision or one without this service, changing nothing', () => {
