@@ -182,7 +182,8 @@ describe('sign-in session lifetime', () => {
 });
 
 // On PostgreSQL, where requests really run in parallel on several connections (the embedded engine
-// happens to serialize them, so a broken consume would not show there).
+// happens to serialize whole requests, so a broken consume would not show there; single-use.test.ts
+// proves the adapter's consumption atomic on both engines).
 describeIfAvailable('refresh-token rotation under a race', await requireService('postgres'), () => {
   it('lets at most one of 10 parallel rotations of the same token win; the others revoke the family', async () => {
     const h = await startIdentity({ engine: 'postgres', identityYaml: IDENTITY('refreshTokenIdleTtl: 1h') });
