@@ -12,6 +12,7 @@ import {
 } from 'fastify';
 import { RampartError } from '@rampart/errors';
 import { DEFAULT_CONTENT_TYPES, requireAllowedContentType } from './content-type.ts';
+import { IDEMPOTENCY_METHODS } from './idempotency/index.ts';
 import type { InternalTokenVerifier } from './internal-token.ts';
 import type { Logger } from './log/index.ts';
 import { callerOf, requireAllowedPeer } from './caller.ts';
@@ -65,7 +66,12 @@ export interface HttpAppOptions {
 }
 
 /** A request without a route guard (an unknown path) is treated as needing any valid token. */
-const DEFAULT_GUARD: RouteGuard = { auth: 'token', scopes: [], contentTypes: DEFAULT_CONTENT_TYPES };
+const DEFAULT_GUARD: RouteGuard = {
+  auth: 'token',
+  scopes: [],
+  contentTypes: DEFAULT_CONTENT_TYPES,
+  requireIdempotencyKey: false,
+};
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**
@@ -197,9 +203,17 @@ export function addRoute<G extends RouteGenericInterface>(
   definition: RouteDefinition<G>,
 ): void {
   const contentTypes = acceptedTypes(app, definition.schema);
+  const requireIdempotencyKey = definition.requireIdempotencyKey ?? false;
+  if (requireIdempotencyKey && !IDEMPOTENCY_METHODS.has(definition.method)) {
+    throw new TypeError(
+      `requireIdempotencyKey is for POST and PATCH routes; ${definition.method} is idempotent already`,
+    );
+  }
   app.route({
     ...routeBase(definition),
-    config: { rampart: { auth: 'token', scopes: [...definition.scopes], contentTypes } },
+    config: {
+      rampart: { auth: 'token', scopes: [...definition.scopes], contentTypes, requireIdempotencyKey },
+    },
     handler: async (request, reply) => {
       if (!isAuthenticated<G>(request)) throw new RampartError('SDK_UNAUTHENTICATED');
       await sendResult(reply, await definition.handler(request, reply));

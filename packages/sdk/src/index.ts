@@ -30,6 +30,15 @@ export type {
   HttpMethod,
 } from './route.ts';
 export { DEFAULT_BODY_LIMIT_BYTES, type HttpLimits } from './http-app.ts';
+export {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_TTL_MS,
+  IDEMPOTENCY_LEASE_MS,
+  IDEMPOTENCY_TABLE,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  formatIdempotencyKey,
+  parseIdempotencyKey,
+} from './idempotency/index.ts';
 export { requireScopes, type Principal } from './principal.ts';
 export type { InjectAs } from './in-process-peer.ts';
 export {

@@ -38,6 +38,11 @@ interface RouteBase {
 /** A route that requires an internal token holding every scope in `scopes` (`[]`: any token). */
 export interface RouteDefinition<G extends RouteGenericInterface = RouteGenericInterface> extends RouteBase {
   readonly scopes: readonly string[];
+  /**
+   * POST and PATCH only: refuse a request without an `Idempotency-Key` (400
+   * `SDK_IDEMPOTENCY_KEY_MISSING`). Without it the key is still honoured when a client sends one.
+   */
+  readonly requireIdempotencyKey?: boolean;
   /** Returns the body to send (status 200), or sends through `reply` itself. May be async. */
   readonly handler: (request: AuthenticatedRequest<G>, reply: FastifyReply) => unknown;
 }
@@ -51,7 +56,12 @@ export interface PublicRouteDefinition<
 
 /** How a route is guarded; stored in Fastify's route config under `rampart`. */
 export type RouteGuard =
-  | { readonly auth: 'token'; readonly scopes: readonly string[]; readonly contentTypes: readonly string[] }
+  | {
+      readonly auth: 'token';
+      readonly scopes: readonly string[];
+      readonly contentTypes: readonly string[];
+      readonly requireIdempotencyKey: boolean;
+    }
   | { readonly auth: 'public'; readonly contentTypes: readonly string[] };
 
 /** Converts `{name}` path parameters (rampart.yaml syntax) to Fastify's `:name`. */

@@ -10,6 +10,7 @@ import {
   type WorkloadCredentials,
   type WorkloadIdentity,
 } from '@rampart/mesh';
+import { formatIdempotencyKey, IDEMPOTENCY_KEY_HEADER } from './idempotency/index.ts';
 import { tokenOf } from './request-token.ts';
 
 export interface CallOptions {
@@ -18,6 +19,11 @@ export interface CallOptions {
   readonly path: string;
   /** Sent as JSON. */
   readonly body?: unknown;
+  /**
+   * Sent as `Idempotency-Key` (POST, PATCH): derive it from what makes the call unique (an order,
+   * an attempt) so that a retry of the same call is answered, not run, a second time.
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface CallResult {
@@ -80,6 +86,9 @@ export class ServiceClients {
       accept: 'application/json',
       'x-request-id': request.id,
       ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.idempotencyKey === undefined
+        ? {}
+        : { [IDEMPOTENCY_KEY_HEADER]: formatIdempotencyKey(options.idempotencyKey) }),
     };
     this.#options.injectTrace?.(request, headers);
     const response = await undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {

@@ -48,6 +48,11 @@ import {
 import { stopOnSignals } from './process-lifecycle.ts';
 import { ServiceClients, type CallOptions, type CallResult } from './service-client.ts';
 import { openServiceStore, type Store } from './store/index.ts';
+import {
+  createIdempotencyRecords,
+  IDEMPOTENCY_MIGRATIONS,
+  registerIdempotency,
+} from './idempotency/index.ts';
 
 export interface CreateServiceOptions {
   /** The service name; defaults to `RAMPART_COMPONENT` and must equal it when both are set. */
@@ -219,6 +224,12 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   } catch (error) {
     throw fail(`cannot open the store of ${name}`, error);
   }
+  try {
+    await store.migrate(IDEMPOTENCY_MIGRATIONS);
+  } catch (error) {
+    await store.close();
+    throw fail(`cannot prepare the idempotency records of ${name}`, error);
+  }
 
   const thisService = (): Readonly<ServiceConfig> => {
     const entry = current.services[name];
@@ -283,6 +294,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       });
     },
   });
+  registerIdempotency(app, { records: createIdempotencyRecords(store), fields, index });
   registerHttpTracing(app, tracer);
   registerHttpMetrics(app, metrics);
   // Handshakes refused by TLS itself (no certificate, another CA, expired) never reach a route.

@@ -1,7 +1,9 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { assertParameterCount, scanPlaceholders } from './placeholders.ts';
+import { transitionStatement } from './transition.ts';
 import { assertUniqueIds, type RunResult, type SqlValue, type Store } from './types.ts';
+import type { StateTransition } from './transition.ts';
 
 const MAX_CACHED_STATEMENTS = 128;
 
@@ -58,6 +60,10 @@ export function openEmbeddedStore(file: string): Store {
     all(sql: string, params: readonly SqlValue[] = []): object[] {
       return prepare(sql, params).all(...(params as SQLInputValue[]));
     },
+    transition(table: string, id: SqlValue, transition: StateTransition): boolean {
+      const { sql, params } = transitionStatement(table, id, transition);
+      return direct.run(sql, params).changes > 0;
+    },
   };
 
   const inTransaction: Store = {
@@ -66,6 +72,7 @@ export function openEmbeddedStore(file: string): Store {
       Promise.resolve(direct.get(sql, params) as T | undefined),
     all: <T extends object>(sql: string, params?: readonly SqlValue[]) =>
       Promise.resolve(direct.all(sql, params) as T[]),
+    transition: (table, id, transition) => Promise.resolve(direct.transition(table, id, transition)),
     transaction: () =>
       Promise.reject(new TypeError('nested transactions are not supported; use the outer tx')),
     migrate: () => Promise.reject(new TypeError('migrate() cannot run inside a transaction')),
@@ -84,6 +91,10 @@ export function openEmbeddedStore(file: string): Store {
     async all<T extends object>(sql: string, params?: readonly SqlValue[]) {
       while (activeTransaction !== undefined) await activeTransaction;
       return direct.all(sql, params) as T[];
+    },
+    async transition(table, id, transition) {
+      while (activeTransaction !== undefined) await activeTransaction;
+      return direct.transition(table, id, transition);
     },
     async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
       while (activeTransaction !== undefined) await activeTransaction;

@@ -1,4 +1,5 @@
 export type { Store, Migration, SqlValue, RunResult } from './types.ts';
+export type { StateTransition } from './transition.ts';
 export { openEmbeddedStore, openStore } from './embedded.ts';
 export { openPostgresStore, type PostgresStoreOptions } from './postgres.ts';
 export { openServiceStore, EMBEDDED_STORE_FILE, type ServiceStoreOptions } from './service-store.ts';

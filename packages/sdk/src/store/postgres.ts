@@ -6,6 +6,7 @@ import type { Secret } from '@rampart/config';
 import { assertSqlIdentifier } from './identifiers.ts';
 import { assertParameterCount, scanPlaceholders, type ScannedSql } from './placeholders.ts';
 import { toStoreError } from './store-error.ts';
+import { transitionStatement } from './transition.ts';
 import { assertUniqueIds, type Migration, type RunResult, type SqlValue, type Store } from './types.ts';
 
 const { Pool, escapeIdentifier, types } = pg;
@@ -118,7 +119,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     }
   }
 
-  function statements(runner: () => pg.Pool | PoolClient): Pick<Store, 'run' | 'get' | 'all'> {
+  function statements(runner: () => pg.Pool | PoolClient): Pick<Store, 'run' | 'get' | 'all' | 'transition'> {
     return {
       async run(sql, params) {
         const result = await query(runner(), sql, params);
@@ -131,6 +132,11 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       async all<T extends object>(sql: string, params?: readonly SqlValue[]) {
         const result = await query(runner(), sql, params);
         return result.rows as T[];
+      },
+      async transition(table, id, transition) {
+        const { sql, params } = transitionStatement(table, id, transition);
+        const result = await query(runner(), sql, params);
+        return (result.rowCount ?? 0) > 0;
       },
     };
   }

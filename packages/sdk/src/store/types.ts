@@ -1,3 +1,5 @@
+import type { StateTransition } from './transition.ts';
+
 /** A value that can be bound to a `?` placeholder. */
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
@@ -28,6 +30,17 @@ export interface Store {
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
   get<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   all<T extends object>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * Moves row `id` of `table` from one state to another in one conditional `UPDATE … WHERE id = ?
+   * AND status IN (…)`, and reports whether this call made the change. Of any number of callers
+   * racing for the same row — in one process or across replicas — exactly one gets `true`: use it
+   * instead of reading the state, checking it, then writing (the read can be stale by then).
+   *
+   * @example
+   * const won = await store.transition('orders', id, { from: 'pending', to: 'paying', where: { owner } });
+   * if (!won) throw new RampartError('SHOP_ORDER_NOT_PENDING');
+   */
+  transition(table: string, id: SqlValue, transition: StateTransition): Promise<boolean>;
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Applies the migrations not yet recorded in `_migrations`, in order, each in a transaction. */

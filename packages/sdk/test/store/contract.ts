@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { describeIfAvailable } from '@rampart/testing';
 import { isUniqueViolation, type Migration, type SqlValue, type Store } from '../../src/store/index.ts';
 
@@ -20,6 +20,10 @@ export const contractMigrations: readonly Migration[] = [
     sql: 'CREATE TABLE tickets (n INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL)',
     postgres: 'CREATE TABLE tickets (n BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label TEXT NOT NULL)',
   },
+  {
+    id: '0005-jobs',
+    sql: 'CREATE TABLE jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, owner TEXT NOT NULL, worker TEXT)',
+  },
 ];
 
 export interface ContractEngine {
@@ -29,6 +33,8 @@ export interface ContractEngine {
   readonly availability: { skip: false } | { skip: string };
   /** Opens a fresh, empty store. */
   open(): Promise<Store>;
+  /** Opens a second store on the database `open` created, as another replica would. */
+  openReplica(): Promise<Store>;
   /** Removes what `open` created; the store is already closed. */
   cleanup(): Promise<void>;
 }
@@ -210,6 +216,90 @@ export function runStoreContract(engine: ContractEngine): void {
         rows.map((r) => r.body),
         ['outside'],
       );
+    });
+
+    describe('transition: one conditional UPDATE that reports whether it won', () => {
+      const newJob = async (status = 'pending'): Promise<string> => {
+        const id = randomUUID();
+        await store.run('INSERT INTO jobs (id, status, owner) VALUES (?, ?, ?)', [id, status, 'alice']);
+        return id;
+      };
+      const jobOf = (id: string) =>
+        store.get<{ status: string; worker: string | null }>('SELECT status, worker FROM jobs WHERE id = ?', [
+          id,
+        ]);
+
+      it('of 20 concurrent callers on two replicas, exactly one wins', async () => {
+        const replica = await engine.openReplica();
+        try {
+          const id = await newJob();
+          const outcomes = await Promise.all(
+            Array.from({ length: 20 }, (_, n) =>
+              (n % 2 === 0 ? store : replica).transition('jobs', id, {
+                from: 'pending',
+                to: 'running',
+                set: { worker: `w${n}` },
+              }),
+            ),
+          );
+          assert.equal(outcomes.filter(Boolean).length, 1);
+          const winner = outcomes.indexOf(true);
+          assert.deepEqual({ ...(await jobOf(id)) }, { status: 'running', worker: `w${winner}` });
+        } finally {
+          await replica.close();
+        }
+      });
+
+      it('changes nothing when the row is in another state, missing, or fails a condition', async () => {
+        const id = await newJob('done');
+        assert.equal(await store.transition('jobs', id, { from: 'pending', to: 'running' }), false);
+        assert.equal(await store.transition('jobs', randomUUID(), { from: 'pending', to: 'running' }), false);
+        const other = await newJob();
+        assert.equal(
+          await store.transition('jobs', other, { from: 'pending', to: 'running', where: { owner: 'bob' } }),
+          false,
+        );
+        assert.equal((await jobOf(id))?.status, 'done');
+        assert.equal((await jobOf(other))?.status, 'pending');
+        assert.equal(
+          await store.transition('jobs', other, {
+            from: 'pending',
+            to: 'running',
+            where: { owner: 'alice' },
+          }),
+          true,
+        );
+      });
+
+      it('accepts several source states and another state column, and works inside a transaction', async () => {
+        const id = await newJob('failed');
+        const moved = await store.transaction((tx) =>
+          tx.transition('jobs', id, { from: ['pending', 'failed'], to: 'pending' }),
+        );
+        assert.equal(moved, true);
+        assert.equal((await jobOf(id))?.status, 'pending');
+        assert.equal(
+          await store.transition('jobs', id, { column: 'worker', from: null, to: 'w1' }),
+          false,
+          'NULL equals nothing: a NULL state is never a source state',
+        );
+        await store.run('UPDATE jobs SET worker = ? WHERE id = ?', ['w0', id]);
+        assert.equal(await store.transition('jobs', id, { column: 'worker', from: 'w0', to: 'w1' }), true);
+        assert.equal((await jobOf(id))?.worker, 'w1');
+      });
+
+      it('refuses unsafe names and contradictory arguments as programmer errors', async () => {
+        const id = await newJob();
+        const bad = [
+          () => store.transition('jobs; DROP TABLE jobs', id, { from: 'pending', to: 'x' }),
+          () => store.transition('jobs', id, { from: 'pending', to: 'x', set: { 'worker = 1 --': 'y' } }),
+          () => store.transition('jobs', id, { from: [], to: 'x' }),
+          () => store.transition('jobs', id, { from: 'pending', to: 'x', set: { status: 'y' } }),
+          () => store.transition('jobs', id, { from: 'pending', to: 'x', where: { status: 'y' } }),
+        ];
+        for (const call of bad) await assert.rejects(call, TypeError);
+        assert.equal((await jobOf(id))?.status, 'pending');
+      });
     });
 
     it('refuses nested transactions, and migrate or close inside one', async () => {

@@ -14,6 +14,10 @@ runStoreContract({
     contractDir = await tempDir('rampart-store-contract-');
     return openEmbeddedStore(join(contractDir.path, 'service.sqlite'));
   },
+  openReplica() {
+    if (contractDir === undefined) throw new Error('open() first');
+    return Promise.resolve(openEmbeddedStore(join(contractDir.path, 'service.sqlite')));
+  },
   async cleanup() {
     await contractDir?.cleanup();
   },

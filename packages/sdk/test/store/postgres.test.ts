@@ -16,6 +16,12 @@ runStoreContract({
     contractSchema = await createTempSchema();
     return openPostgresStore({ url: ADMIN_URL, schema: contractSchema.schema, maxConnections: 4 });
   },
+  openReplica() {
+    if (contractSchema === undefined) throw new Error('open() first');
+    return Promise.resolve(
+      openPostgresStore({ url: ADMIN_URL, schema: contractSchema.schema, maxConnections: 4 }),
+    );
+  },
   async cleanup() {
     await contractSchema?.drop();
   },
