@@ -82,6 +82,40 @@ describe('payments service', () => {
     assert.equal((await read('bob', id)).statusCode, 404);
   });
 
+  it('is idempotent per order: a second charge answers the first payment and stores no second row', async () => {
+    const orderId = randomUUID();
+    const first = await pay('alice', { orderId, cardNumber: CARD, expiry: EXPIRY });
+    assert.equal(first.statusCode, 201);
+    const second = await pay('alice', { orderId, cardNumber: '5555555555554444', expiry: EXPIRY });
+    assert.equal(second.statusCode, 200);
+    assert.deepEqual(second.json(), first.json());
+    const rows = await h.svc.store.all('SELECT id FROM payments WHERE order_id = ?', [orderId]);
+    assert.equal(rows.length, 1);
+  });
+
+  it('of 12 concurrent charges of one order, one is stored and every answer names it', async () => {
+    const orderId = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => pay('alice', { orderId, cardNumber: CARD, expiry: EXPIRY })),
+    );
+    assert.deepEqual(
+      answers.map((res) => res.statusCode).sort(),
+      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201],
+    );
+    assert.equal(new Set(answers.map((res) => res.json<{ id: string }>().id)).size, 1);
+    const rows = await h.svc.store.all('SELECT id FROM payments WHERE order_id = ?', [orderId]);
+    assert.equal(rows.length, 1);
+  });
+
+  it('an order charged for another user is 409 SHOP_ORDER_NOT_PENDING, showing nothing of it', async () => {
+    const orderId = randomUUID();
+    const alices = await pay('alice', { orderId, cardNumber: CARD, expiry: EXPIRY });
+    const bobs = await pay('bob', { orderId, cardNumber: CARD, expiry: EXPIRY });
+    assert.equal(bobs.statusCode, 409);
+    assert.equal(bobs.json<{ code: string }>().code, 'SHOP_ORDER_NOT_PENDING');
+    assert.ok(!bobs.body.includes(alices.json<{ id: string }>().id));
+  });
+
   it('only orders may call: a token forwarded by the gateway is refused', async () => {
     const res = await h.svc.inject({
       method: 'POST',

@@ -76,7 +76,12 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     servicePorts: { profiles, orders, payments },
     ...(options.storage === undefined ? {} : { storage: options.storage }),
   });
-  const up = new UpProcess(writeConfig(dir, options.edit?.(yaml) ?? yaml), [], options.env);
+  // A component gets a minute to become ready: on a loaded CI machine 15 s (the default) is not enough.
+  const up = new UpProcess(
+    writeConfig(dir, options.edit?.(yaml) ?? yaml),
+    ['--ready-timeout', '60'],
+    options.env,
+  );
   try {
     await up.waitFor(/shop is up in/, 120_000);
   } catch (error) {

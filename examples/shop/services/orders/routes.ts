@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RampartError } from '@rampart/errors';
-import type { JsonSchema, Service } from '@rampart/sdk';
+import type { AuthenticatedRequest, JsonSchema, Service } from '@rampart/sdk';
 import { CURRENCY, findProduct } from './catalog.ts';
 import {
   createOrderRepository,
@@ -134,24 +134,30 @@ export function registerOrderRoutes(svc: Service, orders: OrderRepository): void
       maxBodyBytes: 1024,
     },
     handler: async (request) => {
+      const owner = request.principal.subject;
       const { id } = request.params;
-      const order = await orders.findFor(request.principal.subject, id);
-      if (order === undefined) throw new RampartError('SDK_NOT_FOUND');
-      if (order.status !== 'pending')
-        throw new RampartError('SHOP_ORDER_NOT_PENDING', { detail: order.status });
-      // Only orders may call payments (rampart.yaml); the call carries a token exchanged for that hop.
-      const paid = await svc.call(request, 'payments', {
-        method: 'POST',
-        path: '/payments',
-        body: { orderId: id, cardNumber: request.body.cardNumber, expiry: request.body.expiry },
-      });
-      if (paid.status === 400) throw new RampartError('SHOP_CARD_REJECTED');
-      if (paid.status !== 201)
-        throw new RampartError('SHOP_PAYMENT_FAILED', { detail: `payments answered ${paid.status}` });
-      const payment = paid.body as { id: string; last4: string };
-      await orders.markPaid(request.principal.subject, id, { id: payment.id, last4: payment.last4 });
+      if ((await orders.findFor(owner, id)) === undefined) throw new RampartError('SDK_NOT_FOUND');
+      // Take the order for this attempt in one conditional UPDATE (pending → paying): of concurrent
+      // requests exactly one gets it; reading "pending" and then paying would let them all pay.
+      const attempt = randomUUID();
+      if (!(await orders.beginPayment(owner, id, attempt))) throw new RampartError('SHOP_ORDER_NOT_PENDING');
+      let payment: { id: string; last4: string };
+      try {
+        payment = await charge(svc, request, id, attempt);
+      } catch (error) {
+        // Give the order back: it is never stuck in paying. A retry is safe even if payments did
+        // record this charge, because payments keeps at most one payment per order.
+        await orders.abandonPayment(owner, id, attempt).catch((failure: unknown) => {
+          request.log.error({ err: failure, orderId: id }, 'could not give a failed payment back');
+        });
+        throw error;
+      }
+      if (!(await orders.completePayment(owner, id, attempt, payment))) {
+        request.log.warn({ orderId: id }, 'the payment attempt was taken over after its lease');
+        throw new RampartError('SHOP_ORDER_NOT_PENDING', { detail: 'attempt taken over' });
+      }
       request.log.info({ orderId: id, paymentId: payment.id }, 'order paid');
-      return orders.findFor(request.principal.subject, id);
+      return orders.findFor(owner, id);
     },
   });
 
@@ -167,6 +173,35 @@ export function registerOrderRoutes(svc: Service, orders: OrderRepository): void
       return order;
     },
   });
+}
+
+/**
+ * Charges one payment attempt of an order at payments. Only orders may call payments
+ * (rampart.yaml); the call carries a token exchanged for that hop, and an `Idempotency-Key`
+ * derived from the order and the attempt: a repeated call of this attempt is answered by payments,
+ * not run again. (From the order alone, a second attempt with another card after a rejection would
+ * be refused as a reused key; payments' own one-payment-per-order rule covers attempts.)
+ */
+async function charge(
+  svc: Service,
+  request: AuthenticatedRequest<{ Body: PaymentDetails }>,
+  orderId: string,
+  attempt: string,
+): Promise<{ id: string; last4: string }> {
+  const { cardNumber, expiry } = request.body;
+  const paid = await svc.call(request, 'payments', {
+    method: 'POST',
+    path: '/payments',
+    body: { orderId, cardNumber, expiry },
+    idempotencyKey: `order-${orderId}-attempt-${attempt}`,
+  });
+  if (paid.status === 400) throw new RampartError('SHOP_CARD_REJECTED');
+  if (paid.status === 409) throw new RampartError('SHOP_ORDER_NOT_PENDING', { detail: 'payments: paid' });
+  // 201: charged now; 200: this order was already charged, and that payment is the answer.
+  if (paid.status !== 201 && paid.status !== 200)
+    throw new RampartError('SHOP_PAYMENT_FAILED', { detail: `payments answered ${paid.status}` });
+  const { id, last4 } = paid.body as { id: string; last4: string };
+  return { id, last4 };
 }
 
 /** Migrates the store and adds the routes: everything `main.ts` and the tests need. */

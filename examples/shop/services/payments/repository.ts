@@ -32,6 +32,13 @@ export const migrations: readonly Migration[] = [
     );
     CREATE INDEX payments_order ON payments (order_id);`,
   },
+  {
+    // At most one payment per order, enforced by the database: two concurrent charges of one
+    // order (two orders replicas, a retry, a race) cannot both insert.
+    id: '0002-one-payment-per-order',
+    sql: `DROP INDEX payments_order;
+    CREATE UNIQUE INDEX payments_one_per_order ON payments (order_id);`,
+  },
 ];
 
 interface PaymentRow {
@@ -40,25 +47,51 @@ interface PaymentRow {
   last4: string;
 }
 
+/** What recording a charge did. */
+export type RecordOutcome =
+  /** This call stored the payment. */
+  | { readonly kind: 'created'; readonly payment: Payment }
+  /** The order was already charged, for this owner: that first payment, unchanged. */
+  | { readonly kind: 'existing'; readonly payment: Payment }
+  /** The order id was charged for someone else: nothing is shown or stored. */
+  | { readonly kind: 'foreign' };
+
 export interface PaymentRepository {
-  create(owner: string, payment: NewPayment): Promise<void>;
+  /**
+   * Stores the payment of an order unless that order already has one: one
+   * `INSERT … ON CONFLICT (order_id) DO NOTHING`, so of concurrent charges exactly one inserts.
+   */
+  record(owner: string, payment: NewPayment): Promise<RecordOutcome>;
   /** The payment if it exists and belongs to `owner`. */
   findFor(owner: string, id: string): Promise<Payment | undefined>;
 }
 
 export function createPaymentRepository(store: Store, fields: FieldCipher): PaymentRepository {
   return {
-    async create(owner, payment) {
+    async record(owner, payment) {
       const context = (column: string) => ({ table: 'payments', column, row: payment.id });
       const [cardNumber, expiry] = await Promise.all([
         fields.encrypt(payment.cardNumber, context('card_number')),
         fields.encrypt(payment.expiry, context('expiry')),
       ]);
-      await store.run(
+      const { changes } = await store.run(
         `INSERT INTO payments (id, owner, order_id, card_number, last4, expiry, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
         [payment.id, owner, payment.orderId, cardNumber, payment.last4, expiry, payment.createdAt],
       );
+      if (changes === 1) {
+        return {
+          kind: 'created',
+          payment: { id: payment.id, orderId: payment.orderId, last4: payment.last4 },
+        };
+      }
+      const first = await store.get<PaymentRow & { owner: string }>(
+        'SELECT id, order_id, last4, owner FROM payments WHERE order_id = ?',
+        [payment.orderId],
+      );
+      if (first === undefined) throw new Error('a conflicting payment vanished');
+      if (first.owner !== owner) return { kind: 'foreign' };
+      return { kind: 'existing', payment: { id: first.id, orderId: first.order_id, last4: first.last4 } };
     },
     async findFor(owner, id) {
       const row = await store.get<PaymentRow>(

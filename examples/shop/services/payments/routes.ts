@@ -38,21 +38,33 @@ export function registerPaymentRoutes(svc: Service, payments: PaymentRepository)
     method: 'POST',
     url: '/payments',
     scopes: ['orders:write'],
-    schema: { body: paymentRequestSchema, response: { 201: paymentSchema }, maxBodyBytes: 1024 },
+    schema: {
+      body: paymentRequestSchema,
+      response: { 200: paymentSchema, 201: paymentSchema },
+      maxBodyBytes: 1024,
+    },
     handler: async (request, reply) => {
       const { orderId, cardNumber, expiry } = request.body;
       checkCard(cardNumber, expiry);
-      const payment = {
+      const outcome = await payments.record(request.principal.subject, {
         id: randomUUID(),
         orderId,
         cardNumber,
         last4: cardNumber.slice(-4),
         expiry,
         createdAt: new Date().toISOString(),
-      };
-      await payments.create(request.principal.subject, payment);
-      request.log.info({ paymentId: payment.id, orderId }, 'payment recorded');
-      return reply.code(201).send({ id: payment.id, orderId, last4: payment.last4 });
+      });
+      switch (outcome.kind) {
+        case 'created':
+          request.log.info({ paymentId: outcome.payment.id, orderId }, 'payment recorded');
+          return reply.code(201).send(outcome.payment);
+        case 'existing':
+          // Idempotent per order: a second charge is answered with the first, never stored.
+          request.log.info({ paymentId: outcome.payment.id, orderId }, 'order already paid');
+          return reply.code(200).send(outcome.payment);
+        case 'foreign':
+          throw new RampartError('SHOP_ORDER_NOT_PENDING', { detail: 'order paid by another owner' });
+      }
     },
   });
 
