@@ -24,3 +24,4 @@ export {
   type PlatformPorts,
 } from './ports.ts';
 export { trustDomainOf } from './trust-domain.ts';
+export { identityEndpointLabel } from './identity-endpoints.ts';

@@ -75,3 +75,14 @@ export * from './observability/index.ts';
 export { isLuhnValid } from './card-number.ts';
 export type { FieldError } from './problem-reply.ts';
 export { stopOnSignals, SHUTDOWN_TIMEOUT_MS } from './process-lifecycle.ts';
+export {
+  adminRequestHandler,
+  closeServer,
+  createAdminServer,
+  listenOn,
+  readinessOf,
+  storeCheck,
+  type AdminServerOptions,
+  type ComponentHealth,
+  type ReadinessCheck,
+} from './admin-server.ts';

@@ -24,7 +24,15 @@ import {
   startWorkloadIdentity,
   type WorkloadIdentity,
 } from '@rampart/mesh';
-import { buildAdminApp } from './admin-app.ts';
+import { inject as injectRequest } from 'light-my-request';
+import {
+  adminRequestHandler,
+  closeServer,
+  createAdminServer,
+  listenOn,
+  readinessOf,
+  storeCheck,
+} from './admin-server.ts';
 import { createConfigMessageHandler } from './config-ipc.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
@@ -335,14 +343,19 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     log.info({ event: 'certificate.rotated', notAfter: next.notAfter.toISOString() }, 'certificate rotated');
   });
 
-  let ready = true;
   let stopping: Promise<void> | undefined;
   const listeners = new Set<ConfigListener>();
-  const admin = buildAdminApp({
-    logger: log,
-    readiness: { ready: () => ready, revision: () => revision },
+  const adminOptions = {
+    health: {
+      revision: () => revision,
+      notReady: readinessOf([
+        () => Promise.resolve(stopping === undefined ? null : 'stopping'),
+        storeCheck(store),
+      ]),
+    },
     metrics: metricsExposition(metrics),
-  });
+  };
+  const admin = createAdminServer(adminOptions);
   app.addHook('onClose', async () => {
     await store.close();
   });
@@ -394,7 +407,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       await identity.renew();
     },
     inject: (request, as) => app.inject(withInProcessPeer(request, as)),
-    injectAdmin: (request) => admin.inject(request),
+    injectAdmin: (request) => injectRequest(adminRequestHandler(adminOptions), request),
     async start(startOptions = {}) {
       if (identity === undefined) {
         throw new TypeError(
@@ -402,20 +415,16 @@ export async function createService(options: CreateServiceOptions = {}): Promise
         );
       }
       const address = await app.listen({ host: '127.0.0.1', port: startOptions.port ?? thisService().port });
-      await admin.listen({
-        host: '127.0.0.1',
-        port: startOptions.adminPort ?? serviceAdminPort(thisService()),
-      });
+      await listenOn(admin, startOptions.adminPort ?? serviceAdminPort(thisService()));
       if (startOptions.handleProcessEvents ?? true) handleProcessEvents(service);
       log.info({ address, revision }, 'service listening');
       return address;
     },
     stop() {
       stopping ??= (async () => {
-        ready = false;
         identity?.stop();
         await app.close();
-        await admin.close();
+        await closeServer(admin);
         await clients?.close();
         events.close();
       })();

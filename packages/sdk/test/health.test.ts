@@ -21,6 +21,26 @@ describe('health and readiness', () => {
     assert.deepEqual(res.json(), { status: 'ready', revision: 0 });
   });
 
+  it('GET /readyz is 503 with the reason while the store cannot answer', async () => {
+    const other = await startWidgets();
+    try {
+      await other.svc.store.close();
+      const res = await other.svc.injectAdmin('/readyz');
+      assert.equal(res.statusCode, 503);
+      assert.deepEqual(res.json(), { status: 'not-ready', revision: 0, reasons: ['store unreachable'] });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('the admin port answers only GET and HEAD of its three paths', async () => {
+    assert.equal((await h.svc.injectAdmin({ method: 'POST', url: '/readyz' })).statusCode, 405);
+    assert.equal((await h.svc.injectAdmin('/admin')).statusCode, 404);
+    const metrics = await h.svc.injectAdmin('/metrics');
+    assert.equal(metrics.statusCode, 200);
+    assert.match(metrics.body, /^# HELP /m);
+  });
+
   it('sets security headers and echoes a well-formed request id', async () => {
     // On the service port: even a denial carries the headers.
     const res = await h.svc.inject({ url: '/anything', headers: { 'x-request-id': 'gw-12345678' } });

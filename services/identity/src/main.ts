@@ -9,6 +9,7 @@ import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import {
   createLogger,
   createMetrics,
+  createConfigMessageHandler,
   createSecurityEvents,
   FieldCipher,
   LocalKeyring,
@@ -20,6 +21,7 @@ import {
 import { buildIdentity } from './app.ts';
 import { applyBootstrap } from './bootstrap.ts';
 import { identityHandlers } from './handlers.ts';
+import { identityReadiness } from './http/readiness.ts';
 import { startIdentityServers } from './http/servers.ts';
 import { openIdentityStore } from './store/open-identity-store.ts';
 
@@ -90,9 +92,20 @@ async function main(): Promise<void> {
       log.info('identity: first admin created (one-time password in .rampart/admin-password)');
     if (created.demoUsers > 0) log.info({ users: created.demoUsers }, 'identity: demo users seeded');
   }
+  let revision = 0;
+  let stopping = false;
   const servers = await startIdentityServers({
     identity,
     metrics,
+    health: {
+      revision: () => revision,
+      notReady: identityReadiness({
+        keys: identity.keys,
+        store,
+        stopping: () => stopping,
+        ...(redis === undefined ? {} : { redis }),
+      }),
+    },
     trustDomain,
     credentials: () => workload.current(),
     port: identity.settings.port,
@@ -105,7 +118,23 @@ async function main(): Promise<void> {
     { url: servers.url, adminUrl: servers.adminUrl, issuer: identity.settings.issuer },
     'identity listening',
   );
+  // rampart up restarts identity when anything it reads changes (its restart key); any other edit
+  // of rampart.yaml is acknowledged, so the supervisor knows every component is on the revision.
+  process.on(
+    'message',
+    createConfigMessageHandler(
+      {
+        applyConfig(next) {
+          if (next <= revision) throw new Error(`revision ${next} is not newer than ${revision}`);
+          revision = next;
+        },
+      },
+      (reply) => process.send?.(reply),
+      log,
+    ),
+  );
   stopOnSignals(log, async () => {
+    stopping = true;
     workload.stop();
     await servers.close();
     await identity.close();

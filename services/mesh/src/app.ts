@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import fastify, { type FastifyInstance } from 'fastify';
@@ -9,11 +10,18 @@ import {
   joinTokenAttestor,
   type Rotation,
 } from '@rampart/mesh';
-import type { Logger } from '@rampart/sdk';
+import {
+  closeServer,
+  createAdminServer,
+  createMetrics,
+  listenOn,
+  metricsExposition,
+  registerHttpMetrics,
+  type Logger,
+} from '@rampart/sdk';
 import { registerBundleRoutes } from './bundle/routes.ts';
 import { meshSettings } from './config.ts';
 import type { MeshContext } from './context.ts';
-import { registerHealthRoutes } from './health/routes.ts';
 import { registerErrorHandlers } from './http/errors.ts';
 import { registerJoinRoutes } from './join/routes.ts';
 import { registerRenewRoutes } from './renew/routes.ts';
@@ -121,8 +129,15 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
   registerBundleRoutes(app, context);
   registerTokenRoutes(app, context);
 
-  const admin = fastify({ logger: false });
-  registerHealthRoutes(admin, { ready: () => ready, revision: () => revision });
+  const metrics = createMetrics('mesh');
+  registerHttpMetrics(app, metrics);
+  const admin = createAdminServer({
+    health: {
+      revision: () => revision,
+      notReady: () => Promise.resolve(ready ? [] : ['not listening']),
+    },
+    metrics: metricsExposition(metrics),
+  });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -131,10 +146,8 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     bundleFile,
     async start() {
       const url = await app.listen({ host: '127.0.0.1', port: options.port ?? settings.port });
-      const adminUrl = await admin.listen({
-        host: '127.0.0.1',
-        port: options.adminPort ?? settings.adminPort,
-      });
+      await listenOn(admin, options.adminPort ?? settings.adminPort);
+      const adminUrl = `http://127.0.0.1:${addressPort(admin)}`;
       identity.startMaintenance();
       ready = true;
       log.info({ url, adminUrl, spiffeId, trustDomain: settings.trustDomain }, 'mesh authority listening');
@@ -144,7 +157,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
       stopping ??= (async () => {
         ready = false;
         identity.stopMaintenance();
-        await Promise.all([app.close(), admin.close()]);
+        await Promise.all([app.close(), closeServer(admin)]);
       })();
       return stopping;
     },
@@ -178,4 +191,10 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     },
     bundlePem: () => ca.bundlePem(),
   };
+}
+
+/** The port a listening server is bound to (its own pick when asked for port 0). */
+function addressPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
 }

@@ -47,6 +47,13 @@ describe('mesh authority: join and renew', () => {
     assert.equal(ca, await fixture.bundle());
   });
 
+  it('serves Prometheus metrics on the admin port, labelled by route template', async () => {
+    await join_('orders', 'orders');
+    const metrics = await (await fetch(`${fixture.adminUrl}/metrics`)).text();
+    assert.match(metrics, /^http_requests_total\{[^}]*route="\/v1\/join"[^}]*service="mesh"[^}]*\} 1$/m);
+    assert.match(metrics, /^process_resident_memory_bytes\{service="mesh"\} \d+/m);
+  });
+
   it('joins with a token and issues exactly the bound ID, whatever the CSR asks', async () => {
     const { certPem } = await join_('orders', 'payments');
     assert.equal(peerSpiffeId(new X509Certificate(certPem)), id('orders'));

@@ -1,4 +1,4 @@
-import type { RateLimitConfig } from '@rampart/config';
+import { identityEndpointLabel, type RateLimitConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import {
   IDENTITY_UPSTREAM,
@@ -38,8 +38,8 @@ export function isIdentityMount(canonical: CanonicalRequest): boolean {
 
 /** The identity mount serves the methods OAuth 2.0 and OpenID Connect use, and no others. */
 export function mount(exchange: Exchange): void {
-  exchange.label = '/auth';
-  const { method } = need(exchange.canonical);
+  const { method, segments } = need(exchange.canonical);
+  exchange.label = `/auth ${identityEndpointLabel(`/${segments.slice(1).join('/')}`)}`;
   if (!IDENTITY_METHODS.has(method))
     throw new MethodNotAllowed(IDENTITY_ALLOW, `${method} on the identity mount`);
 }

@@ -337,9 +337,14 @@ describe('the identity mount at /auth', () => {
     assert.notEqual(echo.headers['authorization'], `Bearer ${token}`);
   });
 
-  it('counts the mount under the route label /auth', async () => {
+  it("counts the mount under identity's endpoint names (the labels identity counts itself under)", async () => {
     const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
-    assert.match(text, /http_requests_total\{[^}]*route="\/auth"/u);
+    const routes = new Set(
+      [...text.matchAll(/^http_requests_total\{[^}]*route="([^"]+)"/gmu)].map((m) => m[1]),
+    );
+    assert.ok(routes.has('/auth token'), [...routes].join(', '));
+    assert.ok(routes.has('/auth discovery'), [...routes].join(', '));
+    assert.ok(!routes.has('/auth'), 'no single label for the whole mount');
   });
 
   it('rate-limits the mount per IP, as gateway.identityRateLimit says, with Retry-After', async () => {

@@ -1,13 +1,16 @@
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { TLSSocket } from 'node:tls';
 import { componentSpiffeId, peerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
-import type { Metrics } from '@rampart/sdk';
+import { identityEndpointLabel } from '@rampart/config';
+import {
+  closeServer,
+  createAdminServer,
+  listenOn,
+  metricsExposition,
+  type ComponentHealth,
+  type Metrics,
+} from '@rampart/sdk';
 import type { Identity } from '../app.ts';
 import { INTROSPECTION_PATH, serveIntrospection } from '../oidc/internal-introspection.ts';
 import { sendJson } from './router.ts';
@@ -15,6 +18,8 @@ import { sendJson } from './router.ts';
 export interface IdentityServersOptions {
   readonly identity: Identity;
   readonly metrics: Metrics;
+  /** What the admin port's `/readyz` reports. */
+  readonly health: ComponentHealth;
   readonly trustDomain: string;
   readonly credentials: () => WorkloadCredentials;
   readonly port: number;
@@ -61,7 +66,7 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
         sendJson(res, 403, { error: 'access_denied' });
         return;
       }
-      observe(options.metrics, req, res);
+      observe(options.metrics, options.identity.settings.mountPath, req, res);
       if (req.url === INTROSPECTION_PATH) {
         void serveIntrospection(options.identity, req, res);
         return;
@@ -73,11 +78,9 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
       options.identity.handle(req, res);
     },
   );
-  const admin: Server = createHttpServer((req, res) => {
-    void serveAdmin(options.metrics, req, res);
-  });
-  await listen(server, options.port);
-  await listen(admin, options.adminPort);
+  const admin = createAdminServer({ health: options.health, metrics: metricsExposition(options.metrics) });
+  await listenOn(server, options.port);
+  await listenOn(admin, options.adminPort);
   return {
     url: `https://127.0.0.1:${options.port}`,
     adminUrl: `http://127.0.0.1:${options.adminPort}`,
@@ -85,7 +88,7 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
       server.setSecureContext(tlsOptions());
     },
     async close() {
-      await Promise.all([close(server), close(admin)]);
+      await Promise.all([closeServer(server), closeServer(admin)]);
     },
   };
 }
@@ -114,58 +117,25 @@ async function serveRevocations(
   }
 }
 
-/** Route labels: the known first segments below the mount; anything else is `other`. */
-const ROUTES = new Set([
-  '.well-known',
-  'authorize',
-  'token',
-  'jwks',
-  'me',
-  'session',
-  'interaction',
-  'admin',
-  'assets',
-]);
-
-/** Counts requests by a bounded route label (never the raw path) and status. */
-function observe(metrics: Metrics, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Counts requests by a bounded route label — identity's endpoint (`token`, `authorize`, `userinfo`,
+ * …, the gateway's mount counts the same names) or its internal feed — and status, never the raw
+ * path. The label is taken on arrival: oidc-provider rewrites `req.url` below its mount.
+ */
+function observe(metrics: Metrics, mountPath: string, req: IncomingMessage, res: ServerResponse): void {
   const started = process.hrtime.bigint();
+  const route = routeLabel(mountPath, req.url ?? '/');
   res.on('finish', () => {
-    const segment = /^\/[^/?]+\/([^/?]+)/.exec(req.url ?? '')?.[1];
-    const route = segment !== undefined && ROUTES.has(segment) ? segment : 'other';
     const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
   });
 }
 
-async function serveAdmin(metrics: Metrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.url === '/healthz' || req.url === '/readyz') {
-    sendJson(res, 200, { status: 'ok' });
-  } else if (req.url === '/metrics') {
-    const body = await metrics.registry.metrics();
-    res.writeHead(200, { 'content-type': metrics.registry.contentType });
-    res.end(body);
-  } else {
-    sendJson(res, 404, { error: 'not_found' });
-  }
-}
-
-function listen(server: Server | HttpsServer, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function close(server: Server | HttpsServer): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
+function routeLabel(mountPath: string, url: string): string {
+  const path = url.split('?', 1)[0] ?? '/';
+  if (path === INTROSPECTION_PATH) return 'internal_introspection';
+  if (path === REVOCATIONS_PATH) return 'revocation_feed';
+  if (path !== mountPath && !path.startsWith(`${mountPath}/`)) return 'other';
+  return identityEndpointLabel(path.slice(mountPath.length) || '/');
 }

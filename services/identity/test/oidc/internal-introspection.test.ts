@@ -15,6 +15,7 @@ import {
 } from '@rampart/mesh';
 import { createMetrics } from '@rampart/sdk';
 import { freePort, tempDir, type TempDir } from '@rampart/testing';
+import { identityReadiness } from '../../src/http/readiness.ts';
 import { startIdentityServers, type IdentityServers } from '../../src/http/servers.ts';
 import { startIdentity, type Harness } from '../support/harness.ts';
 import {
@@ -65,6 +66,7 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
   let h: Harness;
   let servers: IdentityServers;
   let dir: TempDir;
+  let adminPort: number;
   let asGateway: Agent;
   let asOrders: Agent;
   let cli: oidc.Configuration;
@@ -117,9 +119,18 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
       return { keyPem, certPem: issued.certPem };
     };
     const identityCert = await issue(componentSpiffeId(TRUST_DOMAIN, 'identity'));
+    adminPort = await freePort();
     servers = await startIdentityServers({
       identity: h.identity,
       metrics: createMetrics('identity'),
+      health: {
+        revision: () => 0,
+        notReady: identityReadiness({
+          keys: h.identity.keys,
+          store: h.identity.store,
+          stopping: () => false,
+        }),
+      },
       trustDomain: TRUST_DOMAIN,
       credentials: () => ({
         ...identityCert,
@@ -128,7 +139,7 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
         notAfter: new Date(Date.now() + 3_600_000),
       }),
       port: await freePort(),
-      adminPort: await freePort(),
+      adminPort,
     });
     const agentAs = async (spiffeId: string): Promise<Agent> => {
       const own = await issue(spiffeId);
@@ -349,5 +360,22 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
     for (const [name, expected, answer] of cases) assert.deepEqual(await answer, expected, name);
     const refused = h.events.filter((e) => e.event === 'introspection.refused');
     assert.equal(refused.length - before, cases.length);
+  });
+
+  it('admin port: ready with its revision, and metrics named after the endpoint (other only for unknown paths)', async () => {
+    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready', revision: 0 });
+
+    const discovery = await request(`${servers.url}/auth/.well-known/openid-configuration`, {
+      dispatcher: asGateway,
+    });
+    await discovery.body.dump();
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const routes = new Set(
+      [...metrics.matchAll(/^http_requests_total\{[^}]*route="([^"]+)"/gm)].map((m) => m[1]),
+    );
+    assert.ok(routes.has('discovery'), [...routes].join(', '));
+    assert.ok(routes.has('internal_introspection'), [...routes].join(', '));
   });
 });
