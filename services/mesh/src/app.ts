@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
@@ -110,6 +111,9 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     logger: false,
     bodyLimit: MESH_BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // Random, not Fastify's sequential `req-1`, `req-2`…: an id in a refusal must not tell a caller
+    // how many requests the authority has served, nor let one guess another's id in the log.
+    genReqId: () => randomUUID(),
   }) as unknown as FastifyInstance;
   identity.attach(app.server as unknown as HttpsServer);
 

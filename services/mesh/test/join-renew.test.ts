@@ -135,6 +135,18 @@ describe('mesh authority: join and renew', () => {
     assert.equal(response.body['code'], 'MESH_NOT_FOUND');
   });
 
+  it('gives every request a random id: no counter a caller could read or guess', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const response = await send(fixture, '/v1/nothing', { ca, method: 'GET' });
+      ids.push(String(response.body['requestId']));
+    }
+    for (const requestId of ids) {
+      assert.match(requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
   it('renews over mTLS for the peer ID only', async () => {
     const current = await join_('orders');
     const next = await createWorkloadCsr(id('payments'));
