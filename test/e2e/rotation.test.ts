@@ -80,8 +80,8 @@ describe('mesh: certificate rotation under steady load', () => {
         RAMPART_INTERNAL_TOKEN_KEY: publicKeyFile,
         RAMPART_MESH_URL: url,
         RAMPART_MESH_BUNDLE: mesh.bundleFile,
-        RAMPART_JOIN_TOKEN: join_.token,
       },
+      secrets: { joinToken: join_.token, env: {} },
       logDestination: quiet(),
     });
     svc.route({ method: 'GET', url: '/ping', scopes: [], handler: () => ({ ok: true }) });

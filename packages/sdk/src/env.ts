@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { requiredJoinToken, type LaunchSecrets } from './launch-secrets.ts';
 
 /** The environment `rampart up` gives every service process. */
 export interface ServiceEnv {
@@ -18,28 +19,31 @@ export interface ServiceEnv {
   readonly mesh: MeshEnv | undefined;
 }
 
-/** The mesh variables `rampart up` sets: all three, or none. */
+/** The mesh variables `rampart up` sets (both, or none), and the join token it hands over IPC. */
 export interface MeshEnv {
   /** `RAMPART_MESH_URL`: the mesh authority, e.g. https://127.0.0.1:8445. */
   readonly url: string;
   /** `RAMPART_MESH_BUNDLE`: absolute path of the trust bundle (PEM CA certificates). */
   readonly bundleFile: string;
-  /** `RAMPART_JOIN_TOKEN`: the one-time token that proves this process is the service it claims. */
+  /**
+   * The one-time token that proves this process is the service it claims: from the launch
+   * secrets (`receiveLaunchSecrets`), never from an environment variable.
+   */
   readonly joinToken: string;
 }
 
-const MESH_VARIABLES = ['RAMPART_MESH_URL', 'RAMPART_MESH_BUNDLE', 'RAMPART_JOIN_TOKEN'] as const;
+const MESH_VARIABLES = ['RAMPART_MESH_URL', 'RAMPART_MESH_BUNDLE'] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads the service environment. A missing or relative path is a deployment mistake, so it
- * throws a `TypeError` naming the variable.
+ * Reads the service environment, with the secrets `rampart up` handed over IPC (the join token).
+ * A missing or relative path is a deployment mistake, so it throws a `TypeError` naming the variable.
  *
  * @example
- * const { configFile, component, stateDir } = readServiceEnv(process.env);
+ * const { configFile, component, stateDir } = readServiceEnv(process.env, await receiveLaunchSecrets());
  */
-export function readServiceEnv(env: Environment): ServiceEnv {
+export function readServiceEnv(env: Environment, secrets: LaunchSecrets = { env: {} }): ServiceEnv {
   return {
     configFile: absolutePath(env, 'RAMPART_CONFIG'),
     component: required(env, 'RAMPART_COMPONENT'),
@@ -48,11 +52,11 @@ export function readServiceEnv(env: Environment): ServiceEnv {
     keyringFile: env['RAMPART_KEYRING'] === undefined ? undefined : absolutePath(env, 'RAMPART_KEYRING'),
     pseudonymKeyFile:
       env['RAMPART_PSEUDONYM_KEY'] === undefined ? undefined : absolutePath(env, 'RAMPART_PSEUDONYM_KEY'),
-    mesh: readMeshEnv(env),
+    mesh: readMeshEnv(env, secrets),
   };
 }
 
-function readMeshEnv(env: Environment): MeshEnv | undefined {
+function readMeshEnv(env: Environment, secrets: LaunchSecrets): MeshEnv | undefined {
   const set = MESH_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '');
   if (set.length === 0) return undefined;
   if (set.length < MESH_VARIABLES.length) {
@@ -66,7 +70,7 @@ function readMeshEnv(env: Environment): MeshEnv | undefined {
   return {
     url,
     bundleFile: absolutePath(env, 'RAMPART_MESH_BUNDLE'),
-    joinToken: required(env, 'RAMPART_JOIN_TOKEN'),
+    joinToken: requiredJoinToken(secrets),
   };
 }
 
@@ -74,7 +78,7 @@ function readMeshEnv(env: Environment): MeshEnv | undefined {
  * A variable `rampart up` sets; a `TypeError` naming it when missing.
  *
  * @example
- * const joinToken = required(process.env, 'RAMPART_JOIN_TOKEN');
+ * const meshUrl = required(process.env, 'RAMPART_MESH_URL');
  */
 export function required(env: Environment, name: string): string {
   const value = env[name];

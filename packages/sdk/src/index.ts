@@ -15,6 +15,16 @@ export {
   type Environment,
 } from './env.ts';
 export {
+  receiveLaunchSecrets,
+  requiredJoinToken,
+  LAUNCH_SECRETS_VARIABLE,
+  LAUNCH_SECRETS_REQUEST,
+  LAUNCH_SECRETS_REPLY,
+  type LaunchSecrets,
+  type LaunchChannel,
+  type ReceiveLaunchSecretsOptions,
+} from './launch-secrets.ts';
+export {
   createConfigMessageHandler,
   isConfigMessage,
   type ConfigMessage,

@@ -36,6 +36,7 @@ import {
 import { createConfigMessageHandler } from './config-ipc.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
+import { receiveLaunchSecrets, type LaunchSecrets } from './launch-secrets.ts';
 import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
 import { withInProcessPeer, type InjectAs } from './in-process-peer.ts';
 import { createInternalTokenVerifier, importInternalTokenKey } from './internal-token.ts';
@@ -67,6 +68,11 @@ export interface CreateServiceOptions {
   readonly name?: string;
   /** Where to read the contract variables; default `process.env`. */
   readonly env?: Environment;
+  /**
+   * The launch secrets (the mesh join token), for a service embedded in another process; by
+   * default `rampart up` hands them over IPC (`receiveLaunchSecrets`).
+   */
+  readonly secrets?: LaunchSecrets;
   readonly limits?: HttpLimits;
   /** Where log lines go; default stdout. */
   readonly logDestination?: DestinationStream;
@@ -166,7 +172,8 @@ export class ServiceStartError extends Error {
  * await svc.start();
  */
 export async function createService(options: CreateServiceOptions = {}): Promise<Service> {
-  const env = readServiceEnv(options.env ?? process.env);
+  const secrets = options.secrets ?? (await receiveLaunchSecrets({ env: options.env ?? process.env }));
+  const env = readServiceEnv(options.env ?? process.env, secrets);
   if (options.name !== undefined && options.name !== env.component) {
     throw new TypeError(
       `createService({ name: "${options.name}" }) but RAMPART_COMPONENT is "${env.component}"`,

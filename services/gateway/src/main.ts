@@ -9,7 +9,9 @@ import {
   createLogger,
   createMetrics,
   isConfigMessage,
+  receiveLaunchSecrets,
   requiredEnv,
+  requiredJoinToken,
   requiredEnvPath,
   stopOnSignals,
 } from '@rampart/sdk';
@@ -23,6 +25,8 @@ const path = (name: string): string => requiredEnvPath(process.env, name);
 const variable = (name: string): string => requiredEnv(process.env, name);
 
 async function main(): Promise<void> {
+  // The join token (and any secret variable) arrives over IPC, never in the environment.
+  const secrets = await receiveLaunchSecrets();
   const loaded = await loadConfig(path('RAMPART_CONFIG'));
   if (!loaded.ok) {
     log.fatal(
@@ -38,7 +42,7 @@ async function main(): Promise<void> {
     authorityUrl: variable('RAMPART_MESH_URL'),
     authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
     bundlePem: readFileSync(path('RAMPART_MESH_BUNDLE'), 'utf8'),
-    joinToken: variable('RAMPART_JOIN_TOKEN'),
+    joinToken: requiredJoinToken(secrets),
     spiffeId: componentSpiffeId(trustDomain, 'gateway'),
   });
   const readTls = () => ({

@@ -15,8 +15,10 @@ import {
   LocalKeyring,
   logSink,
   stopOnSignals,
+  receiveLaunchSecrets,
   requiredEnv,
   requiredEnvPath,
+  requiredJoinToken,
 } from '@rampart/sdk';
 import { buildIdentity } from './app.ts';
 import { applyBootstrap } from './bootstrap.ts';
@@ -31,6 +33,9 @@ const path = (name: string): string => requiredEnvPath(process.env, name);
 const variable = (name: string): string => requiredEnv(process.env, name);
 
 async function main(): Promise<void> {
+  // The join token, the client-secret hashes and any secret variable (the SQL password) arrive
+  // over IPC, never in the environment; the variables land in process.env for `${env:…}` references.
+  const secrets = await receiveLaunchSecrets();
   const loaded = await loadConfig(path('RAMPART_CONFIG'));
   if (!loaded.ok) {
     log.fatal(
@@ -48,7 +53,7 @@ async function main(): Promise<void> {
     authorityUrl: variable('RAMPART_MESH_URL'),
     authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
     bundlePem: readFileSync(path('RAMPART_MESH_BUNDLE'), 'utf8'),
-    joinToken: variable('RAMPART_JOIN_TOKEN'),
+    joinToken: requiredJoinToken(secrets),
     spiffeId: componentSpiffeId(trustDomain, 'identity'),
   });
   const store = await openIdentityStore(config, stateDir, configDir);

@@ -3,6 +3,12 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { RampartError } from '@rampart/errors';
 import type { RampartConfig } from '@rampart/config';
+import {
+  LAUNCH_SECRETS_REPLY,
+  LAUNCH_SECRETS_REQUEST,
+  LAUNCH_SECRETS_VARIABLE,
+  type LaunchSecrets,
+} from '@rampart/sdk';
 import type { RunAs } from './privileges.ts';
 import { waitUntilReady } from './readiness.ts';
 
@@ -17,8 +23,11 @@ export interface ComponentSpec {
   readonly runAs: RunAs | null;
   readonly logFile: string;
   readonly readyTimeoutMs: number;
-  /** Extra environment minted for each (re)start, e.g. a one-time mesh join token. */
-  readonly prepareEnv?: () => Promise<Record<string, string>>;
+  /**
+   * Secrets minted or looked up for each (re)start — a one-time mesh join token, a SQL password —
+   * handed to that process alone over its IPC channel when it asks, never put in its environment.
+   */
+  readonly prepareSecrets?: () => Promise<LaunchSecrets>;
 }
 
 export type ComponentEvent =
@@ -67,7 +76,7 @@ export class Component {
   /** Starts the process and resolves once its readiness endpoint answers 200. */
   async start(): Promise<void> {
     const started = Date.now();
-    const child = this.#spawn(await this.spec.prepareEnv?.());
+    const child = this.#spawn(await this.spec.prepareSecrets?.());
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) => {
         reject(
@@ -147,11 +156,11 @@ export class Component {
     await this.#closeLog();
   }
 
-  #spawn(extraEnv: Record<string, string> = {}): ChildProcess {
+  #spawn(secrets: LaunchSecrets | undefined): ChildProcess {
     const { spec } = this;
     this.#startedAt = Date.now();
     const child = spawn(process.execPath, [...spec.nodeArgs, spec.entry], {
-      env: { ...spec.env, ...extraEnv },
+      env: secrets === undefined ? spec.env : { ...spec.env, [LAUNCH_SECRETS_VARIABLE]: 'ipc' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
       // Its own process group: Ctrl-C reaches only the supervisor, which stops components in
@@ -163,7 +172,15 @@ export class Component {
     child.stdout?.pipe(this.#log, { end: false });
     child.stderr?.pipe(this.#log, { end: false });
     if (child.stdout) this.#watchErrors(child.stdout);
+    let unclaimed = secrets;
     child.on('message', (message: unknown) => {
+      if (isSecretsRequest(message)) {
+        // Answered once: the secrets live in this process only until their child has them.
+        if (unclaimed !== undefined && child.connected)
+          child.send({ type: LAUNCH_SECRETS_REPLY, ...unclaimed });
+        unclaimed = undefined;
+        return;
+      }
       this.#onMessage(message);
     });
     child.once('exit', (code, signal) => {
@@ -214,9 +231,9 @@ export class Component {
 
   async #restart(): Promise<void> {
     const started = Date.now();
-    let extraEnv: Record<string, string> | undefined;
+    let secrets: LaunchSecrets | undefined;
     try {
-      extraEnv = await this.spec.prepareEnv?.();
+      secrets = await this.spec.prepareSecrets?.();
     } catch (error) {
       // e.g. the mesh is restarting too: count it as a failed start and try again later.
       this.#onEvent({ type: 'error-logged', name: this.spec.name, message: (error as Error).message });
@@ -224,7 +241,7 @@ export class Component {
       return;
     }
     if (this.#stopping) return;
-    const child = this.#spawn(extraEnv);
+    const child = this.#spawn(secrets);
     try {
       await waitUntilReady(
         this.spec.readyUrl,
@@ -249,4 +266,12 @@ export class Component {
   async #closeLog(): Promise<void> {
     await new Promise<void>((resolve) => this.#log.end(resolve));
   }
+}
+
+function isSecretsRequest(message: unknown): boolean {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === LAUNCH_SECRETS_REQUEST
+  );
 }

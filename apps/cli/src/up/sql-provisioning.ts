@@ -5,7 +5,8 @@ import { provisionServiceDatabase } from '@rampart/sdk';
 /**
  * When `storage.sql.adminUrl` is set, gives each service its own PostgreSQL role and schema and a
  * password of its own, fresh at every `rampart up`: the supervisor keeps the passwords in memory
- * and hands each service only its own, in `RAMPART_SQL_PASSWORD`. Nothing is written to disk.
+ * and hands each service only its own, as `RAMPART_SQL_PASSWORD` over its IPC channel (never in its
+ * environment). Nothing is written to disk.
  */
 export class SqlProvisioning {
   readonly #config: () => RampartConfig;

@@ -8,6 +8,7 @@ import { prepareIdentitySecrets } from './identity-secrets.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
 import type { RunAs } from './privileges.ts';
+import { secretVariablesFor } from './secret-variables.ts';
 import { SqlProvisioning } from './sql-provisioning.ts';
 import type { StateDir } from './state-dir.ts';
 
@@ -150,7 +151,7 @@ export class Supervisor {
         ...(plan.allowWorkers === true ? { allowWorkers: true } : {}),
       }),
       env: {
-        ...passThroughEnv(this.#config),
+        ...plainEnv(),
         ...plan.env,
         RAMPART_CONFIG: configFile,
         RAMPART_COMPONENT: plan.name,
@@ -161,37 +162,44 @@ export class Supervisor {
       readyTimeoutMs,
     };
     const td = (): string => trustDomainOf(this.#config);
+    const variables = (): Record<string, string> => secretVariablesFor(this.#config, plan.kind);
     switch (plan.kind) {
       case 'platform':
         return spec;
       case 'service':
         return {
           ...spec,
-          prepareEnv: async () => ({
-            ...(await this.#sql.envFor(plan.name)),
-            ...(await this.#mintJoinToken(serviceSpiffeId(td(), plan.name))),
+          prepareSecrets: async () => ({
+            env: { ...variables(), ...(await this.#sql.envFor(plan.name)) },
+            joinToken: await this.#mintJoinToken(serviceSpiffeId(td(), plan.name)),
           }),
         };
       case 'identity':
         return {
           ...spec,
-          prepareEnv: async () => ({
-            ...(await this.#sql.envFor('identity')),
-            ...(await prepareIdentitySecrets(
-              this.#config,
-              { root: state.root, identityDir: plan.stateDir },
-              dirname(configFile),
-              runAs,
-            )),
-            ...(await this.#mintJoinToken(componentSpiffeId(td(), 'identity'))),
+          prepareSecrets: async () => ({
+            env: {
+              ...variables(),
+              ...(await this.#sql.envFor('identity')),
+              ...(await prepareIdentitySecrets(
+                this.#config,
+                { root: state.root, identityDir: plan.stateDir },
+                dirname(configFile),
+                runAs,
+              )),
+            },
+            joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'identity')),
           }),
         };
       case 'gateway':
         return {
           ...spec,
-          prepareEnv: async () => {
+          prepareSecrets: async () => {
             await this.#issueEdgeCertificate();
-            return this.#mintJoinToken(componentSpiffeId(td(), 'gateway'));
+            return {
+              env: variables(),
+              joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'gateway')),
+            };
           },
         };
     }
@@ -199,9 +207,9 @@ export class Supervisor {
 
   /**
    * A fresh one-time join token for a workload's (re)start: the mesh authority learns only its
-   * hash, over IPC; the service gets the token itself in its environment and spends it at once.
+   * hash, over IPC; the workload gets the token itself over its own IPC channel and spends it at once.
    */
-  async #mintJoinToken(spiffeId: string): Promise<Record<string, string>> {
+  async #mintJoinToken(spiffeId: string): Promise<string> {
     const mesh = this.#components.get('mesh')?.component;
     if (mesh === undefined) throw new Error(`cannot start ${spiffeId}: the mesh authority is not running`);
     const { token, sha256 } = createJoinToken();
@@ -214,24 +222,20 @@ export class Supervisor {
       },
       'mesh.join-token.added',
     );
-    return { RAMPART_JOIN_TOKEN: token };
+    return token;
   }
 }
 
 /**
- * A component's environment is built, not inherited: the supervisor's own variables (and any
- * secrets in them) do not leak, except those the config references with `${env:NAME}`.
+ * A component's environment is built, not inherited, and holds no secret: the supervisor's own
+ * variables do not leak, and the ones the config references with `${env:NAME}` travel over IPC
+ * (`secretVariablesFor`), never in an environment another process could read.
  */
-function passThroughEnv(config: RampartConfig): Record<string, string> {
+function plainEnv(): Record<string, string> {
   const env: Record<string, string> = { NODE_ENV: process.env['NODE_ENV'] ?? 'production' };
   for (const key of ['TZ', 'LANG']) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
-  }
-  for (const match of JSON.stringify(config).matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-    const key = match[1];
-    const value = key === undefined ? undefined : process.env[key];
-    if (key !== undefined && value !== undefined) env[key] = value;
   }
   return env;
 }
