@@ -18,11 +18,15 @@ export interface Io {
   readonly color: boolean;
 }
 
-const usage = `Usage: rampart up [file] [--ready-timeout <seconds>]
+const usage = `Usage: rampart up [file] [--default <file>] [--ready-timeout <seconds>]
 
-Starts every component described by file (default: rampart.yaml) as a supervised process on
-127.0.0.1, waits until each is ready, restarts any that crashes, and applies edits to the file
-without restarting the platform. Ctrl-C stops everything.
+Starts every component described by file as a supervised process on 127.0.0.1, waits until each
+is ready, restarts any that crashes, and applies edits to the file without restarting the
+platform. Ctrl-C stops everything.
+
+  file                the rampart.yaml to run; without it, --default's file, else ./rampart.yaml
+  --default <file>    the file to run when none is given (npm start passes the example shop's)
+  --ready-timeout <s> how long each component may take to become ready (default 15)
 `;
 
 /** `rampart up`: resolves when the platform has stopped; the exit code says how. */
@@ -32,7 +36,11 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { 'ready-timeout': { type: 'string', default: '15' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'ready-timeout': { type: 'string', default: '15' },
+        default: { type: 'string', default: 'rampart.yaml' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     io.stderr.write(`rampart up: ${(error as Error).message}\n\n${usage}`);
@@ -48,7 +56,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   const c = paint(io.color);
-  const file = resolve(parsed.positionals[0] ?? 'rampart.yaml');
+  const file = resolve(parsed.positionals[0] ?? parsed.values.default);
 
   const loaded = await loadConfig(file);
   printProblems(loaded, io);
