@@ -53,6 +53,7 @@ export const codes = {
   GW_URI_TOO_LONG: { status: 414, title: 'Request URI too long' },
   GW_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
   GW_METHOD_NOT_ALLOWED: { status: 405, title: 'Request method not allowed' },
+  GW_HTTP_VERSION_NOT_SUPPORTED: { status: 505, title: 'HTTP version not supported' },
   // Gateway: access tokens (services/gateway/src/auth/)
   GW_TOKEN_MISSING: { status: 401, title: 'Access token required' },
   GW_TOKEN_INVALID: { status: 401, title: 'Access token invalid' },
@@ -74,6 +75,8 @@ export const codes = {
   GW_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   GW_UPSTREAM_TIMEOUT: { status: 504, title: 'Service timed out' },
   GW_UPSTREAM_ERROR: { status: 502, title: 'Service failed' },
+  // Gateway: anything unexpected while handling one request (that request alone fails)
+  GW_INTERNAL: { status: 500, title: 'Gateway internal error' },
   SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
   SHOP_ORDER_NOT_PENDING: { status: 409, title: 'Order is not pending' },
   SHOP_PAYMENT_FAILED: { status: 502, title: 'Payment service failed' },

@@ -1,15 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import {
-  constants as http2Constants,
-  createSecureServer,
-  type Http2ServerRequest,
-  type ServerHttp2Session,
-} from 'node:http2';
+import { createSecureServer, type ServerHttp2Session } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RampartConfig } from '@rampart/config';
-import { isRampartError } from '@rampart/errors';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
 import {
@@ -33,13 +26,10 @@ import {
   IDENTITY_UPSTREAM,
   type Upstream,
 } from './forward/index.ts';
-import { endRequestSpan, recordDenial, startRequestSpan } from './observability/index.ts';
-import type { Exchange, GatewayRequest, GatewayResponse } from './pipeline/exchange.ts';
-import { refusalOf, sendProblem } from './pipeline/reply.ts';
 import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
 import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
-import { runPipeline } from './pipeline/stages.ts';
-import { checkTrustedProxies, clientIp, createRateLimiter } from './rate-limit/index.ts';
+import { createRequestHandler } from './pipeline/handle-request.ts';
+import { checkTrustedProxies, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
 import type { CounterBackend, ThreadCounters } from './shared-state/index.ts';
 import { gatewaySettings, type GatewaySettings } from './settings.ts';
@@ -225,75 +215,14 @@ export function buildGateway(options: GatewayOptions): Gateway {
     cacheCounter: registerCacheCounter(metrics.registry),
   };
 
-  async function handle(req: GatewayRequest, res: GatewayResponse): Promise<void> {
-    if (req.httpVersionMajor === 2) requestDeadline(req as Http2ServerRequest, requestTimeoutMs);
-    const requestId = randomUUID();
-    // The SERVER span: a child of the client's traceparent; the upstream call's span is its child.
-    const span = startRequestSpan(req, requestId);
-    const exchange: Exchange = {
-      req,
-      res,
-      requestId,
-      startedAt: process.hrtime.bigint(),
-      clientIp: clientIp(req.socket.remoteAddress ?? '', headerValue(req, 'x-forwarded-for'), trustedProxies),
-      stage: 'canonicalize',
-      label: 'unmatched',
-      traceContext: span.context,
-    };
-    try {
-      await runPipeline(exchange, deps);
-    } catch (error) {
-      const refusal = refusalOf(error);
-      const { stage } = exchange;
-      recordDenial(span, refusal.code, stage);
-      if (refusal.status >= 500 && !isRampartError(error))
-        log.error({ err: error, stage, requestId: exchange.requestId }, 'request failed');
-      else
-        log.info(
-          {
-            stage,
-            code: refusal.code,
-            reason: isRampartError(error) ? error.detail : undefined,
-            requestId: exchange.requestId,
-          },
-          'request refused',
-        );
-      events.emit({
-        event: 'request.denied',
-        outcome: 'failure',
-        reason: refusal.code,
-        requestId: exchange.requestId,
-        traceId: span.traceId,
-        ...(exchange.claims === undefined ? {} : { subject: exchange.claims.subject }),
-      });
-      try {
-        sendProblem(res, refusal, exchange.requestId, exchange.cors);
-      } catch (replyError) {
-        // The client went away (a cancelled HTTP/2 stream, a closed socket): nothing to answer.
-        log.debug({ err: replyError, requestId: exchange.requestId }, 'refusal not sent');
-      }
-    } finally {
-      const labels = {
-        method: exchange.canonical?.method ?? 'other',
-        route: exchange.label,
-        status: String(res.statusCode),
-      };
-      const ms = Number(process.hrtime.bigint() - exchange.startedAt) / 1e6;
-      log.info(
-        {
-          ...labels,
-          http: req.httpVersion,
-          ms: Math.round(ms * 10) / 10,
-          requestId: exchange.requestId,
-          traceId: span.traceId,
-        },
-        'request',
-      );
-      endRequestSpan(span, exchange.label, res.statusCode);
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - exchange.startedAt) / 1e9);
-    }
-  }
+  const handleRequest = createRequestHandler({
+    log,
+    events,
+    metrics,
+    requestTimeoutMs,
+    deps: () => deps,
+    trustedProxies: () => trustedProxies,
+  });
 
   // One listener for HTTP/2 and HTTP/1.1, chosen by ALPN; both reach the same `handle`, so the
   // pipeline, its limits and its denials are the same whatever the protocol.
@@ -310,7 +239,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       },
       maxHeaderListPairs: 128,
     },
-    (req, res) => void handle(req, res),
+    handleRequest,
   );
   // What node:http reads for the HTTP/1.1 connections of an HTTP/2 server.
   Object.assign(server, {
@@ -330,7 +259,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
     events.emit({
       event: 'request.denied',
       outcome: 'failure',
-      reason: error.code?.match(/^[A-Z_]+$/) ? error.code : 'malformed_request',
+      // Node's own codes (HPE_INVALID_METHOD, ERR_HTTP_REQUEST_TIMEOUT): the shape events accept.
+      reason: /^[A-Z]+(?:_[A-Z0-9]+){0,8}$/u.test(error.code ?? '')
+        ? (error.code ?? '')
+        : 'malformed_request',
     });
     if (socket.writable)
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -406,27 +338,6 @@ function identityMountOf(config: RampartConfig, settings: GatewaySettings): Iden
     publicHost: settings.publicHost,
     rateLimit: config.gateway?.identityRateLimit ?? DEFAULT_IDENTITY_RATE_LIMIT,
   });
-}
-
-/**
- * HTTP/2 has no `requestTimeout`: a stream whose request has not fully arrived within
- * `timeoutMs` is cancelled, as node:http drops an HTTP/1.1 connection (slow bodies).
- */
-function requestDeadline(req: Http2ServerRequest, timeoutMs: number): void {
-  const timer = setTimeout(() => {
-    if (!req.complete) req.stream.close(http2Constants.NGHTTP2_CANCEL);
-  }, timeoutMs);
-  timer.unref();
-  const clear = (): void => {
-    clearTimeout(timer);
-  };
-  req.once('end', clear);
-  req.stream.once('close', clear);
-}
-
-function headerValue(req: GatewayRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return typeof value === 'string' ? value : undefined;
 }
 
 /** No single address may hold more than `max` connections (slowloris, connection floods). */

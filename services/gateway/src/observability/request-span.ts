@@ -22,9 +22,10 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(ALLOWED_METHODS);
  * `traceparent` (a malformed or repeated one starts a new trace, and its `tracestate` is dropped
  * with it). It is named after the method alone until `endRequestSpan` knows the route. Nothing
  * taken from the path, the query or a credential is ever put on it: only the method (from a fixed
- * list), the protocol version and the gateway's own request id.
+ * list), the protocol version (`2` when `http2`, the connection's; else the request line's
+ * digits) and the gateway's own request id.
  */
-export function startRequestSpan(req: GatewayRequest, requestId: string): RequestSpan {
+export function startRequestSpan(req: GatewayRequest, requestId: string, http2: boolean): RequestSpan {
   const parent = extractTraceContext(req.headers);
   const method = req.method !== undefined && KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
   const span = startOwnSpan(
@@ -33,7 +34,7 @@ export function startRequestSpan(req: GatewayRequest, requestId: string): Reques
       kind: SpanKind.SERVER,
       attributes: {
         'http.request.method': method,
-        'network.protocol.version': req.httpVersionMajor === 2 ? '2' : req.httpVersion,
+        'network.protocol.version': http2 ? '2' : req.httpVersion,
         'rampart.request_id': requestId,
       },
     },

@@ -25,6 +25,11 @@ export interface GatewayResponse {
 export interface Exchange {
   readonly req: GatewayRequest;
   readonly res: GatewayResponse;
+  /**
+   * The request came on an HTTP/2 stream (the connection negotiated `h2`). Decided by the
+   * connection, never by the version a request line claims (`GET / HTTP/2.0` is HTTP/1.1).
+   */
+  readonly http2: boolean;
   readonly requestId: string;
   readonly startedAt: bigint;
   /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */

@@ -6,7 +6,7 @@ import type { Exchange, GatewayResponse } from './exchange.ts';
 /** What a client learns when the gateway refuses a request: the code and title, never the detail. */
 export interface Refusal {
   readonly status: number;
-  readonly code: ErrorCode | 'GW_INTERNAL';
+  readonly code: ErrorCode;
   readonly title: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly extra?: Readonly<Record<string, unknown>>;
@@ -27,8 +27,15 @@ export function refusalOf(error: unknown): Refusal {
       ...(extra === undefined ? {} : { extra: { errors: extra } }),
     };
   }
-  return { status: 500, code: 'GW_INTERNAL', title: 'Internal error' };
+  return INTERNAL_REFUSAL;
 }
+
+/** The answer to anything unexpected: a generic 500, its cause in the log under the request id. */
+export const INTERNAL_REFUSAL: Refusal = Object.freeze({
+  status: codes.GW_INTERNAL.status,
+  code: 'GW_INTERNAL',
+  title: codes.GW_INTERNAL.title,
+});
 
 function headersOf(error: object): { headers?: Record<string, string> } {
   const headers: Record<string, string> = {};

@@ -10,7 +10,7 @@ import {
 import { authorize } from '../authorization/index.ts';
 import { isUpstreamErrorStatus, sanitizeResponseHeaders, securityHeaders } from '../forward/index.ts';
 import { forwardInSpan } from '../observability/index.ts';
-import { canonicalRequest, http2RequestFields } from '../request/index.ts';
+import { canonicalRequest, checkHttp1Version, http2RequestFields } from '../request/index.ts';
 import { validateRequest } from '../validation/index.ts';
 import { cacheStage, rememberAnswer } from './cache-stage.ts';
 import type { PipelineDeps, Stage } from './deps.ts';
@@ -95,11 +95,13 @@ async function runStages(list: Stages, exchange: Exchange, deps: PipelineDeps): 
 /**
  * Parse and normalize once; every later stage reads this object only. An HTTP/2 request is first
  * read as HTTP/1.1 would carry it (`:path` is the target, `:authority` the host), so both
- * protocols meet the same checks.
+ * protocols meet the same checks. Which of the two it is, is the connection's (ALPN), never the
+ * request line's: an HTTP/1.1 connection carries `HTTP/1.0` and `HTTP/1.1` only.
  */
 function canonicalize(exchange: Exchange): void {
   const { req } = exchange;
-  const fields = req.httpVersionMajor === 2 ? http2RequestFields(req.rawHeaders, req.headers) : req;
+  if (!exchange.http2) checkHttp1Version(req.httpVersion);
+  const fields = exchange.http2 ? http2RequestFields(req.rawHeaders, req.headers) : req;
   exchange.canonical = canonicalRequest({
     method: req.method ?? '',
     rawTarget: req.url ?? '',

@@ -20,3 +20,4 @@ export {
   type StrippedHeaders,
 } from './strip-identity-headers.ts';
 export { http2RequestFields, type Http2RequestFields } from './http2-request.ts';
+export { checkHttp1Version } from './http-version.ts';

@@ -1,38 +1,23 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Writable } from 'node:stream';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { Agent, request } from 'undici';
-import { parseConfig, type RampartConfig } from '@rampart/config';
-import { componentSpiffeId, createWorkloadCsr } from '@rampart/mesh';
-import { createLogger, type Logger } from '@rampart/sdk';
-import { freePort, tempDir } from '@rampart/testing';
+import { tempDir } from '@rampart/testing';
+import { startWorkerPool, type WorkerPool } from '../../src/workers/index.ts';
+import type { EchoServer } from '../forward/mesh-fixture.ts';
 import {
-  startWorkerPool,
-  type Metrics,
-  type WorkerPool,
-  type WorkerPoolOptions,
-} from '../../src/workers/index.ts';
-import { makeKey, mint, startJwksServer, type JwksServer, type TestKey } from '../auth/helpers.ts';
-import {
-  openMesh,
-  startEchoServer,
+  once,
+  parse,
+  requestsServed,
+  setUp,
   TRUST_DOMAIN,
-  type EchoServer,
-  type Mesh,
-} from '../forward/mesh-fixture.ts';
+  waitFor,
+  type Ports,
+  type Setup,
+} from './pool-fixture.ts';
 
 const WORKERS = 2;
-
-interface Ports {
-  readonly gateway: number;
-  readonly admin: number;
-  readonly orders: number;
-  readonly issuer: string;
-}
 
 const yaml = (ports: Ports, extraRoute = ''): string => `version: 1
 name: shop
@@ -58,108 +43,6 @@ services:
       - { method: POST, path: /cached, policy: write }
 ${extraRoute}`;
 
-function parse(text: string): RampartConfig {
-  const result = parseConfig(text, 'rampart.yaml');
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.config;
-}
-
-/** Total of `http_requests_total` in one worker's metrics. */
-function requestsServed(metrics: Metrics): number {
-  const counter = metrics.find((metric) => metric.name === 'http_requests_total');
-  return (counter?.values ?? []).reduce((sum, value) => sum + value.value, 0);
-}
-
-/** What a pool is started from: a mesh CA, an mTLS echo `orders`, an issuer, ports and a logger. */
-interface Setup {
-  readonly mesh: Mesh;
-  readonly orders: EchoServer;
-  readonly ports: Ports;
-  /** Pool options, less the count and the log. */
-  readonly options: Omit<WorkerPoolOptions, 'count' | 'log'>;
-  readonly log: Logger;
-  /** What the main thread logged, parsed. */
-  readonly logs: Record<string, unknown>[];
-  token(claims?: Record<string, unknown>): Promise<string>;
-  close(): Promise<void>;
-}
-
-async function setUp(): Promise<Setup> {
-  const mesh = await openMesh();
-  const orders = await startEchoServer(mesh, 'orders');
-  const key: TestKey = await makeKey('ES256', 'k1');
-  const jwks: JwksServer = await startJwksServer([key.publicJwk]);
-  const issuer = jwks.url.replace(/\/jwks$/u, '');
-  const ports: Ports = { gateway: await freePort(), admin: await freePort(), orders: orders.port, issuer };
-  const gatewayId = componentSpiffeId(TRUST_DOMAIN, 'gateway');
-  const { keyPem, csrPem } = await createWorkloadCsr(gatewayId);
-  const publicCert = await mesh.ca.issue({ csrPem, spiffeId: gatewayId, ipSans: ['127.0.0.1'] });
-  const logs: Record<string, unknown>[] = [];
-  return {
-    mesh,
-    orders,
-    ports,
-    logs,
-    options: {
-      config: parse(yaml(ports)),
-      tls: { cert: publicCert.certPem, key: keyPem },
-      issuerCa: mesh.bundle.join('\n'),
-      signingKeyPem: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      pseudonymKey: randomBytes(32),
-      credentials: await mesh.gatewayCredentials(),
-      followRevocations: false,
-      logLevel: 'warn',
-    },
-    log: createLogger('gateway', {
-      level: 'info',
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-          done();
-        },
-      }),
-    }),
-    token: (claims = {}) =>
-      mint(key, {
-        claims: {
-          iss: issuer,
-          aud: `https://127.0.0.1:${ports.gateway}`,
-          scope: 'orders:read orders:write',
-          ...claims,
-        },
-      }),
-    async close() {
-      await jwks.close();
-      await orders.close();
-      await mesh.cleanup();
-    },
-  };
-}
-
-/** One request on a connection of its own, so the kernel may hand it to either worker. */
-async function once(
-  setup: Setup,
-  path: string,
-  options: { token?: string; method?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: string }> {
-  const agent = new Agent({ allowH2: false, connect: { ca: [...setup.mesh.bundle] } });
-  try {
-    const response = await request(`https://127.0.0.1:${setup.ports.gateway}${path}`, {
-      dispatcher: agent,
-      method: (options.method ?? 'GET') as 'GET',
-      headers: {
-        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-        ...options.headers,
-      },
-    });
-    return { status: response.statusCode, body: await response.body.text() };
-  } finally {
-    await agent.close();
-  }
-}
-
 describe('gateway worker threads (one per core) on one port', () => {
   let setup: Setup;
   let pool: WorkerPool;
@@ -169,7 +52,7 @@ describe('gateway worker threads (one per core) on one port', () => {
   const call = (path: string, options?: Parameters<typeof once>[2]) => once(setup, path, options);
 
   before(async () => {
-    setup = await setUp();
+    setup = await setUp(yaml);
     ({ ports, orders } = setup);
     pool = startWorkerPool({ ...setup.options, count: WORKERS, log: setup.log }, (error) => {
       throw error;
@@ -257,7 +140,7 @@ describe('gateway worker threads (one per core) on one port', () => {
 describe('a gateway worker that dies', () => {
   it('is restarted with the current configuration; one that cannot start ends the gateway', async () => {
     const dir = await tempDir('rampart-workers-');
-    const setup = await setUp();
+    const setup = await setUp(yaml);
     const { ports, options, log, logs } = setup;
     process.env['RAMPART_TEST_CRASH_MARKER'] = join(dir.path, 'crashed-once');
     try {
@@ -297,11 +180,3 @@ describe('a gateway worker that dies', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(25);
-  }
-}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { constants as http2Constants, Http2ServerRequest } from 'node:http2';
+import { isRampartError } from '@rampart/errors';
+import type { Logger, Metrics, SecurityEvents } from '@rampart/sdk';
+import { endRequestSpan, recordDenial, startRequestSpan } from '../observability/index.ts';
+import { clientIp } from '../rate-limit/index.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { Exchange, GatewayRequest, GatewayResponse } from './exchange.ts';
+import { INTERNAL_REFUSAL, refusalOf, sendProblem } from './reply.ts';
+import { runPipeline } from './stages.ts';
+
+/** What the request handler works with; `deps` and `trustedProxies` are read per request (reloads). */
+export interface RequestHandlerContext {
+  readonly log: Logger;
+  readonly events: SecurityEvents;
+  readonly metrics: Metrics;
+  /** How long a whole HTTP/2 request may take to arrive (node:http enforces it for HTTP/1.1). */
+  readonly requestTimeoutMs: number;
+  deps(): PipelineDeps;
+  trustedProxies(): readonly string[];
+}
+
+/**
+ * The listener's `request` handler: each request runs through the pipeline (`stages.ts`), a refusal
+ * becomes its problem answer and a security event, and every request is logged, counted and traced.
+ *
+ * Nothing a request makes throw can end the thread: whatever fails outside the pipeline's own
+ * refusals (the bookkeeping around it, an event that does not validate, an answer that cannot be
+ * written) fails that request alone — a `GW_INTERNAL` 500 problem with its request id when an
+ * answer can still be sent, the connection reset otherwise, and `request failed` in the log under
+ * the same id. A worker thread that died would take every request in flight on it down.
+ *
+ * @example
+ * const server = createSecureServer(tlsOptions, createRequestHandler({ log, events, metrics, ... }));
+ */
+export function createRequestHandler(
+  context: RequestHandlerContext,
+): (req: GatewayRequest, res: GatewayResponse) => void {
+  return (req, res) => {
+    const requestId = randomUUID();
+    handle(context, req, res, requestId).catch((error: unknown) => {
+      failRequest(context.log, res, requestId, error);
+    });
+  };
+}
+
+async function handle(
+  context: RequestHandlerContext,
+  req: GatewayRequest,
+  res: GatewayResponse,
+  requestId: string,
+): Promise<void> {
+  const { log, events, metrics } = context;
+  // The connection decides the protocol (ALPN), never the request line: llhttp reads `HTTP/2.0`.
+  const http2 = req instanceof Http2ServerRequest;
+  if (http2) requestDeadline(req, context.requestTimeoutMs);
+  // The SERVER span: a child of the client's traceparent; the upstream call's span is its child.
+  const span = startRequestSpan(req, requestId, http2);
+  const exchange: Exchange = {
+    req,
+    res,
+    http2,
+    requestId,
+    startedAt: process.hrtime.bigint(),
+    clientIp: clientIp(
+      req.socket.remoteAddress ?? '',
+      headerValue(req, 'x-forwarded-for'),
+      context.trustedProxies(),
+    ),
+    stage: 'canonicalize',
+    label: 'unmatched',
+    traceContext: span.context,
+  };
+  try {
+    await runPipeline(exchange, context.deps());
+  } catch (error) {
+    const refusal = refusalOf(error);
+    const { stage } = exchange;
+    recordDenial(span, refusal.code, stage);
+    if (refusal.status >= 500 && !isRampartError(error))
+      log.error({ err: error, stage, requestId }, 'request failed');
+    else
+      log.info(
+        { stage, code: refusal.code, reason: isRampartError(error) ? error.detail : undefined, requestId },
+        'request refused',
+      );
+    events.emit({
+      event: 'request.denied',
+      outcome: 'failure',
+      reason: refusal.code,
+      requestId,
+      traceId: span.traceId,
+      ...(exchange.claims === undefined ? {} : { subject: exchange.claims.subject }),
+    });
+    try {
+      sendProblem(res, refusal, requestId, exchange.cors);
+    } catch (replyError) {
+      // The client went away (a cancelled HTTP/2 stream, a closed socket): nothing to answer.
+      log.debug({ err: replyError, requestId }, 'refusal not sent');
+    }
+  } finally {
+    const labels = {
+      method: exchange.canonical?.method ?? 'other',
+      route: exchange.label,
+      status: String(res.statusCode),
+    };
+    const seconds = Number(process.hrtime.bigint() - exchange.startedAt) / 1e9;
+    log.info(
+      {
+        ...labels,
+        http: http2 ? '2.0' : req.httpVersion,
+        ms: Math.round(seconds * 10_000) / 10,
+        requestId,
+        traceId: span.traceId,
+      },
+      'request',
+    );
+    endRequestSpan(span, exchange.label, res.statusCode);
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, seconds);
+  }
+}
+
+/** The last resort for one request: log, answer 500 if still possible, else reset; never throw. */
+function failRequest(log: Logger, res: GatewayResponse, requestId: string, error: unknown): void {
+  try {
+    log.error({ err: error, requestId }, 'request failed');
+  } catch {
+    // A logger that throws must not end the thread either.
+  }
+  try {
+    sendProblem(res, INTERNAL_REFUSAL, requestId);
+  } catch {
+    try {
+      res.destroy();
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * HTTP/2 has no `requestTimeout`: a stream whose request has not fully arrived within
+ * `timeoutMs` is cancelled, as node:http drops an HTTP/1.1 connection (slow bodies).
+ */
+function requestDeadline(req: Http2ServerRequest, timeoutMs: number): void {
+  const timer = setTimeout(() => {
+    if (!req.complete) req.stream.close(http2Constants.NGHTTP2_CANCEL);
+  }, timeoutMs);
+  timer.unref();
+  const clear = (): void => {
+    clearTimeout(timer);
+  };
+  req.once('end', clear);
+  req.stream.once('close', clear);
+}
+
+function headerValue(req: GatewayRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
