@@ -135,9 +135,24 @@ export const Client = Type.Object(
       { minItems: 1, uniqueItems: true },
     ),
     redirectUris: Type.Optional(Type.Array(Type.String({ format: 'uri' }), { uniqueItems: true })),
+    postLogoutRedirectUris: Type.Optional(
+      Type.Array(Type.String({ format: 'uri' }), {
+        uniqueItems: true,
+        description:
+          'Where identity may send the browser back after RP-initiated logout ' +
+          '(post_logout_redirect_uri, matched exactly). Only with authorization_code.',
+      }),
+    ),
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
     secret: Type.Optional(SecretRef),
     requireMfa: Type.Optional(Type.Boolean()),
+    idTokenSignedResponseAlg: Type.Optional(
+      Type.Union([Type.Literal('ES256'), Type.Literal('RS256')], {
+        description:
+          'How ID tokens for this client are signed: ES256 (default) or RS256, for relying parties ' +
+          'that support only the algorithm OpenID Connect requires of every provider.',
+      }),
+    ),
     accessTokenFormat: Type.Optional(
       Type.Union([Type.Literal('jwt'), Type.Literal('opaque')], {
         description:

@@ -141,6 +141,7 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
       cookieKeys,
       findAccount,
       scopes,
+      revocations,
     });
     forwardProviderEvents(provider, events, log);
     return { provider, version, serve: provider.callback() };

@@ -3,6 +3,7 @@ import type { PathHandler } from './http/router.ts';
 import { accountHandler } from './account/index.ts';
 import { adminApi } from './admin/index.ts';
 import { interactionHandler } from './interaction/index.ts';
+import { formPostRequests } from './oidc/form-post-requests.ts';
 import { pageAssetsHandler } from './pages/assets-handler.ts';
 
 /** The parts of the issuer's space served before oidc-provider, in order. */
@@ -11,4 +12,5 @@ export const identityHandlers: readonly ((identity: IdentityContext) => PathHand
   interactionHandler,
   accountHandler,
   adminApi,
+  formPostRequests,
 ];

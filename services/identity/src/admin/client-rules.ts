@@ -9,7 +9,9 @@ export interface CreateClientBody {
   readonly type: 'confidential' | 'public';
   readonly grants: readonly (typeof CLIENT_GRANTS)[number][];
   readonly redirectUris?: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
   readonly scopes?: readonly string[];
+  readonly idTokenSignedResponseAlg?: 'ES256' | 'RS256';
   readonly requireMfa?: boolean;
   readonly firstParty?: boolean;
   readonly jwks?: { readonly keys: readonly Readonly<Record<string, string>>[] };
@@ -25,7 +27,8 @@ const LOOPBACK = new Set(['127.0.0.1', '[::1]']);
  * - refresh_token only with authorization_code;
  * - redirect URIs exactly when authorization_code is granted, each https (or http on a loopback
  *   IP), absolute, without fragment, user info or wildcard, and written in normalized form (the
- *   provider compares them byte for byte, so what is registered is what must be sent);
+ *   provider compares them byte for byte, so what is registered is what must be sent); the same
+ *   for post-logout redirect URIs, which only a client with authorization_code may have;
  * - never the `admin` scope (only the console may obtain admin tokens).
  * Throws a 400 naming the field.
  */
@@ -47,6 +50,13 @@ export function checkClientRules(body: CreateClientBody): void {
   uris.forEach((uri, index) => {
     const problem = redirectUriProblem(uri);
     if (problem !== undefined) throw invalidRequest(`redirectUris[${index}]: ${problem}`);
+  });
+  const logoutUris = body.postLogoutRedirectUris ?? [];
+  if (!code && logoutUris.length > 0)
+    throw invalidRequest('postLogoutRedirectUris: only with authorization_code.');
+  logoutUris.forEach((uri, index) => {
+    const problem = redirectUriProblem(uri);
+    if (problem !== undefined) throw invalidRequest(`postLogoutRedirectUris[${index}]: ${problem}`);
   });
   const adminAt = (body.scopes ?? []).indexOf(ADMIN_SCOPE);
   if (adminAt !== -1)
@@ -76,7 +86,7 @@ export function redirectUriProblem(uri: string): string | undefined {
 
 /**
  * The oidc-provider metadata of a new API client: exactly its grants, `code` as the only response
- * type, ES256 ID tokens, consent unless first-party. Confidential clients authenticate with
+ * type, ES256 ID tokens unless it asks for RS256, consent unless first-party. Confidential clients authenticate with
  * `private_key_jwt` when they registered keys, else with the secret whose hash is given.
  */
 export function clientMetadataOf(body: CreateClientBody, secretHash: string | undefined): ClientMetadata {
@@ -89,10 +99,11 @@ export function clientMetadataOf(body: CreateClientBody, secretHash: string | un
     grant_types: [...body.grants],
     response_types: code ? ['code'] : [],
     redirect_uris: [...uris],
+    post_logout_redirect_uris: [...(body.postLogoutRedirectUris ?? [])],
     // Loopback redirect URIs are the native-app pattern of RFC 8252.
     application_type: loopbackOnly ? 'native' : 'web',
     scope: (body.scopes ?? []).join(' '),
-    id_token_signed_response_alg: 'ES256',
+    id_token_signed_response_alg: body.idTokenSignedResponseAlg ?? 'ES256',
     rampart_require_mfa: body.requireMfa === true,
     rampart_first_party: body.firstParty === true,
   };

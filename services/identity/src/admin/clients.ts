@@ -20,10 +20,12 @@ interface ClientView {
   readonly type: 'confidential' | 'public';
   readonly grants: readonly string[];
   readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
   readonly scopes: readonly string[];
   readonly requireMfa: boolean;
   readonly firstParty: boolean;
   readonly authMethod: string;
+  readonly idTokenSignedResponseAlg: string;
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
 }
@@ -39,10 +41,12 @@ function clientView(metadata: ClientMetadata, source: Source, api?: ApiClient): 
     type: authMethod === 'none' ? 'public' : 'confidential',
     grants: [...(metadata.grant_types ?? [])],
     redirectUris: [...(metadata.redirect_uris ?? [])],
+    postLogoutRedirectUris: [...(metadata.post_logout_redirect_uris ?? [])],
     scopes: (metadata.scope ?? '').split(' ').filter((scope) => scope !== ''),
     requireMfa: metadata['rampart_require_mfa'] === true,
     firstParty: metadata['rampart_first_party'] === true,
     authMethod,
+    idTokenSignedResponseAlg: metadata.id_token_signed_response_alg ?? 'ES256',
     createdAt: api === undefined ? null : new Date(api.createdAt).toISOString(),
     updatedAt: api === undefined ? null : new Date(api.updatedAt).toISOString(),
   };

@@ -124,6 +124,19 @@ export const requestSchemas = {
           'What the client may ask for (least privilege: a client without scopes could ask for any). ' +
           'Each must be a scope this deployment supports; never admin.',
       },
+      postLogoutRedirectUris: {
+        type: 'array',
+        items: { type: 'string', minLength: 1, maxLength: 2000 },
+        uniqueItems: true,
+        maxItems: 20,
+        description:
+          'Where RP-initiated logout may send the browser back (post_logout_redirect_uri, matched ' +
+          'exactly). Only with authorization_code; the same rules as redirectUris.',
+      },
+      idTokenSignedResponseAlg: {
+        enum: ['ES256', 'RS256'],
+        description: 'How ID tokens for this client are signed. Default ES256.',
+      },
       requireMfa: { type: 'boolean', description: 'Default false.' },
       firstParty: { type: 'boolean', description: 'Default false: users are asked to consent.' },
       jwks: {
@@ -243,10 +256,12 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
       'type',
       'grants',
       'redirectUris',
+      'postLogoutRedirectUris',
       'scopes',
       'requireMfa',
       'firstParty',
       'authMethod',
+      'idTokenSignedResponseAlg',
     ],
     properties: {
       clientId: { type: 'string' },
@@ -257,10 +272,12 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
       type: { enum: ['confidential', 'public'] },
       grants: strings,
       redirectUris: strings,
+      postLogoutRedirectUris: strings,
       scopes: strings,
       requireMfa: { type: 'boolean' },
       firstParty: { type: 'boolean' },
       authMethod: { enum: ['client_secret_basic', 'private_key_jwt', 'none'] },
+      idTokenSignedResponseAlg: { enum: ['ES256', 'RS256'] },
       createdAt: nullableDateTime,
       updatedAt: nullableDateTime,
     },

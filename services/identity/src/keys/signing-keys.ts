@@ -4,6 +4,13 @@ import { isUniqueViolation, type FieldCipher, type Store } from '@rampart/sdk';
 /** The algorithm identity signs tokens with: ECDSA P-256 (RFC 8725 §3.2: asymmetric, short). */
 export const SIGNING_ALG = 'ES256';
 
+/**
+ * Every algorithm identity keeps keys for: ES256 (access tokens, and ID tokens by default) and
+ * RS256 (ID tokens of clients registered for it; OpenID Connect Core §15.1 requires it of providers).
+ */
+export const SIGNING_ALGS = [SIGNING_ALG, 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
 export type KeyState = 'next' | 'current' | 'retired';
 
 interface KeyRow {
@@ -37,12 +44,19 @@ export interface SigningKeysOptions {
 const WHERE = { table: 'signing_keys', column: 'private_jwk' } as const;
 const ORDER: Record<KeyState, number> = { current: 0, next: 1, retired: 2 };
 
+/** ES256 before RS256 within a state: the first key listed is the one that signs access tokens. */
+function algOrder(alg: string): number {
+  const at = (SIGNING_ALGS as readonly string[]).indexOf(alg);
+  return at === -1 ? SIGNING_ALGS.length : at;
+}
+
 /**
- * Token-signing keys, shared by every identity replica through the store. There is always one
- * `current` key (it signs) and one `next` key (already published in the JWKS, so that relying
- * parties have it cached before it signs anything). `rotate()` retires the current key, promotes
- * the next and creates a new next; a retired key stays published until every token it signed has
- * expired, then it is deleted. Private keys are sealed with the identity keyring, bound to their row.
+ * Token-signing keys, shared by every identity replica through the store. For each algorithm
+ * ({@link SIGNING_ALGS}) there is always one `current` key (it signs) and one `next` key (already
+ * published in the JWKS, so that relying parties have it cached before it signs anything).
+ * `rotate()` retires the current keys, promotes the next ones and creates new next keys, for every
+ * algorithm at once; a retired key stays published until every token it signed has expired, then it
+ * is deleted. Private keys are sealed with the identity keyring, bound to their row.
  *
  * @example
  * const keys = new SigningKeys({ store, cipher, retiredRetentionMs: 20 * 60_000 });
@@ -62,30 +76,45 @@ export class SigningKeys {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Creates the current and next keys if missing. Safe to run from several replicas at once. */
+  /** Creates the current and next keys of each algorithm if missing. Safe from several replicas at once. */
   async ensure(): Promise<void> {
-    for (const state of ['current', 'next'] as const) {
-      const existing = await this.#store.get('SELECT kid FROM signing_keys WHERE state = ?', [state]);
-      if (existing === undefined) await this.#insert(this.#store, state);
+    for (const alg of SIGNING_ALGS) {
+      for (const state of ['current', 'next'] as const) {
+        const existing = await this.#store.get('SELECT kid FROM signing_keys WHERE alg = ? AND state = ?', [
+          alg,
+          state,
+        ]);
+        if (existing === undefined) await this.#insert(this.#store, state, alg);
+      }
     }
   }
 
   /**
-   * Retires the current key, promotes the next one and creates a new next key, in one transaction.
-   * Returns the new current kid.
+   * For every algorithm: retires the current key, promotes the next one and creates a new next key,
+   * all in one transaction. Returns the new current kid of {@link SIGNING_ALG}.
    */
   async rotate(): Promise<string> {
     return this.#store.transaction(async (tx) => {
       const at = this.#now();
-      const next = await tx.get<{ kid: string }>("SELECT kid FROM signing_keys WHERE state = 'next'");
-      if (next === undefined) throw new TypeError('no next signing key: call ensure() first');
-      await tx.run("UPDATE signing_keys SET state = 'retired', retired_at = ? WHERE state = 'current'", [at]);
-      await tx.run("UPDATE signing_keys SET state = 'current', activated_at = ? WHERE kid = ?", [
-        at,
-        next.kid,
-      ]);
-      await this.#insert(tx, 'next');
-      return next.kid;
+      const promoted = new Map<string, string>();
+      for (const alg of SIGNING_ALGS) {
+        const next = await tx.get<{ kid: string }>(
+          "SELECT kid FROM signing_keys WHERE alg = ? AND state = 'next'",
+          [alg],
+        );
+        if (next === undefined) throw new TypeError(`no next ${alg} signing key: call ensure() first`);
+        await tx.run(
+          "UPDATE signing_keys SET state = 'retired', retired_at = ? WHERE alg = ? AND state = 'current'",
+          [at, alg],
+        );
+        await tx.run("UPDATE signing_keys SET state = 'current', activated_at = ? WHERE kid = ?", [
+          at,
+          next.kid,
+        ]);
+        await this.#insert(tx, 'next', alg);
+        promoted.set(alg, next.kid);
+      }
+      return promoted.get(SIGNING_ALG) ?? '';
     });
   }
 
@@ -98,7 +127,10 @@ export class SigningKeys {
     return changes;
   }
 
-  /** The private JWKs oidc-provider is configured with: current first (it signs), then next, then retired. */
+  /**
+   * The private JWKs oidc-provider is configured with: current first (they sign; ES256 first), then
+   * next, then retired.
+   */
   async privateJwks(): Promise<JWK[]> {
     const rows = await this.#rows();
     const active = rows.filter((row) => row.state !== 'retired' || this.#published(row));
@@ -135,7 +167,10 @@ export class SigningKeys {
   async #rows(): Promise<KeyRow[]> {
     const rows = await this.#store.all<KeyRow>('SELECT * FROM signing_keys');
     return rows.sort(
-      (a, b) => ORDER[a.state] - ORDER[b.state] || Number(b.created_at) - Number(a.created_at),
+      (a, b) =>
+        ORDER[a.state] - ORDER[b.state] ||
+        algOrder(a.alg) - algOrder(b.alg) ||
+        Number(b.created_at) - Number(a.created_at),
     );
   }
 
@@ -143,8 +178,8 @@ export class SigningKeys {
     return row.retired_at !== null && Number(row.retired_at) >= this.#now() - this.#retentionMs;
   }
 
-  async #insert(store: Store, state: 'current' | 'next'): Promise<void> {
-    const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+  async #insert(store: Store, state: 'current' | 'next', alg: SigningAlg): Promise<void> {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true });
     const jwk = await exportJWK(privateKey);
     const kid = await calculateJwkThumbprint(jwk);
     const sealed = await this.#cipher.encrypt(JSON.stringify(jwk), { ...WHERE, row: kid });
@@ -152,10 +187,10 @@ export class SigningKeys {
     try {
       await store.run(
         'INSERT INTO signing_keys (kid, alg, private_jwk, state, created_at, activated_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [kid, SIGNING_ALG, sealed, state, at, state === 'current' ? at : null],
+        [kid, alg, sealed, state, at, state === 'current' ? at : null],
       );
     } catch (error) {
-      // Another replica created it first (one current, one next: a unique index says so).
+      // Another replica created it first (one current, one next per algorithm: a unique index says so).
       if (!isUniqueViolation(error)) throw error;
     }
   }

@@ -3,8 +3,15 @@ import type { IdentitySettings } from '../settings.ts';
 
 type ClientConfig = IdentitySettings['clients'][number];
 
-/** Signing algorithms accepted from clients (private_key_jwt, DPoP) and used for ID tokens. */
+/** Signing algorithms accepted from clients (private_key_jwt, DPoP, request objects). */
 export const ASYMMETRIC_ALGS = ['ES256', 'EdDSA', 'PS256'] as const;
+
+/**
+ * Algorithms of ID tokens (and signed userinfo): ES256 by default; RS256 for clients registered
+ * for it (`idTokenSignedResponseAlg: RS256`), the one OpenID Connect requires every provider to
+ * offer (Core §15.1). Identity keeps a signing key of each (keys/signing-keys.ts).
+ */
+export const ID_TOKEN_ALGS = ['ES256', 'RS256'] as const;
 
 /**
  * The oidc-provider metadata of a client declared in rampart.yaml. Each client gets exactly the
@@ -34,8 +41,10 @@ export function clientMetadata(client: ClientConfig, secretHash: string | undefi
     // `web`: redirect URIs match exactly, port included. (`native` would let any loopback port
     // through, as RFC 8252 §7.3 requires for native apps; rampart.yaml clients are not those.)
     application_type: 'web',
+    // Exact match, like redirect URIs (RP-Initiated Logout §3: registered values only).
+    post_logout_redirect_uris: usesCode ? [...(client.postLogoutRedirectUris ?? [])] : [],
     scope: (client.scopes ?? []).join(' '),
-    id_token_signed_response_alg: 'ES256',
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'ES256',
     rampart_require_mfa: client.requireMfa === true,
     rampart_first_party: true,
   };

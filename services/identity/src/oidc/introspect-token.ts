@@ -1,6 +1,7 @@
 import type { AccessToken, ClientCredentials, Provider } from 'oidc-provider';
 import type { AccountStore } from '../accounts/index.ts';
 import type { IdentitySettings } from '../settings.ts';
+import { names } from './own-access-tokens.ts';
 
 /**
  * The shape of oidc-provider's opaque tokens: `nanoid` of 256 random bits (its default
@@ -31,7 +32,8 @@ export interface ActiveToken {
   /** The user, or the client itself for client credentials (as in a JWT access token). */
   readonly sub: string;
   readonly client_id: string;
-  readonly aud: string;
+  /** The gateway's origin, and the userinfo endpoint for a token granted `openid`. */
+  readonly aud: string | readonly string[];
   readonly scope?: string;
   readonly exp: number;
   readonly iat: number;
@@ -69,8 +71,8 @@ export async function introspectToken(
   const token: AccessToken | ClientCredentials | undefined =
     (await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value));
   if (token === undefined || !token.isValid || token.exp === undefined) return INACTIVE;
-  const audience = source.settings.apiAudience;
-  if (!isOnlyFor(token.aud, audience)) return INACTIVE;
+  if (token.aud === undefined || !names(token.aud, source.settings.apiAudience)) return INACTIVE;
+  const audience = token.aud;
   const clientId = token.clientId;
   if (clientId === undefined || (await provider.Client.find(clientId)) === undefined) return INACTIVE;
   const accountId = token.kind === 'AccessToken' ? token.accountId : undefined;
@@ -126,11 +128,6 @@ function confirmation(token: AccessToken | ClientCredentials): Pick<ActiveToken,
   if (token.jkt !== undefined) return { cnf: { jkt: token.jkt } };
   const x5t = token['x5t#S256'];
   return x5t === undefined ? {} : { cnf: { 'x5t#S256': x5t } };
-}
-
-/** Whether the token's audience is exactly this API (oidc-provider stores a single one). */
-function isOnlyFor(aud: string | readonly string[] | undefined, audience: string): boolean {
-  return aud === audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === audience);
 }
 
 function isStringList(value: unknown): value is readonly string[] {

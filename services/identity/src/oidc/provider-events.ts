@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Logger, SecurityEventInput, SecurityEvents } from '@rampart/sdk';
+import { judge } from './endpoint-conformance.ts';
 
 /** Grant types and OAuth error codes as event reasons: lower_snake words, nothing attacker-chosen. */
 const GRANT_REASONS: Readonly<Record<string, string>> = {
@@ -42,11 +43,15 @@ export function forwardProviderEvents(provider: Provider, events: SecurityEvents
   ] as const;
   for (const { route, event } of refusals) {
     on(`${route}.error`, (ctx: KoaContextWithOIDC, error: { error?: string }) => {
+      // The error the client was given, where endpoint-conformance.ts corrects oidc-provider's;
+      // a JWT access token at introspection or revocation is answered there, not refused.
+      const verdict = judge(ctx, error);
+      if (verdict?.kind === 'own-token') return;
+      const code = verdict?.kind === 'corrected' ? verdict.correction.error : error.error;
       emit({
         event,
         outcome: 'failure',
-        reason:
-          typeof error.error === 'string' && OAUTH_ERROR.test(error.error) ? error.error : 'invalid_request',
+        reason: typeof code === 'string' && OAUTH_ERROR.test(code) ? code : 'invalid_request',
         ...peerOf(ctx),
       });
     });

@@ -11,8 +11,11 @@ import {
   type RefreshToken,
 } from 'oidc-provider';
 import type { IdentitySettings } from '../settings.ts';
-import { ASYMMETRIC_ALGS } from './client-metadata.ts';
+import { ASYMMETRIC_ALGS, ID_TOKEN_ALGS } from './client-metadata.ts';
 import { clientSecretMatches } from './client-secrets.ts';
+import { conformEndpoints } from './endpoint-conformance.ts';
+import { addUserinfoAudience, findOwnAccessTokens, ownAccessTokens } from './own-access-tokens.ts';
+import type { Revocations } from './revocations.ts';
 import { renderErrorPage, renderLoggedOutPage, renderLogoutPage } from '../pages/provider-pages.ts';
 
 /** What the provider needs to know of a user. */
@@ -34,6 +37,27 @@ export interface ProviderOptions {
   readonly findAccount: (id: string) => Promise<AccountView | undefined>;
   /** Every scope a client may be granted (the union of the clients' scopes). */
   readonly scopes: readonly string[];
+  /** The revocation feed: introspection consults it, revoking a client-credentials JWT writes to it. */
+  readonly revocations: Pick<Revocations, 'covers' | 'revokeSubject'>;
+}
+
+/** Where oidc-provider serves each endpoint, below the issuer. */
+export const ROUTES = {
+  authorization: '/authorize',
+  token: '/token',
+  jwks: '/jwks',
+  userinfo: '/me',
+  introspection: '/token/introspection',
+  revocation: '/token/revocation',
+  end_session: '/session/end',
+} as const;
+
+/**
+ * The second audience of access tokens granted `openid` (the first is the API, the gateway's
+ * origin): the userinfo endpoint, which accepts exactly the tokens that name it.
+ */
+export function userinfoAudience(settings: IdentitySettings): string {
+  return `${settings.issuer}${ROUTES.userinfo}`;
 }
 
 /** The scope of the admin API, granted only for its audience (`<issuer>/admin`). */
@@ -110,6 +134,21 @@ export function createProvider(options: ProviderOptions): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    discovery: {
+      // RFC 8414 §2: introspection needs an authenticated client (public clients are refused with
+      // invalid_client, endpoint-conformance.ts); a public client may revoke its own tokens.
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ],
+    },
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -130,9 +169,9 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     enabledJWA: {
       clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
-      idTokenSigningAlgValues: [...ASYMMETRIC_ALGS],
+      idTokenSigningAlgValues: [...ID_TOKEN_ALGS],
       requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
-      userinfoSigningAlgValues: [...ASYMMETRIC_ALGS],
+      userinfoSigningAlgValues: [...ID_TOKEN_ALGS],
       introspectionSigningAlgValues: [...ASYMMETRIC_ALGS],
       authorizationSigningAlgValues: [...ASYMMETRIC_ALGS],
       dPoPSigningAlgValues: [...ASYMMETRIC_ALGS],
@@ -209,15 +248,7 @@ export function createProvider(options: ProviderOptions): Provider {
     issueRefreshToken: (_ctx, client) => Promise.resolve(client.grantTypeAllowed('refresh_token')),
     allowOmittingSingleRegisteredRedirectUri: false,
     conformIdTokenClaims: true,
-    routes: {
-      authorization: '/authorize',
-      token: '/token',
-      jwks: '/jwks',
-      userinfo: '/me',
-      introspection: '/token/introspection',
-      revocation: '/token/revocation',
-      end_session: '/session/end',
-    },
+    routes: { ...ROUTES },
     interactions: {
       url: (_ctx, interaction) => `${settings.mountPath}/interaction/${interaction.uid}`,
       policy: interactionPolicyWithMfa(settings, findAccount),
@@ -267,6 +298,14 @@ export function createProvider(options: ProviderOptions): Provider {
   ) {
     return clientSecretMatches(this.clientSecret ?? '', actual);
   };
+  // Every ID token carries `sid` (the session as this client knows it; claims_supported lists it),
+  // not only for clients registered for back-channel logout, which identity does not offer.
+  provider.Client.prototype.includeSid = () => true;
+  // JWT access tokens: usable at userinfo when granted `openid`, introspectable and revocable.
+  const fromJwt = ownAccessTokens(provider, options.jwks);
+  addUserinfoAudience(provider, userinfoAudience(settings));
+  findOwnAccessTokens(provider, fromJwt, userinfoAudience(settings));
+  conformEndpoints(provider, { fromJwt, revocations: options.revocations, introspectionAllowed });
   return provider;
 }
 

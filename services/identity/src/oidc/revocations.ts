@@ -55,6 +55,23 @@ export class Revocations {
     return this.#record('subject', subject);
   }
 
+  /**
+   * Whether a token is covered by a revocation — the very check the gateway makes with the feed
+   * (its grant, or its subject, revoked after it was issued) — for answers identity gives itself
+   * about self-contained tokens (introspection).
+   */
+  async covers(token: {
+    readonly grantId?: string;
+    readonly subject: string;
+    readonly issuedAt: number;
+  }): Promise<boolean> {
+    const row = await this.#store.get(
+      "SELECT seq FROM revocations WHERE ((kind = 'grant' AND value = ?) OR (kind = 'subject' AND value = ?)) AND issued_before > ? AND expires_at > ? LIMIT 1",
+      [token.grantId ?? '', token.subject, token.issuedAt, this.#seconds()],
+    );
+    return row !== undefined;
+  }
+
   /** Entries after `seq`, oldest first, and the `seq` to ask from next time. */
   async since(seq: number): Promise<{ entries: Revocation[]; next: number }> {
     const rows = await this.#store.all<Row>(

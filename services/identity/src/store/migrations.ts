@@ -84,4 +84,12 @@ export const identityMigrations: readonly Migration[] = [
             expires_at BIGINT NOT NULL
           )`,
   },
+  {
+    // One current and one next key per algorithm: ES256 signs access tokens and ID tokens by
+    // default, RS256 ID tokens for the clients registered for it (OpenID Connect Core §15.1).
+    id: 'identity-0006-signing-keys-per-algorithm',
+    sql: `DROP INDEX signing_keys_one_per_state;
+          CREATE UNIQUE INDEX signing_keys_one_per_alg_state ON signing_keys (alg, state)
+            WHERE state IN ('current', 'next')`,
+  },
 ];

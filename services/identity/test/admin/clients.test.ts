@@ -228,6 +228,29 @@ describe('admin API: clients (applications)', () => {
     assert.equal(client.grantTypeAllowed('client_credentials'), false);
   });
 
+  it('creates a client with RS256 ID tokens and exact post-logout redirect URIs', async () => {
+    const res = await a.call('POST', '/clients', {
+      body: {
+        clientId: 'legacy-rp',
+        type: 'public',
+        grants: ['authorization_code'],
+        redirectUris: ['https://rp.example.com/cb'],
+        postLogoutRedirectUris: ['https://rp.example.com/signed-out'],
+        scopes: ['openid'],
+        idTokenSignedResponseAlg: 'RS256',
+      },
+    });
+    assert.equal(res.status, 201, res.text);
+    const view = res.json['client'] as ClientJson & Record<string, unknown>;
+    assert.equal(view['idTokenSignedResponseAlg'], 'RS256');
+    assert.deepEqual(view['postLogoutRedirectUris'], ['https://rp.example.com/signed-out']);
+    const client = await a.h.identity.provider().Client.find('legacy-rp');
+    assert.ok(client);
+    assert.equal(client.idTokenSignedResponseAlg, 'RS256');
+    assert.equal(client.postLogoutRedirectUriAllowed('https://rp.example.com/signed-out'), true);
+    assert.equal(client.postLogoutRedirectUriAllowed('https://rp.example.com/signed-out/'), false);
+  });
+
   it('creates a private_key_jwt client from public keys, usable with openid-client', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
@@ -336,6 +359,28 @@ describe('admin API: clients (applications)', () => {
       /normalized/,
     ],
     ['a relative redirect URI', { grants: ['authorization_code'], redirectUris: ['/cb'] }, 400, /absolute/],
+    [
+      'a post-logout redirect URI without a code flow',
+      { postLogoutRedirectUris: ['https://a.example/bye'] },
+      400,
+      /^postLogoutRedirectUris: only with/,
+    ],
+    [
+      'a wildcard post-logout redirect URI',
+      {
+        grants: ['authorization_code'],
+        redirectUris: ['https://a.example/cb'],
+        postLogoutRedirectUris: ['https://*.example/bye'],
+      },
+      400,
+      /^postLogoutRedirectUris\[0\]: must not contain a wildcard/,
+    ],
+    [
+      'an ID token algorithm not offered',
+      { idTokenSignedResponseAlg: 'HS256' },
+      400,
+      /idTokenSignedResponseAlg/,
+    ],
     ['the admin scope', { scopes: ['admin'] }, 400, /^scopes\[0\]: the admin scope/],
     ['a scope the server does not support', { scopes: ['launch:missiles'] }, 400, /scope/],
     [

@@ -33,23 +33,25 @@ describe('admin API: signing keys', () => {
     await a.close();
   });
 
-  it('lists the current and next keys with dates, never key material', async () => {
+  it('lists the current and next keys of each algorithm with dates, never key material', async () => {
     const res = await a.call('GET', '/keys');
     assert.equal(res.status, 200);
     const items = res.json['items'] as KeyJson[];
     assert.deepEqual(
-      items.map((key) => key.state),
-      ['current', 'next'],
+      items.map((key) => `${key.state}/${key.alg}`),
+      ['current/ES256', 'current/RS256', 'next/ES256', 'next/RS256'],
     );
-    assert.ok(items.every((key) => key.alg === 'ES256'));
     for (const member of ['"d"', '"x"', '"y"', 'private', 'jwk'])
       assert.ok(!res.text.includes(member), member);
   });
 
   it('rotates: the published next key signs, a new next key is published, earlier tokens still verify', async () => {
     const before = (await a.call('GET', '/keys')).json['items'] as KeyJson[];
-    const oldCurrent = before.find((key) => key.state === 'current')?.kid;
-    const oldNext = before.find((key) => key.state === 'next')?.kid;
+    const find = (keys: KeyJson[], state: string, alg = 'ES256'): string | undefined =>
+      keys.find((key) => key.state === state && key.alg === alg)?.kid;
+    const oldCurrent = find(before, 'current');
+    const oldNext = find(before, 'next');
+    const [oldRsaCurrent, oldRsaNext] = [find(before, 'current', 'RS256'), find(before, 'next', 'RS256')];
     const earlier = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
     assert.equal(decodeProtectedHeader(earlier.access_token).kid, oldCurrent);
     const adminTokenBefore = await a.token();
@@ -59,9 +61,14 @@ describe('admin API: signing keys', () => {
     assert.equal(res.status, 200);
     assert.equal(res.json['current'], oldNext, 'the key published in advance is the one that starts signing');
     const after = res.json['items'] as KeyJson[];
-    const newNext = after.find((key) => key.state === 'next')?.kid;
+    const newNext = find(after, 'next');
     assert.ok(newNext !== undefined && newNext !== oldCurrent && newNext !== oldNext);
     assert.equal(after.find((key) => key.kid === oldCurrent)?.state, 'retired');
+    // The RSA key (RS256 ID tokens) is rotated the same way, at the same moment.
+    const newRsaNext = find(after, 'next', 'RS256');
+    assert.equal(find(after, 'current', 'RS256'), oldRsaNext);
+    assert.equal(after.find((key) => key.kid === oldRsaCurrent)?.state, 'retired');
+    assert.ok(newRsaNext !== undefined && newRsaNext !== oldRsaCurrent && newRsaNext !== oldRsaNext);
     assert.deepEqual(
       a.eventsSince(from).map((event) => `${event.event}/${event.subject === a.subjectOf(a.admin.id)}`),
       ['admin.keys_rotated/true'],
@@ -70,8 +77,8 @@ describe('admin API: signing keys', () => {
     const published = await jwks();
     assert.deepEqual(
       kids(published),
-      [oldCurrent, oldNext, newNext].sort(),
-      'retired, current and the new next key',
+      [oldCurrent, oldNext, newNext, oldRsaCurrent, oldRsaNext, newRsaNext].sort(),
+      'retired, current and the new next key of each algorithm',
     );
     for (const key of published.keys) assert.equal((key as { d?: string }).d, undefined);
     const { payload } = await jwtVerify(earlier.access_token, createLocalJWKSet(published), {

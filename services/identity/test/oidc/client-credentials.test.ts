@@ -53,7 +53,11 @@ describe('client credentials, introspection, revocation, JWKS (openid-client ove
     assert.equal(header.typ, 'at+jwt');
     assert.equal(header.alg, 'ES256');
     const jwks = (await (await h.fetch(`${h.issuer}/jwks`)).json()) as JSONWebKeySet;
-    assert.equal(jwks.keys.length, 2, 'the current key and the next one are both published');
+    assert.deepEqual(
+      jwks.keys.map((key) => key.alg).sort(),
+      ['ES256', 'ES256', 'RS256', 'RS256'],
+      'the current key and the next one of each algorithm are published',
+    );
     for (const key of jwks.keys) assert.equal((key as { d?: string }).d, undefined, 'no private part');
     const { payload } = await jwtVerify(tokens.access_token, createLocalJWKSet(jwks), {
       issuer: h.issuer,
@@ -126,17 +130,32 @@ describe('client credentials, introspection, revocation, JWKS (openid-client ove
       });
       assert.equal(res.status, 400, grant);
       const body = (await res.json()) as { error: string; error_description: string };
-      // Grants the server never offers are unsupported; one it offers to others is not this client's.
-      if (grant === 'authorization_code') assert.match(body.error_description, /not allowed for this client/);
-      else assert.equal(body.error, 'unsupported_grant_type');
+      // Grants the server never offers are unsupported; one it offers to others is not this
+      // client's: unauthorized_client (RFC 6749 §5.2).
+      assert.equal(
+        body.error,
+        grant === 'authorization_code' ? 'unauthorized_client' : 'unsupported_grant_type',
+      );
     }
   });
 
-  it('keeps JWT access tokens self-contained: introspection says so (refresh tokens are introspected in the code-flow tests)', async () => {
+  it('introspects and revokes its JWT access tokens (RFC 7662, RFC 7009); the revocation reaches the feed', async () => {
     const tokens = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
-    await assert.rejects(
-      oidc.tokenIntrospection(config, tokens.access_token),
-      (error: { error?: string }) => error.error === 'unsupported_token_type',
+    const answer = await oidc.tokenIntrospection(config, tokens.access_token);
+    assert.equal(answer.active, true);
+    assert.equal(answer.client_id, 'shop-cli');
+    assert.equal(answer.sub, 'shop-cli');
+    assert.equal(answer.scope, 'orders:read');
+    assert.equal(answer.aud, API);
+    assert.equal(answer.token_type, 'Bearer');
+    const { next } = await h.identity.revocations.since(0);
+    await oidc.tokenRevocation(config, tokens.access_token);
+    assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
+    const { entries } = await h.identity.revocations.since(next);
+    assert.deepEqual(
+      entries.map((entry) => [entry.kind, entry.value]),
+      [['subject', 'shop-cli']],
+      'a client-credentials token has no grant: the client is revoked as subject',
     );
   });
 
