@@ -1,13 +1,16 @@
 // A local attacker on the shop's host: another process (or another component) reads what
-// `rampart up` gave each component. Issue 10 item 2: the one-time join token sat in every child's
-// environment (/proc/<pid>/environ), where a racing process of the same user could redeem it first.
+// `rampart up` gave each component. Issue 10 item 2: every component ran as `nobody`, so any of them
+// (or anything else running as nobody) could read the mesh CA key, the internal-token signing key,
+// every keyring and every store; and the one-time join token sat in every child's environment
+// (/proc/<pid>/environ), where a racing process of the same user could redeem it first.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { childPids, requireService } from '@rampart/testing';
+import { childPids, requireService, uidOf } from '@rampart/testing';
 import { startShop, type RunningShop } from '../e2e/support/platform.ts';
 
 const postgres = await requireService('postgres');
@@ -24,6 +27,7 @@ const PLAIN_VARIABLES = new Set([
   'RAMPART_KEYRING',
   'RAMPART_INTERNAL_TOKEN_KEY',
   'RAMPART_INTERNAL_TOKEN_SIGNING_KEY',
+  'RAMPART_GATEWAY_TOKEN_KEY',
   'RAMPART_PSEUDONYM_KEY',
   'RAMPART_MESH_URL',
   'RAMPART_MESH_BUNDLE',
@@ -113,3 +117,121 @@ describe('component isolation: no secret in a component environment or command l
     }
   });
 });
+
+/** Every file under `dir`, recursively (as root, who runs the test). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return lstatSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Public material every component (and every local user) may read. */
+const PUBLIC = new Set([
+  'ca.pem',
+  'mesh/bundle.pem',
+  'keys/internal-token.pub.pem',
+  'keys/gateway-token.pub.pem',
+]);
+
+/**
+ * Whose a file under `.rampart/` is: a component's name, `supervisor` (the human's credentials,
+ * the edge CA, the master pseudonym key, the logs) or `public`.
+ */
+function ownerOf(rel: string): string {
+  if (PUBLIC.has(rel)) return 'public';
+  const [top, second] = rel.split(sep);
+  if (rel === 'keys/internal-token.key.pem') return 'mesh';
+  if (rel === 'keys/gateway-token.key.pem') return 'gateway';
+  if (top === 'mesh' || top === 'identity' || top === 'gateway') return top;
+  if ((top === 'keyring' || top === 'services') && second !== undefined) return second;
+  return 'supervisor';
+}
+
+/** As `uid`/`gid`, without Node's permission model (what any process of that user can do): which files it can read. */
+function readableAs(uid: number, gid: number, files: readonly string[]): Record<string, string> {
+  const probe = `const fs = require('node:fs'); const out = {}; for (const f of JSON.parse(process.argv[1])) { try { fs.readFileSync(f); out[f] = 'read'; } catch (e) { out[f] = e.code; } } console.log(JSON.stringify(out));`;
+  const result = spawnSync(process.execPath, ['-e', probe, JSON.stringify(files)], {
+    uid,
+    gid,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout) as Record<string, string>;
+}
+
+function gidOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Gid:'));
+  return Number(line?.split(/\s+/)[1]);
+}
+
+describe(
+  'component isolation: one OS user per component, each reading only its own secrets',
+  {
+    skip:
+      process.getuid?.() !== 0
+        ? 'needs root: rampart up gives components their own users only as root'
+        : false,
+  },
+  () => {
+    let shop: RunningShop | undefined;
+
+    before(async () => {
+      shop = await startShop();
+    });
+    after(async () => {
+      await shop?.stop();
+    });
+
+    it("as each component's user, reads every other component's keys, keyrings, stores and secrets — and is refused", () => {
+      const running = shop!;
+      const files = filesUnder(running.home);
+      const owners = new Map(files.map((file) => [file, ownerOf(relative(running.home, file))]));
+      // What the attack read: the mesh CA key, both signing keys, keyrings, stores, the human's secrets.
+      for (const expected of [
+        'mesh',
+        'gateway',
+        'identity',
+        'orders',
+        'payments',
+        'profiles',
+        'supervisor',
+        'public',
+      ]) {
+        assert.ok([...owners.values()].includes(expected), `no file of ${expected} found under .rampart/`);
+      }
+      assert.ok(
+        files.some((f) => f.includes(`mesh${sep}ca${sep}`)),
+        'the mesh CA key is under .rampart/mesh/ca/',
+      );
+      const pids = childPids(running.up.child.pid!);
+      assert.equal(pids.length, 6);
+      for (const pid of pids) {
+        const component =
+          readFileSync(`/proc/${pid}/environ`, 'utf8')
+            .split('\0')
+            .find((e) => e.startsWith('RAMPART_COMPONENT='))
+            ?.slice('RAMPART_COMPONENT='.length) ?? '';
+        const results = readableAs(uidOf(pid), gidOf(pid), files);
+        const leaked = files.filter(
+          (f) => owners.get(f) !== component && owners.get(f) !== 'public' && results[f] === 'read',
+        );
+        assert.deepEqual(
+          leaked.map((f) => relative(running.home, f)),
+          [],
+          `${component} reads what is not its own`,
+        );
+        const publicUnreadable = files.filter((f) => owners.get(f) === 'public' && results[f] !== 'read');
+        assert.deepEqual(publicUnreadable, [], `${component} cannot read public material`);
+        const own = files.filter((f) => owners.get(f) === component);
+        assert.ok(
+          own.length > 0 && own.every((f) => results[f] === 'read'),
+          `${component} cannot read its own files`,
+        );
+      }
+    });
+  },
+);

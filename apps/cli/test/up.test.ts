@@ -21,6 +21,9 @@ interface TestPorts {
   readonly services: readonly { port: number; admin: number }[];
 }
 
+/** A component gets a minute to become ready: on a loaded CI machine 15 s (the default) is not enough. */
+const SLOW_MACHINE = ['--ready-timeout', '60'];
+
 /** The shop's components under `up`: mesh, identity, three services, gateway. */
 const COMPONENTS = 6;
 
@@ -66,6 +69,14 @@ services:
 `;
 }
 
+/** The user name of a uid, from /etc/passwd. */
+function userInfoOf(uid: number): string | undefined {
+  return readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => Number(fields[2]) === uid)?.[0];
+}
+
 async function revisionOf(port: number): Promise<unknown> {
   const { body } = await getJson(`http://127.0.0.1:${port}/readyz`);
   return (body as { revision?: unknown }).revision;
@@ -82,8 +93,8 @@ describe('rampart up: lifecycle with real child processes', () => {
     ports = await testPorts(3);
     admin = ports.services.map((s) => s.admin);
     config = writeConfig(dir, shopConfig(ports));
-    up = new UpProcess(config);
-    await up.waitFor(/shop-under-test is up in/);
+    up = new UpProcess(config, SLOW_MACHINE);
+    await up.waitFor(/shop-under-test is up in/, 120_000);
   });
 
   after(async () => {
@@ -109,15 +120,26 @@ describe('rampart up: lifecycle with real child processes', () => {
     assert.match(readFileSync(join(home, 'logs/profiles.log'), 'utf8'), /"level"/);
   });
 
-  it('runs components as an unprivileged user when started as root', (t) => {
+  it('runs every component as its own unprivileged system user when started as root', (t) => {
     if (process.getuid?.() !== 0) {
       t.skip('not running as root: components keep the current user');
       return;
     }
     const pids = childPids(up.child.pid!);
     assert.equal(pids.length, COMPONENTS);
-    for (const pid of pids) assert.notEqual(uidOf(pid), 0, `component ${pid} runs as root`);
-    assert.match(up.output, /components run as the unprivileged user 'nobody'/);
+    const uids = pids.map(uidOf);
+    for (const uid of uids) assert.notEqual(uid, 0, 'a component runs as root');
+    assert.equal(new Set(uids).size, COMPONENTS, 'two components share a uid');
+    const users = new Set(pids.map((pid) => userInfoOf(uidOf(pid))));
+    assert.deepEqual([...users].sort(), [
+      'rampart-gateway',
+      'rampart-identity',
+      'rampart-mesh',
+      'rampart-svc-orders',
+      'rampart-svc-payments',
+      'rampart-svc-profiles',
+    ]);
+    assert.match(up.output, /each component runs as its own system user/);
   });
 
   it('restarts a killed component and says so', async () => {
@@ -126,7 +148,7 @@ describe('rampart up: lifecycle with real child processes', () => {
     const victim = before[before.length - 1]; // the gateway, which starts last
     process.kill(victim!, 'SIGKILL');
     await up.waitFor(/exited \(SIGKILL\); restarting in/, 10_000, from);
-    await up.waitFor(/restarted and ready/, 15_000, from);
+    await up.waitFor(/restarted and ready/, 90_000, from);
     const now = childPids(up.child.pid!);
     assert.equal(now.length, COMPONENTS);
     assert.ok(!now.includes(victim!));
@@ -153,7 +175,7 @@ describe('rampart up: lifecycle with real child processes', () => {
   });
 
   it('refuses a second rampart up on the same config', async () => {
-    const second = new UpProcess(config);
+    const second = new UpProcess(config, SLOW_MACHINE);
     assert.equal(await second.exited(), 1);
     assert.match(second.output, /already running for this config/);
   });
@@ -175,8 +197,8 @@ describe('rampart up: no orphans even when the supervisor itself is killed', () 
     const { dir, cleanup } = tempConfigDir();
     try {
       const config = writeConfig(dir, shopConfig(await testPorts(3)));
-      const up = new UpProcess(config);
-      await up.waitFor(/shop-under-test is up in/);
+      const up = new UpProcess(config, SLOW_MACHINE);
+      await up.waitFor(/shop-under-test is up in/, 120_000);
       const pids = childPids(up.child.pid!);
       assert.equal(pids.length, COMPONENTS);
       up.child.kill('SIGKILL');
@@ -194,7 +216,7 @@ describe('rampart up: refuses a broken config before anything starts', () => {
     const { dir, cleanup } = tempConfigDir();
     try {
       const config = writeConfig(dir, shopConfig(await testPorts(3)).replace('    port: ', '    prot: '));
-      const up = new UpProcess(config);
+      const up = new UpProcess(config, SLOW_MACHINE);
       assert.equal(await up.exited(), 1);
       assert.match(up.output, /rampart\.yaml:\d+:\d+/);
       assert.match(up.output, /is not valid; nothing was started/);
@@ -232,8 +254,8 @@ services:
     callers: [gateway]
 `,
     );
-    up = new UpProcess(config);
-    await up.waitFor(/isolation is up in/);
+    up = new UpProcess(config, SLOW_MACHINE);
+    await up.waitFor(/isolation is up in/, 120_000);
   });
 
   after(async () => {

@@ -23,7 +23,7 @@ export const codes = {
   CFG_RESERVED_PATH: { status: 500, title: 'Route path is reserved by the platform' },
   SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
   SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
-  SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'Unprivileged user cannot read the installation' },
+  SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'A component user cannot be created or used' },
   SDK_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   SDK_TOKEN_INVALID: { status: 401, title: 'Internal token invalid' },
   SDK_FORBIDDEN: { status: 403, title: 'Forbidden' },

@@ -15,6 +15,7 @@ import {
   closeServer,
   createAdminServer,
   createMetrics,
+  importInternalTokenKey,
   listenOn,
   metricsExposition,
   registerHttpMetrics,
@@ -40,6 +41,8 @@ export interface MeshAuthorityOptions {
   /** Ed25519 PKCS#8 PEM signing internal tokens, and its SPKI PEM public key. */
   readonly signingKeyPem: string;
   readonly publicKeyPem: string;
+  /** Public keys (SPKI PEM) of the other internal-token signers — the gateway's — published with the bundle. */
+  readonly otherSignerKeyPems?: readonly string[];
   readonly log: Logger;
   /** Lifetime of issued leaves (workloads and the mesh's own); default 1 h. */
   readonly leafTtlMs?: number;
@@ -101,6 +104,8 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     now,
   });
   const tokenKeys = await loadInternalTokenKeys(options.signingKeyPem, options.publicKeyPem);
+  // A key every service will import must be one: refuse to start rather than publish a bad one.
+  for (const pem of options.otherSignerKeyPems ?? []) await importInternalTokenKey(pem);
   const joinTokens = new JoinTokens({ now });
   const spiffeId = componentSpiffeId(settings.trustDomain, 'mesh');
   const bundleFile = join(options.stateDir, 'bundle.pem');
@@ -121,6 +126,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     ca,
     attestors: [joinTokenAttestor(joinTokens)],
     tokenKeys,
+    publishedTokenKeys: [tokenKeys.publicKeyPem, ...(options.otherSignerKeyPems ?? [])],
     log,
     trustDomain: settings.trustDomain,
     leafTtlMs,

@@ -8,6 +8,11 @@ export interface MeshContext {
   readonly ca: CertificateAuthority;
   readonly attestors: readonly JoinAttestor[];
   readonly tokenKeys: InternalTokenKeys;
+  /**
+   * Every public key that verifies internal tokens, published with the bundle: the mesh's own and
+   * those of the other signers (the gateway signs with a key of its own, never the mesh's).
+   */
+  readonly publishedTokenKeys: readonly string[];
   readonly log: Logger;
   readonly trustDomain: string;
   /** Lifetime of the leaves issued to workloads. */
@@ -30,7 +35,7 @@ export async function issuanceBody(context: MeshContext, issued: IssuedCertifica
     certificate: issued.certPem,
     chain: issued.chainPems,
     bundle: await context.ca.bundlePem(),
-    tokenKeys: [context.tokenKeys.publicKeyPem],
+    tokenKeys: context.publishedTokenKeys,
     notAfter: issued.notAfter.toISOString(),
   };
 }

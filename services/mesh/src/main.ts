@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     stateDir: env.stateDir,
     signingKeyPem: readFileSync(signingKeyFile, 'utf8'),
     publicKeyPem: readFileSync(env.internalTokenKeyFile, 'utf8'),
+    otherSignerKeyPems: otherSignerKeys(),
     log,
   });
   await mesh.start();
@@ -41,6 +42,14 @@ async function main(): Promise<void> {
     );
   }
   stopOnSignals(log, () => mesh.stop());
+}
+
+/** The gateway's public key (`RAMPART_GATEWAY_TOKEN_KEY`), which services learn from the bundle. */
+function otherSignerKeys(): string[] {
+  const file = process.env['RAMPART_GATEWAY_TOKEN_KEY'];
+  if (file === undefined) return [];
+  if (!isAbsolute(file)) throw new TypeError('RAMPART_GATEWAY_TOKEN_KEY must be an absolute path');
+  return [readFileSync(file, 'utf8')];
 }
 
 main().catch((error: unknown) => {

@@ -17,8 +17,14 @@ export interface ComponentPlan {
   /** Plain-HTTP readiness endpoint on the component's admin port. */
   readonly readyUrl: string;
   readonly stateDir: string;
+  /** 0700, or 0711 for the mesh authority, whose directory holds the public bundle.pem others read. */
+  readonly stateDirMode: number;
   /** Further directories of its own (a service's keyring), created 0700 for it. */
   readonly privateDirs: readonly string[];
+  /** Keys the supervisor generated that this component alone may read (its signing key), 0600. */
+  readonly ownedFiles: readonly string[];
+  /** Where it gets its private copy of the pseudonym key, if it writes security events. */
+  readonly pseudonymKeyCopy?: string;
   /** Single files it may read besides code, config and its own state. */
   readonly readableFiles: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -71,14 +77,17 @@ function gatewayPlan(
     url: `https://127.0.0.1:${ports.gateway}`,
     readyUrl: `http://127.0.0.1:${ports.admin}/readyz`,
     stateDir: state.componentDir('gateway'),
+    stateDirMode: 0o700,
     privateDirs: [],
-    readableFiles: [state.internalTokenPrivateKey, meshBundleFile(state), state.pseudonymKey, state.caFile],
+    ownedFiles: [state.gatewayTokenPrivateKey],
+    pseudonymKeyCopy: pseudonymCopy(state.componentDir('gateway')),
+    readableFiles: [state.gatewayTokenPrivateKey, meshBundleFile(state), state.caFile],
     allowWorkers: true,
     env: {
-      RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
+      RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.gatewayTokenPrivateKey,
       RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
       RAMPART_MESH_BUNDLE: meshBundleFile(state),
-      RAMPART_PSEUDONYM_KEY: state.pseudonymKey,
+      RAMPART_PSEUDONYM_KEY: pseudonymCopy(state.componentDir('gateway')),
       RAMPART_EDGE_CA: tls.caFile,
       RAMPART_TLS_CERT: tls.certFile,
       RAMPART_TLS_KEY: tls.keyFile,
@@ -106,12 +115,15 @@ function identityPlan(config: RampartConfig, { installation, state }: PlanContex
     url: `https://127.0.0.1:${ports.identity}`,
     readyUrl: `http://127.0.0.1:${ports.identityAdmin}/readyz`,
     stateDir: state.componentDir('identity'),
+    stateDirMode: 0o700,
     privateDirs: [state.keyringDir('identity')],
-    readableFiles: [meshBundleFile(state), state.pseudonymKey],
+    ownedFiles: [],
+    pseudonymKeyCopy: pseudonymCopy(state.keyringDir('identity')),
+    readableFiles: [meshBundleFile(state)],
     allowAddons: true,
     env: {
       RAMPART_KEYRING: join(state.keyringDir('identity'), 'keyring.json'),
-      RAMPART_PSEUDONYM_KEY: state.pseudonymKey,
+      RAMPART_PSEUDONYM_KEY: pseudonymCopy(state.keyringDir('identity')),
       RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
       RAMPART_MESH_BUNDLE: meshBundleFile(state),
     },
@@ -139,11 +151,14 @@ function meshPlan(config: RampartConfig, { installation, state }: PlanContext): 
     url: `https://127.0.0.1:${ports.mesh}`,
     readyUrl: `http://127.0.0.1:${ports.meshAdmin}/readyz`,
     stateDir,
+    stateDirMode: 0o711,
     privateDirs: [],
-    readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey],
+    ownedFiles: [state.internalTokenPrivateKey],
+    readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey, state.gatewayTokenPublicKey],
     env: {
       RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
       RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
+      RAMPART_GATEWAY_TOKEN_KEY: state.gatewayTokenPublicKey,
     },
     restartKey: JSON.stringify([ports.mesh, ports.meshAdmin, config.trustDomain ?? null, config.name]),
   };
@@ -170,12 +185,15 @@ function servicePlan(
     url: `https://127.0.0.1:${service.port}`,
     readyUrl: `http://127.0.0.1:${adminPort}/readyz`,
     stateDir: state.serviceDir(name),
+    stateDirMode: 0o700,
     privateDirs: [state.keyringDir(name)],
-    readableFiles: [state.internalTokenPublicKey, bundle, state.pseudonymKey],
+    ownedFiles: [],
+    pseudonymKeyCopy: pseudonymCopy(state.keyringDir(name)),
+    readableFiles: [state.internalTokenPublicKey, bundle],
     env: {
       RAMPART_KEYRING: join(state.keyringDir(name), 'keyring.json'),
       RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
-      RAMPART_PSEUDONYM_KEY: state.pseudonymKey,
+      RAMPART_PSEUDONYM_KEY: pseudonymCopy(state.keyringDir(name)),
       RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
       RAMPART_MESH_BUNDLE: bundle,
     },
@@ -188,6 +206,11 @@ function servicePlan(
       config.name,
     ]),
   };
+}
+
+/** A component's private copy of the deployment's pseudonym key, in a directory of its own. */
+function pseudonymCopy(dir: string): string {
+  return join(dir, 'pseudonym.key');
 }
 
 /** The mesh authority publishes its trust bundle here; services may read exactly this file. */

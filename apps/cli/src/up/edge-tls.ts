@@ -1,5 +1,6 @@
-import { chownSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { CertificateAuthority, componentSpiffeId, createWorkloadCsr, MAX_LEAF_TTL_MS } from '@rampart/mesh';
+import { writeOwnedFile } from './owned-files.ts';
 import type { RunAs } from './privileges.ts';
 
 export interface EdgeTlsFiles {
@@ -37,7 +38,7 @@ export async function issueEdgeCertificate(
     dnsSans: ['localhost'],
   });
   writeFileSync(files.caFile, await ca.bundlePem(), { mode: 0o644 });
-  writeFileSync(files.certFile, [issued.certPem, ...issued.chainPems].join(''), { mode: 0o644 });
-  writeFileSync(files.keyFile, keyPem, { mode: 0o600 });
-  if (runAs !== null) chownSync(files.keyFile, runAs.uid, runAs.gid);
+  // Into the gateway's own directory, which its user may write: never through a link it planted.
+  writeOwnedFile(files.certFile, [issued.certPem, ...issued.chainPems].join(''), 0o644, runAs);
+  writeOwnedFile(files.keyFile, keyPem, 0o600, runAs);
 }

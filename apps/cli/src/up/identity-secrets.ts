@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveSecret, type RampartConfig } from '@rampart/config';
 import {
@@ -10,6 +10,7 @@ import {
   type BootstrapFile,
   type DemoUser,
 } from '@rampart/identity';
+import { writeOwnedFile } from './owned-files.ts';
 import type { RunAs } from './privileges.ts';
 
 export interface IdentitySecretsPaths {
@@ -56,8 +57,8 @@ export async function prepareIdentitySecrets(
   const demoUsers = config.demo === true ? demoIdentities(join(paths.root, 'demo-users.json')) : [];
   const bootstrap: BootstrapFile = { admin: { username: FIRST_ADMIN, password: adminPassword }, demoUsers };
   const bootstrapFile = join(paths.identityDir, 'bootstrap.json');
-  writeFileSync(bootstrapFile, JSON.stringify(bootstrap), { mode: 0o600 });
-  if (runAs !== null) chownSync(bootstrapFile, runAs.uid, runAs.gid);
+  // Into identity's own directory, which its user may write: never through a link it planted.
+  writeOwnedFile(bootstrapFile, JSON.stringify(bootstrap), 0o600, runAs);
   return { RAMPART_CLIENT_SECRETS: JSON.stringify(hashes), RAMPART_IDENTITY_BOOTSTRAP: bootstrapFile };
 }
 

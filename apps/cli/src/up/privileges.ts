@@ -1,38 +1,115 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { RampartError } from '@rampart/errors';
+import type { ComponentPlan } from './component-plan.ts';
 
-/** The user components run as. `null` when `up` is not root: components keep the caller's user. */
+/** The OS user one component runs as. `null` when `up` is not root: components keep the caller's user. */
 export interface RunAs {
   readonly name: string;
   readonly uid: number;
   readonly gid: number;
 }
 
+/** useradd's limit on a user name. */
+const MAX_USER_NAME = 32;
+const SERVICE_PREFIX = 'rampart-svc-';
+/** Characters of a long service name kept before its hash: 12 + 11 + 1 + 8 = 32. */
+const KEPT_CHARACTERS = MAX_USER_NAME - SERVICE_PREFIX.length - 1 - 8;
+
 /**
- * Started as root, `up` runs components as an unprivileged user (like nginx's workers): `nobody`
- * by default, or the user named by RAMPART_USER. Never root: a uid of 0 is refused.
+ * The system user of one component: `rampart-mesh`, `rampart-identity`, `rampart-gateway`, and
+ * `rampart-svc-<name>` for a service. A service name too long for useradd (over 20 characters)
+ * keeps its first 11 and adds `_` and 8 hex digits of its SHA-256; service names never contain
+ * `_`, so a shortened name can never be another service's full one.
+ *
+ * @example
+ * componentUserName({ name: 'orders', kind: 'service' }); // 'rampart-svc-orders'
  */
-export function chooseRunAs(env: NodeJS.ProcessEnv = process.env): RunAs | null {
-  if (process.getuid?.() !== 0) return null;
-  const name = env['RAMPART_USER'] ?? 'nobody';
-  const entry = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .map((line) => line.split(':'))
-    .find((fields) => fields[0] === name);
-  if (entry === undefined) {
+export function componentUserName(plan: Pick<ComponentPlan, 'name' | 'kind'>): string {
+  if (plan.kind !== 'service') return `rampart-${plan.name}`;
+  const full = `${SERVICE_PREFIX}${plan.name}`;
+  if (full.length <= MAX_USER_NAME) return full;
+  const digest = createHash('sha256').update(plan.name).digest('hex').slice(0, 8);
+  return `${SERVICE_PREFIX}${plan.name.slice(0, KEPT_CHARACTERS)}_${digest}`;
+}
+
+/**
+ * The user `name`, created as a system user without a home or a login shell if it does not exist
+ * yet, reused if it does. Never root: a user with uid 0 is refused.
+ */
+export function ensureSystemUser(name: string): RunAs {
+  const existing = lookupUser(name);
+  if (existing !== null) return checked(existing);
+  const created = spawnSync(
+    'useradd',
+    [
+      '--system',
+      '--no-create-home',
+      '--user-group',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
+  const user = lookupUser(name);
+  if (user === null) {
     throw new RampartError('SUP_UNPRIVILEGED_USER_UNUSABLE', {
-      detail: `user '${name}' does not exist; create it or set RAMPART_USER to an existing unprivileged user`,
+      detail: `cannot create the system user '${name}' (useradd: ${created.stderr.trim() || created.error?.message || `exit ${created.status}`}); create it yourself: useradd --system --no-create-home --user-group --shell /usr/sbin/nologin ${name}`,
     });
   }
-  const uid = Number(entry[2]);
-  const gid = Number(entry[3]);
-  if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid === 0) {
-    throw new RampartError('SUP_UNPRIVILEGED_USER_UNUSABLE', {
-      detail: `user '${name}' is root or malformed in /etc/passwd; set RAMPART_USER to an unprivileged user`,
-    });
-  }
+  return checked(user);
+}
+
+function lookupUser(name: string): RunAs | null {
+  const result = spawnSync('getent', ['passwd', name], { encoding: 'utf8', timeout: 10_000 });
+  if (result.status !== 0) return null;
+  const fields = result.stdout.trim().split(':');
+  const uid = Number(fields[2]);
+  const gid = Number(fields[3]);
+  if (fields[0] !== name || !Number.isInteger(uid) || !Number.isInteger(gid)) return null;
   return { name, uid, gid };
+}
+
+function checked(user: RunAs): RunAs {
+  if (user.uid === 0 || user.gid === 0) {
+    throw new RampartError('SUP_UNPRIVILEGED_USER_UNUSABLE', {
+      detail: `user '${user.name}' has uid or gid 0; a component never runs as root — remove or fix that user`,
+    });
+  }
+  return user;
+}
+
+/**
+ * Started as root, `up` runs every component as its own system user (`componentUserName`), so no
+ * component can read another's keys or data, whatever the permission model allows. Two components
+ * may never share a uid (a user edited by hand to alias another is refused).
+ */
+export class ComponentUsers {
+  readonly #byComponent = new Map<string, RunAs>();
+
+  /** `null` when `up` is not root: every component then runs as the invoking user. */
+  static forCurrentProcess(): ComponentUsers | null {
+    return process.getuid?.() === 0 ? new ComponentUsers() : null;
+  }
+
+  /** The user of one component, created on first use. */
+  userOf(plan: Pick<ComponentPlan, 'name' | 'kind'>): RunAs {
+    const known = this.#byComponent.get(plan.name);
+    if (known !== undefined) return known;
+    const user = ensureSystemUser(componentUserName(plan));
+    for (const [other, otherUser] of this.#byComponent) {
+      if (otherUser.uid === user.uid) {
+        throw new RampartError('SUP_UNPRIVILEGED_USER_UNUSABLE', {
+          detail: `components '${other}' and '${plan.name}' would share uid ${user.uid} ('${otherUser.name}', '${user.name}'); give each its own user`,
+        });
+      }
+    }
+    this.#byComponent.set(plan.name, user);
+    return user;
+  }
 }
 
 /**
@@ -51,9 +128,8 @@ export function assertReadableBy(runAs: RunAs, paths: readonly string[]): void {
     const path = result.stdout.trim() || '(unknown path)';
     throw new RampartError('SUP_UNPRIVILEGED_USER_UNUSABLE', {
       detail:
-        `user '${runAs.name}' cannot read ${path}. Components run as '${runAs.name}' when rampart up is started as root; ` +
-        `make the installation and the config directory readable (e.g. chmod o+rx on each parent directory), ` +
-        `or set RAMPART_USER to a user that can read them`,
+        `user '${runAs.name}' cannot read ${path}. Components run as their own system users when rampart up is started as root; ` +
+        `make the installation and the config directory readable by others (e.g. chmod o+rx on each parent directory)`,
     });
   }
 }

@@ -2,18 +2,23 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RampartError } from '@rampart/errors';
-import type { RunAs } from './privileges.ts';
 
 /** The layout of `.rampart/` beside the config. */
 export interface StateDir {
   readonly root: string;
   readonly logs: string;
   readonly keys: string;
-  /** Public key that verifies internal tokens (readable by every component). */
+  /** Public key verifying the internal tokens the mesh authority signs (0644, every service). */
   readonly internalTokenPublicKey: string;
-  /** Private key that signs internal tokens (0600, readable by the gateway only). */
+  /** The mesh authority's internal-token signing key (0600, the mesh's user alone). */
   readonly internalTokenPrivateKey: string;
-  /** Pseudonymizes subjects in security events, the same in every component (0600). */
+  /** The gateway's own internal-token signing key (0600, the gateway's user alone), and its public half (0644). */
+  readonly gatewayTokenPrivateKey: string;
+  readonly gatewayTokenPublicKey: string;
+  /**
+   * Pseudonymizes subjects in security events, the same in every component (0600, the
+   * supervisor's): each component that needs it gets a private copy in its own directory.
+   */
   readonly pseudonymKey: string;
   readonly lockFile: string;
   /** The trust anchor for clients of the gateway (0644). */
@@ -37,6 +42,8 @@ export function stateDirFor(configFile: string): StateDir {
     keys,
     internalTokenPublicKey: join(keys, 'internal-token.pub.pem'),
     internalTokenPrivateKey: join(keys, 'internal-token.key.pem'),
+    gatewayTokenPrivateKey: join(keys, 'gateway-token.key.pem'),
+    gatewayTokenPublicKey: join(keys, 'gateway-token.pub.pem'),
     pseudonymKey: join(keys, 'pseudonym.key'),
     lockFile: join(root, 'up.pid'),
     caFile: join(root, 'ca.pem'),
@@ -49,40 +56,31 @@ export function stateDirFor(configFile: string): StateDir {
 }
 
 /**
- * Creates the layout with least-privilege modes: directories others may only traverse (0711),
- * private ones 0700, secret files 0600. Each service's own directory belongs to the user it runs as.
+ * Creates the shared part of the layout, owned by the supervisor: directories others may only
+ * traverse (0711), the logs 0700, keys generated once and 0600 until each is handed to the one
+ * component that signs with it (`prepareComponentFiles`). Component directories come per component.
  */
-export function prepareStateDir(
-  state: StateDir,
-  componentDirs: readonly string[],
-  runAs: RunAs | null,
-): void {
+export function prepareStateDir(state: StateDir): void {
   for (const dir of [state.root, state.keys, join(state.root, 'services'), join(state.root, 'keyring')]) {
     ensureDir(dir, 0o711);
   }
   ensureDir(state.logs, 0o700);
-  for (const dir of componentDirs) {
-    ensureDir(dir, 0o700);
-    if (runAs !== null) chownSync(dir, runAs.uid, runAs.gid);
-  }
-  if (!existsSync(state.internalTokenPrivateKey) || !existsSync(state.internalTokenPublicKey)) {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(state.internalTokenPrivateKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
-      mode: 0o600,
-    });
-    writeFileSync(state.internalTokenPublicKey, publicKey.export({ type: 'spki', format: 'pem' }), {
-      mode: 0o644,
-    });
-  }
+  ensureSigningPair(state.internalTokenPrivateKey, state.internalTokenPublicKey);
+  ensureSigningPair(state.gatewayTokenPrivateKey, state.gatewayTokenPublicKey);
   if (!existsSync(state.pseudonymKey)) writeFileSync(state.pseudonymKey, randomBytes(32), { mode: 0o600 });
-  chmodSync(state.internalTokenPrivateKey, 0o600);
   chmodSync(state.pseudonymKey, 0o600);
-  // The signing key is read by the components that sign (the mesh authority, later the gateway);
-  // the permission model keeps every other component away from it.
-  if (runAs !== null) {
-    chownSync(state.internalTokenPrivateKey, runAs.uid, runAs.gid);
-    chownSync(state.pseudonymKey, runAs.uid, runAs.gid);
+  if (process.getuid?.() === 0) chownSync(state.pseudonymKey, 0, 0);
+}
+
+/** An Ed25519 pair signing internal tokens, generated once: the private half 0600, the public 0644. */
+function ensureSigningPair(privateFile: string, publicFile: string): void {
+  if (!existsSync(privateFile) || !existsSync(publicFile)) {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
   }
+  chmodSync(privateFile, 0o600);
+  chmodSync(publicFile, 0o644);
 }
 
 function ensureDir(dir: string, mode: number): void {

@@ -7,7 +7,8 @@ import { EDGE_RENEW_INTERVAL_MS, issueEdgeCertificate } from './edge-tls.ts';
 import { prepareIdentitySecrets } from './identity-secrets.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
-import type { RunAs } from './privileges.ts';
+import { prepareComponentFiles } from './owned-files.ts';
+import type { ComponentUsers, RunAs } from './privileges.ts';
 import { secretVariablesFor } from './secret-variables.ts';
 import { SqlProvisioning } from './sql-provisioning.ts';
 import type { StateDir } from './state-dir.ts';
@@ -16,7 +17,8 @@ export interface SupervisorOptions {
   readonly configFile: string;
   readonly installation: string;
   readonly state: StateDir;
-  readonly runAs: RunAs | null;
+  /** One system user per component when `up` is root; `null`: every component runs as the invoking user. */
+  readonly users: ComponentUsers | null;
   readonly readyTimeoutMs: number;
   readonly onEvent: (event: ComponentEvent) => void;
 }
@@ -48,11 +50,6 @@ export class Supervisor {
     return [...this.#components.values()].map((entry) => entry.component);
   }
 
-  /** Every component's state directory (created before the first start). */
-  stateDirs(): string[] {
-    return this.#plans(this.#config).flatMap((plan) => [plan.stateDir, ...plan.privateDirs]);
-  }
-
   /** Starts every component once the ones it depends on are ready: wave by wave, each wave at once. */
   async start(): Promise<void> {
     const plans = this.#plans(this.#config);
@@ -82,8 +79,19 @@ export class Supervisor {
   }
 
   #issueEdgeCertificate(): Promise<void> {
-    const { state, runAs } = this.#options;
-    return issueEdgeCertificate(state.edgeCaDir, trustDomainOf(this.#config), gatewayTlsFiles(state), runAs);
+    const { state } = this.#options;
+    const gateway = this.#runAs({ name: 'gateway', kind: 'gateway' });
+    return issueEdgeCertificate(
+      state.edgeCaDir,
+      trustDomainOf(this.#config),
+      gatewayTlsFiles(state),
+      gateway,
+    );
+  }
+
+  /** The OS user a component runs as: its own system user under root, else the invoking user (`null`). */
+  #runAs(plan: Pick<ComponentPlan, 'name' | 'kind'>): RunAs | null {
+    return this.#options.users?.userOf(plan) ?? null;
   }
 
   /** Stops components in the reverse of their start order. */
@@ -127,6 +135,7 @@ export class Supervisor {
   }
 
   async #startComponent(plan: ComponentPlan): Promise<void> {
+    prepareComponentFiles(plan, this.#options.state.pseudonymKey, this.#runAs(plan));
     const component = new Component(this.#spec(plan), this.#options.onEvent);
     this.#components.set(plan.name, { component, plan });
     await component.start();
@@ -134,7 +143,8 @@ export class Supervisor {
   }
 
   #spec(plan: ComponentPlan): ComponentSpec {
-    const { configFile, installation, runAs, readyTimeoutMs, state } = this.#options;
+    const { configFile, installation, readyTimeoutMs, state } = this.#options;
+    const runAs = this.#runAs(plan);
     const spec: ComponentSpec = {
       name: plan.name,
       entry: plan.entry,

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblem, loadConfig, type LoadResult, type RampartConfig } from '@rampart/config';
@@ -8,7 +9,7 @@ import { paint } from '../terminal.ts';
 import type { ComponentEvent } from './component.ts';
 import { watchConfig } from './config-watcher.ts';
 import { installationRoot } from './installation.ts';
-import { assertReadableBy, chooseRunAs } from './privileges.ts';
+import { assertReadableBy, ComponentUsers } from './privileges.ts';
 import { acquireLock, prepareStateDir, stateDirFor } from './state-dir.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -77,27 +78,36 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
   let supervisor: Supervisor | null = null;
   try {
     const installation = installationRoot();
-    const runAs = chooseRunAs();
+    const users = ComponentUsers.forCurrentProcess();
     supervisor = new Supervisor(loaded.config, {
       configFile: loaded.file,
       installation,
       state,
-      runAs,
+      users,
       readyTimeoutMs: readyTimeoutS * 1000,
       onEvent: (event) => {
         io.stdout.write(describe(event, c));
       },
     });
-    prepareStateDir(state, supervisor.stateDirs(), runAs);
+    prepareStateDir(state);
     release = acquireLock(state);
-    if (runAs !== null) {
+    if (users === null) {
+      io.stdout.write(c('yellow', sharedUserNotice()));
+    } else {
       io.stdout.write(
         c(
           'gray',
-          `running as root: components run as the unprivileged user '${runAs.name}' (uid ${runAs.uid})\n`,
+          'running as root: each component runs as its own system user (rampart-mesh, rampart-identity, ' +
+            'rampart-gateway, rampart-svc-<name>), created if missing; each owns only its own keys and data\n',
         ),
       );
-      assertReadableBy(runAs, [installation, loaded.file, state.internalTokenPublicKey]);
+      // Every component user is a system user with no group of the installation's: what one can
+      // read, all can. Checked once, as the first to start.
+      assertReadableBy(users.userOf({ name: 'mesh', kind: 'platform' }), [
+        installation,
+        loaded.file,
+        state.internalTokenPublicKey,
+      ]);
     }
     io.stdout.write(`${c('bold', 'rampart')} starting ${loaded.config.name} from ${file}\n`);
     const running = supervisor;
@@ -137,6 +147,20 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
   release();
   io.stdout.write(`${c('green', '✓')} stopped\n`);
   return 0;
+}
+
+/**
+ * Not root: no other user to switch to, so every component shares the invoking user. Said at every
+ * start, with what it means.
+ */
+function sharedUserNotice(): string {
+  const user = userInfo().username;
+  return (
+    `! not running as root: every component runs as you ('${user}'). Only Node's permission model keeps ` +
+    `one component out of another's keys and data; a component that escaped it (or any other process of ` +
+    `'${user}') could read the mesh CA key, the signing keys, every keyring and store. ` +
+    `Start rampart up as root to give each component its own system user.\n`
+  );
 }
 
 /** Resolves on the first Ctrl-C or SIGTERM; the caller then stops every component. */

@@ -6,7 +6,7 @@ export function registerBundleRoutes(app: FastifyInstance, context: MeshContext)
   app.get('/v1/bundle', async (_request, reply) =>
     reply.header('cache-control', 'no-cache').send({
       bundle: await context.ca.bundlePem(),
-      tokenKeys: [context.tokenKeys.publicKeyPem],
+      tokenKeys: context.publishedTokenKeys,
     }),
   );
 }
