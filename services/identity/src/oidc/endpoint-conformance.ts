@@ -165,15 +165,18 @@ async function answerOwnToken(
     if (!isPublic(client)) respond(ctx, FOREIGN_TOKEN);
     return;
   }
+  const { provider } = ctx.oidc;
   if (token.kind === 'AccessToken') {
     // The whole family, as oidc-provider does for a stored access token: every token of the grant
     // and the grant itself; the store adapter puts the grant on the feed the gateways follow.
-    await ctx.oidc.provider.AccessToken.revokeByGrantId(token.grantId);
-    ctx.oidc.provider.emit('grant.revoked', ctx, token.grantId);
+    await provider.AccessToken.revokeByGrantId(token.grantId);
+    provider.emit('access_token.destroyed', token);
+    provider.emit('grant.revoked', ctx, token.grantId);
   } else {
     // A client-credentials token has no grant: its subject is the client, so the client's
     // client-credentials tokens issued until now are refused; it obtains a new one with its secret.
     await options.revocations.revokeSubject(client.clientId);
+    provider.emit('client_credentials.destroyed', token);
   }
 }
 

@@ -59,7 +59,7 @@ export function forwardProviderEvents(provider: Provider, events: SecurityEvents
   provider.on('grant.revoked', () => {
     emit({ event: 'grant.revoked', outcome: 'success', reason: 'grant_revoked' });
   });
-  for (const kind of ['access_token', 'refresh_token'] as const) {
+  for (const kind of ['access_token', 'client_credentials', 'refresh_token'] as const) {
     on(`${kind}.destroyed`, (token: { accountId?: string; clientId?: string }) => {
       emit({
         event: 'token.revoked',

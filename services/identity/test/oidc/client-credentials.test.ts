@@ -157,6 +157,7 @@ describe('client credentials, introspection, revocation, JWKS (openid-client ove
       [['subject', 'shop-cli']],
       'a client-credentials token has no grant: the client is revoked as subject',
     );
+    assert.ok(h.events.some((e) => e.event === 'token.revoked' && e.reason === 'client_credentials'));
   });
 
   it('answers malformed requests with RFC 6749 errors, never a stack trace', async () => {

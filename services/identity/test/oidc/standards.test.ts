@@ -116,6 +116,38 @@ describe('OpenID Connect / OAuth 2.0 answers (userinfo, introspection, revocatio
     assert.equal((await userinfo(other.access_token)).status, 401, 'the grant is gone');
   });
 
+  it('serves userinfo to a DPoP-bound token only with a proof from its key (RFC 9449)', async () => {
+    const dpop = oidc.getDPoPHandle(web, await generateKeyPair('ES256'));
+    const auth = await authorization(web, 'openid profile');
+    const done = await signIn(new TestBrowser(h), auth, { username: 'uma', password: PASSWORD });
+    const bound = await oidc.authorizationCodeGrant(
+      web,
+      new URL(done.url),
+      { pkceCodeVerifier: auth.verifier, expectedState: auth.state },
+      undefined,
+      { DPoP: dpop },
+    );
+    assert.equal(bound.token_type.toLowerCase(), 'dpop');
+    assert.equal(
+      (await userinfo(bound.access_token)).status,
+      401,
+      'a stolen bound token is useless as a bearer token',
+    );
+    const res = await oidc.fetchProtectedResource(
+      web,
+      bound.access_token,
+      new URL(`${h.issuer}/me`),
+      'GET',
+      undefined,
+      undefined,
+      {
+        DPoP: dpop,
+      },
+    );
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { sub?: string }).sub, userId);
+  });
+
   it('serves userinfo to an opaque token granted openid too', async () => {
     const opaque = await publicClient(h, 'web-opaque');
     const auth = await authorization(opaque, 'openid profile orders:read');
@@ -192,6 +224,7 @@ describe('OpenID Connect / OAuth 2.0 answers (userinfo, introspection, revocatio
       'the refresh token went with it',
     );
     assert.ok(h.events.some((e) => e.event === 'grant.revoked'));
+    assert.ok(h.events.some((e) => e.event === 'token.revoked' && e.reason === 'access_token'));
     assert.ok(!h.events.some((e) => e.reason === 'unsupported_token_type'), 'never recorded as a refusal');
   });
 
