@@ -1,6 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatProblem, loadConfig } from '@rampart/config';
+import { formatProblem, loadConfig, type ConfigProblem, type LoadResult } from '@rampart/config';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -8,31 +8,39 @@ export interface CommandIo {
   color: boolean;
 }
 
-const usage = `Usage: rampart check [file] [--json]
+const usage = `Usage: rampart check [file] [--json] [--strict]
 
-Validate a rampart.yaml (default: ./rampart.yaml): its YAML, its schema, and the checks that
-tie routes, policies, callers, ports and secrets together.
+Validate a rampart.yaml (default: ./rampart.yaml): its YAML, its schema, and every rule the
+components apply at start and reload (routes, policies, Cedar, callers, clients, token lifetimes,
+ports, secrets). What it accepts, every component accepts. Warnings name settings that are legal
+but dangerous (a public write route, every address a trusted proxy, an http issuer, …).
 
 Options:
-  --json       print { ok, file, problems } as JSON
+  --json       print { ok, file, errors, warnings, problems } as JSON
+  --strict     treat warnings as errors (exit 1 when there is any)
   -h, --help   show this help
 
-Exit status: 0 valid (warnings allowed), 1 problems found, 2 usage error.
+Exit status: 0 valid (warnings allowed unless --strict), 1 problems found, 2 usage error.
 `;
 
 /**
- * `rampart check [file] [--json]`. `argv` is what follows `check` on the command line.
+ * `rampart check [file] [--json] [--strict]`. `argv` is what follows `check` on the command line.
+ * Warnings are printed and leave the exit status 0, unless `--strict` makes them errors.
  *
  * @example
  * process.exitCode = await checkCommand(['examples/shop/rampart.yaml'], { stdout, stderr, color: false });
  */
 export async function checkCommand(argv: string[], io: CommandIo): Promise<number> {
-  let values: { json?: boolean; help?: boolean };
+  let values: { json?: boolean; strict?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        strict: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     }));
@@ -49,22 +57,32 @@ export async function checkCommand(argv: string[], io: CommandIo): Promise<numbe
     return 2;
   }
   const result = await loadConfig(positionals[0] ?? 'rampart.yaml');
+  const strict = values.strict === true;
+  const problems = strict
+    ? result.problems.map((p): ConfigProblem => ({ ...p, severity: 'error' }))
+    : result.problems;
+  const ok = result.ok && !(strict && result.problems.length > 0);
   if (values.json === true) {
-    io.stdout.write(
-      `${JSON.stringify({ ok: result.ok, file: result.file, problems: result.problems }, null, 2)}\n`,
-    );
-    return result.ok ? 0 : 1;
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    const report = { ok, file: result.file, errors, warnings: problems.length - errors, problems };
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return ok ? 0 : 1;
   }
-  for (const problem of result.problems) io.stdout.write(`${formatProblem(problem, { color: io.color })}\n`);
-  io.stdout.write(`${summary(result, io.color)}\n`);
-  return result.ok ? 0 : 1;
+  for (const problem of problems) io.stdout.write(`${formatProblem(problem, { color: io.color })}\n`);
+  io.stdout.write(`${summary(result, problems, ok, io.color)}\n`);
+  return ok ? 0 : 1;
 }
 
-function summary(result: Awaited<ReturnType<typeof loadConfig>>, color: boolean): string {
+function summary(
+  result: LoadResult,
+  problems: readonly ConfigProblem[],
+  ok: boolean,
+  color: boolean,
+): string {
   const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const warnings = result.problems.filter((p) => p.severity === 'warning').length;
-  const errors = result.problems.length - warnings;
-  if (result.ok) {
+  const warnings = problems.filter((p) => p.severity === 'warning').length;
+  const errors = problems.length - warnings;
+  if (ok && result.ok) {
     const services = Object.values(result.config.services);
     const routes = services.reduce((n, s) => n + (s.routes?.length ?? 0), 0);
     const parts = [count(services.length, 'service'), count(routes, 'route')];

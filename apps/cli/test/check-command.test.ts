@@ -47,11 +47,25 @@ services:
         schema: { body: { properties: { name: {} } } }
 `;
 
+/** Legal but dangerous: a public write route (the only problem). */
+const RISKY = `version: 1
+name: shop
+policies: { anyone: { public: true } }
+services:
+  orders:
+    entry: o.ts
+    port: 7102
+    callers: [gateway]
+    routes:
+      - { method: POST, path: /orders, policy: anyone }
+`;
+
 describe('rampart check', () => {
   let dir = '';
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rampart-check-'));
     await writeFile(join(dir, 'bad.yaml'), BAD);
+    await writeFile(join(dir, 'risky.yaml'), RISKY);
     await writeFile(join(dir, 'rampart.yaml'), await readFile(SHOP));
   });
   after(async () => {
@@ -91,6 +105,45 @@ describe('rampart check', () => {
       parsed.problems.map((p) => [p.code, p.line]),
       [['CFG_UNKNOWN_KEY', 13]],
     );
+  });
+
+  it('prints a warning with its reason and fix, and still exits 0', async () => {
+    const { code, stdout } = await run([join(dir, 'risky.yaml')]);
+    assert.equal(code, 0);
+    const lines = stdout.trimEnd().split('\n');
+    assert.match(
+      lines[0] ?? '',
+      /risky\.yaml:10:48 warning CFG_PUBLIC_WRITE_ROUTE .*anyone can call it without a token$/,
+    );
+    assert.match(lines[1] ?? '', /^ {4}fix: give it a policy that requires a token/);
+    assert.match(lines.at(-1) ?? '', /^✓ .*risky\.yaml is valid \(1 service, 1 route, 1 warning\)$/);
+  });
+
+  it('--strict makes warnings errors', async () => {
+    const { code, stdout } = await run(['--strict', join(dir, 'risky.yaml')]);
+    assert.equal(code, 1);
+    assert.match(stdout, /risky\.yaml:10:48 error CFG_PUBLIC_WRITE_ROUTE/);
+    assert.equal(stdout.trimEnd().split('\n').at(-1), '✗ 1 error');
+  });
+
+  it('--json carries warnings, and --strict with it', async () => {
+    const plain = await run(['--json', join(dir, 'risky.yaml')]);
+    assert.equal(plain.code, 0);
+    const report = JSON.parse(plain.stdout) as {
+      ok: boolean;
+      errors: number;
+      warnings: number;
+      problems: { code: string; severity: string; fix?: string }[];
+    };
+    assert.deepEqual([report.ok, report.errors, report.warnings], [true, 0, 1]);
+    assert.deepEqual(
+      report.problems.map((p) => [p.code, p.severity, typeof p.fix]),
+      [['CFG_PUBLIC_WRITE_ROUTE', 'warning', 'string']],
+    );
+    const strict = await run(['--json', '--strict', join(dir, 'risky.yaml')]);
+    assert.equal(strict.code, 1);
+    const strictReport = JSON.parse(strict.stdout) as { ok: boolean; errors: number; warnings: number };
+    assert.deepEqual([strictReport.ok, strictReport.errors, strictReport.warnings], [false, 1, 0]);
   });
 
   it('defaults to rampart.yaml in the working directory', async () => {

@@ -25,3 +25,28 @@ export {
 } from './ports.ts';
 export { trustDomainOf } from './trust-domain.ts';
 export { identityEndpointLabel } from './identity-endpoints.ts';
+export {
+  tokenLifetimes,
+  ACCESS_TOKEN_TTL_RANGE,
+  MAX_REFRESH_REUSE_GRACE_SECONDS,
+  type TokenLifetimes,
+  type TokenLifetimeProblem,
+} from './rules/token-lifetimes.ts';
+export {
+  clientRuleProblems,
+  redirectUriProblem,
+  RESERVED_ADMIN_SCOPE,
+  type ClientRuleInput,
+  type ClientRuleProblem,
+} from './rules/client-rules.ts';
+export {
+  cedarWasm,
+  cedarParseProblem,
+  cedarRouteProblem,
+  cedarRouteSchema,
+  cedarMessages,
+  CEDAR_PRINCIPAL_ATTRIBUTES,
+  CEDAR_CONTEXT_ATTRIBUTES,
+} from './rules/cedar-policy.ts';
+export { parseTrustedProxy, type TrustedProxy } from './rules/trusted-proxy.ts';
+export { issuerProblem } from './rules/issuer.ts';

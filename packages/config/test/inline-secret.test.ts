@@ -57,6 +57,13 @@ const cases: { name: string; text: string; expected: Expected[] }[] = [
         column: 23,
         message: '`policies.signed-in.cedar` holds a token (JWT) written inline',
       },
+      {
+        code: 'CFG_INVALID_CEDAR',
+        line: 4,
+        column: 23,
+        message:
+          'the cedar policy set of policy `signed-in` does not parse: failed to parse policies from string: unexpected token `.`',
+      },
     ],
   },
   {

@@ -1,4 +1,4 @@
-import { platformPorts, trustDomainOf, type RampartConfig } from '@rampart/config';
+import { issuerProblem, platformPorts, trustDomainOf, type RampartConfig } from '@rampart/config';
 
 /** What the gateway takes from rampart.yaml. */
 export interface GatewaySettings {
@@ -27,6 +27,9 @@ export interface GatewaySettings {
 }
 
 /**
+ * @throws TypeError for an issuer whose key set the gateway cannot fetch safely — @rampart/config's
+ *   `issuerProblem`, the rule `rampart check` applies (https; plain http on loopback only under
+ *   `dangerouslyAllowHttpIssuer`).
  * @example
  * const { port, issuer } = gatewaySettings(config); // 8443, 'https://127.0.0.1:8443/auth'
  */
@@ -34,6 +37,9 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
   const ports = platformPorts(config);
   const origin = `https://127.0.0.1:${ports.gateway}`;
   const issuer = (config.identity?.issuer ?? `${origin}/auth`).replace(/\/+$/, '');
+  const allowHttpIssuer = config.identity?.dangerouslyAllowHttpIssuer === true;
+  const problem = issuerProblem(issuer, allowHttpIssuer);
+  if (problem !== undefined) throw new TypeError(`identity.issuer ${problem.message}: ${problem.fix}`);
   const issuerUrl = new URL(issuer);
   return {
     trustDomain: trustDomainOf(config),
@@ -47,6 +53,6 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
       issuerUrl.protocol === 'https:' && issuerUrl.pathname === '/auth'
         ? issuerUrl.host
         : `127.0.0.1:${ports.gateway}`,
-    allowHttpIssuer: config.identity?.dangerouslyAllowHttpIssuer === true,
+    allowHttpIssuer,
   };
 }

@@ -1,4 +1,10 @@
-import { parseDuration, platformPorts, trustDomainOf, type RampartConfig } from '@rampart/config';
+import {
+  clientRuleProblems,
+  platformPorts,
+  tokenLifetimes,
+  trustDomainOf,
+  type RampartConfig,
+} from '@rampart/config';
 
 type ClientConfig = NonNullable<NonNullable<RampartConfig['identity']>['clients']>[number];
 
@@ -26,11 +32,12 @@ export interface IdentitySettings {
   readonly demo: boolean;
 }
 
-/** RFC 9068 access tokens are short-lived: Rampart keeps them between 5 and 15 minutes. */
-export const ACCESS_TOKEN_TTL_RANGE = { min: 300, max: 900 } as const;
-const MAX_REUSE_GRACE_SECONDS = 60;
-
 /**
+ * Identity's settings. The rules are @rampart/config's (`tokenLifetimes`, `clientRuleProblems`),
+ * the very functions `rampart check` runs, so a configuration the check accepted never stops
+ * identity here; one that bypassed the check is refused rather than half applied.
+ *
+ * @throws TypeError naming the key and the rule, for a lifetime or a client rule broken.
  * @example
  * const { issuer, accessTokenTtlSeconds } = identitySettings(config); // 'https://127.0.0.1:8443/auth', 600
  */
@@ -39,28 +46,14 @@ export function identitySettings(config: RampartConfig): IdentitySettings {
   const origin = `https://127.0.0.1:${ports.gateway}`;
   const identity = config.identity ?? {};
   const issuer = (identity.issuer ?? `${origin}/auth`).replace(/\/+$/, '');
-  const tokens = identity.tokens ?? {};
-  const accessTokenTtlSeconds = seconds(tokens.accessTokenTtl ?? '10m');
-  if (
-    accessTokenTtlSeconds < ACCESS_TOKEN_TTL_RANGE.min ||
-    accessTokenTtlSeconds > ACCESS_TOKEN_TTL_RANGE.max
-  ) {
-    throw new TypeError(
-      `identity.tokens.accessTokenTtl must be between 5m and 15m (got ${tokens.accessTokenTtl ?? ''}): ` +
-        'short-lived access tokens bound the damage of a stolen one; use refresh tokens for longer sessions',
-    );
-  }
-  const refreshTokenIdleTtlSeconds = seconds(tokens.refreshTokenIdleTtl ?? '1d');
-  const refreshTokenAbsoluteTtlSeconds = seconds(tokens.refreshTokenAbsoluteTtl ?? '14d');
-  if (refreshTokenIdleTtlSeconds > refreshTokenAbsoluteTtlSeconds) {
-    throw new TypeError('identity.tokens.refreshTokenIdleTtl must not exceed refreshTokenAbsoluteTtl');
-  }
-  const refreshReuseGraceSeconds =
-    tokens.refreshReuseGrace === undefined ? 0 : seconds(tokens.refreshReuseGrace);
-  if (refreshReuseGraceSeconds > MAX_REUSE_GRACE_SECONDS) {
-    throw new TypeError(
-      `identity.tokens.refreshReuseGrace is at most ${MAX_REUSE_GRACE_SECONDS}s: it only covers a response lost on a flaky network`,
-    );
+  const { lifetimes, problems } = tokenLifetimes(identity.tokens);
+  const refused = problems[0];
+  if (refused !== undefined) throw new TypeError(`${refused.message}: ${refused.fix}`);
+  for (const client of identity.clients ?? []) {
+    const broken = clientRuleProblems(client).find((problem) => problem.severity === 'error');
+    if (broken !== undefined) {
+      throw new TypeError(`client ${client.id}: ${broken.field} ${broken.message}: ${broken.fix}`);
+    }
   }
   return {
     trustDomain: trustDomainOf(config),
@@ -69,17 +62,10 @@ export function identitySettings(config: RampartConfig): IdentitySettings {
     apiAudience: origin,
     port: ports.identity,
     adminPort: ports.identityAdmin,
-    accessTokenTtlSeconds,
-    refreshTokenIdleTtlSeconds,
-    refreshTokenAbsoluteTtlSeconds,
-    refreshReuseGraceSeconds,
+    ...lifetimes,
     mfaMethods: identity.mfa?.methods ?? ['totp', 'passkey'],
     mfaRequiredGroups: identity.mfa?.requireForGroups ?? [],
     clients: identity.clients ?? [],
     demo: config.demo === true,
   };
-}
-
-function seconds(duration: string): number {
-  return Math.floor(parseDuration(duration) / 1000);
 }

@@ -1,13 +1,15 @@
-import { isIP } from 'node:net';
 import type { Finding } from '../problem.ts';
+import { parseTrustedProxy } from '../rules/trusted-proxy.ts';
 import type { RampartConfig } from '../schema.ts';
 
 /**
- * CFG_INVALID_VALUE in `gateway`: what the schema cannot say.
+ * CFG_INVALID_VALUE in `gateway`: what the schema cannot say; CFG_TRUSTS_ANY_PROXY (a warning)
+ * for a `trustedProxies` entry of prefix 0 (`0.0.0.0/0`, `::/0`).
  *
  * - `cors.origins` holding `"*"` with `credentials: true` (browsers refuse it, and it would let any
  *   site read answers made for the user), or `"*"` beside other origins;
- * - a `trustedProxies` entry that is not an IP address or CIDR;
+ * - a `trustedProxies` entry that is not an IP address or CIDR (read as the gateway reads it,
+ *   {@link parseTrustedProxy});
  * - an `identityRateLimit` counted by nothing a `/auth` request has: no token is verified on the
  *   mount, so `user` and `client` are never known, and a limit `by` only those limits nothing.
  */
@@ -37,7 +39,18 @@ export function checkGatewaySettings(config: RampartConfig): Finding[] {
     }
   }
   for (const [index, entry] of (gateway.trustedProxies ?? []).entries()) {
-    if (isAddressOrCidr(entry)) continue;
+    const proxy = parseTrustedProxy(entry);
+    if (proxy?.bits === 0) {
+      findings.push({
+        code: 'CFG_TRUSTS_ANY_PROXY',
+        severity: 'warning',
+        path: ['gateway', 'trustedProxies', index],
+        anchor: 'value',
+        message: `\`gateway.trustedProxies\` entry ${index + 1} trusts every ${proxy.family === 'ipv4' ? 'IPv4' : 'IPv6'} address: any client can then choose the address it is rate-limited and logged under (X-Forwarded-For)`,
+        fix: 'list only the addresses or subnets of your load balancers, e.g. 10.0.0.0/8',
+      });
+    }
+    if (proxy !== undefined) continue;
     findings.push({
       code: 'CFG_INVALID_VALUE',
       path: ['gateway', 'trustedProxies', index],
@@ -58,12 +71,4 @@ export function checkGatewaySettings(config: RampartConfig): Finding[] {
     });
   }
   return findings;
-}
-
-function isAddressOrCidr(entry: string): boolean {
-  const [address = '', prefix, extra] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/u.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32);
 }

@@ -1,19 +1,29 @@
 import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
+import { checkCedarPolicy } from './cedar-policy.ts';
 import { checkCertificateTtl } from './certificate-ttl.ts';
+import { checkClientRules } from './client-rules.ts';
 import { checkGatewaySettings } from './gateway-settings.ts';
+import { checkIdentityTokens } from './identity-tokens.ts';
+import { checkIssuer } from './issuer.ts';
 import { checkPortConflict } from './port-conflict.ts';
+import { checkPublicWriteRoute } from './public-write-route.ts';
 import { checkReservedPath } from './reserved-path.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
 import { checkRouteOverlap } from './route-overlap.ts';
 import { checkUndeclaredCaller } from './undeclared-caller.ts';
+import { checkUngrantableScope } from './ungrantable-scope.ts';
 import { checkUnknownPolicy } from './unknown-policy.ts';
 import { checkUnknownSensitiveField } from './unknown-sensitive-field.ts';
 import { checkUnreachableRoute } from './unreachable-route.ts';
 
 export { checkInlineSecret } from './inline-secret.ts';
 
-/** The semantic checks that run on a schema-valid config, each with its own error code. */
+/**
+ * The semantic checks that run on a schema-valid config, each with its own error code. Every rule a
+ * component applies to its configuration at start or reload is here (through the shared modules of
+ * `src/rules/`), so what passes `rampart check` starts and reloads everywhere.
+ */
 export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] = [
   checkRouteNoPolicy, // CFG_ROUTE_NO_POLICY
   checkUnknownPolicy, // CFG_UNKNOWN_POLICY
@@ -24,5 +34,11 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkPortConflict, // CFG_PORT_CONFLICT
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)
   checkCertificateTtl, // CFG_INVALID_VALUE (mesh.certificateTtl out of range)
-  checkGatewaySettings, // CFG_INVALID_VALUE (gateway: cors "*" with credentials, trustedProxies, identityRateLimit)
+  checkGatewaySettings, // CFG_INVALID_VALUE (gateway: cors "*" with credentials, trustedProxies, identityRateLimit), CFG_TRUSTS_ANY_PROXY (warning)
+  checkIdentityTokens, // CFG_INVALID_VALUE (identity.tokens lifetimes)
+  checkIssuer, // CFG_INVALID_VALUE (identity.issuer), CFG_HTTP_ISSUER (warning)
+  checkClientRules, // CFG_INVALID_CLIENT, CFG_RESERVED_SCOPE (warning)
+  checkCedarPolicy, // CFG_INVALID_CEDAR
+  checkPublicWriteRoute, // CFG_PUBLIC_WRITE_ROUTE (warning)
+  checkUngrantableScope, // CFG_UNGRANTABLE_SCOPE (warning)
 ];

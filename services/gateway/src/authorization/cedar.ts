@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import {
+  CEDAR_CONTEXT_ATTRIBUTES,
+  CEDAR_PRINCIPAL_ATTRIBUTES,
+  cedarMessages,
+  cedarParseProblem,
+  cedarRouteProblem,
+  cedarWasm,
+} from '@rampart/config';
 import type { AccessPrincipal } from './authorize.ts';
 
 /** What a Cedar policy is asked about, besides the principal. */
@@ -40,17 +48,13 @@ export interface CedarPolicySet {
   evaluate(principal: AccessPrincipal, request: CedarRequest): CedarDecision;
 }
 
-const PRINCIPAL_ATTRIBUTES = ['sub', 'id', 'scopes', 'groups', 'amr', 'clientId'] as const;
-const CONTEXT_ATTRIBUTES = ['ip', 'mfa'] as const;
-const ACTIONS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const PRINCIPAL_ATTRIBUTES = CEDAR_PRINCIPAL_ATTRIBUTES;
+const CONTEXT_ATTRIBUTES = CEDAR_CONTEXT_ATTRIBUTES;
 /** Decisions kept per policy set (least recently used evicted first). */
 const DECISION_CACHE_ENTRIES = 4096;
 
 type PrincipalAttribute = (typeof PRINCIPAL_ATTRIBUTES)[number];
 type ContextAttribute = (typeof CONTEXT_ATTRIBUTES)[number];
-
-const STRING = { type: 'String' } as const;
-const STRING_SET = { type: 'Set', element: STRING } as const;
 
 /**
  * Parses a Cedar policy set (an inline `cedar:` policy) once, and caches it in cedar-wasm's
@@ -60,6 +64,9 @@ const STRING_SET = { type: 'Set', element: STRING } as const;
  * `groups` and `amr` (sets of strings) and `clientId`; action `Action::"<METHOD>"`; resource `Route::"<template>"` with
  * the path parameters (strings) and `service`; context `{ ip: ipaddr, mfa: Bool }`.
  *
+ * Parsing and route validation are @rampart/config's (`cedarParseProblem`, `cedarRouteProblem`):
+ * the same functions `rampart check` runs, so the gateway refuses nothing the check accepted.
+ *
  * @throws TypeError naming the policy when the text does not parse.
  * @example
  * const owner = compileCedarPolicySet('owner', 'permit(principal, action, resource) when { resource.userId == principal.sub };');
@@ -67,10 +74,17 @@ const STRING_SET = { type: 'Set', element: STRING } as const;
  * owner.evaluate(principal, { method: 'GET', template: '/users/{userId}', service: 'users', params, ip, mfa });
  */
 export function compileCedarPolicySet(name: string, text: string): CedarPolicySet {
+  const unparsable = cedarParseProblem(text);
+  if (unparsable !== undefined) {
+    throw new TypeError(`policy "${name}": its cedar policy set does not parse: ${unparsable}`);
+  }
+  const wasm = cedarWasm();
   const id = `rampart:${createHash('sha256').update(text).digest('base64url')}`;
-  const parsed = cedar.preparsePolicySet(id, { staticPolicies: text });
+  const parsed = wasm.preparsePolicySet(id, { staticPolicies: text });
   if (parsed.type === 'failure') {
-    throw new TypeError(`policy "${name}": its cedar policy set does not parse: ${messages(parsed.errors)}`);
+    throw new TypeError(
+      `policy "${name}": its cedar policy set does not parse: ${cedarMessages(parsed.errors)}`,
+    );
   }
   // Only the attributes a policy names are sent to Cedar: converting each value into the Wasm
   // module is most of an evaluation's cost. A name absent from the text (comments included) can
@@ -106,7 +120,7 @@ export function compileCedarPolicySet(name: string, text: string): CedarPolicySe
     for (const attribute of contextAttributes) context[attribute] = contextValue(request, attribute);
     const principalUid = { type: 'User', id: principal.subject };
     const resourceUid = { type: 'Route', id: request.template };
-    const answer = cedar.statefulIsAuthorized({
+    const answer = wasm.statefulIsAuthorized({
       principal: principalUid,
       action: { type: 'Action', id: request.method },
       resource: resourceUid,
@@ -118,7 +132,7 @@ export function compileCedarPolicySet(name: string, text: string): CedarPolicySe
       ],
     });
     if (answer.type === 'failure') {
-      return { allowed: false, detail: `cedar policy "${name}" failed: ${messages(answer.errors)}` };
+      return { allowed: false, detail: `cedar policy "${name}" failed: ${cedarMessages(answer.errors)}` };
     }
     const { decision, diagnostics } = answer.response;
     // Fail closed: an erroring forbid would otherwise simply not apply.
@@ -140,23 +154,8 @@ export function compileCedarPolicySet(name: string, text: string): CedarPolicySe
   const policySet: CedarPolicySet = {
     name,
     checkRoute(route) {
-      if (route.paramNames.includes('service')) {
-        throw new TypeError(
-          `route ${route.label}: its path parameter {service} would hide resource.service from cedar policy "${name}": rename it`,
-        );
-      }
-      const answer = cedar.validate({
-        schema: routeSchema(route.paramNames),
-        policies: { staticPolicies: text },
-        validationSettings: { mode: 'strict' },
-      });
-      const problems =
-        answer.type === 'failure' ? answer.errors : answer.validationErrors.map((e) => e.error);
-      if (problems.length > 0) {
-        throw new TypeError(
-          `policy "${name}" on route ${route.label}: its cedar policy set does not validate: ${messages(problems)}`,
-        );
-      }
+      const problem = cedarRouteProblem(text, route.paramNames);
+      if (problem !== undefined) throw new TypeError(`policy "${name}" on route ${route.label}: ${problem}`);
     },
     evaluate(principal, request) {
       const paramNames = paramsFor(request.template, request.params);
@@ -217,51 +216,4 @@ function contextValue(request: CedarRequest, attribute: ContextAttribute): cedar
     case 'mfa':
       return request.mfa;
   }
-}
-
-/** The entity model of one route, in Cedar's JSON schema format. */
-function routeSchema(paramNames: readonly string[]): cedar.SchemaJson<string> {
-  const routeAttributes: Record<string, cedar.TypeOfAttribute<string>> = { service: STRING };
-  for (const param of paramNames) routeAttributes[param] = STRING;
-  return {
-    '': {
-      entityTypes: {
-        User: {
-          shape: {
-            type: 'Record',
-            attributes: {
-              sub: STRING,
-              id: STRING,
-              scopes: STRING_SET,
-              groups: STRING_SET,
-              amr: STRING_SET,
-              clientId: STRING,
-            },
-          },
-        },
-        Route: { shape: { type: 'Record', attributes: routeAttributes } },
-      },
-      actions: Object.fromEntries(
-        ACTIONS.map((method) => [
-          method,
-          {
-            appliesTo: {
-              principalTypes: ['User'],
-              resourceTypes: ['Route'],
-              context: {
-                type: 'Record',
-                attributes: { ip: { type: 'Extension', name: 'ipaddr' }, mfa: { type: 'Boolean' } },
-              },
-            },
-          },
-        ]),
-      ),
-    },
-  };
-}
-
-function messages(errors: readonly { readonly message: string; readonly help?: string | null }[]): string {
-  return errors
-    .map((e) => (e.help === null || e.help === undefined ? e.message : `${e.message} (${e.help})`))
-    .join('; ');
 }

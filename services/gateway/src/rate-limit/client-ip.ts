@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { parseTrustedProxy } from '@rampart/config';
 
 const compiled = new WeakMap<readonly string[], BlockList>();
 
@@ -75,23 +76,15 @@ function trustedProxyList(entries: readonly string[]): BlockList {
   if (cached !== undefined) return cached;
   const list = new BlockList();
   for (const entry of entries) {
-    const [address = '', prefix, extra] = entry.split('/');
-    const normalized = normalizeIp(address);
-    const family = normalized === undefined ? 0 : isIP(normalized);
-    const bits = prefix === undefined ? undefined : Number(prefix);
-    const maxBits = family === 6 ? 128 : 32;
-    if (
-      normalized === undefined ||
-      extra !== undefined ||
-      (bits !== undefined && (!/^\d{1,3}$/.test(prefix ?? '') || bits > maxBits))
-    ) {
+    // The config check reads entries with the same function: it refuses what this would.
+    const proxy = parseTrustedProxy(entry);
+    if (proxy === undefined) {
       throw new TypeError(
         `trusted proxy ${JSON.stringify(entry)} is not an IP address or CIDR: write e.g. 10.0.0.7, 10.0.0.0/8 or fd00::/8`,
       );
     }
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(normalized, type);
-    else list.addSubnet(normalized, bits, type);
+    if (proxy.bits === undefined) list.addAddress(proxy.address, proxy.family);
+    else list.addSubnet(proxy.address, proxy.bits, proxy.family);
   }
   compiled.set(entries, list);
   return list;

@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
-import { ADMIN_SCOPE } from '../oidc/provider.ts';
+import { clientRuleProblems } from '@rampart/config';
 import { invalidRequest } from './admin-error.ts';
 import type { CLIENT_GRANTS } from './openapi-schemas.ts';
 
@@ -17,71 +17,19 @@ export interface CreateClientBody {
   readonly jwks?: { readonly keys: readonly Readonly<Record<string, string>>[] };
 }
 
-/** Loopback hosts where plain http is allowed (RFC 8252 §7.3: IP literals, not `localhost`). */
-const LOOPBACK = new Set(['127.0.0.1', '[::1]']);
-
 /**
- * The rules a schema cannot say, for a client created through the API (RFC 9700):
- * - a public client has authorization_code (with PKCE, always required), may have refresh_token,
- *   never client_credentials, and no key set (it cannot keep a key);
- * - refresh_token only with authorization_code;
- * - redirect URIs exactly when authorization_code is granted, each https (or http on a loopback
- *   IP), absolute, without fragment, user info or wildcard, and written in normalized form (the
- *   provider compares them byte for byte, so what is registered is what must be sent); the same
- *   for post-logout redirect URIs, which only a client with authorization_code may have;
- * - never the `admin` scope (only the console may obtain admin tokens).
- * Throws a 400 naming the field.
+ * The rules a schema cannot say, for a client created through the API: @rampart/config's
+ * `clientRuleProblems`, the very rules `rampart check` applies to the clients of rampart.yaml (a
+ * public client never has client_credentials; redirect URIs https or loopback http, exact, no
+ * wildcard; …). The API refuses warnings too (`admin` among the scopes): nobody would read them.
+ * Throws a 400 naming the field of the first problem.
  */
 export function checkClientRules(body: CreateClientBody): void {
-  const grants = new Set(body.grants);
-  const code = grants.has('authorization_code');
-  if (body.type === 'public') {
-    if (grants.has('client_credentials'))
-      throw invalidRequest('grants: a public client cannot use client_credentials.');
-    if (!code) throw invalidRequest('grants: a public client needs authorization_code.');
-    if (body.jwks !== undefined) throw invalidRequest('jwks: only for confidential clients.');
-  }
-  if (grants.has('refresh_token') && !code) {
-    throw invalidRequest('grants: refresh_token needs authorization_code.');
-  }
-  const uris = body.redirectUris ?? [];
-  if (code && uris.length === 0) throw invalidRequest('redirectUris: required with authorization_code.');
-  if (!code && uris.length > 0) throw invalidRequest('redirectUris: only with authorization_code.');
-  uris.forEach((uri, index) => {
-    const problem = redirectUriProblem(uri);
-    if (problem !== undefined) throw invalidRequest(`redirectUris[${index}]: ${problem}`);
-  });
-  const logoutUris = body.postLogoutRedirectUris ?? [];
-  if (!code && logoutUris.length > 0)
-    throw invalidRequest('postLogoutRedirectUris: only with authorization_code.');
-  logoutUris.forEach((uri, index) => {
-    const problem = redirectUriProblem(uri);
-    if (problem !== undefined) throw invalidRequest(`postLogoutRedirectUris[${index}]: ${problem}`);
-  });
-  const adminAt = (body.scopes ?? []).indexOf(ADMIN_SCOPE);
-  if (adminAt !== -1)
-    throw invalidRequest(`scopes[${adminAt}]: the admin scope is reserved for the console.`);
-}
-
-/** Why a redirect URI is refused, or undefined if it is acceptable. */
-export function redirectUriProblem(uri: string): string | undefined {
-  if (uri.includes('#')) return 'must not have a fragment.';
-  if (uri.includes('*')) return 'must not contain a wildcard.';
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'must be an absolute URL.';
-  }
-  if (url.username !== '' || url.password !== '') return 'must not contain user info.';
-  if (url.protocol === 'http:') {
-    if (!LOOPBACK.has(url.hostname)) return 'must use https (http only on 127.0.0.1 or [::1]).';
-  } else if (url.protocol !== 'https:') {
-    return 'must use https (http only on 127.0.0.1 or [::1]).';
-  }
-  if (url.href !== uri)
-    return `must be written in normalized form (${url.href.length <= 200 ? url.href : 'as a URL parser writes it'}).`;
-  return undefined;
+  const [problem] = clientRuleProblems({ ...body, hasKeys: body.jwks !== undefined });
+  if (problem === undefined) return;
+  const field =
+    problem.index === undefined || problem.index < 0 ? problem.field : `${problem.field}[${problem.index}]`;
+  throw invalidRequest(`${field}: ${problem.message}.`);
 }
 
 /**
