@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-import { checkCommand } from './check-command.ts';
-import { schemaCommand } from './schema-command.ts';
-import { upCommand } from './up/up-command.ts';
 import { useColor } from './terminal.ts';
 
 const usage = `Usage: rampart <command> [options]
@@ -18,12 +15,13 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr, color: useColor(process.stdout) };
   switch (command) {
+    // Each command loads only its own modules: `check` does not pay for the supervisor's.
     case 'up':
-      return upCommand(rest, io);
+      return (await import('./up/up-command.ts')).upCommand(rest, io);
     case 'check':
-      return checkCommand(rest, io);
+      return (await import('./check-command.ts')).checkCommand(rest, io);
     case 'schema':
-      return schemaCommand(io);
+      return (await import('./schema-command.ts')).schemaCommand(io);
     case undefined:
     case 'help':
     case '--help':

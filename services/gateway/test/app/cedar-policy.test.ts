@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '@rampart/config';
 import { startGatewayFixture, yamlHead, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
 
 const config = (ports: FixturePorts, cedar: string): string =>
@@ -64,9 +65,19 @@ describe('a Cedar policy on a route, through the gateway', () => {
   });
 
   it('refuses a reload whose policy set does not parse, naming the policy, and keeps serving the old one', async () => {
+    const broken = (ports: FixturePorts): string =>
+      config(ports, 'permit(principal, action, resource) when {');
+    // `rampart check` (the loader) refuses it first, with the same parser…
+    assert.deepEqual(
+      parseConfig(broken(gw.ports), 'rampart.yaml')
+        .problems.filter((p) => p.severity === 'error')
+        .map((p) => p.code),
+      ['CFG_INVALID_CEDAR'],
+    );
+    // …and the gateway refuses it by itself.
     assert.throws(
       () => {
-        gw.reload((ports) => config(ports, 'permit(principal, action, resource) when {'));
+        gw.reload(broken, { unchecked: true });
       },
       (error: unknown) =>
         error instanceof TypeError &&
@@ -93,6 +104,7 @@ describe('a gateway whose configuration holds a Cedar policy set that does not p
       startGatewayFixture({
         services: ['orders'],
         yaml: (ports) => config(ports, 'permit(principal, action, resource)'),
+        unchecked: true,
       }),
       /policy "own-orders": its cedar policy set does not parse/u,
     );

@@ -6,6 +6,7 @@ import { connect as connectHttp2, type ClientHttp2Session, type OutgoingHttpHead
 import { connect } from 'node:tls';
 import { Writable } from 'node:stream';
 import { Agent, request } from 'undici';
+import { parse as parseYaml } from 'yaml';
 import { parseConfig, type RampartConfig } from '@rampart/config';
 import { componentSpiffeId, createWorkloadCsr, serviceSpiffeId } from '@rampart/mesh';
 import { createLogger } from '@rampart/sdk';
@@ -113,6 +114,8 @@ export interface CallOptions {
 export interface GatewayFixture {
   readonly gateway: Gateway;
   readonly config: RampartConfig;
+  /** The ports the configuration was built with. */
+  readonly ports: FixturePorts;
   readonly url: string;
   readonly adminUrl: string;
   readonly mesh: Mesh;
@@ -138,8 +141,11 @@ export interface GatewayFixture {
     path: string,
     options?: { method?: string; headers?: OutgoingHttpHeaders; body?: string },
   ): Promise<Reply & { alpn: string | undefined }>;
-  /** Reloads with another rampart.yaml (`yaml` is given the same ports). */
-  reload(yaml: (ports: FixturePorts) => string): void;
+  /**
+   * Reloads with another rampart.yaml (`yaml` is given the same ports); `unchecked`: without the
+   * loader's checks (see {@link FixtureOptions.unchecked}).
+   */
+  reload(yaml: (ports: FixturePorts) => string, options?: { unchecked?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -162,6 +168,11 @@ export interface FixtureOptions {
   readonly identitySpiffeId?: string;
   readonly trustedProxies?: readonly string[];
   readonly requestTimeoutMs?: number;
+  /**
+   * Hand the gateway the YAML as parsed, without the loader's checks: to prove the gateway refuses
+   * by itself what `rampart check` refuses first (defense in depth).
+   */
+  readonly unchecked?: boolean;
 }
 
 /** The head of a rampart.yaml for these ports: version, name, trust domain, ports, issuer. */
@@ -178,7 +189,8 @@ export function yamlHead(ports: FixturePorts): string {
   ].join('\n');
 }
 
-function parse(text: string): RampartConfig {
+function parse(text: string, unchecked = false): RampartConfig {
+  if (unchecked) return parseYaml(text) as RampartConfig;
   const result = parseConfig(text, 'rampart.yaml');
   if (!result.ok) throw new Error(`test config invalid: ${JSON.stringify(result.problems, null, 2)}`);
   return result.config;
@@ -242,7 +254,7 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
   // A free port can be taken by a parallel test process before the gateway listens: try again.
   for (let attempt = 1; ; attempt++) {
     try {
-      config = parse(options.yaml(ports));
+      config = parse(options.yaml(ports), options.unchecked);
       gateway = build();
     } catch (error) {
       await cleanup();
@@ -268,6 +280,7 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
   return {
     gateway,
     config,
+    ports,
     url,
     adminUrl,
     mesh,
@@ -344,8 +357,8 @@ export async function startGatewayFixture(options: FixtureOptions): Promise<Gate
         session.close();
       }
     },
-    reload(yaml) {
-      gateway.applyConfig(++revision, parse(yaml(ports)));
+    reload(yaml, reloadOptions) {
+      gateway.applyConfig(++revision, parse(yaml(ports), reloadOptions?.unchecked));
     },
     async close() {
       await agent.close();
