@@ -95,6 +95,15 @@ const cases: [name: string, text: string, expected: string[]][] = [
     ['16:7 error CFG_INVALID_CLIENT'],
   ],
   [
+    'a wildcard post-logout redirect URI',
+    withIdentity(
+      client(
+        'type: public, grants: [authorization_code], redirectUris: ["https://a.example/cb"], postLogoutRedirectUris: ["https://*.example/bye"]',
+      ),
+    ),
+    ['16:127 error CFG_INVALID_CLIENT'],
+  ],
+  [
     'a loopback http redirect URI',
     withIdentity(
       client('type: public, grants: [authorization_code], redirectUris: ["http://127.0.0.1:5173/cb"]'),
