@@ -31,6 +31,7 @@ export const codes = {
   SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
   SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
   SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'A component user cannot be created or used' },
+  SUP_PORT_IN_USE: { status: 500, title: 'A configured port is already in use' },
   SDK_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   SDK_TOKEN_INVALID: { status: 401, title: 'Internal token invalid' },
   SDK_FORBIDDEN: { status: 403, title: 'Forbidden' },
@@ -84,6 +85,7 @@ export const codes = {
   GW_UPSTREAM_ERROR: { status: 502, title: 'Service failed' },
   // Gateway: anything unexpected while handling one request (that request alone fails)
   GW_INTERNAL: { status: 500, title: 'Gateway internal error' },
+  GW_PORT_IN_USE: { status: 500, title: "The gateway's port is held by another socket" },
   SHOP_UNKNOWN_SKU: { status: 400, title: 'Unknown product' },
   SHOP_ORDER_NOT_PENDING: { status: 409, title: 'Order is not pending' },
   SHOP_PAYMENT_FAILED: { status: 502, title: 'Payment service failed' },

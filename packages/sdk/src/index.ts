@@ -14,6 +14,7 @@ export {
   type ServiceEnv,
   type Environment,
 } from './env.ts';
+export { listenersOn, ownSocketInodes, socketInodesOf, type PortListener } from './port-listeners.ts';
 export {
   receiveLaunchSecrets,
   requiredJoinToken,

@@ -16,7 +16,14 @@ import {
   stopOnSignals,
 } from '@rampart/sdk';
 import { gatewaySettings } from './settings.ts';
-import { createAdminServer, startWorkerPool, workerCount } from './workers/index.ts';
+import {
+  assertOnlyOwnListeners,
+  assertPortFree,
+  createAdminServer,
+  startWorkerPool,
+  watchPort,
+  workerCount,
+} from './workers/index.ts';
 
 const logLevel = process.env['RAMPART_LOG_LEVEL'] ?? 'info';
 const log = createLogger('gateway', { level: logLevel });
@@ -37,6 +44,9 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
+  const settings = gatewaySettings(config);
+  // Nothing else may hold the public port: with SO_REUSEPORT it would take part of the clients.
+  assertPortFree(settings.port);
   const trustDomain = trustDomainOf(config);
   const identity = await startWorkloadIdentity({
     authorityUrl: variable('RAMPART_MESH_URL'),
@@ -86,9 +96,15 @@ async function main(): Promise<void> {
   identity.onRotated(() => {
     pool.setCredentials(identity.current());
   });
-  const settings = gatewaySettings(config);
   const admin = createAdminServer(pool, createMetrics('gateway').registry);
   await pool.started;
+  try {
+    assertOnlyOwnListeners(settings.port);
+  } catch (error) {
+    await pool.stop();
+    throw error;
+  }
+  const unwatchPort = watchPort(settings.port, log);
   await new Promise<void>((resolve, reject) => {
     admin.once('error', reject);
     admin.listen(settings.adminPort, '127.0.0.1', resolve);
@@ -124,6 +140,7 @@ async function main(): Promise<void> {
     });
   }
   stopOnSignals(log, async () => {
+    unwatchPort();
     identity.stop();
     admin.close();
     await pool.stop();
@@ -131,6 +148,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log.fatal({ err: error }, 'gateway failed to start');
+  // The reason is in the message: the supervisor's terminal shows that line (e.g. GW_PORT_IN_USE).
+  log.fatal(
+    { err: error },
+    `gateway failed to start: ${error instanceof Error ? error.message : 'unknown error'}`,
+  );
   process.exitCode = 1;
 });

@@ -81,7 +81,14 @@ function gatewayPlan(
     privateDirs: [],
     ownedFiles: [state.gatewayTokenPrivateKey],
     pseudonymKeyCopy: pseudonymCopy(state.componentDir('gateway')),
-    readableFiles: [state.gatewayTokenPrivateKey, meshBundleFile(state), state.caFile],
+    // /proc/net/tcp{,6}: the gateway checks that no other socket shares its port (SO_REUSEPORT).
+    readableFiles: [
+      state.gatewayTokenPrivateKey,
+      meshBundleFile(state),
+      state.caFile,
+      '/proc/net/tcp',
+      '/proc/net/tcp6',
+    ],
     allowWorkers: true,
     env: {
       RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.gatewayTokenPrivateKey,

@@ -9,6 +9,7 @@ import { paint } from '../terminal.ts';
 import type { ComponentEvent } from './component.ts';
 import { watchConfig } from './config-watcher.ts';
 import { installationRoot } from './installation.ts';
+import { preflightPorts } from './port-preflight.ts';
 import { assertReadableBy, ComponentUsers } from './privileges.ts';
 import { acquireLock, prepareStateDir, stateDirFor } from './state-dir.ts';
 import { Supervisor } from './supervisor.ts';
@@ -91,6 +92,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
     });
     prepareStateDir(state);
     release = acquireLock(state);
+    await preflightPorts(loaded.config);
     if (users === null) {
       io.stdout.write(c('yellow', sharedUserNotice()));
     } else {
