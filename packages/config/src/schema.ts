@@ -146,6 +146,13 @@ export const Client = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
     secret: Type.Optional(SecretRef),
     requireMfa: Type.Optional(Type.Boolean()),
+    resourceServer: Type.Optional(
+      Type.Literal(true, {
+        description:
+          'A resource server of its own (an API gateway or service outside Rampart): this confidential ' +
+          'client may introspect every token identity issues (RFC 7662), not only its own.',
+      }),
+    ),
     idTokenSignedResponseAlg: Type.Optional(
       Type.Union([Type.Literal('ES256'), Type.Literal('RS256')], {
         description:

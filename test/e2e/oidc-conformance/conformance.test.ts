@@ -25,6 +25,11 @@ const CLIENTS = `    - id: conformance-rp
       redirectUris: [${CALLBACK}]
       scopes: [openid, profile]
       idTokenSignedResponseAlg: RS256
+    - id: conformance-api
+      type: confidential
+      grants: [client_credentials]
+      scopes: [orders:read]
+      resourceServer: true
 `;
 
 /** Each case of relying_party.py, with what it proves. */
@@ -106,6 +111,7 @@ describeIfAvailable('OpenID Connect conformance, with an independent client (Aut
         rs256: { id: 'conformance-rs256', secret: secret('conformance-rs256') },
         public: { id: 'shop-web' },
         cli: { id: 'shop-cli', secret: secret('shop-cli') },
+        api: { id: 'conformance-api', secret: secret('conformance-api') },
       },
     };
     output = await runRelyingParty(JSON.stringify(context));

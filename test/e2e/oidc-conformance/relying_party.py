@@ -288,6 +288,12 @@ def case_introspection_jwt():
     expect("orders:read" in answer.get("scope", "").split(), "scope")
     refresh = introspect(rp["token"]["refresh_token"], (RP["id"], RP["secret"])).json()
     expect(refresh.get("active") is True, "the refresh token is active too")
+    api, cli = CONTEXT["clients"]["api"], CONTEXT["clients"]["cli"]
+    by_resource_server = introspect(rp["token"]["access_token"], (api["id"], api["secret"])).json()
+    expect(by_resource_server.get("active") is True and by_resource_server.get("sub") == rp["claims"]["sub"],
+           f"a resource server (resourceServer: true) learns about every token (RFC 7662 §2.2): {by_resource_server}")
+    by_other = introspect(rp["token"]["access_token"], (cli["id"], cli["secret"])).json()
+    expect(by_other == {"active": False}, "another client learns nothing about a token not its own (RFC 7662 §4)")
     for junk in ("not-a-token", rp["token"]["id_token"], rp["token"]["access_token"][:-4] + "AAAA"):
         answer = introspect(junk, (RP["id"], RP["secret"]))
         expect(answer.status_code == 200 and answer.json() == {"active": False},

@@ -13,11 +13,13 @@ export interface ClientRuleInput {
   readonly scopes?: readonly string[] | undefined;
   /** Whether the client registers a key set (admin API `jwks`). */
   readonly hasKeys?: boolean;
+  /** May introspect every token identity issues (RFC 7662 §4), not only its own. */
+  readonly resourceServer?: boolean | undefined;
 }
 
 /** One rule broken, at a field of the client (and an index in it, for lists). */
 export interface ClientRuleProblem {
-  readonly field: 'grants' | 'redirectUris' | 'postLogoutRedirectUris' | 'scopes' | 'jwks';
+  readonly field: 'grants' | 'redirectUris' | 'postLogoutRedirectUris' | 'scopes' | 'jwks' | 'resourceServer';
   readonly index?: number;
   readonly message: string;
   readonly fix: string;
@@ -39,7 +41,8 @@ const CODE = 'authorization_code';
 /**
  * Every rule a client breaks, in field order:
  * - a public client has authorization_code (with PKCE, always required), may have refresh_token,
- *   never client_credentials (anyone knowing its id would get tokens), and no key set;
+ *   never client_credentials (anyone knowing its id would get tokens), no key set, and is no
+ *   resource server (introspection needs an authenticated client);
  * - refresh_token only with authorization_code;
  * - redirect URIs exactly when authorization_code is granted, each acceptable to
  *   {@link redirectUriProblem}; the same for post-logout redirect URIs, which only a client with
@@ -79,6 +82,13 @@ export function clientRuleProblems(client: ClientRuleInput): ClientRuleProblem[]
         field: 'jwks',
         message: 'only for confidential clients',
         fix: 'a public client cannot keep a private key: drop the key set, or make the client confidential',
+      });
+    }
+    if (client.resourceServer === true) {
+      error({
+        field: 'resourceServer',
+        message: 'only for confidential clients',
+        fix: 'introspection needs an authenticated client: make it `type: confidential`, or drop `resourceServer`',
       });
     }
   }

@@ -12,6 +12,7 @@ export interface CreateClientBody {
   readonly postLogoutRedirectUris?: readonly string[];
   readonly scopes?: readonly string[];
   readonly idTokenSignedResponseAlg?: 'ES256' | 'RS256';
+  readonly resourceServer?: boolean;
   readonly requireMfa?: boolean;
   readonly firstParty?: boolean;
   readonly jwks?: { readonly keys: readonly Readonly<Record<string, string>>[] };
@@ -54,6 +55,7 @@ export function clientMetadataOf(body: CreateClientBody, secretHash: string | un
     id_token_signed_response_alg: body.idTokenSignedResponseAlg ?? 'ES256',
     rampart_require_mfa: body.requireMfa === true,
     rampart_first_party: body.firstParty === true,
+    rampart_resource_server: body.type === 'confidential' && body.resourceServer === true,
   };
 }
 

@@ -26,6 +26,7 @@ interface ClientView {
   readonly firstParty: boolean;
   readonly authMethod: string;
   readonly idTokenSignedResponseAlg: string;
+  readonly resourceServer: boolean;
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
 }
@@ -47,6 +48,7 @@ function clientView(metadata: ClientMetadata, source: Source, api?: ApiClient): 
     firstParty: metadata['rampart_first_party'] === true,
     authMethod,
     idTokenSignedResponseAlg: metadata.id_token_signed_response_alg ?? 'ES256',
+    resourceServer: metadata['rampart_resource_server'] === true,
     createdAt: api === undefined ? null : new Date(api.createdAt).toISOString(),
     updatedAt: api === undefined ? null : new Date(api.updatedAt).toISOString(),
   };

@@ -137,6 +137,11 @@ export const requestSchemas = {
         enum: ['ES256', 'RS256'],
         description: 'How ID tokens for this client are signed. Default ES256.',
       },
+      resourceServer: {
+        type: 'boolean',
+        description:
+          'Confidential clients only: may introspect every token identity issues (RFC 7662), not only its own. Default false.',
+      },
       requireMfa: { type: 'boolean', description: 'Default false.' },
       firstParty: { type: 'boolean', description: 'Default false: users are asked to consent.' },
       jwks: {
@@ -262,6 +267,7 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
       'firstParty',
       'authMethod',
       'idTokenSignedResponseAlg',
+      'resourceServer',
     ],
     properties: {
       clientId: { type: 'string' },
@@ -278,6 +284,7 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
       firstParty: { type: 'boolean' },
       authMethod: { enum: ['client_secret_basic', 'private_key_jwt', 'none'] },
       idTokenSignedResponseAlg: { enum: ['ES256', 'RS256'] },
+      resourceServer: { type: 'boolean' },
       createdAt: nullableDateTime,
       updatedAt: nullableDateTime,
     },

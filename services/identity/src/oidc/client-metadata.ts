@@ -24,6 +24,11 @@ export const ID_TOKEN_ALGS = ['ES256', 'RS256'] as const;
  */
 export function clientMetadata(client: ClientConfig, secretHash: string | undefined): ClientMetadata {
   const confidential = client.type === 'confidential';
+  if (!confidential && client.resourceServer === true) {
+    throw new TypeError(
+      `client ${client.id} is public and cannot be a resourceServer: introspection needs an authenticated client; make it confidential`,
+    );
+  }
   if (confidential && secretHash === undefined) {
     throw new TypeError(
       `client ${client.id} is confidential but has no secret: rampart up generates one in .rampart/clients/${client.id}.secret`,
@@ -47,6 +52,8 @@ export function clientMetadata(client: ClientConfig, secretHash: string | undefi
     id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'ES256',
     rampart_require_mfa: client.requireMfa === true,
     rampart_first_party: true,
+    // May introspect every token (RFC 7662 §4), not only its own: an authenticated client only.
+    rampart_resource_server: confidential && client.resourceServer === true,
   };
 }
 

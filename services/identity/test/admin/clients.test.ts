@@ -394,6 +394,17 @@ describe('admin API: clients (applications)', () => {
       400,
       /^jwks: only for confidential/,
     ],
+    [
+      'a public resource server',
+      {
+        type: 'public',
+        grants: ['authorization_code'],
+        redirectUris: ['https://a.example/cb'],
+        resourceServer: true,
+      },
+      400,
+      /^resourceServer: only for confidential/,
+    ],
     ['an id of the wrong shape', { clientId: 'Bad_Id' }, 400, /^clientId: must match pattern/],
     ['an id of a rampart.yaml client', { clientId: 'shop-cli' }, 409, /exists/],
     ['the console id', { clientId: 'rampart-console' }, 409, /exists/],
