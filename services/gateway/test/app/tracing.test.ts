@@ -221,7 +221,7 @@ describe('OpenTelemetry spans and W3C trace context, with an SDK registered', ()
     assert.equal(clients.length, 1);
   });
 
-  it('traces the identity mount: its span is named after the mount, identity gets the CLIENT span', async () => {
+  it("traces the identity mount: its span is named after identity's endpoint, identity gets the CLIENT span", async () => {
     const res = await gw.call('/auth/token?client_id=shop-cli', {
       method: 'POST',
       headers: {
@@ -233,7 +233,7 @@ describe('OpenTelemetry spans and W3C trace context, with an SDK registered', ()
     });
     assert.equal(res.status, 200);
     const { server, clients } = await spansOf(res.headers['x-request-id']);
-    assert.equal(server.name, 'POST /auth');
+    assert.equal(server.name, 'POST /auth token');
     assert.equal(server.parentSpanContext?.spanId, CLIENT_SPAN);
     assert.equal(clients.length, 1);
     const [client] = clients;
