@@ -54,6 +54,10 @@ const CASES: readonly (readonly [string, string])[] = [
     'introspection of identity’s own JWT access tokens: active, or {"active": false} — never an error',
   ],
   ['authorization-post', 'POST to the authorization endpoint (OIDC Core §3.1.2.1), through the gateway'],
+  [
+    'pushed-authorization',
+    'the advertised pushed authorization request endpoint (RFC 9126) works through the gateway',
+  ],
   ['rs256-id-token', 'RS256 ID tokens for a client registered with idTokenSignedResponseAlg: RS256'],
   [
     'error-codes',

@@ -307,6 +307,25 @@ def case_authorization_post():
     expect(claims["sub"] == STATE["rp"]["claims"]["sub"], "the same user, by single sign-on")
 
 
+def case_pushed_authorization():
+    """Discovery advertises a PAR endpoint (RFC 9126): it must work, through the gateway."""
+    endpoint = META.get("pushed_authorization_request_endpoint")
+    if endpoint is None:
+        return
+    oauth = client(RP["id"], RP["secret"], scope="openid")
+    verifier = generate_token(48)
+    url, state = oauth.create_authorization_url(META["authorization_endpoint"], code_verifier=verifier, nonce="par")
+    params = {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
+    pushed = http().post(endpoint, data=params, auth=(RP["id"], RP["secret"]), timeout=TIMEOUT)
+    expect(pushed.status_code == 201, f"PAR answers 201 (RFC 9126 §2.2): {pushed.status_code} {pushed.text[:160]}")
+    request_uri = pushed.json()["request_uri"]
+    response = BROWSER.get(META["authorization_endpoint"] + "?" + requests.compat.urlencode({"client_id": RP["id"], "request_uri": request_uri}))
+    location, answer = callback_params(response)
+    expect(answer.get("state") == state, "the pushed request's state comes back")
+    token = oauth.fetch_token(META["token_endpoint"], authorization_response=location, code_verifier=verifier, timeout=TIMEOUT)
+    expect("id_token" in token, "and its code is exchanged")
+
+
 def case_rs256_id_token():
     oauth = client(RS256["id"], RS256["secret"], scope="openid profile")
     token, nonce = authorize(oauth, sign_in=False)
@@ -385,6 +404,7 @@ CASES = [
     ("userinfo-scopes", case_userinfo_scopes),
     ("introspection-jwt", case_introspection_jwt),
     ("authorization-post", case_authorization_post),
+    ("pushed-authorization", case_pushed_authorization),
     ("rs256-id-token", case_rs256_id_token),
     ("error-codes", case_error_codes),
     ("revocation-jwt", case_revocation_jwt),
