@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   UpProcess,
   childPids,
+  cliMain,
   freePorts,
   getJson,
   isRunning,
@@ -294,5 +298,41 @@ services:
       readMeshBundle: 'allowed',
       readMeshCaKey: 'ERR_ACCESS_DENIED',
     });
+  });
+});
+
+describe('rampart up not started as root: the components share the invoking user, and it says so', () => {
+  it('prints what sharing one user means before anything starts', async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to run rampart up as another, unprivileged user');
+      return;
+    }
+    const { dir, cleanup } = tempConfigDir();
+    const taken = createServer();
+    try {
+      const ports = await testPorts(3);
+      const config = writeConfig(dir, shopConfig(ports));
+      chownSync(dir, 65_534, 65_534);
+      // A taken port stops the start right after the notice: nothing runs, and the test is quick.
+      const gateway = Number(/gateway: (\d+)/.exec(ports.platform)?.[1]);
+      await new Promise<void>((resolve) => taken.listen(gateway, '127.0.0.1', resolve));
+      const child = spawn(process.execPath, [cliMain, 'up', config], {
+        uid: 65_534,
+        gid: 65_534,
+        env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 1, output);
+      assert.match(output, /not running as root: every component runs as you \('nobody'\)/);
+      assert.match(output, /could read the mesh CA key, the signing keys, every keyring and store/);
+      assert.match(output, new RegExp(`ports\\.gateway: port ${gateway} is in use`));
+    } finally {
+      taken.close();
+      cleanup();
+    }
   });
 });

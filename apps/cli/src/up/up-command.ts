@@ -92,7 +92,6 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
     });
     prepareStateDir(state);
     release = acquireLock(state);
-    await preflightPorts(loaded.config);
     if (users === null) {
       io.stdout.write(c('yellow', sharedUserNotice()));
     } else {
@@ -111,6 +110,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
         state.internalTokenPublicKey,
       ]);
     }
+    await preflightPorts(loaded.config);
     io.stdout.write(`${c('bold', 'rampart')} starting ${loaded.config.name} from ${file}\n`);
     const running = supervisor;
     const stoppedEarly = stopRequested.then(() => running.stop()).then(() => 'stopped' as const);
