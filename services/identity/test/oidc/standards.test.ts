@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK } from 'jose';
 import * as oidc from 'openid-client';
 import { startIdentity, type Harness } from '../support/harness.ts';
 import {
@@ -114,6 +114,29 @@ describe('OpenID Connect / OAuth 2.0 answers (userinfo, introspection, revocatio
     const other = await exchange(web, done.url, auth);
     await h.identity.provider().Grant.adapter.destroy(String(decodeJwt(other.access_token)['gid']));
     assert.equal((await userinfo(other.access_token)).status, 401, 'the grant is gone');
+  });
+
+  it('tells tokens apart at userinfo by audience alone: the same claims, signed by identity, without the userinfo audience are refused', async () => {
+    const [current] = await h.identity.keys.privateJwks();
+    assert.ok(current !== undefined);
+    const claims = decodeJwt(tokens.access_token);
+    const mint = async (aud: string | string[]): Promise<string> =>
+      new SignJWT({ ...claims, aud })
+        .setProtectedHeader({
+          alg: 'ES256',
+          typ: 'at+jwt',
+          ...(current.kid === undefined ? {} : { kid: current.kid }),
+        })
+        .sign(await importJWK(current, 'ES256'));
+    assert.equal(
+      (await userinfo(await mint([API, `${h.issuer}/me`]))).status,
+      200,
+      'the control: both audiences',
+    );
+    const apiOnly = await userinfo(await mint(API));
+    assert.equal(apiOnly.status, 401, 'a token for the API alone, granted openid all the same');
+    assert.match(apiOnly.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    assert.equal((await userinfo(await mint(`${h.issuer}/admin`))).status, 401, 'a token for the admin API');
   });
 
   it('serves userinfo to a DPoP-bound token only with a proof from its key (RFC 9449)', async () => {
