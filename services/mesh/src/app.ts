@@ -105,7 +105,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
   });
   const tokenKeys = await loadInternalTokenKeys(options.signingKeyPem, options.publicKeyPem);
   // A key every service will import must be one: refuse to start rather than publish a bad one.
-  for (const pem of options.otherSignerKeyPems ?? []) await importInternalTokenKey(pem);
+  const otherSigners = await Promise.all((options.otherSignerKeyPems ?? []).map(importInternalTokenKey));
   const joinTokens = new JoinTokens({ now });
   const spiffeId = componentSpiffeId(settings.trustDomain, 'mesh');
   const bundleFile = join(options.stateDir, 'bundle.pem');
@@ -127,6 +127,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     attestors: [joinTokenAttestor(joinTokens)],
     tokenKeys,
     publishedTokenKeys: [tokenKeys.publicKeyPem, ...(options.otherSignerKeyPems ?? [])],
+    subjectTokenKeys: [tokenKeys.publicKey, ...otherSigners],
     log,
     trustDomain: settings.trustDomain,
     leafTtlMs,

@@ -1,3 +1,4 @@
+import type { PublicKey } from 'paseto/v4/public';
 import type { RampartConfig } from '@rampart/config';
 import type { CertificateAuthority, IssuedCertificate, JoinAttestor } from '@rampart/mesh';
 import type { Logger } from '@rampart/sdk';
@@ -13,6 +14,11 @@ export interface MeshContext {
    * those of the other signers (the gateway signs with a key of its own, never the mesh's).
    */
   readonly publishedTokenKeys: readonly string[];
+  /**
+   * The keys a subject token may be signed with: the mesh's own (tokens it exchanged earlier in a
+   * chain) and the other signers' (the gateway's, for the first hop).
+   */
+  readonly subjectTokenKeys: readonly PublicKey[];
   readonly log: Logger;
   readonly trustDomain: string;
   /** Lifetime of the leaves issued to workloads. */

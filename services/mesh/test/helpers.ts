@@ -46,6 +46,8 @@ export interface MeshFixture {
   readonly adminUrl: string;
   readonly home: TempDir;
   readonly keys: Signing;
+  /** The gateway's own internal-token key (as under rampart up, never the mesh's). */
+  readonly gatewayKeys: Signing;
   /** Every log line written so far, raw. */
   readonly lines: string[];
   /** Parsed log lines. */
@@ -67,6 +69,7 @@ export interface FixtureOptions {
 export async function startMesh(options: FixtureOptions = {}): Promise<MeshFixture> {
   const home = options.home ?? (await tempDir('rampart-mesh-svc-'));
   const keys = options.keys ?? (await signingKeys());
+  const gatewayKeys = await signingKeys();
   const lines = options.lines ?? [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -85,6 +88,7 @@ export async function startMesh(options: FixtureOptions = {}): Promise<MeshFixtu
     stateDir: home.path,
     signingKeyPem: keys.privatePem,
     publicKeyPem: keys.publicPem,
+    otherSignerKeyPems: [gatewayKeys.publicPem],
     log,
     port: options.port ?? 0,
     adminPort: 0,
@@ -97,6 +101,7 @@ export async function startMesh(options: FixtureOptions = {}): Promise<MeshFixtu
     adminUrl,
     home,
     keys,
+    gatewayKeys,
     lines,
     events: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     joinToken(name, ttlMs = 60_000) {

@@ -13,7 +13,7 @@ import {
 } from '@rampart/mesh';
 import { createInternalTokenVerifier, importInternalTokenKey } from '@rampart/sdk';
 import { createTokenKeys, mintInternalToken } from '@rampart/testing';
-import { MESH_ID, call, id, startMesh, type MeshFixture } from './helpers.ts';
+import { MESH_ID, call, id, signingKeys, startMesh, type MeshFixture } from './helpers.ts';
 
 const constant =
   <T>(value: T) =>
@@ -51,7 +51,7 @@ describe('mesh authority: token exchange (RFC 8693)', () => {
 
   const gatewayToken = (aud: string, options: { expiresIn?: number; now?: Date } = {}) =>
     mintInternalToken(
-      fixture.keys.secretKey,
+      fixture.gatewayKeys.secretKey,
       { sub: 'alice', aud, scope: 'orders:write', groups: ['customers'], amr: ['pwd', 'otp'] },
       options,
     );
@@ -107,6 +107,15 @@ describe('mesh authority: token exchange (RFC 8693)', () => {
     [
       'a subject token addressed to someone else',
       async () => ({ caller: 'orders', token: await gatewayToken('profiles'), audience: 'payments' }),
+      'invalid_grant',
+    ],
+    [
+      'a subject token signed by a key the mesh does not trust',
+      async () => ({
+        caller: 'orders',
+        token: await mintInternalToken((await signingKeys()).secretKey, { sub: 'alice', aud: 'orders' }),
+        audience: 'payments',
+      }),
       'invalid_grant',
     ],
     [

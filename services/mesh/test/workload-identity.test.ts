@@ -49,7 +49,7 @@ describe('workload identity', () => {
     const { fixture, identity } = await meshWithWorkload();
     const first = identity.current();
     assert.equal(peerSpiffeId(new X509Certificate(first.certPem)), id('orders'));
-    assert.deepEqual(first.tokenKeyPems, [fixture.keys.publicPem]);
+    assert.deepEqual(first.tokenKeyPems, [fixture.keys.publicPem, fixture.gatewayKeys.publicPem]);
     const rotated: WorkloadCredentials[] = [];
     identity.onRotated((credentials) => rotated.push(credentials));
     const second = await identity.renew();

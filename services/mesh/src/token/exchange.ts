@@ -1,5 +1,5 @@
-import { PasetoError, PublicProtocol, type Claims, type JsonValue } from 'paseto';
-import { SignFactory, VerifyFactory } from 'paseto/v4/public';
+import { ClaimValidationError, PasetoError, PublicProtocol, type Claims, type JsonValue } from 'paseto';
+import { SignFactory, VerifyFactory, type PublicKey } from 'paseto/v4/public';
 import type { RampartConfig } from '@rampart/config';
 import {
   CLOCK_SKEW_SECONDS,
@@ -10,7 +10,7 @@ import {
 import { INTERNAL_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from '@rampart/mesh';
 import { isDeclaredService, mayCall } from '../config.ts';
 import type { OAuthErrorCode } from '../http/oauth-error.ts';
-import type { InternalTokenKeys } from './internal-token-keys.ts';
+import type { MeshContext } from '../context.ts';
 
 const v4 = new PublicProtocol(SignFactory, VerifyFactory);
 
@@ -50,7 +50,7 @@ export async function exchange(
   request: ExchangeRequest,
   caller: string,
   config: Readonly<RampartConfig>,
-  keys: InternalTokenKeys,
+  keys: Pick<MeshContext, 'tokenKeys' | 'subjectTokenKeys'>,
   nowMs: number,
 ): Promise<ExchangeResult> {
   if (request.grantType !== TOKEN_EXCHANGE_GRANT_TYPE) {
@@ -85,7 +85,7 @@ export async function exchange(
     };
   }
 
-  const verified = await verifySubjectToken(request.subjectToken, caller, keys, nowMs);
+  const verified = await verifySubjectToken(request.subjectToken, caller, keys.subjectTokenKeys, nowMs);
   if (!verified.ok) return { ok: false, error: 'invalid_grant', reason: verified.reason };
   const { claims, expiresAtMs } = verified;
 
@@ -108,7 +108,7 @@ export async function exchange(
   const exp = Math.min(expiresAtMs, issuedAtMs + MAX_TOKEN_LIFETIME_SECONDS * 1000);
   const act: Actor = previous === undefined ? { sub: caller } : { sub: caller, act: previous };
   const token = await v4.Sign(
-    keys.secretKey,
+    keys.tokenKeys.secretKey,
     {
       iss: INTERNAL_TOKEN_ISSUER,
       sub: claims.sub ?? '',
@@ -134,25 +134,33 @@ export async function exchange(
 async function verifySubjectToken(
   token: string,
   caller: string,
-  keys: InternalTokenKeys,
+  trusted: readonly PublicKey[],
   nowMs: number,
 ): Promise<{ ok: true; claims: Claims; expiresAtMs: number } | { ok: false; reason: string }> {
   if (token.length > MAX_TOKEN_LENGTH || !token.startsWith('v4.public.')) {
     return { ok: false, reason: 'subject token is not a v4.public token of acceptable size' };
   }
-  let claims: Claims;
-  try {
-    ({ claims } = await v4.Verify(keys.publicKey, token, {
-      audience: caller,
-      issuer: INTERNAL_TOKEN_ISSUER,
-      clockTolerance: CLOCK_SKEW_SECONDS,
-      requiredClaims: ['sub', 'exp', 'aud', 'iss'],
-      now: new Date(nowMs),
-    }));
-  } catch (error) {
-    if (error instanceof PasetoError) return { ok: false, reason: `subject token: ${error.code}` };
-    throw error;
+  let claims: Claims | undefined;
+  let refusal = 'subject token signed by no trusted key';
+  // v4.public carries no key id: try each trusted signer (two: the gateway's and the mesh's own).
+  for (const publicKey of trusted) {
+    try {
+      ({ claims } = await v4.Verify(publicKey, token, {
+        audience: caller,
+        issuer: INTERNAL_TOKEN_ISSUER,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['sub', 'exp', 'aud', 'iss'],
+        now: new Date(nowMs),
+      }));
+      break;
+    } catch (error) {
+      if (!(error instanceof PasetoError)) throw error;
+      // Signed by this key but with bad claims (expired, wrong audience): that is the answer.
+      if (error instanceof ClaimValidationError) return { ok: false, reason: `subject token: ${error.code}` };
+      refusal = `subject token: ${error.code}`;
+    }
   }
+  if (claims === undefined) return { ok: false, reason: refusal };
   const expiresAtMs = Date.parse(claims.exp ?? '');
   if (Number.isNaN(expiresAtMs)) return { ok: false, reason: 'subject token exp is not a date' };
   if (expiresAtMs - nowMs > (MAX_TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) * 1000) {

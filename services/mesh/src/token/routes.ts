@@ -48,7 +48,7 @@ export function registerTokenRoutes(app: FastifyInstance, context: MeshContext):
       subjectTokenType: form.get('subject_token_type') ?? undefined,
       audience: form.get('audience') ?? undefined,
     };
-    const result = await exchange(parameters, caller, context.config(), context.tokenKeys, context.now());
+    const result = await exchange(parameters, caller, context.config(), context, context.now());
     if (!result.ok) return refuse(result.error, result.reason, parameters.audience);
     context.log.info(
       { event: 'token.exchanged', caller, audience: result.audience, expiresIn: result.expiresIn },
