@@ -8,6 +8,8 @@ const EXACT: Readonly<Record<string, string>> = {
   '/.well-known/openid-configuration': 'discovery',
   '/.well-known/oauth-authorization-server': 'discovery',
   '/authorize': 'authorize',
+  // Pushed authorization requests (RFC 9126), at oidc-provider's default route.
+  '/request': 'pushed_authorization',
   '/token': 'token',
   '/token/introspection': 'introspection',
   '/token/revocation': 'revocation',

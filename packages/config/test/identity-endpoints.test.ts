@@ -6,6 +6,7 @@ describe('identityEndpointLabel', () => {
   const cases: [string, string][] = [
     ['/.well-known/openid-configuration', 'discovery'],
     ['/authorize?client_id=x', 'authorize'],
+    ['/request', 'pushed_authorization'],
     ['/token', 'token'],
     ['/token/', 'token'],
     ['/token/introspection', 'introspection'],
