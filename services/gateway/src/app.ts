@@ -28,6 +28,7 @@ import {
 } from './forward/index.ts';
 import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
 import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
+import { watchConnectionErrors } from './pipeline/connection-errors.ts';
 import { createRequestHandler } from './pipeline/handle-request.ts';
 import { checkTrustedProxies, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
@@ -255,21 +256,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     session.once('close', () => sessions.delete(session));
   });
   limitConnectionsPerIp(server, options.maxConnectionsPerIp ?? 256);
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    events.emit({
-      event: 'request.denied',
-      outcome: 'failure',
-      // Node's own codes (HPE_INVALID_METHOD, ERR_HTTP_REQUEST_TIMEOUT): the shape events accept.
-      reason: /^[A-Z]+(?:_[A-Z0-9]+){0,8}$/u.test(error.code ?? '')
-        ? (error.code ?? '')
-        : 'malformed_request',
-    });
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-  });
-  server.on('sessionError', () => {
-    events.emit({ event: 'request.denied', outcome: 'failure', reason: 'malformed_request' });
-  });
+  watchConnectionErrors(server, log, events);
 
   let ready = false;
   // A gateway on its own serves its admin port itself; worker threads leave it to the main thread.

@@ -4,6 +4,7 @@ import { isRampartError } from '@rampart/errors';
 import type { Logger, Metrics, SecurityEvents } from '@rampart/sdk';
 import { endRequestSpan, recordDenial, startRequestSpan } from '../observability/index.ts';
 import { clientIp } from '../rate-limit/index.ts';
+import { isClientGone } from '../request/index.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { Exchange, GatewayRequest, GatewayResponse } from './exchange.ts';
 import { INTERNAL_REFUSAL, refusalOf, sendProblem } from './reply.ts';
@@ -23,6 +24,8 @@ export interface RequestHandlerContext {
 /**
  * The listener's `request` handler: each request runs through the pipeline (`stages.ts`), a refusal
  * becomes its problem answer and a security event, and every request is logged, counted and traced.
+ * A request the client abandoned (a cancelled stream, a reset mid-body) is logged as such: it is
+ * not a refusal, so no security event.
  *
  * Nothing a request makes throw can end the thread: whatever fails outside the pipeline's own
  * refusals (the bookkeeping around it, an event that does not validate, an answer that cannot be
@@ -74,6 +77,12 @@ async function handle(
   try {
     await runPipeline(exchange, context.deps());
   } catch (error) {
+    if (isClientGone(error)) {
+      // Not a refusal: nothing to answer, no security event.
+      log.info({ stage: exchange.stage, requestId }, 'request abandoned by the client');
+      res.destroy();
+      return;
+    }
     const refusal = refusalOf(error);
     const { stage } = exchange;
     recordDenial(span, refusal.code, stage);

@@ -1,6 +1,8 @@
+import { Http2ServerRequest } from 'node:http2';
 import type { RateLimitConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import type { RateLimiter } from '../rate-limit/index.ts';
+import { ClientGoneError } from '../request/index.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { Exchange } from './exchange.ts';
 
@@ -20,7 +22,11 @@ export async function consumeLimit(
   }
 }
 
-/** Reads the whole body up to `limit`; a larger one is refused without reading the rest. */
+/**
+ * Reads the whole body up to `limit`; a larger one is refused without reading the rest. A body cut
+ * short (an HTTP/2 stream cancelled, a connection dropped mid-body: the iteration then simply
+ * ends) is never taken for the whole one: `ClientGoneError`.
+ */
 export async function readBodyUpTo(exchange: Exchange, limit: number): Promise<void> {
   const declared = Number(need(exchange.canonical).headers['content-length'] ?? 0);
   if (declared > limit)
@@ -32,6 +38,10 @@ export async function readBodyUpTo(exchange: Exchange, limit: number): Promise<v
     if (size > limit) throw new RampartError('GW_PAYLOAD_TOO_LARGE', { detail: `body over ${limit} bytes` });
     chunks.push(chunk);
   }
+  // HTTP/2's compatibility request counts a cancelled stream as `complete`; `aborted` tells.
+  const { req } = exchange;
+  const cut = req instanceof Http2ServerRequest ? req.aborted : !req.complete;
+  if (cut) throw new ClientGoneError(`body ended after ${size} bytes`);
   if (size > 0) exchange.body = Buffer.concat(chunks, size);
 }
 

@@ -21,3 +21,4 @@ export {
 } from './strip-identity-headers.ts';
 export { http2RequestFields, type Http2RequestFields } from './http2-request.ts';
 export { checkHttp1Version } from './http-version.ts';
+export { ClientGoneError, isClientGone } from './client-gone.ts';
