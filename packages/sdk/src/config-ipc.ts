@@ -66,9 +66,24 @@ export function createConfigMessageHandler(
       log.info({ revision: message.revision }, 'configuration applied');
       send({ type: 'config.applied', revision: message.revision });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : 'unknown reason';
+      const reason = configRefusalReason(error);
       log.warn({ revision: message.revision, reason }, 'configuration rejected');
       send({ type: 'config.rejected', revision: message.revision, reason });
     }
   };
+}
+
+const MAX_REASON_LENGTH = 300;
+
+/**
+ * The reason a component sends with `config.rejected`, which `rampart up` prints in its terminal:
+ * the first line of the error's message, at most 300 characters. Components refuse a config for
+ * what it says (a route, a policy, a setting), which the operator wrote and may read; a config
+ * carries `${env:…}`/`${file:…}` references, never the secrets they resolve to.
+ */
+export function configRefusalReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const line = (message.split('\n', 1)[0] ?? '').trim();
+  if (line === '') return 'refused without a reason';
+  return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH - 1)}…` : line;
 }

@@ -26,6 +26,7 @@ export {
   type ReceiveLaunchSecretsOptions,
 } from './launch-secrets.ts';
 export {
+  configRefusalReason,
   createConfigMessageHandler,
   isConfigMessage,
   type ConfigMessage,

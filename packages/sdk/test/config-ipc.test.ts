@@ -57,7 +57,11 @@ describe('configuration pushed over IPC', () => {
       ),
     };
     handle({ type: 'config', revision: 3, config: withoutWidgets });
-    assert.equal(replies.at(-1)?.type, 'config.rejected');
+    const refused = replies.at(-1);
+    assert.ok(refused?.type === 'config.rejected');
+    // The reason reaches the terminal of rampart up: one line that says what is wrong.
+    assert.match(refused.reason, /widgets/);
+    assert.doesNotMatch(refused.reason, /\n/);
     assert.equal(h.svc.revision(), 2);
     assert.deepEqual(h.svc.serviceConfig().callers, ['gateway']);
   });

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import {
+  configRefusalReason,
   createLogger,
   createMetrics,
   isConfigMessage,
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
           () => send({ type: 'config.applied', revision: message.revision }),
           (error: unknown) => {
             log.error({ err: error }, 'configuration not applied');
-            send({ type: 'config.rejected', revision: message.revision, reason: 'invalid' });
+            send({ type: 'config.rejected', revision: message.revision, reason: configRefusalReason(error) });
           },
         );
       } else if (

@@ -9,6 +9,8 @@ import {
   LAUNCH_SECRETS_VARIABLE,
   type LaunchSecrets,
 } from '@rampart/sdk';
+import { CONFIG_ANSWER_TIMEOUT_MS, type ConfigAnswer } from './config-rollout.ts';
+import { LastError } from './last-error.ts';
 import type { RunAs } from './privileges.ts';
 import { waitUntilReady } from './readiness.ts';
 
@@ -28,6 +30,13 @@ export interface ComponentSpec {
    * handed to that process alone over its IPC channel when it asks, never put in its environment.
    */
   readonly prepareSecrets?: () => Promise<LaunchSecrets>;
+  /**
+   * The config in force and its revision. A component reads rampart.yaml when it starts, which
+   * may hold an edit that was refused or not yet applied: once it is ready (at its first start and
+   * after every crash), it is sent the revision in force, so that it serves what every other
+   * component serves. Revision 0 is the file as `up` started on it, and is not sent.
+   */
+  readonly configInForce?: () => { readonly revision: number; readonly config: RampartConfig };
 }
 
 export type ComponentEvent =
@@ -38,6 +47,8 @@ export type ComponentEvent =
       readonly code: number | null;
       readonly signal: string | null;
       readonly restartInMs: number;
+      /** The line that best says why (see last-error.ts), when it printed or logged one. */
+      readonly lastError?: string;
     }
   | { readonly type: 'error-logged'; readonly name: string; readonly message: string }
   | { readonly type: 'config-applied'; readonly name: string; readonly revision: number };
@@ -62,11 +73,18 @@ export class Component {
   #failures = 0;
   #startedAt = 0;
   #restartTimer: NodeJS.Timeout | null = null;
+  #lastError = new LastError();
+  /** Whether start() succeeded: from then on, a crash is followed by a restart. */
+  #started = false;
 
   constructor(spec: ComponentSpec, onEvent: (event: ComponentEvent) => void) {
     this.spec = spec;
     this.#onEvent = onEvent;
     this.#log = createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
+  }
+
+  get name(): string {
+    return this.spec.name;
   }
 
   get pid(): number | undefined {
@@ -78,20 +96,41 @@ export class Component {
     const started = Date.now();
     const child = this.#spawn(await this.spec.prepareSecrets?.());
     const exited = new Promise<never>((_, reject) => {
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': by then its output is read, and the last error line known.
+      child.once('close', (code, signal) => {
+        const lastError = this.#lastError.line;
         reject(
           new RampartError('SUP_COMPONENT_NOT_READY', {
-            detail: `${this.spec.name} exited (${signal ?? `code ${code}`}) before it was ready; see ${this.spec.logFile}`,
+            detail: `${this.spec.name} exited (${signal ?? `code ${code}`}) before it was ready${lastError === undefined ? '' : `: ${lastError}`}; see ${this.spec.logFile}`,
           }),
         );
       });
     });
     exited.catch(() => undefined);
     await Promise.race([
-      waitUntilReady(this.spec.readyUrl, this.spec.readyTimeoutMs, this.spec.name),
+      waitUntilReady(
+        this.spec.readyUrl,
+        this.spec.readyTimeoutMs,
+        this.spec.name,
+        () => this.#stopping || child.exitCode !== null || child.signalCode !== null,
+      ),
       exited,
     ]);
+    const answer = await this.#applyConfigInForce();
+    if (!answer.applied)
+      throw new RampartError('SUP_COMPONENT_NOT_READY', {
+        detail: `${this.spec.name} refused the config in force: ${answer.reason}`,
+      });
+    this.#started = true;
     this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: false });
+  }
+
+  #applyConfigInForce(): Promise<ConfigAnswer> {
+    const inForce = this.spec.configInForce?.();
+    if (inForce === undefined || inForce.revision === 0) return Promise.resolve({ applied: true });
+    return this.applyConfig(inForce.revision, inForce.config, CONFIG_ANSWER_TIMEOUT_MS).catch(
+      (error: unknown) => ({ applied: false, reason: (error as Error).message }),
+    );
   }
 
   /**
@@ -103,23 +142,44 @@ export class Component {
     replyType: string,
     timeoutMs = 5_000,
   ): Promise<unknown> {
+    return this.#ask(message, timeoutMs, (reply) =>
+      (reply as { type?: unknown }).type === replyType ? reply : undefined,
+    );
+  }
+
+  /** Sends a message and resolves with the first reply `accept` maps to a value. */
+  #ask<T>(
+    message: { readonly type: string; readonly [field: string]: unknown },
+    timeoutMs: number,
+    accept: (reply: object) => T | undefined,
+  ): Promise<T> {
     const child = this.#child;
     if (child?.connected !== true) {
       return Promise.reject(new Error(`${this.spec.name} is not running`));
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.off('message', onMessage);
-        reject(new Error(`${this.spec.name} did not answer ${message.type} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onMessage = (reply: unknown): void => {
-        if (typeof reply !== 'object' || reply === null || (reply as { type?: unknown }).type !== replyType)
-          return;
+      const settle = (): void => {
         clearTimeout(timer);
         child.off('message', onMessage);
-        resolve(reply);
+        child.off('exit', onExit);
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new Error(`no answer to ${message.type} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const onExit = (): void => {
+        settle();
+        reject(new Error(`exited before answering ${message.type}`));
+      };
+      const onMessage = (reply: unknown): void => {
+        if (typeof reply !== 'object' || reply === null) return;
+        const value = accept(reply);
+        if (value === undefined) return;
+        settle();
+        resolve(value);
       };
       child.on('message', onMessage);
+      child.once('exit', onExit);
       child.send(message);
     });
   }
@@ -130,10 +190,19 @@ export class Component {
     if (child?.connected === true) child.send(message);
   }
 
-  /** Sends a validated config to the running process; it applies it without a restart. */
-  sendConfig(revision: number, config: RampartConfig): void {
-    const child = this.#child;
-    if (child?.connected === true) child.send({ type: 'config', revision, config });
+  /**
+   * Sends a validated config to the running process, which applies it without a restart, and
+   * resolves with its answer (`config.applied`, or `config.rejected` and the reason it gave).
+   */
+  applyConfig(revision: number, config: RampartConfig, timeoutMs: number): Promise<ConfigAnswer> {
+    return this.#ask({ type: 'config', revision, config }, timeoutMs, (reply) => {
+      const { type, reason } = reply as { type?: unknown; reason?: unknown };
+      if ((reply as { revision?: unknown }).revision !== revision) return undefined;
+      if (type === 'config.applied') return { applied: true };
+      if (type === 'config.rejected')
+        return { applied: false, reason: typeof reason === 'string' && reason !== '' ? reason : 'refused' };
+      return undefined;
+    });
   }
 
   async stop(): Promise<void> {
@@ -171,7 +240,9 @@ export class Component {
     this.#child = child;
     child.stdout?.pipe(this.#log, { end: false });
     child.stderr?.pipe(this.#log, { end: false });
+    this.#lastError = new LastError();
     if (child.stdout) this.#watchErrors(child.stdout);
+    if (child.stderr) this.#watchStderr(child.stderr);
     let unclaimed = secrets;
     child.on('message', (message: unknown) => {
       if (isSecretsRequest(message)) {
@@ -183,7 +254,7 @@ export class Component {
       }
       this.#onMessage(message);
     });
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       this.#onExit(child, code, signal);
     });
     return child;
@@ -196,13 +267,22 @@ export class Component {
       // Only error and fatal lines reach the terminal: skip the rest without parsing them.
       if (!line.startsWith('{') || !(line.includes('"level":50') || line.includes('"level":60'))) return;
       try {
-        const record = JSON.parse(line) as { level?: unknown; msg?: unknown };
+        const record = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: unknown };
         if (typeof record.level === 'number' && record.level >= 50 && typeof record.msg === 'string') {
+          this.#lastError.logRecord(record);
           this.#onEvent({ type: 'error-logged', name: this.spec.name, message: record.msg });
         }
       } catch {
         // Not a JSON log line: it is still in the log file; the terminal summary skips it.
       }
+    });
+  }
+
+  /** Uncaught errors (a missing module, a syntax error) reach only stderr: remember the last one. */
+  #watchStderr(stderr: NodeJS.ReadableStream): void {
+    const lastError = this.#lastError;
+    createInterface({ input: stderr, crlfDelay: Infinity }).on('line', (line) => {
+      lastError.stderrLine(line);
     });
   }
 
@@ -215,14 +295,23 @@ export class Component {
   }
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.#child !== child || this.#stopping) return;
+    // Before its first start succeeded, start() rejects with the reason and its caller decides.
+    if (this.#child !== child || this.#stopping || !this.#started) return;
     this.#scheduleRestart(code, signal);
   }
 
   #scheduleRestart(code: number | null, signal: NodeJS.Signals | null): void {
     this.#failures = Date.now() - this.#startedAt > STABLE_AFTER_MS ? 1 : this.#failures + 1;
     const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (this.#failures - 1));
-    this.#onEvent({ type: 'exited', name: this.spec.name, code, signal, restartInMs: delay });
+    const lastError = this.#lastError.line;
+    this.#onEvent({
+      type: 'exited',
+      name: this.spec.name,
+      code,
+      signal,
+      restartInMs: delay,
+      ...(lastError === undefined ? {} : { lastError }),
+    });
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null;
       if (!this.#stopping) void this.#restart();
@@ -249,6 +338,15 @@ export class Component {
         this.spec.name,
         () => child.exitCode !== null || child.signalCode !== null,
       );
+      if (!this.#isCurrent(child)) return;
+      const answer = await this.#applyConfigInForce();
+      if (!answer.applied) {
+        this.#onEvent({
+          type: 'error-logged',
+          name: this.spec.name,
+          message: `restarted, but refused the config in force: ${answer.reason}`,
+        });
+      }
       if (this.#isCurrent(child)) {
         this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: true });
       }

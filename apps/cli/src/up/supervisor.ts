@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { configDiff, trustDomainOf, type RampartConfig } from '@rampart/config';
 import { componentSpiffeId, createJoinToken, serviceSpiffeId } from '@rampart/mesh';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
+import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
 import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
 import { EDGE_RENEW_INTERVAL_MS, issueEdgeCertificate } from './edge-tls.ts';
 import { prepareIdentitySecrets } from './identity-secrets.ts';
@@ -23,13 +24,18 @@ export interface SupervisorOptions {
   readonly onEvent: (event: ComponentEvent) => void;
 }
 
+interface RunningComponent {
+  readonly component: Component;
+  readonly plan: ComponentPlan;
+}
+
 /** A join token is good for one use, within this long of the (re)start it was minted for. */
 const JOIN_TOKEN_TTL_MS = 2 * 60_000;
 
 /** Runs every component of one config, in dependency order, and applies config edits to them. */
 export class Supervisor {
   readonly #options: SupervisorOptions;
-  readonly #components = new Map<string, { component: Component; plan: ComponentPlan }>();
+  readonly #components = new Map<string, RunningComponent>();
   readonly #sql: SqlProvisioning;
   #config: RampartConfig;
   #revision = 0;
@@ -43,6 +49,11 @@ export class Supervisor {
 
   get revision(): number {
     return this.#revision;
+  }
+
+  /** The config in force. */
+  get config(): RampartConfig {
+    return this.#config;
   }
 
   /** Running components, in start order. */
@@ -103,30 +114,74 @@ export class Supervisor {
   }
 
   /**
-   * Applies an already-validated config: removed components stop, added ones start, one whose
-   * entry, ports or trust domain changed restarts (every one, when storage changed), and every
-   * other component receives the new config in place, without a restart.
+   * Applies an already-validated config, all or nothing (ARCHITECTURE.md, "Live edits"):
+   *
+   * 1. every running component that reloads in place is sent revision N and must answer within
+   *    10 s; if one refuses or stays silent, revision N+1 carries the previous config back to all
+   *    of them, and nothing was restarted;
+   * 2. only once all applied it do removed components stop, components whose entry, ports or trust
+   *    domain changed restart (every one, when storage changed) and added ones start. If one of them
+   *    is not ready in time, the ones started stop, revision N+1 carries the previous config back to
+   *    the reloaders, and the stopped ones start again on their previous plan.
+   *
+   * Revisions only grow: a component never sees the same number with two contents.
    */
-  async apply(next: RampartConfig): Promise<{ revision: number; restarted: string[] }> {
-    const restartAll = configDiff(this.#config, next).otherChanged.length > 0;
-    if (restartAll) this.#sql.reset();
+  async apply(next: RampartConfig): Promise<EditOutcome> {
+    const previous = this.#config;
+    const restartAll = configDiff(previous, next).otherChanged.length > 0;
     const plans = this.#plans(next);
+    const entries = [...this.#components.values()];
+    const reloads = ({ plan }: RunningComponent): boolean =>
+      !restartAll && plans.some((p) => p.name === plan.name && p.restartKey === plan.restartKey);
+    const reloaders = entries.filter(reloads).map(({ component }) => component);
+    const replaced = entries.filter((entry) => !reloads(entry)).sort((a, b) => a.plan.wave - b.plan.wave);
+
+    const revision = ++this.#revision;
+    const refusals = await rollOut(reloaders, revision, next);
+    if (refusals.length > 0)
+      return { applied: false, refusals, ...(await this.#restore(previous, reloaders)) };
+
     this.#config = next;
-    this.#revision += 1;
-    const restarted: string[] = [];
-    for (const [name, { component, plan }] of [...this.#components]) {
-      const nextPlan = plans.find((p) => p.name === name);
-      if (nextPlan === undefined || restartAll || nextPlan.restartKey !== plan.restartKey) {
-        await component.stop();
-        this.#components.delete(name);
-        if (nextPlan !== undefined) restarted.push(name);
+    if (restartAll) this.#sql.reset();
+    for (const { component, plan } of replaced) {
+      await component.stop();
+      this.#components.delete(plan.name);
+    }
+    const started: string[] = [];
+    try {
+      for (const plan of plans) {
+        if (this.#components.has(plan.name)) continue;
+        started.push(plan.name);
+        await this.#startComponent(plan);
       }
+    } catch (error) {
+      const failed = { name: started.at(-1) ?? 'a component', reason: reasonOf(error) };
+      for (const name of started.reverse()) {
+        await this.#components.get(name)?.component.stop();
+        this.#components.delete(name);
+      }
+      if (restartAll) this.#sql.reset();
+      const restored = await this.#restore(previous, reloaders);
+      const rollbackRefusals = [...restored.rollbackRefusals];
+      for (const { plan } of replaced) {
+        await this.#startComponent(plan).catch((cause: unknown) => {
+          rollbackRefusals.push({ name: plan.name, reason: reasonOf(cause) });
+        });
+      }
+      return { applied: false, refusals: [failed], revision: restored.revision, rollbackRefusals };
     }
-    for (const { component } of this.#components.values()) component.sendConfig(this.#revision, next);
-    for (const plan of plans) {
-      if (!this.#components.has(plan.name)) await this.#startComponent(plan);
-    }
-    return { revision: this.#revision, restarted };
+    const restarted = replaced.map(({ plan }) => plan.name).filter((name) => this.#components.has(name));
+    return { applied: true, revision, restarted };
+  }
+
+  /** Makes `previous` the config in force again, as a new revision sent to `reloaders`. */
+  async #restore(
+    previous: RampartConfig,
+    reloaders: readonly Component[],
+  ): Promise<{ revision: number; rollbackRefusals: Refusal[] }> {
+    this.#config = previous;
+    const revision = ++this.#revision;
+    return { revision, rollbackRefusals: await rollOut(reloaders, revision, previous) };
   }
 
   #plans(config: RampartConfig): ComponentPlan[] {
@@ -139,7 +194,6 @@ export class Supervisor {
     const component = new Component(this.#spec(plan), this.#options.onEvent);
     this.#components.set(plan.name, { component, plan });
     await component.start();
-    if (this.#revision > 0) component.sendConfig(this.#revision, this.#config);
   }
 
   #spec(plan: ComponentPlan): ComponentSpec {
@@ -170,6 +224,7 @@ export class Supervisor {
       runAs,
       logFile: state.logFile(plan.name),
       readyTimeoutMs,
+      configInForce: () => ({ revision: this.#revision, config: this.#config }),
     };
     const td = (): string => trustDomainOf(this.#config);
     const variables = (): Record<string, string> => secretVariablesFor(this.#config, plan.kind);
@@ -248,4 +303,8 @@ function plainEnv(): Record<string, string> {
     if (value !== undefined) env[key] = value;
   }
   return env;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -8,7 +8,9 @@ import { isRampartError } from '@rampart/errors';
 import { paint } from '../terminal.ts';
 import type { ComponentEvent } from './component.ts';
 import { watchConfig } from './config-watcher.ts';
+import { describeRefusedEdit } from './config-rollout.ts';
 import { installationRoot } from './installation.ts';
+import { namePorts } from './port-names.ts';
 import { preflightPorts } from './port-preflight.ts';
 import { assertReadableBy, ComponentUsers } from './privileges.ts';
 import { acquireLock, prepareStateDir, stateDirFor } from './state-dir.ts';
@@ -87,7 +89,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       users,
       readyTimeoutMs: readyTimeoutS * 1000,
       onEvent: (event) => {
-        io.stdout.write(describe(event, c));
+        io.stdout.write(describe(withPortsNamed(event, supervisor?.config ?? loaded.config), c));
       },
     });
     prepareStateDir(state);
@@ -119,8 +121,10 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       return 130;
     }
   } catch (error) {
-    if (!stop.requested)
-      io.stderr.write(c('red', `✗ ${isRampartError(error) ? error.message : (error as Error).message}\n`));
+    if (!stop.requested) {
+      const message = isRampartError(error) ? error.message : (error as Error).message;
+      io.stderr.write(c('red', `✗ ${namePorts(message, loaded.config)}\n`));
+    }
     await supervisor?.stop();
     release?.();
     return stop.requested ? 130 : 1;
@@ -193,7 +197,12 @@ async function reload(supervisor: Supervisor, file: string, io: Io): Promise<voi
     return;
   }
   try {
-    const { revision, restarted } = await supervisor.apply(loaded.config);
+    const outcome = await supervisor.apply(loaded.config);
+    if (!outcome.applied) {
+      io.stderr.write(c('red', describeRefusedEdit(file, outcome)));
+      return;
+    }
+    const { revision, restarted } = outcome;
     const note = restarted.length > 0 ? ` (restarted ${restarted.join(', ')})` : '';
     io.stdout.write(`${c('green', '✓')} applied ${file} as revision ${revision}${note}\n`);
   } catch (error) {
@@ -210,12 +219,21 @@ function describe(event: ComponentEvent, c: ReturnType<typeof paint>): string {
     case 'ready':
       return `  ${c('green', '●')} ${event.name.padEnd(12)} ${event.restart ? 'restarted and ready' : 'ready'} ${c('gray', `(${event.ms} ms)`)}\n`;
     case 'exited':
-      return `  ${c('red', '●')} ${event.name.padEnd(12)} exited (${event.signal ?? `code ${event.code}`}); restarting in ${formatMs(event.restartInMs)}\n`;
+      return (
+        `  ${c('red', '●')} ${event.name.padEnd(12)} exited (${event.signal ?? `code ${event.code}`}); restarting in ${formatMs(event.restartInMs)}\n` +
+        (event.lastError === undefined ? '' : `    ${' '.repeat(12)} ${c('gray', event.lastError)}\n`)
+      );
     case 'error-logged':
       return `  ${c('yellow', '!')} ${event.name.padEnd(12)} ${event.message}\n`;
     case 'config-applied':
       return `  ${c('blue', '●')} ${event.name.padEnd(12)} applied revision ${event.revision}\n`;
   }
+}
+
+/** An exit's last error line, with the rampart.yaml settings of the ports it mentions. */
+function withPortsNamed(event: ComponentEvent, config: RampartConfig): ComponentEvent {
+  if (event.type !== 'exited' || event.lastError === undefined) return event;
+  return { ...event, lastError: namePorts(event.lastError, config) };
 }
 
 function formatMs(ms: number): string {

@@ -1,7 +1,7 @@
 // One gateway worker thread: builds the gateway from what the main thread gave it, listens on the
 // public port beside its siblings (SO_REUSEPORT) and follows the main thread's messages.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger } from '@rampart/sdk';
+import { configRefusalReason, createLogger } from '@rampart/sdk';
 import { buildGateway } from '../app.ts';
 import { threadCounters } from '../shared-state/index.ts';
 import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
@@ -38,7 +38,7 @@ port.on('message', (message: ToWorker) => {
         send({ type: 'config.applied', revision: message.revision });
       } catch (error) {
         log.error({ err: error }, 'configuration not applied');
-        send({ type: 'config.rejected', revision: message.revision, reason: 'invalid' });
+        send({ type: 'config.rejected', revision: message.revision, reason: configRefusalReason(error) });
       }
       break;
     case 'tls':

@@ -172,20 +172,20 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
           ask(slot, { type: 'config', revision, config }, (reply) =>
             (reply.type === 'config.applied' || reply.type === 'config.rejected') &&
             reply.revision === revision
-              ? reply.type
+              ? reply
               : undefined,
           ),
         ),
       );
       // Every worker builds the same tables from the same file, so they agree; if one ever refused,
       // the ones that applied it still serve it — say so loudly rather than pretend otherwise.
-      const refused = outcomes.filter((outcome) => outcome === 'config.rejected').length;
-      if (refused > 0) {
-        if (refused < outcomes.length)
-          log.error({ revision, refused }, 'gateway workers disagree on a configuration');
-        throw new Error(
-          `configuration revision ${revision} refused by ${refused} of ${outcomes.length} workers`,
-        );
+      const refusals = outcomes.flatMap((outcome) => (outcome.type === 'config.rejected' ? [outcome] : []));
+      const [refusal] = refusals;
+      if (refusal !== undefined) {
+        if (refusals.length < outcomes.length)
+          log.error({ revision, refused: refusals.length }, 'gateway workers disagree on a configuration');
+        // The reason the workers gave (the same for all of them), for the supervisor's terminal.
+        throw new Error(refusal.reason);
       }
       state = { ...state, config, revision };
     },

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { UpProcess, freePorts, repoRoot, tempConfigDir, writeConfig } from '@rampart/testing';
+
+const picky = join(repoRoot, 'apps/cli/test/fixtures/picky/main.ts');
+
+async function config(entry: string): Promise<{ yaml: string; identity: number }> {
+  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, port, adminPort] = await freePorts(8);
+  return {
+    identity: identity!,
+    yaml: `version: 1
+name: start-errors
+ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }
+services:
+  notes:
+    entry: ${entry}
+    port: ${port}
+    adminPort: ${adminPort}
+    callers: [gateway]
+`,
+  };
+}
+
+describe('rampart up: a component that fails to start shows its last error line', () => {
+  it('an entry that imports a missing module: ERR_MODULE_NOT_FOUND and the module', async () => {
+    const { dir, cleanup } = tempConfigDir();
+    try {
+      const services = join(dir, 'notes');
+      mkdirSync(services, { mode: 0o755 });
+      writeFileSync(join(services, 'main.ts'), "import './helpr.ts';\n", { mode: 0o644 });
+      const up = new UpProcess(writeConfig(dir, (await config(join(services, 'main.ts'))).yaml), [
+        '--ready-timeout',
+        '60',
+      ]);
+      assert.equal(await up.exited(), 1);
+      assert.match(
+        up.output,
+        /✗ .*notes exited \(code 1\) before it was ready: ERR_MODULE_NOT_FOUND Cannot find module '.*\/notes\/helpr\.ts'/,
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a port already taken: EADDRINUSE, the address, and the setting that chose it', async () => {
+    const { dir, cleanup } = tempConfigDir();
+    let squatter: Server | undefined;
+    try {
+      const { yaml, identity } = await config(picky);
+      squatter = createServer();
+      await new Promise<void>((listening) => squatter!.listen(identity, '127.0.0.1', listening));
+      const up = new UpProcess(writeConfig(dir, yaml), ['--ready-timeout', '60']);
+      assert.equal(await up.exited(), 1);
+      assert.match(
+        up.output,
+        new RegExp(
+          `✗ .*identity exited \\(code 1\\) before it was ready: .*EADDRINUSE.*127\\.0\\.0\\.1:${identity}.*\\(ports\\.identity\\)`,
+        ),
+      );
+    } finally {
+      squatter?.close();
+      cleanup();
+    }
+  });
+});
