@@ -10,7 +10,9 @@ import { Agent, request } from 'undici';
 import { componentSpiffeId, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
 import {
   authorization,
+  csrfOf,
   exchange,
+  formAction,
   jwtClaims,
   signIn,
   TestBrowser,
@@ -178,6 +180,7 @@ describe('identity under rampart up, through the gateway', () => {
     const tokens = await exchange(config, done.url, auth);
     const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
     assert.equal(await gatewayGet('/orders', rotated.access_token), 200);
+    const from = shop.up.output.length;
     // The old refresh token comes back (stolen): identity revokes the family.
     await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token ?? ''));
     const revokedAt = Date.now();
@@ -188,6 +191,38 @@ describe('identity under rampart up, through the gateway', () => {
     }
     assert.equal(status, 401, 'the family’s access token is refused');
     assert.ok(Date.now() - revokedAt < 1_500, `refused after ${Date.now() - revokedAt} ms`);
+    // …and the person running the platform sees it, not only the 0600 log file.
+    await shop.up.waitFor(
+      /⚠ \d\d:\d\d:\d\dZ identity\s+token\.reuse_detected subject ps_[\w-]+ reason refresh_token_reused\n/,
+      5_000,
+      from,
+    );
+  });
+
+  it('shows lockouts in the terminal of rampart up, at most 5 lines of one event per 10 s', async () => {
+    const config = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), {
+      [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
+    });
+    const browser = new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness);
+    const page = await browser.visit((await authorization(config)).url);
+    const action = formAction(page.html, '/login');
+    const csrf = csrfOf(page.html);
+    const from = shop.up.output.length;
+    // 40 wrong passwords at once for one name: 10 are evaluated, 30 refused by the lockout.
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const res = await browser.post(action, { csrf, username: 'mallory', password: 'a wrong password' });
+        await res.body?.cancel();
+        return res.status;
+      }),
+    );
+    const refused = statuses.filter((status) => status === 429).length;
+    assert.ok(refused >= 25, `${refused} lockouts`);
+    await shop.up.waitFor(new RegExp(`⚠ … and ${refused - 5} more login\\.locked_out in 10 s`), 15_000, from);
+    const lines = shop.up.output
+      .slice(from)
+      .match(/⚠ \d\d:\d\d:\d\dZ identity\s+login\.locked_out reason \w+\n/g);
+    assert.equal(lines?.length, 5);
   });
 
   it('serves identity to the gateway alone: another workload is refused, no certificate fails the handshake', async () => {

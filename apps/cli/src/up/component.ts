@@ -10,6 +10,7 @@ import {
   type LaunchSecrets,
 } from '@rampart/sdk';
 import { CONFIG_ANSWER_TIMEOUT_MS, type ConfigAnswer } from './config-rollout.ts';
+import { attentionEventOf, type AttentionEvent } from './attention-events.ts';
 import { LastError } from './last-error.ts';
 import type { RunAs } from './privileges.ts';
 import { waitUntilReady } from './readiness.ts';
@@ -51,6 +52,7 @@ export type ComponentEvent =
       readonly lastError?: string;
     }
   | { readonly type: 'error-logged'; readonly name: string; readonly message: string }
+  | { readonly type: 'attention'; readonly event: AttentionEvent }
   | { readonly type: 'config-applied'; readonly name: string; readonly revision: number };
 
 const MIN_BACKOFF_MS = 250;
@@ -264,10 +266,14 @@ export class Component {
   #watchErrors(stdout: NodeJS.ReadableStream): void {
     const lines = createInterface({ input: stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
-      // Only error and fatal lines reach the terminal: skip the rest without parsing them.
-      if (!line.startsWith('{') || !(line.includes('"level":50') || line.includes('"level":60'))) return;
+      // Only error and fatal lines and security events reach the terminal: skip the rest unparsed.
+      if (!line.startsWith('{')) return;
+      const isError = line.includes('"level":50') || line.includes('"level":60');
+      if (!isError && !line.includes('"securityEvent":')) return;
       try {
         const record = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: unknown };
+        const attention = attentionEventOf(record, this.spec.name);
+        if (attention !== undefined) this.#onEvent({ type: 'attention', event: attention });
         if (typeof record.level === 'number' && record.level >= 50 && typeof record.msg === 'string') {
           this.#lastError.logRecord(record);
           this.#onEvent({ type: 'error-logged', name: this.spec.name, message: record.msg });

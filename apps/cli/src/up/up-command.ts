@@ -12,6 +12,7 @@ import { describeRefusedEdit } from './config-rollout.ts';
 import { installationRoot } from './installation.ts';
 import { namePorts } from './port-names.ts';
 import { preflightPorts } from './port-preflight.ts';
+import { AttentionPrinter } from './attention-events.ts';
 import { assertReadableBy, ComponentUsers } from './privileges.ts';
 import { acquireLock, prepareStateDir, stateDirFor } from './state-dir.ts';
 import { Supervisor } from './supervisor.ts';
@@ -79,6 +80,8 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
   const state = stateDirFor(loaded.file);
   let release: (() => void) | null = null;
   let supervisor: Supervisor | null = null;
+  // Security events worth a human's attention, rate-limited so that an attack cannot flood the terminal.
+  const attention = new AttentionPrinter((line) => io.stdout.write(c('yellow', line)));
   try {
     const installation = installationRoot();
     const users = ComponentUsers.forCurrentProcess();
@@ -89,7 +92,8 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       users,
       readyTimeoutMs: readyTimeoutS * 1000,
       onEvent: (event) => {
-        io.stdout.write(describe(withPortsNamed(event, supervisor?.config ?? loaded.config), c));
+        if (event.type === 'attention') attention.print(event.event);
+        else io.stdout.write(describe(withPortsNamed(event, supervisor?.config ?? loaded.config), c));
       },
     });
     prepareStateDir(state);
@@ -150,6 +154,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
   watcher.close();
   await reloading;
   await running.stop();
+  attention.close();
   release();
   io.stdout.write(`${c('green', '✓')} stopped\n`);
   return 0;
@@ -214,7 +219,10 @@ function printProblems(loaded: LoadResult, io: Io): void {
   for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem, { color: io.color })}\n`);
 }
 
-function describe(event: ComponentEvent, c: ReturnType<typeof paint>): string {
+function describe(
+  event: Exclude<ComponentEvent, { type: 'attention' }>,
+  c: ReturnType<typeof paint>,
+): string {
   switch (event.type) {
     case 'ready':
       return `  ${c('green', '●')} ${event.name.padEnd(12)} ${event.restart ? 'restarted and ready' : 'ready'} ${c('gray', `(${event.ms} ms)`)}\n`;
@@ -231,7 +239,7 @@ function describe(event: ComponentEvent, c: ReturnType<typeof paint>): string {
 }
 
 /** An exit's last error line, with the rampart.yaml settings of the ports it mentions. */
-function withPortsNamed(event: ComponentEvent, config: RampartConfig): ComponentEvent {
+function withPortsNamed<E extends ComponentEvent>(event: E, config: RampartConfig): E {
   if (event.type !== 'exited' || event.lastError === undefined) return event;
   return { ...event, lastError: namePorts(event.lastError, config) };
 }
