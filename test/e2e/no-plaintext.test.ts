@@ -2,8 +2,73 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { Agent, request } from 'undici';
 import { componentSpiffeId } from '@rampart/mesh';
-import { callService, startShop, TRUST_DOMAIN } from './support/platform.ts';
+import {
+  authorization,
+  exchange,
+  signIn,
+  TestBrowser,
+} from '../../services/identity/test/interaction/support.ts';
+import { fetchWith, type Harness } from '../../services/identity/test/support/harness.ts';
+import { adminAccess } from './support/admin-token.ts';
+import { callService, startShop, TRUST_DOMAIN, type RunningShop } from './support/platform.ts';
+
+/**
+ * A person's full session with identity through the gateway: an account created with a display
+ * name (admin API), a sign-in with password + TOTP and a `login_hint`, the code exchanged, the
+ * refresh token rotated. Returns every bearer secret and personal value it saw.
+ */
+async function identitySession(shop: RunningShop): Promise<Record<string, string>> {
+  const agent = new Agent({ connect: { ca: readFileSync(join(shop.home, 'ca.pem'), 'utf8') } });
+  try {
+    const issuer = `https://127.0.0.1:${shop.ports.gateway}/auth`;
+    const { token } = await adminAccess(shop);
+    const displayName = 'Ottoline Quarrington-Vasquez';
+    const created = await request(`${issuer}/admin/users`, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ottoline', displayName }),
+    });
+    assert.equal(created.statusCode, 201, await created.body.text());
+
+    const demo = JSON.parse(readFileSync(join(shop.home, 'demo-users.json'), 'utf8')) as {
+      users: { username: string; password: string; totpSecret: string }[];
+    };
+    const alice = demo.users.find((user) => user.username === 'alice');
+    assert.ok(alice !== undefined);
+    const fetchVia = fetchWith(agent);
+    const config = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), {
+      [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
+    });
+    const browser = new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness);
+    const loginHint = 'alice.hint.7c1e@example.org';
+    const auth = await authorization(config, 'openid orders:read', { login_hint: loginHint });
+    const done = await signIn(browser, auth, alice);
+    const code = new URL(done.url).searchParams.get('code') ?? '';
+    assert.ok(code.length > 20, 'a code came back');
+    const cookies = browser
+      .cookieHeader('/auth')
+      .split('; ')
+      .map((pair) => pair.slice(pair.indexOf('=') + 1))
+      .filter((value) => value.length >= 20);
+    assert.ok(cookies.length > 0, 'the sign-in left session cookies');
+    const tokens = await exchange(config, done.url, auth);
+    const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    return {
+      displayName,
+      loginHint,
+      code,
+      refreshToken: tokens.refresh_token ?? '',
+      rotatedRefreshToken: rotated.refresh_token ?? '',
+      ...Object.fromEntries(cookies.map((value, i) => [`sessionCookie${String(i)}`, value])),
+    };
+  } finally {
+    await agent.close();
+  }
+}
 
 /** Every regular file under a directory, recursively. */
 function filesUnder(dir: string): string[] {
@@ -16,6 +81,7 @@ function filesUnder(dir: string): string[] {
 describe('no secret or PII in plain text anywhere under .rampart/ (logs, data, state)', () => {
   it('after a scripted shop session through every service', async () => {
     const shop = await startShop();
+    let runningLeaks: string[] | undefined;
     const secrets: Record<string, string> = {
       name: 'Wilhelmina Zwicky-Oyelaran',
       email: 'wilhelmina.zwicky@example.org',
@@ -101,6 +167,10 @@ describe('no secret or PII in plain text anywhere under .rampart/ (logs, data, s
         (await callService(shop.ports.profiles, 'profiles', '/profiles/me', asGateway(ordersToken))).status,
         401,
       );
+      Object.assign(secrets, await identitySession(shop));
+      for (const [kind, value] of Object.entries(secrets))
+        assert.ok(value.length >= 8, `${kind} was captured`);
+      runningLeaks = leaksUnder(shop.home, secrets);
     } finally {
       await shop.up.stop();
     }
@@ -114,14 +184,21 @@ describe('no secret or PII in plain text anywhere under .rampart/ (logs, data, s
       files.some((f) => f.endsWith('profiles.log')),
       'the services logged',
     );
-    const leaks: string[] = [];
-    for (const file of files) {
-      const content = readFileSync(file).toString('latin1');
-      for (const [kind, value] of Object.entries(secrets)) {
-        if (content.includes(value)) leaks.push(`${kind} in ${file.slice(shop.home.length + 1)}`);
-      }
-    }
+    const stoppedLeaks = leaksUnder(shop.home, secrets);
     await shop.stop();
-    assert.deepEqual(leaks, []);
+    assert.deepEqual(runningLeaks, [], 'while running (journals included)');
+    assert.deepEqual(stoppedLeaks, [], 'after stopping');
   });
 });
+
+/** `kind in file` for every secret value found in a file under `home`. */
+function leaksUnder(home: string, secrets: Readonly<Record<string, string>>): string[] {
+  const leaks: string[] = [];
+  for (const file of filesUnder(home)) {
+    const content = readFileSync(file).toString('latin1');
+    for (const [kind, value] of Object.entries(secrets)) {
+      if (content.includes(value)) leaks.push(`${kind} in ${file.slice(home.length + 1)}`);
+    }
+  }
+  return leaks;
+}

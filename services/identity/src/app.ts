@@ -3,12 +3,13 @@ import type { Redis } from 'ioredis';
 import type { Provider } from 'oidc-provider';
 import type { RampartConfig } from '@rampart/config';
 import type { FieldCipher, Logger, SecurityEvents, Store } from '@rampart/sdk';
-import { accountMigrations, AccountStore, BruteForceGuard, Passkeys, TotpFactors } from './accounts/index.ts';
+import { AccountStore, BruteForceGuard, migrateAccounts, Passkeys, TotpFactors } from './accounts/index.ts';
 import { sendJson, type PathHandler } from './http/router.ts';
 import { setSecurityHeaders } from './http/security-headers.ts';
 import { sharedSecrets } from './keys/shared-secrets.ts';
 import { SigningKeys } from './keys/signing-keys.ts';
 import { storeAdapter, sweepExpired } from './oidc/adapter.ts';
+import { PayloadSealing } from './oidc/payload-sealing.ts';
 import { Revocations } from './oidc/revocations.ts';
 import { clientMetadata, consoleClient } from './oidc/client-metadata.ts';
 import { createProvider, type AccountView } from './oidc/provider.ts';
@@ -48,6 +49,8 @@ export interface IdentityContext {
   readonly keys: SigningKeys;
   /** The feed of revoked grants and subjects the gateways poll. */
   readonly revocations: Revocations;
+  /** How oidc-provider's rows are stored: bearer ids hashed, payloads sealed. */
+  readonly sealing: PayloadSealing;
   /** The provider currently serving (replaced when the signing keys change). */
   provider(): Provider;
   /** Rebuilds the provider if the published key set changed (here or on another replica). */
@@ -77,7 +80,8 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
   const { store, cipher, log, events } = options;
   const settings = identitySettings(options.config);
   setPagesMountPath(settings.mountPath);
-  await store.migrate([...identityMigrations, ...accountMigrations]);
+  await store.migrate(identityMigrations);
+  await migrateAccounts(store, cipher);
 
   const keys = new SigningKeys({
     store,
@@ -87,6 +91,7 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
   });
   await keys.ensure();
   const cookieKeys = await sharedSecrets(store, cipher, 'cookie-keys', 2);
+  const sealing = await PayloadSealing.open(store, cipher);
   const accounts = new AccountStore({ store, cipher });
   const origin = new URL(settings.issuer).origin;
   const totp = new TotpFactors({ store, cipher });
@@ -96,6 +101,7 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
   const revocations = new Revocations(store, settings.accessTokenTtlSeconds, options.now);
   const Adapter = storeAdapter({
     store,
+    sealing,
     onGrantRevoked: (grantId) => revocations.revokeGrant(grantId),
     refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
     onReuse: ({ model, accountId }) => {
@@ -179,6 +185,7 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
     bruteForce,
     keys,
     revocations,
+    sealing,
     provider: () => current.provider,
     refreshKeys,
   };

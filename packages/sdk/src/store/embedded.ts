@@ -6,10 +6,16 @@ import { assertUniqueIds, type RunResult, type SqlValue, type Store } from './ty
 import type { StateTransition } from './transition.ts';
 
 const MAX_CACHED_STATEMENTS = 128;
+/** How often the journal is folded into the database and truncated. */
+const CHECKPOINT_MS = 60_000;
 
 /**
  * Opens (creating it with mode 0600 if needed) the embedded store: SQLite through `node:sqlite`,
  * WAL journal, foreign keys on, 5 s busy timeout, extensions off.
+ *
+ * Deleted or overwritten values do not linger in the files: `secure_delete` zeroes freed content
+ * in the database file, and the WAL — which keeps old page images until it is reset — is
+ * checkpointed and truncated to zero after every migration, every minute and at close. (What the disk itself keeps of a truncated file is the file system's matter.)
  *
  * @example
  * const store = openEmbeddedStore(join(stateDir, 'service.sqlite'));
@@ -24,7 +30,7 @@ export function openEmbeddedStore(file: string): Store {
     allowExtension: false,
     timeout: 5000,
   });
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;');
 
   const statements = new Map<string, { statement: StatementSync; count: number }>();
   let closed = false;
@@ -34,6 +40,14 @@ export function openEmbeddedStore(file: string): Store {
    * statement either runs before a transaction begins or after it ends, never inside it.
    */
   let activeTransaction: Promise<void> | undefined;
+
+  /** Folds the WAL into the database and truncates it; skipped while a transaction is open. */
+  function truncateJournal(): void {
+    if (closed || activeTransaction !== undefined) return;
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+  const checkpoints = setInterval(truncateJournal, CHECKPOINT_MS);
+  checkpoints.unref();
 
   function prepare(sql: string, params: readonly SqlValue[]): StatementSync {
     if (closed) throw new Error('the store is closed');
@@ -134,10 +148,14 @@ export function openEmbeddedStore(file: string): Store {
           ]);
         });
       }
+      // A migration may have rewritten or dropped values: none stays behind in the journal.
+      truncateJournal();
     },
     async close() {
       while (activeTransaction !== undefined) await activeTransaction;
       if (closed) return;
+      clearInterval(checkpoints);
+      truncateJournal();
       closed = true;
       statements.clear();
       db.close();

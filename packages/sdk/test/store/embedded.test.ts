@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir, type TempDir } from '@rampart/testing';
@@ -46,5 +46,22 @@ describe('openEmbeddedStore: what only the embedded engine does', () => {
 
   it('keeps openStore as the embedded store for existing callers', () => {
     assert.equal(openStore, openEmbeddedStore);
+  });
+
+  it('leaves no deleted value in the database file or the journal (secure_delete, truncated WAL)', async () => {
+    const marker = 'DELETED-VALUE-7f3a9c';
+    const bytes = (path: string): string => (existsSync(path) ? readFileSync(path).toString('latin1') : '');
+    await store.migrate([
+      { id: 'embedded-secrets', sql: 'CREATE TABLE secrets (id INTEGER PRIMARY KEY, v TEXT)' },
+    ]);
+    for (let i = 0; i < 50; i++) await store.run('INSERT INTO secrets (v) VALUES (?)', [`${marker}-${i}`]);
+    await store.run('DELETE FROM secrets');
+    assert.ok(bytes(`${file}-wal`).includes(marker), 'the journal holds the rows until it is truncated');
+    // Migrating (as at every start) truncates the journal; closing does it again.
+    await store.migrate([]);
+    assert.ok(!bytes(`${file}-wal`).includes(marker), 'not in the journal');
+    assert.ok(!bytes(file).includes(marker), 'not in the database file');
+    const pragma = await store.get<{ secure_delete: number }>('PRAGMA secure_delete');
+    assert.equal(pragma?.secure_delete, 1);
   });
 });

@@ -151,7 +151,7 @@ async function showOverview(request: AccountRequest): Promise<void> {
   const [passkeys, recoveryCodesLeft, sessions] = await Promise.all([
     identity.passkeys.list(user.id),
     user.mfa.totp ? identity.totp.remainingRecoveryCodes(user.id) : Promise.resolve(0),
-    listSessions(identity.store, user.id),
+    listSessions(identity, user.id),
   ]);
   const done = new URL(request.req.url ?? '/', 'https://identity.invalid').searchParams.get('done');
   const notice = done !== null && Object.hasOwn(NOTICES, done) ? (done as NoticeKey) : undefined;

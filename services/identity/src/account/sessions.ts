@@ -1,9 +1,14 @@
 import type { Store } from '@rampart/sdk';
+import type { PayloadSealing } from '../oidc/payload-sealing.ts';
 import type { Revocations } from '../oidc/revocations.ts';
 
-/** What ending sessions needs: the store, and the revocation feed the gateways follow. */
+/**
+ * What reading and ending sessions needs: the store, the sealing of its payloads, and the
+ * revocation feed the gateways follow.
+ */
 export interface SessionOwner {
   readonly store: Store;
+  readonly sealing: PayloadSealing;
   readonly revocations: Revocations;
 }
 
@@ -11,7 +16,7 @@ export interface SessionOwner {
 export interface SessionSummary {
   /**
    * The session's `uid`: safe to show and to pass back to {@link endSession}. (The row id is the
-   * session cookie's value, a bearer secret: it never leaves this module.)
+   * keyed hash of the session cookie's value: it never leaves this module.)
    */
   readonly uid: string;
   /** When the user signed in (epoch seconds), if known. */
@@ -49,20 +54,22 @@ interface SessionPayload {
  * An account's live oidc-provider sessions (rows of `oidc_payloads`), newest sign-in first.
  *
  * @example
- * const sessions = await listSessions(store, user.id);
+ * const sessions = await listSessions(identity, user.id);
  */
 export async function listSessions(
-  store: Store,
+  identity: Pick<SessionOwner, 'store' | 'sealing'>,
   accountId: string,
   now = Date.now(),
 ): Promise<SessionSummary[]> {
-  const rows = await store.all<SessionRow>(
+  const rows = await identity.store.all<SessionRow>(
     "SELECT id, payload, expires_at FROM oidc_payloads WHERE model = 'Session' AND account_id = ?",
     [accountId],
   );
-  return rows
-    .filter((row) => row.expires_at === null || Number(row.expires_at) > now)
-    .map((row) => summarize(row))
+  const live = rows.filter((row) => row.expires_at === null || Number(row.expires_at) > now);
+  const summaries = await Promise.all(
+    live.map(async (row) => summarize(row, await unseal(identity.sealing, row))),
+  );
+  return summaries
     .filter((summary): summary is SessionSummary => summary !== undefined)
     .sort((a, b) => (b.loginTs ?? 0) - (a.loginTs ?? 0));
 }
@@ -73,7 +80,7 @@ export async function listSessions(
  * session for this account.
  *
  * @example
- * await endSession(store, user.id, summary.uid);
+ * await endSession(identity, user.id, summary.uid);
  */
 export async function endSession(
   identity: SessionOwner,
@@ -87,7 +94,7 @@ export async function endSession(
       [accountId, uid],
     );
     if (row === undefined) return false;
-    const grantIds = grantsOf(parse(row.payload));
+    const grantIds = grantsOf(await unseal(identity.sealing, row));
     let grants = 0;
     for (const grantId of grantIds) {
       // Only this account's grants: a tampered payload could not name someone else's.
@@ -115,7 +122,7 @@ export async function endSession(
  * revocation feed) to refuse every access token of the account issued so far.
  *
  * @example
- * const { sessions, grants } = await endAllSessions(store, user.id);
+ * const { sessions, grants } = await endAllSessions(identity, user.id);
  */
 export async function endAllSessions(identity: SessionOwner, accountId: string): Promise<EndedSessions> {
   const ended = await identity.store.transaction(async (tx) => {
@@ -138,8 +145,7 @@ export async function endAllSessions(identity: SessionOwner, accountId: string):
   return ended;
 }
 
-function summarize(row: SessionRow): SessionSummary | undefined {
-  const payload = parse(row.payload);
+function summarize(row: SessionRow, payload: SessionPayload): SessionSummary | undefined {
   if (typeof payload.uid !== 'string') return undefined;
   const authorizations = record(payload.authorizations);
   return {
@@ -160,12 +166,8 @@ function grantsOf(payload: SessionPayload): string[] {
     .filter((id): id is string => typeof id === 'string');
 }
 
-function parse(text: string): SessionPayload {
-  try {
-    return record(JSON.parse(text)) ?? {};
-  } catch {
-    return {};
-  }
+async function unseal(sealing: PayloadSealing, row: SessionRow): Promise<SessionPayload> {
+  return record(await sealing.unseal('Session', row.id, row.payload)) ?? {};
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {

@@ -7,9 +7,12 @@ import { checkPasswordPolicy } from './password-policy.ts';
 import { argon2Hasher, type PasswordHasher } from './passwords.ts';
 import { normalizeUsername, USERNAME_PATTERN } from './username.ts';
 import {
+  displayNameField,
   emailField,
   loadUsers,
+  openField,
   placeholders,
+  sealField,
   USER_COLUMNS,
   type User,
   type UserRow,
@@ -17,7 +20,7 @@ import {
 
 export interface AccountStoreOptions {
   readonly store: Store;
-  /** Encrypts e-mail addresses at rest. */
+  /** Encrypts e-mail addresses and display names at rest. */
   readonly cipher: FieldCipher;
   /** Epoch milliseconds; default `Date.now`. */
   readonly now?: () => number;
@@ -66,8 +69,8 @@ const USER_TABLES = [
 
 /**
  * Users, groups and roles in the service's `Store`, and the password check a login runs.
- * Usernames are stored normalized (NFKC, lower case) and unique; e-mails are encrypted with the
- * `FieldCipher`; passwords are argon2id hashes, checked against the policy before hashing.
+ * Usernames are stored normalized (NFKC, lower case) and unique; e-mails and display names are
+ * encrypted with the `FieldCipher`; passwords are argon2id hashes, checked against the policy before hashing.
  *
  * `verifyCredentials` costs one argon2 verification whether or not the user exists (an unknown
  * user is checked against a dummy hash made with the same parameters), so its timing does not
@@ -75,7 +78,7 @@ const USER_TABLES = [
  *
  * @example
  * const accounts = new AccountStore({ store, cipher: new FieldCipher(keyring) });
- * await store.migrate(accountMigrations);
+ * await migrateAccounts(store, cipher);
  * const alice = await accounts.createUser({ username: 'Alice', password: 'correct horse battery' });
  * const login = await accounts.verifyCredentials('alice', 'correct horse battery');
  * if (login.ok) issueSession(login.user.id);
@@ -123,18 +126,19 @@ export class AccountStore {
       input.password === undefined ? null : await this.#hashChecked(input.password, username, displayName);
     const id = randomUUID();
     const now = this.#now();
-    const emailEnc = email === null ? null : await this.#cipher.encrypt(email, emailField(id));
+    const emailEnc = await sealField(this.#cipher, email, emailField(id));
+    const displayNameEnc = await sealField(this.#cipher, displayName, displayNameField(id));
     const mustChange = input.mustChangePassword === true ? 1 : 0;
     try {
       await this.#store.transaction(async (tx) => {
         await tx.run(
-          `INSERT INTO users (id, username, display_name, email_enc, password_hash, password_changed_at,
+          `INSERT INTO users (id, username, display_name_enc, email_enc, password_hash, password_changed_at,
                               must_change_password, disabled, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
           [
             id,
             username,
-            displayName,
+            displayNameEnc,
             emailEnc,
             passwordHash,
             passwordHash === null ? null : now,
@@ -219,12 +223,13 @@ export class AccountStore {
     password: string,
     options: { readonly mustChange?: boolean } = {},
   ): Promise<void> {
-    const row = await this.#store.get<{ username: string; display_name: string | null }>(
-      'SELECT username, display_name FROM users WHERE id = ?',
+    const row = await this.#store.get<{ username: string; display_name_enc: string | null }>(
+      'SELECT username, display_name_enc FROM users WHERE id = ?',
       [userId],
     );
     if (row === undefined) throw new AccountError('unknown_user', 'There is no such user.');
-    const passwordHash = await this.#hashChecked(password, row.username, row.display_name);
+    const displayName = await openField(this.#cipher, row.display_name_enc, displayNameField(userId));
+    const passwordHash = await this.#hashChecked(password, row.username, displayName);
     const now = this.#now();
     const result = await this.#store.run(
       `UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = ?, updated_at = ?
@@ -235,20 +240,21 @@ export class AccountStore {
   }
 
   /**
-   * Changes the display name and/or e-mail (encrypted again under its row); `null` clears a field,
+   * Changes the display name and/or e-mail (each encrypted again under its row); `null` clears a field,
    * an absent one is left alone. `invalid_display_name`, `invalid_email`, `unknown_user`.
    */
   async updateProfile(userId: string, change: ProfileChange): Promise<User> {
     const sets: string[] = [];
     const values: SqlValue[] = [];
     if (change.displayName !== undefined) {
-      sets.push('display_name = ?');
-      values.push(change.displayName === null ? null : checkDisplayName(change.displayName));
+      const displayName = change.displayName === null ? null : checkDisplayName(change.displayName);
+      sets.push('display_name_enc = ?');
+      values.push(await sealField(this.#cipher, displayName, displayNameField(userId)));
     }
     if (change.email !== undefined) {
       const email = change.email === null ? null : checkEmail(change.email);
       sets.push('email_enc = ?');
-      values.push(email === null ? null : await this.#cipher.encrypt(email, emailField(userId)));
+      values.push(await sealField(this.#cipher, email, emailField(userId)));
     }
     const result = await this.#store.run(
       `UPDATE users SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ?`,

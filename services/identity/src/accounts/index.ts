@@ -1,4 +1,4 @@
-export { accountMigrations } from './migrations.ts';
+export { accountMigrations, migrateAccounts } from './migrations.ts';
 export { AccountError, type AccountErrorCode } from './account-error.ts';
 export { normalizeUsername, isValidUsername, USERNAME_PATTERN } from './username.ts';
 export { GROUP_PATTERN, ROLE_PATTERN, checkDisplayName, checkEmail } from './account-fields.ts';

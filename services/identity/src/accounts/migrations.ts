@@ -1,15 +1,15 @@
-import type { Migration } from '@rampart/sdk';
+import type { FieldCipher, Migration, Store } from '@rampart/sdk';
+import { displayNameField } from './user-records.ts';
 
 /**
  * The account tables, in the SQL subset both store engines accept (`packages/sdk/docs/storage.md`):
  * `TEXT` ids the service generates, `BIGINT` epoch milliseconds, `INTEGER` 0/1 booleans, `BYTEA`
- * bytes. Secrets and PII are never stored in clear: `users.email_enc` and
+ * bytes. Secrets and PII are never stored in clear: `users.email_enc`, `users.display_name_enc` and
  * `totp_factors.secret_enc` are `FieldCipher` values bound to their table, column and row; passwords
  * are argon2id PHC strings; recovery codes are SHA-256 digests. Every row that belongs to a user
  * goes with it (`ON DELETE CASCADE`; the store also deletes them explicitly in one transaction).
  *
- * @example
- * await store.migrate(accountMigrations);
+ * Apply them with {@link migrateAccounts}, which also seals what older versions stored in clear.
  */
 export const accountMigrations: readonly Migration[] = [
   {
@@ -87,4 +87,41 @@ export const accountMigrations: readonly Migration[] = [
           );
           CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at)`,
   },
+  {
+    // Display names are personal data: sealed like e-mails from now on (see migrateAccounts).
+    id: 'accounts-0005-sealed-display-names',
+    sql: 'ALTER TABLE users ADD COLUMN display_name_enc TEXT',
+  },
 ];
+
+/** Drops the clear `display_name` column once {@link migrateAccounts} has sealed its values. */
+const DROP_CLEAR_DISPLAY_NAMES: Migration = {
+  id: 'accounts-0006-drop-clear-display-names',
+  sql: 'ALTER TABLE users DROP COLUMN display_name',
+};
+
+/**
+ * Brings the account tables up to date: the SQL migrations, then the one step SQL cannot do —
+ * sealing the display names older versions stored in clear — then dropping their clear column.
+ * (On the embedded store, `secure_delete` overwrites the old values and the journal is truncated
+ * after migrating.)
+ *
+ * @example
+ * await migrateAccounts(store, cipher);
+ */
+export async function migrateAccounts(store: Store, cipher: FieldCipher): Promise<void> {
+  await store.migrate(accountMigrations);
+  const dropped = await store.get('SELECT id FROM _migrations WHERE id = ?', [DROP_CLEAR_DISPLAY_NAMES.id]);
+  if (dropped === undefined) {
+    const clear = await store.all<{ id: string; display_name: string }>(
+      'SELECT id, display_name FROM users WHERE display_name IS NOT NULL',
+    );
+    for (const row of clear) {
+      await store.run('UPDATE users SET display_name_enc = ?, display_name = NULL WHERE id = ?', [
+        await cipher.encrypt(row.display_name, displayNameField(row.id)),
+        row.id,
+      ]);
+    }
+  }
+  await store.migrate([...accountMigrations, DROP_CLEAR_DISPLAY_NAMES]);
+}

@@ -5,6 +5,7 @@ export interface User {
   readonly id: string;
   /** Normalized: NFKC, lower case. */
   readonly username: string;
+  /** Decrypted from `users.display_name_enc`. */
   readonly displayName: string | null;
   /** Decrypted from `users.email_enc`. */
   readonly email: string | null;
@@ -23,7 +24,7 @@ export interface User {
 export interface UserRow {
   readonly id: string;
   readonly username: string;
-  readonly display_name: string | null;
+  readonly display_name_enc: string | null;
   readonly email_enc: string | null;
   readonly password_hash: string | null;
   readonly must_change_password: number;
@@ -33,11 +34,34 @@ export interface UserRow {
 
 /** The columns of {@link UserRow}, for `SELECT ${USER_COLUMNS} FROM users`. */
 export const USER_COLUMNS =
-  'id, username, display_name, email_enc, password_hash, must_change_password, disabled, created_at';
+  'id, username, display_name_enc, email_enc, password_hash, must_change_password, disabled, created_at';
 
 /** Where a user's encrypted e-mail lives: the associated data that binds it to its row. */
 export function emailField(userId: string): FieldContext {
   return { table: 'users', column: 'email_enc', row: userId };
+}
+
+/** Where a user's encrypted display name lives (personal data, sealed like the e-mail). */
+export function displayNameField(userId: string): FieldContext {
+  return { table: 'users', column: 'display_name_enc', row: userId };
+}
+
+/** A sealed field's plaintext, or null for a null column. */
+export async function openField(
+  cipher: FieldCipher,
+  sealed: string | null,
+  where: FieldContext,
+): Promise<string | null> {
+  return sealed === null ? null : cipher.decrypt(sealed, where);
+}
+
+/** The column value sealing `plaintext` (null stays null). */
+export async function sealField(
+  cipher: FieldCipher,
+  plaintext: string | null,
+  where: FieldContext,
+): Promise<string | null> {
+  return plaintext === null ? null : cipher.encrypt(plaintext, where);
 }
 
 /** `?, ?, ?` for `count` parameters (a count, never a value, goes into the SQL text). */
@@ -47,7 +71,7 @@ export function placeholders(count: number): string {
 
 /**
  * Turns `users` rows into {@link User}s with four batched queries (groups, roles, TOTP, passkeys),
- * whatever the number of rows, and decrypts each e-mail. Keeps the order of `rows`.
+ * whatever the number of rows, and decrypts each display name and e-mail. Keeps the order of `rows`.
  */
 export async function loadUsers(
   store: Store,
@@ -78,8 +102,8 @@ export async function loadUsers(
     rows.map(async (row) => ({
       id: row.id,
       username: row.username,
-      displayName: row.display_name,
-      email: row.email_enc === null ? null : await cipher.decrypt(row.email_enc, emailField(row.id)),
+      displayName: await openField(cipher, row.display_name_enc, displayNameField(row.id)),
+      email: await openField(cipher, row.email_enc, emailField(row.id)),
       groups: groupsOf.get(row.id) ?? [],
       roles: rolesOf.get(row.id) ?? [],
       disabled: row.disabled === 1,

@@ -20,18 +20,6 @@ interface ClientRow {
   readonly updated_at: number | string;
 }
 
-/** Models that carry a `clientId` and belong to a client's grants, tokens and requests. */
-const CLIENT_OWNED_MODELS = [
-  'Grant',
-  'RefreshToken',
-  'AuthorizationCode',
-  'AccessToken',
-  'ClientCredentials',
-  'PushedAuthorizationRequest',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-] as const;
-
 /**
  * API-created clients, kept in two places in one transaction: `oauth_clients` (the registry the
  * admin API lists, with the secret's SHA-256 hash) and oidc-provider's own `Client` rows in
@@ -143,22 +131,16 @@ async function writeProviderClient(
 }
 
 /**
- * Deletes the grants of a client and everything issued under them. `oidc_payloads` has no client
- * column, so rows are found by the exact `"clientId":"<id>"` member of their JSON; client ids are
- * `[a-z][a-z0-9-]*`, so the pattern holds no LIKE wildcard and cannot match a longer id.
+ * Deletes the grants of a client and everything issued under them or to it (`client_id` is
+ * written by the store adapter from each payload's `clientId`; the payloads themselves are sealed).
  */
 async function removeClientState(tx: Store, clientId: string): Promise<void> {
-  const member = `%"clientId":${JSON.stringify(clientId)}%`;
-  const models = CLIENT_OWNED_MODELS.map(() => '?').join(', ');
   await tx.run(
     `DELETE FROM oidc_payloads WHERE grant_id IN
-       (SELECT id FROM oidc_payloads WHERE model = 'Grant' AND payload LIKE ?)`,
-    [member],
+       (SELECT id FROM oidc_payloads WHERE model = 'Grant' AND client_id = ?)`,
+    [clientId],
   );
-  await tx.run(`DELETE FROM oidc_payloads WHERE model IN (${models}) AND payload LIKE ?`, [
-    ...CLIENT_OWNED_MODELS,
-    member,
-  ]);
+  await tx.run("DELETE FROM oidc_payloads WHERE model <> 'Client' AND client_id = ?", [clientId]);
 }
 
 function apiClient(row: ClientRow): ApiClient {

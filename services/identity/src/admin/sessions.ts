@@ -34,9 +34,7 @@ export const sessionRoutes: readonly Route[] = [
     handle: async (call) => {
       const request = pageRequest(call.query);
       const user = await loadUser(call);
-      const sessions = (await listSessions(call.identity.store, user.id)).sort((a, b) =>
-        a.uid < b.uid ? -1 : 1,
-      );
+      const sessions = (await listSessions(call.identity, user.id)).sort((a, b) => (a.uid < b.uid ? -1 : 1));
       const page = pageOf(sessions, (session) => session.uid, request);
       return { status: 200, body: { items: page.items.map(sessionView), next: page.next } };
     },

@@ -92,4 +92,14 @@ export const identityMigrations: readonly Migration[] = [
           CREATE UNIQUE INDEX signing_keys_one_per_alg_state ON signing_keys (alg, state)
             WHERE state IN ('current', 'next')`,
   },
+  {
+    // Bearer ids are stored as keyed hashes and payloads sealed from now on (oidc/payload-sealing.ts).
+    // Rows written before held them in clear and are short-lived (sessions, codes, tokens, their
+    // grants): they are dropped, so every user signs in once more. API-created clients stay.
+    // `client_id` lets a client's deletion find its rows without reading their (sealed) payloads.
+    id: 'identity-0007-sealed-payloads',
+    sql: `ALTER TABLE oidc_payloads ADD COLUMN client_id TEXT;
+          CREATE INDEX oidc_payloads_client ON oidc_payloads (client_id);
+          DELETE FROM oidc_payloads WHERE model <> 'Client'`,
+  },
 ];

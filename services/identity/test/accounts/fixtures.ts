@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { FieldCipher, LocalKeyring, openEmbeddedStore, openPostgresStore, type Store } from '@rampart/sdk';
 import { requireService, tempDir } from '@rampart/testing';
-import { accountMigrations } from '../../src/accounts/index.ts';
+import { migrateAccounts } from '../../src/accounts/index.ts';
 
 /** The PostgreSQL the tests use: `DATABASE_URL`, or the local server's `postgres` database. */
 export const POSTGRES_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -19,7 +19,7 @@ export interface StoreEngine {
   readonly name: string;
   /** `{ skip: reason }` when the engine is unavailable (spread into `describe`'s options). */
   readonly availability: { skip: false } | { skip: string };
-  /** A fresh store with `accountMigrations` applied, and a field cipher over a fresh keyring. */
+  /** A fresh store with the account migrations applied, and a field cipher over a fresh keyring. */
   open(): Promise<AccountsWorld>;
 }
 
@@ -29,8 +29,8 @@ export const embeddedEngine: StoreEngine = {
   async open() {
     const dir = await tempDir('rampart-accounts-');
     const store = openEmbeddedStore(join(dir.path, 'identity.sqlite'));
-    await store.migrate(accountMigrations);
     const cipher = new FieldCipher(await LocalKeyring.open(join(dir.path, 'keyring.json')));
+    await migrateAccounts(store, cipher);
     return {
       store,
       cipher,
@@ -53,15 +53,15 @@ export async function postgresEngine(): Promise<StoreEngine> {
       await admin.run(`CREATE SCHEMA ${schema}`);
       const store = openPostgresStore({ url: POSTGRES_URL, schema, maxConnections: 8 });
       const dir = await tempDir('rampart-accounts-pg-');
+      const cipher = new FieldCipher(await LocalKeyring.open(join(dir.path, 'keyring.json')));
       try {
-        await store.migrate(accountMigrations);
+        await migrateAccounts(store, cipher);
       } catch (error) {
         await store.close();
         await admin.run(`DROP SCHEMA ${schema} CASCADE`);
         await admin.close();
         throw error;
       }
-      const cipher = new FieldCipher(await LocalKeyring.open(join(dir.path, 'keyring.json')));
       return {
         store,
         cipher,

@@ -176,7 +176,7 @@ describe('admin API: clients (applications)', () => {
     );
     await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
     await a.h.store.run(
-      "INSERT INTO oidc_payloads (model, id, payload) VALUES ('Grant', 'grant-doomed', ?), ('Grant', 'grant-other', ?)",
+      "INSERT INTO oidc_payloads (model, id, payload, client_id) VALUES ('Grant', 'grant-doomed', ?, 'doomed-job'), ('Grant', 'grant-other', ?, 'doomed-job-2')",
       [
         JSON.stringify({ clientId: 'doomed-job', accountId: 'x' }),
         JSON.stringify({ clientId: 'doomed-job-2', accountId: 'x' }),

@@ -58,9 +58,10 @@ describeIfAvailable('admin API on PostgreSQL', await requireService('postgres'),
     const rotated = await a.call('POST', '/clients/pg-job/secret');
     const fresh = relyingParty(rotated.json['clientSecret'] as string);
     await oidc.clientCredentialsGrant(fresh, { scope: 'orders:read' });
-    await a.h.store.run("INSERT INTO oidc_payloads (model, id, payload) VALUES ('Grant', 'pg-grant', ?)", [
-      JSON.stringify({ clientId: 'pg-job' }),
-    ]);
+    await a.h.store.run(
+      "INSERT INTO oidc_payloads (model, id, payload, client_id) VALUES ('Grant', 'pg-grant', ?, 'pg-job')",
+      [JSON.stringify({ clientId: 'pg-job' })],
+    );
     assert.equal((await a.call('DELETE', '/clients/pg-job')).status, 204);
     await assert.rejects(oidc.clientCredentialsGrant(fresh, { scope: 'orders:read' }));
     const left = await a.h.store.get<{ n: number | string }>(

@@ -52,11 +52,12 @@ describe('account self-service pages', () => {
       "SELECT id, payload FROM oidc_payloads WHERE model = 'Session' AND account_id = ?",
       [accountId],
     );
+    const { sealing } = h.identity;
     for (const row of rows) {
-      const payload = JSON.parse(row.payload) as Record<string, unknown>;
+      const payload = (await sealing.unseal('Session', row.id, row.payload)) as Record<string, unknown>;
       payload['loginTs'] = Math.floor(Date.now() / 1000) - secondsAgo;
       await h.store.run("UPDATE oidc_payloads SET payload = ? WHERE model = 'Session' AND id = ?", [
-        JSON.stringify(payload),
+        await sealing.seal('Session', row.id, payload),
         row.id,
       ]);
     }
@@ -151,7 +152,7 @@ describe('account self-service pages', () => {
     assert.doesNotMatch(stale.html, /This browser/, 'nothing is shown before confirming');
     const blocked = await b.post(`${ACCOUNT}/sessions/end-all`, { csrf: csrfOf(stale.html) });
     assert.equal(blocked.status, 303, 'changes wait for the confirmation');
-    assert.equal((await listSessions(h.store, user.id)).length, 1);
+    assert.equal((await listSessions(h.identity, user.id)).length, 1);
 
     const wrong = await b.submit(formAction(stale.html, '/reauth'), {
       csrf: csrfOf(stale.html),
@@ -227,7 +228,7 @@ describe('account self-service pages', () => {
     );
     assert.equal(verified.status, 200);
     assert.match((await b.visit(ACCOUNT)).html, /This browser/);
-    const [session] = await listSessions(h.store, id);
+    const [session] = await listSessions(h.identity, id);
     assert.deepEqual(session?.amr, ['hwk', 'user', 'mfa'], 'the session records the confirmation');
   });
 
@@ -235,7 +236,7 @@ describe('account self-service pages', () => {
     const user = await h.identity.accounts.createUser({ username: 'uma', password: PASSWORD });
     const laptop = await signedIn('uma');
     const phone = await signedIn('uma');
-    const sessions = await listSessions(h.store, user.id);
+    const sessions = await listSessions(h.identity, user.id);
     assert.equal(sessions.length, 2);
 
     const page = await laptop.b.visit(ACCOUNT);
@@ -258,7 +259,7 @@ describe('account self-service pages', () => {
     assert.match(out.html, /signed out everywhere/);
     assert.equal((await laptop.b.visit(ACCOUNT)).status, 401);
     await assert.rejects(oidc.refreshTokenGrant(config, laptop.refreshToken), { error: 'invalid_grant' });
-    assert.deepEqual(await listSessions(h.store, user.id), []);
+    assert.deepEqual(await listSessions(h.identity, user.id), []);
     assert.ok(h.events.some((e) => e.event === 'session.revoked' && e.reason === 'sign_out_everywhere'));
   });
 
@@ -312,7 +313,7 @@ describe('account self-service pages', () => {
   it('exports the session API for the admin API', async () => {
     const user = await h.identity.accounts.createUser({ username: 'vic', password: PASSWORD });
     await signedIn('vic');
-    const [summary] = await listSessions(h.store, user.id);
+    const [summary] = await listSessions(h.identity, user.id);
     assert.deepEqual(summary?.amr, ['pwd']);
     assert.deepEqual(summary.clients, ['shop-web']);
     assert.ok(!JSON.stringify(summary).includes('"id"'), 'the cookie value (row id) never leaves the module');

@@ -248,14 +248,17 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
       (await oidc.clientCredentialsGrant(cli, { scope: 'orders:read' })).access_token;
     /** Rewrites the stored token's payload (as another writer of the store could have left it). */
     const tamper = async (token: string, change: Record<string, unknown>): Promise<void> => {
+      const { sealing } = h.identity;
+      const id = sealing.storedId('ClientCredentials', token);
       const row = await h.store.get<{ payload: string }>(
         "SELECT payload FROM oidc_payloads WHERE model = 'ClientCredentials' AND id = ?",
-        [token],
+        [id],
       );
-      assert.ok(row !== undefined, 'the opaque token is stored under its value');
+      assert.ok(row !== undefined, 'the opaque token is stored under its keyed hash');
+      const payload = (await sealing.unseal('ClientCredentials', id, row.payload)) as object;
       await h.store.run("UPDATE oidc_payloads SET payload = ? WHERE model = 'ClientCredentials' AND id = ?", [
-        JSON.stringify({ ...(JSON.parse(row.payload) as object), ...change }),
-        token,
+        await sealing.seal('ClientCredentials', id, { ...payload, ...change }),
+        id,
       ]);
     };
     const revoked = await fresh();

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { importJWK, SignJWT } from 'jose';
+import { FieldCipher, LocalKeyring, openEmbeddedStore } from '@rampart/sdk';
+import { SigningKeys } from '../../../services/identity/src/keys/signing-keys.ts';
+import { CONSOLE_CLIENT_ID } from '../../../services/identity/src/oidc/client-metadata.ts';
+import type { RunningShop } from './platform.ts';
+
+/** The first admin of a running shop and an admin API token for them. */
+export interface AdminAccess {
+  readonly adminId: string;
+  readonly token: string;
+}
+
+/**
+ * An admin API access token exactly as identity issues one to the console after the first
+ * admin's MFA sign-in (RFC 9068 `at+jwt`, ES256, audience `<issuer>/admin`, scope `admin`,
+ * `amr` with `mfa`), signed with identity's current key read from its own store and keyring under
+ * `.rampart/`. The test stands in for the console's sign-in; everything after it — the gateway's
+ * identity mount, the admin API's token checks, the operations — is the real path.
+ */
+export async function adminAccess(shop: RunningShop): Promise<AdminAccess> {
+  const store = openEmbeddedStore(join(shop.home, 'identity/identity.sqlite'));
+  try {
+    const cipher = new FieldCipher(await LocalKeyring.open(join(shop.home, 'keyring/identity/keyring.json')));
+    const [jwk] = await new SigningKeys({ store, cipher, retiredRetentionMs: 0 }).privateJwks();
+    const admin = await store.get<{ id: string }>(
+      "SELECT users.id FROM users JOIN user_roles ON user_roles.user_id = users.id WHERE role = 'admin'",
+    );
+    if (jwk === undefined || admin === undefined) throw new Error('identity has no signing key or no admin');
+    const issuer = `https://127.0.0.1:${shop.ports.gateway}/auth`;
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({
+      client_id: CONSOLE_CLIENT_ID,
+      scope: 'admin',
+      amr: ['pwd', 'otp', 'mfa'],
+      acr: 'urn:rampart:acr:mfa',
+      auth_time: now - 5,
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', ...(jwk.kid === undefined ? {} : { kid: jwk.kid }) })
+      .setJti(randomUUID())
+      .setSubject(admin.id)
+      .setIssuer(issuer)
+      .setAudience(`${issuer}/admin`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(await importJWK(jwk, 'ES256'));
+    return { adminId: admin.id, token };
+  } finally {
+    await store.close();
+  }
+}
