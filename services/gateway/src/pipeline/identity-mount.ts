@@ -18,9 +18,18 @@ import { consumeLimit, DEFAULT_BODY_LIMIT, need, readBodyUpTo } from './stage-ki
 
 /** The first path segment of the identity mount. */
 const IDENTITY_MOUNT_SEGMENT = 'auth';
+/** The second segment of the admin API (`/auth/admin`, `/auth/admin/…`). */
+const ADMIN_API_SEGMENT = 'admin';
 /** What identity serves: discovery, JWKS, authorization, token, introspection, revocation… */
-const IDENTITY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 const IDENTITY_ALLOW = Object.freeze(['GET', 'HEAD', 'POST', 'OPTIONS']);
+/**
+ * What the admin API's OpenAPI document defines (`services/identity/src/admin/openapi.ts`), so that
+ * an administrator can disable an account, end sessions or delete a client through the gateway.
+ * Identity itself answers 405 for a method a given admin path does not have.
+ */
+const ADMIN_ALLOW = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const IDENTITY_METHODS: ReadonlySet<string> = new Set(IDENTITY_ALLOW);
+const ADMIN_METHODS: ReadonlySet<string> = new Set(ADMIN_ALLOW);
 const CLIENT_CREDENTIALS: UpstreamCredentials = Object.freeze({ kind: 'client' });
 
 /** The default `gateway.identityRateLimit`: 600 requests a minute per IP, a minute's block past it. */
@@ -36,12 +45,16 @@ export function isIdentityMount(canonical: CanonicalRequest): boolean {
   return canonical.segments[0] === IDENTITY_MOUNT_SEGMENT;
 }
 
-/** The identity mount serves the methods OAuth 2.0 and OpenID Connect use, and no others. */
+/**
+ * The identity mount serves the methods OAuth 2.0 and OpenID Connect use, and no others — except
+ * under `/auth/admin`, which takes every method of the admin API (PUT, PATCH and DELETE too).
+ */
 export function mount(exchange: Exchange): void {
   const { method, segments } = need(exchange.canonical);
   exchange.label = `/auth ${identityEndpointLabel(`/${segments.slice(1).join('/')}`)}`;
-  if (!IDENTITY_METHODS.has(method))
-    throw new MethodNotAllowed(IDENTITY_ALLOW, `${method} on the identity mount`);
+  const admin = segments[1] === ADMIN_API_SEGMENT;
+  if (!(admin ? ADMIN_METHODS : IDENTITY_METHODS).has(method))
+    throw new MethodNotAllowed(admin ? ADMIN_ALLOW : IDENTITY_ALLOW, `${method} on the identity mount`);
 }
 
 /** Per IP (by default), through the same limiter and penalty box as the routes. */

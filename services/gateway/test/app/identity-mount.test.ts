@@ -265,6 +265,32 @@ describe('the identity mount at /auth', () => {
     assert.equal(gw.identity.received.length, before);
   });
 
+  it('passes every method of the admin API under /auth/admin (and only there), with its body', async () => {
+    gw.identity.answer = () => ({ status: 204, headers: [], body: '' });
+    for (const [method, path, body] of [
+      ['PATCH', '/auth/admin/users/0b0e3c5e-7d1a-4f57-9f0e-2f7c1f1b6a11', '{"disabled":true}'],
+      ['PUT', '/auth/admin/users/0b0e3c5e-7d1a-4f57-9f0e-2f7c1f1b6a11/groups', '{"groups":[]}'],
+      ['DELETE', '/auth/admin/clients/rogue-job', undefined],
+      ['DELETE', '/auth/admin/users/0b0e3c5e-7d1a-4f57-9f0e-2f7c1f1b6a11/sessions', undefined],
+    ] as const) {
+      const res = await gw.call(path, {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }),
+      });
+      assert.equal(res.status, 204, `${method} ${path}`);
+      assert.equal(last().method, method);
+      assert.equal(last().url, path);
+      if (body !== undefined) assert.equal(last().body, body);
+    }
+    const before = gw.identity.received.length;
+    for (const path of ['/auth/token', '/auth/administrator', '/auth/account/admin']) {
+      const res = await gw.call(path, { method: 'DELETE' });
+      assert.equal(res.status, 405, path);
+      assert.equal(res.headers['allow'], 'GET, HEAD, POST, OPTIONS');
+    }
+    assert.equal(gw.identity.received.length, before);
+  });
+
   it('refuses a body over 64 KiB without forwarding it', async () => {
     const before = gw.identity.received.length;
     const res = await gw.call('/auth/token', {
