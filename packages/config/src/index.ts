@@ -50,3 +50,10 @@ export {
 } from './rules/cedar-policy.ts';
 export { parseTrustedProxy, type TrustedProxy } from './rules/trusted-proxy.ts';
 export { issuerProblem } from './rules/issuer.ts';
+export {
+  CLIENT_SUBJECT_PREFIX,
+  clientIdConflict,
+  clientSubject,
+  principalKindOf,
+  type PrincipalKind,
+} from './principal-subject.ts';

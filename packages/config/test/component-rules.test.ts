@@ -59,6 +59,13 @@ const cases: [name: string, text: string, expected: string[]][] = [
     ['16:61 error CFG_INVALID_CLIENT'],
   ],
   [
+    'a client id shaped like a user id (a UUID)',
+    withIdentity(
+      '  clients:\n    - { id: e3b0c442-98fc-4c14-9afb-f4c8996fb924, type: confidential, grants: [client_credentials] }\n',
+    ),
+    ['16:13 error CFG_INVALID_CLIENT'],
+  ],
+  [
     'a public client without authorization_code',
     withIdentity(client('type: public, grants: [refresh_token]')),
     ['16:40 error CFG_INVALID_CLIENT', '16:41 error CFG_INVALID_CLIENT'],
@@ -212,6 +219,7 @@ describe('the shared rule modules', () => {
 
   it('client rules name the field and the index', () => {
     const [problem] = clientRuleProblems({
+      id: 'spa',
       type: 'public',
       grants: ['authorization_code', 'client_credentials'],
       redirectUris: ['https://a.example/cb'],

@@ -51,7 +51,7 @@ export {
   formatIdempotencyKey,
   parseIdempotencyKey,
 } from './idempotency/index.ts';
-export { requireScopes, type Principal } from './principal.ts';
+export { requireScopes, requireUser, type Principal, type PrincipalKind } from './principal.ts';
 export type { InjectAs } from './in-process-peer.ts';
 export {
   createInternalTokenVerifier,

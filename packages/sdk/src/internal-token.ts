@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { principalKindOf } from '@rampart/config';
 import { PasetoError, PublicProtocol, type Claims, type JsonValue } from 'paseto';
 import { PublicKeyFromCryptoKey, VerifyFactory, type PublicKey } from 'paseto/v4/public';
 import { RampartError } from '@rampart/errors';
@@ -140,10 +141,13 @@ function principalFromClaims(claims: Claims): Principal {
   const subject = claims.sub;
   if (subject === undefined || subject.length === 0 || subject.length > 255)
     throw invalid('sub is empty or too long');
+  const kind = principalKindOf(subject);
+  if (kind === undefined) throw invalid('sub is a malformed client subject');
   const scope = claims.scope;
   if (scope !== undefined && typeof scope !== 'string') throw invalid('scope is not a string');
   return freezePrincipal({
     subject,
+    kind,
     scopes: scope === undefined ? [] : scope.split(' ').filter((s) => s.length > 0),
     groups: stringList(claims.groups, 'groups'),
     amr: stringList(claims.amr, 'amr'),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTokenKeys, mintInternalToken } from '@rampart/testing';
 import { isRampartError } from '@rampart/errors';
-import { createInternalTokenVerifier, importInternalTokenKey } from '@rampart/sdk';
+import { createInternalTokenVerifier, importInternalTokenKey, requireUser } from '@rampart/sdk';
 
 const constant =
   <T>(value: T) =>
@@ -27,12 +27,42 @@ describe('createInternalTokenVerifier', () => {
     const principal = await verifier.verify(token);
     assert.deepEqual(principal, {
       subject: 'alice',
+      kind: 'user',
       scopes: ['a', 'b'],
       groups: ['staff'],
       amr: ['pwd', 'otp'],
       actor: 'gateway',
     });
     assert.ok(Object.isFrozen(principal) && Object.isFrozen(principal.scopes));
+  });
+
+  it('tells a client from a user by the subject namespace, and refuses a malformed client subject', async () => {
+    const keys = await createTokenKeys();
+    const verifier = createInternalTokenVerifier({
+      publicKeys: constant([await importInternalTokenKey(keys.publicKeyPem)]),
+      audience: 'orders',
+    });
+    const verify = async (sub: string) =>
+      verifier.verify(await mintInternalToken(keys.privateKey, { sub, aud: 'orders' }));
+    const user = await verify('e3b0c442-98fc-4c14-9afb-f4c8996fb924');
+    const client = await verify('client:billing-job');
+    assert.equal(user.kind, 'user');
+    assert.equal(client.kind, 'client');
+    assert.equal(client.subject, 'client:billing-job');
+    requireUser(user);
+    assert.throws(
+      () => {
+        requireUser(client);
+      },
+      (error) => isRampartError(error) && error.code === 'SDK_FORBIDDEN',
+    );
+    for (const sub of ['client:', 'client:Billing', 'client:e3b0c442-98fc-4c14-9afb-f4c8996fb924']) {
+      await assert.rejects(
+        verify(sub),
+        (error) => isRampartError(error) && error.code === 'SDK_TOKEN_INVALID',
+        sub,
+      );
+    }
   });
 
   it('serves a cached verification only until the token expires', async () => {

@@ -1,5 +1,5 @@
 import { RampartError } from '@rampart/errors';
-import type { JsonSchema, Service } from '@rampart/sdk';
+import { requireUser, type JsonSchema, type Service } from '@rampart/sdk';
 import {
   createProfileRepository,
   migrations,
@@ -35,6 +35,8 @@ export function registerProfileRoutes(svc: Service, profiles: ProfileRepository)
     scopes: ['profile:read'],
     schema: { response: { 200: profileSchema } },
     handler: async (request) => {
+      // A profile is a person's: a client's own token never has one, whatever its scopes.
+      requireUser(request.principal);
       const profile = await profiles.find(request.principal.subject);
       if (profile === undefined) throw new RampartError('SDK_NOT_FOUND', { detail: 'no profile yet' });
       return profile;
@@ -46,7 +48,10 @@ export function registerProfileRoutes(svc: Service, profiles: ProfileRepository)
     url: '/profiles/me',
     scopes: ['profile:write'],
     schema: { body: profileInputSchema, response: { 200: profileSchema }, maxBodyBytes: 4096 },
-    handler: async (request) => profiles.save(request.principal.subject, request.body),
+    handler: async (request) => {
+      requireUser(request.principal);
+      return profiles.save(request.principal.subject, request.body);
+    },
   });
 }
 

@@ -1,3 +1,5 @@
+import { clientIdConflict } from '../principal-subject.ts';
+
 /**
  * The rules of an OAuth client that a schema cannot say (RFC 9700, RFC 8252), for a client of
  * rampart.yaml (`identity.clients`) and one created through identity's admin API alike: one
@@ -6,6 +8,8 @@
 
 /** What the rules look at: the fields rampart.yaml clients and admin API clients share. */
 export interface ClientRuleInput {
+  /** The client id (rampart.yaml `id`, the admin API's `clientId`). */
+  readonly id: string;
   readonly type: 'confidential' | 'public';
   readonly grants: readonly string[];
   readonly redirectUris?: readonly string[] | undefined;
@@ -19,7 +23,8 @@ export interface ClientRuleInput {
 
 /** One rule broken, at a field of the client (and an index in it, for lists). */
 export interface ClientRuleProblem {
-  readonly field: 'grants' | 'redirectUris' | 'postLogoutRedirectUris' | 'scopes' | 'jwks' | 'resourceServer';
+  readonly field:
+    'id' | 'grants' | 'redirectUris' | 'postLogoutRedirectUris' | 'scopes' | 'jwks' | 'resourceServer';
   readonly index?: number;
   readonly message: string;
   readonly fix: string;
@@ -40,6 +45,8 @@ const CODE = 'authorization_code';
 
 /**
  * Every rule a client breaks, in field order:
+ * - an id that looks like another kind of principal's (a user's UUID) is refused: a client's own
+ *   tokens name it `client:<id>` (never a user's subject), and no id may read as a user's anywhere;
  * - a public client has authorization_code (with PKCE, always required), may have refresh_token,
  *   never client_credentials (anyone knowing its id would get tokens), no key set, and is no
  *   resource server (introspection needs an authenticated client);
@@ -51,7 +58,7 @@ const CODE = 'authorization_code';
  *   never obtain for that API, and a gateway policy asking for `admin` would accept its tokens.
  *
  * @example
- * clientRuleProblems({ type: 'public', grants: ['client_credentials'] })[0]?.message;
+ * clientRuleProblems({ id: 'shop-web', type: 'public', grants: ['client_credentials'] })[0]?.message;
  * // 'a public client cannot use client_credentials'
  */
 export function clientRuleProblems(client: ClientRuleInput): ClientRuleProblem[] {
@@ -61,6 +68,14 @@ export function clientRuleProblems(client: ClientRuleInput): ClientRuleProblem[]
   const error = (problem: Omit<ClientRuleProblem, 'severity'>): void => {
     problems.push({ ...problem, severity: 'error' });
   };
+  const idConflict = clientIdConflict(client.id);
+  if (idConflict !== undefined) {
+    error({
+      field: 'id',
+      message: idConflict,
+      fix: 'name the client after what it is, e.g. `billing-job` or `shop-web`',
+    });
+  }
   if (client.type === 'public') {
     if (grants.has('client_credentials')) {
       error({

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { CLIENT_SUBJECT_PREFIX, principalKindOf, type PrincipalKind } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 
 /**
@@ -6,8 +7,10 @@ import { RampartError } from '@rampart/errors';
  * Deeply frozen: later pipeline stages read it, none may change it.
  */
 export interface AccessTokenClaims {
-  /** `sub`: the resource owner, or the client itself for client credentials. */
+  /** `sub`: the user's id, or `client:<client_id>` for a client's own token (client credentials). */
   readonly subject: string;
+  /** Which kind of principal `subject` names; the two kinds' subjects never coincide. */
+  readonly principalKind: PrincipalKind;
   /** `client_id`: the OAuth client the token was issued to. */
   readonly clientId: string;
   /** `scope`, split on spaces; empty when the token has none. */
@@ -67,6 +70,22 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * The kind of principal a token acts for, from its `sub` (see `@rampart/config`'s
+ * principal-subject): a client subject must be this very client's (`client:<client_id>`: a client
+ * never acts as another), and a bare client id as `sub` — the un-namespaced shape, which a service
+ * keying data by subject would take for a user — is refused.
+ */
+function principalKind(subject: string, clientId: string): PrincipalKind {
+  const kind = principalKindOf(subject);
+  if (kind === undefined) throw invalid('claim sub is a malformed client subject');
+  if (kind === 'client' && subject !== `${CLIENT_SUBJECT_PREFIX}${clientId}`)
+    throw invalid('claim sub names another client than client_id');
+  if (kind === 'user' && subject === clientId)
+    throw invalid('claim sub is a client id outside the client namespace');
+  return kind;
+}
+
+/**
  * Turns a verified JWT payload into {@link AccessTokenClaims}, checking each claim's type.
  * Presence of `exp`, `iat`, `jti`, `sub` and `client_id` is also enforced by jose's
  * `requiredClaims`; the checks here guard the types and emptiness jose leaves alone.
@@ -82,9 +101,12 @@ export function toAccessTokenClaims(payload: JWTPayload): AccessTokenClaims {
   if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
     throw invalid('claim cnf must be an object');
   }
+  const subject = requiredString(payload, 'sub');
+  const clientId = requiredString(payload, 'client_id');
   const claims: AccessTokenClaims = {
-    subject: requiredString(payload, 'sub'),
-    clientId: requiredString(payload, 'client_id'),
+    subject,
+    principalKind: principalKind(subject, clientId),
+    clientId,
     scopes: Object.freeze(scope === undefined ? [] : scope.split(' ').filter((item) => item.length > 0)),
     groups: stringList(payload, 'groups'),
     amr: stringList(payload, 'amr'),

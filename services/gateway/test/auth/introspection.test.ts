@@ -201,6 +201,7 @@ describe('opaque-token introspection (gateway → identity)', () => {
       { ...claims },
       {
         subject: 'user-1',
+        principalKind: 'user',
         clientId: 'shop-web',
         scopes: ['orders:read', 'orders:write'],
         groups: ['buyers'],

@@ -20,6 +20,7 @@ import {
 function claims(jti: string, expiresAt: number): AccessTokenClaims {
   return Object.freeze({
     subject: 's',
+    principalKind: 'user',
     clientId: 'c',
     scopes: [],
     groups: [],

@@ -22,14 +22,14 @@ export interface CreateClientBody {
  * The rules a schema cannot say, for a client created through the API: @rampart/config's
  * `clientRuleProblems`, the very rules `rampart check` applies to the clients of rampart.yaml (a
  * public client never has client_credentials; redirect URIs https or loopback http, exact, no
- * wildcard; …). The API refuses warnings too (`admin` among the scopes): nobody would read them.
+ * wildcard; an id shaped like a user's; …). The API refuses warnings too (`admin` among the scopes): nobody would read them.
  * Throws a 400 naming the field of the first problem.
  */
 export function checkClientRules(body: CreateClientBody): void {
-  const [problem] = clientRuleProblems({ ...body, hasKeys: body.jwks !== undefined });
+  const [problem] = clientRuleProblems({ ...body, id: body.clientId, hasKeys: body.jwks !== undefined });
   if (problem === undefined) return;
-  const field =
-    problem.index === undefined || problem.index < 0 ? problem.field : `${problem.field}[${problem.index}]`;
+  const name = problem.field === 'id' ? 'clientId' : problem.field;
+  const field = problem.index === undefined || problem.index < 0 ? name : `${name}[${problem.index}]`;
   throw invalidRequest(`${field}: ${problem.message}.`);
 }
 

@@ -1,4 +1,5 @@
 import type { AccessToken, ClientCredentials, Provider } from 'oidc-provider';
+import { clientSubject } from '@rampart/config';
 import type { AccountStore } from '../accounts/index.ts';
 import type { IdentitySettings } from '../settings.ts';
 import { names } from './own-access-tokens.ts';
@@ -29,7 +30,7 @@ export interface InactiveToken {
 export interface ActiveToken {
   readonly active: true;
   readonly iss: string;
-  /** The user, or the client itself for client credentials (as in a JWT access token). */
+  /** The user's id, or `client:<id>` for a client's own token (as in a JWT access token). */
   readonly sub: string;
   readonly client_id: string;
   /** The gateway's origin, and the userinfo endpoint for a token granted `openid`. */
@@ -94,7 +95,7 @@ export async function introspectToken(
   return {
     active: true,
     iss: provider.issuer,
-    sub: accountId ?? clientId,
+    sub: accountId ?? clientSubject(clientId),
     client_id: clientId,
     aud: audience,
     ...(token.scope === undefined || token.scope === '' ? {} : { scope: token.scope }),

@@ -10,6 +10,7 @@ import {
   type KoaContextWithOIDC,
   type RefreshToken,
 } from 'oidc-provider';
+import { clientSubject } from '@rampart/config';
 import type { IdentitySettings } from '../settings.ts';
 import { ASYMMETRIC_ALGS, ID_TOKEN_ALGS } from './client-metadata.ts';
 import { clientSecretMatches } from './client-secrets.ts';
@@ -230,6 +231,16 @@ export function createProvider(options: ProviderOptions): Provider {
                 accessTokenFormat: 'jwt',
                 jwt: { sign: { alg: 'ES256' } },
               };
+        },
+      },
+    },
+    formats: {
+      customizers: {
+        // A client acting for itself is `client:<id>`, never its bare id, which services could take
+        // for a user's (see @rampart/config principal-subject.ts). Users keep their account id.
+        jwt: (_ctx, token, jwt) => {
+          if (token.kind === 'ClientCredentials' && token.clientId !== undefined)
+            jwt.payload['sub'] = clientSubject(token.clientId);
         },
       },
     },

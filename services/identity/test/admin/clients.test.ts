@@ -406,6 +406,12 @@ describe('admin API: clients (applications)', () => {
       /^resourceServer: only for confidential/,
     ],
     ['an id of the wrong shape', { clientId: 'Bad_Id' }, 400, /^clientId: must match pattern/],
+    [
+      'an id shaped like a user id',
+      { clientId: 'e3b0c442-98fc-4c14-9afb-f4c8996fb924' },
+      400,
+      /^clientId: looks like a user id/,
+    ],
     ['an id of a rampart.yaml client', { clientId: 'shop-cli' }, 409, /exists/],
     ['the console id', { clientId: 'rampart-console' }, 409, /exists/],
     ['an unknown field', { isAdminClient: true }, 400, /^isAdminClient: is not a known field/],

@@ -65,6 +65,7 @@ describe('client credentials, introspection, revocation, JWKS (openid-client ove
       typ: 'at+jwt',
     });
     assert.equal(payload['client_id'], 'shop-cli');
+    assert.equal(payload.sub, 'client:shop-cli', 'a client is its own subject, in the client namespace');
     assert.equal(payload['scope'], 'orders:read');
     assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 600);
     assert.ok(h.events.some((e) => e.event === 'token.issued' && e.reason === 'client_credentials'));

@@ -181,7 +181,7 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
     assert.deepEqual(rest, {
       active: true,
       iss: h.issuer,
-      sub: 'shop-opaque',
+      sub: 'client:shop-opaque',
       client_id: 'shop-opaque',
       aud: API,
       scope: 'orders:read',
