@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { errors } from 'oidc-provider';
 import { describeIfAvailable } from '@rampart/testing';
 import { storeAdapter } from '../../src/oidc/adapter.ts';
+import { PayloadSealing } from '../../src/oidc/payload-sealing.ts';
 import { identityMigrations } from '../../src/store/migrations.ts';
 import {
   embeddedEngine,
@@ -29,6 +30,8 @@ for (const engine of [embeddedEngine, await postgresEngine()] satisfies StoreEng
       assert.ok(world !== undefined);
       const Adapter = storeAdapter({
         store: world.store,
+        // Consumption runs on the keyed hash of the id, as in production.
+        sealing: new PayloadSealing(world.cipher, randomBytes(32)),
         refreshReuseGraceSeconds: 0,
         onReuse: (reuse) => reuses.push(reuse.model),
         onGrantRevoked: (grantId) => {
