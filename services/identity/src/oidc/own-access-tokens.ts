@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { JWK as ProviderJwk } from 'oidc-provider';
+import { clientSubject } from '@rampart/config';
 import { Provider, type AccessToken, type ClientCredentials, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** Identity signs access tokens with ES256 alone (provider.ts, `jwt.sign`); ID tokens may differ. */
@@ -142,7 +143,8 @@ async function toModel(provider: Provider, payload: JWTPayload): Promise<OwnAcce
   if (typeof grantId === 'string') {
     return new provider.AccessToken({ ...common, accountId: sub, grantId, gty: 'jwt' });
   }
-  return sub === clientId ? new provider.ClientCredentials(common) : undefined;
+  // A client's own token names it in the client namespace (see provider.ts formats.customizers).
+  return sub === clientSubject(clientId) ? new provider.ClientCredentials(common) : undefined;
 }
 
 function confirmation(cnf: unknown): { jkt?: string; 'x5t#S256'?: string } {
