@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
+import { parseDocument } from 'yaml';
 import { childPids, freePorts, shopServices, tempConfigDir, UpProcess, writeConfig } from '@rampart/testing';
 import { startShop, type RunningShop } from '../e2e/support/platform.ts';
 
@@ -121,5 +122,27 @@ describe('port hijack: a second platform on the ports of a running one', { skip:
       }
     }
     assert.deepEqual([...issuers], [`https://127.0.0.1:${running.ports.gateway}/auth`]);
+  });
+
+  it('a live edit that moves a port onto a taken one is refused before anything stops', async () => {
+    const running = shop!;
+    const [port] = await freePorts(1);
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      const file = join(running.dir, 'rampart.yaml');
+      const doc = parseDocument(readFileSync(file, 'utf8'));
+      doc.setIn(['services', 'profiles', 'adminPort'], port);
+      const from = running.up.output.length;
+      writeFileSync(file, doc.toString());
+      await running.up.waitFor(/refused by supervisor/, 60_000, from);
+      assert.match(
+        running.up.output.slice(from),
+        new RegExp(`services\\.profiles\\.adminPort: port ${port} is in use by pid ${process.pid}`),
+      );
+      assert.doesNotMatch(running.up.output.slice(from), /profiles\s+exited|restarted/);
+    } finally {
+      holder.close();
+    }
   });
 });

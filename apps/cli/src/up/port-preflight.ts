@@ -31,10 +31,15 @@ export function configuredPorts(config: RampartConfig): ConfiguredPort[] {
  * would fail one component halfway through the start, and a gateway port held with SO_REUSEPORT
  * would split the clients between two platforms. Refuses with `SUP_PORT_IN_USE` naming, for each
  * taken port, its rampart.yaml key, the port and what holds it (pid, command and user, from /proc).
+ * On a live edit, `inUseByUs` are the ports the running components hold: only new ones are checked.
  */
-export async function preflightPorts(config: RampartConfig): Promise<void> {
+export async function preflightPorts(
+  config: RampartConfig,
+  inUseByUs: ReadonlySet<number> = new Set(),
+): Promise<void> {
   const taken: string[] = [];
   for (const { key, port } of configuredPorts(config)) {
+    if (inUseByUs.has(port)) continue;
     const reason = await bindProbe(port);
     const holders = listenersOn(port) ?? [];
     if (reason === null && holders.length === 0) continue;

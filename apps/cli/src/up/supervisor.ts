@@ -9,6 +9,7 @@ import { prepareIdentitySecrets } from './identity-secrets.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
 import { prepareComponentFiles } from './owned-files.ts';
+import { configuredPorts, preflightPorts } from './port-preflight.ts';
 import type { ComponentUsers, RunAs } from './privileges.ts';
 import { secretVariablesFor } from './secret-variables.ts';
 import { SqlProvisioning } from './sql-provisioning.ts';
@@ -127,6 +128,11 @@ export class Supervisor {
    * Revisions only grow: a component never sees the same number with two contents.
    */
   async apply(next: RampartConfig): Promise<EditOutcome> {
+    // A port the edit adds must be free, or nothing changes: no component is sent or stopped for it.
+    const portsTaken = await this.#portsTaken(next);
+    if (portsTaken !== null) {
+      return { applied: false, revision: this.#revision, refusals: [portsTaken], rollbackRefusals: [] };
+    }
     const previous = this.#config;
     const restartAll = configDiff(previous, next).otherChanged.length > 0;
     const plans = this.#plans(next);
@@ -172,6 +178,16 @@ export class Supervisor {
     }
     const restarted = replaced.map(({ plan }) => plan.name).filter((name) => this.#components.has(name));
     return { applied: true, revision, restarted };
+  }
+
+  /** `SUP_PORT_IN_USE` as the supervisor's refusal when a port `next` adds is taken; the running components' ports are theirs. */
+  async #portsTaken(next: RampartConfig): Promise<Refusal | null> {
+    try {
+      await preflightPorts(next, new Set(configuredPorts(this.#config).map((entry) => entry.port)));
+      return null;
+    } catch (error) {
+      return { name: 'supervisor', reason: reasonOf(error) };
+    }
   }
 
   /** Makes `previous` the config in force again, as a new revision sent to `reloaders`. */
