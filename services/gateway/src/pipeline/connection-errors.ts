@@ -20,11 +20,7 @@ const RAW_ANSWERS: Readonly<Record<string, string>> = {
  * session: `isClientGone`) is logged at debug, as it is no attack and alerting on it would drown
  * the real ones.
  */
-export function watchConnectionErrors(
-  server: Http2SecureServer,
-  log: Logger,
-  events: SecurityEvents,
-): void {
+export function watchConnectionErrors(server: Http2SecureServer, log: Logger, events: SecurityEvents): void {
   const deny = (error: NodeJS.ErrnoException): void => {
     events.emit({
       event: 'request.denied',
