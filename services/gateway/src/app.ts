@@ -180,6 +180,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     routes: initialRoutes,
     cors: initialCors,
     identity: identityMountOf(config, settings),
+    publicOrigin: settings.audience,
     // Bound tokens (DPoP) are accepted: the authenticate stage checks their proof (auth/dpop.ts).
     verifier: createAccessTokenVerifier({
       issuer: settings.issuer,

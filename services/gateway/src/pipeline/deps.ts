@@ -28,6 +28,8 @@ export interface PipelineDeps {
   /** `gateway.cors`, compiled. */
   readonly cors: CorsPolicy;
   readonly identity: IdentityMount;
+  /** The gateway's public origin (`https://127.0.0.1:<ports.gateway>`): what DPoP `htu` must name. */
+  readonly publicOrigin: string;
   readonly verifier: AccessTokenVerifier;
   /**
    * Identity's introspection of opaque access tokens, when the gateway follows Rampart's own

@@ -191,7 +191,9 @@ async function checkProofOfPossession(
     {
       proof: singleHeader(exchange.req.rawHeaders, 'dpop'),
       method: canonical.method,
-      url: `https://${firstValue(canonical.headers['host']) ?? ''}${canonical.path}`,
+      // The gateway's configured public origin, never the client's Host: a proof made for
+      // https://evil.example/… must not pass because the request said `Host: evil.example`.
+      url: `${deps.publicOrigin}${canonical.path}`,
       accessToken: presented.token,
       jkt,
     },
