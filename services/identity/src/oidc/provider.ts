@@ -119,7 +119,8 @@ export function createProvider(options: ProviderOptions): Provider {
     jwks: { keys: [...options.jwks] },
     cookies: {
       keys: [...options.cookieKeys],
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      // The SSO session cookie goes to identity alone, not to every application on the gateway's origin.
+      long: { httpOnly: true, sameSite: 'lax', signed: true, path: settings.mountPath },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
     acrValues: [ACR.password, ACR.mfa],

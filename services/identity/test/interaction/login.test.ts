@@ -53,6 +53,18 @@ describe('sign-in page: password login over HTTPS, driven like a browser', () =>
     );
   });
 
+  it('scopes the SSO session cookie to the issuer (Path=/auth): the applications beside it never receive it', async () => {
+    const browser = new TestBrowser(h, '198.51.100.9');
+    const done = await signIn(browser, await authorization(config), {
+      username: 'alice',
+      password: PASSWORD,
+    });
+    assert.ok(done.url.startsWith(CALLBACK));
+    assert.match(browser.cookieHeader('/auth/account'), /(?:^|; )_session=/);
+    assert.doesNotMatch(browser.cookieHeader('/orders'), /_session/);
+    assert.doesNotMatch(browser.cookieHeader('/'), /_session/);
+  });
+
   it('puts amr and acr in the ID token too', async () => {
     const auth = await authorization(config);
     const done = await signIn(new TestBrowser(h, '198.51.100.9'), auth, {
