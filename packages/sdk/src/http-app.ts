@@ -201,7 +201,11 @@ function isShaped<G extends RouteGenericInterface>(request: FastifyRequest): req
 export function addRoute<G extends RouteGenericInterface>(
   app: FastifyInstance,
   definition: RouteDefinition<G>,
+  /** The scopes a token needs, asked at every request (they follow reloads); default `definition.scopes`. */
+  scopesOf?: () => readonly string[],
 ): void {
+  const fixed = [...(definition.scopes ?? [])];
+  const scopes = scopesOf ?? ((): readonly string[] => fixed);
   const contentTypes = acceptedTypes(app, definition.schema);
   const requireIdempotencyKey = definition.requireIdempotencyKey ?? false;
   if (requireIdempotencyKey && !IDEMPOTENCY_METHODS.has(definition.method)) {
@@ -212,7 +216,14 @@ export function addRoute<G extends RouteGenericInterface>(
   app.route({
     ...routeBase(definition),
     config: {
-      rampart: { auth: 'token', scopes: [...definition.scopes], contentTypes, requireIdempotencyKey },
+      rampart: {
+        auth: 'token',
+        get scopes() {
+          return scopes();
+        },
+        contentTypes,
+        requireIdempotencyKey,
+      },
     },
     handler: async (request, reply) => {
       if (!isAuthenticated<G>(request)) throw new RampartError('SDK_UNAUTHENTICATED');

@@ -35,9 +35,15 @@ interface RouteBase {
   readonly schema?: RouteSchema;
 }
 
-/** A route that requires an internal token holding every scope in `scopes` (`[]`: any token). */
+/**
+ * A route that requires an internal token. For a route of this service in rampart.yaml, name only
+ * `method` and `url`: the scopes are its policy's and the request schema is the route's (add
+ * `schema.response` and anything rampart.yaml leaves out). `scopes` and a request schema that
+ * differ from rampart.yaml's are refused. A route rampart.yaml does not declare is internal (for
+ * other services only) and must name its `scopes` (`[]`: any token).
+ */
 export interface RouteDefinition<G extends RouteGenericInterface = RouteGenericInterface> extends RouteBase {
-  readonly scopes: readonly string[];
+  readonly scopes?: readonly string[];
   /**
    * POST and PATCH only: refuse a request without an `Idempotency-Key` (400
    * `SDK_IDEMPOTENCY_KEY_MISSING`). Without it the key is still honoured when a client sends one.

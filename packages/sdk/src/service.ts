@@ -34,6 +34,7 @@ import {
   storeCheck,
 } from './admin-server.ts';
 import { createConfigMessageHandler } from './config-ipc.ts';
+import { declaredRoutes } from './declared-routes.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
 import { receiveLaunchSecrets, type LaunchSecrets } from './launch-secrets.ts';
@@ -117,9 +118,20 @@ export interface Service {
   revision(): number;
   /** Calls `listener` after every configuration change; returns the unsubscribe function. */
   onConfig(listener: ConfigListener): () => void;
-  /** Applies a new configuration; throws (and changes nothing) if it is stale or lacks this service. */
+  /**
+   * Applies a new configuration; throws (and changes nothing) if it is stale, lacks this service,
+   * or adds, removes or reshapes one of its routes (handlers are bound at start: restart it).
+   * Policy scopes apply at once.
+   */
   applyConfig(revision: number, config: RampartConfig): void;
-  /** Adds a route that requires an internal token with every scope listed. */
+  /**
+   * Adds a route that requires an internal token. For a route of rampart.yaml, name only method and
+   * url: scopes and request schema come from rampart.yaml (see `RouteDefinition`). `start` refuses
+   * to run while a route of this service in rampart.yaml has no handler, or a handler serves a
+   * route rampart.yaml does not declare and only the gateway calls the service.
+   *
+   * @throws TypeError when the handler's scopes or request schema differ from rampart.yaml's.
+   */
   route<G extends RouteGenericInterface = RouteGenericInterface>(definition: RouteDefinition<G>): void;
   /** Adds a route reachable without a token: explicit, and rare. */
   publicRoute<G extends RouteGenericInterface = RouteGenericInterface>(
@@ -367,6 +379,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     await store.close();
   });
 
+  const routes = declaredRoutes(name, () => current);
   const service: Service = {
     name,
     store,
@@ -385,6 +398,9 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       if (nextRevision <= revision) throw new Error(`revision ${nextRevision} is not newer than ${revision}`);
       const entry = config.services[name];
       if (entry === undefined) throw new Error(`service "${name}" is not in revision ${nextRevision}`);
+      // Handlers are bound at start: a route added, removed or reshaped needs a restart.
+      const drift = routes.problems(config);
+      if (drift.length > 0) throw new Error(drift.join('; '));
       if (entry.port !== thisService().port)
         log.warn('the port changed: it takes effect at the next restart');
       current = deepFreeze(config);
@@ -398,9 +414,11 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       }
     },
     route: (definition) => {
-      addRoute(app, definition);
+      const resolved = routes.resolve(definition);
+      addRoute(app, resolved.definition, resolved.scopes);
     },
     publicRoute: (definition) => {
+      routes.recordPublic(definition.method, definition.url);
       addPublicRoute(app, definition);
     },
     call: (request, callee, callOptions) => {
@@ -416,6 +434,12 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     inject: (request, as) => app.inject(withInProcessPeer(request, as)),
     injectAdmin: (request) => injectRequest(adminRequestHandler(adminOptions), request),
     async start(startOptions = {}) {
+      const drift = routes.problems(current);
+      if (drift.length > 0) {
+        const message = `the handlers of service "${name}" and rampart.yaml disagree:\n  ${drift.join('\n  ')}`;
+        log.fatal({ problems: drift }, 'handlers and rampart.yaml disagree');
+        throw new ServiceStartError(message);
+      }
       if (identity === undefined) {
         throw new TypeError(
           'RAMPART_MESH_URL is not set: a service listens only with mTLS; run it with `rampart up`',

@@ -2,12 +2,50 @@ import type { RampartConfig } from '@rampart/config';
 import { createServiceFixture, type ServiceFixture } from '@rampart/testing';
 import { createService, type Service } from '@rampart/sdk';
 
-/** `widgets` is the service under test; `helper` exists to be an allowed or refused caller. */
+const widgetBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 20 },
+    size: { type: 'integer', minimum: 1 },
+  },
+};
+
+/**
+ * `widgets` is the service under test, its routes declared as a service's are; `helper` exists to
+ * be an allowed or refused caller.
+ */
 export const TEST_CONFIG: RampartConfig = {
   version: 1,
   name: 'sdk-test',
+  policies: {
+    'read-widgets': { scopes: ['widgets:read'] },
+    'write-widgets': { scopes: ['widgets:write'] },
+    'any-token': {},
+  },
   services: {
-    widgets: { entry: 'services/widgets/main.ts', port: 7999, callers: ['gateway'] },
+    widgets: {
+      entry: 'services/widgets/main.ts',
+      port: 7999,
+      callers: ['gateway'],
+      routes: [
+        { method: 'GET', path: '/widgets', policy: 'read-widgets' },
+        {
+          method: 'POST',
+          path: '/widgets',
+          policy: 'write-widgets',
+          schema: { maxBodyBytes: 1024, body: widgetBody },
+        },
+        { method: 'GET', path: '/boom', policy: 'any-token' },
+        {
+          method: 'PUT',
+          path: '/blobs/{id}',
+          policy: 'any-token',
+          schema: { contentTypes: ['application/octet-stream'] },
+        },
+      ],
+    },
     helper: { entry: 'services/helper/main.ts', port: 7998, callers: ['widgets'] },
   },
 };
@@ -45,18 +83,7 @@ export async function startWidgets(): Promise<Harness> {
     method: 'POST',
     url: '/widgets',
     scopes: ['widgets:write'],
-    schema: {
-      maxBodyBytes: 1024,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 20 },
-          size: { type: 'integer', minimum: 1 },
-        },
-      },
-    },
+    schema: { maxBodyBytes: 1024, body: widgetBody },
     handler: (request, reply) => reply.code(201).send({ name: request.body.name }),
   });
   svc.route({
