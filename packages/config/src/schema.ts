@@ -102,7 +102,8 @@ export const Service = Type.Object(
     sensitive: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
         uniqueItems: true,
-        description: 'Fields holding secrets or PII: encrypted at rest and masked in logs.',
+        description:
+          'Fields holding secrets or PII: masked in logs; the SDK refuses to store their request values unencrypted (seal them with svc.fields.encrypt).',
       }),
     ),
     routes: Type.Optional(Type.Array(Route)),

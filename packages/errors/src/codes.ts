@@ -36,6 +36,7 @@ export const codes = {
   SDK_TOKEN_INVALID: { status: 401, title: 'Internal token invalid' },
   SDK_FORBIDDEN: { status: 403, title: 'Forbidden' },
   SDK_NOT_FOUND: { status: 404, title: 'Not found' },
+  SDK_SENSITIVE_IN_CLEAR: { status: 500, title: 'Sensitive field written in clear' },
   SDK_BAD_REQUEST: { status: 400, title: 'Bad request' },
   SDK_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   SDK_INTERNAL: { status: 500, title: 'Internal error' },

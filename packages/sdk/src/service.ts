@@ -35,6 +35,7 @@ import {
 } from './admin-server.ts';
 import { createConfigMessageHandler } from './config-ipc.ts';
 import { declaredRoutes } from './declared-routes.ts';
+import { guardSensitiveWrites, withSensitiveValues } from './store/sensitive-writes.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readServiceEnv, type Environment } from './env.ts';
 import { receiveLaunchSecrets, type LaunchSecrets } from './launch-secrets.ts';
@@ -380,9 +381,24 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   });
 
   const routes = declaredRoutes(name, () => current);
+  // `sensitive:` fields of a request may be stored only encrypted: a handler's write holding one
+  // of their values as given is refused (SDK_SENSITIVE_IN_CLEAR) and logged at error level.
+  const handlerStore = guardSensitiveWrites(store, (field) => {
+    log.error({ code: 'SDK_SENSITIVE_IN_CLEAR', field }, 'refused to store a sensitive field in clear');
+  });
+  function addDeclaredRoute<G extends RouteGenericInterface>(definition: RouteDefinition<G>): void {
+    const resolved = routes.resolve(definition);
+    const handler = resolved.definition.handler;
+    const guarded: RouteDefinition<G> = {
+      ...resolved.definition,
+      handler: (request, reply) =>
+        withSensitiveValues(request.body, thisService().sensitive ?? [], () => handler(request, reply)),
+    };
+    addRoute(app, guarded, resolved.scopes);
+  }
   const service: Service = {
     name,
-    store,
+    store: handlerStore,
     log,
     fields,
     index,
@@ -413,10 +429,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
         }
       }
     },
-    route: (definition) => {
-      const resolved = routes.resolve(definition);
-      addRoute(app, resolved.definition, resolved.scopes);
-    },
+    route: addDeclaredRoute,
     publicRoute: (definition) => {
       routes.recordPublic(definition.method, definition.url);
       addPublicRoute(app, definition);
