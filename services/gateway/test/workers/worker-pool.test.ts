@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { RampartConfig } from '@rampart/config';
 import { tempDir } from '@rampart/testing';
 import { startWorkerPool, type WorkerPool } from '../../src/workers/index.ts';
 import type { EchoServer } from '../forward/mesh-fixture.ts';
@@ -162,13 +163,14 @@ describe('a gateway worker that dies', () => {
       assert.deepEqual(fatal, []);
       await pool.stop();
 
-      // A configuration no worker can build (a Cedar policy that does not parse) ends the gateway at once.
-      const broken = parse(
-        yaml(ports).replace(
-          'read: { scopes: [orders:read] }',
-          "read: { scopes: [orders:read], cedar: 'permit(' }",
-        ),
-      );
+      // A configuration no worker can build (a Cedar policy that does not parse) ends the gateway at
+      // once. The loader refuses such a file (CFG_INVALID_CEDAR), so it is made past the loader: the
+      // workers must still not trust what they are handed.
+      const valid = parse(yaml(ports));
+      const broken: RampartConfig = {
+        ...valid,
+        policies: { ...valid.policies, read: { scopes: ['orders:read'], cedar: 'permit(' } },
+      };
       const failed = await new Promise<Error>((resolve) => {
         startWorkerPool({ ...options, count: 2, config: broken, log }, resolve);
       });
