@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { Agent, request } from 'undici';
+import { parseDocument } from 'yaml';
 import { freePorts } from '@rampart/testing';
 import { startShop, type RunningShop } from './support/platform.ts';
 
@@ -327,14 +328,12 @@ describe('gateway: the single guarded entry point, end to end', () => {
     assert.equal((await call('GET', '/orders', { token: reader })).status, 200);
     const file = join(shop.dir, 'rampart.yaml');
     const from = shop.up.output.length;
-    const yaml = readFileSync(file, 'utf8');
-    writeFileSync(
-      file,
-      yaml.replace(
-        'read-orders: { scopes: [orders:read] }',
-        'read-orders: { scopes: [orders:read, orders:audit] }',
-      ),
-    );
+    // Through the YAML document, not a pattern on the text: an edit that silently matched nothing
+    // would leave the policy as it was.
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    assert.ok(doc.hasIn(['policies', 'read-orders', 'scopes']));
+    doc.setIn(['policies', 'read-orders', 'scopes'], ['orders:read', 'orders:audit']);
+    writeFileSync(file, doc.toString());
     await shop.up.waitFor(/applied .* as revision 1/, 10_000, from);
     for (let i = 0; i < 40 && (await call('GET', '/orders', { token: reader })).status === 200; i++)
       await sleep(50);

@@ -63,9 +63,7 @@ function shopYaml(
     doc.setIn(['services', service, 'entry'], join(shop, entry));
   }
   if (edits.storage !== undefined) doc.set('storage', parseDocument(edits.storage).get('storage'));
-  // Flow collections as the shop writes them (`[orders:read]`, not `[ orders:read ]`), so that a
-  // test's text edit finds what it looks for.
-  return doc.toString({ flowCollectionPadding: false });
+  return doc.toString();
 }
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
