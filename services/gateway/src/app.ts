@@ -97,6 +97,18 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Headers must arrive within this (HTTP/1.1; an HTTP/2 header block arrives whole or not at all). */
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** TLS 1.3's suites, then TLS 1.2 with ECDHE and an AEAD only. */
+const TLS_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
 /** An idle HTTP/2 session (or HTTP/1.1 socket) is closed after this. */
 const IDLE_TIMEOUT_MS = 60_000;
 /** Streams one HTTP/2 connection may have open at once. */
@@ -233,6 +245,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
       cert: options.tls.cert,
       key: options.tls.key,
       minVersion: 'TLSv1.2',
+      // TLS 1.3's suites (all AEAD), then TLS 1.2 with ECDHE and an AEAD only: no CBC, no SHA-1
+      // MACs, no static RSA key exchange, no DHE.
+      ciphers: TLS_CIPHERS,
+      honorCipherOrder: true,
       allowHTTP1: true,
       settings: {
         maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
