@@ -16,7 +16,9 @@ export function parseBearerAuthorization(value: string | undefined): string {
     if (value.trim() === '')
       throw new RampartError('GW_TOKEN_INVALID', { detail: 'empty Authorization header' });
     throw new RampartError('GW_TOKEN_MISSING', {
-      detail: `Authorization scheme ${JSON.stringify(scheme.slice(0, 16))} is not Bearer`,
+      // Not even a prefix of the value: a malformed header may well be a credential (a password
+      // pasted as the scheme, a Basic value) and the detail goes to the log.
+      detail: 'Authorization scheme is not Bearer',
     });
   }
   const token = space === -1 ? '' : value.slice(space + 1);

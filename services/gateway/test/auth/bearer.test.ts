@@ -85,3 +85,24 @@ describe('Authorization: Bearer parsing (RFC 6750 §2.1)', () => {
     );
   });
 });
+
+describe('a malformed Authorization value never reaches the log', () => {
+  for (const value of [
+    'hunter2hunter2hunter2 x',
+    'Basic YWxpY2U6aHVudGVyMg==',
+    'sk_live_51Habc',
+    'Token\tsk_live_51Habc',
+  ]) {
+    it(`not one character of ${JSON.stringify(value.slice(0, 6))}… is in the detail`, () => {
+      assert.throws(
+        () => parseBearerAuthorization(value),
+        (error: unknown) => {
+          assert.ok(isRampartError(error));
+          const detail = error.detail ?? '';
+          for (const part of value.split(/[\s]+/u)) assert.ok(!detail.includes(part.slice(0, 4)), detail);
+          return true;
+        },
+      );
+    });
+  }
+});
