@@ -17,6 +17,7 @@ import type { InternalTokenVerifier } from './internal-token.ts';
 import type { Logger } from './log/index.ts';
 import { callerOf, requireAllowedPeer } from './caller.ts';
 import { inProcessPeerOf } from './in-process-peer.ts';
+import { illFormedStringPointer } from './well-formed-unicode.ts';
 import { requireScopes, type Principal } from './principal.ts';
 import { rememberToken } from './request-token.ts';
 import { sendProblem } from './problem-reply.ts';
@@ -129,6 +130,28 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       if (error instanceof RampartError) options.onDenied?.(request, error);
       throw error;
     }
+  });
+
+  // A JSON string with a lone surrogate (`"\ud800"`) is valid JSON but no text: refused before
+  // any handler or the field cipher sees it, naming the field (the gateway refuses it first).
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined || Buffer.isBuffer(request.body)) {
+      done();
+      return;
+    }
+    const pointer = illFormedStringPointer(request.body);
+    if (pointer !== undefined) {
+      const at = pointer.slice(0, 256);
+      // Shaped as a schema violation, so the problem names the field as for any other.
+      done(
+        Object.assign(new Error(`body ${JSON.stringify(at)}: a string holds a lone surrogate`), {
+          validation: [{ instancePath: at, message: 'is not well-formed Unicode', params: {} }],
+          validationContext: 'body',
+        }),
+      );
+      return;
+    }
+    done();
   });
 
   app.addHook('preParsing', (request, _reply, payload, done) => {

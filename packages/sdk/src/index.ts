@@ -85,6 +85,7 @@ export {
 export * from './store/index.ts';
 export * from './observability/index.ts';
 export { isLuhnValid } from './card-number.ts';
+export { illFormedStringPointer } from './well-formed-unicode.ts';
 export type { FieldError } from './problem-reply.ts';
 export { stopOnSignals, SHUTDOWN_TIMEOUT_MS } from './process-lifecycle.ts';
 export {

@@ -118,3 +118,27 @@ describe('requests, limits and problem+json errors', () => {
     assert.equal(res.json<ProblemBody>().code, 'SDK_NOT_FOUND');
   });
 });
+
+describe('strings that are not well-formed Unicode (defense in depth behind the gateway)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startWidgets();
+  });
+  after(() => h.close());
+
+  it('400 SDK_BAD_REQUEST naming the field of a lone surrogate, before the handler runs', async () => {
+    const writer = bearer(await h.fixture.token({ sub: 'alice', scope: 'widgets:write' }));
+    const res = await h.svc.inject({
+      method: 'POST',
+      url: '/widgets',
+      payload: '{"name":"bo\\ud800lt"}',
+      headers: { ...writer, 'content-type': 'application/json' },
+    });
+    assert.equal(res.statusCode, 400);
+    const problem = res.json<ProblemBody>();
+    assert.equal(problem.code, 'SDK_BAD_REQUEST');
+    assert.deepEqual(problem.errors, [
+      { in: 'body', pointer: '/name', message: 'is not well-formed Unicode' },
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { RampartError } from '@rampart/errors';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import secureJson from 'secure-json-parse';
+import { illFormedStringPointer } from '@rampart/sdk';
 import { BadRequest, type FieldLocation, type FieldProblem } from './bad-request.ts';
 import { isJsonMediaType, mediaTypeOf } from './media-type.ts';
 
@@ -174,15 +175,20 @@ function parseJson(body: Buffer): unknown {
   } catch {
     throw refuse('body', '', 'is not valid UTF-8', 'body is not valid UTF-8');
   }
+  let value: unknown;
   try {
-    const value: unknown = secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
-    return value;
+    value = secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
   } catch (cause) {
     const poisoned = cause instanceof SyntaxError && cause.message.includes('forbidden');
     throw poisoned
       ? refuse('body', '', 'holds a forbidden property name', 'JSON with __proto__ or constructor.prototype')
       : refuse('body', '', 'is not valid JSON', 'body is not valid JSON');
   }
+  const illFormed = illFormedStringPointer(value);
+  if (illFormed !== undefined) {
+    throw refuse('body', illFormed, 'is not well-formed Unicode', 'a string holds a lone surrogate');
+  }
+  return value;
 }
 
 function parseQuery(query: URLSearchParams | string): Record<string, string | string[]> {

@@ -378,3 +378,25 @@ describe('compileRequestValidators: a schema that cannot be enforced fails the b
     assert.ok(!isRampartError(new TypeError('x')));
   });
 });
+
+describe('validateRequest: strings that are not well-formed Unicode are refused', () => {
+  const bodies: readonly [string, string][] = [
+    ['{"sku":"\\ud800","qty":1}', '/sku'],
+    ['{"sku":"ABC","qty":1,"note":"x\\udfffy"}', '/note'],
+    ['{"a":[{"b":"ok"},{"c":"\\ud83d"}]}', '/a/1/c'],
+    ['{"\\ud800":"value"}', '/\ud800'],
+  ];
+  for (const [body, pointer] of bodies) {
+    it(`${body} → 400 naming ${JSON.stringify(pointer)}`, () => {
+      assertField(() => send('POST', '/free', { body }), {
+        in: 'body',
+        pointer,
+        message: 'is not well-formed Unicode',
+      });
+    });
+  }
+
+  it('a well-formed surrogate pair (an emoji) passes', () => {
+    assert.deepEqual(send('POST', '/free', { body: '{"note":"\\ud83d\\ude00"}' }).body, { note: '😀' });
+  });
+});
