@@ -44,6 +44,7 @@ async function testPorts(services: number): Promise<TestPorts> {
   };
 }
 
+/** The shop's services with every route their handlers serve (a handler for an undeclared route refuses to start). */
 function shopConfig({ platform, services }: TestPorts, extraSensitive = ''): string {
   const [profiles, orders, payments] = services;
   return `version: 1
@@ -51,6 +52,9 @@ name: shop-under-test
 ${platform}
 policies:
   read: { scopes: [profile:read] }
+  write: { scopes: [profile:write] }
+  read-orders: { scopes: [orders:read] }
+  write-orders: { scopes: [orders:write] }
 services:
   profiles:
     entry: ${join(shopServices, 'profiles/main.ts')}
@@ -60,11 +64,17 @@ services:
     sensitive: [name, email${extraSensitive}]
     routes:
       - { method: GET, path: /profiles/me, policy: read }
+      - { method: PUT, path: /profiles/me, policy: write }
   orders:
     entry: ${join(shopServices, 'orders/main.ts')}
     port: ${orders!.port}
     adminPort: ${orders!.admin}
     callers: [gateway]
+    routes:
+      - { method: GET, path: /orders, policy: read-orders }
+      - { method: POST, path: /orders, policy: write-orders }
+      - { method: GET, path: "/orders/{id}", policy: read-orders }
+      - { method: POST, path: "/orders/{id}/payment", policy: write-orders }
   payments:
     entry: ${join(shopServices, 'payments/main.ts')}
     port: ${payments!.port}
