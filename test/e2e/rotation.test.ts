@@ -46,7 +46,16 @@ describe('mesh: certificate rotation under steady load', () => {
       version: 1,
       name: 'rotation',
       trustDomain: TD,
-      services: { echo: { entry: 'echo/main.ts', port, adminPort: await freePort(), callers: ['gateway'] } },
+      policies: { ping: { scopes: ['echo:ping'] } },
+      services: {
+        echo: {
+          entry: 'echo/main.ts',
+          port,
+          adminPort: await freePort(),
+          callers: ['gateway'],
+          routes: [{ method: 'GET', path: '/ping', policy: 'ping' }],
+        },
+      },
     };
     const configFile = join(home.path, 'rampart.yaml');
     writeFileSync(configFile, JSON.stringify(config)); // JSON is YAML
@@ -84,7 +93,7 @@ describe('mesh: certificate rotation under steady load', () => {
       secrets: { joinToken: join_.token, env: {} },
       logDestination: quiet(),
     });
-    svc.route({ method: 'GET', url: '/ping', scopes: [], handler: () => ({ ok: true }) });
+    svc.route({ method: 'GET', url: '/ping', handler: () => ({ ok: true }) });
     cleanups.push(() => svc.stop());
     await svc.start({ handleProcessEvents: false });
 
@@ -98,7 +107,7 @@ describe('mesh: certificate rotation under steady load', () => {
     };
     token = await mintInternalToken(
       await signingKeyFromPem(signingKeyPem),
-      { sub: 'alice', aud: 'echo' },
+      { sub: 'alice', aud: 'echo', scope: 'echo:ping' },
       { expiresIn: 120 },
     );
   });
