@@ -19,7 +19,7 @@
 // - Two gateway routes to the same handler: the full pipeline (at+jwt ES256 from an issuer this
 //   process serves as JWKS, a rate limit never reached, scopes + a Cedar ownership rule
 //   `resource.userId == principal.sub`, access log, mTLS upstream) and a `public` route (no token,
-//   no limit, no Cedar). nginx proxies the public path; HAProxy checks the token (jwt_verify ES256
+//   `rateLimit: off`, no Cedar). nginx proxies the public path; HAProxy checks the token (jwt_verify ES256
 //   + alg/typ/iss/aud/exp rules) and forwards to the full path.
 // - Token mixes (wrk Lua, gateway-compare/load.lua): realistic = `--users` (2000) users' tokens,
 //   one picked at random per request, each reused as clients do. The gateway keeps per-worker

@@ -42,12 +42,18 @@ await new Promise<void>((resolve) => jwks.listen(issuerPort, '127.0.0.1', resolv
 const issuer = `http://127.0.0.1:${issuerPort ?? 0}`;
 
 // --- The shop under `rampart up`. GET /orders must reach the orders service on every request:
-// no rate limit on it (the shop sets none) and no response cache (the shop's `cache: { ttl: 5s }`
-// is dropped here), so what is measured is the whole pipeline, forwarding included.
+// no response cache (the shop's `cache: { ttl: 5s }` is dropped here), and the default rate limits
+// it has (the shop sets no limit of its own on it) raised out of reach — counted on every request
+// as in production, never refusing one — so what is measured is the whole pipeline, forwarding included.
+const UNREACHABLE = '{ points: 1000000000, window: 1m }';
 const shop = await startShop({
   edit: (yaml) =>
     yaml
       .replace(/^identity:\n/m, `identity:\n  issuer: ${issuer}\n  dangerouslyAllowHttpIssuer: true\n`)
+      .replace(
+        /^policies:\n/m,
+        `gateway:\n  defaultRateLimit: { principal: ${UNREACHABLE}, ip: ${UNREACHABLE} }\n\npolicies:\n`,
+      )
       .replace(/(path: \/orders\n\s+policy: read-orders\n)\s+cache: .*\n/, '$1'),
 });
 const loaded = await loadConfig(join(shop.dir, 'rampart.yaml'));
@@ -55,8 +61,15 @@ if (!loaded.ok) throw new Error('the edited rampart.yaml does not load');
 const listOrders = loaded.config.services['orders']?.routes?.find(
   (r) => r.method === 'GET' && r.path === '/orders',
 );
-if (listOrders === undefined || listOrders.rateLimit !== undefined || listOrders.cache !== undefined)
-  throw new Error('GET /orders must exist with neither a rate limit nor a cache');
+const defaults = loaded.config.gateway?.defaultRateLimit;
+if (
+  listOrders === undefined ||
+  listOrders.rateLimit !== undefined ||
+  listOrders.cache !== undefined ||
+  defaults === undefined ||
+  defaults === 'off'
+)
+  throw new Error('GET /orders must exist with the default rate limits (raised) and no cache');
 
 /** The gateway and orders processes: children of `rampart up`, told apart by their entry. */
 function componentPid(entry: RegExp): number {
@@ -277,7 +290,7 @@ const report = `# Gateway: full pipeline vs calling the service directly (${date
 Machine: ${machine}. The shop under \`rampart up\` (embedded SQL), ${connections} keep-alive
 connections, ${seconds} s per run, ${ROUNDS} alternating rounds after warm-up, medians. Load from
 undici in the bench process, on the same machine. \`GET /orders\` for a user with ${ORDERS} orders
-(${bodyBytes} bytes of JSON); no rate limit and no cache on the route.
+(${bodyBytes} bytes of JSON); the default rate limits counted (raised out of reach), no cache on the route.
 
 - **direct**: to the orders service over mTLS, as the gateway (its workload certificate from a
   copy of the mesh CA, an internal token).

@@ -18,7 +18,7 @@ import { processTree } from './procfs.ts';
 export const SERVICE = 'bench';
 /** The full pipeline's route: the Cedar rule compares `{userId}` with the token's subject. */
 export const fullPath = (user: string): string => `/users/${user}/items`;
-/** The public route (no token, no rate limit, no Cedar) to the same handler. */
+/** The public route (no token, `rateLimit: off`, no Cedar) to the same handler. */
 export const plainPath = (user: string): string => `/public/users/${user}/items`;
 
 const CEDAR = `permit(principal, action == Action::"GET", resource)
@@ -48,6 +48,8 @@ services:
       - method: GET
         path: /public/users/{userId}/items
         policy: bench-public
+        # A plain proxy: the default limits (per IP) would refuse the run after 500 requests.
+        rateLimit: off
 `;
 }
 
@@ -130,8 +132,10 @@ async function platformOf(shop: RunningShop, workers: Workers): Promise<BenchPla
     full?.rateLimit === undefined ||
     full.cache !== undefined ||
     policies[full.policy ?? '']?.cedar === undefined ||
-    plain?.cache !== undefined ||
-    policies[plain?.policy ?? '']?.public !== true
+    plain === undefined ||
+    plain.cache !== undefined ||
+    plain.rateLimit !== 'off' ||
+    policies[plain.policy ?? '']?.public !== true
   )
     throw new Error('the bench routes are not what the benchmark describes');
   const supervisor = shop.up.child.pid ?? 0;

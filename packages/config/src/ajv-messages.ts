@@ -64,10 +64,13 @@ function translate(error: ErrorObject, path: DataPath, data: unknown): Finding |
       return patternMessage(String(params.pattern), shown, label, invalid, error.parentSchema?.description);
     case 'enum': {
       const allowed = ((params.allowedValues as unknown[] | undefined) ?? []).map(String);
+      const types = ((params.alsoTypes as unknown[] | undefined) ?? []).map((t) => typeName(String(t)));
       const hint = typeof value === 'string' ? didYouMean(value, allowed) : '';
-      return invalid(
-        `${label} must be one of ${allowed.join(', ')}${shown === label ? '' : `, not ${shown}`}${hint}`,
-      );
+      const options =
+        types.length === 0
+          ? `one of ${allowed.join(', ')}`
+          : `${allowed.map((a) => `\`${a}\``).join(', ')} or ${types.join(' or ')}`;
+      return invalid(`${label} must be ${options}${shown === label ? '' : `, not ${shown}`}${hint}`);
     }
     case 'const':
       if (key === 'public') return invalid('`public` can only be `true`', 'remove it to require a token');

@@ -15,7 +15,9 @@ export {
   type RouteConfig,
   type PolicyConfig,
   type RateLimitConfig,
+  type DefaultRateLimitConfig,
 } from './schema.ts';
+export { routeRateLimits, DEFAULT_ROUTE_RATE_LIMIT } from './rules/route-rate-limits.ts';
 export {
   DEFAULT_PORTS,
   ADMIN_PORT_OFFSET,

@@ -28,12 +28,23 @@ export const SecretRef = Type.String({
 
 export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
-export const RateLimit = Type.Object(
+/** Switches a limit off. It must be written out: a route without `rateLimit` gets the default. */
+export const Off = Type.Literal('off', { description: 'No limit at all (must be written out).' });
+
+/** A limit counted by one identity, which the place it is written at names (no `by`). */
+export const CountedLimit = Type.Object(
   {
     points: Type.Integer({ minimum: 1, description: 'Requests allowed per window.' }),
     window: Duration,
     burst: Type.Optional(Type.Integer({ minimum: 0, description: 'Extra requests allowed in a burst.' })),
     blockFor: Type.Optional(Duration),
+  },
+  strict,
+);
+
+export const RateLimit = Type.Object(
+  {
+    ...CountedLimit.properties,
     by: Type.Optional(
       Type.Array(
         Type.Union([Type.Literal('ip'), Type.Literal('client'), Type.Literal('user'), Type.Literal('route')]),
@@ -46,6 +57,33 @@ export const RateLimit = Type.Object(
     ),
   },
   strict,
+);
+
+/** `gateway.defaultRateLimit`: the limits of every route that has no `rateLimit` of its own. */
+export const DefaultRateLimit = Type.Union(
+  [
+    Off,
+    Type.Object(
+      {
+        principal: Type.Optional(
+          Type.Union([CountedLimit, Off], {
+            description:
+              'Per route and per token subject (a user, or a client with client credentials). Default 100 per 10s.',
+          }),
+        ),
+        ip: Type.Optional(
+          Type.Union([CountedLimit, Off], {
+            description: 'Per route and per client IP (IPv6 by /64). Default 500 per 10s.',
+          }),
+        ),
+      },
+      strict,
+    ),
+  ],
+  {
+    description:
+      'Limits for every route without its own `rateLimit`, counted per route. On by default; "off" switches both off.',
+  },
 );
 
 export const HttpMethod = Type.Union(
@@ -75,7 +113,12 @@ export const Route = Type.Object(
       description: 'An absolute path; parameters are written {name}.',
     }),
     policy: Type.Optional(Type.String({ minLength: 1, description: 'Name of a policy under `policies`.' })),
-    rateLimit: Type.Optional(RateLimit),
+    rateLimit: Type.Optional(
+      Type.Union([RateLimit, Off], {
+        description:
+          'This route\'s own limit, in place of `gateway.defaultRateLimit`; "off" for none at all.',
+      }),
+    ),
     schema: Type.Optional(RequestSchema),
     cache: Type.Optional(Type.Object({ ttl: Duration }, strict)),
   },
@@ -319,6 +362,7 @@ export const Gateway = Type.Object(
     ),
     // The per-IP limit on /auth, identity's endpoints (default 600 per 1m per IP, blocked 1m on excess).
     identityRateLimit: Type.Optional(RateLimit),
+    defaultRateLimit: Type.Optional(DefaultRateLimit),
     workers: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
         description:
@@ -374,6 +418,7 @@ export type ServiceConfig = Static<typeof Service>;
 export type RouteConfig = Static<typeof Route>;
 export type PolicyConfig = Static<typeof Policy>;
 export type RateLimitConfig = Static<typeof RateLimit>;
+export type DefaultRateLimitConfig = Static<typeof DefaultRateLimit>;
 
 /**
  * The JSON Schema document `rampart schema` prints and the loader validates against. It declares

@@ -28,6 +28,7 @@ export const codes = {
   CFG_HTTP_ISSUER: { status: 500, title: 'Issuer over plain HTTP' },
   CFG_RESERVED_SCOPE: { status: 500, title: 'Client lists the reserved admin scope' },
   CFG_UNGRANTABLE_SCOPE: { status: 500, title: 'Policy scope no client can be granted' },
+  CFG_RATE_LIMIT_OFF: { status: 500, title: 'Rate limit switched off' },
   SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
   SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
   SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'A component user cannot be created or used' },

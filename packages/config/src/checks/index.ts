@@ -8,6 +8,7 @@ import { checkIdentityTokens } from './identity-tokens.ts';
 import { checkIssuer } from './issuer.ts';
 import { checkPortConflict } from './port-conflict.ts';
 import { checkPublicWriteRoute } from './public-write-route.ts';
+import { checkRateLimitOff } from './rate-limit-off.ts';
 import { checkReservedPath } from './reserved-path.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
 import { checkRouteOverlap } from './route-overlap.ts';
@@ -41,4 +42,5 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkCedarPolicy, // CFG_INVALID_CEDAR
   checkPublicWriteRoute, // CFG_PUBLIC_WRITE_ROUTE (warning)
   checkUngrantableScope, // CFG_UNGRANTABLE_SCOPE (warning)
+  checkRateLimitOff, // CFG_RATE_LIMIT_OFF (warning)
 ];

@@ -213,20 +213,24 @@ function singleHeader(rawHeaders: readonly string[], name: string): string | und
   return value;
 }
 
+/**
+ * Every route is limited: by its own `rateLimit`, else by `gateway.defaultRateLimit` (per token
+ * subject and per IP), unless `off` is written out (`routeRateLimits` in @rampart/config). The
+ * limits are counted together, so a request refused by one still counts against the other.
+ */
 function rateLimit(exchange: Exchange, deps: PipelineDeps): Promise<void> | undefined {
   const matched = need(exchange.matched);
-  const limit = matched.route.rateLimit;
-  if (limit === undefined) return undefined;
+  const limits = matched.rateLimits;
+  if (limits.length === 0) return undefined;
   const claims = exchange.claims;
-  return consumeLimit(
-    deps,
-    {
-      route: `${matched.route.method} ${matched.template}`,
-      ip: exchange.clientIp,
-      ...(claims === undefined ? {} : { client: claims.clientId, user: claims.subject }),
-    },
-    limit,
-  );
+  const request = {
+    route: `${matched.route.method} ${matched.template}`,
+    ip: exchange.clientIp,
+    ...(claims === undefined ? {} : { client: claims.clientId, user: claims.subject }),
+  };
+  const [first, second] = limits;
+  if (second === undefined) return consumeLimit(deps, request, need(first));
+  return Promise.all(limits.map((limit) => consumeLimit(deps, request, limit))).then(() => undefined);
 }
 
 /** Reads the body up to the route's limit; a larger one is refused without reading the rest. */

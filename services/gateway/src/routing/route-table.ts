@@ -1,4 +1,11 @@
-import { parseDuration, type PolicyConfig, type RampartConfig, type RouteConfig } from '@rampart/config';
+import {
+  parseDuration,
+  routeRateLimits,
+  type PolicyConfig,
+  type RampartConfig,
+  type RateLimitConfig,
+  type RouteConfig,
+} from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { compileCedarPolicySet, type CedarPolicySet } from '../authorization/cedar.ts';
 import { ALLOWED_METHODS } from '../request/index.ts';
@@ -21,6 +28,8 @@ export interface MatchedRoute {
   readonly cedar: CedarPolicySet | undefined;
   /** `cache.ttl` in milliseconds; undefined when the route's answers are not cached. */
   readonly cacheTtlMs: number | undefined;
+  /** What requests are counted against (`routeRateLimits`): its own limit, the defaults, or none. */
+  readonly rateLimits: readonly RateLimitConfig[];
 }
 
 export interface RouteTable {
@@ -46,6 +55,7 @@ export interface RouteEntry {
   readonly policy: PolicyConfig;
   readonly cedar: CedarPolicySet | undefined;
   readonly cacheTtlMs: number | undefined;
+  readonly rateLimits: readonly RateLimitConfig[];
   /** Parameter names by segment index; `undefined` at static positions. */
   readonly paramNames: readonly (string | undefined)[];
 }
@@ -138,6 +148,7 @@ export function buildRouteTable(config: RampartConfig): RouteTable {
         policy,
         cedar,
         cacheTtlMs: route.cache === undefined ? undefined : parseDuration(route.cache.ttl),
+        rateLimits: routeRateLimits(config, route),
         paramNames: Object.freeze(paramNames),
       });
       node.methods.set(route.method, entry);
@@ -230,5 +241,6 @@ function toMatched(entry: RouteEntry, segments: readonly string[]): MatchedRoute
     policy: entry.policy,
     cedar: entry.cedar,
     cacheTtlMs: entry.cacheTtlMs,
+    rateLimits: entry.rateLimits,
   });
 }

@@ -78,7 +78,7 @@ services:
       - { method: GET, path: /per-user, policy: authenticated, rateLimit: { points: 30, window: 1m, by: [user] } }
       - { method: GET, path: /per-ip, policy: anyone, rateLimit: { points: 30, window: 1m, by: [ip] } }
       - { method: GET, path: /boxed, policy: authenticated, rateLimit: { points: 3, window: 1m, blockFor: 2s, by: [user] } }
-      - { method: GET, path: /open, policy: authenticated }
+      - { method: GET, path: /open, policy: authenticated, rateLimit: off }
 `;
 }
 

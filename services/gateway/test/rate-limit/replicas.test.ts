@@ -246,7 +246,7 @@ describeIfAvailable(
       }
     }
 
-    /** While Redis is away: limited routes refused on every replica, unlimited ones served. */
+    /** While Redis is away: limited routes refused on every replica; a route with `rateLimit: off` served. */
     async function failsClosed(): Promise<void> {
       const erin = await fleet.token('erin', replicas);
       for (const reply of await spread(replicas, 6, '/per-user', erin)) {
