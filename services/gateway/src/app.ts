@@ -30,6 +30,7 @@ import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
 import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
 import { watchConnectionErrors } from './pipeline/connection-errors.ts';
 import { createRequestHandler } from './pipeline/handle-request.ts';
+import { enforceHttp1Deadlines } from './pipeline/http1-deadlines.ts';
 import { checkTrustedProxies, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
 import type { CounterBackend, ThreadCounters } from './shared-state/index.ts';
@@ -259,13 +260,10 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     handleRequest,
   );
-  // What node:http reads for the HTTP/1.1 connections of an HTTP/2 server.
-  Object.assign(server, {
-    maxHeaderSize: MAX_HEADER_BYTES,
-    requestTimeout: requestTimeoutMs,
-    headersTimeout: HEADERS_TIMEOUT_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-  });
+  // What node:http reads for the HTTP/1.1 connections of an HTTP/2 server. Its `headersTimeout`
+  // and `requestTimeout` are not among them (node:http checks those on its own servers only).
+  Object.assign(server, { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
+  enforceHttp1Deadlines(server, { headersMs: HEADERS_TIMEOUT_MS, requestMs: requestTimeoutMs });
   server.setTimeout(IDLE_TIMEOUT_MS);
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session: ServerHttp2Session) => {
