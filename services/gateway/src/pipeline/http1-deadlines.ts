@@ -1,5 +1,6 @@
 import { Http2ServerRequest, type Http2SecureServer } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
 export interface Http1Deadlines {
@@ -31,7 +32,7 @@ interface ConnectionState {
  * A body still arriving at `requestMs` ends the connection.
  */
 export function enforceHttp1Deadlines(server: Http2SecureServer, deadlines: Http1Deadlines): void {
-  const states = new WeakMap<TLSSocket, ConnectionState>();
+  const states = new WeakMap<Socket, ConnectionState>();
   // The headers are part of the request: they never get longer than the whole of it.
   const headersMs = Math.min(deadlines.headersMs, deadlines.requestMs);
 
@@ -41,7 +42,7 @@ export function enforceHttp1Deadlines(server: Http2SecureServer, deadlines: Http
   };
 
   /** Waits for the next request's headers: due `headersMs` from now, whether a byte of them came or not. */
-  const awaitHeaders = (socket: TLSSocket, state: ConnectionState): void => {
+  const awaitHeaders = (socket: Socket, state: ConnectionState): void => {
     clear(state);
     state.since = Date.now();
     const bytesBefore = socket.bytesRead;
@@ -72,7 +73,7 @@ export function enforceHttp1Deadlines(server: Http2SecureServer, deadlines: Http
 
   server.on('request', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse) => {
     if (req instanceof Http2ServerRequest) return;
-    const socket = req.socket as TLSSocket;
+    const socket = req.socket;
     const state = states.get(socket);
     if (state === undefined) return;
     clear(state);
