@@ -7,6 +7,8 @@ Commands:
   up [file]       start every component of the platform described by file (default: rampart.yaml)
   check [file]    validate a rampart.yaml; --json for machine-readable output
   schema          print the JSON Schema of rampart.yaml
+  admin login [file]
+                  sign in as an admin in a browser and get a token for identity's admin API
 
 Run 'rampart <command> --help' for a command's options.
 `;
@@ -22,6 +24,13 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./check-command.ts')).checkCommand(rest, io);
     case 'schema':
       return (await import('./schema-command.ts')).schemaCommand(io);
+    case 'admin':
+      if (rest[0] === 'login')
+        return (await import('./admin-login-command.ts')).adminLoginCommand(rest.slice(1), io);
+      io.stderr.write(
+        `rampart admin: expected 'login', got ${rest[0] === undefined ? 'nothing' : `'${rest[0]}'`}\n\n${usage}`,
+      );
+      return 2;
     case undefined:
     case 'help':
     case '--help':

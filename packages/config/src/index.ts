@@ -22,6 +22,8 @@ export {
   DEFAULT_PORTS,
   ADMIN_PORT_OFFSET,
   platformPorts,
+  gatewayOrigin,
+  platformIssuer,
   serviceAdminPort,
   type PlatformPorts,
 } from './ports.ts';

@@ -25,6 +25,16 @@ export function platformPorts(config: RampartConfig): PlatformPorts {
   return { ...DEFAULT_PORTS, ...config.ports };
 }
 
+/** The gateway's public origin, `https://127.0.0.1:<ports.gateway>`: what API tokens name as audience. */
+export function gatewayOrigin(config: RampartConfig): string {
+  return `https://127.0.0.1:${platformPorts(config).gateway}`;
+}
+
+/** The issuer: `identity.issuer`, else identity behind the gateway's `/auth` mount; no trailing slash. */
+export function platformIssuer(config: RampartConfig): string {
+  return (config.identity?.issuer ?? `${gatewayOrigin(config)}/auth`).replace(/\/+$/u, '');
+}
+
 /**
  * Where a service serves /healthz, /readyz and /metrics: plain HTTP on loopback, apart from its
  * mTLS port so probes and scrapers need no workload certificate.

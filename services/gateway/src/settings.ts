@@ -1,4 +1,11 @@
-import { issuerProblem, platformPorts, trustDomainOf, type RampartConfig } from '@rampart/config';
+import {
+  gatewayOrigin,
+  issuerProblem,
+  platformIssuer,
+  platformPorts,
+  trustDomainOf,
+  type RampartConfig,
+} from '@rampart/config';
 
 /** What the gateway takes from rampart.yaml. */
 export interface GatewaySettings {
@@ -35,8 +42,8 @@ export interface GatewaySettings {
  */
 export function gatewaySettings(config: RampartConfig): GatewaySettings {
   const ports = platformPorts(config);
-  const origin = `https://127.0.0.1:${ports.gateway}`;
-  const issuer = (config.identity?.issuer ?? `${origin}/auth`).replace(/\/+$/, '');
+  const origin = gatewayOrigin(config);
+  const issuer = platformIssuer(config);
   const allowHttpIssuer = config.identity?.dangerouslyAllowHttpIssuer === true;
   const problem = issuerProblem(issuer, allowHttpIssuer);
   if (problem !== undefined) throw new TypeError(`identity.issuer ${problem.message}: ${problem.fix}`);

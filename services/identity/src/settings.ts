@@ -1,5 +1,7 @@
 import {
   clientRuleProblems,
+  gatewayOrigin,
+  platformIssuer,
   platformPorts,
   tokenLifetimes,
   trustDomainOf,
@@ -43,9 +45,9 @@ export interface IdentitySettings {
  */
 export function identitySettings(config: RampartConfig): IdentitySettings {
   const ports = platformPorts(config);
-  const origin = `https://127.0.0.1:${ports.gateway}`;
+  const origin = gatewayOrigin(config);
   const identity = config.identity ?? {};
-  const issuer = (identity.issuer ?? `${origin}/auth`).replace(/\/+$/, '');
+  const issuer = platformIssuer(config);
   const { lifetimes, problems } = tokenLifetimes(identity.tokens);
   const refused = problems[0];
   if (refused !== undefined) throw new TypeError(`${refused.message}: ${refused.fix}`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
 import { FieldCipher, LocalKeyring, openEmbeddedStore } from '@rampart/sdk';
 import { SigningKeys } from '../../../services/identity/src/keys/signing-keys.ts';
-import { CONSOLE_CLIENT_ID } from '../../../services/identity/src/oidc/client-metadata.ts';
+import { ADMIN_CLI_CLIENT_ID } from '../../../services/identity/src/oidc/client-metadata.ts';
 import type { RunningShop } from './platform.ts';
 
 /** The first admin of a running shop and an admin API token for them. */
@@ -13,10 +13,10 @@ export interface AdminAccess {
 }
 
 /**
- * An admin API access token exactly as identity issues one to the console after the first
+ * An admin API access token exactly as identity issues one to `rampart admin login` after the first
  * admin's MFA sign-in (RFC 9068 `at+jwt`, ES256, audience `<issuer>/admin`, scope `admin`,
  * `amr` with `mfa`), signed with identity's current key read from its own store and keyring under
- * `.rampart/`. The test stands in for the console's sign-in; everything after it — the gateway's
+ * `.rampart/`. The test stands in for that sign-in (test/e2e/admin-login.test.ts does it for real); everything after it — the gateway's
  * identity mount, the admin API's token checks, the operations — is the real path.
  */
 export async function adminAccess(shop: RunningShop): Promise<AdminAccess> {
@@ -31,7 +31,7 @@ export async function adminAccess(shop: RunningShop): Promise<AdminAccess> {
     const issuer = `https://127.0.0.1:${shop.ports.gateway}/auth`;
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({
-      client_id: CONSOLE_CLIENT_ID,
+      client_id: ADMIN_CLI_CLIENT_ID,
       scope: 'admin',
       amr: ['pwd', 'otp', 'mfa'],
       acr: 'urn:rampart:acr:mfa',

@@ -1,6 +1,6 @@
 import { errors, type ClientMetadata } from 'oidc-provider';
 import type { IdentityContext } from '../app.ts';
-import { clientMetadata, consoleClient } from '../oidc/client-metadata.ts';
+import { adminCliClient, clientMetadata } from '../oidc/client-metadata.ts';
 import { generateClientSecret, hashClientSecret } from '../oidc/client-secrets.ts';
 import { AdminError, invalidRequest, notFound } from './admin-error.ts';
 import { audit } from './audit.ts';
@@ -54,7 +54,7 @@ function clientView(metadata: ClientMetadata, source: Source, api?: ApiClient): 
   };
 }
 
-/** The read-only clients: rampart.yaml's and the console, by id. */
+/** The read-only clients: rampart.yaml's and the built-in one of `rampart admin login`, by id. */
 function staticClients(identity: IdentityContext): ClientView[] {
   const { settings } = identity;
   return [
@@ -64,7 +64,7 @@ function staticClients(identity: IdentityContext): ClientView[] {
         'config',
       ),
     ),
-    clientView(consoleClient(settings), 'builtin'),
+    clientView(adminCliClient(), 'builtin'),
   ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
 }
 

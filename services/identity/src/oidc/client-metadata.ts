@@ -57,22 +57,28 @@ export function clientMetadata(client: ClientConfig, secretHash: string | undefi
   };
 }
 
-/** The console's client id: the one client that may obtain admin API tokens. */
-export const CONSOLE_CLIENT_ID = 'rampart-console';
+/**
+ * The client id of `rampart admin login`: the one client that may obtain admin API tokens. The web
+ * console (planned) gets its own client when it is served; until then no client is registered
+ * with a redirect to a page nothing serves.
+ */
+export const ADMIN_CLI_CLIENT_ID = 'rampart-cli';
 
 /**
- * The built-in console client: public, authorization code with PKCE, redirected back only to
- * `<gateway>/console/callback`, MFA always required, and the only client allowed to request the
- * admin API audience.
+ * The built-in client of `rampart admin login`: a native public client (RFC 8252) — authorization
+ * code with PKCE, redirected back only to the CLI's own loopback listener
+ * (`http://127.0.0.1:<any port>/callback`, §7.3), no refresh token (an admin signs in again when the
+ * access token expires), MFA always required, and the only client allowed to request the admin API
+ * audience.
  */
-export function consoleClient(settings: IdentitySettings): ClientMetadata {
+export function adminCliClient(): ClientMetadata {
   return {
-    client_id: CONSOLE_CLIENT_ID,
+    client_id: ADMIN_CLI_CLIENT_ID,
     token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code'],
     response_types: ['code'],
-    redirect_uris: [`${settings.apiAudience}/console/callback`],
-    application_type: 'web',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    application_type: 'native',
     scope: 'openid profile admin',
     id_token_signed_response_alg: 'ES256',
     rampart_require_mfa: true,

@@ -3,7 +3,7 @@ import { importJWK, SignJWT, type JWK } from 'jose';
 import { pseudonym, type SecurityEvent } from '@rampart/sdk';
 import type { User } from '../../src/accounts/index.ts';
 import { adminAudience } from '../../src/oidc/provider.ts';
-import { CONSOLE_CLIENT_ID } from '../../src/oidc/client-metadata.ts';
+import { ADMIN_CLI_CLIENT_ID } from '../../src/oidc/client-metadata.ts';
 import { startIdentity, type Harness, type HarnessOptions } from '../support/harness.ts';
 
 /** The harness's subject key (see test/support/harness.ts): events carry `pseudonym(key, sub)`. */
@@ -100,7 +100,7 @@ export async function startAdminHarness(options: HarnessOptions = {}): Promise<A
 }
 
 /**
- * An admin API access token exactly as oidc-provider issues one for the console (RFC 9068
+ * An admin API access token exactly as oidc-provider issues one to `rampart admin login` (RFC 9068
  * `at+jwt`, ES256, signed with the provider's current key from the same key store, the claims the
  * provider and `extraTokenClaims` put in). The provider's own `AccessToken` model cannot be used
  * outside a request: its `extraTokenClaims` reads the request context.
@@ -112,7 +112,7 @@ export async function mintToken(h: Harness, overrides: TokenOverrides & { sub: s
   const now = Math.floor(Date.now() / 1000);
   const expiresIn = overrides.expiresIn ?? 600;
   return new SignJWT({
-    client_id: overrides.clientId ?? CONSOLE_CLIENT_ID,
+    client_id: overrides.clientId ?? ADMIN_CLI_CLIENT_ID,
     scope: overrides.scope ?? 'admin',
     amr: [...(overrides.amr ?? ['pwd', 'otp', 'mfa'])],
     acr: 'urn:rampart:acr:mfa',

@@ -26,7 +26,7 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
     await a.close();
   });
 
-  it('accepts a console token with the admin scope and MFA, for an enabled admin', async () => {
+  it('accepts an admin CLI token with the admin scope and MFA, for an enabled admin', async () => {
     const res = await a.call('GET', '/users');
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -141,7 +141,7 @@ describe('admin API authentication and authorization (RFC 6750, RFC 9068)', () =
   });
 
   it('refuses alg none and HS256 (a key confusion attempt with the public key as secret)', async () => {
-    const claims = { sub: a.admin.id, scope: 'admin', client_id: 'rampart-console', amr: ['mfa'], jti: 'j' };
+    const claims = { sub: a.admin.id, scope: 'admin', client_id: 'rampart-cli', amr: ['mfa'], jti: 'j' };
     const header = (alg: string) => Buffer.from(JSON.stringify({ alg, typ: 'at+jwt' })).toString('base64url');
     const payload = Buffer.from(
       JSON.stringify({

@@ -52,14 +52,14 @@ describe('admin API: clients (applications)', () => {
     await a.close();
   });
 
-  it('lists the rampart.yaml clients and the console as read-only', async () => {
+  it("lists the rampart.yaml clients and the admin CLI's as read-only", async () => {
     const res = await a.call('GET', '/clients');
     assert.equal(res.status, 200);
     const items = res.json['items'] as ClientJson[];
     assert.deepEqual(
       items.map((client) => [client.clientId, client.source, client.type]),
       [
-        ['rampart-console', 'builtin', 'public'],
+        ['rampart-cli', 'builtin', 'public'],
         ['shop-cli', 'config', 'confidential'],
         ['shop-web', 'config', 'public'],
       ],
@@ -68,7 +68,7 @@ describe('admin API: clients (applications)', () => {
     for (const [method, path] of [
       ['DELETE', '/clients/shop-cli'],
       ['POST', '/clients/shop-cli/secret'],
-      ['DELETE', '/clients/rampart-console'],
+      ['DELETE', '/clients/rampart-cli'],
     ] as const) {
       const refused = await a.call(method, path);
       assert.equal(refused.status, 409, path);
@@ -413,7 +413,7 @@ describe('admin API: clients (applications)', () => {
       /^clientId: looks like a user id/,
     ],
     ['an id of a rampart.yaml client', { clientId: 'shop-cli' }, 409, /exists/],
-    ['the console id', { clientId: 'rampart-console' }, 409, /exists/],
+    ['the admin CLI id', { clientId: 'rampart-cli' }, 409, /exists/],
     ['an unknown field', { isAdminClient: true }, 400, /^isAdminClient: is not a known field/],
     ['no scopes', { scopes: [] }, 400, /^scopes: must NOT have fewer than 1 items/],
   ];
@@ -459,7 +459,7 @@ describe('admin API: clients (applications)', () => {
       next = res.json['next'] as string | null;
     } while (next !== null);
     assert.deepEqual(seen, [...seen].sort());
-    for (const id of ['billing-job', 'desktop-app', 'rampart-console', 'shop-cli', 'signed-job', 'twice'])
+    for (const id of ['billing-job', 'desktop-app', 'rampart-cli', 'shop-cli', 'signed-job', 'twice'])
       assert.ok(seen.includes(id), id);
     assert.ok(!seen.includes('doomed-job'));
   });
