@@ -281,7 +281,16 @@ export const Storage = Type.Object(
       ]),
     ),
     redis: Type.Optional(Type.Object({ url: Type.String({ minLength: 1 }) }, strict)),
-    nats: Type.Optional(Type.Object({ url: Type.String({ minLength: 1 }) }, strict)),
+    nats: Type.Optional(
+      Type.Object(
+        { url: Type.String({ minLength: 1 }) },
+        {
+          ...strict,
+          description:
+            'Planned: the transport of security events to the audit service. Accepted, not used yet.',
+        },
+      ),
+    ),
   },
   strict,
 );
