@@ -1,5 +1,5 @@
 import { AccountError } from '../accounts/index.ts';
-import { csrfInput } from '../pages/form-parts.ts';
+import { csrfInput, passwordAttributes, PASSWORD_FIELD_MAX } from '../pages/form-parts.ts';
 import { html, page, type SafeHtml } from '../pages/layout.ts';
 import { field } from '../pages/request-body.ts';
 import { sendPage } from '../pages/respond.ts';
@@ -7,7 +7,6 @@ import type { AccountRequest } from './account-request.ts';
 import { endAllSessions } from './sessions.ts';
 
 /** Longest password read from the form (the policy allows 128 characters; bytes may be more). */
-const MAX_FIELD = 1024;
 
 /** The "Password" section of the account page. */
 export function passwordSection(request: AccountRequest, error?: string): SafeHtml {
@@ -30,31 +29,14 @@ export function passwordSection(request: AccountRequest, error?: string): SafeHt
       <input
         id="current-password"
         name="current_password"
-        type="password"
-        autocomplete="current-password"
+        ${passwordAttributes('current')}
         required
         aria-describedby="${describedBy}"
       />
       <label for="new-password">New password (at least 12 characters)</label>
-      <input
-        id="new-password"
-        name="new_password"
-        type="password"
-        autocomplete="new-password"
-        minlength="12"
-        maxlength="128"
-        required
-      />
+      <input id="new-password" name="new_password" ${passwordAttributes('new')} required />
       <label for="confirm-password">New password, again</label>
-      <input
-        id="confirm-password"
-        name="confirm_password"
-        type="password"
-        autocomplete="new-password"
-        minlength="12"
-        maxlength="128"
-        required
-      />
+      <input id="confirm-password" name="confirm_password" ${passwordAttributes('new')} required />
       <button type="submit">Change password</button>
     </form>
     <p class="muted">Changing it signs you out everywhere, this browser included.</p>
@@ -69,9 +51,9 @@ export function passwordSection(request: AccountRequest, error?: string): SafeHt
 export async function changePassword(request: AccountRequest, form: URLSearchParams): Promise<void> {
   const { identity } = request;
   const { user } = request.account;
-  const current = field(form, 'current_password', MAX_FIELD) ?? '';
-  const next = field(form, 'new_password', MAX_FIELD) ?? '';
-  const again = field(form, 'confirm_password', MAX_FIELD) ?? '';
+  const current = field(form, 'current_password', PASSWORD_FIELD_MAX) ?? '';
+  const next = field(form, 'new_password', PASSWORD_FIELD_MAX) ?? '';
+  const again = field(form, 'confirm_password', PASSWORD_FIELD_MAX) ?? '';
   const guard = await identity.bruteForce.check({ username: user.username, ip: request.ip });
   if (!guard.allowed) {
     request.res.setHeader('retry-after', String(guard.retryAfterSeconds));

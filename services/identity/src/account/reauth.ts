@@ -5,7 +5,15 @@ import { sendJson } from '../http/router.ts';
 import { authenticationMethods } from '../interaction/authentication-methods.ts';
 import { secondFactorsOf } from '../interaction/mfa-policy.ts';
 import { guardedSecondFactor } from '../interaction/second-factor-guard.ts';
-import { autofocusWhen, csrfInput, errorMessage, invalidWhen, passkeyButton } from '../pages/form-parts.ts';
+import {
+  autofocusWhen,
+  csrfInput,
+  errorMessage,
+  invalidWhen,
+  passkeyButton,
+  passwordAttributes,
+  PASSWORD_FIELD_MAX,
+} from '../pages/form-parts.ts';
 import { html, page } from '../pages/layout.ts';
 import { field } from '../pages/request-body.ts';
 import { seeOther, sendPage } from '../pages/respond.ts';
@@ -49,9 +57,7 @@ export function renderReauthPage(request: AccountRequest, error?: string): strin
         <input
           id="password"
           name="password"
-          type="password"
-          autocomplete="current-password"
-          maxlength="1024"
+          ${passwordAttributes('current')}
           required${invalid}${autofocusWhen(true)}
         />
         ${methods.totp ? html`<label for="code">Code from your authenticator app</label><input id="code" name="code" type="text" inputmode="numeric" pattern="[0-9 ]*" autocomplete="one-time-code" maxlength="8" required${invalid} />` : html``}
@@ -86,7 +92,7 @@ export async function submitReauth(request: AccountRequest, form: URLSearchParam
   const { identity, res } = request;
   const { user } = request.account;
   const methods = reauthMethods(identity, request);
-  const password = field(form, 'password', 1024) ?? '';
+  const password = field(form, 'password', PASSWORD_FIELD_MAX) ?? '';
   if (!methods.password || password === '') {
     sendPage(res, 400, renderReauthPage(request, WRONG));
     return;

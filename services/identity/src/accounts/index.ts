@@ -19,6 +19,7 @@ export {
   type PolicyReason,
   type PolicyResult,
 } from './password-policy.ts';
+export { MAX_PASSWORD_INPUT_UNITS } from './password-text.ts';
 export { commonPasswords, COMMON_PASSWORDS_FILE } from './common-passwords.ts';
 export {
   AccountStore,

@@ -1,5 +1,11 @@
 import { AccountError, type User } from '../accounts/index.ts';
-import { csrfInput, errorMessage, invalidWhen } from '../pages/form-parts.ts';
+import {
+  csrfInput,
+  errorMessage,
+  invalidWhen,
+  passwordAttributes,
+  PASSWORD_FIELD_MAX,
+} from '../pages/form-parts.ts';
 import { html, page } from '../pages/layout.ts';
 import { field } from '../pages/request-body.ts';
 import { sendPage } from '../pages/respond.ts';
@@ -8,7 +14,6 @@ import { readProgress } from './progress.ts';
 import type { StepContext } from './step-context.ts';
 
 const ERROR_ID = 'password-error';
-const MAX_PASSWORD = 1024;
 
 /**
  * "Choose a new password", shown right after the first factor when the account must change its
@@ -25,10 +30,7 @@ export function renderChangePasswordPage(ctx: StepContext, user: User, error?: s
       <input
         id="new-password"
         name="new_password"
-        type="password"
-        autocomplete="new-password"
-        minlength="12"
-        maxlength="${MAX_PASSWORD}"
+        ${passwordAttributes('new')}
         required
         aria-describedby="password-hint${error === undefined ? '' : ` ${ERROR_ID}`}"
         ${error === undefined ? html`` : html` aria-invalid="true"`}
@@ -38,14 +40,7 @@ export function renderChangePasswordPage(ctx: StepContext, user: User, error?: s
         At least 12 characters. Not a common password, and not your username.
       </p>
       <label for="confirm-password">New password again</label>
-      <input
-        id="confirm-password"
-        name="confirm_password"
-        type="password"
-        autocomplete="new-password"
-        maxlength="${MAX_PASSWORD}"
-        required${invalid}
-      />
+      <input id="confirm-password" name="confirm_password" ${passwordAttributes('new')} required${invalid} />
       <button type="submit">Change password</button>
     </form>`;
   return page({ mountPath: ctx.identity.settings.mountPath, title: 'Choose a new password', body });
@@ -57,8 +52,8 @@ export async function submitChangePassword(
   user: User,
   form: URLSearchParams,
 ): Promise<void> {
-  const password = field(form, 'new_password', MAX_PASSWORD) ?? '';
-  const confirm = field(form, 'confirm_password', MAX_PASSWORD) ?? '';
+  const password = field(form, 'new_password', PASSWORD_FIELD_MAX) ?? '';
+  const confirm = field(form, 'confirm_password', PASSWORD_FIELD_MAX) ?? '';
   if (password !== confirm) {
     sendPage(ctx.res, 400, renderChangePasswordPage(ctx, user, 'The two passwords are not the same.'));
     return;

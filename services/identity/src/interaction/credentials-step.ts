@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { autofocusWhen, csrfInput, errorMessage, invalidWhen, passkeyButton } from '../pages/form-parts.ts';
+import {
+  autofocusWhen,
+  csrfInput,
+  errorMessage,
+  invalidWhen,
+  passkeyButton,
+  passwordAttributes,
+  PASSWORD_FIELD_MAX,
+} from '../pages/form-parts.ts';
 import { html, page } from '../pages/layout.ts';
 import { field } from '../pages/request-body.ts';
 import { sendPage } from '../pages/respond.ts';
@@ -14,7 +22,6 @@ export const BAD_CREDENTIALS = 'The username or password is incorrect.';
 export const LOCKED_OUT = `${BAD_CREDENTIALS} There were too many attempts: try again later.`;
 
 const MAX_USERNAME = 256;
-const MAX_PASSWORD = 1024;
 const ERROR_ID = 'login-error';
 
 export interface CredentialsView {
@@ -48,9 +55,7 @@ export function renderCredentialsPage(ctx: StepContext, view: CredentialsView = 
       <input
         id="password"
         name="password"
-        type="password"
-        autocomplete="current-password"
-        maxlength="${MAX_PASSWORD}"
+        ${passwordAttributes('current')}
         required${invalid}${autofocusWhen(username !== '')}
       />
       <button type="submit">Sign in</button>
@@ -82,7 +87,7 @@ export function renderCredentialsPage(ctx: StepContext, view: CredentialsView = 
 export async function submitCredentials(ctx: StepContext, form: URLSearchParams): Promise<void> {
   const { accounts, bruteForce, events, log } = ctx.identity;
   const username = field(form, 'username', MAX_USERNAME)?.trim() ?? '';
-  const password = field(form, 'password', MAX_PASSWORD) ?? '';
+  const password = field(form, 'password', PASSWORD_FIELD_MAX) ?? '';
   if (username === '' || password === '') {
     sendPage(
       ctx.res,

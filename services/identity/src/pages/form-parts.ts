@@ -1,3 +1,4 @@
+import { MAX_PASSWORD_INPUT_UNITS, MIN_PASSWORD_LENGTH } from '../accounts/index.ts';
 import { CSRF_FIELD } from './csrf.ts';
 import { html, type SafeHtml } from './layout.ts';
 
@@ -14,6 +15,25 @@ export function errorMessage(id: string, message: string | undefined): SafeHtml 
 /** ` aria-invalid="true" aria-describedby="…"` when `message` is set, nothing otherwise. */
 export function invalidWhen(errorId: string, message: string | undefined): SafeHtml {
   return message === undefined ? html`` : html` aria-invalid="true" aria-describedby="${errorId}"`;
+}
+
+/**
+ * The longest password field identity reads (UTF-16 units), and the `maxlength` of every password
+ * input: the policy counts at most 128 code points after NFKC (`MAX_PASSWORD_LENGTH`), which can take
+ * more units than that, so a smaller `maxlength` would cut off valid passwords.
+ */
+export const PASSWORD_FIELD_MAX = MAX_PASSWORD_INPUT_UNITS;
+
+/**
+ * ` type="password" autocomplete=… minlength=… maxlength=…` for every password input of every
+ * page, so the forms cannot drift apart: a `current` password (sign-in, re-authentication) or a
+ * `new` one (with the policy's minimum; the policy itself is checked on the server).
+ */
+export function passwordAttributes(kind: 'current' | 'new'): SafeHtml {
+  return kind === 'current'
+    ? html` type="password" autocomplete="current-password" maxlength="${String(PASSWORD_FIELD_MAX)}"`
+    : html` type="password" autocomplete="new-password" minlength="${String(MIN_PASSWORD_LENGTH)}"
+      maxlength="${String(PASSWORD_FIELD_MAX)}"`;
 }
 
 /** ` autofocus` when `on`. */
