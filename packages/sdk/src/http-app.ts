@@ -11,6 +11,7 @@ import {
   type RouteGenericInterface,
 } from 'fastify';
 import { RampartError } from '@rampart/errors';
+import { readAuthorization } from '@rampart/tokens';
 import { DEFAULT_CONTENT_TYPES, requireAllowedContentType } from './content-type.ts';
 import { IDEMPOTENCY_METHODS } from './idempotency/index.ts';
 import type { InternalTokenVerifier } from './internal-token.ts';
@@ -118,7 +119,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     const guard = request.routeOptions.config.rampart ?? DEFAULT_GUARD;
     if (guard.auth === 'public') return;
     try {
-      const token = bearerToken(request.headers.authorization);
+      const token = bearerToken(request.raw.rawHeaders);
       const principal: Principal = await options.verifier.verify(token);
       const peer =
         tls === undefined ? inProcessPeerOf(request) : callerOf(request.raw.socket, tls.trustDomain);
@@ -190,15 +191,24 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 }
 
 /**
- * The token of an `Authorization: Bearer …` header. No header, or another scheme, is
- * `SDK_UNAUTHENTICATED`; a Bearer header without a well-formed token is `SDK_TOKEN_INVALID`.
+ * The token of the request's one `Authorization: Bearer …` header (`readAuthorization` of
+ * `@rampart/tokens`). No header, an empty one or another scheme is `SDK_UNAUTHENTICATED`; two
+ * headers, or a Bearer header without exactly one well-formed token, is `SDK_TOKEN_INVALID`.
  */
-export function bearerToken(header: string | undefined): string {
-  if (header === undefined || !/^bearer(\s|$)/i.test(header)) throw new RampartError('SDK_UNAUTHENTICATED');
-  const match = /^bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
-  if (match?.[1] === undefined)
-    throw new RampartError('SDK_TOKEN_INVALID', { detail: 'malformed Bearer header' });
-  return match[1];
+export function bearerToken(rawHeaders: readonly string[]): string {
+  const parsed = readAuthorization(rawHeaders);
+  if (parsed.ok) return parsed.token;
+  switch (parsed.reason) {
+    case 'missing':
+    case 'empty':
+    case 'other_scheme':
+      throw new RampartError('SDK_UNAUTHENTICATED');
+    case 'repeated':
+      throw new RampartError('SDK_TOKEN_INVALID', { detail: `${parsed.count} Authorization headers` });
+    case 'no_credentials':
+    case 'malformed':
+      throw new RampartError('SDK_TOKEN_INVALID', { detail: 'malformed Bearer header' });
+  }
 }
 
 function requestIdOf(request: IncomingMessage): string {

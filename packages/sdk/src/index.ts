@@ -55,14 +55,17 @@ export { requireScopes, requireUser, type Principal, type PrincipalKind } from '
 export type { InjectAs } from './in-process-peer.ts';
 export {
   createInternalTokenVerifier,
+  type InternalTokenVerifier,
+  type InternalTokenVerifierOptions,
+} from './internal-token.ts';
+// The internal-token policy lives in @rampart/tokens; a service author needs only the SDK.
+export {
   importInternalTokenKey,
   INTERNAL_TOKEN_ISSUER,
   MAX_TOKEN_LIFETIME_SECONDS,
   MAX_TOKEN_LENGTH,
   CLOCK_SKEW_SECONDS,
-  type InternalTokenVerifier,
-  type InternalTokenVerifierOptions,
-} from './internal-token.ts';
+} from '@rampart/tokens';
 export {
   createLogger,
   maskText,

@@ -1,16 +1,16 @@
-import { KeyObject, createPrivateKey } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublicProtocol } from 'paseto';
+import { GenerateKeyPairFactory, PublicKeyToCryptoKey } from 'paseto/v4/public';
 import {
-  GenerateKeyPairFactory,
-  PublicKeyToCryptoKey,
-  SecretKeyFromCryptoKey,
-  SignFactory,
+  importInternalTokenSigningKey,
+  signInternalToken,
+  type InternalActor,
   type SecretKey,
-} from 'paseto/v4/public';
+} from '@rampart/tokens';
 
-const v4 = new PublicProtocol(GenerateKeyPairFactory, SignFactory);
+const v4 = new PublicProtocol(GenerateKeyPairFactory);
 
 export interface TokenKeys {
   /** The Ed25519 public key as PEM (SPKI), as `rampart up` writes `.rampart/keys/internal-token.pub`. */
@@ -52,7 +52,7 @@ export interface InternalTokenClaims {
   readonly scope?: string;
   readonly groups?: readonly string[];
   readonly amr?: readonly string[];
-  readonly act?: { readonly sub: string };
+  readonly act?: InternalActor;
 }
 
 export interface MintOptions {
@@ -63,7 +63,8 @@ export interface MintOptions {
 }
 
 /**
- * Signs a PASETO v4.public internal token, as the gateway will.
+ * Signs a PASETO v4.public internal token with `signInternalToken` of `@rampart/tokens`, as the
+ * gateway and the mesh do.
  *
  * @example
  * const token = await mintInternalToken(keys.privateKey, { sub: 'alice', aud: 'orders', scope: 'orders:read' });
@@ -73,14 +74,12 @@ export async function mintInternalToken(
   claims: InternalTokenClaims,
   options: MintOptions = {},
 ): Promise<string> {
-  return v4.Sign(
-    privateKey,
-    { iss: 'rampart', ...claims },
-    {
-      expiresIn: options.expiresIn ?? 60,
-      ...(options.now === undefined ? {} : { now: options.now }),
-    },
-  );
+  const issuedAt = options.now ?? new Date();
+  return signInternalToken(privateKey, {
+    ...claims,
+    issuedAt,
+    expiresAt: new Date(issuedAt.getTime() + (options.expiresIn ?? 60) * 1000),
+  });
 }
 
 /**
@@ -91,5 +90,5 @@ export async function mintInternalToken(
  * const key = await signingKeyFromPem(readFileSync(join(home, 'keys/internal-token.key.pem'), 'utf8'));
  */
 export async function signingKeyFromPem(pem: string): Promise<SecretKey> {
-  return SecretKeyFromCryptoKey(createPrivateKey(pem).toCryptoKey('Ed25519', false, ['sign']));
+  return importInternalTokenSigningKey(pem);
 }

@@ -5,6 +5,7 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RampartConfig } from '@rampart/config';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
+import { createInternalTokenMinter } from '@rampart/tokens';
 import {
   createAccessTokenVerifier,
   createIntrospectionClient,
@@ -20,12 +21,7 @@ import {
   shareInvalidations,
   type ResponseCacheOptions,
 } from './cache/index.ts';
-import {
-  createInternalTokenMinter,
-  createUpstreams,
-  IDENTITY_UPSTREAM,
-  type Upstream,
-} from './forward/index.ts';
+import { createUpstreams, IDENTITY_UPSTREAM, type Upstream } from './forward/index.ts';
 import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
 import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
 import { watchConnectionErrors } from './pipeline/connection-errors.ts';

@@ -15,12 +15,12 @@ import {
   closeServer,
   createAdminServer,
   createMetrics,
-  importInternalTokenKey,
   listenOn,
   metricsExposition,
   registerHttpMetrics,
   type Logger,
 } from '@rampart/sdk';
+import { importInternalTokenKey, loadInternalTokenKeyPair } from '@rampart/tokens';
 import { registerBundleRoutes } from './bundle/routes.ts';
 import { meshSettings } from './config.ts';
 import type { MeshContext } from './context.ts';
@@ -28,7 +28,6 @@ import { registerErrorHandlers } from './http/errors.ts';
 import { registerJoinRoutes } from './join/routes.ts';
 import { registerRenewRoutes } from './renew/routes.ts';
 import { ServerIdentity } from './server-identity.ts';
-import { loadInternalTokenKeys } from './token/internal-token-keys.ts';
 import { registerTokenRoutes } from './token/routes.ts';
 
 /** Request bodies larger than this are refused (a CSR is under 1 KiB; a token under 4 KiB). */
@@ -103,7 +102,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     trustDomain: settings.trustDomain,
     now,
   });
-  const tokenKeys = await loadInternalTokenKeys(options.signingKeyPem, options.publicKeyPem);
+  const tokenKeys = await loadInternalTokenKeyPair(options.signingKeyPem, options.publicKeyPem);
   // A key every service will import must be one: refuse to start rather than publish a bad one.
   const otherSigners = await Promise.all((options.otherSignerKeyPems ?? []).map(importInternalTokenKey));
   const joinTokens = new JoinTokens({ now });

@@ -1,14 +1,13 @@
-import type { PublicKey } from 'paseto/v4/public';
 import type { RampartConfig } from '@rampart/config';
 import type { CertificateAuthority, IssuedCertificate, JoinAttestor } from '@rampart/mesh';
 import type { Logger } from '@rampart/sdk';
-import type { InternalTokenKeys } from './token/internal-token-keys.ts';
+import type { InternalTokenKeyPair, PublicKey } from '@rampart/tokens';
 
 /** What the routes share: the CA, attestors, keys, the current configuration and the log. */
 export interface MeshContext {
   readonly ca: CertificateAuthority;
   readonly attestors: readonly JoinAttestor[];
-  readonly tokenKeys: InternalTokenKeys;
+  readonly tokenKeys: InternalTokenKeyPair;
   /**
    * Every public key that verifies internal tokens, published with the bundle: the mesh's own and
    * those of the other signers (the gateway signs with a key of its own, never the mesh's).

@@ -1,6 +1,6 @@
 export type { AccessTokenClaims } from './access-token-claims.ts';
 export { ACCESS_TOKEN_ALGORITHMS, DEFAULT_ALGORITHMS, type AccessTokenAlgorithm } from './algorithms.ts';
-export { parseBearerAuthorization, presentedToken, type PresentedToken } from './bearer.ts';
+export { presentedToken, type PresentedToken } from './bearer.ts';
 export { DPOP_ALGORITHMS, verifyDpopProof, type DpopRequest } from './dpop.ts';
 export { createProofReplayCache, type ProofReplayCache } from './proof-replay.ts';
 export {

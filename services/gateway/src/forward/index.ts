@@ -1,13 +1,4 @@
 export {
-  createInternalTokenMinter,
-  INTERNAL_TOKEN_ISSUER,
-  INTERNAL_TOKEN_RENEW_MARGIN_SECONDS,
-  MAX_INTERNAL_TOKEN_LIFETIME_SECONDS,
-  type InternalPrincipal,
-  type InternalTokenMinter,
-  type InternalTokenMinterOptions,
-} from './internal-token-minter.ts';
-export {
   createUpstreams,
   IDENTITY_UPSTREAM,
   type Upstream,

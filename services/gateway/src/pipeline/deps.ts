@@ -1,4 +1,5 @@
 import type { RateLimitConfig } from '@rampart/config';
+import type { InternalTokenMinter } from '@rampart/tokens';
 import type {
   AccessTokenVerifier,
   IntrospectionClient,
@@ -7,7 +8,7 @@ import type {
 } from '../auth/index.ts';
 import type { CacheCounter, ResponseCache } from '../cache/index.ts';
 import type { CorsPolicy } from '../cors/index.ts';
-import type { InternalTokenMinter, Upstreams } from '../forward/index.ts';
+import type { Upstreams } from '../forward/index.ts';
 import type { RateLimiter } from '../rate-limit/index.ts';
 import type { RouteTable } from '../routing/index.ts';
 import type { Exchange } from './exchange.ts';

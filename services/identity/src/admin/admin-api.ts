@@ -74,7 +74,7 @@ export function adminApi(identity: IdentityContext): PathHandler {
           allow: match.allow,
         });
       }
-      const admin = await verifier.authenticate(req.headers.authorization);
+      const admin = await verifier.authenticate(req.rawHeaders);
       const query = checkQuery(req.url ?? '', match.route.query);
       const body = await readJsonBody(req);
       send(res, await match.route.run({ identity, admin, params: match.params, query, body }));

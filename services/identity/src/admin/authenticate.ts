@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { readAuthorization } from '@rampart/tokens';
 import type { IdentityContext } from '../app.ts';
 import { ADMIN_SCOPE, adminAudience } from '../oidc/provider.ts';
 import { AdminError, type DenyReason } from './admin-error.ts';
@@ -17,8 +18,6 @@ export const ADMIN_ROLE = 'admin';
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
 const MAX_TOKEN_LENGTH = 4096;
-/** RFC 6750 §2.1 `b64token`. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const REALM = 'realm="rampart-admin"';
 /** Public members per key type: the verifier never holds a private part. */
 const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
@@ -38,7 +37,7 @@ const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  *
  * @example
  * const verifier = new AdminTokenVerifier(identity);
- * const admin = await verifier.authenticate(req.headers.authorization);
+ * const admin = await verifier.authenticate(req.rawHeaders);
  */
 export class AdminTokenVerifier {
   readonly #identity: IdentityContext;
@@ -48,15 +47,18 @@ export class AdminTokenVerifier {
     this.#identity = identity;
   }
 
-  async authenticate(authorization: string | undefined): Promise<AdminPrincipal> {
-    if (authorization === undefined || authorization === '') {
+  /** `rawHeaders` as Node gives them (`req.rawHeaders`): a repeated `Authorization` is refused. */
+  async authenticate(rawHeaders: readonly string[]): Promise<AdminPrincipal> {
+    const authorization = readAuthorization(rawHeaders);
+    if (!authorization.ok && (authorization.reason === 'missing' || authorization.reason === 'empty')) {
       throw new AdminError(401, 'invalid_token', 'An access token is required (Authorization: Bearer).', {
         deny: 'missing_token',
         wwwAuthenticate: `Bearer ${REALM}`,
       });
     }
-    const token = BEARER.exec(authorization)?.[1];
-    if (token === undefined || token.length > MAX_TOKEN_LENGTH) throw invalidToken('malformed_token');
+    if (!authorization.ok || authorization.token.length > MAX_TOKEN_LENGTH)
+      throw invalidToken('malformed_token');
+    const token = authorization.token;
     const payload = await this.#verify(token);
     const subject = payload.sub;
     if (payload['cnf'] !== undefined) throw invalidToken('sender_constrained', subject);

@@ -1,21 +1,15 @@
-import { ClaimValidationError, PasetoError, PublicProtocol, type Claims, type JsonValue } from 'paseto';
-import { SignFactory, VerifyFactory, type PublicKey } from 'paseto/v4/public';
 import type { RampartConfig } from '@rampart/config';
-import {
-  CLOCK_SKEW_SECONDS,
-  INTERNAL_TOKEN_ISSUER,
-  MAX_TOKEN_LENGTH,
-  MAX_TOKEN_LIFETIME_SECONDS,
-} from '@rampart/sdk';
 import { INTERNAL_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from '@rampart/mesh';
+import {
+  MAX_ACT_DEPTH,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  signInternalToken,
+  verifyInternalToken,
+  type InternalActor,
+} from '@rampart/tokens';
 import { isDeclaredService, mayCall } from '../config.ts';
 import type { OAuthErrorCode } from '../http/oauth-error.ts';
 import type { MeshContext } from '../context.ts';
-
-const v4 = new PublicProtocol(SignFactory, VerifyFactory);
-
-/** Longest `act` chain accepted (hops through services). */
-export const MAX_ACT_DEPTH = 8;
 
 /** The parameters of an RFC 8693 request, already parsed from the form. */
 export interface ExchangeRequest {
@@ -34,11 +28,6 @@ export type ExchangeResult =
       readonly subject: string;
     }
   | { readonly ok: false; readonly error: OAuthErrorCode; readonly reason: string };
-
-interface Actor {
-  readonly sub: string;
-  readonly act?: Actor;
-}
 
 /**
  * Exchanges a token addressed to `caller` for one addressed to `request.audience`, along the
@@ -85,114 +74,43 @@ export async function exchange(
     };
   }
 
-  const verified = await verifySubjectToken(request.subjectToken, caller, keys.subjectTokenKeys, nowMs);
-  if (!verified.ok) return { ok: false, error: 'invalid_grant', reason: verified.reason };
-  const { claims, expiresAtMs } = verified;
-
-  const previous = claims.act === undefined ? undefined : actorOf(claims.act, 0);
-  if (previous === null) return { ok: false, error: 'invalid_grant', reason: 'act is malformed or too deep' };
-  if (previous !== undefined && depth(previous) >= MAX_ACT_DEPTH) {
+  // v4.public carries no key id: each trusted signer is tried (the gateway's and the mesh's own).
+  const verified = await verifyInternalToken(request.subjectToken, {
+    publicKeys: keys.subjectTokenKeys,
+    audience: caller,
+    now: new Date(nowMs),
+  });
+  if (!verified.ok) return { ok: false, error: 'invalid_grant', reason: `subject token: ${verified.detail}` };
+  const claims = verified.token;
+  // Within the skew a service still accepts it, but nothing is left to exchange.
+  if (claims.expiresAtMs <= nowMs)
+    return { ok: false, error: 'invalid_grant', reason: 'subject token expired' };
+  if (claims.act !== undefined && depth(claims.act) >= MAX_ACT_DEPTH) {
     return { ok: false, error: 'invalid_grant', reason: 'act chain too long' };
-  }
-  const scope = claims.scope;
-  if (scope !== undefined && typeof scope !== 'string') {
-    return { ok: false, error: 'invalid_grant', reason: 'scope is not a string' };
-  }
-  const groups = stringList(claims.groups);
-  const amr = stringList(claims.amr);
-  if (groups === null || amr === null) {
-    return { ok: false, error: 'invalid_grant', reason: 'groups or amr is not a list of strings' };
   }
 
   const issuedAtMs = Math.floor(nowMs / 1000) * 1000;
-  const exp = Math.min(expiresAtMs, issuedAtMs + MAX_TOKEN_LIFETIME_SECONDS * 1000);
-  const act: Actor = previous === undefined ? { sub: caller } : { sub: caller, act: previous };
-  const token = await v4.Sign(
-    keys.tokenKeys.secretKey,
-    {
-      iss: INTERNAL_TOKEN_ISSUER,
-      sub: claims.sub ?? '',
-      aud: audience,
-      ...(scope === undefined ? {} : { scope }),
-      ...(groups === undefined ? {} : { groups }),
-      ...(amr === undefined ? {} : { amr }),
-      act: act as unknown as JsonValue,
-      iat: new Date(issuedAtMs).toISOString(),
-      exp: new Date(exp).toISOString(),
-    },
-    { addIssuedAt: false },
-  );
+  const exp = Math.min(claims.expiresAtMs, issuedAtMs + MAX_TOKEN_LIFETIME_SECONDS * 1000);
+  const act: InternalActor = claims.act === undefined ? { sub: caller } : { sub: caller, act: claims.act };
+  const token = await signInternalToken(keys.tokenKeys.secretKey, {
+    sub: claims.sub,
+    aud: audience,
+    ...(claims.scope === undefined ? {} : { scope: claims.scope }),
+    ...(claims.groups === undefined ? {} : { groups: claims.groups }),
+    ...(claims.amr === undefined ? {} : { amr: claims.amr }),
+    act,
+    issuedAt: new Date(issuedAtMs),
+    expiresAt: new Date(exp),
+  });
   return {
     ok: true,
     token,
     expiresIn: Math.max(1, Math.floor((exp - nowMs) / 1000)),
     audience,
-    subject: claims.sub ?? '',
+    subject: claims.sub,
   };
 }
 
-async function verifySubjectToken(
-  token: string,
-  caller: string,
-  trusted: readonly PublicKey[],
-  nowMs: number,
-): Promise<{ ok: true; claims: Claims; expiresAtMs: number } | { ok: false; reason: string }> {
-  if (token.length > MAX_TOKEN_LENGTH || !token.startsWith('v4.public.')) {
-    return { ok: false, reason: 'subject token is not a v4.public token of acceptable size' };
-  }
-  let claims: Claims | undefined;
-  let refusal = 'subject token signed by no trusted key';
-  // v4.public carries no key id: try each trusted signer (two: the gateway's and the mesh's own).
-  for (const publicKey of trusted) {
-    try {
-      ({ claims } = await v4.Verify(publicKey, token, {
-        audience: caller,
-        issuer: INTERNAL_TOKEN_ISSUER,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        requiredClaims: ['sub', 'exp', 'aud', 'iss'],
-        now: new Date(nowMs),
-      }));
-      break;
-    } catch (error) {
-      if (!(error instanceof PasetoError)) throw error;
-      // Signed by this key but with bad claims (expired, wrong audience): that is the answer.
-      if (error instanceof ClaimValidationError) return { ok: false, reason: `subject token: ${error.code}` };
-      refusal = `subject token: ${error.code}`;
-    }
-  }
-  if (claims === undefined) return { ok: false, reason: refusal };
-  const expiresAtMs = Date.parse(claims.exp ?? '');
-  if (Number.isNaN(expiresAtMs)) return { ok: false, reason: 'subject token exp is not a date' };
-  if (expiresAtMs - nowMs > (MAX_TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS) * 1000) {
-    return { ok: false, reason: 'subject token lives too long' };
-  }
-  if (expiresAtMs <= nowMs) return { ok: false, reason: 'subject token expired' };
-  const sub = claims.sub;
-  if (sub === undefined || sub.length === 0 || sub.length > 255) {
-    return { ok: false, reason: 'subject token sub is empty or too long' };
-  }
-  return { ok: true, claims, expiresAtMs };
-}
-
-/** The `act` claim as a chain; null when malformed or deeper than allowed. */
-function actorOf(value: JsonValue, level: number): Actor | null {
-  if (level >= MAX_ACT_DEPTH || typeof value !== 'object' || value === null || Array.isArray(value))
-    return null;
-  const object = value as { readonly [key: string]: JsonValue };
-  const sub = object['sub'];
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) return null;
-  const nested = object['act'];
-  if (nested === undefined) return { sub };
-  const inner = actorOf(nested, level + 1);
-  return inner === null ? null : { sub, act: inner };
-}
-
-function depth(actor: Actor): number {
+function depth(actor: InternalActor): number {
   return actor.act === undefined ? 1 : 1 + depth(actor.act);
-}
-
-function stringList(value: JsonValue | undefined): string[] | undefined | null {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) return null;
-  return [...value];
 }

@@ -1,15 +1,12 @@
-import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
-import { PublicProtocol } from 'paseto';
-import { SecretKeyFromCryptoKey, SignFactory, type SecretKey } from 'paseto/v4/public';
-
-/** Every internal token says it was issued by Rampart (what `@rampart/sdk` requires). */
-export const INTERNAL_TOKEN_ISSUER = 'rampart';
-/** The longest lifetime services accept (`MAX_TOKEN_LIFETIME_SECONDS` in `@rampart/sdk`). */
-export const MAX_INTERNAL_TOKEN_LIFETIME_SECONDS = 300;
-/** A cached token is replaced this long before its `exp`, so none arrives already expired. */
-export const INTERNAL_TOKEN_RENEW_MARGIN_SECONDS = 10;
-
-const v4 = new PublicProtocol(SignFactory);
+import { createHash } from 'node:crypto';
+import type { SecretKey } from 'paseto/v4/public';
+import { ed25519SigningKey, secretKeyOf } from './internal-token-keys.ts';
+import {
+  DEFAULT_TOKEN_LIFETIME_SECONDS,
+  INTERNAL_TOKEN_RENEW_MARGIN_SECONDS,
+  MAX_TOKEN_LIFETIME_SECONDS,
+} from './internal-token-policy.ts';
+import { signInternalToken } from './sign-internal-token.ts';
 
 /** Who a forwarded request acts for, and the one service it goes to. */
 export interface InternalPrincipal {
@@ -24,7 +21,7 @@ export interface InternalPrincipal {
 export interface InternalTokenMinterOptions {
   /** The Ed25519 signing key, PKCS#8 PEM. Kept inside the minter; never logged. */
   readonly signingKeyPem: string;
-  /** Token lifetime; default 60, between 11 and 300. */
+  /** Token lifetime; default 60, between 11 and 300 (`MAX_TOKEN_LIFETIME_SECONDS`). */
   readonly lifetimeSeconds?: number;
   /** Cached tokens kept at most (least recently used evicted first); default 10 000. */
   readonly maxEntries?: number;
@@ -46,8 +43,8 @@ interface Entry {
 
 /**
  * Creates the gateway's signer of internal tokens: `iss` = `rampart`, `aud` = the service, `sub`,
- * `scope` (space-separated), `groups`, `amr`, `iat` and `exp` — what `createInternalTokenVerifier`
- * in `@rampart/sdk` accepts. No `jti`: a token is short-lived and good for one audience only, and
+ * `scope` (space-separated), `groups`, `amr`, `iat` and `exp` — what `verifyInternalToken` (and so
+ * `createInternalTokenVerifier` in `@rampart/sdk`) accepts. No `jti`: a token is short-lived and good for one audience only, and
  * leaving it out lets one signature serve every request of a principal to a service. Throws a
  * `TypeError` when the key is not an Ed25519 private key or an option is out of range.
  *
@@ -56,41 +53,36 @@ interface Entry {
  * const token = await minter.mint({ subject: 'alice', audience: 'orders', scopes, groups, amr });
  */
 export function createInternalTokenMinter(options: InternalTokenMinterOptions): InternalTokenMinter {
-  const lifetimeSeconds = options.lifetimeSeconds ?? 60;
+  const lifetimeSeconds = options.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? (() => new Date());
   if (
     !Number.isInteger(lifetimeSeconds) ||
     lifetimeSeconds <= INTERNAL_TOKEN_RENEW_MARGIN_SECONDS ||
-    lifetimeSeconds > MAX_INTERNAL_TOKEN_LIFETIME_SECONDS
+    lifetimeSeconds > MAX_TOKEN_LIFETIME_SECONDS
   ) {
     throw new TypeError(
-      `lifetimeSeconds must be an integer between ${INTERNAL_TOKEN_RENEW_MARGIN_SECONDS + 1} and ${MAX_INTERNAL_TOKEN_LIFETIME_SECONDS}`,
+      `lifetimeSeconds must be an integer between ${INTERNAL_TOKEN_RENEW_MARGIN_SECONDS + 1} and ${MAX_TOKEN_LIFETIME_SECONDS}`,
     );
   }
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('maxEntries must be a positive integer');
   }
-  const keyObject = ed25519PrivateKey(options.signingKeyPem);
+  const keyObject = ed25519SigningKey(options.signingKeyPem);
   let secretKey: Promise<SecretKey> | undefined;
   const cache = new Map<string, Entry>();
 
   async function sign(principal: InternalPrincipal, issuedAtMs: number): Promise<string> {
-    secretKey ??= SecretKeyFromCryptoKey(keyObject.toCryptoKey('Ed25519', false, ['sign']));
-    return v4.Sign(
-      await secretKey,
-      {
-        iss: INTERNAL_TOKEN_ISSUER,
-        sub: principal.subject,
-        aud: principal.audience,
-        ...(principal.scopes.length === 0 ? {} : { scope: principal.scopes.join(' ') }),
-        groups: [...principal.groups],
-        amr: [...principal.amr],
-        iat: new Date(issuedAtMs).toISOString(),
-        exp: new Date(issuedAtMs + lifetimeSeconds * 1000).toISOString(),
-      },
-      { addIssuedAt: false },
-    );
+    secretKey ??= secretKeyOf(keyObject);
+    return signInternalToken(await secretKey, {
+      sub: principal.subject,
+      aud: principal.audience,
+      ...(principal.scopes.length === 0 ? {} : { scope: principal.scopes.join(' ') }),
+      groups: principal.groups,
+      amr: principal.amr,
+      issuedAt: new Date(issuedAtMs),
+      expiresAt: new Date(issuedAtMs + lifetimeSeconds * 1000),
+    });
   }
 
   return {
@@ -126,19 +118,6 @@ export function createInternalTokenMinter(options: InternalTokenMinterOptions): 
       return entry.token;
     },
   };
-}
-
-function ed25519PrivateKey(pem: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (cause) {
-    throw new TypeError('the internal token signing key is not a PEM private key', { cause });
-  }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new TypeError('the internal token signing key must be Ed25519');
-  }
-  return key;
 }
 
 /** Values services would reject or misread: a caller bug, not a client's. */
