@@ -32,7 +32,8 @@ export interface InternalTokenContent {
  * Signs a PASETO v4.public internal token with claims `iss`, `sub`, `aud`, `scope`, `groups`,
  * `amr`, `act`, `iat` and `exp`, in that order, and nothing else. No `jti`: a token is short-lived
  * and good for one audience only, so one signature may serve every request of a principal to a
- * service. The caller chooses the lifetime; verifiers refuse more than 5 minutes.
+ * service. The caller chooses the lifetime; verifiers refuse more than 5 minutes. `iat` and `exp`
+ * are RFC 3339 in whole seconds (a fraction is dropped).
  *
  * @example
  * const token = await signInternalToken(secretKey, { sub: 'alice', aud: 'orders', issuedAt, expiresAt });
@@ -48,11 +49,16 @@ export async function signInternalToken(key: SecretKey, content: InternalTokenCo
       ...(content.groups === undefined ? {} : { groups: [...content.groups] }),
       ...(content.amr === undefined ? {} : { amr: [...content.amr] }),
       ...(content.act === undefined ? {} : { act: actorClaim(content.act) }),
-      iat: content.issuedAt.toISOString(),
-      exp: content.expiresAt.toISOString(),
+      iat: rfc3339(content.issuedAt),
+      exp: rfc3339(content.expiresAt),
     },
     { addIssuedAt: false },
   );
+}
+
+/** RFC 3339 in whole seconds, as `paseto` writes the dates it sets itself (`2030-01-01T00:00:00Z`). */
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/u, 'Z');
 }
 
 function actorClaim(actor: InternalActor): JsonValue {
