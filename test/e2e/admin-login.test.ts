@@ -90,14 +90,21 @@ describeIfAvailable('rampart admin login', browserAvailable, () => {
     return res.statusCode;
   };
 
-  /** The first admin's first sign-in: one-time password, a new password, then TOTP enrolment. */
-  async function firstSignIn(page: Page, url: URL, callback: string): Promise<void> {
-    const oneTime = readFileSync(join(shop.home, 'admin-password'), 'utf8').trim();
+  /**
+   * A sign-in through identity's pages until the browser reaches `callback`: password, then each
+   * step identity asks for, recognised by what it asks — a new password, TOTP enrolment (the first
+   * admin), a TOTP code (a person with a factor), the recovery codes' Continue.
+   */
+  async function signIn(
+    page: Page,
+    url: URL,
+    callback: string,
+    person: { username: string; password: string; totpSecret?: string },
+  ): Promise<void> {
     await page.goto(url.href);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(oneTime);
+    await page.getByLabel('Username').fill(person.username);
+    await page.getByLabel('Password').fill(person.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    // Steps come in the order identity decides; each is recognised by what it asks for.
     for (let step = 0; step < 6 && !page.url().startsWith(callback); step++) {
       await page.waitForLoadState();
       if ((await page.getByLabel('New password', { exact: true }).count()) > 0) {
@@ -108,6 +115,9 @@ describeIfAvailable('rampart admin login', browserAvailable, () => {
         const secret = await page.locator('input[name="secret"]').inputValue();
         await page.getByLabel('Code shown by the app').fill(totpCode(secret));
         await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
+      } else if ((await page.getByLabel('Code from your authenticator app').count()) > 0) {
+        await page.getByLabel('Code from your authenticator app').fill(totpCode(person.totpSecret ?? ''));
+        await page.getByRole('button', { name: 'Verify' }).click();
       } else if ((await page.getByRole('button', { name: 'Continue' }).count()) > 0) {
         await page.getByRole('button', { name: 'Continue' }).click();
       } else {
@@ -136,7 +146,8 @@ describeIfAvailable('rampart admin login', browserAvailable, () => {
 
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
-    await firstSignIn(page, url, redirect.origin);
+    const oneTime = readFileSync(join(shop.home, 'admin-password'), 'utf8').trim();
+    await signIn(page, url, redirect.origin, { username: 'admin', password: oneTime });
     const result = await login.exit;
     assert.equal(result.code, 0, result.stderr);
     await page.waitForLoadState();
@@ -150,6 +161,32 @@ describeIfAvailable('rampart admin login', browserAvailable, () => {
     assert.ok(!result.stderr.includes(token) && !result.stdout.includes(token), 'the token is not printed');
     assert.equal(await adminApi(token, '/users'), 200);
     assert.equal(await adminApi(`${token}x`, '/users'), 401);
+  });
+
+  it('writes no token for a person who signs in but is not an admin, and says why', async () => {
+    const demo = JSON.parse(readFileSync(join(shop.home, 'demo-users.json'), 'utf8')) as {
+      users: { username: string; password: string; totpSecret: string }[];
+    };
+    const alice = demo.users.find((user) => user.username === 'alice');
+    assert.ok(alice !== undefined);
+    const out = join(shop.dir, 'alice-token');
+    const login = adminLogin(shop, '--timeout', '90', '--out', out);
+    const url = await login.signInUrl;
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    await signIn(
+      await context.newPage(),
+      url,
+      new URL(url.searchParams.get('redirect_uri') ?? '').origin,
+      alice,
+    );
+    const result = await login.exit;
+    await context.close();
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /signed in as alice, but the admin API refuses the token: This account may not use the admin API/u,
+    );
+    assert.equal(existsSync(out), false, 'no token written');
   });
 
   it('gives up with a clear message when nobody signs in in time', async () => {

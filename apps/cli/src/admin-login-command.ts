@@ -93,6 +93,15 @@ export async function adminLoginCommand(argv: string[], io: CommandIo): Promise<
     const claims = tokens.claims();
     const username = claims?.['preferred_username'];
     const who = typeof username === 'string' ? username : (claims?.sub ?? 'an admin');
+    // The admin API decides who is an admin, at every call: ask it once now, so a person who is
+    // not one learns it here rather than from a token that opens nothing.
+    const refusal = await adminApiRefusal(`${issuer}/admin/users?limit=1`, tokens.access_token);
+    if (refusal !== undefined) {
+      io.stderr.write(
+        `rampart admin login: signed in as ${who}, but the admin API refuses the token: ${refusal}\n`,
+      );
+      return 1;
+    }
     if (parsed.print) {
       io.stdout.write(`${tokens.access_token}\n`);
       io.stderr.write(`Signed in as ${who}; the token is valid until ${expires}Z.\n`);
@@ -113,6 +122,21 @@ export async function adminLoginCommand(argv: string[], io: CommandIo): Promise<
     await listener.close();
     await agent.close();
   }
+}
+
+/** Undefined when the admin API accepts `token`; otherwise its `error_description` (or status). */
+async function adminApiRefusal(url: string, token: string): Promise<string | undefined> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (res.ok) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  const description =
+    typeof body === 'object' && body !== null && 'error_description' in body
+      ? body.error_description
+      : undefined;
+  return typeof description === 'string' ? description : `HTTP ${res.status}`;
 }
 
 function parseOptions(argv: string[], io: CommandIo): LoginOptions | number {
