@@ -4,7 +4,7 @@ import { componentUserName, ensureSystemUser } from '../src/up/privileges.ts';
 
 describe('one system user per component', () => {
   it('names platform components and services apart', () => {
-    assert.equal(componentUserName({ name: 'mesh', kind: 'platform' }), 'rampart-mesh');
+    assert.equal(componentUserName({ name: 'mesh', kind: 'mesh' }), 'rampart-mesh');
     assert.equal(componentUserName({ name: 'identity', kind: 'identity' }), 'rampart-identity');
     assert.equal(componentUserName({ name: 'gateway', kind: 'gateway' }), 'rampart-gateway');
     assert.equal(componentUserName({ name: 'orders', kind: 'service' }), 'rampart-svc-orders');

@@ -61,3 +61,23 @@ export {
   principalKindOf,
   type PrincipalKind,
 } from './principal-subject.ts';
+export {
+  COMPONENT_KINDS,
+  LOG_LEVELS,
+  componentEnv,
+  componentVariables,
+  readComponentEnv,
+  readLaunchSecretsMode,
+  readLogLevel,
+  writeComponentEnv,
+  writeLaunchSecretEnv,
+  type ComponentEnv,
+  type ComponentEnvKey,
+  type ComponentEnvValues,
+  type ComponentKind,
+  type ComponentVariable,
+  type Environment,
+  type LaunchSecretValues,
+  type LogLevel,
+  type Presence,
+} from './component-env.ts';

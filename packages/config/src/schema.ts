@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { componentEnv } from './component-env.ts';
 
 /**
  * The rampart.yaml schema. It is the single source of truth: the loader validates against it,
@@ -263,7 +264,7 @@ export const Storage = Type.Object(
             url: Type.String({
               minLength: 1,
               description:
-                'What each service connects with: postgres://rampart_{service}:${env:RAMPART_SQL_PASSWORD}@host/db — ' +
+                `What each service connects with: postgres://rampart_{service}:\${env:${componentEnv.sqlPassword.name}}@host/db — ` +
                 '{service} becomes the service name; each logs in as its own role.',
             }),
             adminUrl: Type.Optional(
@@ -272,7 +273,7 @@ export const Storage = Type.Object(
                 description:
                   'A role that may create roles and schemas (a reference, e.g. ${env:RAMPART_SQL_ADMIN_URL}). ' +
                   'When set, rampart up gives each service its own role, schema and a fresh password ' +
-                  '(in RAMPART_SQL_PASSWORD) at every start. Use a database of its own for Rampart.',
+                  `(in ${componentEnv.sqlPassword.name}) at every start. Use a database of its own for Rampart.`,
               }),
             ),
           },

@@ -7,18 +7,11 @@ export {
   type Service,
   type ConfigListener,
 } from './service.ts';
-export {
-  readServiceEnv,
-  required as requiredEnv,
-  absolutePath as requiredEnvPath,
-  type ServiceEnv,
-  type Environment,
-} from './env.ts';
+export { readServiceEnv, type ServiceEnv, type MeshEnv, type Environment } from './env.ts';
 export { listenersOn, ownSocketInodes, socketInodesOf, type PortListener } from './port-listeners.ts';
 export {
   receiveLaunchSecrets,
   requiredJoinToken,
-  LAUNCH_SECRETS_VARIABLE,
   LAUNCH_SECRETS_REQUEST,
   LAUNCH_SECRETS_REPLY,
   type LaunchSecrets,

@@ -1,4 +1,4 @@
-import type { Environment } from './env.ts';
+import { componentEnv, readLaunchSecretsMode, type Environment } from '@rampart/config';
 
 /**
  * What `rampart up` hands a component at each (re)start over the IPC channel only that process
@@ -9,14 +9,13 @@ export interface LaunchSecrets {
   /** The one-time token that proves this process is the workload it claims (it joins the mesh with it). */
   readonly joinToken?: string;
   /**
-   * Secret variables the component resolves `${env:NAME}` references with (a service's
-   * `RAMPART_SQL_PASSWORD`, a Redis URL's password, identity's client-secret hashes).
+   * Secret variables: the contract's (`componentEnv` entries whose channel is `ipc`, read with
+   * `readComponentEnv`) and those the component resolves `${env:NAME}` references with (a
+   * service's SQL password, a Redis URL's password).
    */
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** Set by `rampart up` (to `ipc`) when a component must ask for its secrets over IPC. */
-export const LAUNCH_SECRETS_VARIABLE = 'RAMPART_LAUNCH_SECRETS';
 /** The component's request, and the supervisor's one answer to it. */
 export const LAUNCH_SECRETS_REQUEST = 'launch.secrets.request';
 export const LAUNCH_SECRETS_REPLY = 'launch.secrets';
@@ -32,7 +31,7 @@ export interface LaunchChannel {
 }
 
 export interface ReceiveLaunchSecretsOptions {
-  /** Where to look for `RAMPART_LAUNCH_SECRETS`; default `process.env`. */
+  /** Where to look for `componentEnv.launchSecrets`; default `process.env`. */
   readonly env?: Environment;
   /** The IPC channel; default `process`. */
   readonly channel?: LaunchChannel;
@@ -47,7 +46,7 @@ let received: Promise<LaunchSecrets> | undefined;
  * Asks `rampart up` for this process's secrets, once (later calls share the answer): the join
  * token is returned, and the secret variables are set in this process's own environment table
  * (`process.env`), which — unlike the environment it was started with — no other process can read.
- * Outside `rampart up` (no `RAMPART_LAUNCH_SECRETS`) there is nothing to receive: `{ env: {} }`.
+ * Outside `rampart up` (no `componentEnv.launchSecrets` variable) there is nothing to receive: `{ env: {} }`.
  *
  * @example
  * const secrets = await receiveLaunchSecrets();
@@ -62,13 +61,11 @@ export function receiveLaunchSecrets(options: ReceiveLaunchSecretsOptions = {}):
 
 async function receive(options: ReceiveLaunchSecretsOptions): Promise<LaunchSecrets> {
   const env = options.env ?? process.env;
-  const mode = env[LAUNCH_SECRETS_VARIABLE];
-  if (mode === undefined) return { env: {} };
-  if (mode !== 'ipc') throw new TypeError(`${LAUNCH_SECRETS_VARIABLE} must be "ipc", got "${mode}"`);
+  if (readLaunchSecretsMode(env) === undefined) return { env: {} };
   const channel = options.channel ?? process;
   if (channel.send === undefined) {
     throw new TypeError(
-      `${LAUNCH_SECRETS_VARIABLE}=ipc but this process has no IPC channel: start it with rampart up`,
+      `${componentEnv.launchSecrets.name}=ipc but this process has no IPC channel: start it with rampart up`,
     );
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

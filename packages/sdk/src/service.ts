@@ -11,6 +11,7 @@ import type {
 } from 'fastify';
 import type { DestinationStream } from 'pino';
 import {
+  componentEnv,
   formatProblem,
   loadConfig,
   serviceAdminPort,
@@ -66,7 +67,7 @@ import {
 } from './idempotency/index.ts';
 
 export interface CreateServiceOptions {
-  /** The service name; defaults to `RAMPART_COMPONENT` and must equal it when both are set. */
+  /** The service name; defaults to `componentEnv.component` and must equal it when both are set. */
   readonly name?: string;
   /** Where to read the contract variables; default `process.env`. */
   readonly env?: Environment;
@@ -78,7 +79,7 @@ export interface CreateServiceOptions {
   readonly limits?: HttpLimits;
   /** Where log lines go; default stdout. */
   readonly logDestination?: DestinationStream;
-  /** Log level; default `RAMPART_LOG_LEVEL` or `info`. */
+  /** Log level; default `componentEnv.logLevel` or `info`. */
   readonly logLevel?: string;
 }
 
@@ -189,11 +190,11 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   const env = readServiceEnv(options.env ?? process.env, secrets);
   if (options.name !== undefined && options.name !== env.component) {
     throw new TypeError(
-      `createService({ name: "${options.name}" }) but RAMPART_COMPONENT is "${env.component}"`,
+      `createService({ name: "${options.name}" }) but ${componentEnv.component.name} is "${env.component}"`,
     );
   }
   const name = env.component;
-  const level = options.logLevel ?? (options.env ?? process.env)['RAMPART_LOG_LEVEL'] ?? 'info';
+  const level = options.logLevel ?? env.logLevel;
   const logOptions = {
     level,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
@@ -228,8 +229,9 @@ export async function createService(options: CreateServiceOptions = {}): Promise
   }
 
   if (env.keyringFile === undefined) {
+    const { name: variable } = componentEnv.keyringFile;
     throw new TypeError(
-      'RAMPART_KEYRING is not set: run the service with `rampart up`, or set RAMPART_KEYRING yourself',
+      `${variable} is not set: run the service with \`rampart up\`, or set ${variable} yourself`,
     );
   }
   let keyring: LocalKeyring;
@@ -455,7 +457,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       }
       if (identity === undefined) {
         throw new TypeError(
-          'RAMPART_MESH_URL is not set: a service listens only with mTLS; run it with `rampart up`',
+          `${componentEnv.meshUrl.name} is not set: a service listens only with mTLS; run it with \`rampart up\``,
         );
       }
       const address = await app.listen({ host: '127.0.0.1', port: startOptions.port ?? thisService().port });

@@ -3,7 +3,7 @@
 // port itself. See ../README.md.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
+import { formatProblem, loadConfig, readComponentEnv, readLogLevel, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import {
   configRefusalReason,
@@ -11,9 +11,7 @@ import {
   createMetrics,
   isConfigMessage,
   receiveLaunchSecrets,
-  requiredEnv,
   requiredJoinToken,
-  requiredEnvPath,
   stopOnSignals,
 } from '@rampart/sdk';
 import { gatewaySettings } from './settings.ts';
@@ -26,16 +24,14 @@ import {
   workerCount,
 } from './workers/index.ts';
 
-const logLevel = process.env['RAMPART_LOG_LEVEL'] ?? 'info';
+const logLevel = readLogLevel(process.env);
 const log = createLogger('gateway', { level: logLevel });
-
-const path = (name: string): string => requiredEnvPath(process.env, name);
-const variable = (name: string): string => requiredEnv(process.env, name);
 
 async function main(): Promise<void> {
   // The join token (and any secret variable) arrives over IPC, never in the environment.
   const secrets = await receiveLaunchSecrets();
-  const loaded = await loadConfig(path('RAMPART_CONFIG'));
+  const env = readComponentEnv('gateway', process.env, secrets.env);
+  const loaded = await loadConfig(env.configFile);
   if (!loaded.ok) {
     log.fatal(
       { problems: loaded.problems.map((problem) => formatProblem(problem)) },
@@ -50,15 +46,15 @@ async function main(): Promise<void> {
   assertPortFree(settings.port);
   const trustDomain = trustDomainOf(config);
   const identity = await startWorkloadIdentity({
-    authorityUrl: variable('RAMPART_MESH_URL'),
+    authorityUrl: env.meshUrl,
     authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
-    bundlePem: readFileSync(path('RAMPART_MESH_BUNDLE'), 'utf8'),
+    bundlePem: readFileSync(env.meshBundleFile, 'utf8'),
     joinToken: requiredJoinToken(secrets),
     spiffeId: componentSpiffeId(trustDomain, 'gateway'),
   });
   const readTls = () => ({
-    cert: readFileSync(path('RAMPART_TLS_CERT'), 'utf8'),
-    key: readFileSync(path('RAMPART_TLS_KEY'), 'utf8'),
+    cert: readFileSync(env.tlsCertFile, 'utf8'),
+    key: readFileSync(env.tlsKeyFile, 'utf8'),
   });
   const redisRef = config.storage?.redis?.url;
   const redisUrl =
@@ -80,9 +76,9 @@ async function main(): Promise<void> {
       config,
       ...(redisUrl === undefined ? {} : { redisUrl }),
       tls: readTls(),
-      issuerCa: readFileSync(path('RAMPART_EDGE_CA'), 'utf8'),
-      signingKeyPem: readFileSync(path('RAMPART_INTERNAL_TOKEN_SIGNING_KEY'), 'utf8'),
-      pseudonymKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
+      issuerCa: readFileSync(env.edgeCaFile, 'utf8'),
+      signingKeyPem: readFileSync(env.internalTokenSigningKeyFile, 'utf8'),
+      pseudonymKey: readFileSync(env.pseudonymKeyFile),
       credentials: identity.current(),
       followRevocations: true,
       logLevel,

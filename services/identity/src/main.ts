@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
-import { formatProblem, loadConfig, resolveSecret, trustDomainOf } from '@rampart/config';
+import { formatProblem, loadConfig, readComponentEnv, readLogLevel, resolveSecret, trustDomainOf } from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import {
   createLogger,
@@ -16,8 +16,6 @@ import {
   logSink,
   stopOnSignals,
   receiveLaunchSecrets,
-  requiredEnv,
-  requiredEnvPath,
   requiredJoinToken,
 } from '@rampart/sdk';
 import { buildIdentity } from './app.ts';
@@ -27,16 +25,15 @@ import { identityReadiness } from './http/readiness.ts';
 import { startIdentityServers } from './http/servers.ts';
 import { openIdentityStore } from './store/open-identity-store.ts';
 
-const log = createLogger('identity', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
-
-const path = (name: string): string => requiredEnvPath(process.env, name);
-const variable = (name: string): string => requiredEnv(process.env, name);
+const log = createLogger('identity', { level: readLogLevel(process.env) });
 
 async function main(): Promise<void> {
-  // The join token, the client-secret hashes and any secret variable (the SQL password) arrive
-  // over IPC, never in the environment; the variables land in process.env for `${env:…}` references.
+  // The join token, the client-secret hashes, the bootstrap file and any secret variable (the SQL
+  // password) arrive over IPC, never in the environment; the variables land in process.env for
+  // `${env:…}` references, and the contract's secrets are read from them alone.
   const secrets = await receiveLaunchSecrets();
-  const loaded = await loadConfig(path('RAMPART_CONFIG'));
+  const env = readComponentEnv('identity', process.env, secrets.env);
+  const loaded = await loadConfig(env.configFile);
   if (!loaded.ok) {
     log.fatal(
       { problems: loaded.problems.map((problem) => formatProblem(problem)) },
@@ -47,22 +44,22 @@ async function main(): Promise<void> {
   }
   const config = loaded.config;
   const configDir = dirname(loaded.file);
-  const stateDir = path('RAMPART_STATE_DIR');
+  const stateDir = env.stateDir;
   const trustDomain = trustDomainOf(config);
   const workload = await startWorkloadIdentity({
-    authorityUrl: variable('RAMPART_MESH_URL'),
+    authorityUrl: env.meshUrl,
     authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
-    bundlePem: readFileSync(path('RAMPART_MESH_BUNDLE'), 'utf8'),
+    bundlePem: readFileSync(env.meshBundleFile, 'utf8'),
     joinToken: requiredJoinToken(secrets),
     spiffeId: componentSpiffeId(trustDomain, 'identity'),
   });
   const store = await openIdentityStore(config, stateDir, configDir);
-  const cipher = new FieldCipher(await LocalKeyring.open(path('RAMPART_KEYRING')));
+  const cipher = new FieldCipher(await LocalKeyring.open(env.keyringFile));
   const metrics = createMetrics('identity');
   const events = createSecurityEvents({
     serviceName: 'identity',
     sink: logSink(log),
-    subjectKey: readFileSync(path('RAMPART_PSEUDONYM_KEY')),
+    subjectKey: readFileSync(env.pseudonymKeyFile),
     metrics,
   });
   const redisRef = config.storage?.redis?.url;
@@ -86,17 +83,13 @@ async function main(): Promise<void> {
     cipher,
     log,
     events,
-    clientSecretHashes: JSON.parse(process.env['RAMPART_CLIENT_SECRETS'] ?? '{}') as Record<string, string>,
+    clientSecretHashes: env.clientSecretHashes,
     handlers: identityHandlers,
     ...(redis === undefined ? {} : { redis }),
   });
-  const bootstrapFile = process.env['RAMPART_IDENTITY_BOOTSTRAP'];
-  if (bootstrapFile !== undefined) {
-    const created = await applyBootstrap(identity, bootstrapFile);
-    if (created.admin)
-      log.info('identity: first admin created (one-time password in .rampart/admin-password)');
-    if (created.demoUsers > 0) log.info({ users: created.demoUsers }, 'identity: demo users seeded');
-  }
+  const created = await applyBootstrap(identity, env.identityBootstrapFile);
+  if (created.admin) log.info('identity: first admin created (one-time password in .rampart/admin-password)');
+  if (created.demoUsers > 0) log.info({ users: created.demoUsers }, 'identity: demo users seeded');
   let revision = 0;
   let stopping = false;
   const servers = await startIdentityServers({

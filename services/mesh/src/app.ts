@@ -35,7 +35,7 @@ export const MESH_BODY_LIMIT_BYTES = 32 * 1024;
 
 export interface MeshAuthorityOptions {
   readonly config: RampartConfig;
-  /** `RAMPART_STATE_DIR`: the CA lives in `<stateDir>/ca/`, the bundle in `<stateDir>/bundle.pem`. */
+  /** `componentEnv.stateDir`: the CA lives in `<stateDir>/ca/`, the bundle in `<stateDir>/bundle.pem`. */
   readonly stateDir: string;
   /** Ed25519 PKCS#8 PEM signing internal tokens, and its SPKI PEM public key. */
   readonly signingKeyPem: string;

@@ -1,20 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
-import { formatProblem, loadConfig } from '@rampart/config';
-import { createLogger, readServiceEnv, stopOnSignals } from '@rampart/sdk';
+import { formatProblem, loadConfig, readComponentEnv, readLogLevel } from '@rampart/config';
+import { createLogger, stopOnSignals } from '@rampart/sdk';
 import { buildMeshAuthority } from './app.ts';
 import { createIpcHandler } from './ipc.ts';
 
-const log = createLogger('mesh', { level: process.env['RAMPART_LOG_LEVEL'] ?? 'info' });
+const log = createLogger('mesh', { level: readLogLevel(process.env) });
 
 async function main(): Promise<void> {
-  const env = readServiceEnv(process.env);
-  if (env.component !== 'mesh')
-    throw new TypeError(`RAMPART_COMPONENT must be "mesh", got "${env.component}"`);
-  const signingKeyFile = process.env['RAMPART_INTERNAL_TOKEN_SIGNING_KEY'];
-  if (signingKeyFile === undefined || !isAbsolute(signingKeyFile)) {
-    throw new TypeError('RAMPART_INTERNAL_TOKEN_SIGNING_KEY must be the absolute path of the signing key');
-  }
+  const env = readComponentEnv('mesh', process.env);
   const loaded = await loadConfig(env.configFile);
   if (!loaded.ok) {
     log.fatal(
@@ -27,9 +20,10 @@ async function main(): Promise<void> {
   const mesh = await buildMeshAuthority({
     config: loaded.config,
     stateDir: env.stateDir,
-    signingKeyPem: readFileSync(signingKeyFile, 'utf8'),
+    signingKeyPem: readFileSync(env.internalTokenSigningKeyFile, 'utf8'),
     publicKeyPem: readFileSync(env.internalTokenKeyFile, 'utf8'),
-    otherSignerKeyPems: otherSignerKeys(),
+    // The gateway's public key, which services learn from the bundle.
+    otherSignerKeyPems: env.gatewayTokenKeyFile === undefined ? [] : [readFileSync(env.gatewayTokenKeyFile, 'utf8')],
     log,
   });
   await mesh.start();
@@ -42,14 +36,6 @@ async function main(): Promise<void> {
     );
   }
   stopOnSignals(log, () => mesh.stop());
-}
-
-/** The gateway's public key (`RAMPART_GATEWAY_TOKEN_KEY`), which services learn from the bundle. */
-function otherSignerKeys(): string[] {
-  const file = process.env['RAMPART_GATEWAY_TOKEN_KEY'];
-  if (file === undefined) return [];
-  if (!isAbsolute(file)) throw new TypeError('RAMPART_GATEWAY_TOKEN_KEY must be an absolute path');
-  return [readFileSync(file, 'utf8')];
 }
 
 main().catch((error: unknown) => {

@@ -1,14 +1,25 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { platformPorts, serviceAdminPort, type RampartConfig } from '@rampart/config';
+import {
+  platformPorts,
+  serviceAdminPort,
+  writeComponentEnv,
+  type ComponentKind,
+  type LogLevel,
+  type RampartConfig,
+} from '@rampart/config';
 import { startWaves } from './start-order.ts';
 import type { StateDir } from './state-dir.ts';
 
 /** What the supervisor needs to know to run one component. */
 export interface ComponentPlan {
   readonly name: string;
-  /** Services join the mesh with a one-time token minted at every (re)start, and get their store credentials. */
-  readonly kind: 'platform' | 'identity' | 'service' | 'gateway';
+  /**
+   * Which side of the component contract it is (`componentEnv` in @rampart/config): what its
+   * environment holds and which secrets it is handed. All but the mesh join the mesh with a one-time
+   * token minted at every (re)start; identity and services get their store credentials.
+   */
+  readonly kind: ComponentKind;
   /** Components of one wave start together, once every earlier wave is ready. */
   readonly wave: number;
   readonly entry: string;
@@ -27,6 +38,7 @@ export interface ComponentPlan {
   readonly pseudonymKeyCopy?: string;
   /** Single files it may read besides code, config and its own state. */
   readonly readableFiles: readonly string[];
+  /** Its whole `RAMPART_*` environment, written from the component contract (`writeComponentEnv`). */
   readonly env: Readonly<Record<string, string>>;
   /** Native addons allowed (identity's argon2id only). */
   readonly allowAddons?: boolean;
@@ -40,6 +52,8 @@ export interface PlanContext {
   readonly configFile: string;
   readonly installation: string;
   readonly state: StateDir;
+  /** Passed on to every component: `componentEnv.logLevel` as `rampart up` itself got it, else `info`. */
+  readonly logLevel: LogLevel;
 }
 
 /**
@@ -65,7 +79,7 @@ export function gatewayTlsFiles(state: StateDir): { caFile: string; certFile: st
 function gatewayPlan(
   config: RampartConfig,
   wave: number,
-  { installation, state }: PlanContext,
+  { configFile, installation, logLevel, state }: PlanContext,
 ): ComponentPlan {
   const ports = platformPorts(config);
   const tls = gatewayTlsFiles(state);
@@ -90,15 +104,20 @@ function gatewayPlan(
       '/proc/net/tcp6',
     ],
     allowWorkers: true,
-    env: {
-      RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.gatewayTokenPrivateKey,
-      RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
-      RAMPART_MESH_BUNDLE: meshBundleFile(state),
-      RAMPART_PSEUDONYM_KEY: pseudonymCopy(state.componentDir('gateway')),
-      RAMPART_EDGE_CA: tls.caFile,
-      RAMPART_TLS_CERT: tls.certFile,
-      RAMPART_TLS_KEY: tls.keyFile,
-    },
+    env: writeComponentEnv('gateway', {
+      configFile,
+      component: 'gateway',
+      stateDir: state.componentDir('gateway'),
+      logLevel,
+      launchSecrets: 'ipc',
+      internalTokenSigningKeyFile: state.gatewayTokenPrivateKey,
+      meshUrl: meshUrl(config),
+      meshBundleFile: meshBundleFile(state),
+      pseudonymKeyFile: pseudonymCopy(state.componentDir('gateway')),
+      edgeCaFile: tls.caFile,
+      tlsCertFile: tls.certFile,
+      tlsKeyFile: tls.keyFile,
+    }),
     restartKey: JSON.stringify([
       ports.gateway,
       ports.admin,
@@ -112,7 +131,10 @@ function gatewayPlan(
   };
 }
 
-function identityPlan(config: RampartConfig, { installation, state }: PlanContext): ComponentPlan {
+function identityPlan(
+  config: RampartConfig,
+  { configFile, installation, logLevel, state }: PlanContext,
+): ComponentPlan {
   const ports = platformPorts(config);
   return {
     name: 'identity',
@@ -128,12 +150,17 @@ function identityPlan(config: RampartConfig, { installation, state }: PlanContex
     pseudonymKeyCopy: pseudonymCopy(state.keyringDir('identity')),
     readableFiles: [meshBundleFile(state)],
     allowAddons: true,
-    env: {
-      RAMPART_KEYRING: join(state.keyringDir('identity'), 'keyring.json'),
-      RAMPART_PSEUDONYM_KEY: pseudonymCopy(state.keyringDir('identity')),
-      RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
-      RAMPART_MESH_BUNDLE: meshBundleFile(state),
-    },
+    env: writeComponentEnv('identity', {
+      configFile,
+      component: 'identity',
+      stateDir: state.componentDir('identity'),
+      logLevel,
+      launchSecrets: 'ipc',
+      keyringFile: join(state.keyringDir('identity'), 'keyring.json'),
+      pseudonymKeyFile: pseudonymCopy(state.keyringDir('identity')),
+      meshUrl: meshUrl(config),
+      meshBundleFile: meshBundleFile(state),
+    }),
     restartKey: JSON.stringify([
       ports.identity,
       ports.identityAdmin,
@@ -147,12 +174,15 @@ function identityPlan(config: RampartConfig, { installation, state }: PlanContex
   };
 }
 
-function meshPlan(config: RampartConfig, { installation, state }: PlanContext): ComponentPlan {
+function meshPlan(
+  config: RampartConfig,
+  { configFile, installation, logLevel, state }: PlanContext,
+): ComponentPlan {
   const ports = platformPorts(config);
   const stateDir = state.componentDir('mesh');
   return {
     name: 'mesh',
-    kind: 'platform',
+    kind: 'mesh',
     wave: 0,
     entry: join(installation, 'services/mesh/src/main.ts'),
     url: `https://127.0.0.1:${ports.mesh}`,
@@ -162,11 +192,16 @@ function meshPlan(config: RampartConfig, { installation, state }: PlanContext): 
     privateDirs: [],
     ownedFiles: [state.internalTokenPrivateKey],
     readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey, state.gatewayTokenPublicKey],
-    env: {
-      RAMPART_INTERNAL_TOKEN_SIGNING_KEY: state.internalTokenPrivateKey,
-      RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
-      RAMPART_GATEWAY_TOKEN_KEY: state.gatewayTokenPublicKey,
-    },
+    // No launch secrets: the mesh authority joins nothing; it is the one others join.
+    env: writeComponentEnv('mesh', {
+      configFile,
+      component: 'mesh',
+      stateDir,
+      logLevel,
+      internalTokenSigningKeyFile: state.internalTokenPrivateKey,
+      internalTokenKeyFile: state.internalTokenPublicKey,
+      gatewayTokenKeyFile: state.gatewayTokenPublicKey,
+    }),
     restartKey: JSON.stringify([ports.mesh, ports.meshAdmin, config.trustDomain ?? null, config.name]),
   };
 }
@@ -175,7 +210,7 @@ function servicePlan(
   config: RampartConfig,
   name: string,
   wave: number,
-  { configFile, state }: PlanContext,
+  { configFile, logLevel, state }: PlanContext,
 ): ComponentPlan {
   const service = config.services[name];
   if (service === undefined) throw new TypeError(`no service named '${name}' in the config`);
@@ -197,13 +232,18 @@ function servicePlan(
     ownedFiles: [],
     pseudonymKeyCopy: pseudonymCopy(state.keyringDir(name)),
     readableFiles: [state.internalTokenPublicKey, bundle],
-    env: {
-      RAMPART_KEYRING: join(state.keyringDir(name), 'keyring.json'),
-      RAMPART_INTERNAL_TOKEN_KEY: state.internalTokenPublicKey,
-      RAMPART_PSEUDONYM_KEY: pseudonymCopy(state.keyringDir(name)),
-      RAMPART_MESH_URL: `https://127.0.0.1:${ports.mesh}`,
-      RAMPART_MESH_BUNDLE: bundle,
-    },
+    env: writeComponentEnv('service', {
+      configFile,
+      component: name,
+      stateDir: state.serviceDir(name),
+      logLevel,
+      launchSecrets: 'ipc',
+      keyringFile: join(state.keyringDir(name), 'keyring.json'),
+      internalTokenKeyFile: state.internalTokenPublicKey,
+      pseudonymKeyFile: pseudonymCopy(state.keyringDir(name)),
+      meshUrl: meshUrl(config),
+      meshBundleFile: bundle,
+    }),
     restartKey: JSON.stringify([
       entry,
       service.port,
@@ -213,6 +253,11 @@ function servicePlan(
       config.name,
     ]),
   };
+}
+
+/** The mesh authority's address, which every component but the mesh joins at. */
+function meshUrl(config: RampartConfig): string {
+  return `https://127.0.0.1:${platformPorts(config).mesh}`;
 }
 
 /** A component's private copy of the deployment's pseudonym key, in a directory of its own. */

@@ -6,7 +6,6 @@ import type { RampartConfig } from '@rampart/config';
 import {
   LAUNCH_SECRETS_REPLY,
   LAUNCH_SECRETS_REQUEST,
-  LAUNCH_SECRETS_VARIABLE,
   type LaunchSecrets,
 } from '@rampart/sdk';
 import { CONFIG_ANSWER_TIMEOUT_MS, type ConfigAnswer } from './config-rollout.ts';
@@ -231,7 +230,8 @@ export class Component {
     const { spec } = this;
     this.#startedAt = Date.now();
     const child = spawn(process.execPath, [...spec.nodeArgs, spec.entry], {
-      env: secrets === undefined ? spec.env : { ...spec.env, [LAUNCH_SECRETS_VARIABLE]: 'ipc' },
+      // Its plan's environment says whether it asks for secrets (`componentEnv.launchSecrets`).
+      env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
       // Its own process group: Ctrl-C reaches only the supervisor, which stops components in

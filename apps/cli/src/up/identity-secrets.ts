@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveSecret, type RampartConfig } from '@rampart/config';
+import { resolveSecret, type LaunchSecretValues, type RampartConfig } from '@rampart/config';
 import {
   FIRST_ADMIN,
   generateAdminPassword,
@@ -35,14 +35,15 @@ const DEMO_USERS = [
  * - `<identity>/bootstrap.json`: the admin and demo users for identity to create if missing.
  *
  * @example
- * const env = await prepareIdentitySecrets(config, { root, identityDir }, configDir, runAs);
+ * const secrets = await prepareIdentitySecrets(config, { root, identityDir }, configDir, runAs);
+ * writeLaunchSecretEnv('identity', secrets); // handed to identity over IPC
  */
 export async function prepareIdentitySecrets(
   config: RampartConfig,
   paths: IdentitySecretsPaths,
   configDir: string,
   runAs: RunAs | null,
-): Promise<Record<string, string>> {
+): Promise<Omit<LaunchSecretValues<'identity'>, 'sqlPassword'>> {
   const hashes: Record<string, string> = {};
   const clientsDir = join(paths.root, 'clients');
   for (const client of config.identity?.clients ?? []) {
@@ -59,7 +60,7 @@ export async function prepareIdentitySecrets(
   const bootstrapFile = join(paths.identityDir, 'bootstrap.json');
   // Into identity's own directory, which its user may write: never through a link it planted.
   writeOwnedFile(bootstrapFile, JSON.stringify(bootstrap), 0o600, runAs);
-  return { RAMPART_CLIENT_SECRETS: JSON.stringify(hashes), RAMPART_IDENTITY_BOOTSTRAP: bootstrapFile };
+  return { clientSecretHashes: hashes, identityBootstrapFile: bootstrapFile };
 }
 
 function demoIdentities(file: string): DemoUser[] {

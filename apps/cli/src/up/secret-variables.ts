@@ -21,7 +21,7 @@ export function secretVariablesFor(
   const redis = storage?.redis?.url;
   const sql = storage?.sql?.kind === 'postgres' ? storage.sql.url : undefined;
   const read: Record<ComponentPlan['kind'], readonly (string | undefined)[]> = {
-    platform: [],
+    mesh: [],
     gateway: [redis],
     identity: [redis, sql],
     service: [sql],

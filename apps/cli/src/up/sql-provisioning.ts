@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { resolveSecret, type RampartConfig } from '@rampart/config';
+import { resolveSecret, type LaunchSecretValues, type RampartConfig } from '@rampart/config';
 import { provisionServiceDatabase } from '@rampart/sdk';
 
 /**
  * When `storage.sql.adminUrl` is set, gives each service its own PostgreSQL role and schema and a
  * password of its own, fresh at every `rampart up`: the supervisor keeps the passwords in memory
- * and hands each service only its own, as `RAMPART_SQL_PASSWORD` over its IPC channel (never in its
- * environment). Nothing is written to disk.
+ * and hands each service only its own, as `componentEnv.sqlPassword` over its IPC channel (never in
+ * its environment). Nothing is written to disk.
  */
 export class SqlProvisioning {
   readonly #config: () => RampartConfig;
@@ -18,8 +18,8 @@ export class SqlProvisioning {
     this.#configDir = configDir;
   }
 
-  /** The extra environment of one service: its password, after provisioning its role and schema. */
-  async envFor(service: string): Promise<Record<string, string>> {
+  /** The launch secrets of one service (or identity): its password, after provisioning its role and schema. */
+  async secretsFor(service: string): Promise<LaunchSecretValues<'service' | 'identity'>> {
     const sql = this.#config().storage?.sql;
     if (sql?.kind !== 'postgres' || sql.adminUrl === undefined) return {};
     let password = this.#passwords.get(service);
@@ -31,7 +31,7 @@ export class SqlProvisioning {
       await provisionServiceDatabase({ adminUrl, service, password });
       this.#passwords.set(service, password);
     }
-    return { RAMPART_SQL_PASSWORD: password };
+    return { sqlPassword: password };
   }
 
   /** Storage changed: provision again (and with new passwords) at the next start of each service. */

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { configDiff, trustDomainOf, type RampartConfig } from '@rampart/config';
+import { configDiff, trustDomainOf, writeLaunchSecretEnv, type LogLevel, type RampartConfig } from '@rampart/config';
 import { componentSpiffeId, createJoinToken, serviceSpiffeId } from '@rampart/mesh';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
 import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
@@ -22,6 +22,8 @@ export interface SupervisorOptions {
   /** One system user per component when `up` is root; `null`: every component runs as the invoking user. */
   readonly users: ComponentUsers | null;
   readonly readyTimeoutMs: number;
+  /** Every component's log level (`componentEnv.logLevel`). */
+  readonly logLevel: LogLevel;
   readonly onEvent: (event: ComponentEvent) => void;
 }
 
@@ -201,8 +203,8 @@ export class Supervisor {
   }
 
   #plans(config: RampartConfig): ComponentPlan[] {
-    const { configFile, installation, state } = this.#options;
-    return planComponents(config, { configFile, installation, state });
+    const { configFile, installation, logLevel, state } = this.#options;
+    return planComponents(config, { configFile, installation, logLevel, state });
   }
 
   async #startComponent(plan: ComponentPlan): Promise<void> {
@@ -230,13 +232,7 @@ export class Supervisor {
         ...(plan.allowAddons === true ? { allowAddons: true } : {}),
         ...(plan.allowWorkers === true ? { allowWorkers: true } : {}),
       }),
-      env: {
-        ...plainEnv(),
-        ...plan.env,
-        RAMPART_CONFIG: configFile,
-        RAMPART_COMPONENT: plan.name,
-        RAMPART_STATE_DIR: plan.stateDir,
-      },
+      env: { ...plainEnv(), ...plan.env },
       runAs,
       logFile: state.logFile(plan.name),
       readyTimeoutMs,
@@ -245,13 +241,13 @@ export class Supervisor {
     const td = (): string => trustDomainOf(this.#config);
     const variables = (): Record<string, string> => secretVariablesFor(this.#config, plan.kind);
     switch (plan.kind) {
-      case 'platform':
+      case 'mesh':
         return spec;
       case 'service':
         return {
           ...spec,
           prepareSecrets: async () => ({
-            env: { ...variables(), ...(await this.#sql.envFor(plan.name)) },
+            env: { ...variables(), ...writeLaunchSecretEnv('service', await this.#sql.secretsFor(plan.name)) },
             joinToken: await this.#mintJoinToken(serviceSpiffeId(td(), plan.name)),
           }),
         };
@@ -261,13 +257,15 @@ export class Supervisor {
           prepareSecrets: async () => ({
             env: {
               ...variables(),
-              ...(await this.#sql.envFor('identity')),
-              ...(await prepareIdentitySecrets(
-                this.#config,
-                { root: state.root, identityDir: plan.stateDir },
-                dirname(configFile),
-                runAs,
-              )),
+              ...writeLaunchSecretEnv('identity', {
+                ...(await this.#sql.secretsFor('identity')),
+                ...(await prepareIdentitySecrets(
+                  this.#config,
+                  { root: state.root, identityDir: plan.stateDir },
+                  dirname(configFile),
+                  runAs,
+                )),
+              }),
             },
             joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'identity')),
           }),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatProblem, loadConfig, type LoadResult, type RampartConfig } from '@rampart/config';
+import { formatProblem, loadConfig, readLogLevel, type LoadResult, type RampartConfig } from '@rampart/config';
 import { FIRST_ADMIN, identitySettings } from '@rampart/identity';
 import { isRampartError } from '@rampart/errors';
 import { paint } from '../terminal.ts';
@@ -91,6 +91,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       state,
       users,
       readyTimeoutMs: readyTimeoutS * 1000,
+      logLevel: readLogLevel(process.env),
       onEvent: (event) => {
         if (event.type === 'attention') attention.print(event.event);
         else io.stdout.write(describe(withPortsNamed(event, supervisor?.config ?? loaded.config), c));
@@ -110,7 +111,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       );
       // Every component user is a system user with no group of the installation's: what one can
       // read, all can. Checked once, as the first to start.
-      assertReadableBy(users.userOf({ name: 'mesh', kind: 'platform' }), [
+      assertReadableBy(users.userOf({ name: 'mesh', kind: 'mesh' }), [
         installation,
         loaded.file,
         state.internalTokenPublicKey,
