@@ -7,7 +7,7 @@ import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import type { RampartConfig } from '@rampart/config';
+import { writeComponentEnv, type RampartConfig } from '@rampart/config';
 import {
   CertificateAuthority,
   componentSpiffeId,
@@ -81,15 +81,15 @@ describe('mesh: certificate rotation under steady load', () => {
     mesh.addJoinToken(serviceSpiffeId(TD, 'echo'), join_.sha256, Date.now() + 60_000);
 
     svc = await createService({
-      env: {
-        RAMPART_CONFIG: configFile,
-        RAMPART_COMPONENT: 'echo',
-        RAMPART_STATE_DIR: join(home.path, 'echo'),
-        RAMPART_KEYRING: join(home.path, 'keyring', 'keyring.json'),
-        RAMPART_INTERNAL_TOKEN_KEY: publicKeyFile,
-        RAMPART_MESH_URL: url,
-        RAMPART_MESH_BUNDLE: mesh.bundleFile,
-      },
+      env: writeComponentEnv('service', {
+        configFile,
+        component: 'echo',
+        stateDir: join(home.path, 'echo'),
+        keyringFile: join(home.path, 'keyring', 'keyring.json'),
+        internalTokenKeyFile: publicKeyFile,
+        meshUrl: url,
+        meshBundleFile: mesh.bundleFile,
+      }),
       secrets: { joinToken: join_.token, env: {} },
       logDestination: quiet(),
     });

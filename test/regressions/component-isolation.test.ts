@@ -10,6 +10,7 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { componentEnv, componentVariables } from '@rampart/config';
 import { childPids, requireService, uidOf } from '@rampart/testing';
 import { startShop, type RunningShop } from '../e2e/support/platform.ts';
 
@@ -21,20 +22,10 @@ const PLAIN_VARIABLES = new Set([
   'NODE_ENV',
   'TZ',
   'LANG',
-  'RAMPART_CONFIG',
-  'RAMPART_COMPONENT',
-  'RAMPART_STATE_DIR',
-  'RAMPART_KEYRING',
-  'RAMPART_INTERNAL_TOKEN_KEY',
-  'RAMPART_INTERNAL_TOKEN_SIGNING_KEY',
-  'RAMPART_GATEWAY_TOKEN_KEY',
-  'RAMPART_PSEUDONYM_KEY',
-  'RAMPART_MESH_URL',
-  'RAMPART_MESH_BUNDLE',
-  'RAMPART_EDGE_CA',
-  'RAMPART_TLS_CERT',
-  'RAMPART_TLS_KEY',
-  'RAMPART_LAUNCH_SECRETS',
+  // The component contract's plain variables; its secret ones travel over IPC.
+  ...componentVariables()
+    .filter((variable) => variable.channel === 'env')
+    .map((variable) => variable.name),
   // Node's own, for the IPC channel the secrets travel on.
   'NODE_CHANNEL_FD',
   'NODE_CHANNEL_SERIALIZATION_MODE',
@@ -71,7 +62,7 @@ describe('component isolation: no secret in a component environment or command l
     shop = await startShop(
       postgres.skip === false
         ? {
-            storage: `storage:\n  sql:\n    kind: postgres\n    url: 'postgres://rampart_{service}:\${env:RAMPART_SQL_PASSWORD}@${databaseUrl.host}/${database}'\n    adminUrl: '\${env:RAMPART_REGRESSION_ADMIN_URL}'`,
+            storage: `storage:\n  sql:\n    kind: postgres\n    url: 'postgres://rampart_{service}:\${env:${componentEnv.sqlPassword.name}}@${databaseUrl.host}/${database}'\n    adminUrl: '\${env:RAMPART_REGRESSION_ADMIN_URL}'`,
             env: { RAMPART_REGRESSION_ADMIN_URL: adminUrl.toString() },
           }
         : {},
@@ -101,7 +92,7 @@ describe('component isolation: no secret in a component environment or command l
     assert.equal(pids.length, 6, 'mesh, identity, three services, gateway');
     for (const pid of pids) {
       const environ = environOf(pid);
-      const component = environ.get('RAMPART_COMPONENT');
+      const component = environ.get(componentEnv.component.name);
       const unexpected = [...environ.keys()].filter((name) => !PLAIN_VARIABLES.has(name));
       assert.deepEqual(unexpected, [], `${component}: variables beyond the plain set`);
       for (const [name, value] of environ) {
@@ -113,7 +104,7 @@ describe('component isolation: no secret in a component environment or command l
       const exposed =
         readFileSync(`/proc/${pid}/environ`, 'utf8') + readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       for (const secret of secrets) assert.ok(!exposed.includes(secret), `${component}: a secret is exposed`);
-      if (component !== 'mesh') assert.equal(environ.get('RAMPART_LAUNCH_SECRETS'), 'ipc', component);
+      if (component !== 'mesh') assert.equal(environ.get(componentEnv.launchSecrets.name), 'ipc', component);
     }
   });
 });
@@ -213,8 +204,8 @@ describe(
         const component =
           readFileSync(`/proc/${pid}/environ`, 'utf8')
             .split('\0')
-            .find((e) => e.startsWith('RAMPART_COMPONENT='))
-            ?.slice('RAMPART_COMPONENT='.length) ?? '';
+            .find((e) => e.startsWith(`${componentEnv.component.name}=`))
+            ?.slice(`${componentEnv.component.name}=`.length) ?? '';
         const results = readableAs(uidOf(pid), gidOf(pid), files);
         const leaked = files.filter(
           (f) => owners.get(f) !== component && owners.get(f) !== 'public' && results[f] === 'read',

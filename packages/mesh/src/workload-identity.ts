@@ -20,7 +20,7 @@ export interface WorkloadIdentityOptions {
   readonly authorityUrl: string;
   /** The authority's SPIFFE ID: `componentSpiffeId(td, 'mesh')`. */
   readonly authoritySpiffeId: string;
-  /** The bundle (PEM roots) to trust when joining: `$RAMPART_STATE_DIR/../mesh/bundle.pem`. */
+  /** The bundle (PEM roots) to trust when joining: `.rampart/mesh/bundle.pem` under `rampart up`. */
   readonly bundlePem: string;
   /** The one-time join token `rampart up` handed this workload. */
   readonly joinToken: string;
@@ -100,7 +100,7 @@ const DEFAULT_MAX_RETRY_MS = 60_000;
  *   authorityUrl: 'https://127.0.0.1:8445',
  *   authoritySpiffeId: componentSpiffeId('shop.local', 'mesh'),
  *   bundlePem: readFileSync(bundleFile, 'utf8'),
- *   joinToken: process.env.RAMPART_JOIN_TOKEN,
+ *   joinToken: requiredJoinToken(await receiveLaunchSecrets()), // over IPC, never the environment
  *   spiffeId: serviceSpiffeId('shop.local', 'orders'),
  * });
  * identity.onRotated(({ keyPem, certPem, caPems }) => server.setSecureContext({ key: keyPem, cert: certPem, ca: [...caPems] }));

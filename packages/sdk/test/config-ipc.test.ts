@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RampartConfig } from '@rampart/config';
+import { componentEnv } from '@rampart/config';
 import { createConfigMessageHandler, createService, type ConfigReply } from '@rampart/sdk';
 import { bearer, startWidgets, TEST_CONFIG, type Harness } from './service-harness.ts';
 
@@ -78,16 +79,16 @@ describe('configuration pushed over IPC', () => {
 describe('createService start-up contract', () => {
   it('names the missing environment variable', async () => {
     for (const missing of [
-      'RAMPART_CONFIG',
-      'RAMPART_COMPONENT',
-      'RAMPART_STATE_DIR',
-      'RAMPART_INTERNAL_TOKEN_KEY',
+      componentEnv.configFile.name,
+      componentEnv.component.name,
+      componentEnv.stateDir.name,
+      componentEnv.internalTokenKeyFile.name,
     ]) {
       const env: Record<string, string | undefined> = {
-        RAMPART_CONFIG: '/x/rampart.yaml',
-        RAMPART_COMPONENT: 'widgets',
-        RAMPART_STATE_DIR: '/x/state',
-        RAMPART_INTERNAL_TOKEN_KEY: '/x/key.pub',
+        [componentEnv.configFile.name]: '/x/rampart.yaml',
+        [componentEnv.component.name]: 'widgets',
+        [componentEnv.stateDir.name]: '/x/state',
+        [componentEnv.internalTokenKeyFile.name]: '/x/key.pub',
         [missing]: undefined,
       };
       await assert.rejects(
@@ -100,7 +101,7 @@ describe('createService start-up contract', () => {
   it('refuses to start on an invalid configuration, with the problem in the message', async () => {
     const h = await startWidgets();
     const { writeFileSync } = await import('node:fs');
-    const configFile = h.fixture.env['RAMPART_CONFIG'];
+    const configFile = h.fixture.env[componentEnv.configFile.name];
     assert.ok(configFile);
     writeFileSync(configFile, JSON.stringify({ ...TEST_CONFIG, servces: {} }));
     await assert.rejects(
@@ -114,7 +115,7 @@ describe('createService start-up contract', () => {
     const h = await startWidgets();
     await assert.rejects(
       createService({
-        env: { ...h.fixture.env, RAMPART_COMPONENT: 'ghost' },
+        env: { ...h.fixture.env, [componentEnv.component.name]: 'ghost' },
         logDestination: { write: () => undefined },
       }),
       /not declared/,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import type { RampartConfig } from '@rampart/config';
+import { componentEnv, type RampartConfig } from '@rampart/config';
 import { createService, ServiceStartError, type Service } from '@rampart/sdk';
 import { createServiceFixture, type ServiceFixture } from '@rampart/testing';
 
@@ -164,7 +164,7 @@ describe('routes and scopes declared once, in rampart.yaml', () => {
     }, /rampart\.yaml declares no such route for service "orders", so the handler must name its scopes/u);
     svc.route({ method: 'GET', url: '/internal/totals', scopes: ['orders:read'], handler: () => ({}) });
     // Past the route check, start stops at the mesh (none in this test).
-    await assert.rejects(svc.start(), /RAMPART_MESH_URL is not set/u);
+    await assert.rejects(svc.start(), new RegExp(`${componentEnv.meshUrl.name} is not set`, 'u'));
   });
 
   it("applies a policy's new scopes on reload at once; refuses a reload adding a route without a handler", async () => {

@@ -8,6 +8,7 @@ import {
   receiveLaunchSecrets,
   type LaunchChannel,
 } from '@rampart/sdk';
+import { componentEnv } from '@rampart/config';
 
 /** The component's end of an IPC channel; `answer` is what the supervisor sends back to a request. */
 function channel(answer: (request: unknown) => unknown): LaunchChannel & { sent: unknown[] } {
@@ -26,7 +27,7 @@ function channel(answer: (request: unknown) => unknown): LaunchChannel & { sent:
   };
 }
 
-const UNDER_UP = { RAMPART_LAUNCH_SECRETS: 'ipc' };
+const UNDER_UP = { [componentEnv.launchSecrets.name]: 'ipc' };
 
 describe('launch secrets: handed over IPC, never in the environment', () => {
   it('asks once, returns the join token and sets the secret variables in the process table only', async () => {
@@ -34,12 +35,12 @@ describe('launch secrets: handed over IPC, never in the environment', () => {
     const ipc = channel(() => ({
       type: LAUNCH_SECRETS_REPLY,
       joinToken: 'one-time',
-      env: { RAMPART_SQL_PASSWORD: 'pw' },
+      env: { [componentEnv.sqlPassword.name]: 'pw' },
     }));
     const secrets = await receiveLaunchSecrets({ env: UNDER_UP, channel: ipc, target });
     assert.deepEqual(ipc.sent, [{ type: LAUNCH_SECRETS_REQUEST }]);
     assert.equal(secrets.joinToken, 'one-time');
-    assert.deepEqual(target, { RAMPART_SQL_PASSWORD: 'pw' });
+    assert.deepEqual(target, { [componentEnv.sqlPassword.name]: 'pw' });
   });
 
   it('ignores other messages on the channel (a config push) until its answer arrives', async () => {
@@ -69,7 +70,7 @@ describe('launch secrets: handed over IPC, never in the environment', () => {
     ['no IPC channel', UNDER_UP, { on: () => undefined, off: () => undefined }, /no IPC channel/],
     [
       'a marker that is not ipc',
-      { RAMPART_LAUNCH_SECRETS: 'env' },
+      { [componentEnv.launchSecrets.name]: 'env' },
       channel(() => undefined),
       /must be "ipc"/,
     ],
@@ -95,12 +96,12 @@ describe('launch secrets: handed over IPC, never in the environment', () => {
 
   it('the join token comes from the launch secrets: an environment variable is not read', () => {
     const env = {
-      RAMPART_CONFIG: '/srv/rampart.yaml',
-      RAMPART_COMPONENT: 'orders',
-      RAMPART_STATE_DIR: '/srv/.rampart/services/orders',
-      RAMPART_INTERNAL_TOKEN_KEY: '/srv/.rampart/keys/internal-token.pub.pem',
-      RAMPART_MESH_URL: 'https://127.0.0.1:8445',
-      RAMPART_MESH_BUNDLE: '/srv/.rampart/mesh/bundle.pem',
+      [componentEnv.configFile.name]: '/srv/rampart.yaml',
+      [componentEnv.component.name]: 'orders',
+      [componentEnv.stateDir.name]: '/srv/.rampart/services/orders',
+      [componentEnv.internalTokenKeyFile.name]: '/srv/.rampart/keys/internal-token.pub.pem',
+      [componentEnv.meshUrl.name]: 'https://127.0.0.1:8445',
+      [componentEnv.meshBundleFile.name]: '/srv/.rampart/mesh/bundle.pem',
       RAMPART_JOIN_TOKEN: 'from-the-environment',
     };
     assert.throws(() => readServiceEnv(env), /no mesh join token: rampart up hands it over IPC/);

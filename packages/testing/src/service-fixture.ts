@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RampartConfig } from '@rampart/config';
+import { writeComponentEnv, type RampartConfig } from '@rampart/config';
 import {
   createTokenKeys,
   mintInternalToken,
@@ -31,7 +31,7 @@ export interface ServiceFixture {
 
 /**
  * Everything a service needs to start in a test: a temp dir with the config, a 0700 state dir,
- * a token key pair with the public half on disk, and the `RAMPART_*` environment.
+ * a token key pair with the public half on disk, and the service's environment (`writeComponentEnv`).
  *
  * @example
  * const fixture = await createServiceFixture({ component: 'orders', configFile: shopConfig });
@@ -52,13 +52,14 @@ export async function createServiceFixture(options: ServiceFixtureOptions): Prom
   const keysDir = join(dir.path, '.rampart', 'keys');
   mkdirSync(keysDir, { recursive: true, mode: 0o700 });
   return {
-    env: {
-      RAMPART_CONFIG: configFile,
-      RAMPART_COMPONENT: options.component,
-      RAMPART_STATE_DIR: stateDir,
-      RAMPART_KEYRING: join(dir.path, '.rampart', 'keyring', options.component, 'keyring.json'),
-      RAMPART_INTERNAL_TOKEN_KEY: keys.publicKeyFile(keysDir),
-    },
+    // In process, without the mesh: `inject()` only, as the contract allows a service.
+    env: writeComponentEnv('service', {
+      configFile,
+      component: options.component,
+      stateDir,
+      keyringFile: join(dir.path, '.rampart', 'keyring', options.component, 'keyring.json'),
+      internalTokenKeyFile: keys.publicKeyFile(keysDir),
+    }),
     keys,
     dir: dir.path,
     token: (claims, mintOptions) =>

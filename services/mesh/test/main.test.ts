@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createJoinToken, startWorkloadIdentity } from '@rampart/mesh';
 import { freePort, tempDir, type TempDir } from '@rampart/testing';
 import { CONFIG, MESH_ID, id, signingKeys } from './helpers.ts';
+import { componentEnv } from '@rampart/config';
 
 const main = join(import.meta.dirname, '../src/main.ts');
 
@@ -126,11 +127,11 @@ async function spawnMesh(
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       PATH: process.env['PATH'] ?? '',
-      RAMPART_CONFIG: join(home.path, 'rampart.yaml'),
-      RAMPART_COMPONENT: 'mesh',
-      RAMPART_STATE_DIR: home.path,
-      RAMPART_INTERNAL_TOKEN_SIGNING_KEY: join(home.path, 'signing.pem'),
-      RAMPART_INTERNAL_TOKEN_KEY: join(home.path, 'signing.pub'),
+      [componentEnv.configFile.name]: join(home.path, 'rampart.yaml'),
+      [componentEnv.component.name]: 'mesh',
+      [componentEnv.stateDir.name]: home.path,
+      [componentEnv.internalTokenSigningKeyFile.name]: join(home.path, 'signing.pem'),
+      [componentEnv.internalTokenKeyFile.name]: join(home.path, 'signing.pub'),
     },
   });
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
