@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import pg from 'pg';
+import { componentEnv } from '@rampart/config';
 import { componentSpiffeId } from '@rampart/mesh';
 import { describeIfAvailable, requireService } from '@rampart/testing';
 import { callService, startShop, TRUST_DOMAIN } from './support/platform.ts';
@@ -36,7 +37,7 @@ describeIfAvailable(
       adminUrl.pathname = `/${database}`;
       const template = serviceUrl
         .toString()
-        .replace('rampart_%7Bservice%7D@', 'rampart_{service}:${env:RAMPART_SQL_PASSWORD}@');
+        .replace('rampart_%7Bservice%7D@', `rampart_{service}:\${env:${componentEnv.sqlPassword.name}}@`);
 
       const shop = await startShop({
         storage: `storage:\n  sql:\n    kind: postgres\n    url: '${template}'\n    adminUrl: '\${env:RAMPART_E2E_ADMIN_URL}'`,

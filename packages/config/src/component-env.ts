@@ -88,15 +88,17 @@ export const componentEnv = {
   },
   stateDir: {
     name: 'RAMPART_STATE_DIR',
-    meaning: "the component's own writable directory (0700; the mesh's 0711 for its public bundle.pem)",
+    meaning:
+      "the component's own writable directory (0700; the mesh's 0711 for its public bundle.pem). " +
+      'The gateway has one too, but reads only the files in it it is named (its TLS certificate and key)',
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,
-    components: { mesh: 'required', identity: 'required', gateway: 'required', service: 'required' },
+    components: { mesh: 'required', identity: 'required', service: 'required' },
     channel: 'env',
   },
   logLevel: {
     name: 'RAMPART_LOG_LEVEL',
-    meaning: "the log level, `info` when unset; `rampart up` passes on its own when it is set",
+    meaning: 'the log level, `info` when unset; `rampart up` passes on its own when it is set',
     expected: `one of ${LOG_LEVELS.join(', ')}`,
     schema: LogLevelSchema,
     components: { mesh: 'optional', identity: 'optional', gateway: 'optional', service: 'optional' },
@@ -194,7 +196,7 @@ export const componentEnv = {
   },
   clientSecretHashes: {
     name: 'RAMPART_CLIENT_SECRETS',
-    meaning: "each confidential client's secret as its SHA-256 (`{ clientId: \"sha256:…\" }`)",
+    meaning: 'each confidential client\'s secret as its SHA-256 (`{ clientId: "sha256:…" }`)',
     expected: 'a JSON object of client ids to secret hashes',
     schema: Type.Record(Type.String(), Type.String()),
     encoding: 'json',
@@ -320,7 +322,9 @@ function write(
     if (!Value.Check(variable.schema, value)) {
       throw new TypeError(`${variable.name} must be ${variable.expected} (${kind}: ${variable.meaning})`);
     }
-    env[variable.name] = variable.encoding === 'json' ? JSON.stringify(value) : String(value);
+    if (variable.encoding === 'json') env[variable.name] = JSON.stringify(value);
+    else if (typeof value === 'string') env[variable.name] = value;
+    else throw new TypeError(`${variable.name} must be ${variable.expected}: a string`);
   }
   return env;
 }
@@ -348,7 +352,8 @@ export function readComponentEnv<K extends ComponentKind>(
       if (variable.readThrough === 'reference') continue;
       const read = readVariable(variable, channel === 'env' ? env : secrets);
       if (read.problem !== undefined) {
-        if (read.problem !== MISSING || variable.presence === 'required') problems.push(describe(variable, read.problem));
+        if (read.problem !== MISSING || variable.presence === 'required')
+          problems.push(describe(variable, read.problem));
       } else values[variable.key] = read.value;
     }
   }
@@ -357,7 +362,9 @@ export function readComponentEnv<K extends ComponentKind>(
     problems.push(`${componentEnv.component.name} must be "${kind}" for the ${kind}'s entry`);
   }
   if (problems.length > 0) {
-    throw new TypeError(`the ${kind}'s environment is not what rampart up gives it:\n  ${problems.join('\n  ')}`);
+    throw new TypeError(
+      `the ${kind}'s environment is not what rampart up gives it:\n  ${problems.join('\n  ')}`,
+    );
   }
   // Each value was checked against its variable's schema above.
   return values as ComponentEnv<K>;
@@ -395,7 +402,9 @@ export function readLaunchSecretsMode(env: Environment): 'ipc' | undefined {
 
 const MISSING = 'missing';
 const INVALID = 'invalid';
-type ReadResult = { readonly value: unknown; readonly problem?: never } | { readonly problem: typeof MISSING | typeof INVALID };
+type ReadResult =
+  | { readonly value: unknown; readonly problem?: never }
+  | { readonly problem: typeof MISSING | typeof INVALID };
 
 function readVariable(variable: ComponentVariable, source: Environment): ReadResult {
   const raw = source[variable.name];

@@ -63,7 +63,11 @@ export function readServiceEnv(env: Environment, secrets: LaunchSecrets = { env:
   };
 }
 
-function meshEnv(url: string | undefined, bundleFile: string | undefined, secrets: LaunchSecrets): MeshEnv | undefined {
+function meshEnv(
+  url: string | undefined,
+  bundleFile: string | undefined,
+  secrets: LaunchSecrets,
+): MeshEnv | undefined {
   if (url === undefined && bundleFile === undefined) return undefined;
   if (url === undefined || bundleFile === undefined) {
     const missing = url === undefined ? MESH_VARIABLES[0] : MESH_VARIABLES[1];

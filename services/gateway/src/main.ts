@@ -3,7 +3,14 @@
 // port itself. See ../README.md.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatProblem, loadConfig, readComponentEnv, readLogLevel, resolveSecret, trustDomainOf } from '@rampart/config';
+import {
+  formatProblem,
+  loadConfig,
+  readComponentEnv,
+  readLogLevel,
+  resolveSecret,
+  trustDomainOf,
+} from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import {
   configRefusalReason,

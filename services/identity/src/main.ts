@@ -4,7 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
-import { formatProblem, loadConfig, readComponentEnv, readLogLevel, resolveSecret, trustDomainOf } from '@rampart/config';
+import {
+  formatProblem,
+  loadConfig,
+  readComponentEnv,
+  readLogLevel,
+  resolveSecret,
+  trustDomainOf,
+} from '@rampart/config';
 import { componentSpiffeId, startWorkloadIdentity } from '@rampart/mesh';
 import {
   createLogger,

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     signingKeyPem: readFileSync(env.internalTokenSigningKeyFile, 'utf8'),
     publicKeyPem: readFileSync(env.internalTokenKeyFile, 'utf8'),
     // The gateway's public key, which services learn from the bundle.
-    otherSignerKeyPems: env.gatewayTokenKeyFile === undefined ? [] : [readFileSync(env.gatewayTokenKeyFile, 'utf8')],
+    otherSignerKeyPems:
+      env.gatewayTokenKeyFile === undefined ? [] : [readFileSync(env.gatewayTokenKeyFile, 'utf8')],
     log,
   });
   await mesh.start();

@@ -107,7 +107,6 @@ function gatewayPlan(
     env: writeComponentEnv('gateway', {
       configFile,
       component: 'gateway',
-      stateDir: state.componentDir('gateway'),
       logLevel,
       launchSecrets: 'ipc',
       internalTokenSigningKeyFile: state.gatewayTokenPrivateKey,

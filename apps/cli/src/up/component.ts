@@ -3,11 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { RampartError } from '@rampart/errors';
 import type { RampartConfig } from '@rampart/config';
-import {
-  LAUNCH_SECRETS_REPLY,
-  LAUNCH_SECRETS_REQUEST,
-  type LaunchSecrets,
-} from '@rampart/sdk';
+import { LAUNCH_SECRETS_REPLY, LAUNCH_SECRETS_REQUEST, type LaunchSecrets } from '@rampart/sdk';
 import { CONFIG_ANSWER_TIMEOUT_MS, type ConfigAnswer } from './config-rollout.ts';
 import { attentionEventOf, type AttentionEvent } from './attention-events.ts';
 import { LastError } from './last-error.ts';

@@ -1,5 +1,11 @@
 import { dirname } from 'node:path';
-import { configDiff, trustDomainOf, writeLaunchSecretEnv, type LogLevel, type RampartConfig } from '@rampart/config';
+import {
+  configDiff,
+  trustDomainOf,
+  writeLaunchSecretEnv,
+  type LogLevel,
+  type RampartConfig,
+} from '@rampart/config';
 import { componentSpiffeId, createJoinToken, serviceSpiffeId } from '@rampart/mesh';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
 import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
@@ -247,7 +253,10 @@ export class Supervisor {
         return {
           ...spec,
           prepareSecrets: async () => ({
-            env: { ...variables(), ...writeLaunchSecretEnv('service', await this.#sql.secretsFor(plan.name)) },
+            env: {
+              ...variables(),
+              ...writeLaunchSecretEnv('service', await this.#sql.secretsFor(plan.name)),
+            },
             joinToken: await this.#mintJoinToken(serviceSpiffeId(td(), plan.name)),
           }),
         };

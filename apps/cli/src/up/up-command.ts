@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatProblem, loadConfig, readLogLevel, type LoadResult, type RampartConfig } from '@rampart/config';
+import {
+  formatProblem,
+  loadConfig,
+  readLogLevel,
+  type LoadResult,
+  type RampartConfig,
+} from '@rampart/config';
 import { FIRST_ADMIN, identitySettings } from '@rampart/identity';
 import { isRampartError } from '@rampart/errors';
 import { paint } from '../terminal.ts';

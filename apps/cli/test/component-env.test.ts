@@ -1,0 +1,165 @@
+// The component contract end to end: what `rampart up` writes for the shop is what each component
+// reads; every variable the contract declares is read by each component it is given to; and no
+// code outside the contract spells a variable's name.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  componentEnv,
+  componentVariables,
+  jsonSchema,
+  loadConfig,
+  readComponentEnv,
+  writeLaunchSecretEnv,
+  type ComponentKind,
+} from '@rampart/config';
+import { readServiceEnv } from '@rampart/sdk';
+import { planComponents } from '../src/up/component-plan.ts';
+import { installationRoot } from '../src/up/installation.ts';
+import { stateDirFor } from '../src/up/state-dir.ts';
+
+const root = installationRoot();
+const shopFile = join(root, 'examples/shop/rampart.yaml');
+
+/** The launch secrets `rampart up` hands each kind (values made up; names and types real). */
+function launchSecretsOf(kind: ComponentKind): Record<string, string> {
+  switch (kind) {
+    case 'identity':
+      return writeLaunchSecretEnv('identity', {
+        clientSecretHashes: { 'shop-cli': 'sha256:0000' },
+        identityBootstrapFile: join(root, 'examples/shop/.rampart/identity/bootstrap.json'),
+        sqlPassword: 'from-provisioning',
+      });
+    case 'service':
+      return writeLaunchSecretEnv('service', { sqlPassword: 'from-provisioning' });
+    case 'mesh':
+    case 'gateway':
+      return {};
+  }
+}
+
+describe("the shop's plan, read back by each component", async () => {
+  const loaded = await loadConfig(shopFile);
+  assert.ok(loaded.ok);
+  const plans = planComponents(loaded.config, {
+    configFile: loaded.file,
+    installation: root,
+    state: stateDirFor(loaded.file),
+    logLevel: 'info',
+  });
+
+  it('plans every kind of component', () => {
+    assert.deepEqual([...new Set(plans.map((plan) => plan.kind))].sort(), [
+      'gateway',
+      'identity',
+      'mesh',
+      'service',
+    ]);
+  });
+
+  for (const plan of plans) {
+    it(`${plan.name} (${plan.kind}) reads what rampart up writes for it`, () => {
+      const read = readComponentEnv(plan.kind, plan.env, launchSecretsOf(plan.kind));
+      assert.equal(read.configFile, loaded.file);
+      assert.equal(read.component, plan.name);
+      if (plan.kind !== 'gateway') assert.equal(plan.env[componentEnv.stateDir.name], plan.stateDir);
+      // Every variable the contract gives this kind was written, and nothing else.
+      const given = componentVariables().filter(
+        (variable) => variable.channel === 'env' && variable.components[plan.kind] !== undefined,
+      );
+      assert.deepEqual(Object.keys(plan.env).sort(), given.map((variable) => variable.name).sort());
+    });
+  }
+
+  for (const plan of plans.filter((candidate) => candidate.kind === 'service')) {
+    it(`${plan.name}: the SDK's readServiceEnv reads the same environment, with the join token from IPC`, () => {
+      const env = readServiceEnv(plan.env, { joinToken: 'one-time', env: launchSecretsOf('service') });
+      assert.equal(env.component, plan.name);
+      assert.equal(env.keyringFile, plan.env[componentEnv.keyringFile.name]);
+      assert.deepEqual(env.mesh, {
+        url: plan.env[componentEnv.meshUrl.name],
+        bundleFile: plan.env[componentEnv.meshBundleFile.name],
+        joinToken: 'one-time',
+      });
+    });
+  }
+
+  it('a component missing a variable is told which one and how to fix it', () => {
+    const gateway = plans.find((plan) => plan.kind === 'gateway');
+    assert.ok(gateway);
+    const env = { ...gateway.env, [componentEnv.edgeCaFile.name]: undefined };
+    assert.throws(
+      () => readComponentEnv('gateway', env),
+      new RegExp(
+        `^TypeError: the gateway's environment is not what rampart up gives it:\\n  ${componentEnv.edgeCaFile.name} is not set .*run the component with \`rampart up\`, or set ${componentEnv.edgeCaFile.name} to an absolute path$`,
+      ),
+    );
+  });
+});
+
+/** The source of each kind's reading side. */
+const READERS: Record<ComponentKind, readonly string[]> = {
+  mesh: ['services/mesh/src/main.ts'],
+  identity: ['services/identity/src/main.ts'],
+  gateway: ['services/gateway/src/main.ts'],
+  service: ['packages/sdk/src/env.ts', 'packages/sdk/src/launch-secrets.ts'],
+};
+
+/** Variables read before the rest, by a function of their own rather than a property of the result. */
+const READ_BY_CALL: Partial<Record<keyof typeof componentEnv, RegExp>> = {
+  logLevel: /\breadLogLevel\(|\.logLevel\b/,
+  launchSecrets: /\breceiveLaunchSecrets\(|\breadLaunchSecretsMode\(/,
+};
+
+describe('no dead entries: every variable is read by every component it is given to', () => {
+  for (const variable of componentVariables()) {
+    for (const kind of Object.keys(variable.components) as ComponentKind[]) {
+      it(`${variable.name} is read by the ${kind}`, () => {
+        if (variable.readThrough === 'reference') {
+          // Read in rampart.yaml, as `${env:NAME}` where the schema tells the user to write it.
+          assert.ok(JSON.stringify(jsonSchema()).includes(`\${env:${variable.name}}`));
+          return;
+        }
+        const source = READERS[kind].map((file) => readFileSync(join(root, file), 'utf8')).join('\n');
+        const pattern =
+          variable.key === 'component' && kind !== 'service'
+            ? // The reader itself checks that the mesh, identity and the gateway are what they are.
+              new RegExp(`\\breadComponentEnv\\('${kind}'`)
+            : (READ_BY_CALL[variable.key] ?? new RegExp(`\\b(env|read)\\.${variable.key}\\b`));
+        assert.ok(pattern.test(source), `${READERS[kind].join(', ')} never reads ${variable.key}`);
+      });
+    }
+  }
+});
+
+describe('no variable name is spelt outside the contract', () => {
+  const contractModule = 'packages/config/src/component-env.ts';
+  const names = componentVariables().map((variable) => variable.name);
+  const pattern = new RegExp(`\\b(${names.join('|')})\\b`);
+  const sources = ['packages', 'services', 'apps', 'test'].flatMap((dir) => typeScriptFiles(join(root, dir)));
+
+  it('in code (comments may name a variable; tests assert on the messages through constants)', () => {
+    const offending: string[] = [];
+    for (const file of sources) {
+      const path = relative(root, file);
+      if (path === contractModule || path.startsWith('packages/config/test/')) continue;
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          const code = line.replace(/^\s*(\/\/|\*|\/\*).*$/, '').replace(/\s\/\/.*$/, '');
+          if (pattern.test(code)) offending.push(`${path}:${index + 1}: ${line.trim()}`);
+        });
+    }
+    assert.deepEqual(offending, [], 'use componentEnv.<key>.name, or the writer and reader');
+  });
+});
+
+function typeScriptFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) return [];
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return typeScriptFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
