@@ -133,6 +133,16 @@ describe('no dead entries: every variable is read by every component it is given
   }
 });
 
+describe('ARCHITECTURE.md documents the contract in one table', () => {
+  it('lists every variable', () => {
+    const doc = readFileSync(join(root, 'ARCHITECTURE.md'), 'utf8');
+    for (const variable of componentVariables()) {
+      const row = new RegExp(`^\\| \`${variable.name}\` +\\| \`${variable.key}\` +\\|`, 'm');
+      assert.ok(row.test(doc), variable.name);
+    }
+  });
+});
+
 describe('no variable name is spelt outside the contract', () => {
   const contractModule = 'packages/config/src/component-env.ts';
   const names = componentVariables().map((variable) => variable.name);
