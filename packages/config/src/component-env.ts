@@ -275,7 +275,7 @@ function entriesFor(
  * the contract refuses throws a `TypeError` naming the variable.
  *
  * @example
- * const env = writeComponentEnv('gateway', { configFile, component: 'gateway', stateDir, … });
+ * const env = writeComponentEnv('gateway', { configFile, component: 'gateway', meshUrl, … });
  * // { RAMPART_CONFIG: '/…/rampart.yaml', RAMPART_COMPONENT: 'gateway', … }
  */
 export function writeComponentEnv<K extends ComponentKind>(

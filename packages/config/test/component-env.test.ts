@@ -91,6 +91,31 @@ describe('the component contract', () => {
     assert.equal('sqlPassword' in identity, false);
   });
 
+  it('the writer is typed per kind: a missing, misspelt or foreign variable does not compile', () => {
+    const mesh = {
+      configFile: '/srv/rampart.yaml',
+      component: 'mesh',
+      stateDir: '/srv/.rampart/mesh',
+      internalTokenSigningKeyFile: '/srv/.rampart/keys/internal-token.key.pem',
+    } as const;
+    // Type-checked by `tsc` (each line must be an error), never run.
+    const wrong = [
+      // @ts-expect-error the mesh must get its public key
+      () => writeComponentEnv('mesh', mesh),
+      // @ts-expect-error a misspelt variable
+      () => writeComponentEnv('mesh', { ...mesh, internalTokenKeyFile: '/k', meshUrll: 'https://x' }),
+      // @ts-expect-error the mesh is not given a mesh URL: it is the mesh
+      () => writeComponentEnv('mesh', { ...mesh, internalTokenKeyFile: '/k', meshUrl: 'https://x' }),
+    ];
+    assert.equal(wrong.length, 3);
+    assert.ok(
+      writeComponentEnv('mesh', {
+        ...mesh,
+        internalTokenKeyFile: '/srv/.rampart/keys/internal-token.pub.pem',
+      }),
+    );
+  });
+
   it('the writer refuses a value the contract does not allow, naming the variable', () => {
     assert.throws(
       () => writeComponentEnv('gateway', { ...gatewayValues, meshUrl: 'http://127.0.0.1:8445' }),
