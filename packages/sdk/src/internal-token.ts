@@ -1,8 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import { principalKindOf } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { verifyInternalToken, type PublicKey, type VerifiedInternalToken } from '@rampart/tokens';
 import { freezePrincipal, type Principal } from './principal.ts';
-import { TokenCache } from './token-cache.ts';
 
 export interface InternalTokenVerifierOptions {
   /**
@@ -34,13 +34,26 @@ export interface InternalTokenVerifier {
  */
 export function createInternalTokenVerifier(options: InternalTokenVerifierOptions): InternalTokenVerifier {
   const now = options.now ?? (() => new Date());
-  const cache = new TokenCache(options.cacheSize ?? 10_000);
+  const cacheSize = options.cacheSize ?? 10_000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+    throw new TypeError('cacheSize must be a non-negative integer (0 disables the cache)');
+  }
+  // Verified tokens (least recently used evicted first), each until its `exp`.
+  const cache =
+    cacheSize === 0
+      ? undefined
+      : new LRUCache<string, Principal>({
+          max: cacheSize,
+          // Staleness is read from this clock at every lookup (no 1 ms memo of the time).
+          perf: { now: () => now().getTime() },
+          ttlResolution: 0,
+        });
 
   return {
     async verify(token: string): Promise<Principal> {
-      const at = now();
-      const cached = cache.get(token, at.getTime());
+      const cached = cache?.get(token);
       if (cached !== undefined) return cached;
+      const at = now();
 
       const verified = await verifyInternalToken(token, {
         publicKeys: options.publicKeys(),
@@ -49,7 +62,11 @@ export function createInternalTokenVerifier(options: InternalTokenVerifierOption
       });
       if (!verified.ok) throw invalid(verified.detail, verified.cause);
       const principal = principalOf(verified.token);
-      cache.set(token, principal, verified.token.expiresAtMs);
+      // lru-cache calls an entry stale once its age exceeds `ttl`; a token is expired at `exp`
+      // itself, so the ttl stops one (whole) millisecond short, and nothing under 1 ms is kept (a
+      // ttl of 0 would mean "forever").
+      const ttl = verified.token.expiresAtMs - at.getTime() - 1;
+      if (ttl >= 1) cache?.set(token, principal, { ttl, start: at.getTime() });
       return principal;
     },
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { Agent, request as undiciRequest } from 'undici';
 import type { RampartConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
@@ -43,7 +44,7 @@ export interface ServiceClientsOptions {
   readonly injectTrace?: (request: FastifyRequest, headers: Record<string, string>) => void;
 }
 
-/** Exchanged tokens kept at most; oldest evicted first. */
+/** Exchanged tokens kept at most; the least recently used is evicted first. */
 const MAX_CACHED_TOKENS = 1024;
 /** An exchanged token is renewed this long before it expires. */
 const TOKEN_EXPIRY_MARGIN_MS = 10_000;
@@ -59,7 +60,12 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 export class ServiceClients {
   readonly #options: ServiceClientsOptions;
   readonly #agents = new Map<string, Agent>();
-  readonly #tokens = new Map<string, { token: string; expiresAt: number }>();
+  /** Exchanged tokens by callee and subject token, each until TOKEN_EXPIRY_MARGIN_MS before its `exp`. */
+  readonly #tokens = new LRUCache<string, string>({
+    max: MAX_CACHED_TOKENS,
+    ttlResolution: 0,
+    perf: { now: () => Date.now() },
+  });
 
   constructor(options: ServiceClientsOptions) {
     this.#options = options;
@@ -129,7 +135,7 @@ export class ServiceClients {
   async #tokenFor(subjectToken: string, audience: string): Promise<string> {
     const key = `${audience} ${createHash('sha256').update(subjectToken).digest('base64url')}`;
     const cached = this.#tokens.get(key);
-    if (cached !== undefined && cached.expiresAt - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return cached.token;
+    if (cached !== undefined) return cached;
     const { token, expiresAt } = await exchangeToken({
       authorityUrl: this.#options.authorityUrl,
       authoritySpiffeId: this.#options.authoritySpiffeId,
@@ -137,12 +143,11 @@ export class ServiceClients {
       subjectToken,
       audience,
     });
-    this.#tokens.delete(key);
-    this.#tokens.set(key, { token, expiresAt: expiresAt.getTime() });
-    if (this.#tokens.size > MAX_CACHED_TOKENS) {
-      const oldest = this.#tokens.keys().next().value;
-      if (oldest !== undefined) this.#tokens.delete(oldest);
-    }
+    const nowMs = Date.now();
+    // lru-cache calls an entry stale once its age exceeds `ttl`: one (whole) millisecond short of
+    // the margin, and nothing under 1 ms is kept (a ttl of 0 would mean "forever").
+    const ttl = expiresAt.getTime() - TOKEN_EXPIRY_MARGIN_MS - nowMs - 1;
+    if (ttl >= 1) this.#tokens.set(key, token, { ttl, start: nowMs });
     return token;
   }
 }

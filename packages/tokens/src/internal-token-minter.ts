@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { SecretKey } from 'paseto/v4/public';
 import { ed25519SigningKey, secretKeyOf } from './internal-token-keys.ts';
 import {
@@ -36,11 +37,6 @@ export interface InternalTokenMinter {
   readonly size: number;
 }
 
-interface Entry {
-  readonly token: Promise<string>;
-  readonly renewAtMs: number;
-}
-
 /**
  * Creates the gateway's signer of internal tokens: `iss` = `rampart`, `aud` = the service, `sub`,
  * `scope` (space-separated), `groups`, `amr`, `iat` and `exp` — what `verifyInternalToken` (and so
@@ -70,7 +66,13 @@ export function createInternalTokenMinter(options: InternalTokenMinterOptions): 
   }
   const keyObject = ed25519SigningKey(options.signingKeyPem);
   let secretKey: Promise<SecretKey> | undefined;
-  const cache = new Map<string, Entry>();
+  /** Signed tokens by principal, each until it is due for renewal (its `ttl`). */
+  const cache = new LRUCache<string, Promise<string>>({
+    max: maxEntries,
+    // Staleness is read from this clock at every lookup (no 1 ms memo of the time).
+    perf: { now: () => now().getTime() },
+    ttlResolution: 0,
+  });
 
   async function sign(principal: InternalPrincipal, issuedAtMs: number): Promise<string> {
     secretKey ??= secretKeyOf(keyObject);
@@ -92,30 +94,22 @@ export function createInternalTokenMinter(options: InternalTokenMinterOptions): 
     mint(principal) {
       checkPrincipal(principal);
       const key = cacheKey(principal);
-      const nowMs = now().getTime();
       const cached = cache.get(key);
-      if (cached !== undefined && nowMs < cached.renewAtMs) {
-        cache.delete(key);
-        cache.set(key, cached);
-        return cached.token;
-      }
+      if (cached !== undefined) return cached;
+      const nowMs = now().getTime();
       const issuedAtMs = Math.floor(nowMs / 1000) * 1000;
-      const entry: Entry = {
-        token: sign(principal, issuedAtMs),
-        renewAtMs: issuedAtMs + (lifetimeSeconds - INTERNAL_TOKEN_RENEW_MARGIN_SECONDS) * 1000,
-      };
-      cache.delete(key);
-      cache.set(key, entry);
+      const token = sign(principal, issuedAtMs);
+      // Reused until renewAtMs (excluded). lru-cache calls an entry stale once its age exceeds
+      // `ttl`, so the ttl stops one (whole) millisecond short; it is never 0 (which would mean
+      // "forever"): at worst a token is reused a millisecond past renewAtMs, still a renewal margin
+      // before its `exp`.
+      const renewAtMs = issuedAtMs + (lifetimeSeconds - INTERNAL_TOKEN_RENEW_MARGIN_SECONDS) * 1000;
+      cache.set(key, token, { ttl: Math.max(1, renewAtMs - nowMs - 1), start: nowMs });
       // A failed signature is not cached: the next request tries again.
-      entry.token.catch(() => {
-        if (cache.get(key) === entry) cache.delete(key);
+      token.catch(() => {
+        if (cache.peek(key, { allowStale: true }) === token) cache.delete(key);
       });
-      while (cache.size > maxEntries) {
-        const oldest = cache.keys().next().value;
-        if (oldest === undefined) break;
-        cache.delete(oldest);
-      }
-      return entry.token;
+      return token;
     },
   };
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { type Agent, request } from 'undici';
 import { RampartError } from '@rampart/errors';
 import type { WorkloadCredentials } from '@rampart/mesh';
 import type { AccessTokenClaims } from './access-token-claims.ts';
-import { ExpiringLru } from './expiring-lru.ts';
 import { readIntrospectionAnswer, type IntrospectionOutcome } from './introspection-answer.ts';
 import { identityAgent } from './identity-agent.ts';
 
@@ -98,8 +98,37 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     throw new TypeError('maxInFlight must be a positive integer');
   const timeoutMs = positive(options.timeoutMs ?? 2_000, 'timeoutMs');
   const maxEntries = options.maxEntries ?? 10_000;
-  const active = new ExpiringLru<AccessTokenClaims>({ maxEntries, now });
-  const inactive = new ExpiringLru<Refusal>({ maxEntries, now });
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new TypeError('maxEntries must be a positive integer');
+  let evictions = 0;
+  const answers = <V extends object>(): LRUCache<string, V> =>
+    new LRUCache<string, V>({
+      max: maxEntries,
+      // Staleness is read from this clock at every lookup (no 1 ms memo of the time).
+      perf: { now },
+      ttlResolution: 0,
+      dispose: (_value, _key, reason) => {
+        if (reason === 'evict') evictions += 1;
+      },
+    });
+  const active = answers<AccessTokenClaims>();
+  const inactive = answers<Refusal>();
+  /**
+   * Keeps `value` until `expiresAtMs` (excluded). lru-cache calls an entry stale once its age
+   * exceeds `ttl`, so the ttl stops one (whole) millisecond short; nothing under 1 ms is kept (a
+   * ttl of 0 would mean "forever").
+   */
+  function keep<V extends object>(
+    cache: LRUCache<string, V>,
+    key: string,
+    value: V,
+    nowMs: number,
+    expiresAtMs: number,
+  ): void {
+    const ttl = expiresAtMs - nowMs - 1;
+    if (ttl < 1) cache.delete(key);
+    else cache.set(key, value, { ttl, start: nowMs });
+  }
   const inFlight = new Map<string, Promise<IntrospectionOutcome>>();
   let connection: { readonly credentials: WorkloadCredentials; readonly agent: Agent } | undefined;
   let hits = 0;
@@ -153,9 +182,15 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
       nowSeconds: Math.floor(nowMs / 1000),
     });
     if (outcome.kind === 'active') {
-      active.set(key, outcome.claims, Math.min(outcome.claims.expiresAt * 1000, nowMs + activeTtlMs));
+      keep(
+        active,
+        key,
+        outcome.claims,
+        nowMs,
+        Math.min(outcome.claims.expiresAt * 1000, nowMs + activeTtlMs),
+      );
     } else {
-      inactive.set(key, outcome, nowMs + inactiveTtlMs);
+      keep(inactive, key, outcome, nowMs, nowMs + inactiveTtlMs);
     }
     return outcome;
   }
@@ -199,7 +234,7 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
         inFlight: inFlight.size,
         hits,
         lookups,
-        evictions: active.evictions + inactive.evictions,
+        evictions,
       }),
     async close() {
       const current = connection;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { AccessTokenClaims } from './access-token-claims.ts';
 
 export interface VerifiedTokenCacheOptions {
@@ -15,21 +16,16 @@ export interface VerifiedTokenCacheStats {
   readonly evictions: number;
 }
 
-interface Entry {
-  readonly claims: AccessTokenClaims;
-  readonly expiresAtMs: number;
-}
-
 /**
  * Claims of tokens already verified, until their `exp`, so a token seen again costs a hash
  * and a map lookup instead of a signature check. Keyed by SHA-256 of the token: the cache
- * never holds a usable token. Bounded (LRU), so no attacker can grow it without limit, and
- * only verified tokens enter it.
+ * never holds a usable token. Bounded (`lru-cache`, least recently used evicted first), so no
+ * attacker can grow it without limit, and only verified tokens enter it.
  */
 export class VerifiedTokenCache {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LRUCache<string, AccessTokenClaims>;
+  /** The cached keys of each `jti`, kept in step by `dispose` (evicted, expired, replaced, deleted). */
   readonly #byJti = new Map<string, Set<string>>();
-  readonly #maxEntries: number;
   readonly #now: () => number;
   #hits = 0;
   #misses = 0;
@@ -40,8 +36,20 @@ export class VerifiedTokenCache {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError('maxEntries must be a positive integer');
     }
-    this.#maxEntries = maxEntries;
     this.#now = options.now ?? Date.now;
+    this.#entries = new LRUCache<string, AccessTokenClaims>({
+      max: maxEntries,
+      // Each entry's ttl is set from its own `exp`; staleness is read from this clock at every
+      // lookup (no 1 ms memo of the time).
+      perf: { now: this.#now },
+      ttlResolution: 0,
+      dispose: (claims, key, reason) => {
+        if (reason === 'evict') this.#evictions += 1;
+        const keys = this.#byJti.get(claims.jti);
+        keys?.delete(key);
+        if (keys?.size === 0) this.#byJti.delete(claims.jti);
+      },
+    });
   }
 
   static keyOf(token: string): string {
@@ -50,37 +58,25 @@ export class VerifiedTokenCache {
 
   /** The cached claims for this exact token, if it was verified and has not expired or been revoked. */
   get(token: string): AccessTokenClaims | undefined {
-    const key = VerifiedTokenCache.keyOf(token);
-    const entry = this.#entries.get(key);
-    if (entry === undefined) {
-      this.#misses += 1;
-      return undefined;
-    }
-    if (this.#now() >= entry.expiresAtMs) {
-      this.#delete(key, entry);
-      this.#misses += 1;
-      return undefined;
-    }
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    this.#hits += 1;
-    return entry.claims;
+    const claims = this.#entries.get(VerifiedTokenCache.keyOf(token));
+    if (claims === undefined) this.#misses += 1;
+    else this.#hits += 1;
+    return claims;
   }
 
   /** Remembers verified claims until `claims.expiresAt`. */
   set(token: string, claims: AccessTokenClaims): void {
-    const expiresAtMs = claims.expiresAt * 1000;
-    if (this.#now() >= expiresAtMs) return;
+    const nowMs = this.#now();
+    // lru-cache calls an entry stale once its age exceeds `ttl`; a token is expired at `exp`
+    // itself, so the ttl stops one (whole) millisecond short, and nothing under 1 ms is kept
+    // (a ttl of 0 would mean "forever").
+    const ttl = claims.expiresAt * 1000 - nowMs - 1;
     const key = VerifiedTokenCache.keyOf(token);
-    const previous = this.#entries.get(key);
-    if (previous !== undefined) this.#delete(key, previous);
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.entries().next();
-      if (oldest.done === true) break;
-      this.#delete(oldest.value[0], oldest.value[1]);
-      this.#evictions += 1;
+    if (ttl < 1) {
+      this.#entries.delete(key);
+      return;
     }
-    this.#entries.set(key, { claims, expiresAtMs });
+    this.#entries.set(key, claims, { ttl, start: nowMs });
     let keys = this.#byJti.get(claims.jti);
     if (keys === undefined) {
       keys = new Set();
@@ -98,11 +94,9 @@ export class VerifiedTokenCache {
     if (keys === undefined) return 0;
     let dropped = 0;
     for (const key of [...keys]) {
-      const entry = this.#entries.get(key);
-      if (entry !== undefined) {
-        this.#delete(key, entry);
-        dropped += 1;
-      }
+      // An entry past its ttl is gone already: it does not count as dropped.
+      if (this.#entries.has(key)) dropped += 1;
+      this.#entries.delete(key);
     }
     this.#byJti.delete(jti);
     return dropped;
@@ -125,13 +119,5 @@ export class VerifiedTokenCache {
       misses: this.#misses,
       evictions: this.#evictions,
     });
-  }
-
-  #delete(key: string, entry: Entry): void {
-    this.#entries.delete(key);
-    const keys = this.#byJti.get(entry.claims.jti);
-    if (keys === undefined) return;
-    keys.delete(key);
-    if (keys.size === 0) this.#byJti.delete(entry.claims.jti);
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { LRUCache } from 'lru-cache';
 import {
   CEDAR_CONTEXT_ATTRIBUTES,
   CEDAR_PRINCIPAL_ATTRIBUTES,
@@ -94,7 +95,7 @@ export function compileCedarPolicySet(name: string, text: string): CedarPolicySe
   const contextAttributes = CONTEXT_ATTRIBUTES.filter(mentions);
   const sendsService = mentions('service');
   const paramsSent = new Map<string, readonly string[]>();
-  const decisions = new Map<string, CedarDecision>();
+  const decisions = new LRUCache<string, CedarDecision>({ max: DECISION_CACHE_ENTRIES });
 
   function paramsFor(template: string, params: Readonly<Record<string, string>>): readonly string[] {
     let names = paramsSent.get(template);
@@ -170,11 +171,7 @@ export function compileCedarPolicySet(name: string, text: string): CedarPolicySe
         contextAttributes.map((a) => contextValue(request, a)),
       ]);
       const cached = decisions.get(key);
-      if (cached !== undefined) {
-        decisions.delete(key);
-        decisions.set(key, cached);
-        return cached;
-      }
+      if (cached !== undefined) return cached;
       let decision: CedarDecision;
       try {
         decision = decide(principal, request, paramNames);
@@ -183,10 +180,6 @@ export function compileCedarPolicySet(name: string, text: string): CedarPolicySe
         return { allowed: false, detail: `cedar policy "${name}" threw: ${reason}` };
       }
       decisions.set(key, decision);
-      if (decisions.size > DECISION_CACHE_ENTRIES) {
-        const oldest = decisions.keys().next().value;
-        if (oldest !== undefined) decisions.delete(oldest);
-      }
       return decision;
     },
   };

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { varyNames } from './cache-policy.ts';
 
 type Headers = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -51,19 +52,17 @@ export interface ResponseCache {
 
 interface Entry extends CachedAnswer {
   readonly path: string;
-  readonly expiresAtMs: number;
-  readonly size: number;
   /** The request's values of the `Vary` fields, as stored. */
   readonly vary: readonly (readonly [name: string, value: string | undefined])[];
 }
 
-/** Approximate bookkeeping per entry (the Map slot, the entry object, the index). */
+/** Approximate bookkeeping per entry (the cache's slot, the entry object, the index). */
 const ENTRY_OVERHEAD = 256;
 
 /**
- * A bounded LRU of upstream answers: at most `maxEntries` and `maxBytes`, least recently used
- * evicted first, expired entries dropped when met. Keys come from `responseCacheKey` (fixed-size
- * digests), so no request can grow a key.
+ * A bounded LRU of upstream answers (`lru-cache`): at most `maxEntries` and `maxBytes`, least
+ * recently used evicted first, expired entries dropped when met. Keys come from `responseCacheKey`
+ * (fixed-size digests), so no request can grow a key.
  *
  * @example
  * const cache = createResponseCache({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 });
@@ -81,84 +80,70 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
   }
-  const entries = new Map<string, Entry>();
+  /** The keys stored under each canonical path, kept in step by `dispose`. */
   const byPath = new Map<string, Set<string>>();
-  let bytes = 0;
-
-  function remove(key: string, entry: Entry): void {
-    entries.delete(key);
-    bytes -= entry.size;
-    const keys = byPath.get(entry.path);
-    keys?.delete(key);
-    if (keys?.size === 0) byPath.delete(entry.path);
-  }
+  const entries = new LRUCache<string, Entry>({
+    max: maxEntries,
+    maxSize: maxBytes,
+    maxEntrySize: Math.min(maxEntryBytes, maxBytes),
+    // Staleness is read from this clock at every lookup (no 1 ms memo of the time).
+    perf: { now },
+    ttlResolution: 0,
+    dispose: (entry, key) => {
+      const keys = byPath.get(entry.path);
+      keys?.delete(key);
+      if (keys?.size === 0) byPath.delete(entry.path);
+    },
+  });
 
   return {
     get(key, requestHeaders) {
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
-      if (now() >= entry.expiresAtMs) {
-        remove(key, entry);
-        return undefined;
-      }
       for (const [name, value] of entry.vary) {
         if (headerText(requestHeaders[name]) !== value) return undefined;
       }
-      entries.delete(key);
-      entries.set(key, entry);
       return entry;
     },
     set(key, path, answer, ttlMs, requestHeaders) {
-      if (ttlMs <= 0) return;
+      // lru-cache calls an entry stale once its age exceeds `ttl`; the answer is stale at
+      // `ttlMs` itself, so the ttl stops one (whole) millisecond short (and 0 would mean "forever").
+      const ttl = ttlMs - 1;
+      if (ttl < 1) return;
       let size = ENTRY_OVERHEAD + key.length * 2 + path.length * 2 + answer.body.length;
       for (const [name, value] of Object.entries(answer.headers)) {
         size += name.length + (typeof value === 'string' ? value.length : value.join('').length);
       }
-      if (size > maxEntryBytes) return;
+      if (size > Math.min(maxEntryBytes, maxBytes)) return;
       const varyHeader = answer.headers['vary'];
       const vary =
         varyHeader === undefined
           ? []
           : varyNames(varyHeader).map((name) => [name, headerText(requestHeaders[name])] as const);
-      const previous = entries.get(key);
-      if (previous !== undefined) remove(key, previous);
       const storedAtMs = now();
-      entries.set(key, {
-        headers: answer.headers,
-        body: answer.body,
-        storedAtMs,
-        path,
-        expiresAtMs: storedAtMs + ttlMs,
-        size,
-        vary,
-      });
-      bytes += size;
+      entries.set(
+        key,
+        { headers: answer.headers, body: answer.body, storedAtMs, path, vary },
+        { ttl, start: storedAtMs, size },
+      );
       let keys = byPath.get(path);
       if (keys === undefined) {
         keys = new Set();
         byPath.set(path, keys);
       }
       keys.add(key);
-      while (entries.size > maxEntries || bytes > maxBytes) {
-        const oldest = entries.entries().next().value;
-        if (oldest === undefined) break;
-        remove(oldest[0], oldest[1]);
-      }
     },
     invalidatePath(path) {
       const keys = byPath.get(path);
       if (keys === undefined) return;
-      for (const key of [...keys]) {
-        const entry = entries.get(key);
-        if (entry !== undefined) remove(key, entry);
-      }
+      for (const key of [...keys]) entries.delete(key);
+      byPath.delete(path);
     },
     clear() {
       entries.clear();
       byPath.clear();
-      bytes = 0;
     },
-    stats: () => ({ entries: entries.size, bytes }),
+    stats: () => ({ entries: entries.size, bytes: entries.calculatedSize }),
   };
 }
 
