@@ -9,14 +9,14 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import { parseTraceParent } from '@opentelemetry/core';
 import { parseTraceState } from './trace-state.ts';
 
 export const TRACEPARENT = 'traceparent';
 export const TRACESTATE = 'tracestate';
 
 /** Version 00 exactly: lower-case hex only, fixed lengths, nothing before or after. */
-const TRACEPARENT_00 = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const ALL_ZERO = /^0+$/;
+const TRACEPARENT_00 = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const MAX_TRACESTATE_LENGTH = 512;
 
 /** Incoming headers as Node and Fastify give them. */
@@ -26,7 +26,10 @@ export type IncomingHeaders = Readonly<Record<string, string | readonly string[]
  * Parses a W3C Trace Context `traceparent` header strictly: version `00`, a 32-hex trace id and
  * a 16-hex parent id that are not all zeros, 2-hex flags, lower case, nothing else. Anything
  * else — another version, upper case, wrong lengths, surrounding spaces, several headers — is
- * `undefined`, and the request starts a new trace.
+ * `undefined`, and the request starts a new trace. The fields are read by `@opentelemetry/core`'s
+ * `parseTraceParent`; the grammar check in front of it is ours, because core also takes future
+ * versions with trailing fields, one space around the value, and (in its propagator) the first of
+ * several headers — readings another hop might not share.
  *
  * @example
  * parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
@@ -34,13 +37,11 @@ export type IncomingHeaders = Readonly<Record<string, string | readonly string[]
  */
 export function parseTraceparent(value: string | readonly string[] | undefined): SpanContext | undefined {
   const header = typeof value === 'string' ? value : value?.length === 1 ? value[0] : undefined;
-  if (header === undefined) return undefined;
-  const match = TRACEPARENT_00.exec(header);
-  if (match === null) return undefined;
-  const [, traceId, spanId, flags] = match;
-  if (traceId === undefined || spanId === undefined || flags === undefined) return undefined;
-  if (ALL_ZERO.test(traceId) || ALL_ZERO.test(spanId)) return undefined;
-  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16), isRemote: true };
+  if (header === undefined || !TRACEPARENT_00.test(header)) return undefined;
+  const parsed = parseTraceParent(header);
+  // All-zero trace and parent ids are invalid (isSpanContextValid), as the spec says.
+  if (parsed === null || !isSpanContextValid(parsed)) return undefined;
+  return { traceId: parsed.traceId, spanId: parsed.spanId, traceFlags: parsed.traceFlags, isRemote: true };
 }
 
 /**
@@ -66,8 +67,11 @@ const headerSetter: TextMapSetter<Record<string, string>> = {
 };
 
 /**
- * A `TextMapPropagator` for W3C Trace Context built on `parseTraceparent`, for services without
- * `@opentelemetry/core` (it may be installed as the global propagator).
+ * A `TextMapPropagator` for W3C Trace Context on `parseTraceparent` and `parseTraceState` (it may
+ * be installed as the global propagator). Not `@opentelemetry/core`'s `W3CTraceContextPropagator`
+ * as a whole: its extract is as lenient as its parser (see `parseTraceparent`), and its inject
+ * writes the flags as `0` and then the hex digits (three characters from 0x10 on) and an empty
+ * `tracestate` header when the state is empty.
  */
 export const w3cTraceContextPropagator: TextMapPropagator = {
   inject(ctx, carrier, setter) {
