@@ -119,6 +119,14 @@ function positive(name: string, value: number): number {
  * sharing one fetch), and kept while the issuer is down until `maxStaleMs`, after which —
  * or before any good fetch — key lookups fail closed with GW_KEYS_UNAVAILABLE.
  *
+ * Why not jose's `createRemoteJWKSet` (jose picks the key here, through `createLocalJWKSet`): as of
+ * jose 6.2 it serves no stale set while the issuer is down (past `cacheMaxAge` a failed refetch
+ * fails every lookup), has no backoff after a failed fetch (every unknown `kid` refetches while
+ * the issuer is down), counts its cooldown from the last good fetch rather than the last
+ * `kid`-miss refetch, refreshes only inside a request, and reads `Date.now()` (no clock to test
+ * with). Wrapping it would still need our fetcher (platform CA, size cap, media type, no
+ * redirects) and the key filters, so the cache stays ours; revisit if jose gains stale-if-error.
+ *
  * @example
  * const jwks = createJwksCache({ url: 'https://127.0.0.1:8443/auth/jwks', ca: readFileSync('.rampart/ca.pem') });
  * const verifier = createAccessTokenVerifier({ issuer, audience, jwks });
