@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import type { RampartConfig } from '@rampart/config';
-import { buildRouteTable, checkTrustedProxies, gatewaySettings } from '@rampart/gateway';
+import { buildRouteTable, checkTrustedProxies, compileCorsPolicy, gatewaySettings } from '@rampart/gateway';
 import { identitySettings } from '@rampart/identity';
-import { compileCorsPolicy } from '../../services/gateway/src/cors/cors-policy.ts';
+
 import { checkClientRules } from '../../services/identity/src/admin/client-rules.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

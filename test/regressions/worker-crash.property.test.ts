@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { startWorkerPool, type WorkerPool } from '../../services/gateway/src/workers/index.ts';
+import { startWorkerPool, type WorkerPool } from '@rampart/gateway';
 import {
   once,
   requestsServed,

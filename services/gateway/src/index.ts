@@ -1,10 +1,13 @@
-export * from './request/index.ts';
-export * from './auth/index.ts';
-export * from './rate-limit/index.ts';
-export * from './forward/index.ts';
-export * from './routing/index.ts';
-export * from './validation/index.ts';
-export * from './authorization/index.ts';
+/**
+ * What the gateway offers outside itself. It runs as a component of `rampart up` (`main.ts`); this
+ * entry point exists for embedding it in-process and for the checks that must read
+ * `rampart.yaml` exactly as the gateway does (`test/e2e/check-agrees.test.ts`). Everything else —
+ * the stages, the token verifier, the limiter, the caches — is the gateway's own, reached by its
+ * tests through their modules (`src/<area>/index.ts`, each documented in the README).
+ */
 export { buildGateway, type Gateway, type GatewayOptions } from './app.ts';
 export { gatewaySettings, type GatewaySettings } from './settings.ts';
-export * from './cache/index.ts';
+export { buildRouteTable, type RouteTable, type MatchedRoute } from './routing/index.ts';
+export { compileCorsPolicy, type CorsPolicy } from './cors/index.ts';
+export { checkTrustedProxies } from './rate-limit/index.ts';
+export { startWorkerPool, type WorkerPool, type WorkerPoolOptions } from './workers/index.ts';
