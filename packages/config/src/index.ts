@@ -19,6 +19,15 @@ export {
 } from './schema.ts';
 export { routeRateLimits, DEFAULT_ROUTE_RATE_LIMIT } from './rules/route-rate-limits.ts';
 export {
+  FIRST_ADMIN,
+  generateAdminPassword,
+  generateClientSecret,
+  generateDemoUser,
+  hashClientSecret,
+  type BootstrapFile,
+  type DemoUser,
+} from './identity-launch.ts';
+export {
   DEFAULT_PORTS,
   ADMIN_PORT_OFFSET,
   platformPorts,

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { IdentityContext } from './app.ts';
-import type { BootstrapFile } from './bootstrap-secrets.ts';
+import type { BootstrapFile } from '@rampart/config';
 
 /** What the bootstrap created. */
 export interface BootstrapOutcome {

@@ -1,15 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveSecret, type LaunchSecretValues, type RampartConfig } from '@rampart/config';
 import {
   FIRST_ADMIN,
   generateAdminPassword,
   generateClientSecret,
   generateDemoUser,
   hashClientSecret,
+  resolveSecret,
   type BootstrapFile,
   type DemoUser,
-} from '@rampart/identity';
+  type LaunchSecretValues,
+  type RampartConfig,
+} from '@rampart/config';
 import { writeOwnedFile } from './owned-files.ts';
 import type { RunAs } from './privileges.ts';
 

@@ -3,13 +3,14 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  FIRST_ADMIN,
   formatProblem,
   loadConfig,
+  platformIssuer,
   readLogLevel,
   type LoadResult,
   type RampartConfig,
 } from '@rampart/config';
-import { FIRST_ADMIN, identitySettings } from '@rampart/identity';
 import { isRampartError } from '@rampart/errors';
 import { paint } from '../terminal.ts';
 import type { ComponentEvent } from './component.ts';
@@ -257,7 +258,7 @@ function formatMs(ms: number): string {
 
 /** Where to sign in, and where the generated credentials are: paths only, never a secret. */
 function identitySummary(config: RampartConfig, root: string): string {
-  const lines = [`  issuer       ${identitySettings(config).issuer}`];
+  const lines = [`  issuer       ${platformIssuer(config)}`];
   const adminPassword = join(root, 'admin-password');
   if (existsSync(adminPassword)) {
     lines.push(

@@ -1,7 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Secret } from 'otpauth';
 
-/** What `rampart up` hands identity at start, in a 0600 file of identity's own directory. */
+/**
+ * What the supervisor hands identity at start, beside the environment of the component contract
+ * (`component-env.ts`: `identityBootstrapFile` and `clientSecretHashes` travel over IPC): the first
+ * admin and the demo users, in a 0600 file of identity's own directory, and the hashes of the
+ * client secrets it generated. It lives here, with the contract, so that `rampart up` prepares
+ * identity's start without importing the identity service, and identity reads what was written
+ * by the same definitions.
+ */
 export interface BootstrapFile {
   /** The first admin, created only when no admin exists yet; must change the password at first sign-in. */
   readonly admin: { readonly username: string; readonly password: string };
@@ -33,4 +40,17 @@ export function generateDemoUser(username: string, groups: readonly string[] = [
     totpSecret: new Secret({ size: 20 }).base32,
     groups,
   };
+}
+
+/** A new client secret: 256 random bits, base64url. Shown once, stored only as `hashClientSecret`. */
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * How identity stores a client secret: `sha256:<hex>`. A generated secret has 256 bits of entropy,
+ * so a fast hash is enough (no password-hashing cost is needed against guessing).
+ */
+export function hashClientSecret(secret: string): string {
+  return `sha256:${createHash('sha256').update(secret, 'utf8').digest('hex')}`;
 }
