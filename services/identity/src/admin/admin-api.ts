@@ -18,7 +18,11 @@ import { userRoutes } from './users.ts';
 /** Where the admin API lives below the issuer's mount path. */
 export const ADMIN_PREFIX = '/admin';
 
-/** Every operation that needs an admin token, in one list. */
+/**
+ * The operation table: every operation that needs an admin token, each declared once (method,
+ * path template, operationId, parameters, body schema, responses, handler) in its resource module.
+ * The dispatcher below routes by it and `openapi.ts` generates the document from it.
+ */
 export const adminRoutes: readonly Route[] = [
   ...userRoutes,
   ...deviceRoutes,
@@ -46,7 +50,7 @@ export const adminRoutes: readonly Route[] = [
  */
 export function adminApi(identity: IdentityContext): PathHandler {
   const verifier = new AdminTokenVerifier(identity);
-  const openApiText = JSON.stringify(adminOpenApi(identity.settings));
+  const openApiText = JSON.stringify(adminOpenApi(identity.settings, adminRoutes));
 
   return async (req, res, path) => {
     if (path !== ADMIN_PREFIX && !path.startsWith(`${ADMIN_PREFIX}/`)) return false;
@@ -75,7 +79,7 @@ export function adminApi(identity: IdentityContext): PathHandler {
         });
       }
       const admin = await verifier.authenticate(req.rawHeaders);
-      const query = checkQuery(req.url ?? '', match.route.query);
+      const query = checkQuery(req.url ?? '', Object.keys(match.route.query));
       const body = await readJsonBody(req);
       send(res, await match.route.run({ identity, admin, params: match.params, query, body }));
     } catch (error) {

@@ -7,11 +7,16 @@ import { audit } from './audit.ts';
 import { ClientRegistry, type ApiClient } from './client-registry.ts';
 import { checkClientRules, clientMetadataOf, type CreateClientBody } from './client-rules.ts';
 import { CLIENT_ID_PATTERN } from './openapi-schemas.ts';
-import { encodeCursor, pageRequest } from './pagination.ts';
-import { param, route, type AdminCall, type Route } from './route.ts';
+import { encodeCursor, pageRequest, pagingQuery } from './pagination.ts';
+import { param, route, type AdminCall, type ParameterDoc, type Route } from './route.ts';
 import { jsonBody } from './validate-body.ts';
 
 type Source = 'config' | 'builtin' | 'api';
+
+/** The path parameter `{id}`. */
+const byId: Readonly<Record<'id', ParameterDoc>> = {
+  id: { description: 'The client id.', schema: { type: 'string' } },
+};
 
 /** A client as the admin API shows it: never a secret or its hash. */
 interface ClientView {
@@ -111,7 +116,11 @@ export const clientRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/clients',
-    query: ['limit', 'after'],
+    operationId: 'listClients',
+    tag: 'clients',
+    summary: 'List clients by id (rampart.yaml, built-in and API-created)',
+    query: pagingQuery,
+    success: { status: 200, schema: 'ClientList', description: 'A page of clients.' },
     handle: async ({ identity, query }) => {
       const { limit, after } = pageRequest(query);
       const fixed = staticClients(identity).filter((client) => after === null || client.clientId > after);
@@ -128,6 +137,12 @@ export const clientRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/clients/{id}',
+    operationId: 'getClient',
+    tag: 'clients',
+    summary: 'Get a client',
+    parameters: byId,
+    success: { status: 200, schema: 'Client', description: 'The client.' },
+    refusals: ['404'],
     handle: async (call) => {
       const id = param(call, 'id');
       const fixed = staticClients(call.identity).find((client) => client.clientId === id);
@@ -139,6 +154,12 @@ export const clientRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/clients',
+    operationId: 'createClient',
+    tag: 'clients',
+    summary: 'Create a client',
+    description: 'A confidential client without `jwks` gets a generated secret (256 bits), returned once.',
+    success: { status: 201, schema: 'ClientCreated', description: 'The client (and its secret).' },
+    refusals: ['409'],
     body: jsonBody<CreateClientBody>('CreateClient'),
     handle: async ({ identity, admin, body }) => {
       checkClientRules(body);
@@ -159,6 +180,12 @@ export const clientRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/clients/{id}/secret',
+    operationId: 'rotateClientSecret',
+    tag: 'clients',
+    summary: "Replace an API-created client's secret (the old one stops working at once)",
+    parameters: byId,
+    success: { status: 200, schema: 'ClientSecret', description: 'The new secret, shown once.' },
+    refusals: ['404', '409'],
     body: jsonBody<Record<string, never>>('Empty', false),
     handle: async (call) => {
       const registry = registryOf(call.identity);
@@ -174,6 +201,12 @@ export const clientRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/clients/{id}',
+    operationId: 'deleteClient',
+    tag: 'clients',
+    summary: 'Delete an API-created client (with its grants and refresh tokens)',
+    parameters: byId,
+    success: { status: 204, description: 'Deleted.' },
+    refusals: ['404', '409'],
     handle: async (call) => {
       const registry = registryOf(call.identity);
       const client = await loadApiClient(call, registry);

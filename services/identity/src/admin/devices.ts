@@ -2,7 +2,7 @@ import type { Passkey } from '../accounts/index.ts';
 import { notFound } from './admin-error.ts';
 import { audit } from './audit.ts';
 import { param, route, type Route } from './route.ts';
-import { loadUser } from './user-lookup.ts';
+import { loadUser, userIdParameter } from './user-lookup.ts';
 
 /** A credential id is at most 1023 bytes (WebAuthn §5.8.3): 1364 base64url characters. */
 const CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,1364}$/;
@@ -27,6 +27,12 @@ export const deviceRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/users/{id}/devices',
+    operationId: 'listDevices',
+    tag: 'users',
+    summary: "A user's TOTP status and passkeys",
+    parameters: { id: userIdParameter },
+    success: { status: 200, schema: 'Devices', description: 'The authenticators.' },
+    refusals: ['404'],
     handle: async (call) => {
       const { totp, passkeys } = call.identity;
       const user = await loadUser(call);
@@ -43,6 +49,12 @@ export const deviceRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/users/{id}/devices/totp',
+    operationId: 'removeTotp',
+    tag: 'users',
+    summary: 'Remove the TOTP factor and its recovery codes',
+    parameters: { id: userIdParameter },
+    success: { status: 204, description: 'Removed.' },
+    refusals: ['404'],
     handle: async (call) => {
       const user = await loadUser(call);
       if (!(await call.identity.totp.remove(user.id))) throw notFound('TOTP factor');
@@ -53,6 +65,15 @@ export const deviceRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/users/{id}/devices/passkeys/{credentialId}',
+    operationId: 'removePasskey',
+    tag: 'users',
+    summary: 'Remove one passkey',
+    parameters: {
+      id: userIdParameter,
+      credentialId: { description: 'The credential id (base64url).', schema: { type: 'string' } },
+    },
+    success: { status: 204, description: 'Removed.' },
+    refusals: ['404'],
     handle: async (call) => {
       const user = await loadUser(call);
       const credentialId = param(call, 'credentialId');

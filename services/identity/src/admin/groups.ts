@@ -1,9 +1,9 @@
 import { GROUP_PATTERN, type Group } from '../accounts/index.ts';
 import { AdminError, notFound } from './admin-error.ts';
 import { audit } from './audit.ts';
-import { pageOf, pageRequest } from './pagination.ts';
-import { param, route, type AdminCall, type Route } from './route.ts';
-import { loadUser } from './user-lookup.ts';
+import { pageOf, pageRequest, pagingQuery } from './pagination.ts';
+import { param, route, type AdminCall, type ParameterDoc, type Route } from './route.ts';
+import { loadUser, userIdParameter } from './user-lookup.ts';
 import { jsonBody } from './validate-body.ts';
 
 /** The body of `POST /groups` (schema `CreateGroup`). */
@@ -11,6 +11,9 @@ interface CreateGroupBody {
   readonly name: string;
   readonly description?: string;
 }
+
+/** The path parameter `{name}`. */
+const groupName: ParameterDoc = { description: 'The group name.', schema: { type: 'string' } };
 
 /** A group as the admin API shows it. */
 interface GroupView {
@@ -43,7 +46,11 @@ export const groupRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/groups',
-    query: ['limit', 'after'],
+    operationId: 'listGroups',
+    tag: 'groups',
+    summary: 'List groups by name',
+    query: pagingQuery,
+    success: { status: 200, schema: 'GroupList', description: 'A page of groups.' },
     handle: async ({ identity, query }) => {
       const request = pageRequest(query);
       const groups = (await identity.accounts.listGroups()).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -54,6 +61,11 @@ export const groupRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/groups',
+    operationId: 'createGroup',
+    tag: 'groups',
+    summary: 'Create a group',
+    success: { status: 201, schema: 'Group', description: 'The group.' },
+    refusals: ['409'],
     body: jsonBody<CreateGroupBody>('CreateGroup'),
     handle: async ({ identity, admin, body }) => {
       const group = await identity.accounts.createGroup(body.name, body.description);
@@ -64,6 +76,12 @@ export const groupRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/groups/{name}',
+    operationId: 'deleteGroup',
+    tag: 'groups',
+    summary: 'Delete a group and its memberships',
+    parameters: { name: groupName },
+    success: { status: 204, description: 'Deleted.' },
+    refusals: ['404'],
     handle: async (call) => {
       const group = await loadGroup(call);
       if (!(await call.identity.accounts.deleteGroup(group.name))) throw notFound('group');
@@ -74,6 +92,12 @@ export const groupRoutes: readonly Route[] = [
   route({
     method: 'PUT',
     path: '/groups/{name}/members/{userId}',
+    operationId: 'addGroupMember',
+    tag: 'groups',
+    summary: 'Add a user to a group',
+    parameters: { name: groupName, userId: userIdParameter },
+    success: { status: 204, description: 'The user is a member.' },
+    refusals: ['404'],
     handle: async (call) => {
       const group = await loadGroup(call);
       const user = await loadUser(call, 'userId');
@@ -87,6 +111,12 @@ export const groupRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/groups/{name}/members/{userId}',
+    operationId: 'removeGroupMember',
+    tag: 'groups',
+    summary: 'Remove a user from a group',
+    parameters: { name: groupName, userId: userIdParameter },
+    success: { status: 204, description: 'Removed.' },
+    refusals: ['404'],
     handle: async (call) => {
       const group = await loadGroup(call);
       const user = await loadUser(call, 'userId');

@@ -26,6 +26,10 @@ export const keyRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/keys',
+    operationId: 'listKeys',
+    tag: 'keys',
+    summary: 'List signing keys (never key material)',
+    success: { status: 200, schema: 'KeyList', description: 'The keys.' },
     handle: async ({ identity }) => ({
       status: 200,
       body: { items: (await identity.keys.list()).map(keyView), next: null },
@@ -34,6 +38,10 @@ export const keyRoutes: readonly Route[] = [
   route({
     method: 'POST',
     path: '/keys/rotate',
+    operationId: 'rotateKeys',
+    tag: 'keys',
+    summary: 'Rotate: the published next key starts signing, a new next key is published',
+    success: { status: 200, schema: 'KeysRotated', description: 'The keys after the rotation.' },
     body: jsonBody<Record<string, never>>('Empty', false),
     handle: async ({ identity, admin }) => {
       const current = await identity.keys.rotate();

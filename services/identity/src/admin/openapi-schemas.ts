@@ -183,7 +183,7 @@ export const requestSchemas = {
 export type RequestSchemaName = keyof typeof requestSchemas;
 
 /** Response bodies (documentation only). */
-export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
+export const responseSchemas = {
   Error: {
     type: 'object',
     required: ['error', 'error_description'],
@@ -371,4 +371,7 @@ export const responseSchemas: Readonly<Record<string, JsonSchema>> = {
       items: { type: 'array', items: { $ref: '#/components/schemas/SigningKey' } },
     },
   },
-};
+} as const satisfies Record<string, JsonSchema>;
+
+/** The name of a response body schema. */
+export type ResponseSchemaName = keyof typeof responseSchemas;

@@ -1,4 +1,5 @@
 import { invalidRequest } from './admin-error.ts';
+import type { ParameterDoc } from './route.ts';
 
 /** The most items one page holds. */
 export const MAX_LIMIT = 100;
@@ -7,6 +8,15 @@ export const DEFAULT_LIMIT = 50;
 
 const MAX_CURSOR = 512;
 const CURSOR = /^[A-Za-z0-9_-]+$/;
+
+/** The query parameters of every list operation, as declared (and documented) once. */
+export const pagingQuery: Readonly<Record<'limit' | 'after', ParameterDoc>> = {
+  limit: {
+    description: `Items per page (default ${DEFAULT_LIMIT}).`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
+  },
+  after: { description: 'The `next` cursor of the previous page.', schema: { type: 'string' } },
+};
 
 /** What a list call asks for: `limit` items after the key the `after` cursor stands for. */
 export interface PageRequest {

@@ -1,9 +1,9 @@
 import { endAllSessions, endSession, listSessions, type SessionSummary } from '../account/sessions.ts';
 import { notFound } from './admin-error.ts';
 import { audit } from './audit.ts';
-import { pageOf, pageRequest } from './pagination.ts';
+import { pageOf, pageRequest, pagingQuery } from './pagination.ts';
 import { param, route, type Route } from './route.ts';
-import { loadUser } from './user-lookup.ts';
+import { loadUser, userIdParameter } from './user-lookup.ts';
 
 /** oidc-provider session uids are nanoids; anything else names no session. */
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -30,7 +30,13 @@ export const sessionRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/users/{id}/sessions',
-    query: ['limit', 'after'],
+    operationId: 'listSessions',
+    tag: 'users',
+    summary: "A user's sign-in sessions",
+    parameters: { id: userIdParameter },
+    query: pagingQuery,
+    success: { status: 200, schema: 'SessionList', description: 'A page of sessions.' },
+    refusals: ['404'],
     handle: async (call) => {
       const request = pageRequest(call.query);
       const user = await loadUser(call);
@@ -42,6 +48,12 @@ export const sessionRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/users/{id}/sessions',
+    operationId: 'revokeAllSessions',
+    tag: 'users',
+    summary: 'Sign the user out everywhere (sessions, grants, refresh tokens)',
+    parameters: { id: userIdParameter },
+    success: { status: 200, schema: 'SessionsRevoked', description: 'How many sessions were ended.' },
+    refusals: ['404'],
     handle: async (call) => {
       const user = await loadUser(call);
       const { sessions } = await endAllSessions(call.identity, user.id);
@@ -52,6 +64,15 @@ export const sessionRoutes: readonly Route[] = [
   route({
     method: 'DELETE',
     path: '/users/{id}/sessions/{sessionId}',
+    operationId: 'revokeSession',
+    tag: 'users',
+    summary: 'End one session (and the grants made through it)',
+    parameters: {
+      id: userIdParameter,
+      sessionId: { description: 'The session id (sid).', schema: { type: 'string' } },
+    },
+    success: { status: 204, description: 'Ended.' },
+    refusals: ['404'],
     handle: async (call) => {
       const user = await loadUser(call);
       const sessionId = param(call, 'sessionId');

@@ -2,10 +2,16 @@ import type { User } from '../accounts/index.ts';
 import type { IdentityContext } from '../app.ts';
 import { AdminError, notFound } from './admin-error.ts';
 import { ADMIN_ROLE } from './authenticate.ts';
-import { param, type AdminCall } from './route.ts';
+import { param, type AdminCall, type ParameterDoc } from './route.ts';
 
 /** User ids are UUIDs; anything else names no user (404, without a query). */
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A path parameter naming a user (`{id}`, or `{userId}` below another resource). */
+export const userIdParameter: ParameterDoc = {
+  description: 'The user id.',
+  schema: { type: 'string', format: 'uuid' },
+};
 
 /** A user as the admin API shows it: the account, with its creation time in ISO 8601. */
 export type UserView = Omit<User, 'createdAt'> & { readonly createdAt: string };

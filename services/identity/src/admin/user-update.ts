@@ -28,7 +28,7 @@ interface UpdateUserBody {
  */
 export const updateUser = {
   body: jsonBody<UpdateUserBody>('UpdateUser'),
-  handle: async (call: AdminCall<UpdateUserBody>): Promise<Reply> => {
+  handle: async (call: AdminCall<UpdateUserBody>): Promise<Reply<200>> => {
     const { identity, admin, body } = call;
     const user = await loadUser(call);
     const profile: ProfileChange = {

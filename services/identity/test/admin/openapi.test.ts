@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { globSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { adminRoutes } from '../../src/admin/admin-api.ts';
 import { adminOpenApi, OPENAPI_PATH } from '../../src/admin/openapi.ts';
 import { requestSchemas } from '../../src/admin/openapi-schemas.ts';
@@ -12,6 +14,7 @@ import type {
 import { startAdminHarness, type AdminHarness } from './admin-support.ts';
 
 const METHODS: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
+const SOURCES = fileURLToPath(new URL('../../src/', import.meta.url));
 
 describe('admin API: the OpenAPI document', () => {
   let a: AdminHarness;
@@ -24,7 +27,7 @@ describe('admin API: the OpenAPI document', () => {
   });
 
   const documented = () => {
-    const doc = adminOpenApi(a.h.identity.settings);
+    const doc = adminOpenApi(a.h.identity.settings, adminRoutes);
     const operations = new Map<string, OpenApiOperation>();
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of METHODS) {
@@ -38,7 +41,7 @@ describe('admin API: the OpenAPI document', () => {
   it('is served without a token at GET /admin/openapi.json, and is the document of the code', async () => {
     const res = await a.call('GET', OPENAPI_PATH, { token: null });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json, JSON.parse(JSON.stringify(adminOpenApi(a.h.identity.settings))));
+    assert.deepEqual(res.json, JSON.parse(JSON.stringify(adminOpenApi(a.h.identity.settings, adminRoutes))));
     assert.equal(res.json['openapi'], '3.1.0');
   });
 
@@ -71,14 +74,48 @@ describe('admin API: the OpenAPI document', () => {
       const query = (operation.parameters ?? [])
         .filter((parameter) => parameter.in === 'query')
         .map((parameter) => parameter.name);
-      assert.deepEqual(query.sort(), [...route.query].sort(), key);
+      assert.deepEqual(query.sort(), Object.keys(route.query).sort(), key);
       const pathParameters = (operation.parameters ?? [])
         .filter((parameter) => parameter.in === 'path')
         .map((parameter) => parameter.name);
       const templated = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
       assert.deepEqual(pathParameters.sort(), templated.sort(), key);
       assert.ok(operation.responses['401'] && operation.responses['403'], `${key} documents refusals`);
+      assert.ok(operation.responses[String(route.success.status)], `${key} documents its success`);
+      for (const status of route.refusals) assert.ok(operation.responses[status], `${key}: ${status}`);
     }
+  });
+
+  it('is generated from the operation table: each path and operation id is written once in the sources', () => {
+    const sources = globSync('**/*.ts', { cwd: SOURCES }).map((file) => ({
+      file,
+      text: readFileSync(`${SOURCES}${file}`, 'utf8'),
+    }));
+    const declaredIn = (literal: string): string[] =>
+      sources.flatMap(({ file, text }) =>
+        Array.from({ length: text.split(`'${literal}'`).length - 1 }, () => file),
+      );
+    for (const path of new Set(adminRoutes.map((route) => route.path))) {
+      // Once per operation on the path, in the one resource module declaring them.
+      const files = declaredIn(path);
+      const operations = adminRoutes.filter((route) => route.path === path).length;
+      assert.equal(files.length, operations, `${path} is written in ${files.join(', ')}`);
+      assert.equal(new Set(files).size, 1, `${path} is written in ${files.join(', ')}`);
+      assert.ok(files[0]?.startsWith('admin/') && files[0] !== 'admin/openapi.ts', `${path}: ${files[0]}`);
+    }
+    for (const route of adminRoutes) {
+      assert.deepEqual(declaredIn(route.operationId), [declaredIn(route.path)[0]], route.operationId);
+    }
+    // The document's own operation is the one path outside the table, named once, in openapi.ts.
+    assert.deepEqual(declaredIn(OPENAPI_PATH), ['admin/openapi.ts']);
+  });
+
+  it("matches the README's table of operations (the one other place paths are written, for readers)", () => {
+    const readme = readFileSync(`${SOURCES}admin/README.md`, 'utf8');
+    const rows = [...readme.matchAll(/^\| (GET|POST|PUT|PATCH|DELETE) +\| `([^`]+)`/gm)].map(
+      ([, method, path]) => `${String(method)} ${String(path)}`,
+    );
+    assert.deepEqual(rows.sort(), adminRoutes.map((route) => `${route.method} ${route.path}`).sort());
   });
 
   it('has unique operation ids and resolvable references', () => {
