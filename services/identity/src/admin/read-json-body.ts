@@ -1,16 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
 import { AdminError, invalidRequest } from './admin-error.ts';
-import { readAtMost } from '../http/read-at-most.ts';
+import { readAtMost, type BodySource } from '../http/read-at-most.ts';
+
+export type { BodySource };
 
 /** The largest request body the admin API reads: 64 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Keys that would reach an object's prototype if the parsed value were ever merged or spread. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** A request as the body reader needs it: a byte stream with its headers. */
-export type BodySource = Readable & { readonly headers: IncomingHttpHeaders };
 
 /** True when the request announces a body (a length above zero, or a transfer coding). */
 export function hasBody(headers: IncomingHttpHeaders): boolean {

@@ -1,4 +1,8 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+
+/** A request as the body readers (admin API and pages) need it: a byte stream with its headers. */
+export type BodySource = Readable & { readonly headers: IncomingHttpHeaders };
 
 /**
  * The stream's bytes, failing with `tooLarge()` as soon as they pass `limit`: reading stops (the
