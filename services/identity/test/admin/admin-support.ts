@@ -1,7 +1,12 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { pseudonym, type SecurityEvent } from '@rampart/sdk';
 import type { User } from '../../src/accounts/index.ts';
+import { adminRoutes } from '../../src/admin/admin-api.ts';
+import { adminOpenApi } from '../../src/admin/openapi.ts';
+import { matchRoute } from '../../src/admin/route.ts';
 import { adminAudience } from '../../src/oidc/provider.ts';
 import { ADMIN_CLI_CLIENT_ID } from '../../src/oidc/client-metadata.ts';
 import { startIdentity, type Harness, type HarnessOptions } from '../support/harness.ts';
@@ -91,6 +96,7 @@ export async function startAdminHarness(options: HarnessOptions = {}): Promise<A
       if (text !== '' && (res.headers.get('content-type') ?? '').includes('json')) {
         json = JSON.parse(text) as Record<string, unknown>;
       }
+      conformsToDocument(h, method, path, res.status, json);
       return { status: res.status, headers: res.headers, json, text };
     },
     eventsSince: (from) => h.events.slice(from),
@@ -132,4 +138,40 @@ export async function mintToken(h: Harness, overrides: TokenOverrides & { sub: s
     .setIssuedAt(now + Math.min(0, expiresIn - 600))
     .setExpirationTime(now + expiresIn)
     .sign(await importJWK(jwk, 'ES256'));
+}
+
+const DOCUMENT_ID = 'urn:rampart:identity-admin-openapi';
+let responseValidators: Ajv2020 | undefined;
+
+/**
+ * Every answer of an operation in these tests is checked against the generated document: a
+ * success has the operation's documented status, and an answer with a documented status has the
+ * documented body (the response schemas are documentation only; this is what keeps them true).
+ */
+function conformsToDocument(h: Harness, method: string, path: string, status: number, json: unknown): void {
+  const match = matchRoute(adminRoutes, method, path.split('?', 1)[0] ?? '');
+  if (match.kind !== 'found') return;
+  const { route } = match;
+  const key = `${method} ${route.path} → ${status}`;
+  if (status < 300) assert.equal(status, route.success.status, `${key}: not the documented success`);
+  const doc = adminOpenApi(h.identity.settings, adminRoutes);
+  if (responseValidators === undefined) {
+    responseValidators = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    responseValidators.addSchema({ $id: DOCUMENT_ID, components: doc.components });
+  }
+  const operation = Object.entries(doc.paths[route.path] ?? {}).find(
+    ([documented]) => documented.toUpperCase() === method,
+  )?.[1];
+  const response = operation?.responses[String(status)];
+  if (response === undefined || status === 204) return;
+  const schemaAt =
+    '$ref' in response
+      ? `${DOCUMENT_ID}${response.$ref}/content/application~1json/schema`
+      : response.content === undefined
+        ? undefined
+        : `${DOCUMENT_ID}#/components/schemas/${route.success.schema ?? ''}`;
+  if (schemaAt === undefined) return;
+  const validate: ValidateFunction | undefined = responseValidators.getSchema(schemaAt);
+  assert.ok(validate, `${key}: no schema at ${schemaAt}`);
+  assert.ok(validate(json), `${key}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(json)}`);
 }
