@@ -74,7 +74,7 @@ export interface Route {
   run(call: AdminCall<unknown>): Promise<Reply>;
 }
 
-/** The parameters of a template with `{…}` in it must each be described; a template without none. */
+/** Each `{name}` of a path template must be described; a template without one takes no `parameters`. */
 type PathParameterDocs<P extends string> = [PathParameterNames<P>] extends [never]
   ? { readonly parameters?: undefined }
   : { readonly parameters: { readonly [K in PathParameterNames<P>]: ParameterDoc } };
