@@ -28,7 +28,8 @@ interface ConnectionState {
  *
  * A client too slow with its headers is refused as node:http refuses it — the server's
  * `clientError` with `ERR_HTTP_REQUEST_TIMEOUT` (a 408 and a `request.denied` event, see
- * `watchConnectionErrors`); one that sent nothing at all (an idle preconnect) is closed quietly.
+ * `watchConnectionErrors`), then the connection is closed once the 408 is written; one that sent
+ * nothing at all (an idle preconnect) is closed quietly.
  * A body still arriving at `requestMs` ends the connection.
  */
 export function enforceHttp1Deadlines(server: Http2SecureServer, deadlines: Http1Deadlines): void {
@@ -56,7 +57,11 @@ export function enforceHttp1Deadlines(server: Http2SecureServer, deadlines: Http
       const error = Object.assign(new Error(`request headers not received within ${headersMs} ms`), {
         code: 'ERR_HTTP_REQUEST_TIMEOUT',
       });
+      // Nothing more of this connection is read: the half-sent request's end would otherwise reach
+      // the parser as a second error (HPE_INVALID_EOF_STATE) and a second denial for one refusal.
+      socket.pause();
       server.emit('clientError', error, socket);
+      socket.destroySoon();
     }, headersMs);
     state.timer.unref();
   };
