@@ -100,9 +100,9 @@ describe("the shop's plan, read back by each component", async () => {
 
 /** The source of each kind's reading side. */
 const READERS: Record<ComponentKind, readonly string[]> = {
-  mesh: ['services/mesh/src/main.ts'],
-  identity: ['services/identity/src/main.ts'],
-  gateway: ['services/gateway/src/main.ts'],
+  mesh: ['services/mesh/src/main.ts', 'packages/sdk/src/boot.ts'],
+  identity: ['services/identity/src/main.ts', 'packages/sdk/src/boot.ts'],
+  gateway: ['services/gateway/src/main.ts', 'packages/sdk/src/boot.ts'],
   service: ['packages/sdk/src/env.ts', 'packages/sdk/src/launch-secrets.ts'],
 };
 
@@ -124,8 +124,8 @@ describe('no dead entries: every variable is read by every component it is given
         const source = READERS[kind].map((file) => readFileSync(join(root, file), 'utf8')).join('\n');
         const pattern =
           variable.key === 'component' && kind !== 'service'
-            ? // The reader itself checks that the mesh, identity and the gateway are what they are.
-              new RegExp(`\\breadComponentEnv\\('${kind}'`)
+            ? // The reader itself (called by the boot) checks that the mesh, identity and the gateway are what they are.
+              new RegExp(`\\b(readComponentEnv\\(|bootComponent\\(\\{\\s*kind: )'${kind}'`)
             : (READ_BY_CALL[variable.key] ?? new RegExp(`\\b(env|read)\\.${variable.key}\\b`));
         assert.ok(pattern.test(source), `${READERS[kind].join(', ')} never reads ${variable.key}`);
       });

@@ -85,6 +85,15 @@ export { illFormedStringPointer } from './well-formed-unicode.ts';
 export type { FieldError } from './problem-reply.ts';
 export { stopOnSignals, SHUTDOWN_TIMEOUT_MS } from './process-lifecycle.ts';
 export {
+  bootComponent,
+  type BootAdmin,
+  type BootContext,
+  type BootKind,
+  type BootOptions,
+  type RunningComponent,
+  type WorkloadOf,
+} from './boot.ts';
+export {
   adminRequestHandler,
   closeServer,
   createAdminServer,

@@ -1,7 +1,7 @@
-import { createConfigMessageHandler, type Logger } from '@rampart/sdk';
+import type { Logger } from '@rampart/sdk';
 import type { MeshAuthority } from './app.ts';
 
-/** What the supervisor sends the mesh, besides `config` (handled as by every service). */
+/** What the supervisor sends the mesh, besides `config` (which the boot handles, as for every component). */
 export type MeshCommand =
   | {
       readonly type: 'mesh.join-token';
@@ -20,13 +20,11 @@ export type MeshReply =
   | { readonly type: 'mesh.ca-rotated'; readonly root: string; readonly activatesAt: string }
   | { readonly type: 'mesh.ca-rotation-failed'; readonly reason: string }
   /** `root` is the pending root made active, or null if no rotation was pending. */
-  | { readonly type: 'mesh.ca-activated'; readonly root: string | null }
-  | { readonly type: 'config.applied'; readonly revision: number }
-  | { readonly type: 'config.rejected'; readonly revision: number; readonly reason: string };
+  | { readonly type: 'mesh.ca-activated'; readonly root: string | null };
 
 /**
- * The `process.on('message')` listener for `rampart up`: join tokens (only their SHA-256 crosses
- * the channel), configuration revisions, CA rotation (`mesh.rotate-ca` publishes a new root that
+ * The listener for the mesh's own messages from `rampart up`: join tokens (only their SHA-256
+ * crosses the channel), CA rotation (`mesh.rotate-ca` publishes a new root that
  * signs later; `mesh.activate-ca` makes it sign now).
  *
  * @example
@@ -37,14 +35,10 @@ export function createIpcHandler(
   send: (reply: MeshReply) => void,
   log: Logger,
 ): (message: unknown) => void {
-  const onConfig = createConfigMessageHandler(mesh, send, log);
   return (message) => {
     if (typeof message !== 'object' || message === null) return;
     const fields = message as Record<string, unknown>;
     switch (fields['type']) {
-      case 'config':
-        onConfig(message);
-        return;
       case 'mesh.join-token': {
         const { spiffeId, sha256, expiresAt } = fields;
         const id = typeof spiffeId === 'string' ? spiffeId : '';

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { createAdminServer as createComponentAdminServer } from '@rampart/sdk';
+import { createAdminServer as createComponentAdminServer, type BootAdmin } from '@rampart/sdk';
 import type { Metrics } from './messages.ts';
 
 export interface AdminSource {
@@ -22,11 +22,23 @@ export interface AdminSource {
  * admin.listen(9464, '127.0.0.1');
  */
 export function createAdminServer(source: AdminSource, own: Registry): Server {
+  const content = adminContent(source, own);
   return createComponentAdminServer({
-    health: {
-      revision: () => source.revision(),
-      notReady: () => Promise.resolve(source.ready() ? [] : ['not listening on every worker']),
-    },
+    health: { revision: () => source.revision(), notReady: content.notReady },
+    metrics: content.metrics,
+  });
+}
+
+/**
+ * What the gateway's admin port reports, apart from the revision: readiness (every worker
+ * listens) and the workers' metrics added up. `bootComponent` serves it for `main.ts`.
+ */
+export function adminContent(
+  source: Omit<AdminSource, 'revision'>,
+  own: Registry,
+): Pick<BootAdmin, 'notReady' | 'metrics'> {
+  return {
+    notReady: () => Promise.resolve(source.ready() ? [] : ['not listening on every worker']),
     async metrics() {
       const workers = await source.metrics();
       const perWorker = workers.map((metrics) =>
@@ -38,5 +50,5 @@ export function createAdminServer(source: AdminSource, own: Registry): Server {
           : AggregatorRegistry.aggregate([await own.getMetricsAsJSON(), ...perWorker]);
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
-  });
+  };
 }
