@@ -42,11 +42,11 @@ describe('the last error line of a component that stopped', () => {
   });
 
   it('names the rampart.yaml key of a port it mentions', () => {
-    const config = {
+    const config: RampartConfig = {
       version: 1,
       name: 'x',
       services: { orders: { entry: 'o.ts', port: 7102 } },
-    } as unknown as RampartConfig;
+    };
     assert.equal(
       namePorts('EADDRINUSE 127.0.0.1:8444', config),
       'EADDRINUSE 127.0.0.1:8444 (ports.identity)',

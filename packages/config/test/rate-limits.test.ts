@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { DEFAULT_ROUTE_RATE_LIMIT, parseConfig, routeRateLimits, type RampartConfig } from '@rampart/config';
 import { BASE, edit } from './helpers.ts';
 
@@ -108,4 +109,35 @@ describe('route rate limits: every route is limited unless `off` is written out'
       assert.match(result.problems[0]?.message ?? '', message);
     });
   }
+});
+
+describe('rate-limit values the loader is given: any value, never a throw, always a message', () => {
+  // The two unions `off | limit` are collapsed into one readable error (collapse-unions.ts): a
+  // generated value at either place must give a valid config or problems that each say something.
+  const anyValue = fc.jsonValue({ maxDepth: 3 });
+  const check = (text: string): void => {
+    const result = parseConfig(text, 'rampart.yaml');
+    if (result.ok) return;
+    assert.ok(result.problems.length > 0);
+    for (const problem of result.problems) assert.ok(problem.message.length > 0, JSON.stringify(problem));
+  };
+
+  it('at gateway.defaultRateLimit and its principal', () => {
+    fc.assert(
+      fc.property(anyValue, anyValue, (whole, principal) => {
+        check(withGateway(`  defaultRateLimit: ${JSON.stringify(whole)}\n`));
+        check(withGateway(`  defaultRateLimit: { principal: ${JSON.stringify(principal)} }\n`));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("at a route's rateLimit", () => {
+    fc.assert(
+      fc.property(anyValue, (value) => {
+        check(edit(['policy: signed-in', `policy: signed-in\n        rateLimit: ${JSON.stringify(value)}`]));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
