@@ -95,7 +95,7 @@ describe('mesh: certificate rotation under steady load', () => {
     });
     svc.route({ method: 'GET', url: '/ping', handler: () => ({ ok: true }) });
     cleanups.push(() => svc.stop());
-    await svc.start({ handleProcessEvents: false });
+    await svc.start();
 
     // The test stands in for the gateway, with a certificate from a copy of the mesh CA.
     cpSync(join(home.path, 'mesh/ca'), join(home.path, 'ca-copy'), { recursive: true });

@@ -14,7 +14,6 @@ import {
   writeLaunchSecretEnv,
   type ComponentKind,
 } from '@rampart/config';
-import { readServiceEnv } from '@rampart/sdk';
 import { planComponents } from '../src/up/component-plan.ts';
 import { installationRoot } from '../src/up/installation.ts';
 import { stateDirFor } from '../src/up/state-dir.ts';
@@ -72,19 +71,6 @@ describe("the shop's plan, read back by each component", async () => {
     });
   }
 
-  for (const plan of plans.filter((candidate) => candidate.kind === 'service')) {
-    it(`${plan.name}: the SDK's readServiceEnv reads the same environment, with the join token from IPC`, () => {
-      const env = readServiceEnv(plan.env, { joinToken: 'one-time', env: launchSecretsOf('service') });
-      assert.equal(env.component, plan.name);
-      assert.equal(env.keyringFile, plan.env[componentEnv.keyringFile.name]);
-      assert.deepEqual(env.mesh, {
-        url: plan.env[componentEnv.meshUrl.name],
-        bundleFile: plan.env[componentEnv.meshBundleFile.name],
-        joinToken: 'one-time',
-      });
-    });
-  }
-
   it('a component missing a variable is told which one and how to fix it', () => {
     const gateway = plans.find((plan) => plan.kind === 'gateway');
     assert.ok(gateway);
@@ -103,7 +89,7 @@ const READERS: Record<ComponentKind, readonly string[]> = {
   mesh: ['services/mesh/src/main.ts', 'packages/sdk/src/boot.ts'],
   identity: ['services/identity/src/main.ts', 'packages/sdk/src/boot.ts'],
   gateway: ['services/gateway/src/main.ts', 'packages/sdk/src/boot.ts'],
-  service: ['packages/sdk/src/env.ts', 'packages/sdk/src/launch-secrets.ts'],
+  service: ['packages/sdk/src/service.ts', 'packages/sdk/src/boot.ts', 'packages/sdk/src/launch-secrets.ts'],
 };
 
 /** Variables read before the rest, by a function of their own rather than a property of the result. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  componentEnv,
   formatProblem,
   loadConfig,
   readComponentEnv,
@@ -8,33 +9,56 @@ import {
   resolveSecret,
   trustDomainOf,
   type ComponentEnv,
+  type Environment,
   type RampartConfig,
 } from '@rampart/config';
-import { componentSpiffeId, startWorkloadIdentity, type WorkloadIdentity } from '@rampart/mesh';
+import {
+  componentSpiffeId,
+  serviceSpiffeId,
+  startWorkloadIdentity,
+  type WorkloadIdentity,
+} from '@rampart/mesh';
 import { closeServer, createAdminServer, listenOn } from './admin-server.ts';
-import { configRefusalReason, isConfigMessage, type ConfigReply } from './config-ipc.ts';
+import { createConfigMessageHandler } from './config-ipc.ts';
 import { receiveLaunchSecrets, requiredJoinToken, type LaunchSecrets } from './launch-secrets.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { stopOnSignals } from './process-lifecycle.ts';
 
 /**
- * The components that boot with {@link bootComponent}. A service boots with `runService`, which
- * reads the same contract through `readServiceEnv` but builds the SDK's whole service around it.
+ * The kinds of component that boot with {@link bootComponent}: the platform's own, and every
+ * service (`runService` is `bootComponent({ kind: 'service' })` with the SDK's service around it).
  */
-export type BootKind = 'mesh' | 'identity' | 'gateway';
+export type BootKind = 'mesh' | 'identity' | 'gateway' | 'service';
 
-/** A kind's workload identity: every kind but the mesh authority (which issues them) has one. */
-export type WorkloadOf<K extends BootKind> = K extends 'mesh' ? undefined : WorkloadIdentity;
+/**
+ * A kind's workload identity. The mesh authority issues them and has none; a service may have none
+ * only when created in-process for a test (`createService` without the mesh variables), and then
+ * it cannot listen.
+ */
+export type WorkloadOf<K extends BootKind> = K extends 'mesh'
+  ? undefined
+  : K extends 'service'
+    ? WorkloadIdentity | undefined
+    : WorkloadIdentity;
 
-/** rampart.yaml's path, from each kind's variables (a correlated lookup, as below). */
-const CONFIG_FILE: { readonly [P in BootKind]: (env: ComponentEnv<P>) => string } = {
-  mesh: (env) => env.configFile,
-  identity: (env) => env.configFile,
-  gateway: (env) => env.configFile,
+/** rampart.yaml's path and the component's name, from each kind's variables (a correlated lookup, as below). */
+const READ: {
+  readonly [P in BootKind]: (env: ComponentEnv<P>) => { readonly configFile: string; readonly name: string };
+} = {
+  mesh: (env) => ({ configFile: env.configFile, name: 'mesh' }),
+  identity: (env) => ({ configFile: env.configFile, name: 'identity' }),
+  gateway: (env) => ({ configFile: env.configFile, name: 'gateway' }),
+  service: (env) => ({ configFile: env.configFile, name: env.component }),
 };
 
-/** Joins the mesh at `url`, trusting the roots in `bundleFile`. */
-type Join = (url: string, bundleFile: string) => Promise<WorkloadIdentity>;
+/** Joins the mesh at `url` as `spiffeId`, trusting the roots in `bundleFile`. */
+type Join = (
+  url: string,
+  bundleFile: string,
+  spiffeId: (trustDomain: string) => string,
+) => Promise<WorkloadIdentity>;
+
+const MESH_VARIABLES = [componentEnv.meshUrl.name, componentEnv.meshBundleFile.name] as const;
 
 /**
  * How each kind joins the mesh, from its contract variables. Written as a mapped type so that
@@ -44,28 +68,115 @@ type Join = (url: string, bundleFile: string) => Promise<WorkloadIdentity>;
 const JOIN_MESH: { readonly [P in BootKind]: (env: ComponentEnv<P>, join: Join) => Promise<WorkloadOf<P>> } =
   {
     mesh: () => Promise.resolve(undefined),
-    identity: (env, join) => join(env.meshUrl, env.meshBundleFile),
-    gateway: (env, join) => join(env.meshUrl, env.meshBundleFile),
+    identity: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'identity')),
+    gateway: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'gateway')),
+    service: (env, join) => {
+      if (env.meshUrl === undefined && env.meshBundleFile === undefined) return Promise.resolve(undefined);
+      if (env.meshUrl === undefined || env.meshBundleFile === undefined) {
+        const missing = env.meshUrl === undefined ? MESH_VARIABLES[0] : MESH_VARIABLES[1];
+        throw new TypeError(
+          `${missing} not set: the mesh variables come together (${MESH_VARIABLES.join(', ')}); ` +
+            'run the service with `rampart up`, or set both yourself',
+        );
+      }
+      return join(env.meshUrl, env.meshBundleFile, (td) => serviceSpiffeId(td, env.component));
+    },
   };
 
-/** What a component's `start` is handed: everything read and joined before it. */
-export interface BootContext<K extends BootKind> {
+/** rampart.yaml failed its checks: each problem was logged as `configuration invalid`. */
+export class ConfigurationInvalidError extends Error {
+  readonly problems: readonly string[];
+  constructor(file: string, problems: readonly string[]) {
+    super(`${file} is invalid:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigurationInvalidError';
+    this.problems = problems;
+  }
+}
+
+/** Steps 1 to 4 of the boot, done: what every component is started with. */
+export interface PreparedComponent<K extends BootKind> {
   readonly kind: K;
-  readonly log: Logger;
+  /** `mesh`, `identity`, `gateway`, or the service's key under `services`. */
+  readonly name: string;
   /** The contract's variables for this kind, secrets included (`readComponentEnv`). */
   readonly env: ComponentEnv<K>;
   /** What `rampart up` handed over IPC; the secret variables are in `process.env` too. */
   readonly secrets: LaunchSecrets;
-  /** rampart.yaml as it was on disk at start, valid and deep-frozen. */
-  readonly config: Readonly<RampartConfig>;
+  /** rampart.yaml as it was on disk at start, valid. */
+  readonly config: RampartConfig;
+  /** The absolute path of rampart.yaml. */
+  readonly configFile: string;
   /** The directory of rampart.yaml: `${file:…}` references resolve from it. */
   readonly configDir: string;
   readonly trustDomain: string;
   /**
-   * The component's workload identity (`spiffe://<td>/rampart/<kind>`), joined with the one-time
-   * token; renewed by itself at half-life, stopped by the boot. `undefined` for the mesh authority.
+   * The component's workload identity (`spiffe://<td>/rampart/<kind>`, or `…/service/<name>`),
+   * joined with the one-time token; renewed by itself at half-life. `undefined` for the mesh
+   * authority.
    */
   readonly workload: WorkloadOf<K>;
+}
+
+export interface PrepareOptions {
+  /** Where the contract's variables are read; default `process.env`. */
+  readonly env?: Environment;
+  /** The launch secrets, when the caller has them; by default asked for over IPC. */
+  readonly secrets?: LaunchSecrets;
+}
+
+/**
+ * Steps 1 to 4 of {@link bootComponent}: the launch secrets, the contract's variables, rampart.yaml
+ * (its warnings logged, an invalid one logged as `configuration invalid` and thrown as
+ * {@link ConfigurationInvalidError}) and the workload identity. A missing or invalid variable is a
+ * `TypeError` naming it. `createService` prepares a service this way too.
+ */
+export async function prepareComponent<K extends BootKind>(
+  kind: K,
+  log: Logger,
+  options: PrepareOptions = {},
+): Promise<PreparedComponent<K>> {
+  const variables = options.env ?? process.env;
+  const secrets = options.secrets ?? (await receiveLaunchSecrets({ env: variables }));
+  const env = readComponentEnv(kind, variables, secrets.env);
+  const { configFile, name } = READ[kind](env);
+  const loaded = await loadConfig(configFile);
+  if (!loaded.ok) {
+    const problems = loaded.problems.map((problem) => formatProblem(problem));
+    log.fatal({ problems }, 'configuration invalid');
+    throw new ConfigurationInvalidError(configFile, problems);
+  }
+  for (const problem of loaded.problems)
+    log.warn({ problem: formatProblem(problem) }, 'configuration warning');
+  const { config } = loaded;
+  const trustDomain = trustDomainOf(config);
+  const workload = await JOIN_MESH[kind](env, (url, bundleFile, spiffeId) => {
+    const joinToken = requiredJoinToken(secrets);
+    return startWorkloadIdentity({
+      authorityUrl: url,
+      authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
+      bundlePem: readFileSync(bundleFile, 'utf8'),
+      joinToken,
+      spiffeId: spiffeId(trustDomain),
+    });
+  });
+  return {
+    kind,
+    name,
+    env,
+    secrets,
+    config,
+    configFile,
+    configDir: dirname(loaded.file),
+    trustDomain,
+    workload,
+  };
+}
+
+/** What a component's `start` is handed: everything read and joined before it. */
+export interface BootContext<K extends BootKind> extends PreparedComponent<K> {
+  readonly log: Logger;
+  /** rampart.yaml as it was on disk at start, valid and deep-frozen. */
+  readonly config: Readonly<RampartConfig>;
   /** The configuration revision in force: 0 at start, then the supervisor's numbers. */
   readonly revision: () => number;
   /** True once a stop began: report `stopping` from readiness. */
@@ -148,44 +259,18 @@ export interface BootOptions<K extends BootKind> {
 export async function bootComponent<K extends BootKind>(options: BootOptions<K>): Promise<void> {
   const { kind } = options;
   const log = createLogger(kind, { level: readLogLevel(process.env) });
+  let prepared: PreparedComponent<K> | undefined;
   let workload: WorkloadIdentity | undefined;
   let running: RunningComponent | undefined;
   let stopping = false;
   try {
-    const secrets = await receiveLaunchSecrets();
-    const env = readComponentEnv(kind, process.env, secrets.env);
-    const loaded = await loadConfig(CONFIG_FILE[kind](env));
-    if (!loaded.ok) {
-      log.fatal(
-        { problems: loaded.problems.map((problem) => formatProblem(problem)) },
-        'configuration invalid',
-      );
-      process.exitCode = 1;
-      return;
-    }
-    const { config } = loaded;
-    const configDir = dirname(loaded.file);
-    const trustDomain = trustDomainOf(config);
-    const joined = await JOIN_MESH[kind](env, async (url, bundleFile) => {
-      workload = await startWorkloadIdentity({
-        authorityUrl: url,
-        authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
-        bundlePem: readFileSync(bundleFile, 'utf8'),
-        joinToken: requiredJoinToken(secrets),
-        spiffeId: componentSpiffeId(trustDomain, kind),
-      });
-      return workload;
-    });
+    prepared = await prepareComponent(kind, log);
+    const { configDir } = prepared;
+    workload = prepared.workload;
     let revision = 0;
     running = await options.start({
-      kind,
+      ...prepared,
       log,
-      env,
-      secrets,
-      config,
-      configDir,
-      trustDomain,
-      workload: joined,
       revision: () => revision,
       stopping: () => stopping,
       reveal: async (value) =>
@@ -210,32 +295,21 @@ export async function bootComponent<K extends BootKind>(options: BootOptions<K>)
 
     const send = process.send?.bind(process);
     if (send !== undefined) {
-      const reply = (message: ConfigReply): void => {
-        send(message);
+      const applyConfig = async (next: number, nextConfig: RampartConfig): Promise<void> => {
+        if (next <= revision) throw new Error(`revision ${next} is not newer than ${revision}`);
+        await component.applyConfig?.(next, nextConfig);
+        // Answers may cross (a slow apply, then a newer one): the revision never goes back.
+        revision = Math.max(revision, next);
       };
-      process.on('message', (message: unknown) => {
-        if (isConfigMessage(message)) {
-          void applyRevision(message.revision, message.config);
-        } else if (typeOf(message) === 'config') {
-          log.warn('ignored a malformed config message');
-        } else {
-          component.onMessage?.(message);
-        }
-      });
-      const applyRevision = async (next: number, nextConfig: RampartConfig): Promise<void> => {
-        try {
-          if (next <= revision) throw new Error(`revision ${next} is not newer than ${revision}`);
-          await component.applyConfig?.(next, nextConfig);
-          // Answers may cross (a slow apply, then a newer one): the revision never goes back.
-          revision = Math.max(revision, next);
-          log.info({ revision: next }, 'configuration applied');
-          reply({ type: 'config.applied', revision: next });
-        } catch (error) {
-          const reason = configRefusalReason(error);
-          log.warn({ revision: next, reason }, 'configuration rejected');
-          reply({ type: 'config.rejected', revision: next, reason });
-        }
-      };
+      process.on(
+        'message',
+        createConfigMessageHandler(
+          { applyConfig },
+          (reply) => send(reply),
+          log,
+          (message) => component.onMessage?.(message),
+        ),
+      );
     }
     stopOnSignals(log, async () => {
       stopping = true;
@@ -243,20 +317,19 @@ export async function bootComponent<K extends BootKind>(options: BootOptions<K>)
       await Promise.all([adminServer === undefined ? undefined : closeServer(adminServer), component.stop()]);
     });
   } catch (error) {
-    // The reason is in the message: the supervisor's terminal shows that line (e.g. GW_PORT_IN_USE).
-    log.fatal(
-      { err: error },
-      `${kind} failed to start: ${error instanceof Error ? error.message : 'unknown error'}`,
-    );
     process.exitCode = 1;
+    // An invalid rampart.yaml was logged problem by problem; anything else is one line with the
+    // reason, which the supervisor's terminal shows (e.g. GW_PORT_IN_USE).
+    if (!(error instanceof ConfigurationInvalidError)) {
+      log.fatal(
+        { err: error },
+        `${prepared?.name ?? kind} failed to start: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+    }
     stopping = true;
     workload?.stop();
     await running?.stop().catch((stopError: unknown) => {
       log.error({ err: stopError }, 'stop failed');
     });
   }
-}
-
-function typeOf(message: unknown): unknown {
-  return typeof message === 'object' && message !== null && 'type' in message ? message.type : undefined;
 }

@@ -13,9 +13,9 @@ export type ConfigReply =
   | { readonly type: 'config.applied'; readonly revision: number }
   | { readonly type: 'config.rejected'; readonly revision: number; readonly reason: string };
 
-/** What a config message is applied to; `applyConfig` throws to reject it. */
+/** What a config message is applied to; `applyConfig` throws (or rejects) to refuse it. */
 export interface ConfigTarget {
-  applyConfig(revision: number, config: RampartConfig): void;
+  applyConfig(revision: number, config: RampartConfig): void | Promise<void>;
 }
 
 /**
@@ -40,7 +40,9 @@ export function isConfigMessage(value: unknown): value is ConfigMessage {
 
 /**
  * Creates the `process.on('message')` listener that applies configuration pushed by `rampart up`
- * and answers `config.applied` (or `config.rejected` with a reason). Other messages are ignored.
+ * and answers `config.applied` once `applyConfig` returned (or resolved), `config.rejected` with
+ * a reason when it threw (or rejected). A malformed `config` message is logged and ignored; any
+ * other message goes to `other`. `bootComponent` installs it for every component.
  *
  * @example
  * process.on('message', createConfigMessageHandler(service, (reply) => process.send?.(reply), log));
@@ -49,26 +51,51 @@ export function createConfigMessageHandler(
   target: ConfigTarget,
   send: (reply: ConfigReply) => void,
   log: Logger,
+  other?: (message: unknown) => void,
 ): (message: unknown) => void {
-  return (message) => {
-    if (!isConfigMessage(message)) {
-      if (
-        typeof message === 'object' &&
-        message !== null &&
-        (message as { type?: unknown }).type === 'config'
-      ) {
-        log.warn('ignored a malformed config message');
-      }
+  const applied = (revision: number): void => {
+    log.info({ revision }, 'configuration applied');
+    send({ type: 'config.applied', revision });
+  };
+  const rejected = (revision: number, error: unknown): void => {
+    const reason = configRefusalReason(error);
+    log.warn({ revision, reason }, 'configuration rejected');
+    send({ type: 'config.rejected', revision, reason });
+  };
+  // A synchronous target is answered before the listener returns; an asynchronous one once it settles.
+  const apply = ({ revision, config }: ConfigMessage): void => {
+    let result: void | Promise<void>;
+    try {
+      result = target.applyConfig(revision, config);
+    } catch (error) {
+      rejected(revision, error);
       return;
     }
-    try {
-      target.applyConfig(message.revision, message.config);
-      log.info({ revision: message.revision }, 'configuration applied');
-      send({ type: 'config.applied', revision: message.revision });
-    } catch (error) {
-      const reason = configRefusalReason(error);
-      log.warn({ revision: message.revision, reason }, 'configuration rejected');
-      send({ type: 'config.rejected', revision: message.revision, reason });
+    if (result instanceof Promise) {
+      result.then(
+        () => {
+          applied(revision);
+        },
+        (error: unknown) => {
+          rejected(revision, error);
+        },
+      );
+    } else {
+      applied(revision);
+    }
+  };
+  return (message) => {
+    if (isConfigMessage(message)) {
+      apply(message);
+    } else if (
+      typeof message === 'object' &&
+      message !== null &&
+      'type' in message &&
+      message.type === 'config'
+    ) {
+      log.warn('ignored a malformed config message');
+    } else {
+      other?.(message);
     }
   };
 }

@@ -7,7 +7,7 @@ export {
   type Service,
   type ConfigListener,
 } from './service.ts';
-export { readServiceEnv, type ServiceEnv, type MeshEnv, type Environment } from './env.ts';
+export type { Environment } from '@rampart/config';
 export { listenersOn, ownSocketInodes, socketInodesOf, type PortListener } from './port-listeners.ts';
 export {
   receiveLaunchSecrets,

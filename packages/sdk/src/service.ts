@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Server as TlsServer } from 'node:tls';
-import { dirname } from 'node:path';
 import type {
   FastifyInstance,
   FastifyRequest,
@@ -12,19 +11,12 @@ import type {
 import type { DestinationStream } from 'pino';
 import {
   componentEnv,
-  formatProblem,
-  loadConfig,
+  readLogLevel,
   serviceAdminPort,
-  trustDomainOf,
   type RampartConfig,
   type ServiceConfig,
 } from '@rampart/config';
-import {
-  componentSpiffeId,
-  serviceSpiffeId,
-  startWorkloadIdentity,
-  type WorkloadIdentity,
-} from '@rampart/mesh';
+import { componentSpiffeId } from '@rampart/mesh';
 import { inject as injectRequest } from 'light-my-request';
 import {
   adminRequestHandler,
@@ -34,12 +26,17 @@ import {
   readinessOf,
   storeCheck,
 } from './admin-server.ts';
-import { createConfigMessageHandler } from './config-ipc.ts';
+import {
+  bootComponent,
+  ConfigurationInvalidError,
+  prepareComponent,
+  type PreparedComponent,
+} from './boot.ts';
 import { declaredRoutes } from './declared-routes.ts';
 import { guardSensitiveWrites, withSensitiveValues } from './store/sensitive-writes.ts';
 import { deepFreeze } from './deep-freeze.ts';
-import { readServiceEnv, type Environment } from './env.ts';
-import { receiveLaunchSecrets, type LaunchSecrets } from './launch-secrets.ts';
+import type { Environment } from '@rampart/config';
+import type { LaunchSecrets } from './launch-secrets.ts';
 import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
 import { withInProcessPeer, type InjectAs } from './in-process-peer.ts';
 import { importInternalTokenKey, type PublicKey } from '@rampart/tokens';
@@ -57,7 +54,6 @@ import {
   registerHttpTracing,
   type SecurityEvents,
 } from './observability/index.ts';
-import { stopOnSignals } from './process-lifecycle.ts';
 import { ServiceClients, type CallOptions, type CallResult } from './service-client.ts';
 import { openServiceStore, type Store } from './store/index.ts';
 import {
@@ -88,8 +84,6 @@ export interface StartOptions {
   readonly port?: number;
   /** Overrides the configured admin port (tests). */
   readonly adminPort?: number;
-  /** Install SIGTERM/SIGINT and IPC listeners. Default true. */
-  readonly handleProcessEvents?: boolean;
 }
 
 export type ConfigListener = (config: Readonly<RampartConfig>, revision: number) => void;
@@ -177,7 +171,8 @@ export class ServiceStartError extends Error {
  * Creates a service from the environment `rampart up` provides: loads and checks rampart.yaml,
  * opens the store in the state directory, and prepares an HTTP app whose routes require an
  * internal token by default. A missing variable is a `TypeError`; an invalid configuration, key
- * or store is logged and rejected as a `ServiceStartError`.
+ * or store is logged and rejected as a `ServiceStartError`. A process runs its service with
+ * {@link runService}; `createService` is for a service embedded in a test.
  *
  * @example
  * const svc = await createService();
@@ -186,19 +181,92 @@ export class ServiceStartError extends Error {
  * await svc.start();
  */
 export async function createService(options: CreateServiceOptions = {}): Promise<Service> {
-  const secrets = options.secrets ?? (await receiveLaunchSecrets({ env: options.env ?? process.env }));
-  const env = readServiceEnv(options.env ?? process.env, secrets);
-  if (options.name !== undefined && options.name !== env.component) {
-    throw new TypeError(
-      `createService({ name: "${options.name}" }) but ${componentEnv.component.name} is "${env.component}"`,
-    );
+  const variables = options.env ?? process.env;
+  const log = createLogger(options.name ?? 'service', logOptionsOf(options, readLogLevel(variables)));
+  let prepared: PreparedComponent<'service'>;
+  try {
+    prepared = await prepareComponent('service', log, {
+      env: variables,
+      ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+    });
+  } catch (error) {
+    if (error instanceof ConfigurationInvalidError)
+      throw new ServiceStartError(error.message, { cause: error });
+    throw error;
   }
-  const name = env.component;
-  const level = options.logLevel ?? env.logLevel;
-  const logOptions = {
-    level,
+  try {
+    if (options.name !== undefined && options.name !== prepared.name) {
+      throw new TypeError(
+        `createService({ name: "${options.name}" }) but ${componentEnv.component.name} is "${prepared.name}"`,
+      );
+    }
+    return await assembleService(prepared, options);
+  } catch (error) {
+    prepared.workload?.stop();
+    throw error;
+  }
+}
+
+/** What {@link runService} takes besides the setup. */
+export interface RunServiceOptions {
+  readonly limits?: HttpLimits;
+}
+
+/**
+ * A service's `main.ts`: boots it with the one boot sequence of every Rampart component
+ * (`bootComponent({ kind: 'service' })`: launch secrets, environment, rampart.yaml, mesh identity,
+ * live reloads, graceful stop), lets `setup` add migrations and routes, and starts it. On failure
+ * the reason is logged as `<name> failed to start: …`, what was opened is closed, and
+ * `process.exitCode` is 1.
+ *
+ * @example
+ * await runService(async (svc) => {
+ *   await svc.store.migrate(migrations);
+ *   registerOrderRoutes(svc);
+ * });
+ */
+export async function runService(
+  setup: (service: Service) => Promise<void>,
+  options: RunServiceOptions = {},
+): Promise<void> {
+  await bootComponent({
+    kind: 'service',
+    async start(context) {
+      const service = await assembleService(context, options);
+      try {
+        await setup(service);
+        await service.start();
+      } catch (error) {
+        await service.stop();
+        throw error;
+      }
+      return {
+        applyConfig: (revision, config) => {
+          service.applyConfig(revision, config);
+        },
+        stop: () => service.stop(),
+      };
+    },
+  });
+}
+
+function logOptionsOf(
+  options: CreateServiceOptions,
+  level: string,
+): { level: string; destination?: DestinationStream } {
+  return {
+    level: options.logLevel ?? level,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   };
+}
+
+/** Builds the service around a prepared component: store, keys, HTTP app, clients, admin port. */
+async function assembleService(
+  prepared: PreparedComponent<'service'>,
+  options: CreateServiceOptions,
+): Promise<Service> {
+  const { env, configFile, name } = prepared;
+  const logOptions = logOptionsOf(options, env.logLevel ?? 'info');
   const bootLog = createLogger(name, logOptions);
 
   const fail = (message: string, cause?: unknown): ServiceStartError => {
@@ -206,19 +274,10 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     return new ServiceStartError(message, { cause });
   };
 
-  const loaded = await loadConfig(env.configFile);
-  if (!loaded.ok) {
-    const problems = loaded.problems.map((problem) => formatProblem(problem));
-    bootLog.fatal({ problems }, 'configuration invalid');
-    throw new ServiceStartError(`${env.configFile} is invalid:\n  ${problems.join('\n  ')}`);
-  }
-  for (const problem of loaded.problems)
-    bootLog.warn({ problem: formatProblem(problem) }, 'configuration warning');
-  let current = deepFreeze(loaded.config);
+  let current = deepFreeze(prepared.config);
   let revision = 0;
   const declared = current.services[name];
-  if (declared === undefined)
-    throw fail(`service "${name}" is not declared under services in ${env.configFile}`);
+  if (declared === undefined) throw fail(`service "${name}" is not declared under services in ${configFile}`);
   const log = createLogger(name, { ...logOptions, sensitiveKeys: declared.sensitive ?? [] });
 
   let fileKeyPem: string;
@@ -249,7 +308,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       config: current,
       serviceName: name,
       stateDir: env.stateDir,
-      configDir: dirname(env.configFile),
+      configDir: prepared.configDir,
     });
   } catch (error) {
     throw fail(`cannot open the store of ${name}`, error);
@@ -267,22 +326,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     return entry;
   };
 
-  const trustDomain = trustDomainOf(current);
-  let identity: WorkloadIdentity | undefined;
-  if (env.mesh !== undefined) {
-    try {
-      identity = await startWorkloadIdentity({
-        authorityUrl: env.mesh.url,
-        authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
-        bundlePem: readFileSync(env.mesh.bundleFile, 'utf8'),
-        joinToken: env.mesh.joinToken,
-        spiffeId: serviceSpiffeId(trustDomain, name),
-      });
-    } catch (error) {
-      await store.close();
-      throw fail('cannot join the mesh', error);
-    }
-  }
+  const { trustDomain, workload: identity } = prepared;
   const credentials = identity?.current();
   // Internal-token keys: the deployment's key file, and those the mesh publishes with its trust
   // bundle (refreshed at each renewal, so a signing-key rotation arrives without a restart).
@@ -338,7 +382,7 @@ export async function createService(options: CreateServiceOptions = {}): Promise
           self: name,
           trustDomain,
           identity,
-          authorityUrl: env.mesh?.url ?? '',
+          authorityUrl: env.meshUrl ?? '',
           authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
           config: () => current,
           injectTrace: (request, headers) => {
@@ -462,7 +506,6 @@ export async function createService(options: CreateServiceOptions = {}): Promise
       }
       const address = await app.listen({ host: '127.0.0.1', port: startOptions.port ?? thisService().port });
       await listenOn(admin, startOptions.adminPort ?? serviceAdminPort(thisService()));
-      if (startOptions.handleProcessEvents ?? true) handleProcessEvents(service);
       log.info({ address, revision }, 'service listening');
       return address;
     },
@@ -478,47 +521,6 @@ export async function createService(options: CreateServiceOptions = {}): Promise
     },
   };
   return service;
-}
-
-/**
- * Creates the service, lets `setup` add migrations and routes, and starts it. On failure the
- * reason is logged, the store closed and `process.exitCode` set to 1. This is a service's `main.ts`.
- *
- * @example
- * await runService(async (svc) => {
- *   await svc.store.migrate(migrations);
- *   registerOrderRoutes(svc);
- * });
- */
-export async function runService(
-  setup: (service: Service) => Promise<void>,
-  options: CreateServiceOptions = {},
-): Promise<Service | undefined> {
-  let service: Service | undefined;
-  try {
-    service = await createService(options);
-    await setup(service);
-    await service.start();
-    return service;
-  } catch (error) {
-    process.exitCode = 1;
-    if (!(error instanceof ServiceStartError)) {
-      const log = service?.log ?? createLogger(options.name ?? 'service');
-      log.fatal({ err: error }, 'service failed to start');
-    }
-    await service?.stop();
-    return undefined;
-  }
-}
-
-function handleProcessEvents(service: Service): void {
-  const send = process.send?.bind(process);
-  if (send !== undefined)
-    process.on(
-      'message',
-      createConfigMessageHandler(service, (reply) => send(reply), service.log),
-    );
-  stopOnSignals(service.log, () => service.stop());
 }
 
 /** TLS failures are recorded by their OpenSSL/Node code only (a code, never a message). */

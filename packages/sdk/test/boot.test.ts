@@ -6,10 +6,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { componentEnv, loadConfig, writeComponentEnv, type RampartConfig } from '@rampart/config';
-import { freePort, tempDir, type TempDir } from '@rampart/testing';
+import { createServiceFixture, freePort, tempDir, type TempDir } from '@rampart/testing';
+import { TEST_CONFIG } from './service-harness.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('fixtures/boot-component.ts', import.meta.url));
+const runServiceFixture = fileURLToPath(new URL('fixtures/run-service.ts', import.meta.url));
+const widgets = TEST_CONFIG.services['widgets'];
+assert.ok(widgets);
 const shop = join(root, 'examples/shop/rampart.yaml');
 
 function start(
@@ -108,6 +112,46 @@ describe('bootComponent', () => {
     const code = await exitOf(child);
     assert.equal(code, 1);
     assert.match(output(), new RegExp(`mesh failed to start: .*${componentEnv.configFile.name}`));
+  });
+
+  it('a service (runService) boots the same way: the reason it cannot start, under its own name, exit 1', async () => {
+    const onlyTheList = { ...widgets, routes: (widgets.routes ?? []).slice(0, 1) };
+    const fixture = await createServiceFixture({
+      component: 'widgets',
+      config: { ...TEST_CONFIG, services: { ...TEST_CONFIG.services, widgets: onlyTheList } },
+    });
+    try {
+      let text = '';
+      const child = fork(runServiceFixture, [], {
+        env: { PATH: process.env['PATH'] ?? '', ...fixture.env },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      assert.equal(await exitOf(child), 1);
+      // Without the mesh variables a service cannot listen (mTLS only): the boot says so and stops.
+      assert.match(text, new RegExp(`widgets failed to start: ${componentEnv.meshUrl.name} is not set`));
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it('a service whose handlers and rampart.yaml disagree does not start', async () => {
+    const fixture = await createServiceFixture({ component: 'widgets', config: TEST_CONFIG });
+    try {
+      let text = '';
+      const child = fork(runServiceFixture, [], {
+        env: { PATH: process.env['PATH'] ?? '', ...fixture.env },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      assert.equal(await exitOf(child), 1);
+      assert.match(
+        text,
+        /widgets failed to start: the handlers of service \\"widgets\\" and rampart.yaml disagree/,
+      );
+    } finally {
+      await fixture.cleanup();
+    }
   });
 });
 

@@ -4,11 +4,13 @@ import { describe, it } from 'node:test';
 import {
   LAUNCH_SECRETS_REPLY,
   LAUNCH_SECRETS_REQUEST,
-  readServiceEnv,
+  createService,
   receiveLaunchSecrets,
   type LaunchChannel,
 } from '@rampart/sdk';
 import { componentEnv } from '@rampart/config';
+import { createServiceFixture } from '@rampart/testing';
+import { TEST_CONFIG } from './service-harness.ts';
 
 /** The component's end of an IPC channel; `answer` is what the supervisor sends back to a request. */
 function channel(answer: (request: unknown) => unknown): LaunchChannel & { sent: unknown[] } {
@@ -94,17 +96,21 @@ describe('launch secrets: handed over IPC, never in the environment', () => {
     });
   }
 
-  it('the join token comes from the launch secrets: an environment variable is not read', () => {
-    const env = {
-      [componentEnv.configFile.name]: '/srv/rampart.yaml',
-      [componentEnv.component.name]: 'orders',
-      [componentEnv.stateDir.name]: '/srv/.rampart/services/orders',
-      [componentEnv.internalTokenKeyFile.name]: '/srv/.rampart/keys/internal-token.pub.pem',
-      [componentEnv.meshUrl.name]: 'https://127.0.0.1:8445',
-      [componentEnv.meshBundleFile.name]: '/srv/.rampart/mesh/bundle.pem',
-      RAMPART_JOIN_TOKEN: 'from-the-environment',
-    };
-    assert.throws(() => readServiceEnv(env), /no mesh join token: rampart up hands it over IPC/);
-    assert.equal(readServiceEnv(env, { joinToken: 'from-ipc', env: {} }).mesh?.joinToken, 'from-ipc');
+  it('the join token comes from the launch secrets: an environment variable is not read', async () => {
+    const fixture = await createServiceFixture({ component: 'widgets', config: TEST_CONFIG });
+    try {
+      const env = {
+        ...fixture.env,
+        [componentEnv.meshUrl.name]: 'https://127.0.0.1:8445',
+        [componentEnv.meshBundleFile.name]: '/srv/.rampart/mesh/bundle.pem',
+        RAMPART_JOIN_TOKEN: 'from-the-environment',
+      };
+      await assert.rejects(
+        createService({ env, secrets: { env: {} }, logDestination: { write: () => true } }),
+        /no mesh join token: rampart up hands it over IPC/,
+      );
+    } finally {
+      await fixture.cleanup();
+    }
   });
 });
