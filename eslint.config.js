@@ -15,6 +15,26 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
+      // A package is reached by its name (`@rampart/x`, `@rampart/identity/testing`), never by a
+      // relative path into its folder: that bypasses its `exports` and couples one package's tests
+      // to another's files. Generic test helpers are `@rampart/testing`.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: String.raw`^(\.\./)+(packages|services|apps)/[^/]+/(src|test)/`,
+              message:
+                'Import another package by its name (@rampart/…, or its ./testing entry), not by a relative path into its folder.',
+            },
+            {
+              regex: String.raw`^(\.\./)+(examples/[^/]+|bench|test/e2e|test/regressions)/`,
+              message:
+                'Import shared test helpers from @rampart/testing, not by a relative path into another folder of the repository.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -24,8 +24,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import FindMyWay from 'find-my-way';
 import { Pool } from 'undici';
-import { adminRoutes } from '../services/identity/src/admin/admin-api.ts';
-import { matchRoute, type Method } from '../services/identity/src/admin/route.ts';
+import { adminRoutes, matchRoute, type Method } from '@rampart/identity/testing';
 
 const { values } = parseArgs({
   options: {

@@ -16,7 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { hash } from '@node-rs/argon2';
-import { ARGON2_PARAMS } from '../services/identity/src/accounts/passwords.ts';
+import { ARGON2_PARAMS } from '@rampart/identity/testing';
 
 const { values } = parseArgs({
   options: {

@@ -25,7 +25,7 @@ import {
   compileCedarPolicySet,
   type AccessPrincipal,
   type CedarCheck,
-} from '../services/gateway/src/authorization/index.ts';
+} from '@rampart/gateway/testing';
 
 const { values: args } = parseArgs({
   options: {

@@ -19,8 +19,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { Agent, request } from 'undici';
 import { loadConfig } from '@rampart/config';
 import { componentSpiffeId, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
-import { childPids, freePorts } from '@rampart/testing';
-import { startShop, TRUST_DOMAIN } from '../test/e2e/support/platform.ts';
+import { childPids, freePorts, startShop, SHOP_TRUST_DOMAIN } from '@rampart/testing';
 
 const seconds = Number(process.argv[2] ?? 5);
 const connections = Number(process.argv[3] ?? 8);
@@ -100,14 +99,14 @@ const cpuNow = (): Record<Component, number> => ({
 });
 
 // --- Clients. Direct: as the gateway, over mTLS to orders. Gateway: as a browser or CLI would.
-const gatewayCredentials = await shop.credentials(componentSpiffeId(TRUST_DOMAIN, 'gateway'));
+const gatewayCredentials = await shop.credentials(componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway'));
 const directAgent = new Agent({
   connections,
   connect: {
     ca: shop.bundle(),
     cert: gatewayCredentials.cert,
     key: gatewayCredentials.key,
-    checkServerIdentity: verifyPeerSpiffeId(serviceSpiffeId(TRUST_DOMAIN, 'orders')),
+    checkServerIdentity: verifyPeerSpiffeId(serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders')),
   },
 });
 const edgeAgent = new Agent({

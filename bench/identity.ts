@@ -16,29 +16,23 @@ import { createInterface } from 'node:readline';
 import * as oidc from 'openid-client';
 import { Agent } from 'undici';
 import { FieldCipher, LocalKeyring, openPostgresStore } from '@rampart/sdk';
-import { freePorts } from '@rampart/testing';
+import { freePorts, fetchWith, TestBrowser } from '@rampart/testing';
 import {
   AccountStore,
   ARGON2_PARAMS,
   hashPassword,
   verifyPassword,
-} from '../services/identity/src/accounts/index.ts';
-import { generateClientSecret, hashClientSecret } from '../services/identity/src/oidc/client-secrets.ts';
-import {
+  generateClientSecret,
+  hashClientSecret,
   CALLBACK,
   PASSWORD,
-  TestBrowser,
   authorization,
   exchange,
   signIn,
-} from '../services/identity/test/interaction/support.ts';
-import {
   createPostgresSchema,
-  fetchWith,
   selfSigned,
   testConfigYaml,
-  type Harness,
-} from '../services/identity/test/support/harness.ts';
+} from '@rampart/identity/testing';
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 8);
@@ -103,7 +97,6 @@ await new Promise<void>((resolve, reject) => {
 const pid = child.pid ?? 0;
 const agent = new Agent({ connections: concurrency * 2, connect: { ca: tls.cert } });
 const fetchVia = fetchWith(agent);
-const harnessLike = { issuer, fetch: fetchVia } as unknown as Harness;
 
 function cpuUs(): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -187,7 +180,10 @@ let signInCounter = 0;
 async function signInOnce(): Promise<oidc.TokenEndpointResponse> {
   const user = `user${signInCounter++ % USERS}`;
   const auth = await authorization(app, 'openid orders:read');
-  const page = await signIn(new TestBrowser(harnessLike), auth, { username: user, password: PASSWORD });
+  const page = await signIn(new TestBrowser({ issuer, fetch: fetchVia }), auth, {
+    username: user,
+    password: PASSWORD,
+  });
   if (!page.url.startsWith(CALLBACK)) throw new Error(`sign-in of ${user} did not reach the callback`);
   return exchange(app, page.url, auth);
 }

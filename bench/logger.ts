@@ -12,7 +12,7 @@ import { cpus, totalmem, platform, arch } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { createLogger } from '../packages/sdk/src/log/index.ts';
+import { createLogger } from '@rampart/sdk';
 
 const { values: args } = parseArgs({
   options: {

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { loadConfig, parseConfig } from '@rampart/config';
 import { componentSpiffeId } from '@rampart/mesh';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '@rampart/sdk';
-import { childPids } from '@rampart/testing';
-import { startShop, TRUST_DOMAIN, type RunningShop } from '../../test/e2e/support/platform.ts';
+import { childPids, startShop, SHOP_TRUST_DOMAIN, type RunningShop } from '@rampart/testing';
 import { SCOPE } from './issuer.ts';
 import { processTree } from './procfs.ts';
 
@@ -179,7 +178,7 @@ async function platformOf(shop: RunningShop, workers: Workers): Promise<BenchPla
     upstreamPids,
     supervisorPid: () => supervisor,
     async meshClient(dir) {
-      const { cert, key } = await shop.credentials(componentSpiffeId(TRUST_DOMAIN, 'gateway'));
+      const { cert, key } = await shop.credentials(componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway'));
       const files = {
         cert: join(dir, 'mesh.crt'),
         key: join(dir, 'mesh.key'),

@@ -5,16 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
-import {
-  authorization,
-  CALLBACK,
-  exchange,
-  signIn,
-  TestBrowser,
-} from '../../services/identity/test/interaction/support.ts';
-import { fetchWith, type Harness } from '../../services/identity/test/support/harness.ts';
 import { adminAccess, type AdminAccess } from './support/admin-token.ts';
-import { startShop, type RunningShop } from './support/platform.ts';
+import { TestBrowser, fetchWith, startShop, type RunningShop } from '@rampart/testing';
+import { authorization, CALLBACK, exchange, signIn } from '@rampart/identity/testing';
 
 interface DemoUser {
   readonly username: string;
@@ -141,7 +134,7 @@ describe('the identity admin API through the gateway', () => {
     const bob = demoUser('bob');
     const config = await shopWeb();
     const auth = await authorization(config, 'openid orders:read');
-    const browser = new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness);
+    const browser = new TestBrowser({ issuer, fetch: fetchVia });
     const done = await signIn(browser, auth, bob);
     const tokens = await exchange(config, done.url, auth);
     const id = await userId('bob');
@@ -161,7 +154,7 @@ describe('the identity admin API through the gateway', () => {
     assert.equal(disabled.status, 200, JSON.stringify(disabled.json));
     assert.equal(disabled.json['disabled'], true);
     const again = await authorization(config, 'openid orders:read');
-    const page = await signIn(new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness), again, {
+    const page = await signIn(new TestBrowser({ issuer, fetch: fetchVia }), again, {
       username: bob.username,
       password: bob.password,
     });

@@ -9,19 +9,19 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Agent, request } from 'undici';
-import { describeIfAvailable, type Availability } from '@rampart/testing';
-import { totpCode } from '../../services/identity/test/interaction/support.ts';
-import { startShop, type RunningShop } from './support/platform.ts';
+import {
+  chromiumAvailability,
+  describeIfAvailable,
+  launchChromium,
+  totpCode,
+  startShop,
+  type RunningShop,
+} from '@rampart/testing';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CLI = join(import.meta.dirname, '../../apps/cli/src/main.ts');
 const NEW_PASSWORD = 'correct horse battery staple 2026';
-const browserAvailable: Availability =
-  !existsSync(CHROMIUM) && process.env['RAMPART_REQUIRE_SERVICES'] !== '1'
-    ? { skip: `${CHROMIUM} is missing (install Debian's chromium)` }
-    : { skip: false };
 
 interface Login {
   readonly child: ChildProcessWithoutNullStreams;
@@ -56,7 +56,7 @@ function adminLogin(shop: RunningShop, ...args: string[]): Login {
   return { child, signInUrl, exit };
 }
 
-describeIfAvailable('rampart admin login', browserAvailable, () => {
+describeIfAvailable('rampart admin login', chromiumAvailability(), () => {
   let shop: RunningShop;
   let browser: Browser;
   let agent: Agent;
@@ -64,16 +64,7 @@ describeIfAvailable('rampart admin login', browserAvailable, () => {
   before(async () => {
     shop = await startShop();
     agent = new Agent({ connect: { ca: readFileSync(join(shop.home, 'ca.pem'), 'utf8') } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser.close();

@@ -12,9 +12,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import type { RampartConfig } from '@rampart/config';
 import { buildRouteTable, checkTrustedProxies, compileCorsPolicy, gatewaySettings } from '@rampart/gateway';
-import { identitySettings } from '@rampart/identity';
-
-import { checkClientRules } from '../../services/identity/src/admin/client-rules.ts';
+import { identitySettings, checkClientRules } from '@rampart/identity';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');

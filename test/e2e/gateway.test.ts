@@ -10,8 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { Agent, request } from 'undici';
 import { parseDocument } from 'yaml';
-import { freePorts } from '@rampart/testing';
-import { startShop, type RunningShop } from './support/platform.ts';
+import { freePorts, startShop, type RunningShop } from '@rampart/testing';
 
 /** Stands in for identity: an issuer publishing one ES256 key at /jwks. */
 async function startIssuer(): Promise<{

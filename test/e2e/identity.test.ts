@@ -8,17 +8,8 @@ import { generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
 import { componentSpiffeId, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
-import {
-  authorization,
-  csrfOf,
-  exchange,
-  formAction,
-  jwtClaims,
-  signIn,
-  TestBrowser,
-} from '../../services/identity/test/interaction/support.ts';
-import { fetchWith, type Harness } from '../../services/identity/test/support/harness.ts';
-import { startShop, TRUST_DOMAIN, type RunningShop } from './support/platform.ts';
+import { TestBrowser, fetchWith, startShop, SHOP_TRUST_DOMAIN, type RunningShop } from '@rampart/testing';
+import { authorization, csrfOf, exchange, formAction, jwtClaims, signIn } from '@rampart/identity/testing';
 
 interface DemoUser {
   readonly username: string;
@@ -151,7 +142,7 @@ describe('identity under rampart up, through the gateway', () => {
     const config = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), {
       [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
     });
-    const browser = new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness);
+    const browser = new TestBrowser({ issuer, fetch: fetchVia });
     const auth = await authorization(config, 'openid profile:read profile:write');
     const done = await signIn(browser, auth, alice);
     const tokens = await exchange(config, done.url, auth);
@@ -176,7 +167,7 @@ describe('identity under rampart up, through the gateway', () => {
       [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
     });
     const auth = await authorization(config, 'openid orders:read');
-    const done = await signIn(new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness), auth, bob);
+    const done = await signIn(new TestBrowser({ issuer, fetch: fetchVia }), auth, bob);
     const tokens = await exchange(config, done.url, auth);
     const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
     assert.equal(await gatewayGet('/orders', rotated.access_token), 200);
@@ -203,7 +194,7 @@ describe('identity under rampart up, through the gateway', () => {
     const config = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), {
       [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
     });
-    const browser = new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness);
+    const browser = new TestBrowser({ issuer, fetch: fetchVia });
     const page = await browser.visit((await authorization(config)).url);
     const action = formAction(page.html, '/login');
     const csrf = csrfOf(page.html);
@@ -226,13 +217,13 @@ describe('identity under rampart up, through the gateway', () => {
   });
 
   it('serves identity to the gateway alone: another workload is refused, no certificate fails the handshake', async () => {
-    const orders = await shop.credentials(serviceSpiffeId(TRUST_DOMAIN, 'orders'));
+    const orders = await shop.credentials(serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders'));
     const asOrders = new Agent({
       connect: {
         ca: shop.bundle(),
         cert: orders.cert,
         key: orders.key,
-        checkServerIdentity: verifyPeerSpiffeId(componentSpiffeId(TRUST_DOMAIN, 'identity')),
+        checkServerIdentity: verifyPeerSpiffeId(componentSpiffeId(SHOP_TRUST_DOMAIN, 'identity')),
       },
     });
     try {

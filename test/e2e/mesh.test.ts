@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CertificateAuthority, componentSpiffeId, createWorkloadCsr, serviceSpiffeId } from '@rampart/mesh';
-import { tempDir } from '@rampart/testing';
 import {
+  tempDir,
   callService,
   securityEvents,
   startShop,
-  TRUST_DOMAIN,
+  SHOP_TRUST_DOMAIN,
   type RunningShop,
-} from './support/platform.ts';
+} from '@rampart/testing';
 
-const gatewayId = componentSpiffeId(TRUST_DOMAIN, 'gateway');
+const gatewayId = componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway');
 const card = { cardNumber: '4242424242424242', expiry: '12/39' };
 
 describe('mesh: every service-to-service call is mutually authenticated and authorized', () => {
@@ -71,9 +71,9 @@ describe('mesh: every service-to-service call is mutually authenticated and auth
       name: 'a certificate from another CA',
       as: async () => {
         const dir = await tempDir('rampart-other-ca-');
-        const other = await CertificateAuthority.open(dir.path, { trustDomain: TRUST_DOMAIN });
-        const { keyPem, csrPem } = await createWorkloadCsr(serviceSpiffeId(TRUST_DOMAIN, 'orders'));
-        const issued = await other.issue({ csrPem, spiffeId: serviceSpiffeId(TRUST_DOMAIN, 'orders') });
+        const other = await CertificateAuthority.open(dir.path, { trustDomain: SHOP_TRUST_DOMAIN });
+        const { keyPem, csrPem } = await createWorkloadCsr(serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders'));
+        const issued = await other.issue({ csrPem, spiffeId: serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders') });
         await dir.cleanup();
         return { cert: { key: keyPem, cert: issued.certPem } };
       },
@@ -82,7 +82,7 @@ describe('mesh: every service-to-service call is mutually authenticated and auth
     {
       name: 'an expired certificate of an allowed caller',
       as: async (s) => ({
-        cert: await s.credentials(serviceSpiffeId(TRUST_DOMAIN, 'orders'), { expired: true }),
+        cert: await s.credentials(serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders'), { expired: true }),
       }),
       event: 'mesh.handshake_refused',
     },
@@ -117,7 +117,7 @@ describe('mesh: every service-to-service call is mutually authenticated and auth
   }
 
   it('refuses a valid certificate of a service that may not call it, and records it', async () => {
-    const profiles = await shop.credentials(serviceSpiffeId(TRUST_DOMAIN, 'profiles'));
+    const profiles = await shop.credentials(serviceSpiffeId(SHOP_TRUST_DOMAIN, 'profiles'));
     const before = securityEvents(shop.home, 'payments', 'request.denied').length;
     for (const act of ['profiles', 'orders']) {
       // Whether the token claims the right hop or a forged one, the peer certificate decides.
@@ -147,7 +147,7 @@ describe('mesh: every service-to-service call is mutually authenticated and auth
   });
 
   it('refuses an allowed caller presenting a token minted for another hop', async () => {
-    const orders = await shop.credentials(serviceSpiffeId(TRUST_DOMAIN, 'orders'));
+    const orders = await shop.credentials(serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders'));
     // A gateway token (no `act`) replayed by orders: the hop does not match the certificate.
     const token = await shop.token({ sub: 'alice', aud: 'payments', scope: 'orders:write' });
     const res = await callService(

@@ -5,15 +5,16 @@ import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
 import { componentSpiffeId } from '@rampart/mesh';
-import {
-  authorization,
-  exchange,
-  signIn,
-  TestBrowser,
-} from '../../services/identity/test/interaction/support.ts';
-import { fetchWith, type Harness } from '../../services/identity/test/support/harness.ts';
 import { adminAccess } from './support/admin-token.ts';
-import { callService, startShop, TRUST_DOMAIN, type RunningShop } from './support/platform.ts';
+import {
+  TestBrowser,
+  fetchWith,
+  callService,
+  startShop,
+  SHOP_TRUST_DOMAIN,
+  type RunningShop,
+} from '@rampart/testing';
+import { authorization, exchange, signIn } from '@rampart/identity/testing';
 
 /**
  * A person's full session with identity through the gateway: an account created with a display
@@ -43,7 +44,7 @@ async function identitySession(shop: RunningShop): Promise<Record<string, string
     const config = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), {
       [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
     });
-    const browser = new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness);
+    const browser = new TestBrowser({ issuer, fetch: fetchVia });
     const loginHint = 'alice.hint.7c1e@example.org';
     const auth = await authorization(config, 'openid orders:read', { login_hint: loginHint });
     const done = await signIn(browser, auth, alice);
@@ -91,7 +92,7 @@ describe('no secret or PII in plain text anywhere under .rampart/ (logs, data, s
       password: 'CorrectHorseBatteryStaple-42',
     };
     try {
-      const gateway = await shop.credentials(componentSpiffeId(TRUST_DOMAIN, 'gateway'));
+      const gateway = await shop.credentials(componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway'));
       const profileToken = await shop.token({
         sub: 'user-7f3a',
         aud: 'profiles',

@@ -7,15 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
-import {
-  authorization,
-  CALLBACK,
-  exchange,
-  signIn,
-  TestBrowser,
-} from '../../services/identity/test/interaction/support.ts';
-import { fetchWith, type Harness } from '../../services/identity/test/support/harness.ts';
-import { startShop, type RunningShop } from './support/platform.ts';
+import { TestBrowser, fetchWith, startShop, type RunningShop } from '@rampart/testing';
+import { authorization, CALLBACK, exchange, signIn } from '@rampart/identity/testing';
 
 /** The gateway reuses an active introspection answer this long (auth/introspection.ts). */
 const INTROSPECTION_CACHE_TTL_MS = 10_000;
@@ -160,7 +153,7 @@ describe('opaque access tokens through the gateway (introspection)', () => {
       [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
     });
     const auth = await authorization(web, 'openid orders:read');
-    const done = await signIn(new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness), auth, bob);
+    const done = await signIn(new TestBrowser({ issuer, fetch: fetchVia }), auth, bob);
     const tokens = await exchange(web, done.url, auth);
     const rotated = await oidc.refreshTokenGrant(web, tokens.refresh_token ?? '');
     assert.match(rotated.access_token, OPAQUE);

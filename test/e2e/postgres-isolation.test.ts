@@ -4,8 +4,13 @@ import { it } from 'node:test';
 import pg from 'pg';
 import { componentEnv } from '@rampart/config';
 import { componentSpiffeId } from '@rampart/mesh';
-import { describeIfAvailable, requireService } from '@rampart/testing';
-import { callService, startShop, TRUST_DOMAIN } from './support/platform.ts';
+import {
+  describeIfAvailable,
+  requireService,
+  callService,
+  startShop,
+  SHOP_TRUST_DOMAIN,
+} from '@rampart/testing';
 
 const base = new URL(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const available = await requireService('postgres');
@@ -44,7 +49,7 @@ describeIfAvailable(
         env: { RAMPART_E2E_ADMIN_URL: adminUrl.toString() },
       });
       try {
-        const gateway = await shop.credentials(componentSpiffeId(TRUST_DOMAIN, 'gateway'));
+        const gateway = await shop.credentials(componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway'));
         const token = await shop.token({
           sub: 'user-pg',
           aud: 'profiles',

@@ -11,8 +11,7 @@ import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { componentEnv, componentVariables } from '@rampart/config';
-import { childPids, requireService, uidOf } from '@rampart/testing';
-import { startShop, type RunningShop } from '../e2e/support/platform.ts';
+import { childPids, requireService, uidOf, startShop, type RunningShop } from '@rampart/testing';
 
 const postgres = await requireService('postgres');
 const databaseUrl = new URL(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');

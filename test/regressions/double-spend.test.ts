@@ -8,8 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
-import { fetchWith } from '../../services/identity/test/support/harness.ts';
-import { startShop, type RunningShop } from '../e2e/support/platform.ts';
+import { fetchWith, startShop, type RunningShop } from '@rampart/testing';
 
 const CARD = { cardNumber: '4111111111111111', expiry: `12/${(new Date().getUTCFullYear() + 1) % 100}` };
 /**

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startGatewayFixture, upstreamHits, type GatewayFixture } from './shop.ts';
-import { yamlHead } from '../../services/gateway/test/app/gateway-fixture.ts';
+import { yamlHead } from '@rampart/testing';
 
 describe('regression: lone surrogates in JSON strings', () => {
   let gw: GatewayFixture;

@@ -2,7 +2,7 @@
 // HTTP/1.1 request bytes, and raw HTTP/2 frames (with header blocks HPACK-encoded by hand, so any
 // pseudo-header, name or value can be sent — node's client would refuse most of them).
 import fc from 'fast-check';
-import { frame, hpackLiterals, HTTP2_PREFACE } from '../../services/gateway/test/app/http2-frames.ts';
+import { frame, hpackLiterals, HTTP2_PREFACE } from '@rampart/testing';
 
 const METHODS = [
   'GET',

@@ -2,32 +2,25 @@
 // process of the same user) on the same port started without error and the kernel split the
 // connections between the two — about half of the clients talked to the wrong platform.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { parseDocument } from 'yaml';
-import { childPids, freePorts, shopServices, tempConfigDir, UpProcess, writeConfig } from '@rampart/testing';
-import { startShop, type RunningShop } from '../e2e/support/platform.ts';
+import {
+  childPids,
+  freePorts,
+  reusePortListener,
+  shopServices,
+  tempConfigDir,
+  UpProcess,
+  writeConfig,
+  startShop,
+  type RunningShop,
+} from '@rampart/testing';
 
 const linux = process.platform === 'linux' ? false : 'names holders from /proc (Linux)';
-
-/** A process listening on 127.0.0.1:port with SO_REUSEPORT, as a second gateway would. */
-async function reusePortListener(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-e',
-      `require('node:net').createServer().listen({ port: ${port}, host: '127.0.0.1', reusePort: true }, () => console.log('listening'))`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await once(child.stdout, 'data');
-  return child;
-}
 
 describe('port hijack: a foreign SO_REUSEPORT listener on the gateway port', { skip: linux }, () => {
   it('makes rampart up refuse before starting anything, naming the key, the port and the holder', async () => {

@@ -1,10 +1,9 @@
 // The system every regression case runs against: a real gateway (buildGateway, HTTPS, HTTP/2 and
 // HTTP/1.1) in front of a real mTLS echo service, with a protected route and an admin route.
-import type { FixturePorts } from '../../services/gateway/test/app/gateway-fixture.ts';
-import { yamlHead } from '../../services/gateway/test/app/gateway-fixture.ts';
+import type { FixturePorts } from '@rampart/gateway/testing';
+import { yamlHead } from '@rampart/testing';
 
-export { startGatewayFixture, type GatewayFixture } from '../../services/gateway/test/app/gateway-fixture.ts';
-export { mint, b64url } from '../../services/gateway/test/auth/helpers.ts';
+export { startGatewayFixture, mint, b64url, type GatewayFixture } from '@rampart/gateway/testing';
 
 /** `/orders` for `orders:read`; `/admin` for group `admins`; `/catalog` public and cached. */
 export const shopYaml = (ports: FixturePorts, extra = ''): string =>

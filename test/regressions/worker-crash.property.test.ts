@@ -6,15 +6,8 @@ import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { startWorkerPool, type WorkerPool } from '@rampart/gateway';
-import {
-  once,
-  requestsServed,
-  setUp,
-  TRUST_DOMAIN,
-  type Ports,
-  type Setup,
-} from '../../services/gateway/test/workers/pool-fixture.ts';
 import { http1Bytes, http2Bytes } from './malformed-requests.ts';
+import { once, requestsServed, setUp, TRUST_DOMAIN, type Ports, type Setup } from '@rampart/gateway/testing';
 
 const WORKERS = 2;
 /** Connections sent at once, in one property run. */

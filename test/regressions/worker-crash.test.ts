@@ -6,14 +6,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { startWorkerPool, type WorkerPool } from '@rampart/gateway';
-import {
-  once,
-  requestsServed,
-  setUp,
-  TRUST_DOMAIN,
-  type Ports,
-  type Setup,
-} from '../../services/gateway/test/workers/pool-fixture.ts';
+import { once, requestsServed, setUp, TRUST_DOMAIN, type Ports, type Setup } from '@rampart/gateway/testing';
 
 const WORKERS = 2;
 

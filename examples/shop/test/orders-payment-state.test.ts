@@ -3,8 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openEmbeddedStore, openPostgresStore, type Store } from '@rampart/sdk';
-import { describeIfAvailable, requireService, tempDir, type TempDir } from '@rampart/testing';
-import { ADMIN_URL, createTempSchema } from '../../../packages/sdk/test/store/pg-fixture.ts';
+import {
+  describeIfAvailable,
+  requireService,
+  tempDir,
+  type TempDir,
+  PG_ADMIN_URL,
+  createTempSchema,
+} from '@rampart/testing';
 import {
   createOrderRepository,
   migrations,
@@ -122,7 +128,7 @@ runPaymentStateSuite({
   availability: await requireService('postgres'),
   async open() {
     const temp = await createTempSchema();
-    const open = () => openPostgresStore({ url: ADMIN_URL, schema: temp.schema, maxConnections: 8 });
+    const open = () => openPostgresStore({ url: PG_ADMIN_URL, schema: temp.schema, maxConnections: 8 });
     return { store: open(), replica: open(), cleanup: () => temp.drop() };
   },
 });

@@ -25,3 +25,20 @@ export {
   shopServices,
 } from './up-process.ts';
 export { selfSignedCertificate } from './self-signed.ts';
+export { totpCode, totpCodeAt } from './totp-code.ts';
+export { fetchWith, type FetchLike } from './fetch-with.ts';
+export { TestBrowser, type BrowserSite, type Page } from './test-browser.ts';
+export { CHROMIUM, chromiumAvailability, launchChromium } from './chromium.ts';
+export { frame, hpackLiterals, HTTP2_PREFACE } from './http2-frames.ts';
+export { PG_ADMIN_URL, asPgAdmin, pgUrlFor, uniqueName, createTempSchema } from './pg-schema.ts';
+export { yamlHead, FIXTURE_TRUST_DOMAIN, type YamlHeadPorts } from './yaml-head.ts';
+export { reusePortListener } from './reuse-port-listener.ts';
+export {
+  startShop,
+  callService,
+  securityEvents,
+  SHOP_TRUST_DOMAIN,
+  type RunningShop,
+  type ShopOptions,
+  type CallAs,
+} from './shop-platform.ts';

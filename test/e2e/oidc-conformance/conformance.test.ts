@@ -3,8 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { describeIfAvailable } from '@rampart/testing';
-import { startShop, type RunningShop } from '../support/platform.ts';
+import { describeIfAvailable, startShop, type RunningShop } from '@rampart/testing';
 
 /** Debian's interpreter: python3-authlib, python3-requests and python3-pyotp are its packages. */
 const PYTHON = '/usr/bin/python3';

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
 import { FieldCipher, LocalKeyring, openEmbeddedStore } from '@rampart/sdk';
-import { SigningKeys } from '../../../services/identity/src/keys/signing-keys.ts';
-import { ADMIN_CLI_CLIENT_ID } from '../../../services/identity/src/oidc/client-metadata.ts';
-import type { RunningShop } from './platform.ts';
+import type { RunningShop } from '@rampart/testing';
+import { SigningKeys, ADMIN_CLI_CLIENT_ID } from '@rampart/identity/testing';
 
 /** The first admin of a running shop and an admin API token for them. */
 export interface AdminAccess {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { requireService, tempDir, type TempDir } from '@rampart/testing';
+import { requireService, tempDir, type TempDir, PG_ADMIN_URL, createTempSchema } from '@rampart/testing';
 import { openEmbeddedStore, openPostgresStore } from '../../src/store/index.ts';
-import { ADMIN_URL, createTempSchema } from '../store/pg-fixture.ts';
 import { runIdempotencyRecordsContract } from './records-contract.ts';
 
 let dir: TempDir | undefined;
@@ -27,11 +26,13 @@ runIdempotencyRecordsContract({
   availability: await requireService('postgres'),
   async open() {
     schema = await createTempSchema();
-    return openPostgresStore({ url: ADMIN_URL, schema: schema.schema, maxConnections: 8 });
+    return openPostgresStore({ url: PG_ADMIN_URL, schema: schema.schema, maxConnections: 8 });
   },
   openReplica() {
     if (schema === undefined) throw new Error('open() first');
-    return Promise.resolve(openPostgresStore({ url: ADMIN_URL, schema: schema.schema, maxConnections: 8 }));
+    return Promise.resolve(
+      openPostgresStore({ url: PG_ADMIN_URL, schema: schema.schema, maxConnections: 8 }),
+    );
   },
   async cleanup() {
     await schema?.drop();

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { describeIfAvailable, requireService } from '@rampart/testing';
+import {
+  describeIfAvailable,
+  requireService,
+  PG_ADMIN_URL,
+  asPgAdmin,
+  createTempSchema,
+} from '@rampart/testing';
 import { RampartError } from '@rampart/errors';
 import { openPostgresStore, StoreQueryError, type Store } from '../../src/store/index.ts';
 import { contractMigrations, runStoreContract } from './contract.ts';
-import { ADMIN_URL, asAdmin, createTempSchema } from './pg-fixture.ts';
 
 const availability = await requireService('postgres');
 
@@ -14,12 +19,12 @@ runStoreContract({
   availability,
   async open() {
     contractSchema = await createTempSchema();
-    return openPostgresStore({ url: ADMIN_URL, schema: contractSchema.schema, maxConnections: 4 });
+    return openPostgresStore({ url: PG_ADMIN_URL, schema: contractSchema.schema, maxConnections: 4 });
   },
   openReplica() {
     if (contractSchema === undefined) throw new Error('open() first');
     return Promise.resolve(
-      openPostgresStore({ url: ADMIN_URL, schema: contractSchema.schema, maxConnections: 4 }),
+      openPostgresStore({ url: PG_ADMIN_URL, schema: contractSchema.schema, maxConnections: 4 }),
     );
   },
   async cleanup() {
@@ -32,7 +37,7 @@ describeIfAvailable('openPostgresStore: what only PostgreSQL does', availability
   let store: Store;
   before(async () => {
     temp = await createTempSchema();
-    store = openPostgresStore({ url: ADMIN_URL, schema: temp.schema, statementTimeoutMs: 300 });
+    store = openPostgresStore({ url: PG_ADMIN_URL, schema: temp.schema, statementTimeoutMs: 300 });
     await store.migrate(contractMigrations);
   });
   after(async () => {
@@ -45,14 +50,14 @@ describeIfAvailable('openPostgresStore: what only PostgreSQL does', availability
       Array.from({ length: 12 }, () => store.get<{ s: string }>('SELECT current_schema() AS s')),
     );
     for (const row of rows) assert.equal(row?.s, temp.schema);
-    const table = await asAdmin((c) =>
+    const table = await asPgAdmin((c) =>
       c.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [temp.schema, 'notes']),
     );
     assert.equal(table.rowCount, 1);
   });
 
   it('records migrations in <schema>._migrations', async () => {
-    const rows = await asAdmin((c) => c.query(`SELECT id FROM "${temp.schema}"._migrations ORDER BY id`));
+    const rows = await asPgAdmin((c) => c.query(`SELECT id FROM "${temp.schema}"._migrations ORDER BY id`));
     assert.deepEqual(
       rows.rows.map((r: { id: string }) => r.id),
       contractMigrations.map((m) => m.id),
@@ -61,7 +66,7 @@ describeIfAvailable('openPostgresStore: what only PostgreSQL does', availability
 
   it('applies each migration once when two processes migrate at the same moment', async () => {
     const fresh = await createTempSchema();
-    const stores = [0, 1, 2].map(() => openPostgresStore({ url: ADMIN_URL, schema: fresh.schema }));
+    const stores = [0, 1, 2].map(() => openPostgresStore({ url: PG_ADMIN_URL, schema: fresh.schema }));
     try {
       const counter = {
         id: '0005-counter',
@@ -100,7 +105,7 @@ describeIfAvailable('openPostgresStore: what only PostgreSQL does', availability
 
   it('refuses URL parameters that would override what the store pins', () => {
     assert.throws(
-      () => openPostgresStore({ url: `${ADMIN_URL}?options=-c%20search_path%3Dpublic`, schema: 'x' }),
+      () => openPostgresStore({ url: `${PG_ADMIN_URL}?options=-c%20search_path%3Dpublic`, schema: 'x' }),
       /options/,
     );
     assert.throws(() => openPostgresStore({ url: 'mysql://h/db', schema: 'x' }), TypeError);
@@ -111,11 +116,11 @@ describeIfAvailable('openPostgresStore: what only PostgreSQL does', availability
         return error instanceof TypeError;
       },
     );
-    assert.throws(() => openPostgresStore({ url: ADMIN_URL, schema: 'Public; DROP' }), TypeError);
+    assert.throws(() => openPostgresStore({ url: PG_ADMIN_URL, schema: 'Public; DROP' }), TypeError);
   });
 
   it('fails migrate with SDK_STORE_UNAVAILABLE when the schema does not exist', async () => {
-    const missing = openPostgresStore({ url: ADMIN_URL, schema: 'rampart_no_such_schema' });
+    const missing = openPostgresStore({ url: PG_ADMIN_URL, schema: 'rampart_no_such_schema' });
     try {
       await assert.rejects(missing.migrate(contractMigrations), (error: unknown) => {
         return error instanceof RampartError && error.code === 'SDK_STORE_UNAVAILABLE';
@@ -141,7 +146,7 @@ describeIfAvailable('openPostgresStore: what only PostgreSQL does', availability
   });
 
   it('refuses statements after close', async () => {
-    const other = openPostgresStore({ url: ADMIN_URL, schema: temp.schema });
+    const other = openPostgresStore({ url: PG_ADMIN_URL, schema: temp.schema });
     await other.close();
     await other.close();
     await assert.rejects(other.get('SELECT 1'), /closed/);

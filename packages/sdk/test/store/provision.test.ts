@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import pg from 'pg';
-import { describeIfAvailable, requireService } from '@rampart/testing';
+import { describeIfAvailable, requireService, asPgAdmin, uniqueName, pgUrlFor } from '@rampart/testing';
 import { provisionServiceDatabase, openPostgresStore, type Store } from '../../src/store/index.ts';
 import { scramSha256Verifier } from '../../src/store/scram.ts';
-import { asAdmin, uniqueName, urlFor } from './pg-fixture.ts';
 
 const availability = await requireService('postgres');
 
@@ -22,8 +21,8 @@ describeIfAvailable('provisionServiceDatabase: each service its own role and sch
   let profilesUrl: string;
 
   before(async () => {
-    await asAdmin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`));
-    const adminUrl = urlFor(database);
+    await asPgAdmin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`));
+    const adminUrl = pgUrlFor(database);
     const p = await provisionServiceDatabase({ adminUrl, service: profiles, password });
     // Idempotent: a second run (the next deploy) succeeds and changes nothing it should not.
     await provisionServiceDatabase({ adminUrl, service: profiles, password });
@@ -42,7 +41,7 @@ describeIfAvailable('provisionServiceDatabase: each service its own role and sch
   after(async () => {
     await profilesStore.close();
     await paymentsStore.close();
-    await asAdmin(async (c) => {
+    await asPgAdmin(async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
       for (const schema of [profilesSchema, paymentsSchema]) {
         await c.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`rampart_${schema}`)}`);
@@ -58,7 +57,7 @@ describeIfAvailable('provisionServiceDatabase: each service its own role and sch
   });
 
   it('creates a login role with no other power', async () => {
-    const role = await asAdmin((c) =>
+    const role = await asPgAdmin((c) =>
       c.query<{
         rolsuper: boolean;
         rolcreatedb: boolean;
@@ -86,7 +85,7 @@ describeIfAvailable('provisionServiceDatabase: each service its own role and sch
   });
 
   it('stores only a SCRAM verifier that matches the password', async () => {
-    const stored = await asAdmin((c) =>
+    const stored = await asPgAdmin((c) =>
       c.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [
         `rampart_${profilesSchema}`,
       ]),
@@ -135,7 +134,7 @@ describeIfAvailable('provisionServiceDatabase: each service its own role and sch
   });
 
   it('refuses identifiers and passwords outside the allowed shapes', async () => {
-    const adminUrl = urlFor(database);
+    const adminUrl = pgUrlFor(database);
     await assert.rejects(provisionServiceDatabase({ adminUrl, service: 'Bad"; DROP', password }), TypeError);
     await assert.rejects(provisionServiceDatabase({ adminUrl, service: 'ok', password: 'short' }), TypeError);
     await assert.rejects(

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_ROUTE_RATE_LIMIT } from '@rampart/config';
-import { startGatewayFixture, yamlHead, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { startGatewayFixture, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { yamlHead } from '@rampart/testing';
 
 /** Two routes without a `rateLimit` of their own, one with, one with `off`. */
 const config = (ports: FixturePorts, gateway = ''): string =>

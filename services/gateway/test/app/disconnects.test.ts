@@ -11,9 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
-import { tempDir, type TempDir } from '@rampart/testing';
-import { startGatewayFixture, yamlHead, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
-import { frame, hpackLiterals, HTTP2_PREFACE } from './http2-frames.ts';
+import { tempDir, type TempDir, yamlHead, frame, hpackLiterals, HTTP2_PREFACE } from '@rampart/testing';
+import { startGatewayFixture, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
 
 const run = promisify(execFile);
 

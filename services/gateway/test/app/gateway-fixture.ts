@@ -175,20 +175,6 @@ export interface FixtureOptions {
   readonly unchecked?: boolean;
 }
 
-/** The head of a rampart.yaml for these ports: version, name, trust domain, ports, issuer. */
-export function yamlHead(ports: FixturePorts): string {
-  return [
-    'version: 1',
-    'name: shop',
-    `trustDomain: ${TRUST_DOMAIN}`,
-    `ports: { gateway: ${ports.gateway}, admin: ${ports.admin}, identity: ${ports.identity} }`,
-    'identity:',
-    `  issuer: ${ports.issuer}`,
-    '  dangerouslyAllowHttpIssuer: true',
-    '',
-  ].join('\n');
-}
-
 function parse(text: string, unchecked = false): RampartConfig {
   if (unchecked) return parseYaml(text) as RampartConfig;
   const result = parseConfig(text, 'rampart.yaml');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectHttp2 } from 'node:http2';
 import { Agent, request } from 'undici';
-import { startGatewayFixture, yamlHead, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { startGatewayFixture, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { yamlHead } from '@rampart/testing';
 
 const config = (ports: FixturePorts): string =>
   `${yamlHead(ports)}

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  startGatewayFixture,
-  serviceId,
-  yamlHead,
-  type FixturePorts,
-  type GatewayFixture,
-} from './gateway-fixture.ts';
+import { startGatewayFixture, serviceId, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { yamlHead } from '@rampart/testing';
 
 const shop = (ports: FixturePorts, extra = ''): string =>
   `${yamlHead(ports)}${extra}

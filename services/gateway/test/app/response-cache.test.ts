@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startGatewayFixture, yamlHead, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { startGatewayFixture, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { yamlHead } from '@rampart/testing';
 
 const config = (ports: FixturePorts): string =>
   `${yamlHead(ports)}

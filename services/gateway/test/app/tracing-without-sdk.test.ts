@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseTraceparent } from '@rampart/sdk';
 import type { Echo } from '../forward/mesh-fixture.ts';
-import { startGatewayFixture, yamlHead, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { startGatewayFixture, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { yamlHead } from '@rampart/testing';
 
 // No OpenTelemetry SDK is registered in this process: the gateway's tracer is the API's no-op.
 // (tracing.test.ts registers one, in a process of its own.)

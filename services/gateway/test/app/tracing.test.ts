@@ -10,7 +10,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { parseTraceparent } from '@rampart/sdk';
 import type { Echo } from '../forward/mesh-fixture.ts';
-import { startGatewayFixture, yamlHead, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { startGatewayFixture, type FixturePorts, type GatewayFixture } from './gateway-fixture.ts';
+import { yamlHead } from '@rampart/testing';
 
 // A real OpenTelemetry SDK, registered once for this process (the global provider can be set only
 // once): every span the gateway ends is exported here. tracing-without-sdk.test.ts covers the

@@ -7,9 +7,10 @@ import {
   serviceSpiffeId,
   type WorkloadCredentials,
 } from '@rampart/mesh';
-import { tempDir, type TempDir } from '@rampart/testing';
+import { FIXTURE_TRUST_DOMAIN, tempDir, type TempDir } from '@rampart/testing';
 
-export const TRUST_DOMAIN = 'shop.local';
+/** The fixtures' trust domain: the one `yamlHead` writes. */
+export const TRUST_DOMAIN = FIXTURE_TRUST_DOMAIN;
 
 export interface Mesh {
   readonly ca: CertificateAuthority;

@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '@rampart/testing';
+import { freePort, reusePortListener } from '@rampart/testing';
 import { assertOnlyOwnListeners, assertPortFree } from '../../src/workers/index.ts';
 
 const linux = process.platform === 'linux' ? false : 'reads /proc/net/tcp (Linux)';
-
-/** Another process of the same user listening on `port` with SO_REUSEPORT, as a second gateway would. */
-async function foreignListener(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-e',
-      `require('node:net').createServer().listen({ port: ${port}, host: '127.0.0.1', reusePort: true }, () => console.log('listening'))`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await once(child.stdout, 'data');
-  return child;
-}
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -56,7 +41,7 @@ describe('gateway port guard: no other socket shares ports.gateway', { skip: lin
   });
 
   it('a foreign SO_REUSEPORT listener is refused, naming the key, the port and the holder', async () => {
-    foreign = await foreignListener(port);
+    foreign = await reusePortListener(port);
     assert.throws(
       () => {
         assertOnlyOwnListeners(port);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { after, before, it } from 'node:test';
-import { describeIfAvailable, type Availability } from '@rampart/testing';
+import { chromiumAvailability, describeIfAvailable, launchChromium, totpCode } from '@rampart/testing';
 import type * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startIdentity, type Harness } from '../support/harness.ts';
 import {
   authorization,
@@ -15,18 +14,8 @@ import {
   jwtClaims,
   PASSWORD,
   publicClient,
-  totpCode,
   type Authorization,
 } from '../interaction/support.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env['RAMPART_REQUIRE_SERVICES'] === '1';
-const browserAvailable: Availability =
-  !existsSync(CHROMIUM) && !required
-    ? {
-        skip: `${CHROMIUM} is missing (install Debian's chromium, or set RAMPART_REQUIRE_SERVICES=1 to fail instead)`,
-      }
-    : { skip: false };
 
 /*
  * A person in Debian's Chromium, driven by playwright-core, against identity over real HTTPS. The
@@ -35,7 +24,7 @@ const browserAvailable: Availability =
  * domain"). The harness certificate is trusted by its SPKI pin, so Chromium sees a valid
  * certificate, as users of a real deployment would.
  */
-describeIfAvailable('sign-in in Chromium', browserAvailable, () => {
+describeIfAvailable('sign-in in Chromium', chromiumAvailability(), () => {
   let h: Harness;
   let config: oidc.Configuration;
   let browser: Browser;
@@ -44,19 +33,11 @@ describeIfAvailable('sign-in in Chromium', browserAvailable, () => {
     h = await startIdentity({ identityYaml: INTERACTION_IDENTITY, host: 'localhost' });
     config = await publicClient(h);
     const spki = new X509Certificate(h.ca).publicKey.export({ type: 'spki', format: 'der' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`,
-      ],
-    });
+    browser = await launchChromium([
+      '--disable-quic',
+      '--disable-component-update',
+      `--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`,
+    ]);
   });
   after(async () => {
     await browser.close();

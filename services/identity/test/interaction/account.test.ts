@@ -15,11 +15,10 @@ import {
   recoveryCodes,
   shownSecret,
   signIn,
-  totpCode,
-  TestBrowser,
 } from './support.ts';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { SoftwareAuthenticator } from '../accounts/software-authenticator.ts';
+import { totpCode, TestBrowser } from '@rampart/testing';
 
 const ACCOUNT = '/auth/account';
 

@@ -12,10 +12,9 @@ import {
   jwtClaims,
   PASSWORD,
   publicClient,
-  TestBrowser,
   type Authorization,
-  type Page,
 } from './support.ts';
+import { TestBrowser, type Page } from '@rampart/testing';
 
 const PARTNER = 'partner-app';
 const PARTNER_CALLBACK = 'https://partner.example/callback';

@@ -10,8 +10,8 @@ import {
   INTERACTION_IDENTITY,
   PASSWORD,
   publicClient,
-  TestBrowser,
 } from './support.ts';
+import { TestBrowser } from '@rampart/testing';
 
 describe('CSRF protection of the sign-in forms', () => {
   let h: Harness;

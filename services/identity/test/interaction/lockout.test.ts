@@ -12,8 +12,8 @@ import {
   PASSWORD,
   publicClient,
   signIn,
-  TestBrowser,
 } from './support.ts';
+import { TestBrowser } from '@rampart/testing';
 
 /*
  * The harness has no gateway in front of identity, so a test chooses its client address with

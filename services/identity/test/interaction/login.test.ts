@@ -14,8 +14,8 @@ import {
   PASSWORD,
   publicClient,
   signIn,
-  TestBrowser,
 } from './support.ts';
+import { TestBrowser } from '@rampart/testing';
 
 describe('sign-in page: password login over HTTPS, driven like a browser', () => {
   let h: Harness;

@@ -15,11 +15,9 @@ import {
   publicClient,
   recoveryCodes,
   shownSecret,
-  totpCode,
-  TestBrowser,
   type Authorization,
-  type Page,
 } from './support.ts';
+import { totpCode, TestBrowser, type Page } from '@rampart/testing';
 
 const MFA_AMR = ['pwd', 'otp', 'mfa'];
 const MFA_ACR = 'urn:rampart:acr:mfa';

@@ -13,7 +13,6 @@ import {
   PASSWORD,
   publicClient,
   signIn,
-  TestBrowser,
   type Authorization,
 } from './support.ts';
 import type {
@@ -21,6 +20,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import { SoftwareAuthenticator } from '../accounts/software-authenticator.ts';
+import { TestBrowser } from '@rampart/testing';
 
 interface Ceremony {
   readonly challengeId: string;

@@ -12,9 +12,8 @@ import {
   PASSWORD,
   publicClient,
   signIn,
-  TestBrowser,
-  totpCode,
 } from './support.ts';
+import { TestBrowser, totpCode } from '@rampart/testing';
 
 const NEW_PASSWORD = 'a brand new passphrase 2024';
 

@@ -14,7 +14,7 @@ import {
   verifyPeerSpiffeId,
 } from '@rampart/mesh';
 import { createMetrics } from '@rampart/sdk';
-import { freePort, tempDir, type TempDir } from '@rampart/testing';
+import { freePort, tempDir, type TempDir, TestBrowser } from '@rampart/testing';
 import { identityReadiness } from '../../src/http/readiness.ts';
 import { startIdentityServers, type IdentityServers } from '../../src/http/servers.ts';
 import { startIdentity, type Harness } from '../support/harness.ts';
@@ -26,7 +26,6 @@ import {
   PASSWORD,
   publicClient,
   signIn,
-  TestBrowser,
 } from '../interaction/support.ts';
 
 const API = 'https://127.0.0.1:8443';

@@ -5,14 +5,13 @@ import * as oidc from 'openid-client';
 import {
   CALLBACK,
   PASSWORD,
-  TestBrowser,
   authorization,
   exchange,
   jwtClaims,
   publicClient,
   signIn,
 } from '../interaction/support.ts';
-import { describeIfAvailable, requireService } from '@rampart/testing';
+import { describeIfAvailable, requireService, TestBrowser } from '@rampart/testing';
 import { startIdentity, type Harness } from '../support/harness.ts';
 
 const IDENTITY = (tokens: string): string => `

@@ -7,18 +7,12 @@ import { createInterface } from 'node:readline';
 import { after, before, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Agent } from 'undici';
-import { describeIfAvailable, freePorts, requireService } from '@rampart/testing';
+import { describeIfAvailable, freePorts, requireService, TestBrowser, fetchWith } from '@rampart/testing';
 import { FieldCipher, LocalKeyring, openPostgresStore } from '@rampart/sdk';
 import { AccountStore } from '../../src/accounts/index.ts';
 import { generateClientSecret, hashClientSecret } from '../../src/oidc/client-secrets.ts';
-import { CALLBACK, PASSWORD, TestBrowser, authorization, exchange, signIn } from '../interaction/support.ts';
-import {
-  createPostgresSchema,
-  fetchWith,
-  selfSigned,
-  testConfigYaml,
-  type Harness,
-} from '../support/harness.ts';
+import { CALLBACK, PASSWORD, authorization, exchange, signIn } from '../interaction/support.ts';
+import { createPostgresSchema, selfSigned, testConfigYaml } from '../support/harness.ts';
 
 const POSTGRES_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -126,7 +120,7 @@ describeIfAvailable('two identity replicas behave as one', await requireService(
   /** Signs a new user in on replica A and returns the tokens. */
   async function signedIn(username: string): Promise<oidc.TokenEndpointResponse> {
     const a = await clientOf(0);
-    const browser = new TestBrowser({ issuer, fetch: fetchVia } as unknown as Harness);
+    const browser = new TestBrowser({ issuer, fetch: fetchVia });
     const auth = await authorization(a, 'openid orders:read');
     const page = await signIn(browser, auth, { username, password: PASSWORD });
     return exchange(a, page.url, auth);

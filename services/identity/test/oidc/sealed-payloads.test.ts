@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { requireService } from '@rampart/testing';
-import {
-  CALLBACK,
-  PASSWORD,
-  TestBrowser,
-  authorization,
-  exchange,
-  publicClient,
-  signIn,
-} from '../interaction/support.ts';
+import { requireService, TestBrowser } from '@rampart/testing';
+import { CALLBACK, PASSWORD, authorization, exchange, publicClient, signIn } from '../interaction/support.ts';
 import { startIdentity } from '../support/harness.ts';
 
 const IDENTITY = `

@@ -3,15 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK } from 'jose';
 import * as oidc from 'openid-client';
 import { startIdentity, type Harness } from '../support/harness.ts';
-import {
-  authorization,
-  CALLBACK,
-  exchange,
-  PASSWORD,
-  publicClient,
-  signIn,
-  TestBrowser,
-} from '../interaction/support.ts';
+import { authorization, CALLBACK, exchange, PASSWORD, publicClient, signIn } from '../interaction/support.ts';
+import { TestBrowser } from '@rampart/testing';
 
 const API = 'https://127.0.0.1:8443';
 

@@ -4,14 +4,9 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Agent,
-  fetch as undiciFetch,
-  type RequestInit as UndiciInit,
-  type Response as UndiciResponse,
-} from 'undici';
+import { Agent } from 'undici';
 import { parseConfig, type RampartConfig } from '@rampart/config';
-import { selfSignedCertificate } from '@rampart/testing';
+import { fetchWith, selfSignedCertificate, type FetchLike } from '@rampart/testing';
 import {
   createLogger,
   createSecurityEvents,
@@ -55,7 +50,7 @@ export interface Harness {
   /** The generated secret of each confidential client. */
   readonly secrets: Readonly<Record<string, string>>;
   /** `fetch` trusting the harness CA (for openid-client's customFetch and raw requests). */
-  readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
+  readonly fetch: FetchLike;
   close(): Promise<void>;
 }
 
@@ -213,23 +208,4 @@ services:
 /** A self-signed certificate for the harness listener (see `selfSignedCertificate`). */
 export function selfSigned(dir: string, host: '127.0.0.1' | 'localhost'): { key: string; cert: string } {
   return selfSignedCertificate(dir, host);
-}
-
-/** A `fetch` that goes through `agent` (which trusts a test CA) and answers the platform's Response. */
-export function fetchWith(agent: Agent): (url: string, init?: RequestInit) => Promise<Response> {
-  return async (url, init) =>
-    asWebResponse(await undiciFetch(url, { ...(init as unknown as UndiciInit), dispatcher: agent }));
-}
-
-/** undici's Response as the platform's (what openid-client and the tests expect). */
-function asWebResponse(response: UndiciResponse): Response {
-  const headers = new Headers();
-  for (const [name, value] of response.headers) if (name !== 'set-cookie') headers.append(name, value);
-  for (const cookie of response.headers.getSetCookie()) headers.append('set-cookie', cookie);
-  const nullBody = [101, 204, 205, 304].includes(response.status);
-  return new Response(nullBody ? null : (response.body as ReadableStream<Uint8Array> | null), {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
 }

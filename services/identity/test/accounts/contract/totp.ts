@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Secret, TOTP } from 'otpauth';
+import { totpCodeAt } from '@rampart/testing';
 import {
   AccountError,
   AccountStore,
@@ -13,16 +13,6 @@ import { ManualClock, type AccountsWorld, type StoreEngine } from '../fixtures.t
 /** 2024-05-01T00:00:00Z: a step boundary, so `+ n * 30 s` lands on step `T0_STEP + n`. */
 const T0 = Date.UTC(2024, 4, 1);
 const STEP_MS = 30_000;
-
-function codeAt(secret: string, timestamp: number): string {
-  return TOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    timestamp,
-  });
-}
 
 export function totpContract(engine: StoreEngine): void {
   describe('TotpFactors', () => {
@@ -48,7 +38,7 @@ export function totpContract(engine: StoreEngine): void {
     /** Enrols and confirms; returns the secret and the recovery codes. */
     async function enrolled(): Promise<{ secret: string; codes: readonly string[] }> {
       const { secret } = await totp.begin(user.id, { issuer: 'Rampart', label: user.username });
-      const result = await totp.confirm(user.id, codeAt(secret, clock.now()));
+      const result = await totp.confirm(user.id, totpCodeAt(secret, clock.now()));
       assert.ok(result.confirmed);
       return { secret, codes: result.recoveryCodes };
     }
@@ -72,14 +62,18 @@ export function totpContract(engine: StoreEngine): void {
       assert.ok(row.secret_enc.startsWith('rf1.') && !row.secret_enc.includes(secret));
       assert.equal(row.confirmed, 0);
       assert.equal(await totp.hasTotp(user.id), false);
-      assert.equal(await totp.verify(user.id, codeAt(secret, clock.now())), false, 'unconfirmed: unusable');
+      assert.equal(
+        await totp.verify(user.id, totpCodeAt(secret, clock.now())),
+        false,
+        'unconfirmed: unusable',
+      );
     });
 
     it('confirms with a correct code, issuing 10 single-use recovery codes', async () => {
       const { secret } = await totp.begin(user.id, { issuer: 'Rampart', label: user.username });
       assert.deepEqual(await totp.confirm(user.id, '000000'), { confirmed: false });
       assert.deepEqual(await totp.confirm(user.id, 'abc'), { confirmed: false });
-      const result = await totp.confirm(user.id, codeAt(secret, clock.now()));
+      const result = await totp.confirm(user.id, totpCodeAt(secret, clock.now()));
       assert.ok(result.confirmed);
       assert.equal(result.recoveryCodes.length, 10);
       assert.equal(new Set(result.recoveryCodes).size, 10);
@@ -88,15 +82,17 @@ export function totpContract(engine: StoreEngine): void {
       assert.equal(await totp.hasTotp(user.id), true);
       assert.equal(await totp.remainingRecoveryCodes(user.id), 10);
       assert.deepEqual((await accounts.findById(user.id))?.mfa.totp, true);
-      assert.deepEqual(await totp.confirm(user.id, codeAt(secret, clock.now())), { confirmed: false });
+      assert.deepEqual(await totp.confirm(user.id, totpCodeAt(secret, clock.now())), { confirmed: false });
     });
 
     it('re-beginning replaces an unconfirmed secret but never a confirmed one', async () => {
       const first = await totp.begin(user.id, { issuer: 'Rampart', label: user.username });
       const second = await totp.begin(user.id, { issuer: 'Rampart', label: user.username });
       assert.notEqual(first.secret, second.secret);
-      assert.deepEqual(await totp.confirm(user.id, codeAt(first.secret, clock.now())), { confirmed: false });
-      assert.ok((await totp.confirm(user.id, codeAt(second.secret, clock.now()))).confirmed);
+      assert.deepEqual(await totp.confirm(user.id, totpCodeAt(first.secret, clock.now())), {
+        confirmed: false,
+      });
+      assert.ok((await totp.confirm(user.id, totpCodeAt(second.secret, clock.now()))).confirmed);
       await assert.rejects(totp.begin(user.id, { issuer: 'R', label: 'x' }), (e: unknown) => {
         return e instanceof AccountError && e.code === 'totp_exists';
       });
@@ -109,14 +105,14 @@ export function totpContract(engine: StoreEngine): void {
       const { secret } = await enrolled();
       clock.advance(10 * STEP_MS);
       const now = clock.now();
-      assert.equal(await totp.verify(user.id, codeAt(secret, now - 2 * STEP_MS)), false);
-      assert.equal(await totp.verify(user.id, codeAt(secret, now + 2 * STEP_MS)), false);
-      assert.equal(await totp.verify(user.id, codeAt(secret, now - STEP_MS)), true);
-      assert.equal(await totp.verify(user.id, codeAt(secret, now)), true);
+      assert.equal(await totp.verify(user.id, totpCodeAt(secret, now - 2 * STEP_MS)), false);
+      assert.equal(await totp.verify(user.id, totpCodeAt(secret, now + 2 * STEP_MS)), false);
+      assert.equal(await totp.verify(user.id, totpCodeAt(secret, now - STEP_MS)), true);
+      assert.equal(await totp.verify(user.id, totpCodeAt(secret, now)), true);
       assert.equal(
         await totp.verify(
           user.id,
-          ` ${codeAt(secret, now + STEP_MS).slice(0, 3)} ${codeAt(secret, now + STEP_MS).slice(3)}`,
+          ` ${totpCodeAt(secret, now + STEP_MS).slice(0, 3)} ${totpCodeAt(secret, now + STEP_MS).slice(3)}`,
         ),
         true,
       );
@@ -125,21 +121,21 @@ export function totpContract(engine: StoreEngine): void {
     it('refuses a replayed code, and any code of an earlier step', async () => {
       const { secret } = await enrolled();
       assert.equal(
-        await totp.verify(user.id, codeAt(secret, clock.now())),
+        await totp.verify(user.id, totpCodeAt(secret, clock.now())),
         false,
         'the confirming code is spent',
       );
       clock.advance(STEP_MS);
-      const code = codeAt(secret, clock.now());
+      const code = totpCodeAt(secret, clock.now());
       assert.equal(await totp.verify(user.id, code), true);
       assert.equal(await totp.verify(user.id, code), false);
       clock.advance(STEP_MS / 2);
       assert.equal(await totp.verify(user.id, code), false, 'still in the window, still spent');
       clock.advance(STEP_MS);
-      const later = codeAt(secret, clock.now() + STEP_MS);
+      const later = totpCodeAt(secret, clock.now() + STEP_MS);
       assert.equal(await totp.verify(user.id, later), true);
       assert.equal(
-        await totp.verify(user.id, codeAt(secret, clock.now())),
+        await totp.verify(user.id, totpCodeAt(secret, clock.now())),
         false,
         'older than the last used',
       );
@@ -148,7 +144,7 @@ export function totpContract(engine: StoreEngine): void {
     it('lets exactly one of many parallel uses of one code through', async () => {
       const { secret } = await enrolled();
       clock.advance(STEP_MS);
-      const code = codeAt(secret, clock.now());
+      const code = totpCodeAt(secret, clock.now());
       const results = await Promise.all(Array.from({ length: 12 }, () => totp.verify(user.id, code)));
       assert.equal(results.filter(Boolean).length, 1);
     });
@@ -193,7 +189,7 @@ export function totpContract(engine: StoreEngine): void {
       assert.equal(await totp.hasTotp(user.id), false);
       assert.equal(await totp.remainingRecoveryCodes(user.id), 0);
       clock.advance(STEP_MS);
-      assert.equal(await totp.verify(user.id, codeAt(secret, clock.now())), false);
+      assert.equal(await totp.verify(user.id, totpCodeAt(secret, clock.now())), false);
     });
 
     it('imports a known secret as a confirmed factor (seeded users)', async () => {
@@ -201,7 +197,7 @@ export function totpContract(engine: StoreEngine): void {
       await totp.importConfirmed(user.id, secret.toLowerCase());
       assert.equal(await totp.hasTotp(user.id), true);
       clock.advance(STEP_MS);
-      assert.equal(await totp.verify(user.id, codeAt(secret, clock.now())), true);
+      assert.equal(await totp.verify(user.id, totpCodeAt(secret, clock.now())), true);
       assert.equal((await totp.regenerateRecoveryCodes(user.id)).length, 10);
       await assert.rejects(totp.importConfirmed(user.id, secret), (e: unknown) => {
         return e instanceof AccountError && e.code === 'totp_exists';
@@ -220,7 +216,7 @@ export function totpContract(engine: StoreEngine): void {
         [victim.id, user.id],
       );
       clock.advance(STEP_MS);
-      await assert.rejects(totp.verify(victim.id, codeAt(secret, clock.now())), {
+      await assert.rejects(totp.verify(victim.id, totpCodeAt(secret, clock.now())), {
         code: 'SDK_DECRYPT_FAILED',
       });
     });

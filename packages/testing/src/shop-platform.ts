@@ -3,17 +3,11 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { parseDocument } from 'yaml';
 import { CertificateAuthority, createWorkloadCsr, verifyPeerSpiffeId, serviceSpiffeId } from '@rampart/mesh';
-import {
-  freePorts,
-  mintInternalToken,
-  signingKeyFromPem,
-  tempConfigDir,
-  UpProcess,
-  writeConfig,
-} from '@rampart/testing';
-import type { InternalTokenClaims } from '@rampart/testing';
+import { freePorts, tempConfigDir, UpProcess, writeConfig, repoRoot } from './up-process.ts';
+import { mintInternalToken, signingKeyFromPem, type InternalTokenClaims } from './token-keys.ts';
 
-export const TRUST_DOMAIN = 'e2e.local';
+/** The trust domain of the shop {@link startShop} runs (its mesh CA signs SPIFFE IDs in it). */
+export const SHOP_TRUST_DOMAIN = 'e2e.local';
 
 /** The shop under `rampart up`, on free ports, with what a test needs to stand in for the gateway. */
 export interface RunningShop {
@@ -54,7 +48,7 @@ function shopYaml(
   },
 ): string {
   const doc = parseDocument(readFileSync(join(shop, 'rampart.yaml'), 'utf8'));
-  doc.set('trustDomain', TRUST_DOMAIN);
+  doc.set('trustDomain', SHOP_TRUST_DOMAIN);
   doc.set('ports', edits.ports);
   for (const [service, port] of Object.entries(edits.servicePorts)) {
     const entry = doc.getIn(['services', service, 'entry']);
@@ -66,11 +60,28 @@ function shopYaml(
   return doc.toString();
 }
 
+type NinePorts = [number, number, number, number, number, number, number, number, number];
+
+/** `freePorts(9)`'s answer as the tuple it is (checked, not assumed). */
+function ninePorts(ports: readonly number[]): NinePorts {
+  if (ports.length !== 9) throw new Error(`freePorts(9) answered ${String(ports.length)} ports`);
+  return [...ports] as NinePorts;
+}
+
+/**
+ * The example shop (examples/shop) under a real `rampart up` child process, on free ports, in a
+ * temporary directory; resolves once the shop is up. `stop()` ends it and removes the directory.
+ *
+ * @example
+ * const shop = await startShop();
+ * after(() => shop.stop());
+ */
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const { dir, cleanup } = tempConfigDir();
-  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, profiles, orders, payments] =
-    await freePorts(9);
-  const shop = join(import.meta.dirname, '../../../examples/shop');
+  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, profiles, orders, payments] = ninePorts(
+    await freePorts(9),
+  );
+  const shop = join(repoRoot, 'examples/shop');
   const yaml = shopYaml(shop, {
     ports: { gateway, admin, identity, identityAdmin, mesh, meshAdmin },
     servicePorts: { profiles, orders, payments },
@@ -102,19 +113,19 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     home,
     up,
     ports: {
-      profiles: profiles!,
-      orders: orders!,
-      payments: payments!,
-      gateway: gateway!,
-      admin: admin!,
-      identity: identity!,
-      identityAdmin: identityAdmin!,
+      profiles,
+      orders,
+      payments,
+      gateway,
+      admin,
+      identity,
+      identityAdmin,
     },
     token: (claims, expiresIn = 60) => mintInternalToken(signingKey, claims, { expiresIn }),
     async credentials(spiffeId, options = {}) {
       const past = Date.now() - 2 * 60 * 60 * 1000;
       const ca = await CertificateAuthority.open(caCopy, {
-        trustDomain: TRUST_DOMAIN,
+        trustDomain: SHOP_TRUST_DOMAIN,
         ...(options.expired === true ? { now: () => past } : {}),
       });
       const { keyPem, csrPem } = await createWorkloadCsr(spiffeId);
@@ -148,7 +159,7 @@ export async function callService(
     connect: {
       ca: as.ca,
       ...(as.cert === undefined ? {} : { cert: as.cert.cert, key: as.cert.key }),
-      checkServerIdentity: verifyPeerSpiffeId(serviceSpiffeId(TRUST_DOMAIN, service)),
+      checkServerIdentity: verifyPeerSpiffeId(serviceSpiffeId(SHOP_TRUST_DOMAIN, service)),
     },
   });
   try {
