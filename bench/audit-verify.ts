@@ -23,8 +23,7 @@ import { arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openEmbeddedStore } from '@rampart/sdk';
-import { openLedger, readExportFile, verifyLedger } from '../services/audit/src/ledger/index.ts';
-import { readEntryPages } from '../services/audit/src/ledger/rows.ts';
+import { openLedger, readEntryPages, readExportFile, verifyLedger } from '@rampart/audit';
 
 const { values: args } = parseArgs({
   options: {

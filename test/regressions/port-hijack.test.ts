@@ -10,7 +10,9 @@ import { Agent, request } from 'undici';
 import { parseDocument } from 'yaml';
 import {
   childPids,
+  freePlatformPorts,
   freePorts,
+  portsYaml,
   reusePortListener,
   shopServices,
   tempConfigDir,
@@ -25,14 +27,18 @@ const linux = process.platform === 'linux' ? false : 'names holders from /proc (
 describe('port hijack: a foreign SO_REUSEPORT listener on the gateway port', { skip: linux }, () => {
   it('makes rampart up refuse before starting anything, naming the key, the port and the holder', async () => {
     const { dir, cleanup } = tempConfigDir();
-    const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, payments] = await freePorts(7);
-    const intruder = await reusePortListener(gateway!);
+    const {
+      platform,
+      extra: [payments],
+    } = await freePlatformPorts(1);
+    const gateway = platform.gateway;
+    const intruder = await reusePortListener(gateway);
     const up = new UpProcess(
       writeConfig(
         dir,
         `version: 1
 name: hijacked
-ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }
+${portsYaml(platform)}
 services:
   payments:
     entry: ${join(shopServices, 'payments/main.ts')}

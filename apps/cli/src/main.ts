@@ -9,6 +9,8 @@ Commands:
   schema          print the JSON Schema of rampart.yaml
   admin login [file]
                   sign in as an admin in a browser and get a token for identity's admin API
+  audit verify [file]
+                  check the audit trail's hash chain and signed checkpoints; name the first tampered event
 
 Run 'rampart <command> --help' for a command's options.
 `;
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
         `rampart admin: expected 'login', got ${rest[0] === undefined ? 'nothing' : `'${rest[0]}'`}\n\n${usage}`,
       );
       return 2;
+    case 'audit':
+      return (await import('./audit-command.ts')).auditCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':

@@ -33,6 +33,7 @@ function launchSecretsOf(kind: ComponentKind): Record<string, string> {
     case 'service':
       return writeLaunchSecretEnv('service', { sqlPassword: 'from-provisioning' });
     case 'mesh':
+    case 'audit':
     case 'gateway':
       return {};
   }
@@ -50,6 +51,7 @@ describe("the shop's plan, read back by each component", async () => {
 
   it('plans every kind of component', () => {
     assert.deepEqual([...new Set(plans.map((plan) => plan.kind))].sort(), [
+      'audit',
       'gateway',
       'identity',
       'mesh',
@@ -88,6 +90,7 @@ describe("the shop's plan, read back by each component", async () => {
 const READERS: Record<ComponentKind, readonly string[]> = {
   mesh: ['services/mesh/src/main.ts', 'packages/sdk/src/boot.ts'],
   identity: ['services/identity/src/main.ts', 'packages/sdk/src/boot.ts'],
+  audit: ['services/audit/src/main.ts', 'packages/sdk/src/boot.ts'],
   gateway: ['services/gateway/src/main.ts', 'packages/sdk/src/boot.ts'],
   service: ['packages/sdk/src/service.ts', 'packages/sdk/src/boot.ts', 'packages/sdk/src/launch-secrets.ts'],
 };

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UpProcess, freePorts, getJson, repoRoot, tempConfigDir, writeConfig } from '@rampart/testing';
+import {
+  UpProcess,
+  freePlatformPorts,
+  getJson,
+  portsYaml,
+  repoRoot,
+  tempConfigDir,
+  writeConfig,
+} from '@rampart/testing';
 
 const picky = join(repoRoot, 'apps/cli/test/fixtures/picky/main.ts');
 
@@ -24,18 +32,21 @@ describe('rampart up: a live edit is applied by every component or by none', () 
   let admins: Record<string, number> = {};
 
   before(async () => {
-    const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, alpha, alphaAdmin, beta, betaAdmin] =
-      await freePorts(10);
+    const {
+      platform,
+      extra: [alpha, alphaAdmin, beta, betaAdmin],
+    } = await freePlatformPorts(4);
     admins = {
-      mesh: meshAdmin!,
-      identity: identityAdmin!,
-      gateway: admin!,
+      mesh: platform.meshAdmin,
+      identity: platform.identityAdmin,
+      audit: platform.auditAdmin,
+      gateway: platform.admin,
       alpha: alphaAdmin!,
       beta: betaAdmin!,
     };
     config = (sensitive, betaEntry = picky) => `version: 1
 name: live-edits
-ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }
+${portsYaml(platform)}
 services:
   alpha:
     entry: ${picky}

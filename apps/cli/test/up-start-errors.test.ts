@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { UpProcess, freePorts, tempConfigDir, writeConfig } from '@rampart/testing';
+import { UpProcess, freePlatformPorts, portsYaml, tempConfigDir, writeConfig } from '@rampart/testing';
 
 async function config(entry: string): Promise<{ yaml: string }> {
-  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, port, adminPort] = await freePorts(8);
+  const {
+    platform,
+    extra: [port, adminPort],
+  } = await freePlatformPorts(2);
   return {
     yaml: `version: 1
 name: start-errors
-ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }
+${portsYaml(platform)}
 services:
   notes:
     entry: ${entry}

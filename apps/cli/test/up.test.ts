@@ -10,7 +10,8 @@ import {
   UpProcess,
   childPids,
   cliMain,
-  freePorts,
+  freePlatformPorts,
+  portsYaml,
   getJson,
   isRunning,
   repoRoot,
@@ -28,18 +29,17 @@ interface TestPorts {
 /** A component gets a minute to become ready: on a loaded CI machine 15 s (the default) is not enough. */
 const SLOW_MACHINE = ['--ready-timeout', '60'];
 
-/** The shop's components under `up`: mesh, identity, three services, gateway. */
-const COMPONENTS = 6;
+/** The shop's components under `up`: mesh, identity, audit, three services, gateway. */
+const COMPONENTS = 7;
 
 /** Free ports for every listener, so tests never collide with each other or with `npm start`. */
 async function testPorts(services: number): Promise<TestPorts> {
-  const free = await freePorts(6 + services * 2);
-  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin] = free;
+  const { platform, extra } = await freePlatformPorts(services * 2);
   return {
-    platform: `ports: { gateway: ${gateway}, admin: ${admin}, identity: ${identity}, identityAdmin: ${identityAdmin}, mesh: ${mesh}, meshAdmin: ${meshAdmin} }`,
+    platform: portsYaml(platform),
     services: Array.from({ length: services }, (_, i) => ({
-      port: free[6 + 2 * i]!,
-      admin: free[7 + 2 * i]!,
+      port: extra[2 * i]!,
+      admin: extra[1 + 2 * i]!,
     })),
   };
 }
@@ -120,7 +120,15 @@ describe('rampart up: lifecycle with real child processes', () => {
     const ready = [...up.output.matchAll(/● (\w+)\s+ready/g)].map((m) => m[1]);
     assert.equal(ready[0], 'mesh', 'the mesh authority first');
     assert.ok(ready.indexOf('payments') < ready.indexOf('orders'), 'a callee before its callers');
-    assert.deepEqual([...ready].sort(), ['gateway', 'identity', 'mesh', 'orders', 'payments', 'profiles']);
+    assert.deepEqual([...ready].sort(), [
+      'audit',
+      'gateway',
+      'identity',
+      'mesh',
+      'orders',
+      'payments',
+      'profiles',
+    ]);
     for (const port of admin) assert.equal((await getJson(`http://127.0.0.1:${port}/readyz`)).status, 200);
     assert.match(up.output, new RegExp(`profiles\\s+https://127.0.0.1:${ports.services[0]!.port}`));
   });
@@ -146,6 +154,7 @@ describe('rampart up: lifecycle with real child processes', () => {
     assert.equal(new Set(uids).size, COMPONENTS, 'two components share a uid');
     const users = new Set(pids.map((pid) => userInfoOf(uidOf(pid))));
     assert.deepEqual([...users].sort(), [
+      'rampart-audit',
       'rampart-gateway',
       'rampart-identity',
       'rampart-mesh',

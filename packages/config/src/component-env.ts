@@ -27,7 +27,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** Every kind of component `rampart up` starts. A service is any entry of `services` in rampart.yaml. */
-export const COMPONENT_KINDS = ['mesh', 'identity', 'gateway', 'service'] as const;
+export const COMPONENT_KINDS = ['mesh', 'identity', 'audit', 'gateway', 'service'] as const;
 export type ComponentKind = (typeof COMPONENT_KINDS)[number];
 
 /** Whether a kind of component must be given a variable, or may run without it. */
@@ -75,15 +75,27 @@ export const componentEnv = {
     meaning: 'rampart.yaml, which the component loads itself at every start',
     expected: `${ABSOLUTE_PATH} (of rampart.yaml)`,
     schema: AbsolutePath,
-    components: { mesh: 'required', identity: 'required', gateway: 'required', service: 'required' },
+    components: {
+      mesh: 'required',
+      identity: 'required',
+      audit: 'required',
+      gateway: 'required',
+      service: 'required',
+    },
     channel: 'env',
   },
   component: {
     name: 'RAMPART_COMPONENT',
-    meaning: "the component's name: mesh, identity, gateway, or the service's key under `services`",
-    expected: 'a component name (mesh, identity, gateway, or a key of services in rampart.yaml)',
+    meaning: "the component's name: mesh, identity, audit, gateway, or the service's key under `services`",
+    expected: 'a component name (mesh, identity, audit, gateway, or a key of services in rampart.yaml)',
     schema: NonEmpty,
-    components: { mesh: 'required', identity: 'required', gateway: 'required', service: 'required' },
+    components: {
+      mesh: 'required',
+      identity: 'required',
+      audit: 'required',
+      gateway: 'required',
+      service: 'required',
+    },
     channel: 'env',
   },
   stateDir: {
@@ -93,7 +105,7 @@ export const componentEnv = {
       'The gateway has one too, but reads only the files in it it is named (its TLS certificate and key)',
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,
-    components: { mesh: 'required', identity: 'required', service: 'required' },
+    components: { mesh: 'required', identity: 'required', audit: 'required', service: 'required' },
     channel: 'env',
   },
   logLevel: {
@@ -101,7 +113,13 @@ export const componentEnv = {
     meaning: 'the log level, `info` when unset; `rampart up` passes on its own when it is set',
     expected: `one of ${LOG_LEVELS.join(', ')}`,
     schema: LogLevelSchema,
-    components: { mesh: 'optional', identity: 'optional', gateway: 'optional', service: 'optional' },
+    components: {
+      mesh: 'optional',
+      identity: 'optional',
+      audit: 'optional',
+      gateway: 'optional',
+      service: 'optional',
+    },
     channel: 'env',
   },
   launchSecrets: {
@@ -109,7 +127,7 @@ export const componentEnv = {
     meaning: 'set to `ipc` when the component must ask for its secrets over its IPC channel at start',
     expected: '"ipc"',
     schema: Type.Literal('ipc'),
-    components: { identity: 'optional', gateway: 'optional', service: 'optional' },
+    components: { identity: 'optional', audit: 'optional', gateway: 'optional', service: 'optional' },
     channel: 'env',
   },
   internalTokenKeyFile: {
@@ -159,7 +177,7 @@ export const componentEnv = {
     meaning: 'the mesh authority the component joins the mesh at',
     expected: 'an https:// URL (e.g. https://127.0.0.1:8445)',
     schema: HttpsUrl,
-    components: { identity: 'required', gateway: 'required', service: 'optional' },
+    components: { identity: 'required', audit: 'required', gateway: 'required', service: 'optional' },
     channel: 'env',
   },
   meshBundleFile: {
@@ -167,7 +185,17 @@ export const componentEnv = {
     meaning: "the mesh's trust bundle (PEM roots) to trust when joining",
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,
-    components: { identity: 'required', gateway: 'required', service: 'optional' },
+    components: { identity: 'required', audit: 'required', gateway: 'required', service: 'optional' },
+    channel: 'env',
+  },
+  auditSigningKeyFile: {
+    name: 'RAMPART_AUDIT_SIGNING_KEY',
+    meaning:
+      "the audit service's Ed25519 private key (PKCS#8 PEM, 0600, its own) signing the audit trail's " +
+      'checkpoints; its public half stays in the keys directory for `rampart audit verify`',
+    expected: ABSOLUTE_PATH,
+    schema: AbsolutePath,
+    components: { audit: 'required' },
     channel: 'env',
   },
   edgeCaFile: {

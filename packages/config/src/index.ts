@@ -12,6 +12,7 @@ export {
   jsonSchema,
   type RampartConfig,
   type ServiceConfig,
+  type AuditConfig,
   type RouteConfig,
   type PolicyConfig,
   type RateLimitConfig,

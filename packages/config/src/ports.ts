@@ -8,6 +8,8 @@ export const DEFAULT_PORTS = {
   identityAdmin: 9444,
   mesh: 8445,
   meshAdmin: 9445,
+  audit: 8446,
+  auditAdmin: 9446,
 } as const;
 
 export type PlatformPorts = { readonly [K in keyof typeof DEFAULT_PORTS]: number };

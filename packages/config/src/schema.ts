@@ -304,6 +304,8 @@ export const Ports = Type.Object(
     identityAdmin: Type.Optional(Port),
     mesh: Type.Optional(Port),
     meshAdmin: Type.Optional(Port),
+    audit: Type.Optional(Port),
+    auditAdmin: Type.Optional(Port),
   },
   strict,
 );
@@ -383,6 +385,26 @@ export const Gateway = Type.Object(
   strict,
 );
 
+export const Audit = Type.Object(
+  {
+    checkpointEvery: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000,
+        description: 'Sign a checkpoint of the audit trail after this many events (default 1000).',
+      }),
+    ),
+    checkpointIntervalSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86_400,
+        description: 'And at least this often while events arrive, in seconds (default 60).',
+      }),
+    ),
+  },
+  { ...strict, description: 'The audit service: where every security event of every component is kept.' },
+);
+
 const SCHEMA_ID = 'https://rampart.dev/schema/rampart.schema.json';
 const SCHEMA_TITLE = 'rampart.yaml';
 
@@ -415,6 +437,7 @@ export const RampartConfigSchema = Type.Object(
     storage: Type.Optional(Storage),
     identity: Type.Optional(Identity),
     gateway: Type.Optional(Gateway),
+    audit: Type.Optional(Audit),
     // Records keyed by a pattern must close themselves: TypeBox leaves `additionalProperties` open,
     // which would let a badly named service (`Orders`) through without any check at all.
     policies: Type.Optional(Type.Record(Name, Policy, strict)),
@@ -425,6 +448,7 @@ export const RampartConfigSchema = Type.Object(
 
 export type RampartConfig = Static<typeof RampartConfigSchema>;
 export type ServiceConfig = Static<typeof Service>;
+export type AuditConfig = Static<typeof Audit>;
 export type RouteConfig = Static<typeof Route>;
 export type PolicyConfig = Static<typeof Policy>;
 export type RateLimitConfig = Static<typeof RateLimit>;

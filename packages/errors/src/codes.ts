@@ -2,6 +2,7 @@
  * The one registry of Rampart error codes. Every code is documented in docs/errors.md
  * (a test keeps the two in step). Codes are grouped by component prefix:
  * CFG_ configuration, SUP_ supervisor (`rampart up`), SDK_ service SDK, MESH_ mesh authority,
+ * AUDIT_ audit service,
  * GW_ gateway, SHOP_ the example.
  */
 export const codes = {
@@ -57,6 +58,10 @@ export const codes = {
   MESH_PEER_UNAUTHENTICATED: { status: 401, title: 'Workload certificate required' },
   MESH_NOT_FOUND: { status: 404, title: 'No such mesh endpoint' },
   MESH_PAYLOAD_TOO_LARGE: { status: 413, title: 'Mesh request body too large' },
+  // Audit service: event ingestion (services/audit/src/ingest)
+  AUDIT_PEER_UNAUTHENTICATED: { status: 401, title: 'Workload certificate required' },
+  AUDIT_WRONG_SOURCE: { status: 403, title: 'Event names another component' },
+  AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   // Gateway: the canonical request (services/gateway/src/request/)
   GW_BAD_PATH: { status: 400, title: 'Request path rejected' },
   GW_BAD_HEADER: { status: 400, title: 'Request header rejected' },

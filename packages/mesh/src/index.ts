@@ -3,6 +3,7 @@ export {
   serviceSpiffeId,
   componentSpiffeId,
   serviceNameOf,
+  workloadNameOf,
   peerSpiffeId,
   verifyPeerSpiffeId,
   MAX_SPIFFE_ID_LENGTH,

@@ -76,6 +76,20 @@ export function serviceNameOf(spiffeId: string, trustDomain: string): string | n
   return match?.[1] ?? null;
 }
 
+/**
+ * The workload name in a service's or a Rampart component's SPIFFE ID of `trustDomain` — `orders`
+ * for `…/service/orders`, `gateway` for `…/rampart/gateway` — or null for anything else.
+ *
+ * @example
+ * workloadNameOf('spiffe://shop.local/rampart/identity', 'shop.local'); // 'identity'
+ */
+export function workloadNameOf(spiffeId: string, trustDomain: string): string | null {
+  const parsed = parseSpiffeId(spiffeId);
+  if (parsed?.trustDomain !== trustDomain) return null;
+  const match = /^\/(?:service|rampart)\/([a-z][a-z0-9-]{0,62})$/.exec(parsed.path);
+  return match?.[1] ?? null;
+}
+
 function buildId(trustDomain: string, kind: string, name: string): string {
   if (!TRUST_DOMAIN.test(trustDomain)) {
     throw new TypeError(

@@ -8,6 +8,7 @@ import {
   serviceNameOf,
   serviceSpiffeId,
   verifyPeerSpiffeId,
+  workloadNameOf,
 } from '@rampart/mesh';
 import { certificateWith } from './helpers.ts';
 
@@ -18,6 +19,11 @@ describe('SPIFFE IDs', () => {
     assert.equal(serviceNameOf('spiffe://shop.local/service/orders', 'shop.local'), 'orders');
     assert.equal(serviceNameOf('spiffe://other.local/service/orders', 'shop.local'), null);
     assert.equal(serviceNameOf('spiffe://shop.local/rampart/gateway', 'shop.local'), null);
+    assert.equal(workloadNameOf('spiffe://shop.local/service/orders', 'shop.local'), 'orders');
+    assert.equal(workloadNameOf('spiffe://shop.local/rampart/gateway', 'shop.local'), 'gateway');
+    assert.equal(workloadNameOf('spiffe://other.local/rampart/gateway', 'shop.local'), null);
+    assert.equal(workloadNameOf('spiffe://shop.local/rampart/gateway/extra', 'shop.local'), null);
+    assert.equal(workloadNameOf('spiffe://shop.local/admin/gateway', 'shop.local'), null);
     assert.throws(() => serviceSpiffeId('Shop', 'orders'), TypeError);
     assert.throws(() => serviceSpiffeId('shop.local', '../admin'), TypeError);
   });

@@ -28,7 +28,7 @@ import { stopOnSignals } from './process-lifecycle.ts';
  * The kinds of component that boot with {@link bootComponent}: the platform's own, and every
  * service (`runService` is `bootComponent({ kind: 'service' })` with the SDK's service around it).
  */
-export type BootKind = 'mesh' | 'identity' | 'gateway' | 'service';
+export type BootKind = 'mesh' | 'identity' | 'audit' | 'gateway' | 'service';
 
 /**
  * A kind's workload identity. The mesh authority issues them and has none; a service may have none
@@ -47,6 +47,7 @@ const READ: {
 } = {
   mesh: (env) => ({ configFile: env.configFile, name: 'mesh' }),
   identity: (env) => ({ configFile: env.configFile, name: 'identity' }),
+  audit: (env) => ({ configFile: env.configFile, name: 'audit' }),
   gateway: (env) => ({ configFile: env.configFile, name: 'gateway' }),
   service: (env) => ({ configFile: env.configFile, name: env.component }),
 };
@@ -69,6 +70,7 @@ const JOIN_MESH: { readonly [P in BootKind]: (env: ComponentEnv<P>, join: Join) 
   {
     mesh: () => Promise.resolve(undefined),
     identity: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'identity')),
+    audit: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'audit')),
     gateway: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'gateway')),
     service: (env, join) => {
       if (env.meshUrl === undefined && env.meshBundleFile === undefined) return Promise.resolve(undefined);

@@ -53,9 +53,16 @@ export interface MeshTls {
 
 export interface HttpAppOptions {
   readonly logger: Logger;
-  readonly verifier: InternalTokenVerifier;
-  /** The service's current `callers`, read on every request so a reload takes effect at once. */
-  readonly callers: () => readonly string[];
+  /**
+   * How token-guarded routes authenticate: the internal-token verifier and the service's current
+   * `callers`, read on every request so a reload takes effect at once. Without it the app has only
+   * public routes (a platform component authenticating its peers by certificate alone), and any
+   * other request is refused as unauthenticated.
+   */
+  readonly tokens?: {
+    readonly verifier: InternalTokenVerifier;
+    readonly callers: () => readonly string[];
+  };
   readonly limits?: HttpLimits;
   /**
    * Serve mTLS with this identity. Without it the app only answers `inject()` (tests): it cannot
@@ -119,11 +126,13 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     const guard = request.routeOptions.config.rampart ?? DEFAULT_GUARD;
     if (guard.auth === 'public') return;
     try {
+      const { tokens } = options;
+      if (tokens === undefined) throw new RampartError('SDK_UNAUTHENTICATED');
       const token = bearerToken(request.raw.rawHeaders);
-      const principal: Principal = await options.verifier.verify(token);
+      const principal: Principal = await tokens.verifier.verify(token);
       const peer =
         tls === undefined ? inProcessPeerOf(request) : callerOf(request.raw.socket, tls.trustDomain);
-      requireAllowedPeer(peer, principal, options.callers());
+      requireAllowedPeer(peer, principal, tokens.callers());
       requireScopes(principal, guard.scopes);
       request.principal = principal;
       rememberToken(request, token);

@@ -34,7 +34,14 @@ export type {
   JsonSchema,
   HttpMethod,
 } from './route.ts';
-export { DEFAULT_BODY_LIMIT_BYTES, type HttpLimits } from './http-app.ts';
+export {
+  addPublicRoute,
+  buildHttpApp,
+  DEFAULT_BODY_LIMIT_BYTES,
+  type HttpAppOptions,
+  type HttpLimits,
+  type MeshTls,
+} from './http-app.ts';
 export {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENCY_KEY_TTL_MS,
@@ -86,6 +93,10 @@ export type { FieldError } from './problem-reply.ts';
 export { stopOnSignals, SHUTDOWN_TIMEOUT_MS } from './process-lifecycle.ts';
 export {
   bootComponent,
+  ConfigurationInvalidError,
+  prepareComponent,
+  type PreparedComponent,
+  type PrepareOptions,
   type BootAdmin,
   type BootContext,
   type BootKind,

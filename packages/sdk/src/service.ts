@@ -349,8 +349,7 @@ async function assembleService(
   const verifier = createInternalTokenVerifier({ publicKeys: () => tokenKeys, audience: name });
   const app: FastifyInstance = buildHttpApp({
     logger: log,
-    verifier,
-    callers: () => thisService().callers ?? [],
+    tokens: { verifier, callers: () => thisService().callers ?? [] },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(credentials === undefined
       ? {}

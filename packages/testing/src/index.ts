@@ -8,6 +8,7 @@ export {
 } from './token-keys.ts';
 export { tempDir, type TempDir } from './temp-dir.ts';
 export { freePort } from './free-port.ts';
+export { freePlatformPorts, portsYaml } from './platform-ports.ts';
 export { describeIfAvailable, type Availability } from './describe-if-available.ts';
 export { requireService, type BackingService, type RequireServiceOptions } from './require-service.ts';
 export { createServiceFixture, type ServiceFixture, type ServiceFixtureOptions } from './service-fixture.ts';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { parseDocument } from 'yaml';
 import { CertificateAuthority, createWorkloadCsr, verifyPeerSpiffeId, serviceSpiffeId } from '@rampart/mesh';
-import { freePorts, tempConfigDir, UpProcess, writeConfig, repoRoot } from './up-process.ts';
+import { freePlatformPorts } from './platform-ports.ts';
+import { tempConfigDir, UpProcess, writeConfig, repoRoot } from './up-process.ts';
 import { mintInternalToken, signingKeyFromPem, type InternalTokenClaims } from './token-keys.ts';
 
 /** The trust domain of the shop {@link startShop} runs (its mesh CA signs SPIFFE IDs in it). */
@@ -60,14 +61,6 @@ function shopYaml(
   return doc.toString();
 }
 
-type NinePorts = [number, number, number, number, number, number, number, number, number];
-
-/** `freePorts(9)`'s answer as the tuple it is (checked, not assumed). */
-function ninePorts(ports: readonly number[]): NinePorts {
-  if (ports.length !== 9) throw new Error(`freePorts(9) answered ${String(ports.length)} ports`);
-  return [...ports] as NinePorts;
-}
-
 /**
  * The example shop (examples/shop) under a real `rampart up` child process, on free ports, in a
  * temporary directory; resolves once the shop is up. `stop()` ends it and removes the directory.
@@ -78,12 +71,11 @@ function ninePorts(ports: readonly number[]): NinePorts {
  */
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const { dir, cleanup } = tempConfigDir();
-  const [gateway, admin, identity, identityAdmin, mesh, meshAdmin, profiles, orders, payments] = ninePorts(
-    await freePorts(9),
-  );
+  const { platform, extra } = await freePlatformPorts(3);
+  const [profiles, orders, payments] = extra;
   const shop = join(repoRoot, 'examples/shop');
   const yaml = shopYaml(shop, {
-    ports: { gateway, admin, identity, identityAdmin, mesh, meshAdmin },
+    ports: { ...platform },
     servicePorts: { profiles, orders, payments },
     ...(options.storage === undefined ? {} : { storage: options.storage }),
   });
@@ -113,13 +105,13 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     home,
     up,
     ports: {
-      profiles,
-      orders,
-      payments,
-      gateway,
-      admin,
-      identity,
-      identityAdmin,
+      profiles: required(profiles),
+      orders: required(orders),
+      payments: required(payments),
+      gateway: platform.gateway,
+      admin: platform.admin,
+      identity: platform.identity,
+      identityAdmin: platform.identityAdmin,
     },
     token: (claims, expiresIn = 60) => mintInternalToken(signingKey, claims, { expiresIn }),
     async credentials(spiffeId, options = {}) {
@@ -187,4 +179,9 @@ export function securityEvents(home: string, component: string, event: string): 
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .map((record) => (record['securityEvent'] as Record<string, unknown> | undefined) ?? record)
     .filter((record) => record['event'] === event);
+}
+
+function required(port: number | undefined): number {
+  if (port === undefined) throw new Error('freePlatformPorts(3) answered fewer ports');
+  return port;
 }

@@ -57,14 +57,15 @@ export interface PlanContext {
 }
 
 /**
- * Every component of a config, in start order: the mesh authority first, then identity with the
- * first wave of services, the other services wave by wave, the gateway last.
+ * Every component of a config, in start order: the mesh authority first, then identity and the
+ * audit service with the first wave of services, the other services wave by wave, the gateway last.
  */
 export function planComponents(config: RampartConfig, context: PlanContext): ComponentPlan[] {
   const waves = startWaves(config);
   return [
     meshPlan(config, context),
     identityPlan(config, context),
+    auditPlan(config, context),
     ...waves.flatMap((names, i) => names.map((name) => servicePlan(config, name, i + 1, context))),
     gatewayPlan(config, waves.length + 1, context),
   ];
@@ -169,6 +170,45 @@ function identityPlan(
       config.name,
       config.identity ?? null,
       config.demo ?? null,
+    ]),
+  };
+}
+
+function auditPlan(
+  config: RampartConfig,
+  { configFile, installation, logLevel, state }: PlanContext,
+): ComponentPlan {
+  const ports = platformPorts(config);
+  const stateDir = state.componentDir('audit');
+  return {
+    name: 'audit',
+    kind: 'audit',
+    wave: 1,
+    entry: join(installation, 'services/audit/src/main.ts'),
+    url: `https://127.0.0.1:${ports.audit}`,
+    readyUrl: `http://127.0.0.1:${ports.auditAdmin}/readyz`,
+    stateDir,
+    stateDirMode: 0o700,
+    privateDirs: [],
+    ownedFiles: [state.auditSigningPrivateKey],
+    readableFiles: [state.auditSigningPrivateKey, meshBundleFile(state)],
+    env: writeComponentEnv('audit', {
+      configFile,
+      component: 'audit',
+      stateDir,
+      logLevel,
+      launchSecrets: 'ipc',
+      auditSigningKeyFile: state.auditSigningPrivateKey,
+      meshUrl: meshUrl(config),
+      meshBundleFile: meshBundleFile(state),
+    }),
+    restartKey: JSON.stringify([
+      ports.audit,
+      ports.auditAdmin,
+      ports.mesh,
+      config.trustDomain ?? null,
+      config.name,
+      config.audit ?? null,
     ]),
   };
 }

@@ -33,6 +33,8 @@ export interface ComponentSpec {
    * component serves. Revision 0 is the file as `up` started on it, and is not sent.
    */
   readonly configInForce?: () => { readonly revision: number; readonly config: RampartConfig };
+  /** Messages of the component's own (not config answers or secrets requests): the audit service's checkpoints. */
+  readonly onMessage?: (message: unknown) => void;
 }
 
 export type ComponentEvent =
@@ -293,6 +295,8 @@ export class Component {
     const { type, revision } = message as { type?: unknown; revision?: unknown };
     if (type === 'config.applied' && typeof revision === 'number') {
       this.#onEvent({ type: 'config-applied', name: this.spec.name, revision });
+    } else {
+      this.spec.onMessage?.(message);
     }
   }
 

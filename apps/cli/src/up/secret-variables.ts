@@ -22,6 +22,7 @@ export function secretVariablesFor(
   const sql = storage?.sql?.kind === 'postgres' ? storage.sql.url : undefined;
   const read: Record<ComponentPlan['kind'], readonly (string | undefined)[]> = {
     mesh: [],
+    audit: [],
     gateway: [redis],
     identity: [redis, sql],
     service: [sql],

@@ -16,6 +16,17 @@ export interface StateDir {
   readonly gatewayTokenPrivateKey: string;
   readonly gatewayTokenPublicKey: string;
   /**
+   * The audit service's checkpoint signing key (0600, the audit user's alone), and its public half
+   * (0644), which `rampart audit verify` checks checkpoints with.
+   */
+  readonly auditSigningPrivateKey: string;
+  readonly auditSigningPublicKey: string;
+  /**
+   * The audit trail's checkpoints as the supervisor received them (0600, the supervisor's): a copy
+   * out of the audit service's reach, against which truncation of its store is detected.
+   */
+  readonly auditCheckpoints: string;
+  /**
    * Pseudonymizes subjects in security events, the same in every component (0600, the
    * supervisor's): each component that needs it gets a private copy in its own directory.
    */
@@ -44,6 +55,9 @@ export function stateDirFor(configFile: string): StateDir {
     internalTokenPrivateKey: join(keys, 'internal-token.key.pem'),
     gatewayTokenPrivateKey: join(keys, 'gateway-token.key.pem'),
     gatewayTokenPublicKey: join(keys, 'gateway-token.pub.pem'),
+    auditSigningPrivateKey: join(keys, 'audit-signing.key.pem'),
+    auditSigningPublicKey: join(keys, 'audit-signing.pub.pem'),
+    auditCheckpoints: join(root, 'audit-checkpoints.jsonl'),
     pseudonymKey: join(keys, 'pseudonym.key'),
     lockFile: join(root, 'up.pid'),
     caFile: join(root, 'ca.pem'),
@@ -67,12 +81,13 @@ export function prepareStateDir(state: StateDir): void {
   ensureDir(state.logs, 0o700);
   ensureSigningPair(state.internalTokenPrivateKey, state.internalTokenPublicKey);
   ensureSigningPair(state.gatewayTokenPrivateKey, state.gatewayTokenPublicKey);
+  ensureSigningPair(state.auditSigningPrivateKey, state.auditSigningPublicKey);
   if (!existsSync(state.pseudonymKey)) writeFileSync(state.pseudonymKey, randomBytes(32), { mode: 0o600 });
   chmodSync(state.pseudonymKey, 0o600);
   if (process.getuid?.() === 0) chownSync(state.pseudonymKey, 0, 0);
 }
 
-/** An Ed25519 pair signing internal tokens, generated once: the private half 0600, the public 0644. */
+/** An Ed25519 pair (internal tokens, audit checkpoints), generated once: the private half 0600, the public 0644. */
 function ensureSigningPair(privateFile: string, publicFile: string): void {
   if (!existsSync(privateFile) || !existsSync(publicFile)) {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');

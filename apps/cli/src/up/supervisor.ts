@@ -7,6 +7,7 @@ import {
   type RampartConfig,
 } from '@rampart/config';
 import { componentSpiffeId, createJoinToken, serviceSpiffeId } from '@rampart/mesh';
+import { AuditCheckpointCopy } from './audit-checkpoints.ts';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
 import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
 import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
@@ -49,6 +50,7 @@ export class Supervisor {
   #config: RampartConfig;
   #revision = 0;
   #edgeRenewal: NodeJS.Timeout | null = null;
+  #checkpointCopy: AuditCheckpointCopy | undefined;
 
   constructor(config: RampartConfig, options: SupervisorOptions) {
     this.#config = config;
@@ -279,6 +281,15 @@ export class Supervisor {
             joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'identity')),
           }),
         };
+      case 'audit':
+        return {
+          ...spec,
+          onMessage: (message) => this.#auditCheckpoints().receive(message),
+          prepareSecrets: async () => ({
+            env: variables(),
+            joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'audit')),
+          }),
+        };
       case 'gateway':
         return {
           ...spec,
@@ -291,6 +302,23 @@ export class Supervisor {
           },
         };
     }
+  }
+
+  /** The copy of the audit trail's checkpoints, made once per supervisor (it remembers the last seq). */
+  #auditCheckpoints(): AuditCheckpointCopy {
+    const { state, onEvent } = this.#options;
+    this.#checkpointCopy ??= new AuditCheckpointCopy(
+      state.auditCheckpoints,
+      state.auditSigningPublicKey,
+      (reason) => {
+        onEvent({
+          type: 'error-logged',
+          name: 'audit',
+          message: `checkpoint refused by rampart up: ${reason}`,
+        });
+      },
+    );
+    return this.#checkpointCopy;
   }
 
   /**

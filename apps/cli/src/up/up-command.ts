@@ -112,7 +112,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       io.stdout.write(
         c(
           'gray',
-          'running as root: each component runs as its own system user (rampart-mesh, rampart-identity, ' +
+          'running as root: each component runs as its own system user (rampart-mesh, rampart-identity, rampart-audit, ' +
             'rampart-gateway, rampart-svc-<name>), created if missing; each owns only its own keys and data\n',
         ),
       );

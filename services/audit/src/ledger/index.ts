@@ -21,4 +21,5 @@ export {
 export { ledgerMigrations } from './schema.ts';
 export { openLedger, type Ledger, type LedgerOptions } from './ledger.ts';
 export { verifyLedger, type LedgerRows, type VerifyOptions, type VerifyResult } from './verify.ts';
+export { readEntryPages } from './rows.ts';
 export { LedgerIntegrityError, type LedgerProblem, type LedgerProblemKind } from './problem.ts';

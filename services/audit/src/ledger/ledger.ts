@@ -36,6 +36,11 @@ export interface LedgerOptions {
   readonly checkpointEvery?: Partial<CheckpointPolicy>;
   /** Milliseconds since the epoch; default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Told of each checkpoint once it is stored and in the export file: the audit service hands it
+   * to `rampart up`, which keeps a copy the service cannot rewrite.
+   */
+  readonly onCheckpoint?: (checkpoint: SignedCheckpoint) => void;
   /** Where failures of background work go (the timer's checkpoints, an export after a commit). */
   readonly onError: (error: unknown) => void;
   /** Most appends written in one transaction; default 500. */
@@ -132,9 +137,15 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     }
   }
 
+  /** Appends to the export file, then tells `onCheckpoint` (a second copy, out of band). */
+  async function exportCheckpoints(checkpoints: readonly SignedCheckpoint[]): Promise<void> {
+    await appendToExportFile(exportFile, checkpoints);
+    for (const checkpoint of checkpoints) options.onCheckpoint?.(checkpoint);
+  }
+
   async function exportOrReport(checkpoints: readonly SignedCheckpoint[]): Promise<void> {
     try {
-      await appendToExportFile(exportFile, checkpoints);
+      await exportCheckpoints(checkpoints);
     } catch (error) {
       onError(error);
     }
@@ -149,7 +160,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
       await storeCheckpoint(tx, signed);
       return signed;
     });
-    if (checkpoint !== undefined) await appendToExportFile(exportFile, [checkpoint]);
+    if (checkpoint !== undefined) await exportCheckpoints([checkpoint]);
     return checkpoint;
   }
 
@@ -172,7 +183,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     prune: (throughSeq) =>
       exclusive(async () => {
         const checkpoint = await pruneEntries(store, { throughSeq, publicKey, sign });
-        await appendToExportFile(exportFile, [checkpoint]);
+        await exportCheckpoints([checkpoint]);
         return checkpoint;
       }),
     head: () => exclusive(() => readHead(store)),

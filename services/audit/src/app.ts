@@ -1,0 +1,141 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Server as TlsServer } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import { Counter } from 'prom-client';
+import { platformPorts, type RampartConfig } from '@rampart/config';
+import type { WorkloadCredentials } from '@rampart/mesh';
+import {
+  buildHttpApp,
+  createMetrics,
+  metricsExposition,
+  openEmbeddedStore,
+  readinessOf,
+  registerHttpMetrics,
+  storeCheck,
+  type BootAdmin,
+  type Logger,
+  type Metrics,
+  type Store,
+} from '@rampart/sdk';
+import { registerIngestRoute } from './ingest/ingest-route.ts';
+import { CHECKPOINT_EXPORT_FILE, auditLedgerFile } from './layout.ts';
+import { openLedger, type Ledger, type SignedCheckpoint } from './ledger/index.ts';
+
+export interface AuditOptions {
+  readonly config: RampartConfig;
+  readonly stateDir: string;
+  /** The Ed25519 private key (PKCS#8 PEM file) that signs checkpoints. */
+  readonly signingKeyFile: string;
+  readonly trustDomain: string;
+  /** The audit service's workload identity: it serves mTLS with it and trusts the mesh's roots. */
+  readonly credentials: () => WorkloadCredentials;
+  readonly log: Logger;
+  /** Overrides `ports.audit` / `ports.auditAdmin` (0: any free port, for tests). */
+  readonly port?: number;
+  readonly adminPort?: number;
+  /** Told of each checkpoint once stored and exported (the boot sends it to `rampart up`). */
+  readonly onCheckpoint?: (checkpoint: SignedCheckpoint) => void;
+}
+
+export interface Audit {
+  /** `https://127.0.0.1:<port>`, where components send their events. */
+  readonly url: string;
+  readonly ledger: Ledger;
+  readonly metrics: Metrics;
+  /** What the boot serves on the admin port. */
+  readonly admin: BootAdmin;
+  /** New connections use the renewed workload certificate; open ones finish undisturbed. */
+  rotateCredentials(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the audit service: the tamper-evident ledger on its embedded store, and the mTLS endpoint
+ * every component sends its security events to (`POST /v1/events`).
+ *
+ * @example
+ * const audit = await startAudit({ config, stateDir, signingKeyFile, trustDomain, credentials: () => workload.current(), log });
+ */
+export async function startAudit(options: AuditOptions): Promise<Audit> {
+  const { config, stateDir, trustDomain, log } = options;
+  const ports = platformPorts(config);
+  const signingKey = createPrivateKey(readFileSync(options.signingKeyFile));
+  const store: Store = openEmbeddedStore(auditLedgerFile(stateDir));
+  let ledger: Ledger;
+  try {
+    ledger = await openLedger({
+      store,
+      signingKey,
+      exportFile: join(stateDir, CHECKPOINT_EXPORT_FILE),
+      checkpointEvery: {
+        ...(config.audit?.checkpointEvery === undefined ? {} : { events: config.audit.checkpointEvery }),
+        ...(config.audit?.checkpointIntervalSeconds === undefined
+          ? {}
+          : { seconds: config.audit.checkpointIntervalSeconds }),
+      },
+      ...(options.onCheckpoint === undefined ? {} : { onCheckpoint: options.onCheckpoint }),
+      onError: (error) => {
+        log.error({ err: error }, 'audit ledger background work failed');
+      },
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const metrics = createMetrics('audit');
+  const events = new Counter({
+    name: 'audit_events_total',
+    help: 'Security events received, by sending component and result (accepted, duplicate, conflict).',
+    labelNames: ['source', 'result'] as const,
+    registers: [metrics.registry],
+  });
+  const credentials = options.credentials();
+  const app: FastifyInstance = buildHttpApp({
+    logger: log,
+    tls: { key: credentials.keyPem, cert: credentials.certPem, ca: credentials.caPems, trustDomain },
+  });
+  registerHttpMetrics(app, metrics);
+  registerIngestRoute(app, {
+    ledger,
+    trustDomain,
+    onStored: (source, answer) => {
+      events.inc({ source, result: 'accepted' }, answer.accepted);
+      events.inc({ source, result: 'duplicate' }, answer.duplicates);
+      events.inc({ source, result: 'conflict' }, answer.conflicts);
+      if (answer.conflicts > 0) {
+        log.warn({ source, conflicts: answer.conflicts }, 'events reused an id with other content');
+      }
+    },
+  });
+  let url: string;
+  try {
+    url = await app.listen({ host: '127.0.0.1', port: options.port ?? ports.audit });
+  } catch (error) {
+    await ledger.close();
+    await store.close();
+    throw error;
+  }
+  return {
+    url,
+    ledger,
+    metrics,
+    admin: {
+      port: options.adminPort ?? ports.auditAdmin,
+      notReady: readinessOf([storeCheck(store)]),
+      metrics: metricsExposition(metrics),
+    },
+    rotateCredentials() {
+      const next = options.credentials();
+      if (app.server instanceof TlsServer) {
+        app.server.setSecureContext({ key: next.keyPem, cert: next.certPem, ca: [...next.caPems] });
+      }
+    },
+    async close() {
+      await app.close();
+      await ledger.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// The audit service, as `rampart up` runs it: joins the mesh as spiffe://<td>/rampart/audit, keeps
+// the tamper-evident ledger of every component's security events, and serves health, readiness and
+// metrics on its admin port. The boot sequence is @rampart/sdk's `bootComponent`. See ../README.md.
+import { bootComponent } from '@rampart/sdk';
+import { startAudit } from './app.ts';
+import { AUDIT_CHECKPOINT_MESSAGE } from './layout.ts';
+import { checkpointToJson } from './ledger/index.ts';
+
+await bootComponent({
+  kind: 'audit',
+  async start({ env, config, trustDomain, workload, log }) {
+    const audit = await startAudit({
+      config,
+      stateDir: env.stateDir,
+      signingKeyFile: env.auditSigningKeyFile,
+      trustDomain,
+      credentials: () => workload.current(),
+      log,
+      // `rampart up` keeps a copy of every checkpoint where this service cannot rewrite it.
+      onCheckpoint: (checkpoint) =>
+        process.send?.({ type: AUDIT_CHECKPOINT_MESSAGE, checkpoint: checkpointToJson(checkpoint) }),
+    });
+    workload.onRotated(() => {
+      audit.rotateCredentials();
+    });
+    return {
+      admin: audit.admin,
+      listening: { url: audit.url },
+      stop: () => audit.close(),
+    };
+  },
+});
