@@ -87,6 +87,7 @@ export {
 } from './crypto/index.ts';
 export * from './store/index.ts';
 export * from './observability/index.ts';
+export { meshAgent, type MeshAgentLimits, type MeshCredentials } from './mesh-agent.ts';
 export { isLuhnValid } from './card-number.ts';
 export { illFormedStringPointer } from './well-formed-unicode.ts';
 export type { FieldError } from './problem-reply.ts';

@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { Agent, request as undiciRequest } from 'undici';
+import { type Agent, request as undiciRequest } from 'undici';
 import type { RampartConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
-import {
-  exchangeToken,
-  serviceSpiffeId,
-  verifyPeerSpiffeId,
-  type WorkloadCredentials,
-  type WorkloadIdentity,
-} from '@rampart/mesh';
+import { exchangeToken, serviceSpiffeId, type WorkloadIdentity } from '@rampart/mesh';
 import { formatIdempotencyKey, IDEMPOTENCY_KEY_HEADER } from './idempotency/index.ts';
+import { meshAgent } from './mesh-agent.ts';
 import { tokenOf } from './request-token.ts';
 
 export interface CallOptions {
@@ -123,9 +118,10 @@ export class ServiceClients {
   #agent(callee: string): Agent {
     let agent = this.#agents.get(callee);
     if (agent === undefined) {
-      agent = createAgent(
+      agent = meshAgent(
         this.#options.identity.current(),
         serviceSpiffeId(this.#options.trustDomain, callee),
+        { timeoutMs: CALL_TIMEOUT_MS, maxResponseBytes: MAX_RESPONSE_BYTES },
       );
       this.#agents.set(callee, agent);
     }
@@ -150,21 +146,4 @@ export class ServiceClients {
     if (ttl >= 1) this.#tokens.set(key, token, { ttl, start: nowMs });
     return token;
   }
-}
-
-function createAgent(credentials: WorkloadCredentials, calleeId: string): Agent {
-  return new Agent({
-    connect: {
-      ca: [...credentials.caPems],
-      cert: credentials.certPem,
-      key: credentials.keyPem,
-      checkServerIdentity: verifyPeerSpiffeId(calleeId),
-      minVersion: 'TLSv1.3',
-      rejectUnauthorized: true,
-      timeout: CALL_TIMEOUT_MS,
-    },
-    headersTimeout: CALL_TIMEOUT_MS,
-    bodyTimeout: CALL_TIMEOUT_MS,
-    maxResponseSize: MAX_RESPONSE_BYTES,
-  });
 }

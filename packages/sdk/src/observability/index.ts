@@ -20,6 +20,27 @@ export {
   type EventLogger,
 } from './security-events.ts';
 export {
+  openAuditOutbox,
+  AUDIT_OUTBOX_DIR,
+  DEFAULT_MAX_OUTBOX_BYTES,
+  DEFAULT_SEGMENT_BYTES,
+  type AuditLogger,
+  type AuditOutbox,
+  type AuditOutboxOptions,
+  type OutboxBatch,
+  type OutboxPosition,
+  type OutboxReadLimits,
+} from './audit-outbox.ts';
+export {
+  createEventShipper,
+  AUDIT_EVENTS_PATH,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  type EventShipper,
+  type EventShipperOptions,
+} from './event-shipper.ts';
+export { cleanUserAgent, MAX_USER_AGENT_LENGTH } from './event-fields.ts';
+export {
   parseTraceparent,
   formatTraceparent,
   extractTraceContext,

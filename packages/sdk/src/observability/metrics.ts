@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type HttpLabel = 'method' | 'route' | 'status';
 
@@ -11,6 +11,20 @@ export interface Metrics {
   readonly httpDuration: Histogram<HttpLabel>;
   /** `security_events_total{event}`. */
   readonly securityEvents: Counter<'event'>;
+  /** `audit_outbox_pending_events`: written to the audit outbox, not yet acknowledged. */
+  readonly auditOutboxPending: Gauge;
+  /** `audit_outbox_dropped_total{reason}`: `full` (the outbox is at its size bound) or `write_failed`. */
+  readonly auditOutboxDropped: Counter<'reason'>;
+  /** `audit_events_shipped_total`: events the audit service acknowledged (accepted or duplicate). */
+  readonly auditEventsShipped: Counter;
+  /**
+   * `audit_ship_failures_total{reason}`: requests that delivered nothing: `unreachable`,
+   * `server_error` (5xx), `client_error` (a 4xx that is not the batch's fault), `bad_answer` (a 2xx
+   * without the receipt) — all sent again — and `refused` (the batch was refused as such).
+   */
+  readonly auditShipFailures: Counter<'reason'>;
+  /** `audit_events_rejected_total{reason}`: set aside, never delivered: `refused` (a 4xx) or `corrupt` (an unreadable line). */
+  readonly auditEventsRejected: Counter<'reason'>;
 }
 
 /** Request-duration buckets in seconds: 5 ms to 10 s, the range a service call lives in. */
@@ -56,6 +70,34 @@ export function createMetrics(serviceName: string): Metrics {
       name: 'security_events_total',
       help: 'Security events emitted, by event name.',
       labelNames: ['event'],
+      registers: [registry],
+    }),
+    auditOutboxPending: new Gauge({
+      name: 'audit_outbox_pending_events',
+      help: 'Security events in the audit outbox, not yet acknowledged by the audit service.',
+      registers: [registry],
+    }),
+    auditOutboxDropped: new Counter({
+      name: 'audit_outbox_dropped_total',
+      help: 'Security events not written to the audit outbox: full (at its size bound) or write_failed.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    auditEventsShipped: new Counter({
+      name: 'audit_events_shipped_total',
+      help: 'Security events the audit service acknowledged (accepted or already held).',
+      registers: [registry],
+    }),
+    auditShipFailures: new Counter({
+      name: 'audit_ship_failures_total',
+      help: 'Batches of security events the audit service did not take, to be sent again, by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    auditEventsRejected: new Counter({
+      name: 'audit_events_rejected_total',
+      help: 'Security events set aside undelivered: refused by the audit service, or corrupt in the outbox.',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

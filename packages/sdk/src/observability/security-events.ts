@@ -1,6 +1,22 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
 import type { Secret } from '@rampart/config';
+import {
+  CLIENT_ID,
+  cleanUserAgent,
+  EVENT,
+  isIpLiteral,
+  MAX_EVENT_LENGTH,
+  MAX_PEER_LENGTH,
+  MAX_REASON_LENGTH,
+  MAX_ROUTE_LENGTH,
+  MAX_SUBJECT_LENGTH,
+  PEER,
+  REASON,
+  REQUEST_ID,
+  ROUTE,
+  TRACE_ID,
+} from './event-fields.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Whether the action the event records succeeded (ECS `event.outcome`). */
@@ -8,6 +24,8 @@ export type SecurityOutcome = 'success' | 'failure' | 'unknown';
 
 /** One security event, as written to a sink. Closed set of fields: nothing else is ever recorded. */
 export interface SecurityEvent {
+  /** A random UUID (version 4) given at emit: redelivery of one event carries the same id. */
+  readonly id: string;
   /** ISO 8601, UTC. */
   readonly time: string;
   /** `<entity>.<past_verb>`: `peer.rejected`, `token.rejected`, `login.failed`. */
@@ -23,9 +41,17 @@ export interface SecurityEvent {
   readonly requestId?: string;
   /** The W3C trace id (32 lower-case hex), to correlate with traces. */
   readonly traceId?: string;
+  /** The OAuth client the request came through (`identity.clients[].id`). */
+  readonly clientId?: string;
+  /** The route template, `GET /orders/{id}` — never the concrete path. */
+  readonly route?: string;
+  /** The client's IP address (IPv4 or IPv6 literal). */
+  readonly sourceIp?: string;
+  /** The client's `User-Agent`, without control characters, at most 256 characters. */
+  readonly userAgent?: string;
 }
 
-/** What a caller passes to `emit`: the event without `time` and `service`, and the raw subject. */
+/** What a caller passes to `emit`: the event without `id`, `time` and `service`, and the raw subject. */
 export interface SecurityEventInput {
   readonly event: string;
   readonly outcome: SecurityOutcome;
@@ -35,6 +61,12 @@ export interface SecurityEventInput {
   readonly subject?: string;
   readonly requestId?: string;
   readonly traceId?: string;
+  readonly clientId?: string;
+  /** A route template as rampart.yaml writes it: `GET /orders/{id}`. */
+  readonly route?: string;
+  readonly sourceIp?: string;
+  /** Attacker-controlled: cleaned and truncated, never refused. */
+  readonly userAgent?: string;
 }
 
 export interface SecurityEventSink {
@@ -62,12 +94,6 @@ export interface SecurityEventsOptions {
   readonly now?: () => Date;
 }
 
-const EVENT = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$/;
-/** An UPPER_SNAKE code or lower_snake words; no digits in a lower-case run, so no hex token fits. */
-const REASON = /^(?:[A-Z]+(?:_[A-Z0-9]+)*|[a-z]+(?:_[a-z]+)*)$/;
-const PEER = /^(?:spiffe:\/\/[a-z0-9.-]+(?:\/[A-Za-z0-9._-]+)+|[a-z][a-z0-9-]{0,62})$/;
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const TRACE_ID = /^[0-9a-f]{32}$/;
 const OUTCOMES: ReadonlySet<string> = new Set<SecurityOutcome>(['success', 'failure', 'unknown']);
 
 /**
@@ -93,44 +119,13 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
       ? Buffer.from(options.subjectKey)
       : Buffer.from(options.subjectKey.reveal(), 'utf8');
   if (key.length < 32) throw new TypeError('subjectKey must be at least 32 bytes');
+  // A KeyObject is imported once: HMAC with a raw key pays the import on every event (~4x slower).
+  const hmacKey = createSecretKey(key);
   const now = options.now ?? (() => new Date());
 
   return {
     emit(input) {
-      check(
-        EVENT.test(input.event) && input.event.length <= 64,
-        'event must be <entity>.<past_verb>, e.g. peer.rejected',
-      );
-      check(OUTCOMES.has(input.outcome), 'outcome must be success, failure or unknown');
-      check(
-        REASON.test(input.reason) && input.reason.length <= 64,
-        'reason must be a code (SDK_CALLER_NOT_ALLOWED, expired), not prose',
-      );
-      if (input.peer !== undefined)
-        check(
-          PEER.test(input.peer) && input.peer.length <= 256,
-          'peer must be a SPIFFE ID or a service name',
-        );
-      if (input.requestId !== undefined)
-        check(REQUEST_ID.test(input.requestId), 'requestId has an unexpected shape');
-      if (input.traceId !== undefined)
-        check(TRACE_ID.test(input.traceId), 'traceId must be 32 lower-case hex digits');
-      if (input.subject !== undefined)
-        check(
-          input.subject.length > 0 && input.subject.length <= 1024,
-          'subject must be 1 to 1024 characters',
-        );
-      const event: SecurityEvent = {
-        time: now().toISOString(),
-        event: input.event,
-        service: serviceName,
-        outcome: input.outcome,
-        reason: input.reason,
-        ...(input.peer === undefined ? {} : { peer: input.peer }),
-        ...(input.subject === undefined ? {} : { subject: pseudonym(key, input.subject) }),
-        ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
-        ...(input.traceId === undefined ? {} : { traceId: input.traceId }),
-      };
+      const event = securityEvent(input, serviceName, hmacKey, now);
       sink.write(event);
       metrics?.securityEvents.inc({ event: event.event });
       return event;
@@ -142,8 +137,71 @@ export function createSecurityEvents(options: SecurityEventsOptions): SecurityEv
 }
 
 /** `ps_` + the first 128 bits of HMAC-SHA-256(key, subject), base64url. */
-export function pseudonym(key: Uint8Array, subject: string): string {
+export function pseudonym(key: Uint8Array | KeyObject, subject: string): string {
   return `ps_${createHmac('sha256', key).update(subject, 'utf8').digest().subarray(0, 16).toString('base64url')}`;
+}
+
+/** The event `input` describes, or a `TypeError` naming the first field of a wrong shape. */
+function securityEvent(
+  input: SecurityEventInput,
+  service: string,
+  key: KeyObject,
+  now: () => Date,
+): SecurityEvent {
+  check(
+    matches(EVENT, input.event, MAX_EVENT_LENGTH),
+    'event must be <entity>.<past_verb>, e.g. peer.rejected',
+  );
+  check(
+    typeof input.outcome === 'string' && OUTCOMES.has(input.outcome),
+    'outcome must be success, failure or unknown',
+  );
+  check(
+    matches(REASON, input.reason, MAX_REASON_LENGTH),
+    'reason must be a code (SDK_CALLER_NOT_ALLOWED, expired), not prose',
+  );
+  const { peer, subject, requestId, traceId, clientId, route, sourceIp, userAgent } = input;
+  if (peer !== undefined)
+    check(matches(PEER, peer, MAX_PEER_LENGTH), 'peer must be a SPIFFE ID or a service name');
+  if (requestId !== undefined) check(matches(REQUEST_ID, requestId), 'requestId has an unexpected shape');
+  if (traceId !== undefined) check(matches(TRACE_ID, traceId), 'traceId must be 32 lower-case hex digits');
+  if (subject !== undefined)
+    check(
+      typeof subject === 'string' && subject.length > 0 && subject.length <= MAX_SUBJECT_LENGTH,
+      'subject must be 1 to 1024 characters',
+    );
+  if (clientId !== undefined)
+    check(matches(CLIENT_ID, clientId), 'clientId must be a client id from identity.clients');
+  if (route !== undefined)
+    check(
+      matches(ROUTE, route, MAX_ROUTE_LENGTH),
+      'route must be a method and a path template, e.g. GET /orders/{id}',
+    );
+  if (sourceIp !== undefined)
+    check(typeof sourceIp === 'string' && isIpLiteral(sourceIp), 'sourceIp must be an IP address');
+  if (userAgent !== undefined) check(typeof userAgent === 'string', 'userAgent must be a string');
+  const agent = userAgent === undefined ? '' : cleanUserAgent(userAgent);
+  return {
+    id: randomUUID(),
+    time: now().toISOString(),
+    event: input.event,
+    service,
+    outcome: input.outcome,
+    reason: input.reason,
+    ...(peer === undefined ? {} : { peer }),
+    ...(subject === undefined ? {} : { subject: pseudonym(key, subject) }),
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(traceId === undefined ? {} : { traceId }),
+    ...(clientId === undefined ? {} : { clientId }),
+    ...(route === undefined ? {} : { route }),
+    ...(sourceIp === undefined ? {} : { sourceIp }),
+    ...(agent === '' ? {} : { userAgent: agent }),
+  };
+}
+
+/** A string (not anything `RegExp.test` would coerce to one) of the shape, within the bound. */
+function matches(shape: RegExp, value: unknown, maxLength = Infinity): boolean {
+  return typeof value === 'string' && value.length <= maxLength && shape.test(value);
 }
 
 function check(ok: boolean, message: string): void {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { tempDir, type TempDir } from '@rampart/testing';
 import { createLogger } from '../../src/log/index.ts';
 import {
@@ -15,6 +17,7 @@ import {
   type SecurityEvent,
   type SecurityEventInput,
 } from '../../src/observability/index.ts';
+import { EVENT_ID, PSEUDONYM } from '../../src/observability/event-fields.ts';
 
 const TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 const EMAIL = 'alice@example.com';
@@ -53,7 +56,10 @@ describe('createSecurityEvents', () => {
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as SecurityEvent);
+    assert.match(lines[0]?.id ?? '', EVENT_ID);
+    assert.notEqual(lines[0]?.id, lines[1]?.id);
     assert.deepEqual(lines[0], {
+      id: lines[0]?.id,
       time: '2025-01-02T03:04:05.000Z',
       event: 'peer.rejected',
       service: 'orders',
@@ -147,5 +153,141 @@ describe('createSecurityEvents', () => {
         }),
       TypeError,
     );
+  });
+
+  it('records client id, route template, source IP and a cleaned user agent', () => {
+    const written: SecurityEvent[] = [];
+    const events = createSecurityEvents({
+      serviceName: 'gateway',
+      sink: { write: (event) => written.push(event) },
+      subjectKey: key,
+    });
+    const hostileAgent = `Mozilla/5.0\r\n\u001b[31mfake log line\u202e\u0085${'x'.repeat(400)}`;
+    const event = events.emit({
+      event: 'request.denied',
+      outcome: 'failure',
+      reason: 'GW_TOKEN_EXPIRED',
+      clientId: 'shop-web',
+      route: 'GET /orders/{id}',
+      sourceIp: '2001:db8::7',
+      userAgent: hostileAgent,
+    });
+    assert.deepEqual(written, [event]);
+    assert.equal(event.clientId, 'shop-web');
+    assert.equal(event.route, 'GET /orders/{id}');
+    assert.equal(event.sourceIp, '2001:db8::7');
+    assert.equal(event.userAgent?.length, 256);
+    assert.ok(event.userAgent.startsWith('Mozilla/5.0[31mfake log line'));
+    const refused: Partial<SecurityEventInput>[] = [
+      { clientId: 'Shop Web' },
+      { clientId: EMAIL },
+      { route: 'GET /orders/123?email=alice@example.com' },
+      { route: '/orders/{id}' },
+      { route: `GET /${'a'.repeat(300)}` },
+      { sourceIp: 'localhost' },
+      { sourceIp: '10.0.0.300' },
+      { sourceIp: 'fe80::1%eth0' },
+      { sourceIp: ' 10.0.0.1' },
+      { userAgent: ['curl'] as unknown as string },
+      { event: ['token.rejected'] as unknown as string },
+      { subject: { length: 5 } as unknown as string },
+    ];
+    for (const fields of refused)
+      assert.throws(
+        () => events.emit({ event: 'request.denied', outcome: 'failure', reason: 'expired', ...fields }),
+        TypeError,
+        JSON.stringify(fields),
+      );
+    assert.equal(written.length, 1);
+  });
+
+  it('either refuses an input with a TypeError or writes only fields of their documented shape', () => {
+    const written: SecurityEvent[] = [];
+    const events = createSecurityEvents({
+      serviceName: 'orders',
+      sink: { write: (event) => written.push(event) },
+      subjectKey: key,
+    });
+    const shapes: Record<keyof SecurityEvent, (value: unknown) => boolean> = {
+      id: (v) => typeof v === 'string' && EVENT_ID.test(v),
+      time: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)) && v.endsWith('Z'),
+      event: (v) =>
+        typeof v === 'string' && v.length <= 64 && /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(v),
+      service: (v) => v === 'orders',
+      outcome: (v) => v === 'success' || v === 'failure' || v === 'unknown',
+      reason: (v) =>
+        typeof v === 'string' && v.length <= 64 && /^([A-Z]+(_[A-Z0-9]+)*|[a-z]+(_[a-z]+)*)$/.test(v),
+      peer: (v) => typeof v === 'string' && v.length <= 256 && !v.includes('@'),
+      subject: (v) => typeof v === 'string' && PSEUDONYM.test(v),
+      requestId: (v) => typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v),
+      traceId: (v) => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v),
+      clientId: (v) => typeof v === 'string' && /^[a-z][a-z0-9-]{0,62}$/.test(v),
+      route: (v) => typeof v === 'string' && v.length <= 256 && /^[A-Z]+ \/[^\s?#%@]*$/.test(v),
+      sourceIp: (v) => typeof v === 'string' && isIP(v) !== 0,
+      userAgent: (v) =>
+        typeof v === 'string' &&
+        v.length > 0 &&
+        v.length <= 256 &&
+        v.isWellFormed() &&
+        // eslint-disable-next-line no-control-regex -- the property under test
+        !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(v),
+    };
+    // Mostly well-formed values (so that many events are written), sometimes anything at all.
+    const either = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+      fc.oneof(
+        { arbitrary: good, weight: 10 },
+        { arbitrary: fc.anything(), weight: 1 },
+        { arbitrary: fc.string(), weight: 1 },
+        { arbitrary: fc.constant(undefined), weight: 3 },
+      );
+    const input = fc.record(
+      {
+        event: either(fc.constantFrom('token.rejected', 'request.denied', 'login.failed')),
+        outcome: either(fc.constantFrom('success', 'failure', 'unknown')),
+        reason: either(fc.constantFrom('expired', 'SDK_CALLER_NOT_ALLOWED')),
+        peer: either(fc.constantFrom('payments', 'spiffe://shop.local/service/payments')),
+        subject: either(fc.string({ minLength: 1, maxLength: 40 })),
+        requestId: either(fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/)),
+        traceId: either(fc.stringMatching(/^[0-9a-f]{32}$/)),
+        clientId: either(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/)),
+        route: either(fc.constantFrom('GET /orders/{id}', 'POST /orders', 'DELETE /')),
+        sourceIp: either(fc.oneof(fc.ipV4(), fc.ipV6())),
+        userAgent: fc.oneof(
+          { arbitrary: fc.string({ unit: 'binary', maxLength: 400 }), weight: 4 },
+          {
+            arbitrary: fc.string({
+              unit: fc.constantFrom('\r', '\n', '\u0000', '\u202e', '\ud800', 'a', '\u{1f600}'),
+              maxLength: 300,
+            }),
+            weight: 4,
+          },
+          { arbitrary: fc.anything(), weight: 1 },
+          { arbitrary: fc.constant(undefined), weight: 2 },
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    let writes = 0;
+    fc.assert(
+      fc.property(input, (fields) => {
+        const before = written.length;
+        let event: SecurityEvent;
+        try {
+          event = events.emit(fields as SecurityEventInput);
+        } catch (error) {
+          assert.ok(error instanceof TypeError, String(error));
+          assert.equal(written.length, before, 'a refused event writes nothing');
+          return;
+        }
+        writes++;
+        assert.equal(written.at(-1), event);
+        for (const [name, value] of Object.entries(event)) {
+          const shape = shapes[name as keyof SecurityEvent] as ((value: unknown) => boolean) | undefined;
+          assert.ok(shape?.(value), `${name}: ${JSON.stringify(value)}`);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(writes > 100, `only ${writes} inputs were written: the generator is too hostile`);
   });
 });

@@ -1,0 +1,41 @@
+import { Agent } from 'undici';
+import { verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
+
+/** What a workload presents and trusts on an mTLS connection. */
+export type MeshCredentials = Pick<WorkloadCredentials, 'keyPem' | 'certPem' | 'caPems'>;
+
+export interface MeshAgentLimits {
+  /** One deadline for connecting, the headers and the body. */
+  readonly timeoutMs: number;
+  /** The largest answer read. */
+  readonly maxResponseBytes: number;
+}
+
+/**
+ * A connection pool to one mesh peer: mTLS 1.3 with the workload's certificate, trusting only the
+ * mesh bundle and a server that proves exactly `serverSpiffeId` in its URI SAN (the host name is
+ * not what identifies it). Make a new one when the certificate rotates.
+ *
+ * @example
+ * const agent = meshAgent(identity.current(), serviceSpiffeId('shop.local', 'payments'), { timeoutMs: 10_000, maxResponseBytes: 1 << 20 });
+ */
+export function meshAgent(
+  credentials: MeshCredentials,
+  serverSpiffeId: string,
+  limits: MeshAgentLimits,
+): Agent {
+  return new Agent({
+    connect: {
+      ca: [...credentials.caPems],
+      cert: credentials.certPem,
+      key: credentials.keyPem,
+      checkServerIdentity: verifyPeerSpiffeId(serverSpiffeId),
+      minVersion: 'TLSv1.3',
+      rejectUnauthorized: true,
+      timeout: limits.timeoutMs,
+    },
+    headersTimeout: limits.timeoutMs,
+    bodyTimeout: limits.timeoutMs,
+    maxResponseSize: limits.maxResponseBytes,
+  });
+}
