@@ -60,7 +60,7 @@ export const codes = {
   MESH_PAYLOAD_TOO_LARGE: { status: 413, title: 'Mesh request body too large' },
   // Audit service: event ingestion (services/audit/src/ingest)
   AUDIT_PEER_UNAUTHENTICATED: { status: 401, title: 'Workload certificate required' },
-  AUDIT_WRONG_SOURCE: { status: 403, title: 'Event names another component' },
+  AUDIT_WRONG_SOURCE: { status: 422, title: 'Event names another component' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   // Gateway: the canonical request (services/gateway/src/request/)
   GW_BAD_PATH: { status: 400, title: 'Request path rejected' },

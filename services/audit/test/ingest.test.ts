@@ -174,7 +174,7 @@ describe('audit service: POST /v1/events over mTLS', () => {
   it("refuses a batch naming another component than the sender's certificate, storing nothing of it", async () => {
     const before = await audit.ledger.head();
     const answer = await send(orders, { events: [event(), event({ service: 'gateway' })] });
-    assert.equal(answer.status, 403);
+    assert.equal(answer.status, 422);
     assert.equal(answer.json['code'], 'AUDIT_WRONG_SOURCE');
     assert.equal((await audit.ledger.head()).seq, before.seq);
   });

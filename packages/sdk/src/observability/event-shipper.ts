@@ -276,18 +276,19 @@ export function createEventShipper(options: EventShipperOptions): EventShipper {
   };
 }
 
-/** `{"accepted":n,"duplicates":m}` with n + m = the batch's size. */
+/**
+ * `{"accepted":n,"duplicates":m,"conflicts":c}` with n + m + c = the batch's size (`conflicts`
+ * optional: ids held with other content, final — sending them again changes nothing).
+ */
 function isReceipt(text: string, count: number): boolean {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null) return false;
-    const { accepted, duplicates } = value as Record<string, unknown>;
+    const { accepted, duplicates, conflicts = 0 } = value as Record<string, unknown>;
+    const counts = [accepted, duplicates, conflicts];
     return (
-      Number.isSafeInteger(accepted) &&
-      Number.isSafeInteger(duplicates) &&
-      (accepted as number) >= 0 &&
-      (duplicates as number) >= 0 &&
-      (accepted as number) + (duplicates as number) === count
+      counts.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) &&
+      counts.reduce<number>((sum, n) => sum + (n as number), 0) === count
     );
   } catch {
     return false;
