@@ -101,11 +101,17 @@ export const componentEnv = {
   stateDir: {
     name: 'RAMPART_STATE_DIR',
     meaning:
-      "the component's own writable directory (0700; the mesh's 0711 for its public bundle.pem). " +
-      'The gateway has one too, but reads only the files in it it is named (its TLS certificate and key)',
+      "the component's own writable directory (0700; the mesh's 0711 for its public bundle.pem): " +
+      'its data, and its outbox of security events for the audit service',
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,
-    components: { mesh: 'required', identity: 'required', audit: 'required', service: 'required' },
+    components: {
+      mesh: 'required',
+      identity: 'required',
+      audit: 'required',
+      gateway: 'required',
+      service: 'required',
+    },
     channel: 'env',
   },
   logLevel: {
@@ -186,6 +192,16 @@ export const componentEnv = {
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,
     components: { identity: 'required', audit: 'required', gateway: 'required', service: 'optional' },
+    channel: 'env',
+  },
+  auditUrl: {
+    name: 'RAMPART_AUDIT_URL',
+    meaning:
+      'the audit service every security event is shipped to, over mTLS, from an on-disk outbox; ' +
+      'without it events stay in the log',
+    expected: 'an https:// URL (e.g. https://127.0.0.1:8446)',
+    schema: HttpsUrl,
+    components: { identity: 'optional', gateway: 'optional', service: 'optional' },
     channel: 'env',
   },
   auditSigningKeyFile: {

@@ -14,6 +14,7 @@ import {
 const gatewayValues = {
   configFile: '/srv/rampart.yaml',
   component: 'gateway',
+  stateDir: '/srv/.rampart/gateway',
   launchSecrets: 'ipc',
   internalTokenSigningKeyFile: '/srv/.rampart/keys/gateway-token.key.pem',
   meshUrl: 'https://127.0.0.1:8445',

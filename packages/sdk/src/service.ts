@@ -48,7 +48,7 @@ import {
   createMetrics,
   createSecurityEvents,
   createTracer,
-  logSink,
+  startAuditShipping,
   metricsExposition,
   registerHttpMetrics,
   registerHttpTracing,
@@ -340,9 +340,18 @@ async function assembleService(
 
   const metrics = createMetrics(name);
   const tracer = createTracer(name);
+  // Under `rampart up` every event also reaches the audit service, from the state directory's outbox.
+  const shipping = startAuditShipping({
+    stateDir: env.stateDir,
+    auditUrl: env.auditUrl,
+    trustDomain,
+    credentials: identity === undefined ? undefined : () => identity.current(),
+    log,
+    metrics,
+  });
   const events: SecurityEvents = createSecurityEvents({
     serviceName: name,
-    sink: logSink(log),
+    sink: shipping.sink,
     subjectKey: readPseudonymKey(env.pseudonymKeyFile),
     metrics,
   });
@@ -514,6 +523,7 @@ async function assembleService(
         await app.close();
         await closeServer(admin);
         await clients?.close();
+        await shipping.stop();
         events.close();
       })();
       return stopping;

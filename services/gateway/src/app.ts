@@ -4,7 +4,13 @@ import { Redis } from 'ioredis';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RampartConfig } from '@rampart/config';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
-import { createMetrics, createSecurityEvents, logSink, type Logger } from '@rampart/sdk';
+import {
+  createMetrics,
+  createSecurityEvents,
+  logSink,
+  type Logger,
+  type SecurityEventSink,
+} from '@rampart/sdk';
 import { createInternalTokenMinter } from '@rampart/tokens';
 import {
   createAccessTokenVerifier,
@@ -42,6 +48,8 @@ export interface GatewayOptions {
   readonly issuerCa?: string;
   readonly signingKeyPem: string;
   readonly pseudonymKey: Uint8Array;
+  /** Where security events are written; default the log (`logSink`). */
+  readonly eventSink?: SecurityEventSink;
   /** The gateway's own workload certificate, for mTLS to the services. */
   readonly credentials: () => WorkloadCredentials;
   /**
@@ -132,7 +140,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const metrics = createMetrics('gateway');
   const events = createSecurityEvents({
     serviceName: 'gateway',
-    sink: logSink(log),
+    sink: options.eventSink ?? logSink(log),
     subjectKey: options.pseudonymKey,
     metrics,
   });

@@ -45,6 +45,7 @@ await bootComponent({
         pseudonymKey: readFileSync(env.pseudonymKeyFile),
         credentials: workload.current(),
         followRevocations: true,
+        ...(env.auditUrl === undefined ? {} : { audit: { stateDir: env.stateDir, url: env.auditUrl } }),
         logLevel: readLogLevel(process.env),
         log,
       },

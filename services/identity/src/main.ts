@@ -10,7 +10,7 @@ import {
   createSecurityEvents,
   FieldCipher,
   LocalKeyring,
-  logSink,
+  startAuditShipping,
 } from '@rampart/sdk';
 import { buildIdentity } from './app.ts';
 import { applyBootstrap } from './bootstrap.ts';
@@ -28,9 +28,17 @@ await bootComponent({
     const store = await openIdentityStore(config, env.stateDir, configDir);
     const cipher = new FieldCipher(await LocalKeyring.open(env.keyringFile));
     const metrics = createMetrics('identity');
+    const shipping = startAuditShipping({
+      stateDir: env.stateDir,
+      auditUrl: env.auditUrl,
+      trustDomain,
+      credentials: () => workload.current(),
+      log,
+      metrics,
+    });
     const events = createSecurityEvents({
       serviceName: 'identity',
-      sink: logSink(log),
+      sink: shipping.sink,
       subjectKey: readFileSync(env.pseudonymKeyFile),
       metrics,
     });
@@ -94,6 +102,8 @@ await bootComponent({
         await identity.close();
         redis?.disconnect();
         await store.close();
+        await shipping.stop();
+        events.close();
       },
     };
   },

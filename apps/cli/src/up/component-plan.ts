@@ -108,6 +108,8 @@ function gatewayPlan(
     env: writeComponentEnv('gateway', {
       configFile,
       component: 'gateway',
+      stateDir: state.componentDir('gateway'),
+      auditUrl: auditUrl(config),
       logLevel,
       launchSecrets: 'ipc',
       internalTokenSigningKeyFile: state.gatewayTokenPrivateKey,
@@ -122,6 +124,7 @@ function gatewayPlan(
       ports.gateway,
       ports.admin,
       ports.mesh,
+      ports.audit,
       config.trustDomain ?? null,
       config.name,
       config.identity?.issuer ?? null,
@@ -154,6 +157,7 @@ function identityPlan(
       configFile,
       component: 'identity',
       stateDir: state.componentDir('identity'),
+      auditUrl: auditUrl(config),
       logLevel,
       launchSecrets: 'ipc',
       keyringFile: join(state.keyringDir('identity'), 'keyring.json'),
@@ -166,6 +170,7 @@ function identityPlan(
       ports.identityAdmin,
       ports.gateway,
       ports.mesh,
+      ports.audit,
       config.trustDomain ?? null,
       config.name,
       config.identity ?? null,
@@ -211,6 +216,11 @@ function auditPlan(
       config.audit ?? null,
     ]),
   };
+}
+
+/** Where every component ships its security events: the audit service. */
+function auditUrl(config: RampartConfig): string {
+  return `https://127.0.0.1:${platformPorts(config).audit}`;
 }
 
 function meshPlan(
@@ -275,6 +285,7 @@ function servicePlan(
       configFile,
       component: name,
       stateDir: state.serviceDir(name),
+      auditUrl: auditUrl(config),
       logLevel,
       launchSecrets: 'ipc',
       keyringFile: join(state.keyringDir(name), 'keyring.json'),
@@ -288,6 +299,7 @@ function servicePlan(
       service.port,
       adminPort,
       ports.mesh,
+      ports.audit,
       config.trustDomain ?? null,
       config.name,
     ]),

@@ -122,6 +122,8 @@ export class Supervisor {
     const running = [...this.#components.values()].reverse();
     this.#components.clear();
     for (const { component } of running) await component.stop();
+    // The audit service's last checkpoint (signed as it closed) is on disk before `up` exits.
+    await this.#checkpointCopy?.flushed();
   }
 
   /**

@@ -39,6 +39,7 @@ export {
   type EventShipper,
   type EventShipperOptions,
 } from './event-shipper.ts';
+export { startAuditShipping, type AuditShipping, type AuditShippingOptions } from './audit-shipping.ts';
 export { cleanUserAgent, MAX_USER_AGENT_LENGTH } from './event-fields.ts';
 export {
   parseTraceparent,

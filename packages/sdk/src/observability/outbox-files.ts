@@ -2,7 +2,6 @@ import {
   chmodSync,
   closeSync,
   constants,
-  fchmodSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -11,7 +10,7 @@ import {
   readSync,
   unlinkSync,
 } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { chmod, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -193,7 +192,8 @@ export async function writeRejected(
   const content = lines.map((line) => `${line}\n`).join('');
   const handle = await open(path, REPLACE_FLAGS, 0o600);
   try {
-    await handle.chmod(0o600);
+    // By path: the permission model disables fchmod.
+    await chmod(path, 0o600);
     await handle.writeFile(content);
     await handle.sync();
   } finally {
@@ -204,9 +204,9 @@ export async function writeRejected(
 
 /** Opens a new segment for appending: created 0600, never an existing file or a link. */
 export function createSegment(dir: string, segment: number): number {
-  const fd = openSync(segmentPath(dir, segment), SEGMENT_FLAGS, 0o600);
-  fchmodSync(fd, 0o600);
-  return fd;
+  // O_EXCL: always a new file, so its mode is 0600 as created (a umask only removes bits). No
+  // fchmod: the permission model every component runs under disables it.
+  return openSync(segmentPath(dir, segment), SEGMENT_FLAGS, 0o600);
 }
 
 /**

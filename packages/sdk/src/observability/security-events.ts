@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
-import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Secret } from '@rampart/config';
 import {
   CLIENT_ID,
@@ -222,7 +222,7 @@ export function fileSink(path: string): SecurityEventSink {
     constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
     0o600,
   );
-  fchmodSync(fd, 0o600);
+  chmodSync(path, 0o600); // by path: the permission model disables fchmod
   let open = true;
   return {
     write(event) {

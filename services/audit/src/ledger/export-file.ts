@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { chmod, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { SignedCheckpoint } from './checkpoint.ts';
 
@@ -51,7 +51,8 @@ export async function appendToExportFile(
   if (checkpoints.length === 0) return;
   const handle = await open(file, 'a', 0o600);
   try {
-    await handle.chmod(0o600);
+    // By path: the permission model the audit service runs under disables fchmod.
+    await chmod(file, 0o600);
     await handle.appendFile(checkpoints.map((c) => `${JSON.stringify(checkpointToJson(c))}\n`).join(''));
     await handle.datasync();
   } finally {

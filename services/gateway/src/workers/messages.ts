@@ -20,6 +20,11 @@ export interface WorkerData {
   readonly sharePort: boolean;
   /** The main thread's counters (rate limits, penalty boxes, DPoP proof ids) when workers share them. */
   readonly counters?: MessagePort;
+  /**
+   * Where security events go besides the log: each worker keeps its own outbox under
+   * `<stateDir>/worker-<index>/` and ships it to the audit service at `url`.
+   */
+  readonly audit?: { readonly stateDir: string; readonly url: string };
 }
 
 export interface TlsPair {

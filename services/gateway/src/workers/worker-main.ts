@@ -1,7 +1,10 @@
 // One gateway worker thread: builds the gateway from what the main thread gave it, listens on the
 // public port beside its siblings (SO_REUSEPORT) and follows the main thread's messages.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { configRefusalReason, createLogger } from '@rampart/sdk';
+import { trustDomainOf } from '@rampart/config';
+import { configRefusalReason, createLogger, startAuditShipping } from '@rampart/sdk';
 import { buildGateway } from '../app.ts';
 import { threadCounters } from '../shared-state/index.ts';
 import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
@@ -16,6 +19,16 @@ const send = (message: FromWorker): void => {
 const log = createLogger('gateway', { level: data.logLevel }).child({ worker: data.index });
 let credentials = data.credentials;
 const counters = data.counters === undefined ? undefined : threadCounters(data.counters);
+// One outbox per worker: an outbox belongs to one writer, and a restarted worker takes its own back.
+const outboxDir = data.audit === undefined ? undefined : join(data.audit.stateDir, `worker-${data.index}`);
+if (outboxDir !== undefined) mkdirSync(outboxDir, { recursive: true, mode: 0o700 });
+const shipping = startAuditShipping({
+  stateDir: outboxDir ?? '',
+  auditUrl: data.audit?.url,
+  trustDomain: trustDomainOf(data.config),
+  credentials: () => credentials,
+  log,
+});
 const gateway = buildGateway({
   config: data.config,
   ...(data.redisUrl === undefined ? {} : { redisUrl: data.redisUrl }),
@@ -24,6 +37,7 @@ const gateway = buildGateway({
   issuerCa: data.issuerCa,
   signingKeyPem: data.signingKeyPem,
   pseudonymKey: data.pseudonymKey,
+  eventSink: shipping.sink,
   credentials: () => credentials,
   followRevocations: data.followRevocations,
   worker: { sharePort: data.sharePort, ...(counters === undefined ? {} : { counters }) },
@@ -58,6 +72,10 @@ port.on('message', (message: ToWorker) => {
         .stop()
         .catch((error: unknown) => {
           log.error({ err: error }, 'worker stop failed');
+        })
+        .then(() => shipping.stop())
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'audit shipping stop failed');
         })
         .finally(() => {
           counters?.close();

@@ -91,6 +91,7 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
       logLevel: options.logLevel,
       sharePort: count > 1,
       ...(channel === undefined ? {} : { counters: channel.port2 }),
+      ...(options.audit === undefined ? {} : { audit: options.audit }),
     };
     const worker = new Worker(entry, {
       workerData: data,

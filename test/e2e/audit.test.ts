@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { auditLedgerFile } from '@rampart/audit';
+import { componentSpiffeId } from '@rampart/mesh';
+import { openEmbeddedStore } from '@rampart/sdk';
+import { cliMain, SHOP_TRUST_DOMAIN, startShop, type RunningShop } from '@rampart/testing';
+
+/** The stored events, as the audit service keeps them (read from its store, not through it). */
+async function storedEvents(home: string): Promise<{ seq: number; event: Record<string, unknown> }[]> {
+  const store = openEmbeddedStore(auditLedgerFile(join(home, 'audit')));
+  try {
+    const rows = await store.all<{ seq: number; event: string }>(
+      'SELECT seq, event FROM audit_entries ORDER BY seq',
+    );
+    return rows.map((row) => ({
+      seq: row.seq,
+      event: JSON.parse(row.event) as Record<string, unknown>,
+    }));
+  } finally {
+    await store.close();
+  }
+}
+
+function verify(configFile: string): { status: number | null; out: string } {
+  const run = spawnSync(process.execPath, [cliMain, 'audit', 'verify', configFile], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: run.status, out: `${run.stdout}${run.stderr}` };
+}
+
+describe('audit trail: every component ships its security events to the audit service', () => {
+  let shop: RunningShop;
+  let configFile: string;
+  const denied: string[] = [];
+
+  before(async () => {
+    // A checkpoint every 5 events, so that a short run already has some for `up` to copy.
+    shop = await startShop({ edit: (yaml) => `${yaml}\naudit:\n  checkpointEvery: 5\n` });
+    configFile = join(shop.dir, 'rampart.yaml');
+  });
+  after(() => shop.stop());
+
+  it("a denial at the gateway is in the audit trail within seconds, under the gateway's own identity", async () => {
+    const agent = new Agent({ connect: { ca: readFileSync(join(shop.home, 'ca.pem'), 'utf8') } });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const response = await request(`https://127.0.0.1:${shop.ports.gateway}/orders`, {
+          dispatcher: agent,
+        });
+        assert.equal(response.statusCode, 401);
+        const problem = (await response.body.json()) as { requestId: string };
+        denied.push(problem.requestId);
+      }
+    } finally {
+      await agent.close();
+    }
+    const gateway = componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway');
+    const arrived = async (): Promise<number> =>
+      (await storedEvents(shop.home)).filter(
+        ({ event }) =>
+          event['source'] === gateway &&
+          event['event'] === 'request.denied' &&
+          event['reason'] === 'GW_TOKEN_MISSING' &&
+          denied.includes(String(event['requestId'])),
+      ).length;
+    const deadline = Date.now() + 10_000;
+    while ((await arrived()) < denied.length && Date.now() < deadline) await sleep(200);
+    assert.equal(await arrived(), denied.length, 'every denial reached the audit trail once');
+  });
+
+  it('rampart audit verify: the trail verifies while the platform runs', () => {
+    const { status, out } = verify(configFile);
+    assert.equal(status, 0, out);
+    assert.match(out, /✓ audit trail verified: \d+ events/);
+  });
+
+  it('after a stop: a modified event is named, and a deleted tail is caught by the copy up kept', async () => {
+    await shop.up.stop();
+    const checkpoints = join(shop.home, 'audit-checkpoints.jsonl');
+    assert.ok(existsSync(checkpoints), 'rampart up kept no copy of the checkpoints');
+    assert.ok(readFileSync(checkpoints, 'utf8').trim().split('\n').length >= 2);
+    assert.equal(verify(configFile).status, 0);
+
+    const store = openEmbeddedStore(auditLedgerFile(join(shop.home, 'audit')));
+    try {
+      const original = await store.get<{ event: string }>('SELECT event FROM audit_entries WHERE seq = 3');
+      assert.ok(original);
+      await store.run('UPDATE audit_entries SET event = ? WHERE seq = 3', [
+        original.event.replace('"failure"', '"success"'),
+      ]);
+      const modified = verify(configFile);
+      assert.equal(modified.status, 1);
+      assert.match(modified.out, /does not verify: modified at seq 3/);
+      await store.run('UPDATE audit_entries SET event = ? WHERE seq = 3', [original.event]);
+      assert.equal(verify(configFile).status, 0);
+
+      // Whoever holds the audit store can drop its tail and the checkpoints stored with it; not
+      // the copy rampart up kept.
+      const head = await store.get<{ seq: number }>('SELECT max(seq) AS seq FROM audit_entries');
+      assert.ok(head);
+      const keep = head.seq - 6;
+      await store.run('DELETE FROM audit_entries WHERE seq > ?', [keep]);
+      await store.run('DELETE FROM audit_checkpoints WHERE seq > ?', [keep]);
+      const truncated = verify(configFile);
+      assert.equal(truncated.status, 1);
+      assert.match(truncated.out, /does not verify: truncated at seq/);
+    } finally {
+      await store.close();
+    }
+  });
+});
