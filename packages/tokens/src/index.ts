@@ -39,3 +39,23 @@ export {
   type InternalTokenMinter,
   type InternalTokenMinterOptions,
 } from './internal-token-minter.ts';
+export {
+  ACCESS_TOKEN_ALGORITHMS,
+  DEFAULT_ACCESS_TOKEN_ALGORITHMS,
+  checkAccessTokenAlgorithms,
+  type AccessTokenAlgorithm,
+} from './access-token-algorithms.ts';
+export { toAccessTokenClaims, type AccessTokenClaims } from './access-token-claims.ts';
+export {
+  AccessTokenError,
+  type AccessTokenErrorOptions,
+  type AccessTokenRefusal,
+} from './access-token-error.ts';
+export { KEY_CARRYING_HEADERS, MAX_KID_LENGTH } from './access-token-header.ts';
+export {
+  AccessTokenPolicy,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_MAX_TOKEN_BYTES,
+  type AccessTokenPolicyOptions,
+} from './access-token-policy.ts';
+export { checkAccessTokenShape, verifyAccessToken, type AccessTokenKeys } from './verify-access-token.ts';

@@ -1,5 +1,3 @@
-export type { AccessTokenClaims } from './access-token-claims.ts';
-export { ACCESS_TOKEN_ALGORITHMS, DEFAULT_ALGORITHMS, type AccessTokenAlgorithm } from './algorithms.ts';
 export { presentedToken, type PresentedToken } from './bearer.ts';
 export { DPOP_ALGORITHMS, verifyDpopProof, type DpopRequest } from './dpop.ts';
 export { createProofReplayCache, type ProofReplayCache } from './proof-replay.ts';

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { RampartError } from '@rampart/errors';
-import { toAccessTokenClaims, type AccessTokenClaims } from './access-token-claims.ts';
+import { AccessTokenError, toAccessTokenClaims, type AccessTokenClaims } from '@rampart/tokens';
 
 /** What identity said of a token: its claims, or why it may not be used (a 401 code and a detail). */
 export type IntrospectionOutcome =
@@ -52,7 +52,7 @@ export function readIntrospectionAnswer(answer: unknown, expected: ExpectedToken
   try {
     return { kind: 'active', claims: toAccessTokenClaims(payload) };
   } catch (error) {
-    return refused(error instanceof RampartError && error.detail !== undefined ? error.detail : 'bad claims');
+    return refused(error instanceof AccessTokenError ? error.detail : 'bad claims');
   }
 }
 

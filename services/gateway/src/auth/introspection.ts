@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { type Agent, request } from 'undici';
 import { RampartError } from '@rampart/errors';
 import type { WorkloadCredentials } from '@rampart/mesh';
-import type { AccessTokenClaims } from './access-token-claims.ts';
+import type { AccessTokenClaims } from '@rampart/tokens';
 import { readIntrospectionAnswer, type IntrospectionOutcome } from './introspection-answer.ts';
 import { identityAgent } from './identity-agent.ts';
 

@@ -6,15 +6,24 @@ import {
   type JWSHeaderParameters,
 } from 'jose';
 import { RampartError } from '@rampart/errors';
+import {
+  AccessTokenError,
+  DEFAULT_ACCESS_TOKEN_ALGORITHMS,
+  checkAccessTokenAlgorithms,
+  type AccessTokenAlgorithm,
+} from '@rampart/tokens';
 import { checkJwksUrl, createJwksFetcher, type JwksFetcher } from './jwks-fetch.ts';
-import { DEFAULT_ALGORITHMS, checkAlgorithms, type AccessTokenAlgorithm } from './algorithms.ts';
 
 /** The slice of a logger the key cache uses (a pino `Logger` fits). */
 export interface AuthLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Resolves the verification key for a JWS protected header, from the issuer's key set only. */
+/**
+ * Resolves the verification key for a JWS protected header, from the issuer's key set only: the
+ * key source of `verifyAccessToken` (`@rampart/tokens`). A `kid` not in the set is an
+ * `AccessTokenError` `unknown_key`; a set that cannot be had is `GW_KEYS_UNAVAILABLE`.
+ */
 export interface KeySource {
   getKey(header: JWSHeaderParameters): Promise<CryptoKey>;
 }
@@ -134,7 +143,9 @@ function positive(name: string, value: number): number {
 export function createJwksCache(options: JwksCacheOptions): JwksCache {
   const dangerouslyAllowHttp = options.dangerouslyAllowHttp === true;
   const url = checkJwksUrl(options.url, dangerouslyAllowHttp);
-  const algorithms = new Set<string>(checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS));
+  const algorithms = new Set<string>(
+    checkAccessTokenAlgorithms(options.algorithms ?? DEFAULT_ACCESS_TOKEN_ALGORITHMS),
+  );
   const maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? 5 * 60_000);
   const maxStaleMs = positive('maxStaleMs', options.maxStaleMs ?? 60 * 60_000);
   const cooldownMs = positive('cooldownMs', options.cooldownMs ?? 30_000);
@@ -239,15 +250,15 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     async getKey(header) {
       let set = await usableSet();
       const { kid } = header;
-      if (typeof kid !== 'string')
-        throw new RampartError('GW_TOKEN_INVALID', { detail: 'kid header missing' });
+      if (typeof kid !== 'string') throw new AccessTokenError('malformed_token', 'kid header missing');
       if (!set.kids.has(kid)) {
         const outcome = await afterUnknownKid(set);
         set = outcome.set;
         if (!set.kids.has(kid)) {
-          throw new RampartError('GW_TOKEN_INVALID', {
-            detail: `kid ${describeKid(kid)} not in the issuer key set (${outcome.refreshed ? 'after refresh' : 'refresh in cooldown'})`,
-          });
+          throw new AccessTokenError(
+            'unknown_key',
+            `kid ${describeKid(kid)} not in the issuer key set (${outcome.refreshed ? 'after refresh' : 'refresh in cooldown'})`,
+          );
         }
       }
       return set.resolve(header);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { AccessTokenClaims } from './access-token-claims.ts';
+import type { AccessTokenClaims } from '@rampart/tokens';
 
 export interface VerifiedTokenCacheOptions {
   /** Most entries kept; the least recently used goes first. Default 10 000. */

@@ -1,8 +1,13 @@
-import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
-import { RampartError } from '@rampart/errors';
-import { toAccessTokenClaims, type AccessTokenClaims } from './access-token-claims.ts';
-import { checkProtectedHeader, normalizeType } from './access-token-header.ts';
-import { DEFAULT_ALGORITHMS, checkAlgorithms, type AccessTokenAlgorithm } from './algorithms.ts';
+import { RampartError, isRampartError } from '@rampart/errors';
+import {
+  AccessTokenError,
+  AccessTokenPolicy,
+  checkAccessTokenShape,
+  verifyAccessToken,
+  type AccessTokenAlgorithm,
+  type AccessTokenClaims,
+  type AccessTokenKeys,
+} from '@rampart/tokens';
 import type { KeySource } from './jwks-cache.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
 
@@ -40,50 +45,31 @@ export interface AccessTokenVerifier {
   readonly cache: VerifiedTokenCache | undefined;
 }
 
-/** RFC 9068 §2.2: claims every JWT access token carries. `iss` and `aud` are required by jose's options. */
-const REQUIRED_CLAIMS = ['exp', 'iat', 'jti', 'sub', 'client_id'];
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-function invalid(detail: string, cause?: unknown): RampartError {
-  return new RampartError('GW_TOKEN_INVALID', { detail, ...(cause === undefined ? {} : { cause }) });
-}
-
-function checkShape(token: unknown, maxTokenBytes: number): asserts token is string {
-  if (typeof token !== 'string' || token.length === 0) throw invalid('token is empty');
-  // Length in UTF-16 units never exceeds length in UTF-8 bytes, and non-ASCII fails the shape below.
-  if (token.length > maxTokenBytes) throw invalid(`token longer than ${maxTokenBytes} bytes`);
-  if (COMPACT_JWS.test(token)) return;
-  const segments = token.split('.');
-  if (segments.length === 5) throw invalid('JWE (5 segments): encrypted tokens are not accepted');
-  if (segments.length !== 3) throw invalid(`not a compact JWS: ${segments.length} segments instead of 3`);
-  if (segments[2] === '') throw invalid('empty signature: unsigned (alg none) tokens are refused');
-  throw invalid('not a compact JWS: characters outside base64url');
-}
-
-/** Maps jose's errors to Rampart codes; only a signed, well-formed token past its `exp` is "expired". */
+/**
+ * A refusal of `@rampart/tokens` as the gateway's error: `token_expired` is `GW_TOKEN_EXPIRED`,
+ * `keys_unavailable` `GW_KEYS_UNAVAILABLE` (the JWKS cache's own error when it is one, with its
+ * account of the key set's age and last fetch), anything else `GW_TOKEN_INVALID`; the detail is
+ * kept for the log.
+ */
 function toRampartError(error: unknown): RampartError {
-  if (error instanceof RampartError) return error;
-  if (error instanceof errors.JWTExpired) {
-    return new RampartError('GW_TOKEN_EXPIRED', {
-      detail: `claim ${error.claim}: ${error.message}`,
-      cause: error,
-    });
+  if (!(error instanceof AccessTokenError)) {
+    return new RampartError('GW_TOKEN_INVALID', { detail: 'verification failed', cause: error });
   }
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    return invalid(`claim ${error.claim} (${error.reason}): ${error.message}`, error);
+  if (error.reason === 'token_expired') {
+    return new RampartError('GW_TOKEN_EXPIRED', { detail: error.detail, cause: error });
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    return invalid('signature verification failed', error);
-  if (error instanceof errors.JWKSNoMatchingKey)
-    return invalid('no key in the issuer key set fits kid and alg', error);
-  if (error instanceof errors.JOSEError) return invalid(`${error.code}: ${error.message}`, error);
-  return invalid(`verification failed: ${error instanceof Error ? error.message : String(error)}`, error);
+  if (error.reason === 'keys_unavailable') {
+    return isRampartError(error.cause)
+      ? error.cause
+      : new RampartError('GW_KEYS_UNAVAILABLE', { detail: error.detail, cause: error });
+  }
+  return new RampartError('GW_TOKEN_INVALID', { detail: error.detail, cause: error });
 }
 
 /**
- * Creates the verifier for JWT access tokens (RFC 9068) following the JWT BCP (RFC 8725):
- * allow-listed asymmetric algorithms, keys only from the issuer's key set, explicit `typ`,
- * exact `iss`, `aud`, and `exp`/`nbf`/`iat` with a small skew. Verified tokens are cached
+ * Creates the gateway's verifier for JWT access tokens (RFC 9068): `@rampart/tokens`'
+ * `verifyAccessToken` under this gateway's policy (issuer, audience, algorithms, skew, size,
+ * `typ`, bound tokens), with keys only from the issuer's key set, and verified tokens cached
  * until they expire.
  *
  * @example
@@ -91,63 +77,33 @@ function toRampartError(error: unknown): RampartError {
  * const claims = await verifier.verify(presentedToken(request.raw.rawHeaders).token);
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
-  const { issuer, audience, jwks } = options;
-  if (issuer.length === 0) throw new TypeError('issuer must be the exact issuer identifier');
-  if (audience.length === 0) throw new TypeError('audience must be this resource server identifier');
-  const algorithms = checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS);
-  const clockSkewSeconds = options.clockSkewSeconds ?? 30;
-  if (!Number.isFinite(clockSkewSeconds) || clockSkewSeconds < 0 || clockSkewSeconds > 300) {
-    throw new TypeError('clockSkewSeconds must be between 0 and 300');
-  }
-  const maxTokenBytes = options.maxTokenBytes ?? 8192;
-  if (!Number.isInteger(maxTokenBytes) || maxTokenBytes < 64) {
-    throw new TypeError('maxTokenBytes must be an integer of at least 64');
-  }
-  const requiredType = normalizeType(options.requiredType ?? 'at+jwt');
-  const acceptBoundTokens = options.acceptBoundTokens === true;
-  const now = options.now ?? Date.now;
+  const { jwks } = options;
+  const policy = new AccessTokenPolicy({
+    issuer: options.issuer,
+    audience: options.audience,
+    ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
+    ...(options.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: options.clockSkewSeconds }),
+    ...(options.maxTokenBytes === undefined ? {} : { maxTokenBytes: options.maxTokenBytes }),
+    ...(options.requiredType === undefined ? {} : { requiredType: options.requiredType }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    acceptBoundTokens: options.acceptBoundTokens === true,
+  });
+  const keys: AccessTokenKeys = (header) => jwks.getKey(header);
   const cacheMaxEntries = options.cacheMaxEntries ?? 10_000;
   const cache =
-    cacheMaxEntries === 0 ? undefined : new VerifiedTokenCache({ maxEntries: cacheMaxEntries, now });
-  const policy = { algorithms: new Set<string>(algorithms), requiredType };
-
-  async function verifyUncached(token: string): Promise<AccessTokenClaims> {
-    let header: ProtectedHeaderParameters;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch (error) {
-      throw invalid('protected header is not base64url-encoded JSON', error);
-    }
-    checkProtectedHeader(header, policy);
-    const currentDate = new Date(now());
-    const { payload } = await jwtVerify(token, (protectedHeader) => jwks.getKey(protectedHeader), {
-      algorithms: [...algorithms],
-      issuer,
-      audience,
-      typ: requiredType,
-      clockTolerance: clockSkewSeconds,
-      requiredClaims: REQUIRED_CLAIMS,
-      currentDate,
-    });
-    // jose checks `iat` only when maxTokenAge is set; a token issued in the future is refused here.
-    if (typeof payload.iat === 'number' && payload.iat > currentDate.getTime() / 1000 + clockSkewSeconds) {
-      throw invalid('claim iat is in the future beyond the allowed clock skew');
-    }
-    const claims = toAccessTokenClaims(payload);
-    if (claims.cnf !== undefined && !acceptBoundTokens) {
-      throw invalid('token is bound to a key (cnf) and no proof-of-possession check is configured');
-    }
-    return claims;
-  }
+    cacheMaxEntries === 0
+      ? undefined
+      : new VerifiedTokenCache({ maxEntries: cacheMaxEntries, now: policy.now });
 
   return {
     cache,
     async verify(token) {
       try {
-        checkShape(token, maxTokenBytes);
+        // Only well-formed tokens are hashed and looked up: the cache holds verified tokens alone.
+        checkAccessTokenShape(token, policy);
         const cached = cache?.get(token);
         if (cached !== undefined) return cached;
-        const claims = await verifyUncached(token);
+        const claims = await verifyAccessToken(token, keys, policy);
         cache?.set(token, claims);
         return claims;
       } catch (error) {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Context } from '@opentelemetry/api';
-import type { AccessTokenClaims } from '../auth/index.ts';
+import type { AccessTokenClaims } from '@rampart/tokens';
 import type { CanonicalRequest } from '../request/index.ts';
 import type { MatchedRoute } from '../routing/index.ts';
 

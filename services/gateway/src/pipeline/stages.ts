@@ -1,12 +1,7 @@
 import type { RateLimitConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
-import {
-  isOpaqueToken,
-  presentedToken,
-  verifyDpopProof,
-  type AccessTokenClaims,
-  type PresentedToken,
-} from '../auth/index.ts';
+import type { AccessTokenClaims } from '@rampart/tokens';
+import { isOpaqueToken, presentedToken, verifyDpopProof, type PresentedToken } from '../auth/index.ts';
 import { authorize } from '../authorization/index.ts';
 import { isUpstreamErrorStatus, sanitizeResponseHeaders, securityHeaders } from '../forward/index.ts';
 import { forwardInSpan } from '../observability/index.ts';

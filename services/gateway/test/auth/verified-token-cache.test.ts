@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { JWSHeaderParameters } from 'jose';
 import { isRampartError } from '@rampart/errors';
-import type { AccessTokenClaims } from '../../src/auth/access-token-claims.ts';
+import type { AccessTokenClaims } from '@rampart/tokens';
 import { createJwksCache, type JwksCache, type KeySource } from '../../src/auth/jwks-cache.ts';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.ts';
 import { createAccessTokenVerifier } from '../../src/auth/verify-access-token.ts';

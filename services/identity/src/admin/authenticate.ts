@@ -1,5 +1,13 @@
-import { createLocalJWKSet, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { readAuthorization } from '@rampart/tokens';
+import { createLocalJWKSet, type JWK } from 'jose';
+import {
+  AccessTokenError,
+  AccessTokenPolicy,
+  readAuthorization,
+  verifyAccessToken,
+  type AccessTokenClaims,
+  type AccessTokenKeys,
+  type AccessTokenRefusal,
+} from '@rampart/tokens';
 import type { IdentityContext } from '../app.ts';
 import { ADMIN_SCOPE, adminAudience } from '../oidc/provider.ts';
 import { AdminError, type DenyReason } from './admin-error.ts';
@@ -17,6 +25,7 @@ export const ADMIN_ROLE = 'admin';
 /** Leeway for `exp`, `nbf` and `iat`, for clocks a little apart (RFC 8725 §3.10 asks for small). */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
+/** Longest admin token read: identity's own tokens stay far below it. */
 const MAX_TOKEN_LENGTH = 4096;
 const REALM = 'realm="rampart-admin"';
 /** Public members per key type: the verifier never holds a private part. */
@@ -26,14 +35,33 @@ const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   RSA: ['kty', 'n', 'e'],
 };
 
+/** What a refusal of `verifyAccessToken` is in the audit (`admin.denied`); `keys_unavailable` is not a refusal. */
+const DENY_REASONS: Readonly<Record<Exclude<AccessTokenRefusal, 'keys_unavailable'>, DenyReason>> = {
+  malformed_token: 'malformed_token',
+  algorithm_not_allowed: 'algorithm_not_allowed',
+  key_in_header: 'key_in_header',
+  unsupported_critical: 'unsupported_critical',
+  wrong_token_type: 'wrong_token_type',
+  unknown_key: 'unknown_key',
+  bad_signature: 'bad_signature',
+  token_expired: 'token_expired',
+  token_not_yet_valid: 'token_not_yet_valid',
+  wrong_issuer: 'wrong_issuer',
+  wrong_audience: 'wrong_audience',
+  invalid_claims: 'invalid_claims',
+  sender_constrained: 'sender_constrained',
+};
+
 /**
- * Checks the bearer token of an admin API call (RFC 6750, RFC 9068): a JWT `at+jwt` signed with
- * ES256 by one of identity's own published keys (never a key named by the token), issued by this
- * issuer for the admin audience, not expired (30 s leeway), not sender-constrained (a DPoP-bound
- * token is refused as a bearer), from a client allowed to get admin tokens, with the `admin`
- * scope, with MFA in `amr`, and for a user who exists now, is enabled and has the `admin` role.
- * Each refusal is an {@link AdminError} with its `deny` reason (for the audit) and the RFC 6750
- * challenge.
+ * Checks the bearer token of an admin API call (RFC 6750, RFC 9068). First the one access-token
+ * verification of `@rampart/tokens`, under the admin policy: a compact JWS of at most 4096
+ * characters, `typ: at+jwt`, ES256 only, no key in the header (`jku`, `x5u`, `jwk`, `x5c`), no
+ * `crit`, a `kid` of one of identity's own published keys, issued by this issuer for the admin
+ * audience, not expired nor issued in the future (30 s leeway), typed claims, and not
+ * sender-constrained (a DPoP-bound token is refused as a bearer). Then the admin API's own
+ * policy: a client allowed to get admin tokens, the `admin` scope, MFA in `amr`, and a user who
+ * exists now, is enabled and has the `admin` role. Each refusal is an {@link AdminError} with its
+ * `deny` reason (for the audit) and the RFC 6750 challenge.
  *
  * @example
  * const verifier = new AdminTokenVerifier(identity);
@@ -41,10 +69,25 @@ const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  */
 export class AdminTokenVerifier {
   readonly #identity: IdentityContext;
-  #keySet: { readonly version: string; readonly getKey: JWTVerifyGetKey } | undefined;
+  readonly #policy: AccessTokenPolicy;
+  /** Identity's published keys, by `kid` and `alg`: never a key the token names. */
+  readonly #keys: AccessTokenKeys;
+  #keySet: { readonly version: string; readonly getKey: AccessTokenKeys } | undefined;
 
   constructor(identity: IdentityContext) {
     this.#identity = identity;
+    const { settings } = identity;
+    this.#policy = new AccessTokenPolicy({
+      issuer: settings.issuer,
+      audience: adminAudience(settings),
+      // What identity signs access tokens with (provider.ts); nothing else is an admin token.
+      algorithms: ['ES256'],
+      clockSkewSeconds: CLOCK_TOLERANCE_SECONDS,
+      maxTokenBytes: MAX_TOKEN_LENGTH,
+      requiredType: 'at+jwt',
+      acceptBoundTokens: false,
+    });
+    this.#keys = async (header) => (await this.#getKey())(header);
   }
 
   /** `rawHeaders` as Node gives them (`req.rawHeaders`): a repeated `Authorization` is refused. */
@@ -56,26 +99,18 @@ export class AdminTokenVerifier {
         wwwAuthenticate: `Bearer ${REALM}`,
       });
     }
-    if (!authorization.ok || authorization.token.length > MAX_TOKEN_LENGTH)
-      throw invalidToken('malformed_token');
-    const token = authorization.token;
-    const payload = await this.#verify(token);
-    const subject = payload.sub;
-    if (payload['cnf'] !== undefined) throw invalidToken('sender_constrained', subject);
-    const clientId = payload['client_id'];
-    if (typeof clientId !== 'string' || !(await this.#isAdminClient(clientId))) {
-      throw invalidToken('not_admin_client', subject);
-    }
-    const scope = payload['scope'];
-    if (typeof scope !== 'string' || !scope.split(' ').includes(ADMIN_SCOPE)) {
+    if (!authorization.ok) throw invalidToken('malformed_token');
+    const claims = await this.#verify(authorization.token);
+    const { subject, clientId } = claims;
+    if (!(await this.#isAdminClient(clientId))) throw invalidToken('not_admin_client', subject);
+    if (!claims.scopes.includes(ADMIN_SCOPE)) {
       throw new AdminError(403, 'insufficient_scope', `The token must have the ${ADMIN_SCOPE} scope.`, {
         deny: 'insufficient_scope',
         subject,
         wwwAuthenticate: `Bearer ${REALM}, error="insufficient_scope", scope="${ADMIN_SCOPE}"`,
       });
     }
-    const amr = payload['amr'];
-    if (!Array.isArray(amr) || !amr.some((method) => typeof method === 'string' && MFA_AMR.has(method))) {
+    if (!claims.amr.some((method) => MFA_AMR.has(method))) {
       throw new AdminError(403, 'mfa_required', 'The admin API needs a sign-in with a second factor.', {
         deny: 'mfa_required',
         subject,
@@ -90,27 +125,22 @@ export class AdminTokenVerifier {
     return { userId: user.id, clientId };
   }
 
-  async #verify(token: string): Promise<JWTPayload & { sub: string }> {
-    const { settings } = this.#identity;
+  /**
+   * The shared verification, its refusal as the admin API's. Keys that cannot be read (the key
+   * store failing) are not a verdict on the token: that error goes on, answered 500 and logged.
+   */
+  async #verify(token: string): Promise<AccessTokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, await this.#getKey(), {
-        algorithms: ['ES256'],
-        typ: 'at+jwt',
-        issuer: settings.issuer,
-        audience: adminAudience(settings),
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
-      });
-      if (typeof payload.sub !== 'string' || payload.sub === '') throw invalidToken('malformed_token');
-      return payload as JWTPayload & { sub: string };
+      return await verifyAccessToken(token, this.#keys, this.#policy);
     } catch (error) {
-      if (error instanceof AdminError) throw error;
-      throw joseRefusal(error);
+      if (!(error instanceof AccessTokenError)) throw error;
+      if (error.reason === 'keys_unavailable') throw error.cause instanceof Error ? error.cause : error;
+      throw invalidToken(DENY_REASONS[error.reason], error.subject);
     }
   }
 
   /** The public parts of the published keys, rebuilt when the set changes (here or on another replica). */
-  async #getKey(): Promise<JWTVerifyGetKey> {
+  async #getKey(): Promise<AccessTokenKeys> {
     const { keys } = this.#identity;
     const version = await keys.version();
     if (this.#keySet?.version !== version) {
@@ -146,28 +176,4 @@ function invalidToken(deny: DenyReason, subject?: string): AdminError {
 
 function accessDenied(deny: DenyReason, subject: string): AdminError {
   return new AdminError(403, 'access_denied', 'This account may not use the admin API.', { deny, subject });
-}
-
-/** A jose failure as a refusal; the subject only when the signature was verified first. */
-function joseRefusal(error: unknown): AdminError {
-  if (error instanceof errors.JWTExpired) return invalidToken('token_expired', subjectOf(error.payload));
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    const reasons: Readonly<Record<string, DenyReason>> = {
-      nbf: 'token_not_yet_valid',
-      iat: 'token_not_yet_valid',
-      iss: 'wrong_issuer',
-      aud: 'wrong_audience',
-      typ: 'wrong_token_type',
-    };
-    return invalidToken(reasons[error.claim] ?? 'malformed_token', subjectOf(error.payload));
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return invalidToken('bad_signature');
-  if (error instanceof errors.JWKSNoMatchingKey) return invalidToken('unknown_key');
-  if (error instanceof errors.JOSEAlgNotAllowed) return invalidToken('algorithm_not_allowed');
-  if (error instanceof errors.JOSEError) return invalidToken('malformed_token');
-  throw error;
-}
-
-function subjectOf(payload: JWTPayload): string | undefined {
-  return typeof payload.sub === 'string' ? payload.sub : undefined;
 }

@@ -1,10 +1,10 @@
 import type { JWTPayload } from 'jose';
 import { CLIENT_SUBJECT_PREFIX, principalKindOf, type PrincipalKind } from '@rampart/config';
-import { RampartError } from '@rampart/errors';
+import { AccessTokenError } from './access-token-error.ts';
 
 /**
- * What the gateway knows about the caller once an access token is verified (RFC 9068 §2.2).
- * Deeply frozen: later pipeline stages read it, none may change it.
+ * What a verified access token says about the caller (RFC 9068 §2.2). Deeply frozen: whoever
+ * reads it later (the gateway's pipeline stages, the admin API's checks) may not change it.
  */
 export interface AccessTokenClaims {
   /** `sub`: the user's id, or `client:<client_id>` for a client's own token (client credentials). */
@@ -33,14 +33,18 @@ export interface AccessTokenClaims {
   readonly cnf?: Readonly<Record<string, unknown>>;
 }
 
-function invalid(detail: string): RampartError {
-  return new RampartError('GW_TOKEN_INVALID', { detail });
+/** A claim that fails its type check. The signature was verified first, so `sub` (when a string) is the token's. */
+function invalid(payload: JWTPayload, detail: string): AccessTokenError {
+  const { sub } = payload;
+  return new AccessTokenError('invalid_claims', detail, {
+    ...(typeof sub === 'string' && sub.length > 0 ? { subject: sub } : {}),
+  });
 }
 
 function requiredString(payload: JWTPayload, name: string): string {
   const value = payload[name];
   if (typeof value !== 'string' || value.length === 0) {
-    throw invalid(`claim ${name} must be a non-empty string`);
+    throw invalid(payload, `claim ${name} must be a non-empty string`);
   }
   return value;
 }
@@ -48,7 +52,7 @@ function requiredString(payload: JWTPayload, name: string): string {
 function optionalString(payload: JWTPayload, name: string): string | undefined {
   const value = payload[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalid(`claim ${name} must be a string`);
+  if (typeof value !== 'string') throw invalid(payload, `claim ${name} must be a string`);
   return value;
 }
 
@@ -56,7 +60,7 @@ function stringList(payload: JWTPayload, name: string): readonly string[] {
   const value = payload[name];
   if (value === undefined) return Object.freeze([]);
   if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
-    throw invalid(`claim ${name} must be an array of strings`);
+    throw invalid(payload, `claim ${name} must be an array of strings`);
   }
   return Object.freeze([...value]);
 }
@@ -75,37 +79,43 @@ function deepFreeze<T>(value: T): T {
  * never acts as another), and a bare client id as `sub` — the un-namespaced shape, which a service
  * keying data by subject would take for a user — is refused.
  */
-function principalKind(subject: string, clientId: string): PrincipalKind {
+function principalKind(payload: JWTPayload, subject: string, clientId: string): PrincipalKind {
   const kind = principalKindOf(subject);
-  if (kind === undefined) throw invalid('claim sub is a malformed client subject');
+  if (kind === undefined) throw invalid(payload, 'claim sub is a malformed client subject');
   if (kind === 'client' && subject !== `${CLIENT_SUBJECT_PREFIX}${clientId}`)
-    throw invalid('claim sub names another client than client_id');
+    throw invalid(payload, 'claim sub names another client than client_id');
   if (kind === 'user' && subject === clientId)
-    throw invalid('claim sub is a client id outside the client namespace');
+    throw invalid(payload, 'claim sub is a client id outside the client namespace');
   return kind;
 }
 
 /**
- * Turns a verified JWT payload into {@link AccessTokenClaims}, checking each claim's type.
- * Presence of `exp`, `iat`, `jti`, `sub` and `client_id` is also enforced by jose's
- * `requiredClaims`; the checks here guard the types and emptiness jose leaves alone.
+ * Turns a verified JWT payload (or an RFC 7662 introspection answer's members) into
+ * {@link AccessTokenClaims}, checking each claim's type; throws {@link AccessTokenError}
+ * `invalid_claims`. Presence of `exp`, `iat`, `jti`, `sub` and `client_id` is also enforced by
+ * jose's `requiredClaims` in `verifyAccessToken`; the checks here guard the types and emptiness
+ * jose leaves alone.
+ *
+ * @example
+ * const claims = toAccessTokenClaims({ sub, client_id: 'shop-web', jti, iat, exp, scope: 'orders:read' });
+ * claims.scopes; // ['orders:read']
  */
 export function toAccessTokenClaims(payload: JWTPayload): AccessTokenClaims {
   const { exp, iat } = payload;
-  if (typeof exp !== 'number') throw invalid('claim exp is required');
-  if (typeof iat !== 'number') throw invalid('claim iat is required');
+  if (typeof exp !== 'number') throw invalid(payload, 'claim exp is required');
+  if (typeof iat !== 'number') throw invalid(payload, 'claim iat is required');
   const scope = optionalString(payload, 'scope');
   const acr = optionalString(payload, 'acr');
   const grantId = optionalString(payload, 'gid');
   const cnf = payload['cnf'];
   if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
-    throw invalid('claim cnf must be an object');
+    throw invalid(payload, 'claim cnf must be an object');
   }
   const subject = requiredString(payload, 'sub');
   const clientId = requiredString(payload, 'client_id');
   const claims: AccessTokenClaims = {
     subject,
-    principalKind: principalKind(subject, clientId),
+    principalKind: principalKind(payload, subject, clientId),
     clientId,
     scopes: Object.freeze(scope === undefined ? [] : scope.split(' ').filter((item) => item.length > 0)),
     groups: stringList(payload, 'groups'),

@@ -16,19 +16,36 @@ export const ACCESS_TOKEN_ALGORITHMS = [
 export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number];
 
 /** The default allow-list: ECDSA P-256, Ed25519 and RSA-PSS (RFC 8725 §3.2). */
-export const DEFAULT_ALGORITHMS: readonly AccessTokenAlgorithm[] = Object.freeze(['ES256', 'EdDSA', 'PS256']);
+export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly AccessTokenAlgorithm[] = Object.freeze([
+  'ES256',
+  'EdDSA',
+  'PS256',
+]);
 
 const KNOWN: ReadonlySet<string> = new Set(ACCESS_TOKEN_ALGORITHMS);
 
-/** Validates a configured allow-list; throws `TypeError` naming the fix. */
-export function checkAlgorithms(algorithms: readonly string[]): readonly AccessTokenAlgorithm[] {
+function isAccessTokenAlgorithm(alg: string): alg is AccessTokenAlgorithm {
+  return KNOWN.has(alg);
+}
+
+/**
+ * Validates a configured allow-list (non-empty, asymmetric algorithms only); throws a `TypeError`
+ * naming the fix.
+ *
+ * @example
+ * checkAccessTokenAlgorithms(['ES256']); // ['ES256'], frozen
+ * checkAccessTokenAlgorithms(['HS256']); // TypeError: algorithm "HS256" is not allowed for access tokens; …
+ */
+export function checkAccessTokenAlgorithms(algorithms: readonly string[]): readonly AccessTokenAlgorithm[] {
   if (algorithms.length === 0) throw new TypeError('algorithms must name at least one algorithm');
+  const checked: AccessTokenAlgorithm[] = [];
   for (const alg of algorithms) {
-    if (!KNOWN.has(alg)) {
+    if (!isAccessTokenAlgorithm(alg)) {
       throw new TypeError(
         `algorithm ${JSON.stringify(alg)} is not allowed for access tokens; use one of ${ACCESS_TOKEN_ALGORITHMS.join(', ')}`,
       );
     }
+    checked.push(alg);
   }
-  return Object.freeze([...algorithms]) as readonly AccessTokenAlgorithm[];
+  return Object.freeze(checked);
 }
