@@ -9,11 +9,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID, webcrypto } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { publicJwk } from '../../services/identity/src/admin/authenticate.ts';
-import { adminAudience } from '../../services/identity/src/oidc/provider.ts';
-import { ADMIN_CLI_CLIENT_ID } from '../../services/identity/src/oidc/client-metadata.ts';
-import { startAdminHarness, type AdminHarness } from '../../services/identity/test/admin/admin-support.ts';
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey } from 'jose';
+import { ADMIN_CLI_CLIENT_ID, startAdminHarness, type AdminHarness } from '@rampart/identity/testing';
 import { b64url, shopYaml, startGatewayFixture, type GatewayFixture } from './shop.ts';
 
 /** One caller as a token issuer sees it: where the token goes, and the key that really signs for it. */
@@ -22,7 +19,8 @@ interface Target {
   readonly audience: string;
   readonly kid: string;
   readonly privateKey: CryptoKey;
-  readonly publicJwk: JWK;
+  /** The public JWK as published (what an attacker can read). */
+  readonly publicJwk: Readonly<Record<string, unknown>>;
   /** The claims of a token this caller accepts, besides iss, aud, iat, exp, jti. */
   readonly claims: Readonly<Record<string, unknown>>;
 }
@@ -176,12 +174,13 @@ describe('regression: the gateway and the admin API refuse the same hostile acce
     assert.ok(signing?.kid !== undefined, 'identity has a current signing key with a kid');
     const privateKey = await importJWK(signing, 'ES256');
     assert.ok(!(privateKey instanceof Uint8Array), 'an ES256 key');
+    const { kty, crv, x, y, kid } = signing;
     identity = {
       issuer: admin.h.issuer,
-      audience: adminAudience(admin.h.identity.settings),
-      kid: signing.kid,
+      audience: `${admin.h.issuer}/admin`, // the admin API's audience, as its README says
+      kid,
       privateKey,
-      publicJwk: publicJwk(signing),
+      publicJwk: { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' },
       claims: {
         sub: admin.admin.id,
         client_id: ADMIN_CLI_CLIENT_ID,

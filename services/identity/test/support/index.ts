@@ -28,6 +28,13 @@ export {
   createUserWithTotp,
   type Authorization,
 } from '../interaction/support.ts';
+/** Identity with an admin whose admin API tokens a test mints, as `test/admin/` stands it up. */
+export {
+  startAdminHarness,
+  mintToken,
+  type AdminHarness,
+  type TokenOverrides,
+} from '../admin/admin-support.ts';
 
 // Internals, for the few outside tests and benchmarks that measure or stand in for them — not the
 // service's API (that is `@rampart/identity`).
