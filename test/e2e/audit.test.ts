@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 import { auditLedgerFile } from '@rampart/audit';
 import { componentSpiffeId } from '@rampart/mesh';
 import { openEmbeddedStore } from '@rampart/sdk';
-import { cliMain, SHOP_TRUST_DOMAIN, startShop, type RunningShop } from '@rampart/testing';
+import { childPids, cliMain, SHOP_TRUST_DOMAIN, startShop, type RunningShop } from '@rampart/testing';
 
 /** The stored events, as the audit service keeps them (read from its store, not through it). */
 async function storedEvents(home: string): Promise<{ seq: number; event: Record<string, unknown> }[]> {
@@ -24,6 +24,43 @@ async function storedEvents(home: string): Promise<{ seq: number; event: Record<
   } finally {
     await store.close();
   }
+}
+
+/** Sends `count` requests without a token through the gateway, `concurrency` at a time; their request ids. */
+async function denials(shop: RunningShop, count: number, concurrency = 4): Promise<string[]> {
+  const agent = new Agent({ connect: { ca: readFileSync(join(shop.home, 'ca.pem'), 'utf8') } });
+  const ids: string[] = [];
+  let next = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          next += 1;
+          const response = await request(`https://127.0.0.1:${shop.ports.gateway}/orders`, {
+            dispatcher: agent,
+          });
+          assert.equal(response.statusCode, 401);
+          ids.push(((await response.body.json()) as { requestId: string }).requestId);
+        }
+      }),
+    );
+  } finally {
+    await agent.close();
+  }
+  return ids;
+}
+
+/** How many times each of `ids` is in the trail as the gateway's `request.denied`. */
+async function timesStored(home: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const gateway = componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway');
+  const wanted = new Set(ids);
+  const seen = new Map<string, number>(ids.map((id) => [id, 0]));
+  for (const { event } of await storedEvents(home)) {
+    const id = String(event['requestId']);
+    if (event['source'] === gateway && event['event'] === 'request.denied' && wanted.has(id))
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  return seen;
 }
 
 function verify(configFile: string): { status: number | null; out: string } {
@@ -113,5 +150,40 @@ describe('audit trail: every component ships its security events to the audit se
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('audit trail under load: the audit service killed (-9) loses no event and duplicates none', () => {
+  let shop: RunningShop;
+  before(async () => {
+    shop = await startShop();
+  });
+  after(() => shop.stop());
+
+  it('every denial sent while the audit service died and came back is in the trail exactly once', async () => {
+    const auditPid = childPids(shop.up.child.pid ?? 0).find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('services/audit/src/main.ts'),
+    );
+    assert.ok(auditPid, 'no audit service process under rampart up');
+    const load = denials(shop, 400);
+    await sleep(300);
+    const from = shop.up.output.length;
+    process.kill(auditPid, 'SIGKILL');
+    const ids = await load;
+    assert.equal(new Set(ids).size, 400);
+    await shop.up.waitFor(/audit .*restarted and ready/, 60_000, from);
+    const deadline = Date.now() + 30_000;
+    let seen = await timesStored(shop.home, ids);
+    while ([...seen.values()].some((times) => times === 0) && Date.now() < deadline) {
+      await sleep(250);
+      seen = await timesStored(shop.home, ids);
+    }
+    assert.deepEqual(
+      [...seen.values()].filter((times) => times !== 1).length,
+      0,
+      `events missing or stored twice: ${JSON.stringify([...seen].filter(([, times]) => times !== 1).slice(0, 5))}`,
+    );
+    const { status, out } = verify(join(shop.dir, 'rampart.yaml'));
+    assert.equal(status, 0, out);
   });
 });
