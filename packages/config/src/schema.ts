@@ -401,6 +401,14 @@ export const Audit = Type.Object(
         description: 'And at least this often while events arrive, in seconds (default 60).',
       }),
     ),
+    retentionDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 36_500,
+        description:
+          'Prune events older than this many days, under a signed checkpoint that keeps the pruning provable (default: keep every event).',
+      }),
+    ),
   },
   { ...strict, description: 'The audit service: where every security event of every component is kept.' },
 );

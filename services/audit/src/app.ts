@@ -20,6 +20,7 @@ import {
   type Store,
 } from '@rampart/sdk';
 import { registerIngestRoute } from './ingest/ingest-route.ts';
+import { startRetention } from './retention.ts';
 import { CHECKPOINT_EXPORT_FILE, auditLedgerFile } from './layout.ts';
 import { openLedger, type Ledger, type SignedCheckpoint } from './ledger/index.ts';
 
@@ -109,10 +110,15 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       }
     },
   });
+  const stopRetention =
+    config.audit?.retentionDays === undefined
+      ? () => undefined
+      : startRetention({ ledger, store, retentionDays: config.audit.retentionDays, log });
   let url: string;
   try {
     url = await app.listen({ host: '127.0.0.1', port: options.port ?? ports.audit });
   } catch (error) {
+    stopRetention();
     await ledger.close();
     await store.close();
     throw error;
@@ -133,6 +139,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       }
     },
     async close() {
+      stopRetention();
       await app.close();
       await ledger.close();
       await store.close();
