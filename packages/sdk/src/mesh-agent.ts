@@ -5,8 +5,10 @@ import { verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 export type MeshCredentials = Pick<WorkloadCredentials, 'keyPem' | 'certPem' | 'caPems'>;
 
 export interface MeshAgentLimits {
-  /** One deadline for connecting, the headers and the body. */
+  /** One deadline for the headers and the body, and for connecting unless `connectTimeoutMs` is set. */
   readonly timeoutMs: number;
+  /** A shorter deadline for connecting (the gateway fails over from a dead upstream sooner). */
+  readonly connectTimeoutMs?: number;
   /** The largest answer read. */
   readonly maxResponseBytes: number;
 }
@@ -32,7 +34,7 @@ export function meshAgent(
       checkServerIdentity: verifyPeerSpiffeId(serverSpiffeId),
       minVersion: 'TLSv1.3',
       rejectUnauthorized: true,
-      timeout: limits.timeoutMs,
+      timeout: limits.connectTimeoutMs ?? limits.timeoutMs,
     },
     headersTimeout: limits.timeoutMs,
     bodyTimeout: limits.timeoutMs,

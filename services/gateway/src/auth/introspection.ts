@@ -3,9 +3,9 @@ import { LRUCache } from 'lru-cache';
 import { type Agent, request } from 'undici';
 import { RampartError } from '@rampart/errors';
 import type { WorkloadCredentials } from '@rampart/mesh';
+import { meshAgent } from '@rampart/sdk';
 import type { AccessTokenClaims } from '@rampart/tokens';
 import { readIntrospectionAnswer, type IntrospectionOutcome } from './introspection-answer.ts';
-import { identityAgent } from './identity-agent.ts';
 
 /**
  * The shape of identity's opaque access tokens: oidc-provider's `nanoid` of 256 random bits, 43
@@ -143,7 +143,7 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     const previous = connection?.agent;
     connection = {
       credentials,
-      agent: identityAgent(credentials, options.identitySpiffeId, {
+      agent: meshAgent(credentials, options.identitySpiffeId, {
         timeoutMs,
         maxResponseBytes: 64 * 1024,
       }),

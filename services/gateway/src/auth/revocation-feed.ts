@@ -1,7 +1,6 @@
 import { type Agent, request } from 'undici';
 import type { WorkloadCredentials } from '@rampart/mesh';
-import type { Logger } from '@rampart/sdk';
-import { identityAgent } from './identity-agent.ts';
+import { meshAgent, type Logger } from '@rampart/sdk';
 
 /** What the feed needs to know of a verified access token. */
 export interface RevocableToken {
@@ -76,7 +75,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   let stopped = false;
 
   function makeAgent(): Agent {
-    return identityAgent(options.credentials(), options.identitySpiffeId, {
+    return meshAgent(options.credentials(), options.identitySpiffeId, {
       timeoutMs: 2_000,
       maxResponseBytes: 4 * 1024 * 1024,
     });

@@ -1,6 +1,8 @@
-import { Agent, request as undiciRequest } from 'undici';
+import type { Agent } from 'undici';
+import { request as undiciRequest } from 'undici';
 import { RampartError } from '@rampart/errors';
-import { verifyPeerSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
+import type { WorkloadCredentials } from '@rampart/mesh';
+import { meshAgent } from '@rampart/sdk';
 import {
   CircuitBreaker,
   checkBreakerOptions,
@@ -140,19 +142,10 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     let agent = agents.get(name);
     if (agent === undefined) {
       const credentials = options.credentials();
-      agent = new Agent({
-        connect: {
-          ca: [...credentials.caPems],
-          cert: credentials.certPem,
-          key: credentials.keyPem,
-          checkServerIdentity: verifyPeerSpiffeId(upstream.spiffeId),
-          minVersion: 'TLSv1.3',
-          rejectUnauthorized: true,
-          timeout: connectTimeoutMs,
-        },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        maxResponseSize: maxResponseBytes,
+      agent = meshAgent(credentials, upstream.spiffeId, {
+        timeoutMs,
+        connectTimeoutMs,
+        maxResponseBytes,
       });
       agents.set(name, agent);
     }
