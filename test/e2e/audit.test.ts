@@ -89,6 +89,7 @@ describe('audit trail: every component ships its security events to the audit se
       for (let i = 0; i < 12; i++) {
         const response = await request(`https://127.0.0.1:${shop.ports.gateway}/orders`, {
           dispatcher: agent,
+          headers: { 'user-agent': 'audit-e2e/1.0\tforged' },
         });
         assert.equal(response.statusCode, 401);
         const problem = (await response.body.json()) as { requestId: string };
@@ -109,6 +110,12 @@ describe('audit trail: every component ships its security events to the audit se
     const deadline = Date.now() + 10_000;
     while ((await arrived()) < denied.length && Date.now() < deadline) await sleep(200);
     assert.equal(await arrived(), denied.length, 'every denial reached the audit trail once');
+    // What an investigation needs: where from, with what, on which route — the agent cleaned.
+    const one = (await storedEvents(shop.home)).find(({ event }) => event['requestId'] === denied[0]);
+    assert.ok(one);
+    assert.equal(one.event['sourceIp'], '127.0.0.1');
+    assert.equal(one.event['userAgent'], 'audit-e2e/1.0forged');
+    assert.equal(one.event['route'], 'GET /orders');
   });
 
   it('rampart audit verify: the trail verifies while the platform runs', () => {

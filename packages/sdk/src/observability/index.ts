@@ -40,7 +40,15 @@ export {
   type EventShipperOptions,
 } from './event-shipper.ts';
 export { startAuditShipping, type AuditShipping, type AuditShippingOptions } from './audit-shipping.ts';
-export { cleanUserAgent, MAX_USER_AGENT_LENGTH } from './event-fields.ts';
+export {
+  cleanUserAgent,
+  CLIENT_ID as EVENT_CLIENT_ID,
+  isIpLiteral,
+  MAX_ROUTE_LENGTH as MAX_EVENT_ROUTE_LENGTH,
+  MAX_SUBJECT_LENGTH as MAX_EVENT_SUBJECT_LENGTH,
+  MAX_USER_AGENT_LENGTH,
+  ROUTE as EVENT_ROUTE,
+} from './event-fields.ts';
 export {
   parseTraceparent,
   formatTraceparent,

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { constants as http2Constants, Http2ServerRequest } from 'node:http2';
 import { isRampartError } from '@rampart/errors';
-import type { Logger, Metrics, SecurityEvents } from '@rampart/sdk';
+import {
+  EVENT_CLIENT_ID,
+  EVENT_ROUTE,
+  isIpLiteral,
+  MAX_EVENT_ROUTE_LENGTH,
+  MAX_EVENT_SUBJECT_LENGTH,
+  type Logger,
+  type Metrics,
+  type SecurityEvents,
+} from '@rampart/sdk';
 import { endRequestSpan, recordDenial, startRequestSpan } from '../observability/index.ts';
 import { clientIp } from '../rate-limit/index.ts';
 import { isClientGone } from '../request/index.ts';
@@ -99,7 +108,7 @@ async function handle(
       reason: refusal.code,
       requestId,
       traceId: span.traceId,
-      ...(exchange.claims === undefined ? {} : { subject: exchange.claims.subject }),
+      ...investigationFields(exchange),
     });
     try {
       sendProblem(res, refusal, requestId, exchange.cors);
@@ -167,4 +176,33 @@ function requestDeadline(req: Http2ServerRequest, timeoutMs: number): void {
 function headerValue(req: GatewayRequest, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * What an investigation of a denial needs beyond the code: who (the token's subject and client),
+ * from where (the client address, its user agent as sent: the SDK cleans it) and what (the route
+ * template, never the raw path). Only what the pipeline had established when it refused, and only
+ * values of the event's shapes: a token from another issuer may carry a client id or a subject the
+ * event cannot hold, and a denial must never fail for it.
+ */
+function investigationFields(exchange: Exchange): {
+  subject?: string;
+  clientId?: string;
+  sourceIp?: string;
+  userAgent?: string;
+  route?: string;
+} {
+  const { claims, matched, canonical } = exchange;
+  const agent = canonical?.headers['user-agent'];
+  const route =
+    matched === undefined || canonical === undefined ? '' : `${canonical.method} ${matched.template}`;
+  return {
+    ...(claims !== undefined && claims.subject.length <= MAX_EVENT_SUBJECT_LENGTH
+      ? { subject: claims.subject }
+      : {}),
+    ...(claims !== undefined && EVENT_CLIENT_ID.test(claims.clientId) ? { clientId: claims.clientId } : {}),
+    ...(isIpLiteral(exchange.clientIp) ? { sourceIp: exchange.clientIp } : {}),
+    ...(typeof agent === 'string' ? { userAgent: agent } : {}),
+    ...(route.length <= MAX_EVENT_ROUTE_LENGTH && EVENT_ROUTE.test(route) ? { route } : {}),
+  };
 }
