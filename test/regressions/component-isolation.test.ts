@@ -88,7 +88,7 @@ describe('component isolation: no secret in a component environment or command l
     ];
     assert.ok(secrets.length >= 4, 'admin password, shop-cli secret, two demo users');
     const pids = childPids(running.up.child.pid!);
-    assert.equal(pids.length, 6, 'mesh, identity, three services, gateway');
+    assert.equal(pids.length, 7, 'mesh, identity, audit, three services, gateway');
     for (const pid of pids) {
       const environ = environOf(pid);
       const component = environ.get(componentEnv.component.name);
@@ -122,18 +122,20 @@ const PUBLIC = new Set([
   'mesh/bundle.pem',
   'keys/internal-token.pub.pem',
   'keys/gateway-token.pub.pem',
+  'keys/audit-signing.pub.pem',
 ]);
 
 /**
  * Whose a file under `.rampart/` is: a component's name, `supervisor` (the human's credentials,
- * the edge CA, the master pseudonym key, the logs) or `public`.
+ * the edge CA, the master pseudonym key, the logs, the copy of the audit checkpoints) or `public`.
  */
 function ownerOf(rel: string): string {
   if (PUBLIC.has(rel)) return 'public';
   const [top, second] = rel.split(sep);
   if (rel === 'keys/internal-token.key.pem') return 'mesh';
   if (rel === 'keys/gateway-token.key.pem') return 'gateway';
-  if (top === 'mesh' || top === 'identity' || top === 'gateway') return top;
+  if (rel === 'keys/audit-signing.key.pem') return 'audit';
+  if (top === 'mesh' || top === 'identity' || top === 'gateway' || top === 'audit') return top;
   if ((top === 'keyring' || top === 'services') && second !== undefined) return second;
   return 'supervisor';
 }
@@ -183,6 +185,7 @@ describe(
       // What the attack read: the mesh CA key, both signing keys, keyrings, stores, the human's secrets.
       for (const expected of [
         'mesh',
+        'audit',
         'gateway',
         'identity',
         'orders',
@@ -198,7 +201,7 @@ describe(
         'the mesh CA key is under .rampart/mesh/ca/',
       );
       const pids = childPids(running.up.child.pid!);
-      assert.equal(pids.length, 6);
+      assert.equal(pids.length, 7);
       for (const pid of pids) {
         const component =
           readFileSync(`/proc/${pid}/environ`, 'utf8')

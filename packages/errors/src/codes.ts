@@ -59,7 +59,7 @@ export const codes = {
   MESH_NOT_FOUND: { status: 404, title: 'No such mesh endpoint' },
   MESH_PAYLOAD_TOO_LARGE: { status: 413, title: 'Mesh request body too large' },
   // Audit service: event ingestion (services/audit/src/ingest)
-  AUDIT_PEER_UNAUTHENTICATED: { status: 401, title: 'Workload certificate required' },
+  AUDIT_PEER_UNAUTHENTICATED: { status: 401, title: 'Sender is no workload of this mesh' },
   AUDIT_WRONG_SOURCE: { status: 422, title: 'Event names another component' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   // Gateway: the canonical request (services/gateway/src/request/)
