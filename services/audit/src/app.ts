@@ -19,6 +19,7 @@ import {
   type Metrics,
   type Store,
 } from '@rampart/sdk';
+import { alertOutputs, createDetector, loadRules, SHIPPED_RULES_DIR, type Rule } from './detection/index.ts';
 import { registerIngestRoute } from './ingest/ingest-route.ts';
 import { startRetention } from './retention.ts';
 import { CHECKPOINT_EXPORT_FILE, auditLedgerFile } from './layout.ts';
@@ -36,6 +37,8 @@ export interface AuditOptions {
   /** Overrides `ports.audit` / `ports.auditAdmin` (0: any free port, for tests). */
   readonly port?: number;
   readonly adminPort?: number;
+  /** The detection rules (default: the shipped pack, `services/audit/rules/`). */
+  readonly rules?: readonly Rule[];
   /** Told of each checkpoint once stored and exported (the boot sends it to `rampart up`). */
   readonly onCheckpoint?: (checkpoint: SignedCheckpoint) => void;
 }
@@ -62,6 +65,8 @@ export interface Audit {
 export async function startAudit(options: AuditOptions): Promise<Audit> {
   const { config, stateDir, trustDomain, log } = options;
   const ports = platformPorts(config);
+  // A rule that does not load stops the start, naming the file, the rule and the field.
+  const rules = options.rules ?? loadRules(SHIPPED_RULES_DIR);
   const signingKey = createPrivateKey(readFileSync(options.signingKeyFile));
   const store: Store = openEmbeddedStore(auditLedgerFile(stateDir));
   let ledger: Ledger;
@@ -92,6 +97,9 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     labelNames: ['source', 'result'] as const,
     registers: [metrics.registry],
   });
+  const detector = createDetector({ rules });
+  const alerts = alertOutputs({ registry: metrics.registry, log });
+  log.info({ rules: rules.length, maxWindowedEvents: detector.maxEntries }, 'detection rules loaded');
   const credentials = options.credentials();
   const app: FastifyInstance = buildHttpApp({
     logger: log,
@@ -101,12 +109,20 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   registerIngestRoute(app, {
     ledger,
     trustDomain,
-    onStored: (source, answer) => {
+    onStored: (source, answer, appended) => {
       events.inc({ source, result: 'accepted' }, answer.accepted);
       events.inc({ source, result: 'duplicate' }, answer.duplicates);
       events.inc({ source, result: 'conflict' }, answer.conflicts);
       if (answer.conflicts > 0) {
         log.warn({ source, conflicts: answer.conflicts }, 'events reused an id with other content');
+      }
+      // After the commit, before the answer: synchronous and bounded, and it never fails the batch.
+      for (const { seq, event } of appended) {
+        try {
+          for (const alert of detector.evaluate(event, { seq, id: event.id })) alerts.publish(alert);
+        } catch (error) {
+          log.error({ err: error, seq }, 'detection failed on an event');
+        }
       }
     },
   });

@@ -22,8 +22,17 @@ export interface IngestAnswer {
 export interface IngestRouteOptions {
   readonly ledger: Ledger;
   readonly trustDomain: string;
-  /** Told of each stored batch (metrics). */
-  readonly onStored?: (source: string, answer: IngestAnswer) => void;
+  /**
+   * Told of each stored batch once committed (metrics, detection), with the events appended now in
+   * ledger order — never a duplicate or a conflict, which were not appended.
+   */
+  readonly onStored?: (source: string, answer: IngestAnswer, appended: readonly AppendedEvent[]) => void;
+}
+
+/** An event this batch appended, at its seq in the ledger. */
+export interface AppendedEvent {
+  readonly seq: number;
+  readonly event: StoredEvent;
 }
 
 /**
@@ -53,14 +62,10 @@ export function registerIngestRoute(app: FastifyInstance, options: IngestRouteOp
           detail: `events[${foreign}].service is not "${sender}", the sender's certificate`,
         });
       }
+      const stored: StoredEvent[] = request.body.events.map((event) => ({ ...event, source }));
       let results;
       try {
-        results = await Promise.all(
-          request.body.events.map((event) => {
-            const stored: StoredEvent = { ...event, source };
-            return ledger.append(event.id, { ...stored });
-          }),
-        );
+        results = await Promise.all(stored.map((event) => ledger.append(event.id, { ...event })));
       } catch (error) {
         throw new RampartError('AUDIT_UNAVAILABLE', { cause: error });
       }
@@ -70,7 +75,11 @@ export function registerIngestRoute(app: FastifyInstance, options: IngestRouteOp
         duplicates: count('duplicate'),
         conflicts: count('conflict'),
       };
-      options.onStored?.(source, answer);
+      const appended = results.flatMap((result, index) => {
+        const event = stored[index];
+        return result.status === 'appended' && event !== undefined ? [{ seq: result.seq, event }] : [];
+      });
+      options.onStored?.(source, answer, appended);
       return answer;
     },
   });
