@@ -154,6 +154,8 @@ async function authenticate(exchange: Exchange, deps: PipelineDeps): Promise<voi
   await checkProofOfPossession(exchange, deps, presented, claims);
   // Checked on every request, cached verification or not: a map lookup, no I/O.
   if (deps.revocations.isRevoked(claims)) {
+    // The token verified, so its subject is known: the denial names it (a stolen token's owner).
+    exchange.claims = claims;
     throw new RampartError('GW_TOKEN_REVOKED', {
       detail: claims.grantId !== undefined ? 'grant or subject revoked' : 'subject revoked',
     });

@@ -9,6 +9,7 @@ import {
   PASSWORD_FIELD_MAX,
 } from '../pages/form-parts.ts';
 import { html, page } from '../pages/layout.ts';
+import { sourceIpField } from '../pages/client-ip.ts';
 import { field } from '../pages/request-body.ts';
 import { sendPage } from '../pages/respond.ts';
 import { advance } from './advance.ts';
@@ -99,7 +100,12 @@ export async function submitCredentials(ctx: StepContext, form: URLSearchParams)
   const attempt = { username, ip: ctx.ip };
   const decision = await bruteForce.check(attempt);
   if (!decision.allowed) {
-    events.emit({ event: 'login.locked_out', outcome: 'failure', reason: decision.reason });
+    events.emit({
+      event: 'login.locked_out',
+      outcome: 'failure',
+      reason: decision.reason,
+      ...sourceIpField(ctx.ip),
+    });
     sendPage(ctx.res, 429, renderCredentialsPage(ctx, { username, error: LOCKED_OUT }), {
       'retry-after': String(decision.retryAfterSeconds),
     });
@@ -119,6 +125,7 @@ export async function submitCredentials(ctx: StepContext, form: URLSearchParams)
           outcome: 'failure',
           reason: 'bad_credentials',
           ...(user === undefined ? {} : { subject: user.id }),
+          ...sourceIpField(ctx.ip),
         });
       })
       .catch((error: unknown) => {

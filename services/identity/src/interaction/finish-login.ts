@@ -1,3 +1,4 @@
+import { sourceIpField } from '../pages/client-ip.ts';
 import { authenticationMethods } from './authentication-methods.ts';
 import type { LoginStep } from './next-step.ts';
 import type { StepContext } from './step-context.ts';
@@ -18,6 +19,12 @@ export async function finishLogin(
     { login: { accountId: step.user.id, amr: [...amr], acr, ts: Math.floor(Date.now() / 1000) } },
     { mergeWithLastSubmission: false },
   );
-  ctx.identity.events.emit({ event: 'login.succeeded', outcome: 'success', reason, subject: step.user.id });
+  ctx.identity.events.emit({
+    event: 'login.succeeded',
+    outcome: 'success',
+    reason,
+    subject: step.user.id,
+    ...sourceIpField(ctx.ip),
+  });
   return returnTo;
 }

@@ -15,3 +15,8 @@ export function clientIp(req: IncomingMessage): string {
   if (first !== undefined && isIP(first) !== 0) return first;
   return req.socket.remoteAddress ?? 'unknown';
 }
+
+/** `{ sourceIp }` for a security event when `ip` is an address (it may be `unknown`), else `{}`. */
+export function sourceIpField(ip: string): { sourceIp?: string } {
+  return isIP(ip) === 0 ? {} : { sourceIp: ip };
+}
