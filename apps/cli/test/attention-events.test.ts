@@ -67,4 +67,50 @@ describe('security events shown in the terminal of rampart up', () => {
     assert.equal(lines.length, 6);
     printer.close();
   });
+
+  it("show the audit service's high and critical alerts, with a pseudonymous subject only", () => {
+    const alert = {
+      id: '7b0c6a8e-0000-4000-8000-000000000000',
+      rule: 'brute-force-account',
+      severity: 'high',
+      title: 'Brute force on one account',
+      time: '2026-12-07T14:01:48.000Z',
+      group: { subject: 'ps_abc' },
+      count: 10,
+      evidence: [{ seq: 12, id: 'e12' }],
+    };
+    const shown = attentionEventOf({ level: 50, msg: 'alert brute-force-account', alert }, 'audit');
+    assert.deepEqual(shown, {
+      time: alert.time,
+      component: 'audit',
+      event: 'alert brute-force-account',
+      reason: '',
+      subject: 'ps_abc',
+      detail: '[high] Brute force on one account (10)',
+    });
+    assert.equal(
+      formatAttention(shown),
+      '  ⚠ 14:01:48Z audit        alert brute-force-account subject ps_abc [high] Brute force on one account (10)\n',
+    );
+    const spraying = attentionEventOf(
+      {
+        level: 50,
+        alert: {
+          ...alert,
+          rule: 'password-spraying',
+          severity: 'critical',
+          group: { sourceIp: '192.0.2.1' },
+        },
+      },
+      'audit',
+    );
+    assert.equal(spraying?.subject, undefined, 'an address is not shown');
+    assert.ok(!formatAttention(spraying ?? assert.fail()).includes('192.0.2.1'));
+    for (const severity of ['medium', 'low'])
+      assert.equal(
+        attentionEventOf({ level: 40, alert: { ...alert, severity } }, 'audit'),
+        undefined,
+        severity,
+      );
+  });
 });

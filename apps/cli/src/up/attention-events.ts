@@ -2,7 +2,7 @@
  * Security events worth a human's attention, shown in the terminal of `rampart up` as well as in
  * the components' 0600 log files: a refresh token reused or an authorization code replayed (a
  * token was stolen: its family is revoked), a brute-force lockout, and every change made through
- * the admin API. Refusals that scanners cause by the thousand (`request.denied`, `login.failed`,
+ * the admin API — and the audit service's high and critical alerts. Refusals that scanners cause by the thousand (`request.denied`, `login.failed`,
  * `admin.denied`) stay in the logs and in `security_events_total`.
  */
 const ATTENTION = new Set(['token.reuse_detected', 'login.locked_out', 'mfa.locked_out']);
@@ -19,14 +19,24 @@ export interface AttentionEvent {
   /** The HMAC pseudonym (`ps_…`) of the subject, when there is one. */
   readonly subject?: string;
   readonly reason: string;
+  /** For an alert: `[severity] title (count)`. */
+  readonly detail?: string;
 }
+
+/** Alert severities shown in the terminal; medium and low stay in the audit log and the metrics. */
+const ALERT_SEVERITIES: ReadonlySet<unknown> = new Set(['high', 'critical']);
 
 /**
  * The attention-worthy security event a component's JSON log line carries (the SDK's `logSink`
- * writes it under `securityEvent`), or undefined. Only a pseudonymous subject is passed on.
+ * writes it under `securityEvent`), or a high or critical alert of the audit service's detection
+ * rules (under `alert`), or undefined. Only a pseudonymous subject is passed on — an alert's
+ * other group values (an address) stay in the audit log.
  */
 export function attentionEventOf(record: unknown, component: string): AttentionEvent | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
+  const alert: unknown = (record as { alert?: unknown }).alert;
+  if (typeof alert === 'object' && alert !== null)
+    return alertOf(alert as Record<string, unknown>, component);
   const event: unknown = (record as { securityEvent?: unknown }).securityEvent;
   if (typeof event !== 'object' || event === null) return undefined;
   const { time, event: name, reason, subject } = event as Record<string, unknown>;
@@ -37,6 +47,23 @@ export function attentionEventOf(record: unknown, component: string): AttentionE
     event: name,
     reason: typeof reason === 'string' ? reason : '',
     ...(typeof subject === 'string' && subject.startsWith('ps_') ? { subject } : {}),
+  };
+}
+
+function alertOf(alert: Record<string, unknown>, component: string): AttentionEvent | undefined {
+  const { time, rule, severity, title, count, group } = alert;
+  if (typeof rule !== 'string' || typeof severity !== 'string' || !ALERT_SEVERITIES.has(severity)) {
+    return undefined;
+  }
+  const subject: unknown =
+    typeof group === 'object' && group !== null ? (group as { subject?: unknown }).subject : undefined;
+  return {
+    time: typeof time === 'string' ? time : new Date().toISOString(),
+    component,
+    event: `alert ${rule}`,
+    reason: '',
+    ...(typeof subject === 'string' && subject.startsWith('ps_') ? { subject } : {}),
+    detail: `[${severity}] ${typeof title === 'string' ? title : rule}${typeof count === 'number' ? ` (${count})` : ''}`,
   };
 }
 
@@ -105,5 +132,6 @@ export function formatAttention(event: AttentionEvent): string {
   const time = /T(\d\d:\d\d:\d\d)/.exec(event.time)?.[1]?.concat('Z') ?? event.time;
   const subject = event.subject === undefined ? '' : ` subject ${event.subject}`;
   const reason = event.reason === '' ? '' : ` reason ${event.reason}`;
-  return `  ⚠ ${time} ${event.component.padEnd(12)} ${event.event}${subject}${reason}\n`;
+  const detail = event.detail === undefined ? '' : ` ${event.detail}`;
+  return `  ⚠ ${time} ${event.component.padEnd(12)} ${event.event}${subject}${reason}${detail}\n`;
 }

@@ -267,12 +267,19 @@ export class Component {
       // Only error and fatal lines and security events reach the terminal: skip the rest unparsed.
       if (!line.startsWith('{')) return;
       const isError = line.includes('"level":50') || line.includes('"level":60');
-      if (!isError && !line.includes('"securityEvent":')) return;
+      if (!isError && !line.includes('"securityEvent":') && !line.includes('"alert":')) return;
       try {
-        const record = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: unknown };
+        const record = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: unknown; alert?: unknown };
         const attention = attentionEventOf(record, this.spec.name);
         if (attention !== undefined) this.#onEvent({ type: 'attention', event: attention });
-        if (typeof record.level === 'number' && record.level >= 50 && typeof record.msg === 'string') {
+        // An alert logged at error is the audit service doing its job, not the component failing.
+        const failure = record.alert === undefined;
+        if (
+          failure &&
+          typeof record.level === 'number' &&
+          record.level >= 50 &&
+          typeof record.msg === 'string'
+        ) {
           this.#lastError.logRecord(record);
           this.#onEvent({ type: 'error-logged', name: this.spec.name, message: record.msg });
         }
