@@ -2,3 +2,15 @@
 // trusting the service) and the layout and messages `rampart up` and `rampart audit` rely on.
 export * from './ledger/index.ts';
 export { AUDIT_CHECKPOINT_MESSAGE, CHECKPOINT_EXPORT_FILE, LEDGER_FILE, auditLedgerFile } from './layout.ts';
+// The detection rules: the engine, the rule format and the shipped pack (bench, tools).
+export {
+  createDetector,
+  DetectionRuleError,
+  loadRules,
+  parseRule,
+  SHIPPED_RULES_DIR,
+  type Alert,
+  type DetectionEvent,
+  type Detector,
+  type Rule,
+} from './detection/index.ts';
