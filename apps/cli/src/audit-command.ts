@@ -23,8 +23,13 @@ Options:
 Exit status: 0 the trail verifies, 1 it does not (tampering or damage), 2 it could not be checked.
 `;
 
+const otherVerbs = `Also:
+  rampart audit search [file] [filters]   search the trail, newest first (--help for the filters)
+  rampart audit tail [file] [filters]     the last events, then each new one as it arrives
+`;
+
 /**
- * `rampart audit verify [file] [--json]`.
+ * `rampart audit verify [file] [--json]`; `search` and `tail` are in `audit-search-command.ts`.
  *
  * @example
  * process.exitCode = await auditCommand(['verify', 'examples/shop/rampart.yaml'], io);
@@ -32,12 +37,15 @@ Exit status: 0 the trail verifies, 1 it does not (tampering or damage), 2 it cou
 export async function auditCommand(argv: string[], io: CommandIo): Promise<number> {
   const [subcommand, ...rest] = argv;
   if (subcommand === '--help' || subcommand === '-h') {
-    io.stdout.write(usage);
+    io.stdout.write(`${usage}\n${otherVerbs}`);
     return 0;
   }
+  if (subcommand === 'search')
+    return (await import('./audit-search-command.ts')).auditSearchCommand(rest, io);
+  if (subcommand === 'tail') return (await import('./audit-search-command.ts')).auditTailCommand(rest, io);
   if (subcommand !== 'verify') {
     io.stderr.write(
-      `rampart audit: expected 'verify', got ${subcommand === undefined ? 'nothing' : `'${subcommand}'`}\n\n${usage}`,
+      `rampart audit: expected verify, search or tail, got ${subcommand === undefined ? 'nothing' : `'${subcommand}'`}\n\n${usage}\n${otherVerbs}`,
     );
     return 2;
   }

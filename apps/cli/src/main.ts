@@ -11,6 +11,10 @@ Commands:
                   sign in as an admin in a browser and get a token for identity's admin API
   audit verify [file]
                   check the audit trail's hash chain and signed checkpoints; name the first tampered event
+  audit search [file] [filters]
+                  search the audit trail by time, event, outcome, subject, client, IP, route, trace…
+  audit tail [file] [filters]
+                  the last audit events, then each new one as it arrives (Ctrl-C to stop)
 
 Run 'rampart <command> --help' for a command's options.
 `;

@@ -1,6 +1,7 @@
 // What other packages use of the audit service: its ledger library (to verify a trail without
-// trusting the service) and the layout and messages `rampart up` and `rampart audit` rely on.
+// trusting the service), the search over it and the layout and messages `rampart up` and `rampart audit` rely on.
 export * from './ledger/index.ts';
+export * from './query/index.ts';
 export { AUDIT_CHECKPOINT_MESSAGE, CHECKPOINT_EXPORT_FILE, LEDGER_FILE, auditLedgerFile } from './layout.ts';
 // The detection rules: the engine, the rule format and the shipped pack (bench, tools).
 export {

@@ -1,6 +1,13 @@
 import { isUniqueViolation, type Store } from '@rampart/sdk';
 import { canonicalJson, type JsonValue } from './canonical.ts';
 import { entryHash, GENESIS_HASH } from './entry.ts';
+import {
+  SEARCH_COLUMN_NAMES,
+  SEARCH_COLUMNS_VERSION,
+  searchColumns,
+  searchColumnValues,
+  type SearchColumns,
+} from './search-columns.ts';
 
 /** `appended`: a new entry; `duplicate`: this id was already there with the same event; `conflict`: already there with another event (the stored one stays). */
 export type AppendStatus = 'appended' | 'duplicate' | 'conflict';
@@ -20,6 +27,8 @@ export interface ChainHead {
 export interface PendingAppend {
   readonly id: string;
   readonly event: string;
+  /** Copies of the event's fields for search; outside the hash. */
+  readonly columns: SearchColumns;
 }
 
 const MAX_ID_LENGTH = 256;
@@ -34,8 +43,11 @@ export function prepareAppend(id: string, event: JsonValue): PendingAppend {
   if (id.length === 0 || id.length > MAX_ID_LENGTH || !id.isWellFormed()) {
     throw new TypeError(`an event id must be a well-formed string of 1 to ${MAX_ID_LENGTH} characters`);
   }
-  return { id, event: canonicalJson(event) };
+  return { id, event: canonicalJson(event), columns: searchColumns(event) };
 }
+
+const INSERT_ENTRY = `INSERT INTO audit_entries (seq, id, event, prev_hash, hash, ${SEARCH_COLUMN_NAMES.join(', ')}, search_columns)
+  VALUES (?, ?, ?, ?, ?, ${SEARCH_COLUMN_NAMES.map(() => '?').join(', ')}, ?)`;
 
 /** The last entry's seq and hash, or seq 0 and the genesis hash for an empty ledger. */
 export async function readHead(tx: Store): Promise<ChainHead> {
@@ -58,7 +70,7 @@ export async function writeEntries(
   let head = await readHead(tx);
   const inBatch = new Map<string, { seq: number; event: string }>();
   const results: AppendResult[] = [];
-  for (const { id, event } of batch) {
+  for (const { id, event, columns } of batch) {
     const earlier = inBatch.get(id) ?? (await storedEntry(tx, id));
     if (earlier !== undefined) {
       results.push({ seq: earlier.seq, status: earlier.event === event ? 'duplicate' : 'conflict' });
@@ -66,12 +78,14 @@ export async function writeEntries(
     }
     const seq = head.seq + 1;
     const hash = entryHash(head.hash, seq, id, event);
-    await tx.run('INSERT INTO audit_entries (seq, id, event, prev_hash, hash) VALUES (?, ?, ?, ?, ?)', [
+    await tx.run(INSERT_ENTRY, [
       seq,
       id,
       event,
       head.hash,
       hash,
+      ...searchColumnValues(columns),
+      SEARCH_COLUMNS_VERSION,
     ]);
     head = { seq, hash };
     inBatch.set(id, { seq, event });

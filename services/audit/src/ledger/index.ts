@@ -18,8 +18,16 @@ export {
   readExportFile,
   type ExportedCheckpointJson,
 } from './export-file.ts';
-export { ledgerMigrations } from './schema.ts';
+export { SEARCH_COLUMNS_MIGRATION, ledgerMigrations } from './schema.ts';
 export { openLedger, type Ledger, type LedgerOptions } from './ledger.ts';
 export { verifyLedger, type LedgerRows, type VerifyOptions, type VerifyResult } from './verify.ts';
 export { readEntryPages } from './rows.ts';
+export {
+  backfillSearchColumns,
+  normalizeIp,
+  normalizeTime,
+  SEARCH_COLUMN_NAMES,
+  searchColumns,
+  type SearchColumns,
+} from './search-columns.ts';
 export { LedgerIntegrityError, type LedgerProblem, type LedgerProblemKind } from './problem.ts';

@@ -23,6 +23,7 @@ import {
 } from './checkpoint.ts';
 import { appendToExportFile } from './export-file.ts';
 import { pruneEntries } from './prune.ts';
+import { backfillSearchColumns } from './search-columns.ts';
 import { ledgerMigrations } from './schema.ts';
 
 export interface LedgerOptions {
@@ -88,6 +89,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const clock = options.clock ?? Date.now;
   const publicKey = createPublicKey(signingKey);
   await store.migrate(ledgerMigrations);
+  await backfillSearchColumns(store);
 
   const exclusive = createSerialExecutor();
   const waiting: Waiting[] = [];

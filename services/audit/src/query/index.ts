@@ -1,0 +1,18 @@
+export {
+  parseSearchFilter,
+  SearchFilterError,
+  type NormalizedFilter,
+  type SearchField,
+  type SearchFilter,
+} from './filter.ts';
+export { eventMatches, type StoredEventJson } from './match.ts';
+export {
+  DEFAULT_SEARCH_LIMIT,
+  lastSeq,
+  MAX_SEARCH_LIMIT,
+  searchable,
+  searchEvents,
+  type SearchHit,
+  type SearchPage,
+  type SearchResult,
+} from './search.ts';
