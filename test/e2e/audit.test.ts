@@ -144,6 +144,12 @@ describe('audit trail: every component ships its security events to the audit se
       await store.run('UPDATE audit_entries SET event = ? WHERE seq = 3', [original.event]);
       assert.equal(verify(configFile).status, 0);
 
+      // The columns searches use are not chained: an edit that would hide an event is named too.
+      await store.run("UPDATE audit_entries SET event_type = 'nothing.here' WHERE seq = 4");
+      const hidden = verify(configFile);
+      assert.equal(hidden.status, 1);
+      assert.match(hidden.out, /does not verify: search index at seq 4/);
+
       // Whoever holds the audit store can drop its tail and the checkpoints stored with it; not
       // the copy rampart up kept.
       const head = await store.get<{ seq: number }>('SELECT max(seq) AS seq FROM audit_entries');

@@ -1,7 +1,14 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { auditLedgerFile, readExportFile, verifyLedger, type VerifyResult } from '@rampart/audit';
+import {
+  auditLedgerFile,
+  readExportFile,
+  verifyLedger,
+  verifySearchColumns,
+  type SearchColumnMismatch,
+  type VerifyResult,
+} from '@rampart/audit';
 import { openEmbeddedStore } from '@rampart/sdk';
 import type { CommandIo } from './check-command.ts';
 import { paint } from './terminal.ts';
@@ -81,6 +88,7 @@ export async function auditCommand(argv: string[], io: CommandIo): Promise<numbe
   }
   let result: VerifyResult;
   let exported: number;
+  let hidden: SearchColumnMismatch | undefined;
   try {
     const publicKey = createPublicKey(readFileSync(state.auditSigningPublicKey));
     const exportedCheckpoints = existsSync(state.auditCheckpoints)
@@ -91,12 +99,26 @@ export async function auditCommand(argv: string[], io: CommandIo): Promise<numbe
     const store = openEmbeddedStore(ledgerFile);
     try {
       result = await verifyLedger(store, { publicKey, exportedCheckpoints });
+      // The chain covers events, not the columns searches use: an edited column could hide one.
+      if (result.ok) hidden = await verifySearchColumns(store);
     } finally {
       await store.close();
     }
   } catch (error) {
     io.stderr.write(color('red', `✗ cannot verify: ${(error as Error).message}\n`));
     return 2;
+  }
+  if (hidden !== undefined) {
+    const detail = `the search column ${hidden.column} does not say what the event says: an event hidden from search`;
+    if (values.json === true) {
+      const problem = { kind: 'search_index', seq: hidden.seq, id: hidden.id, detail };
+      io.stdout.write(`${JSON.stringify({ ok: false, problem })}\n`);
+    } else {
+      io.stdout.write(
+        `${color('red', '✗')} audit trail does not verify: search index at seq ${hidden.seq} (event ${hidden.id})\n  ${detail}\n`,
+      );
+    }
+    return 1;
   }
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify(resultJson(result))}\n`);

@@ -16,3 +16,4 @@ export {
   type SearchPage,
   type SearchResult,
 } from './search.ts';
+export { verifySearchColumns, type SearchColumnMismatch } from './verify-search-columns.ts';
