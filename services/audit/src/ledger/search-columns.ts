@@ -138,7 +138,8 @@ function isRecord(value: JsonValue): value is { readonly [key: string]: JsonValu
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseEvent(text: unknown): JsonValue {
+/** A stored event's text as JSON, or null when it is not text or not JSON (its columns are then null). */
+export function parseEvent(text: unknown): JsonValue {
   if (typeof text !== 'string') return null;
   try {
     return JSON.parse(text) as JsonValue;

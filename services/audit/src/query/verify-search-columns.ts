@@ -1,6 +1,6 @@
 import type { SqlValue, Store } from '@rampart/sdk';
-import type { JsonValue } from '../ledger/canonical.ts';
 import {
+  parseEvent,
   SEARCH_COLUMN_NAMES,
   SEARCH_COLUMNS_VERSION,
   searchColumns,
@@ -50,13 +50,4 @@ export async function verifySearchColumns(store: Store): Promise<SearchColumnMis
 
 function same(stored: unknown, expected: SqlValue | undefined): boolean {
   return (stored ?? null) === (expected ?? null);
-}
-
-function parseEvent(text: unknown): JsonValue {
-  if (typeof text !== 'string') return null;
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    return null;
-  }
 }
