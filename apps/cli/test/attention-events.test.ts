@@ -112,5 +112,7 @@ describe('security events shown in the terminal of rampart up', () => {
         undefined,
         severity,
       );
+    // Only the audit service raises alerts: a service logging a client's `alert` field raises none.
+    assert.equal(attentionEventOf({ level: 50, alert }, 'orders'), undefined);
   });
 });

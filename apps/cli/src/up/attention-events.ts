@@ -35,7 +35,9 @@ const ALERT_SEVERITIES: ReadonlySet<unknown> = new Set(['high', 'critical']);
 export function attentionEventOf(record: unknown, component: string): AttentionEvent | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
   const alert: unknown = (record as { alert?: unknown }).alert;
-  if (typeof alert === 'object' && alert !== null)
+  // Alerts come from the audit service alone: another component's line with an `alert` member is
+  // no alert (a service may log what a client sent).
+  if (component === 'audit' && typeof alert === 'object' && alert !== null)
     return alertOf(alert as Record<string, unknown>, component);
   const event: unknown = (record as { securityEvent?: unknown }).securityEvent;
   if (typeof event !== 'object' || event === null) return undefined;

@@ -273,7 +273,7 @@ export class Component {
         const attention = attentionEventOf(record, this.spec.name);
         if (attention !== undefined) this.#onEvent({ type: 'attention', event: attention });
         // An alert logged at error is the audit service doing its job, not the component failing.
-        const failure = record.alert === undefined;
+        const failure = this.spec.name !== 'audit' || record.alert === undefined;
         if (
           failure &&
           typeof record.level === 'number' &&
