@@ -29,17 +29,30 @@ export const FIRST_ADMIN = 'admin';
 
 /** A one-time password for the first admin: 192 random bits, base64url (32 characters). */
 export function generateAdminPassword(): string {
-  return randomBytes(24).toString('base64url');
+  return randomPasswordWithout(24, FIRST_ADMIN);
 }
 
 /** A demo user with a generated password and TOTP secret. Never used without `demo: true`. */
 export function generateDemoUser(username: string, groups: readonly string[] = []): DemoUser {
   return {
     username,
-    password: randomBytes(18).toString('base64url'),
+    password: randomPasswordWithout(18, username),
     totpSecret: new Secret({ size: 20 }).base32,
     groups,
   };
+}
+
+/**
+ * `bytes` random bytes, base64url, drawn again while the result holds `username` in any case:
+ * identity's password policy refuses a password containing the user's name, and a random one does
+ * now and then (`bob` is in about one 24-character password in 1,500).
+ */
+function randomPasswordWithout(bytes: number, username: string): string {
+  const name = username.toLowerCase();
+  for (;;) {
+    const password = randomBytes(bytes).toString('base64url');
+    if (name.length === 0 || !password.toLowerCase().includes(name)) return password;
+  }
 }
 
 /** A new client secret: 256 random bits, base64url. Shown once, stored only as `hashClientSecret`. */
