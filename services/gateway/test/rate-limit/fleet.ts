@@ -58,7 +58,8 @@ export interface Fleet {
 
 /** The routes every replica serves (all to the `orders` echo service). */
 function configYaml(name: string, ports: readonly number[], echoPort: number, issuer: string): string {
-  const [gateway, admin, identity] = ports;
+  // The echo service's admin port is named too: its default (port + 1000) could be another pick.
+  const [gateway, admin, identity, echoAdmin] = ports;
   return `version: 1
 name: ${name}
 trustDomain: ${TRUST_DOMAIN}
@@ -73,6 +74,7 @@ services:
   orders:
     entry: orders.ts
     port: ${echoPort}
+    adminPort: ${echoAdmin}
     callers: [gateway]
     routes:
       - { method: GET, path: /per-user, policy: authenticated, rateLimit: { points: 30, window: 1m, by: [user] } }
@@ -112,7 +114,7 @@ export async function openFleet(): Promise<Fleet> {
     for (let attempt = 1; ; attempt++) {
       const credentials = await mesh.gatewayCredentials();
       const spec: ReplicaSpec = {
-        configYaml: configYaml(name, await freePorts(3), echo.port, issuer),
+        configYaml: configYaml(name, await freePorts(4), echo.port, issuer),
         redisUrl,
         tls: { cert: publicCert.certPem, key: publicKey.keyPem },
         credentials: {
