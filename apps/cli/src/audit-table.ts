@@ -1,3 +1,4 @@
+import { replaceUnsafeText } from '@rampart/sdk';
 import type { SearchHit } from '@rampart/audit';
 import type { Color } from './terminal.ts';
 
@@ -66,15 +67,9 @@ export function initialWidths(): Widths {
   return COLUMNS.map((column) => (column.heading === 'time' ? 23 : column.heading.length));
 }
 
-/**
- * Control characters (C0, DEL, C1) and bidirectional controls: a tampered row must not be able to
- * move the operator's cursor, recolour the screen or reorder what it shows.
- */
-// eslint-disable-next-line no-control-regex -- removing control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 function cell(column: Column, hit: SearchHit): string {
-  const value = column.value(hit).replace(UNSAFE, '?');
+  // A tampered row must not move the operator's cursor, recolour the screen or reorder it.
+  const value = replaceUnsafeText(column.value(hit), '?');
   return column.max !== undefined && value.length > column.max ? `${value.slice(0, column.max - 1)}…` : value;
 }
 

@@ -48,6 +48,17 @@ export function isIpLiteral(value: string): boolean {
 const UNSAFE_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
+ * `value` with every control or bidirectional character replaced by `replacement`: safe to print
+ * on a terminal or in a log line whatever wrote it.
+ *
+ * @example
+ * replaceUnsafeText('ok\u001b[2J', '?'); // 'ok?[2J'
+ */
+export function replaceUnsafeText(value: string, replacement: string): string {
+  return value.replace(UNSAFE_IN_TEXT, replacement);
+}
+
+/**
  * The user agent as it may be recorded: unsafe characters removed, lone surrogates replaced, at
  * most {@link MAX_USER_AGENT_LENGTH} UTF-16 units (a pair is never cut in half).
  *
@@ -55,7 +66,7 @@ const UNSAFE_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u20
  * cleanUserAgent('curl/8.5\r\nX-Injected: 1'); // 'curl/8.5X-Injected: 1'
  */
 export function cleanUserAgent(value: string): string {
-  const cleaned = value.replace(UNSAFE_IN_TEXT, '').toWellFormed();
+  const cleaned = replaceUnsafeText(value, '').toWellFormed();
   if (cleaned.length <= MAX_USER_AGENT_LENGTH) return cleaned;
   const cut = cleaned.slice(0, MAX_USER_AGENT_LENGTH);
   const last = cut.charCodeAt(MAX_USER_AGENT_LENGTH - 1);

@@ -42,6 +42,7 @@ export {
 export { startAuditShipping, type AuditShipping, type AuditShippingOptions } from './audit-shipping.ts';
 export {
   cleanUserAgent,
+  replaceUnsafeText,
   CLIENT_ID as EVENT_CLIENT_ID,
   isIpLiteral,
   MAX_ROUTE_LENGTH as MAX_EVENT_ROUTE_LENGTH,
