@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { it } from 'node:test';
 import pg from 'pg';
 import { componentEnv } from '@rampart/config';
@@ -8,6 +11,7 @@ import {
   describeIfAvailable,
   requireService,
   callService,
+  cliMain,
   startShop,
   SHOP_TRUST_DOMAIN,
 } from '@rampart/testing';
@@ -80,6 +84,57 @@ describeIfAvailable(
             ],
           );
         });
+        // The audit trail is on PostgreSQL too, in its own schema (`audit`) under its own role: a refused call
+        // lands there, and `rampart audit verify` checks it with the operator's credentials.
+        const refused = await callService(
+          shop.ports.profiles,
+          'profiles',
+          '/profiles/me',
+          { ca: shop.bundle(), cert: gateway, token: 'not-a-token' },
+          { method: 'GET' },
+        );
+        assert.equal(refused.status, 401);
+        await asAdmin(database, async (admin) => {
+          const deadline = Date.now() + 15_000;
+          for (;;) {
+            const { rows } = await admin.query<{ n: string }>(
+              "SELECT count(*) AS n FROM audit.audit_entries WHERE event LIKE '%request.denied%'",
+            );
+            if (Number(rows[0]!.n) > 0) break;
+            assert.ok(Date.now() < deadline, 'the denial reached the audit trail on PostgreSQL');
+            await sleep(200);
+          }
+          const owner = await admin.query<{ nspowner: string }>(
+            "SELECT pg_get_userbyid(nspowner) AS nspowner FROM pg_namespace WHERE nspname = 'audit'",
+          );
+          assert.equal(owner.rows[0]?.nspowner, 'rampart_audit');
+        });
+        const verify = spawnSync(
+          process.execPath,
+          [cliMain, 'audit', 'verify', join(shop.dir, 'rampart.yaml')],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, RAMPART_E2E_ADMIN_URL: adminUrl.toString(), NO_COLOR: '1' },
+          },
+        );
+        assert.equal(verify.status, 0, verify.stderr + verify.stdout);
+        assert.match(verify.stderr, /verifying PostgreSQL schema audit on 127\.0\.0\.1:\d+\//);
+        assert.match(verify.stdout, /audit trail verified: [1-9]\d* events/);
+        // The audit role cannot read a service's data, nor a service the audit trail.
+        for (const [role, table] of [
+          ['rampart_audit', 'profiles.profiles'],
+          ['rampart_profiles', 'audit.audit_entries'],
+        ] as const) {
+          const as = new URL(adminUrl);
+          as.username = role;
+          const client = new pg.Client({ connectionString: as.toString() });
+          await client.connect();
+          try {
+            await assert.rejects(client.query(`SELECT * FROM ${table}`), /permission denied/);
+          } finally {
+            await client.end();
+          }
+        }
         // One service's role cannot read another's schema.
         const asOrders = new URL(adminUrl);
         asOrders.username = 'rampart_orders';
@@ -96,7 +151,9 @@ describeIfAvailable(
         await asAdmin(base.pathname.slice(1) || 'postgres', async (admin) => {
           await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
           // The roles only held privileges in that database: nothing of this run stays behind.
-          await admin.query('DROP ROLE IF EXISTS rampart_profiles, rampart_orders, rampart_payments');
+          await admin.query(
+            'DROP ROLE IF EXISTS rampart_profiles, rampart_orders, rampart_payments, rampart_identity, rampart_audit',
+          );
         });
       }
     });

@@ -2,17 +2,15 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  auditLedgerFile,
   readExportFile,
   verifyLedger,
   verifySearchColumns,
   type SearchColumnMismatch,
   type VerifyResult,
 } from '@rampart/audit';
-import { openEmbeddedStore } from '@rampart/sdk';
+import { openAuditTrail, TrailUnavailableError } from './audit-trail.ts';
 import type { CommandIo } from './check-command.ts';
 import { paint } from './terminal.ts';
-import { stateDirFor } from './up/state-dir.ts';
 
 const usage = `Usage: rampart audit verify [file] [--json]
 
@@ -73,31 +71,25 @@ export async function auditCommand(argv: string[], io: CommandIo): Promise<numbe
     return 0;
   }
   const color = paint(io.color);
-  const state = stateDirFor(positionals[0] ?? 'rampart.yaml');
-  const ledgerFile = auditLedgerFile(state.componentDir('audit'));
-  for (const [file, what] of [
-    [ledgerFile, 'the audit trail'],
-    [state.auditSigningPublicKey, "the audit signing key's public half"],
-  ] as const) {
-    if (!existsSync(file)) {
-      io.stderr.write(
-        color('red', `✗ cannot verify: ${what} is not at ${file}; start the platform once with rampart up\n`),
-      );
-      return 2;
-    }
-  }
   let result: VerifyResult;
   let exported: number;
   let hidden: SearchColumnMismatch | undefined;
+  let checkpointCopy: string;
   try {
-    const publicKey = createPublicKey(readFileSync(state.auditSigningPublicKey));
-    const exportedCheckpoints = existsSync(state.auditCheckpoints)
-      ? await readExportFile(state.auditCheckpoints)
-      : [];
-    exported = exportedCheckpoints.length;
-    if (!values.json) io.stderr.write(color('gray', `verifying ${ledgerFile} …\n`));
-    const store = openEmbeddedStore(ledgerFile);
+    const { store, location, state } = await openAuditTrail(positionals[0] ?? 'rampart.yaml');
+    checkpointCopy = state.auditCheckpoints;
     try {
+      if (!existsSync(state.auditSigningPublicKey)) {
+        throw new TrailUnavailableError(
+          `the audit signing key's public half is not at ${state.auditSigningPublicKey}; start the platform once with rampart up`,
+        );
+      }
+      const publicKey = createPublicKey(readFileSync(state.auditSigningPublicKey));
+      const exportedCheckpoints = existsSync(state.auditCheckpoints)
+        ? await readExportFile(state.auditCheckpoints)
+        : [];
+      exported = exportedCheckpoints.length;
+      if (!values.json) io.stderr.write(color('gray', `verifying ${location} …\n`));
       result = await verifyLedger(store, { publicKey, exportedCheckpoints });
       // The chain covers events, not the columns searches use: an edited column could hide one.
       if (result.ok) hidden = await verifySearchColumns(store);
@@ -135,7 +127,7 @@ export async function auditCommand(argv: string[], io: CommandIo): Promise<numbe
       io.stdout.write(
         color(
           'yellow',
-          `  no out-of-band checkpoint at ${state.auditCheckpoints}: a deleted tail cannot be detected\n`,
+          `  no out-of-band checkpoint at ${checkpointCopy}: a deleted tail cannot be detected\n`,
         ),
       );
     }

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import {
-  auditLedgerFile,
   lastSeq,
   MAX_SEARCH_LIMIT,
   parseSearchFilter,
@@ -12,11 +10,11 @@ import {
   type SearchFilter,
   type SearchHit,
 } from '@rampart/audit';
-import { openEmbeddedStore, type Store } from '@rampart/sdk';
+import type { Store } from '@rampart/sdk';
 import { fit, headerLine, initialWidths, jsonLine, rowLine } from './audit-table.ts';
+import { openAuditTrail, TrailUnavailableError, type OpenedTrail } from './audit-trail.ts';
 import type { CommandIo } from './check-command.ts';
 import { paint } from './terminal.ts';
-import { stateDirFor } from './up/state-dir.ts';
 
 /** Each filter option and the search field it sets. */
 const FILTER_OPTIONS = {
@@ -181,24 +179,21 @@ async function open(verb: 'search' | 'tail', parsed: Parsed, io: CommandIo): Pro
   const color = paint(io.color);
   const filter = filterOf(parsed.values, Date.now());
   parseSearchFilter(filter);
-  const state = stateDirFor(parsed.file ?? 'rampart.yaml');
-  const ledgerFile = auditLedgerFile(state.componentDir('audit'));
-  if (!existsSync(ledgerFile)) {
-    io.stderr.write(
-      color(
-        'red',
-        `✗ cannot ${verb}: the audit trail is not at ${ledgerFile}; start the platform once with rampart up\n`,
-      ),
-    );
+  let opened: OpenedTrail;
+  try {
+    opened = await openAuditTrail(parsed.file ?? 'rampart.yaml');
+  } catch (error) {
+    if (!(error instanceof TrailUnavailableError)) throw error;
+    io.stderr.write(color('red', `✗ cannot ${verb}: ${error.message}\n`));
     return 2;
   }
-  const store = openEmbeddedStore(ledgerFile);
+  const { store, location } = opened;
   if (!(await searchable(store))) {
     await store.close();
     io.stderr.write(
       color(
         'red',
-        `✗ cannot ${verb}: the audit trail at ${ledgerFile} predates search; start the platform once with rampart up (the audit service adds the search columns)\n`,
+        `✗ cannot ${verb}: the audit trail in ${location} predates search; start the platform once with rampart up (the audit service adds the search columns)\n`,
       ),
     );
     return 2;

@@ -66,6 +66,9 @@ function tableSeqs(stdout: string): number[] {
 }
 
 const COUNT = 120;
+/** The commands read rampart.yaml for where the trail is stored (embedded here). */
+const MINIMAL_CONFIG =
+  'version: 1\nname: audit-search\nservices:\n  echo: { entry: main.ts, port: 7001, callers: [gateway] }\n';
 
 describe('rampart audit search and tail', () => {
   let dir: TempDir;
@@ -77,7 +80,7 @@ describe('rampart audit search and tail', () => {
   before(async () => {
     dir = await tempDir('rampart-audit-search-');
     config = join(dir.path, 'rampart.yaml');
-    writeFileSync(config, 'version: 1\n');
+    writeFileSync(config, MINIMAL_CONFIG);
     const state = stateDirFor(config);
     mkdirSync(state.componentDir('audit'), { recursive: true });
     store = openEmbeddedStore(auditLedgerFile(state.componentDir('audit')));
@@ -250,8 +253,15 @@ describe('rampart audit search and tail', () => {
   it('exits 2 where there is no trail, and prints its help', async () => {
     const empty = await tempDir('rampart-audit-none-');
     try {
+      const file = join(empty.path, 'rampart.yaml');
       for (const verb of ['search', 'tail']) {
-        const run = await rampart('audit', verb, join(empty.path, 'rampart.yaml'));
+        const missing = await rampart('audit', verb, file);
+        assert.equal(missing.code, 2);
+        assert.match(missing.stderr, new RegExp(`cannot ${verb}: .*rampart\\.yaml.*CFG_FILE_NOT_FOUND`));
+      }
+      writeFileSync(file, MINIMAL_CONFIG);
+      for (const verb of ['search', 'tail']) {
+        const run = await rampart('audit', verb, file);
         assert.equal(run.code, 2);
         assert.match(run.stderr, new RegExp(`cannot ${verb}: the audit trail is not at .*audit\\.db`));
       }

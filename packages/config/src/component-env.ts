@@ -262,7 +262,7 @@ export const componentEnv = {
       'for this component, fresh at every start; rampart.yaml reads it in `storage.sql.url`',
     expected: 'a non-empty password',
     schema: NonEmpty,
-    components: { identity: 'optional', service: 'optional' },
+    components: { identity: 'optional', audit: 'optional', service: 'optional' },
     channel: 'ipc',
     readThrough: 'reference',
   },

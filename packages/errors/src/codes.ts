@@ -22,6 +22,7 @@ export const codes = {
   CFG_PORT_CONFLICT: { status: 500, title: 'Port used twice' },
   CFG_UNKNOWN_SENSITIVE_FIELD: { status: 500, title: 'Sensitive field is not in any route schema' },
   CFG_RESERVED_PATH: { status: 500, title: 'Route path is reserved by the platform' },
+  CFG_RESERVED_NAME: { status: 500, title: 'Service has the name of a platform component' },
   CFG_INVALID_CLIENT: { status: 500, title: 'Client breaks a client rule' },
   CFG_INVALID_CEDAR: { status: 500, title: 'Cedar policy set does not parse or validate' },
   CFG_TRUSTS_ANY_PROXY: { status: 500, title: 'Every address is a trusted proxy' },

@@ -10,7 +10,6 @@ import {
   buildHttpApp,
   createMetrics,
   metricsExposition,
-  openEmbeddedStore,
   readinessOf,
   registerHttpMetrics,
   storeCheck,
@@ -22,12 +21,15 @@ import {
 import { alertOutputs, createDetector, loadRules, SHIPPED_RULES_DIR, type Rule } from './detection/index.ts';
 import { registerIngestRoute } from './ingest/ingest-route.ts';
 import { startRetention } from './retention.ts';
-import { CHECKPOINT_EXPORT_FILE, auditLedgerFile } from './layout.ts';
+import { openAuditStore } from './audit-store.ts';
+import { CHECKPOINT_EXPORT_FILE } from './layout.ts';
 import { openLedger, type Ledger, type SignedCheckpoint } from './ledger/index.ts';
 
 export interface AuditOptions {
   readonly config: RampartConfig;
   readonly stateDir: string;
+  /** The directory of rampart.yaml: `${file:…}` references in `storage.sql.url` are relative to it. */
+  readonly configDir: string;
   /** The Ed25519 private key (PKCS#8 PEM file) that signs checkpoints. */
   readonly signingKeyFile: string;
   readonly trustDomain: string;
@@ -68,7 +70,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   // A rule that does not load stops the start, naming the file, the rule and the field.
   const rules = options.rules ?? loadRules(SHIPPED_RULES_DIR);
   const signingKey = createPrivateKey(readFileSync(options.signingKeyFile));
-  const store: Store = openEmbeddedStore(auditLedgerFile(stateDir));
+  const store: Store = await openAuditStore(config, stateDir, options.configDir);
   let ledger: Ledger;
   try {
     ledger = await openLedger({

@@ -3,6 +3,12 @@
 export * from './ledger/index.ts';
 export * from './query/index.ts';
 export { AUDIT_CHECKPOINT_MESSAGE, CHECKPOINT_EXPORT_FILE, LEDGER_FILE, auditLedgerFile } from './layout.ts';
+export {
+  AuditTrailMissingError,
+  openAuditStore,
+  openAuditStoreForOperator,
+  type OperatorAuditStore,
+} from './audit-store.ts';
 // The detection rules: the engine, the rule format and the shipped pack (bench, tools).
 export {
   createDetector,

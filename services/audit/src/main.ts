@@ -8,10 +8,11 @@ import { checkpointToJson } from './ledger/index.ts';
 
 await bootComponent({
   kind: 'audit',
-  async start({ env, config, trustDomain, workload, log }) {
+  async start({ env, config, configDir, trustDomain, workload, log }) {
     const audit = await startAudit({
       config,
       stateDir: env.stateDir,
+      configDir,
       signingKeyFile: env.auditSigningKeyFile,
       trustDomain,
       credentials: () => workload.current(),

@@ -100,6 +100,7 @@ describe('audit service: POST /v1/events over mTLS', () => {
     audit = await startAudit({
       config: CONFIG,
       stateDir: dir.path,
+      configDir: dir.path,
       signingKeyFile,
       trustDomain: TD,
       credentials: () => own,

@@ -3,7 +3,7 @@ import { resolveSecret, type LaunchSecretValues, type RampartConfig } from '@ram
 import { provisionServiceDatabase } from '@rampart/sdk';
 
 /**
- * When `storage.sql.adminUrl` is set, gives each service its own PostgreSQL role and schema and a
+ * When `storage.sql.adminUrl` is set, gives each service, identity and the audit service its own PostgreSQL role and schema and a
  * password of its own, fresh at every `rampart up`: the supervisor keeps the passwords in memory
  * and hands each service only its own, as `componentEnv.sqlPassword` over its IPC channel (never in
  * its environment). Nothing is written to disk.
@@ -18,8 +18,8 @@ export class SqlProvisioning {
     this.#configDir = configDir;
   }
 
-  /** The launch secrets of one service (or identity): its password, after provisioning its role and schema. */
-  async secretsFor(service: string): Promise<LaunchSecretValues<'service' | 'identity'>> {
+  /** The launch secrets of one service (or identity, or audit): its password, after provisioning its role and schema. */
+  async secretsFor(service: string): Promise<LaunchSecretValues<'service' | 'identity' | 'audit'>> {
     const sql = this.#config().storage?.sql;
     if (sql?.kind !== 'postgres' || sql.adminUrl === undefined) return {};
     let password = this.#passwords.get(service);

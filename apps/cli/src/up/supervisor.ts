@@ -288,7 +288,7 @@ export class Supervisor {
           ...spec,
           onMessage: (message) => this.#auditCheckpoints().receive(message),
           prepareSecrets: async () => ({
-            env: variables(),
+            env: { ...variables(), ...writeLaunchSecretEnv('audit', await this.#sql.secretsFor('audit')) },
             joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'audit')),
           }),
         };

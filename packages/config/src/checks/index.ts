@@ -10,6 +10,7 @@ import { checkPortConflict } from './port-conflict.ts';
 import { checkPublicWriteRoute } from './public-write-route.ts';
 import { checkRateLimitOff } from './rate-limit-off.ts';
 import { checkReservedPath } from './reserved-path.ts';
+import { checkReservedServiceName } from './reserved-service-name.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
 import { checkRouteOverlap } from './route-overlap.ts';
 import { checkUndeclaredCaller } from './undeclared-caller.ts';
@@ -31,6 +32,7 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkUndeclaredCaller, // CFG_UNDECLARED_CALLER
   checkRouteOverlap, // CFG_DUPLICATE_ROUTE, CFG_AMBIGUOUS_ROUTE
   checkReservedPath, // CFG_RESERVED_PATH
+  checkReservedServiceName, // CFG_RESERVED_NAME
   checkUnreachableRoute, // CFG_UNREACHABLE_ROUTE
   checkPortConflict, // CFG_PORT_CONFLICT
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)

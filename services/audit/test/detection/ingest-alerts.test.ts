@@ -77,6 +77,7 @@ describe('detection through the real ingest endpoint', () => {
     audit = await startAudit({
       config: CONFIG,
       stateDir: dir.path,
+      configDir: dir.path,
       signingKeyFile,
       trustDomain: TD,
       credentials: () => own,

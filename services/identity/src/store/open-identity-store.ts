@@ -1,12 +1,5 @@
-import { join } from 'node:path';
-import { resolveSecret, type RampartConfig } from '@rampart/config';
-import {
-  openEmbeddedStore,
-  openPostgresStore,
-  serviceRoleName,
-  serviceSchemaName,
-  type Store,
-} from '@rampart/sdk';
+import type { RampartConfig } from '@rampart/config';
+import { openComponentStore, type Store } from '@rampart/sdk';
 
 /** The embedded store's file in identity's state directory. */
 export const IDENTITY_STORE_FILE = 'identity.sqlite';
@@ -19,22 +12,16 @@ export const IDENTITY_STORE_FILE = 'identity.sqlite';
  * @example
  * const store = await openIdentityStore(config, stateDir, configDir);
  */
-export async function openIdentityStore(
+export function openIdentityStore(
   config: RampartConfig,
   stateDir: string,
   configDir: string,
 ): Promise<Store> {
-  const sql = config.storage?.sql;
-  if (sql === undefined || sql.kind === 'embedded')
-    return openEmbeddedStore(join(stateDir, IDENTITY_STORE_FILE));
-  const schema = serviceSchemaName('identity');
-  const template = sql.url.replaceAll('{service}', schema);
-  const url = template.includes('${') ? (await resolveSecret(template, configDir)).reveal() : template;
-  const user = decodeURIComponent(new URL(url).username);
-  if (user !== serviceRoleName('identity')) {
-    throw new TypeError(
-      `storage.sql.url logs in as "${user}", but identity must use its own role "${serviceRoleName('identity')}" (write rampart_{service})`,
-    );
-  }
-  return openPostgresStore({ url, schema });
+  return openComponentStore({
+    config,
+    component: 'identity',
+    stateDir,
+    embeddedFile: IDENTITY_STORE_FILE,
+    configDir,
+  });
 }
