@@ -21,3 +21,5 @@ export {
   type Detector,
   type Rule,
 } from './detection/index.ts';
+// The service itself, for a process that embeds it (benchmarks; `main.ts` is how `rampart up` runs it).
+export { startAudit, type Audit, type AuditOptions } from './app.ts';
