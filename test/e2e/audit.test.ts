@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { auditLedgerFile } from '@rampart/audit';
-import { componentSpiffeId } from '@rampart/mesh';
+import { loadConfig, platformPorts } from '@rampart/config';
+import { componentSpiffeId, serviceSpiffeId } from '@rampart/mesh';
 import { openEmbeddedStore } from '@rampart/sdk';
 import { childPids, cliMain, SHOP_TRUST_DOMAIN, startShop, type RunningShop } from '@rampart/testing';
 
@@ -83,6 +84,42 @@ describe('audit trail: every component ships its security events to the audit se
   });
   after(() => shop.stop());
 
+  it("the mesh authority's events are in the trail under its own identity: joins, and a refused join", async () => {
+    const loaded = await loadConfig(configFile);
+    assert.ok(loaded.ok);
+    const meshUrl = `https://127.0.0.1:${platformPorts(loaded.config).mesh}`;
+    const refused = await request(`${meshUrl}/v1/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ joinToken: 'not-a-join-token', csr: 'x' }),
+      dispatcher: new Agent({ connect: { ca: shop.bundle() } }),
+    });
+    assert.equal(refused.statusCode, 401);
+    await refused.body.dump();
+    const mesh = componentSpiffeId(SHOP_TRUST_DOMAIN, 'mesh');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const fromMesh = (await storedEvents(shop.home))
+        .map(({ event }) => event)
+        .filter((event) => event['source'] === mesh && event['service'] === 'mesh');
+      const joined = fromMesh.some(
+        (event) =>
+          event['event'] === 'certificate.issued' &&
+          event['peer'] === serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders') &&
+          event['reason'] === 'joined',
+      );
+      const refusal = fromMesh.some(
+        (event) =>
+          event['event'] === 'mesh.join_refused' &&
+          event['reason'] === 'MESH_JOIN_TOKEN_INVALID' &&
+          event['sourceIp'] === '127.0.0.1',
+      );
+      if (joined && refusal) break;
+      assert.ok(Date.now() < deadline, `mesh events missing: joined ${joined}, refused ${refusal}`);
+      await sleep(250);
+    }
+  });
+
   it("a denial at the gateway is in the audit trail within seconds, under the gateway's own identity", async () => {
     const agent = new Agent({ connect: { ca: readFileSync(join(shop.home, 'ca.pem'), 'utf8') } });
     try {
@@ -136,7 +173,7 @@ describe('audit trail: every component ships its security events to the audit se
       const original = await store.get<{ event: string }>('SELECT event FROM audit_entries WHERE seq = 3');
       assert.ok(original);
       await store.run('UPDATE audit_entries SET event = ? WHERE seq = 3', [
-        original.event.replace('"failure"', '"success"'),
+        original.event.replace('"outcome":"', '"outcome":"not-'),
       ]);
       const modified = verify(configFile);
       assert.equal(modified.status, 1);

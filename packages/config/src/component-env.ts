@@ -175,7 +175,7 @@ export const componentEnv = {
     meaning: "the component's copy of the key pseudonymizing subjects in security events",
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,
-    components: { identity: 'required', gateway: 'required', service: 'optional' },
+    components: { mesh: 'optional', identity: 'required', gateway: 'required', service: 'optional' },
     channel: 'env',
   },
   meshUrl: {
@@ -201,7 +201,7 @@ export const componentEnv = {
       'without it events stay in the log',
     expected: 'an https:// URL (e.g. https://127.0.0.1:8446)',
     schema: HttpsUrl,
-    components: { identity: 'optional', gateway: 'optional', service: 'optional' },
+    components: { mesh: 'optional', identity: 'optional', gateway: 'optional', service: 'optional' },
     channel: 'env',
   },
   auditSigningKeyFile: {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
@@ -15,9 +15,11 @@ import {
   closeServer,
   createAdminServer,
   createMetrics,
+  createSecurityEvents,
   listenOn,
   metricsExposition,
   registerHttpMetrics,
+  startAuditShipping,
   type Logger,
 } from '@rampart/sdk';
 import { importInternalTokenKey, loadInternalTokenKeyPair } from '@rampart/tokens';
@@ -43,6 +45,16 @@ export interface MeshAuthorityOptions {
   /** Public keys (SPKI PEM) of the other internal-token signers — the gateway's — published with the bundle. */
   readonly otherSignerKeyPems?: readonly string[];
   readonly log: Logger;
+  /**
+   * The audit service its security events are shipped to (`componentEnv.auditUrl`), with its
+   * outbox in `<stateDir>/audit-outbox/`; without it they go to the log alone.
+   */
+  readonly auditUrl?: string;
+  /**
+   * The deployment's pseudonym key (`componentEnv.pseudonymKeyFile`). The authority's events name
+   * workloads, never a user's subject; without the key a random one stands in.
+   */
+  readonly pseudonymKey?: Uint8Array;
   /** Lifetime of issued leaves (workloads and the mesh's own); default 1 h. */
   readonly leafTtlMs?: number;
   /** Override `ports.mesh` / `ports.meshAdmin` (0 = any free port, for tests). */
@@ -121,8 +133,24 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
   }) as unknown as FastifyInstance;
   identity.attach(app.server as unknown as HttpsServer);
 
+  const metrics = createMetrics('mesh');
+  const shipping = startAuditShipping({
+    stateDir: options.stateDir,
+    auditUrl: options.auditUrl,
+    trustDomain: settings.trustDomain,
+    credentials: () => identity.credentials(),
+    log,
+    metrics,
+  });
+  const events = createSecurityEvents({
+    serviceName: 'mesh',
+    sink: shipping.sink,
+    subjectKey: options.pseudonymKey ?? randomBytes(32),
+    metrics,
+  });
   const context: MeshContext = {
     ca,
+    events,
     attestors: [joinTokenAttestor(joinTokens)],
     tokenKeys,
     publishedTokenKeys: [tokenKeys.publicKeyPem, ...(options.otherSignerKeyPems ?? [])],
@@ -139,7 +167,6 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
   registerBundleRoutes(app, context);
   registerTokenRoutes(app, context);
 
-  const metrics = createMetrics('mesh');
   registerHttpMetrics(app, metrics);
   const admin = createAdminServer({
     health: {
@@ -168,6 +195,8 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
         ready = false;
         identity.stopMaintenance();
         await Promise.all([app.close(), closeServer(admin)]);
+        await shipping.stop();
+        events.close();
       })();
       return stopping;
     },
@@ -187,9 +216,10 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
       const rotation = await ca.rotate();
       await identity.refreshTrust();
       log.info(
-        { event: 'ca.rotated', root: rotation.root, activatesAt: rotation.activatesAt.toISOString() },
+        { root: rotation.root, activatesAt: rotation.activatesAt.toISOString() },
         'CA rotation started: new root published',
       );
+      events.emit({ event: 'ca.rotated', outcome: 'success', reason: 'ca_rotated' });
       identity.noteActivation();
       return rotation;
     },

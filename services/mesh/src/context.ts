@@ -1,6 +1,6 @@
 import type { RampartConfig } from '@rampart/config';
 import type { CertificateAuthority, IssuedCertificate, JoinAttestor } from '@rampart/mesh';
-import type { Logger } from '@rampart/sdk';
+import type { Logger, SecurityEvents } from '@rampart/sdk';
 import type { InternalTokenKeyPair, PublicKey } from '@rampart/tokens';
 
 /** What the routes share: the CA, attestors, keys, the current configuration and the log. */
@@ -19,6 +19,8 @@ export interface MeshContext {
    */
   readonly subjectTokenKeys: readonly PublicKey[];
   readonly log: Logger;
+  /** The authority's security events: its log and, with an audit service, its outbox. */
+  readonly events: SecurityEvents;
   readonly trustDomain: string;
   /** Lifetime of the leaves issued to workloads. */
   readonly leafTtlMs: number;

@@ -17,6 +17,8 @@ await bootComponent({
       otherSignerKeyPems:
         env.gatewayTokenKeyFile === undefined ? [] : [readFileSync(env.gatewayTokenKeyFile, 'utf8')],
       log,
+      ...(env.auditUrl === undefined ? {} : { auditUrl: env.auditUrl }),
+      ...(env.pseudonymKeyFile === undefined ? {} : { pseudonymKey: readFileSync(env.pseudonymKeyFile) }),
     });
     // The authority serves its admin port itself (its tests reach it through `start`).
     await mesh.start();

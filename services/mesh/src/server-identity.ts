@@ -3,7 +3,7 @@ import { chmod, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
 import { createWorkloadCsr, type CertificateAuthority, type IssuedCertificate } from '@rampart/mesh';
-import type { Logger } from '@rampart/sdk';
+import type { Logger, MeshCredentials } from '@rampart/sdk';
 
 export interface ServerIdentityOptions {
   readonly ca: CertificateAuthority;
@@ -52,6 +52,11 @@ export class ServerIdentity {
     const bundlePem = await options.ca.bundlePem();
     await writeBundle(options.bundleFile, bundlePem);
     return new ServerIdentity(options, keyPem, issued, bundlePem);
+  }
+
+  /** The mesh's own workload credentials, as a client (its events to the audit service). */
+  credentials(): MeshCredentials {
+    return { keyPem: this.#keyPem, certPem: this.#issued.certPem, caPems: [this.#bundlePem] };
   }
 
   secureContextOptions(): SecureContextOptions {

@@ -52,6 +52,8 @@ export interface MeshFixture {
   readonly lines: string[];
   /** Parsed log lines. */
   events(): Record<string, unknown>[];
+  /** The security events logged from line `since` on (what also goes to the audit service). */
+  securityEvents(since?: number): Record<string, unknown>[];
   /** Registers a join token for `name` (service) and returns it. */
   joinToken(name: string, ttlMs?: number): string;
   bundle(): Promise<string>;
@@ -104,6 +106,11 @@ export async function startMesh(options: FixtureOptions = {}): Promise<MeshFixtu
     gatewayKeys,
     lines,
     events: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    securityEvents: (since = 0) =>
+      lines
+        .slice(since)
+        .map((line) => (JSON.parse(line) as { securityEvent?: Record<string, unknown> }).securityEvent)
+        .filter((event) => event !== undefined),
     joinToken(name, ttlMs = 60_000) {
       const { token, sha256 } = createJoinToken();
       mesh.addJoinToken(id(name), sha256, Date.now() + ttlMs);

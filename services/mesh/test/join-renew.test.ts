@@ -59,8 +59,13 @@ describe('mesh authority: join and renew', () => {
     assert.equal(peerSpiffeId(new X509Certificate(certPem)), id('orders'));
     const issued = fixture
       .events()
-      .find((e) => e['event'] === 'certificate.issued' && e['spiffeId'] === id('orders'));
+      .find((e) => e['msg'] === 'certificate issued' && e['spiffeId'] === id('orders'));
     assert.ok(issued !== undefined && typeof issued['serial'] === 'string');
+    const event = fixture
+      .securityEvents()
+      .find((e) => e['event'] === 'certificate.issued' && e['peer'] === id('orders'));
+    assert.equal(event?.['outcome'], 'success');
+    assert.equal(event['reason'], 'joined');
   });
 
   const badJoins: [string, () => Promise<string>, number, string][] = [
@@ -97,11 +102,16 @@ describe('mesh authority: join and renew', () => {
       });
       assert.equal(response.status, status);
       assert.equal(response.body['code'], code);
-      const events = fixture.events().slice(before);
+      const refused = fixture.securityEvents(before).find((e) => e['event'] === 'mesh.join_refused');
+      assert.equal(refused?.['outcome'], 'failure');
+      assert.equal(refused['reason'], 'MESH_JOIN_TOKEN_INVALID');
+      assert.equal(refused['sourceIp'], '127.0.0.1');
+      assert.equal(refused['service'], 'mesh');
       assert.ok(
-        events.some(
-          (e) => e['event'] === 'mesh.join_refused' && e['level'] === 40 && e['peer'] !== undefined,
-        ),
+        fixture
+          .events()
+          .slice(before)
+          .some((e) => e['msg'] === 'join refused' && e['level'] === 40),
       );
     });
   }
@@ -209,8 +219,15 @@ describe('mesh authority: join and renew', () => {
       });
       assert.equal(response.status, 401, response.text);
       assert.equal(response.body['code'], 'MESH_PEER_UNAUTHENTICATED');
-      const events = fixture.events().slice(before);
-      assert.ok(events.some((e) => e['event'] === 'mesh.renew_refused' && e['level'] === 40));
+      const refused = fixture.securityEvents(before).find((e) => e['event'] === 'mesh.renew_refused');
+      assert.equal(refused?.['reason'], 'MESH_PEER_UNAUTHENTICATED');
+      assert.equal(refused['peer'], undefined, 'an unverified certificate names no peer');
+      assert.ok(
+        fixture
+          .events()
+          .slice(before)
+          .some((e) => e['msg'] === 'renewal refused' && e['level'] === 40),
+      );
     });
   }
 

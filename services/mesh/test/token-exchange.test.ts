@@ -81,7 +81,9 @@ describe('mesh authority: token exchange (RFC 8693)', () => {
       audience: 'payments',
     }).verify(token);
     assert.equal(principal.actor, 'orders');
-    assert.ok(fixture.events().some((e) => e['event'] === 'token.exchanged'));
+    assert.ok(
+      fixture.securityEvents().some((e) => e['event'] === 'token.exchanged' && e['peer'] === id('orders')),
+    );
   });
 
   it('nests act over two hops', async () => {
@@ -173,10 +175,14 @@ describe('mesh authority: token exchange (RFC 8693)', () => {
         assert.equal(thrown.status, 400);
         return true;
       });
-      const events = fixture.events().slice(before);
-      const event = events.find((e) => e['event'] === 'token.exchange_refused');
-      assert.ok(event !== undefined && event['level'] === 40 && typeof event['reason'] === 'string');
-      assert.deepEqual((event['peer'] as { spiffeId: string }).spiffeId, id(caller));
+      const event = fixture.securityEvents(before).find((e) => e['event'] === 'token.exchange_refused');
+      assert.equal(event?.['reason'], error);
+      assert.equal(event['peer'], id(caller));
+      const line = fixture
+        .events()
+        .slice(before)
+        .find((e) => e['msg'] === 'token exchange refused');
+      assert.ok(line !== undefined && line['level'] === 40 && typeof line['reason'] === 'string');
       assert.ok(!fixture.lines.slice(before).join('\n').includes(token), 'the token is never logged');
     });
   }

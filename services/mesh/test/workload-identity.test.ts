@@ -95,8 +95,14 @@ describe('workload identity', () => {
     const published = await readFile(fixture.mesh.bundleFile, 'utf8');
     assert.equal(pemBlocks(published).length, 2, 'bundle.pem rewritten at once');
     assert.ok(
-      fixture.events().some((e) => e['event'] === 'ca.rotated' && e['root'] === root),
-      'ca.rotated logged',
+      fixture
+        .events()
+        .some((e) => e['msg'] === 'CA rotation started: new root published' && e['root'] === root),
+      'the rotation logged with its root',
+    );
+    assert.ok(
+      fixture.securityEvents().some((e) => e['event'] === 'ca.rotated' && e['outcome'] === 'success'),
+      'ca.rotated recorded',
     );
 
     const during = await identity.renew();

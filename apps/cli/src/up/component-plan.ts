@@ -238,20 +238,29 @@ function meshPlan(
     readyUrl: `http://127.0.0.1:${ports.meshAdmin}/readyz`,
     stateDir,
     stateDirMode: 0o711,
-    privateDirs: [],
+    privateDirs: [state.keyringDir('mesh')],
     ownedFiles: [state.internalTokenPrivateKey],
+    pseudonymKeyCopy: pseudonymCopy(state.keyringDir('mesh')),
     readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey, state.gatewayTokenPublicKey],
     // No launch secrets: the mesh authority joins nothing; it is the one others join.
     env: writeComponentEnv('mesh', {
       configFile,
       component: 'mesh',
       stateDir,
+      auditUrl: auditUrl(config),
       logLevel,
+      pseudonymKeyFile: pseudonymCopy(state.keyringDir('mesh')),
       internalTokenSigningKeyFile: state.internalTokenPrivateKey,
       internalTokenKeyFile: state.internalTokenPublicKey,
       gatewayTokenKeyFile: state.gatewayTokenPublicKey,
     }),
-    restartKey: JSON.stringify([ports.mesh, ports.meshAdmin, config.trustDomain ?? null, config.name]),
+    restartKey: JSON.stringify([
+      ports.mesh,
+      ports.meshAdmin,
+      ports.audit,
+      config.trustDomain ?? null,
+      config.name,
+    ]),
   };
 }
 

@@ -1,14 +1,15 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RampartError } from '@rampart/errors';
 import { issuanceBody, type MeshContext } from '../context.ts';
+import { recordMeshEvent } from './mesh-events.ts';
 
 export interface IssueFor {
   readonly csr: string;
   readonly spiffeId: string;
   /** How the workload proved who it is. */
   readonly via: 'join' | 'renew';
-  /** Who asked, as the refusal event records it. */
-  readonly peer: Readonly<Record<string, unknown>>;
+  /** The request asking: its address goes into the events. */
+  readonly request: FastifyRequest;
 }
 
 /**
@@ -31,22 +32,29 @@ export async function issueCertificate(
   } catch (error) {
     if (error instanceof RampartError) {
       context.log.warn(
-        { event: `mesh.${request.via}_refused`, reason: error.detail ?? error.title, peer: request.peer },
+        { reason: error.detail ?? error.title, spiffeId: request.spiffeId, address: request.request.ip },
         `${request.via} refused`,
       );
+      // The SPIFFE ID is the join token's or the verified client certificate's, never the CSR's.
+      recordMeshEvent(context, request.request, {
+        event: `mesh.${request.via}_refused`,
+        outcome: 'failure',
+        reason: error.code,
+        peer: request.spiffeId,
+      });
     }
     throw error;
   }
   context.log.info(
-    {
-      event: 'certificate.issued',
-      serial: issued.serial,
-      spiffeId: request.spiffeId,
-      notAfter: issued.notAfter,
-      via: request.via,
-    },
+    { serial: issued.serial, spiffeId: request.spiffeId, notAfter: issued.notAfter, via: request.via },
     'certificate issued',
   );
+  recordMeshEvent(context, request.request, {
+    event: 'certificate.issued',
+    outcome: 'success',
+    reason: request.via === 'join' ? 'joined' : 'renewed',
+    peer: request.spiffeId,
+  });
   return reply
     .code(201)
     .header('cache-control', 'no-store')

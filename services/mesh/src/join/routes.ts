@@ -3,6 +3,7 @@ import { RampartError } from '@rampart/errors';
 import type { MeshContext } from '../context.ts';
 import { issueCertificate } from '../http/issue-certificate.ts';
 import { stringField } from '../http/body.ts';
+import { recordMeshEvent } from '../http/mesh-events.ts';
 
 /**
  * `POST /v1/join` `{ joinToken, csr }`: a workload without a certificate proves who it is with a
@@ -20,20 +21,21 @@ export function registerJoinRoutes(app: FastifyInstance, context: MeshContext): 
     }
     if (spiffeId === null) {
       context.log.warn(
-        {
-          event: 'mesh.join_refused',
-          reason: 'join token unknown, used or expired',
-          peer: { address: request.ip },
-        },
+        { reason: 'join token unknown, used or expired', address: request.ip },
         'join refused',
       );
+      recordMeshEvent(context, request, {
+        event: 'mesh.join_refused',
+        outcome: 'failure',
+        reason: 'MESH_JOIN_TOKEN_INVALID',
+      });
       throw new RampartError('MESH_JOIN_TOKEN_INVALID');
     }
     return issueCertificate(context, reply, {
       csr,
       spiffeId,
       via: 'join',
-      peer: { spiffeId, address: request.ip },
+      request,
     });
   });
 }

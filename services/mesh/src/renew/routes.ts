@@ -5,6 +5,7 @@ import { isDeclaredService } from '../config.ts';
 import type { MeshContext } from '../context.ts';
 import { issueCertificate } from '../http/issue-certificate.ts';
 import { stringField } from '../http/body.ts';
+import { recordMeshEvent } from '../http/mesh-events.ts';
 import { peerLabel, peerOf } from '../http/peer.ts';
 
 /**
@@ -24,16 +25,23 @@ export function registerRenewRoutes(app: FastifyInstance, context: MeshContext):
       refuse(context, request, 'service no longer declared', peerLabel(request, peer));
     }
     const csr = stringField(request.body, 'csr');
-    return issueCertificate(context, reply, { csr, spiffeId, via: 'renew', peer: peerLabel(request, peer) });
+    return issueCertificate(context, reply, { csr, spiffeId, via: 'renew', request });
   });
 }
 
 function refuse(
   context: MeshContext,
-  _request: FastifyRequest,
+  request: FastifyRequest,
   reason: string,
   peer: { spiffeId: string | null; address: string },
 ): never {
-  context.log.warn({ event: 'mesh.renew_refused', reason, peer }, 'renewal refused');
+  context.log.warn({ reason, peer }, 'renewal refused');
+  // No peer in the event: the certificate's SPIFFE ID is not trusted here (refused, or of another
+  // trust domain), or names a service no longer declared (kept in the log line).
+  recordMeshEvent(context, request, {
+    event: 'mesh.renew_refused',
+    outcome: 'failure',
+    reason: 'MESH_PEER_UNAUTHENTICATED',
+  });
   throw new RampartError('MESH_PEER_UNAUTHENTICATED', { detail: reason });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { serviceNameOf } from '@rampart/mesh';
 import type { MeshContext } from '../context.ts';
+import { recordMeshEvent } from '../http/mesh-events.ts';
 import { sendOAuthError, type OAuthErrorCode } from '../http/oauth-error.ts';
 import { peerLabel, peerOf } from '../http/peer.ts';
 import { exchange, type ExchangeRequest } from './exchange.ts';
@@ -21,15 +22,15 @@ export function registerTokenRoutes(app: FastifyInstance, context: MeshContext):
     const peer = peerOf(request);
     const refuse = (error: OAuthErrorCode, reason: string, audience?: string) => {
       context.log.warn(
-        {
-          event: 'token.exchange_refused',
-          reason,
-          error,
-          peer: peerLabel(request, peer),
-          ...(audience === undefined ? {} : { audience }),
-        },
+        { reason, error, peer: peerLabel(request, peer), ...(audience === undefined ? {} : { audience }) },
         'token exchange refused',
       );
+      recordMeshEvent(context, request, {
+        event: 'token.exchange_refused',
+        outcome: 'failure',
+        reason: error,
+        peer: peer.verified ? peer.spiffeId : null,
+      });
       return sendOAuthError(reply, error);
     };
     if (!peer.verified) return refuse('invalid_client', peer.reason);
@@ -50,10 +51,13 @@ export function registerTokenRoutes(app: FastifyInstance, context: MeshContext):
     };
     const result = await exchange(parameters, caller, context.config(), context, context.now());
     if (!result.ok) return refuse(result.error, result.reason, parameters.audience);
-    context.log.info(
-      { event: 'token.exchanged', caller, audience: result.audience, expiresIn: result.expiresIn },
-      'token exchanged',
-    );
+    context.log.info({ caller, audience: result.audience, expiresIn: result.expiresIn }, 'token exchanged');
+    recordMeshEvent(context, request, {
+      event: 'token.exchanged',
+      outcome: 'success',
+      reason: 'token_exchanged',
+      peer: peer.spiffeId,
+    });
     return reply.header('cache-control', 'no-store').send({
       access_token: result.token,
       issued_token_type: 'urn:rampart:token-type:internal',
