@@ -255,6 +255,15 @@ export const componentEnv = {
     components: { identity: 'required' },
     channel: 'ipc',
   },
+  alertWebhookSecret: {
+    name: 'RAMPART_ALERT_WEBHOOK_SECRET',
+    meaning:
+      "with `audit.alerts.webhook`, the HMAC key signing each delivery, read by `rampart up` from the config's reference",
+    expected: 'a secret of at least 32 bytes',
+    schema: Type.String({ minLength: 32 }),
+    components: { audit: 'optional' },
+    channel: 'ipc',
+  },
   sqlPassword: {
     name: 'RAMPART_SQL_PASSWORD',
     meaning:

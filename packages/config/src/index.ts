@@ -13,6 +13,8 @@ export {
   type RampartConfig,
   type ServiceConfig,
   type AuditConfig,
+  type AlertWebhookConfig,
+  type AdminWindowConfig,
   type RouteConfig,
   type PolicyConfig,
   type RateLimitConfig,

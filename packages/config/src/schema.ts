@@ -385,6 +385,77 @@ export const Gateway = Type.Object(
   strict,
 );
 
+const Severity = Type.Union(
+  [Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')],
+  { description: 'An alert severity: low, medium, high or critical.' },
+);
+
+/** Where alerts are POSTed, signed: https only (see services/audit/README.md, "Alert webhook"). */
+export const AlertWebhook = Type.Object(
+  {
+    url: Type.String({
+      // https, a host, no userinfo (a password in a URL ends up in logs and shell histories).
+      pattern: '^https://[^/?#@\\s]+(?:[/?#]\\S*)?$',
+      maxLength: 2048,
+      description:
+        'An https:// URL each alert is POSTed to (no user:password@; plain http is refused: alerts name addresses and subjects).',
+    }),
+    secret: Type.String({
+      ...SecretRef,
+      description:
+        'The HMAC-SHA-256 key signing each delivery (Rampart-Signature): ${env:NAME} or ${file:path}, at least 32 bytes.',
+    }),
+    minSeverity: Type.Optional(
+      Type.Union(Severity.anyOf, { description: 'Send alerts of this severity and above (default: low, all).' }),
+    ),
+  },
+  { ...strict, description: 'Sends every alert as signed JSON, retried with backoff, never blocking ingest.' },
+);
+
+/** Extra detection rules beside, or instead of, the shipped pack. */
+export const AuditRules = Type.Object(
+  {
+    dir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'A directory of *.yaml detection rules, relative to rampart.yaml, loaded with the shipped pack.',
+      }),
+    ),
+    shipped: Type.Optional(
+      Type.Boolean({ description: 'Load the shipped rule pack (default true); false keeps only `dir`.' }),
+    ),
+  },
+  strict,
+);
+
+const Weekday = Type.Union(
+  ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => Type.Literal(day)),
+  { description: 'A day of the week: mon, tue, wed, thu, fri, sat or sun.' },
+);
+const ClockTime = Type.String({
+  pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$',
+  description: 'A local time HH:MM (00:00 to 24:00).',
+});
+
+/** When admin changes are expected: the admin-change rules alert only outside it. */
+export const AdminWindow = Type.Object(
+  {
+    days: Type.Array(Weekday, { minItems: 1, maxItems: 7, uniqueItems: true }),
+    from: ClockTime,
+    to: ClockTime,
+    timeZone: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'An IANA time zone such as Europe/Paris or UTC (daylight saving follows the zone).',
+    }),
+  },
+  {
+    ...strict,
+    description:
+      'Working hours for admin changes: admin-sensitive-change and admin-role-changed alert only on changes outside them (default: on every change).',
+  },
+);
+
 export const Audit = Type.Object(
   {
     checkpointEvery: Type.Optional(
@@ -409,8 +480,32 @@ export const Audit = Type.Object(
           'Prune events older than this many days, under a signed checkpoint that keeps the pruning provable (default: keep every event).',
       }),
     ),
+    rules: Type.Optional(AuditRules),
+    adminWindow: Type.Optional(AdminWindow),
+    alerts: Type.Optional(Type.Object({ webhook: Type.Optional(AlertWebhook) }, strict)),
   },
   { ...strict, description: 'The audit service: where every security event of every component is kept.' },
+);
+
+/** The component logs `rampart up` writes under `.rampart/logs/`. */
+export const Logs = Type.Object(
+  {
+    maxSizeMb: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_240,
+        description: 'Rotate a component log when it reaches this many MiB (default 10).',
+      }),
+    ),
+    keep: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: 'Rotated files kept per component, <name>.log.1 the newest (default 5).',
+      }),
+    ),
+  },
+  { ...strict, description: 'Rotation of the component logs in .rampart/logs/ (0600).' },
 );
 
 const SCHEMA_ID = 'https://rampart.dev/schema/rampart.schema.json';
@@ -446,6 +541,7 @@ export const RampartConfigSchema = Type.Object(
     identity: Type.Optional(Identity),
     gateway: Type.Optional(Gateway),
     audit: Type.Optional(Audit),
+    logs: Type.Optional(Logs),
     // Records keyed by a pattern must close themselves: TypeBox leaves `additionalProperties` open,
     // which would let a badly named service (`Orders`) through without any check at all.
     policies: Type.Optional(Type.Record(Name, Policy, strict)),
@@ -457,6 +553,8 @@ export const RampartConfigSchema = Type.Object(
 export type RampartConfig = Static<typeof RampartConfigSchema>;
 export type ServiceConfig = Static<typeof Service>;
 export type AuditConfig = Static<typeof Audit>;
+export type AlertWebhookConfig = Static<typeof AlertWebhook>;
+export type AdminWindowConfig = Static<typeof AdminWindow>;
 export type RouteConfig = Static<typeof Route>;
 export type PolicyConfig = Static<typeof Policy>;
 export type RateLimitConfig = Static<typeof RateLimit>;

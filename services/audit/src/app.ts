@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
-import { platformPorts, type RampartConfig } from '@rampart/config';
+import { platformPorts, type RampartConfig, type Secret } from '@rampart/config';
 import type { WorkloadCredentials } from '@rampart/mesh';
 import {
   buildHttpApp,
@@ -18,7 +18,14 @@ import {
   type Metrics,
   type Store,
 } from '@rampart/sdk';
-import { alertOutputs, createDetector, loadRules, SHIPPED_RULES_DIR, type Rule } from './detection/index.ts';
+import { createAlertWebhook, MIN_SECRET_BYTES, type AlertWebhook } from './alerts/index.ts';
+import {
+  alertOutputs,
+  createDetector,
+  loadConfiguredRules,
+  weeklyWindow,
+  type Rule,
+} from './detection/index.ts';
 import { registerIngestRoute } from './ingest/ingest-route.ts';
 import { startRetention } from './retention.ts';
 import { openAuditStore } from './audit-store.ts';
@@ -39,8 +46,14 @@ export interface AuditOptions {
   /** Overrides `ports.audit` / `ports.auditAdmin` (0: any free port, for tests). */
   readonly port?: number;
   readonly adminPort?: number;
-  /** The detection rules (default: the shipped pack, `services/audit/rules/`). */
+  /** rampart.yaml's directory: `audit.rules.dir` is relative to it (default: the working directory). */
+  readonly configDir?: string;
+  /** The detection rules (default: `audit.rules` — the shipped pack, `services/audit/rules/`, and `dir`). */
   readonly rules?: readonly Rule[];
+  /** The key signing webhook deliveries, required when `audit.alerts.webhook` is set (`rampart up` hands it over IPC). */
+  readonly webhookSecret?: Secret;
+  /** Extra trust anchors (PEM) for the webhook receiver's certificate (tests, a private CA). */
+  readonly webhookCa?: string;
   /** Told of each checkpoint once stored and exported (the boot sends it to `rampart up`). */
   readonly onCheckpoint?: (checkpoint: SignedCheckpoint) => void;
 }
@@ -50,6 +63,8 @@ export interface Audit {
   readonly url: string;
   readonly ledger: Ledger;
   readonly metrics: Metrics;
+  /** The alert webhook's sender, when `audit.alerts.webhook` is set. */
+  readonly webhook: AlertWebhook | undefined;
   /** What the boot serves on the admin port. */
   readonly admin: BootAdmin;
   /** New connections use the renewed workload certificate; open ones finish undisturbed. */
@@ -68,7 +83,14 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   const { config, stateDir, trustDomain, log } = options;
   const ports = platformPorts(config);
   // A rule that does not load stops the start, naming the file, the rule and the field.
-  const rules = options.rules ?? loadRules(SHIPPED_RULES_DIR);
+  const rules = options.rules ?? loadConfiguredRules(config.audit, options.configDir ?? process.cwd());
+  const webhookConfig = config.audit?.alerts?.webhook;
+  if (webhookConfig !== undefined && options.webhookSecret === undefined) {
+    throw new TypeError('audit.alerts.webhook is set but no webhook secret was handed over');
+  }
+  if (options.webhookSecret !== undefined && Buffer.byteLength(options.webhookSecret.reveal()) < MIN_SECRET_BYTES) {
+    throw new TypeError(`the alert webhook's secret must be at least ${String(MIN_SECRET_BYTES)} bytes`);
+  }
   const signingKey = createPrivateKey(readFileSync(options.signingKeyFile));
   const store: Store = await openAuditStore(config, stateDir, options.configDir);
   let ledger: Ledger;
@@ -99,8 +121,31 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     labelNames: ['source', 'result'] as const,
     registers: [metrics.registry],
   });
-  const detector = createDetector({ rules });
-  const alerts = alertOutputs({ registry: metrics.registry, log });
+  const adminWindow = config.audit?.adminWindow;
+  const detector = createDetector({
+    rules,
+    ...(adminWindow === undefined ? {} : { adminWindow: weeklyWindow(adminWindow) }),
+  });
+  const webhook: AlertWebhook | undefined =
+    webhookConfig === undefined || options.webhookSecret === undefined
+      ? undefined
+      : createAlertWebhook({
+          url: webhookConfig.url,
+          secret: options.webhookSecret,
+          system: config.name,
+          log,
+          registry: metrics.registry,
+          ...(webhookConfig.minSeverity === undefined ? {} : { minSeverity: webhookConfig.minSeverity }),
+          ...(options.webhookCa === undefined ? {} : { ca: options.webhookCa }),
+        });
+  const alerts = alertOutputs({
+    registry: metrics.registry,
+    log,
+    ...(webhook === undefined ? {} : { forward: (alert) => webhook.enqueue(alert) }),
+  });
+  if (webhook !== undefined) {
+    log.info({ webhook: new URL(webhookConfig?.url ?? '').origin }, 'alerts are sent to a webhook');
+  }
   log.info({ rules: rules.length, maxWindowedEvents: detector.maxEntries }, 'detection rules loaded');
   const credentials = options.credentials();
   const app: FastifyInstance = buildHttpApp({
@@ -137,6 +182,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     url = await app.listen({ host: '127.0.0.1', port: options.port ?? ports.audit });
   } catch (error) {
     stopRetention();
+    await webhook?.close();
     await ledger.close();
     await store.close();
     throw error;
@@ -145,6 +191,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     url,
     ledger,
     metrics,
+    webhook,
     admin: {
       port: options.adminPort ?? ports.auditAdmin,
       notReady: readinessOf([storeCheck(store)]),
@@ -159,6 +206,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     async close() {
       stopRetention();
       await app.close();
+      await webhook?.close();
       await ledger.close();
       await store.close();
     },

@@ -23,3 +23,12 @@ export {
 } from './detection/index.ts';
 // The service itself, for a process that embeds it (benchmarks; `main.ts` is how `rampart up` runs it).
 export { startAudit, type Audit, type AuditOptions } from './app.ts';
+// The alert webhook's signature, for receivers written in TypeScript (and the tests' receiver).
+export {
+  verifyWebhookSignature,
+  signatureHeader,
+  SIGNATURE_HEADER,
+  WEBHOOK_ID_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
+  type WebhookPayload,
+} from './alerts/index.ts';

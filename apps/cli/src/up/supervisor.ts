@@ -8,6 +8,7 @@ import {
 } from '@rampart/config';
 import { componentSpiffeId, createJoinToken, serviceSpiffeId } from '@rampart/mesh';
 import { AuditCheckpointCopy } from './audit-checkpoints.ts';
+import { auditSecrets } from './audit-secrets.ts';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
 import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
 import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
@@ -288,7 +289,13 @@ export class Supervisor {
           ...spec,
           onMessage: (message) => this.#auditCheckpoints().receive(message),
           prepareSecrets: async () => ({
-            env: { ...variables(), ...writeLaunchSecretEnv('audit', await this.#sql.secretsFor('audit')) },
+            env: {
+              ...variables(),
+              ...writeLaunchSecretEnv('audit', {
+                ...(await this.#sql.secretsFor('audit')),
+                ...(await auditSecrets(this.#config, dirname(configFile))),
+              }),
+            },
             joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'audit')),
           }),
         };

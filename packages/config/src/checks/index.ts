@@ -1,5 +1,6 @@
 import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
+import { checkAuditSettings } from './audit-settings.ts';
 import { checkCedarPolicy } from './cedar-policy.ts';
 import { checkCertificateTtl } from './certificate-ttl.ts';
 import { checkClientRules } from './client-rules.ts';
@@ -45,4 +46,5 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkPublicWriteRoute, // CFG_PUBLIC_WRITE_ROUTE (warning)
   checkUngrantableScope, // CFG_UNGRANTABLE_SCOPE (warning)
   checkRateLimitOff, // CFG_RATE_LIMIT_OFF (warning)
+  checkAuditSettings, // CFG_INVALID_VALUE (audit.adminWindow)
 ];

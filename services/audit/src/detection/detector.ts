@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Alert, EventRef } from './alert.ts';
 import { GroupWindow } from './group-window.ts';
 import type { DetectionEvent, Rule, Threshold } from './rule.ts';
+import type { WeeklyWindow } from './weekly-window.ts';
 
 /** Default most groups one rule tracks; the least recently seen is dropped beyond it. */
 export const DEFAULT_MAX_GROUPS = 4096;
@@ -14,6 +15,11 @@ export interface DetectorOptions {
   readonly maxGroups?: number;
   /** Milliseconds since the epoch (tests). */
   readonly now?: () => number;
+  /**
+   * `audit.adminWindow` (`weeklyWindow`): rules with `quietDuring: adminWindow` do not match events
+   * whose time falls inside it. Absent: those rules match at any time.
+   */
+  readonly adminWindow?: WeeklyWindow;
 }
 
 export interface Detector {
@@ -61,6 +67,7 @@ export function createDetector(options: DetectorOptions): Detector {
     throw new TypeError('maxGroups must be a positive integer');
   }
   const now = options.now ?? Date.now;
+  const adminWindow = options.adminWindow;
   const everyMatch = options.rules.filter((rule) => rule.threshold === undefined);
   const windowed: RuleState[] = options.rules.flatMap((rule) =>
     rule.threshold === undefined
@@ -80,12 +87,15 @@ export function createDetector(options: DetectorOptions): Detector {
     maxEntries: windowed.reduce((sum, state) => sum + maxGroups * state.cap, 0),
     evaluate(event, ref) {
       const alerts: Alert[] = [];
-      for (const rule of everyMatch) {
-        if (rule.matches(event)) alerts.push(alertOf(rule, event.time, {}, 1, [ref]));
-      }
       let t: number | undefined;
+      // Inside the admin window (by the event's time, bounded like the windows'), such rules are quiet.
+      const quiet = (rule: Rule): boolean =>
+        rule.quietDuring === 'adminWindow' && adminWindow !== undefined && adminWindow((t ??= timeOf(event)));
+      for (const rule of everyMatch) {
+        if (rule.matches(event) && !quiet(rule)) alerts.push(alertOf(rule, event.time, {}, 1, [ref]));
+      }
       for (const state of windowed) {
-        if (!state.rule.matches(event)) continue;
+        if (!state.rule.matches(event) || quiet(state.rule)) continue;
         const group = groupOf(state.threshold, event);
         if (group === undefined) continue;
         t ??= timeOf(event);

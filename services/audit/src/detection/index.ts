@@ -8,7 +8,14 @@ export {
   type Detector,
   type DetectorOptions,
 } from './detector.ts';
-export { DetectionRuleError, loadRules, parseRule, SHIPPED_RULES_DIR } from './load-rules.ts';
+export {
+  DetectionRuleError,
+  loadConfiguredRules,
+  loadRules,
+  parseRule,
+  SHIPPED_RULES_DIR,
+} from './load-rules.ts';
+export { weeklyWindow, WEEKDAYS, type WeeklyWindow, type WeeklyWindowSource, type Weekday } from './weekly-window.ts';
 export type { DetectionEvent, Rule, Threshold } from './rule.ts';
 export { EVENT_FIELDS, RuleSchema, type EventField, type Severity } from './rule-schema.ts';
 export { alertOutputs, type AlertOutputs } from './alert-outputs.ts';

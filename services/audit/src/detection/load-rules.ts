@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
+import type { AuditConfig } from '@rampart/config';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { compileRule, type Rule, type ValidRuleSource } from './rule.ts';
 import { RuleSchema } from './rule-schema.ts';
@@ -87,18 +88,54 @@ export function parseRule(text: string, file: string): Rule {
  * const rules = loadRules(SHIPPED_RULES_DIR);
  */
 export function loadRules(dir: string): Rule[] {
-  const files = readdirSync(dir)
+  return checkUnique(loadRuleFiles(dir)).map(({ rule }) => rule);
+}
+
+/**
+ * The rules `audit.rules` asks for: the shipped pack unless `shipped: false`, then every rule in
+ * `dir` (relative to rampart.yaml). An id used twice — in one directory or across the two — is
+ * refused naming both files: to change a shipped rule, turn the pack off and copy it.
+ *
+ * @example
+ * const rules = loadConfiguredRules(config.audit, dirname(configFile));
+ */
+export function loadConfiguredRules(audit: AuditConfig | undefined, configDir: string): Rule[] {
+  const shipped = audit?.rules?.shipped === false ? [] : loadRuleFiles(SHIPPED_RULES_DIR);
+  const dir = audit?.rules?.dir;
+  const extra = dir === undefined ? [] : loadRuleFiles(resolve(configDir, dir));
+  return checkUnique([...shipped, ...extra]).map(({ rule }) => rule);
+}
+
+interface LoadedRule {
+  readonly file: string;
+  readonly rule: Rule;
+}
+
+function loadRuleFiles(dir: string): LoadedRule[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    throw new DetectionRuleError(dir, undefined, '(directory)', reason, { cause: error });
+  }
+  return names
     .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
-    .sort();
+    .sort()
+    .map((name) => {
+      const file = join(dir, name);
+      return { file, rule: parseRule(readFileSync(file, 'utf8'), file) };
+    });
+}
+
+function checkUnique(loaded: readonly LoadedRule[]): LoadedRule[] {
   const seen = new Map<string, string>();
-  return files.map((name) => {
-    const file = join(dir, name);
-    const rule = parseRule(readFileSync(file, 'utf8'), file);
+  for (const { file, rule } of loaded) {
     const other = seen.get(rule.id);
     if (other !== undefined) throw new DetectionRuleError(file, rule.id, 'id', `also used by ${other}`);
     seen.set(rule.id, file);
-    return rule;
-  });
+  }
+  return [...loaded];
 }
 
 /** TypeBox's message, with the allowed values spelled out for a choice of literals. */

@@ -88,6 +88,12 @@ export const RuleSchema = Type.Object(
     description: Type.String({ minLength: 1, maxLength: 4000 }),
     match: Match,
     threshold: Type.Optional(Threshold),
+    quietDuring: Type.Optional(
+      Type.Literal('adminWindow', {
+        description:
+          'adminWindow: events inside audit.adminWindow (rampart.yaml) are not matched; without one configured, every event is',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -15,6 +15,8 @@ export interface Rule {
   readonly matches: (event: DetectionEvent) => boolean;
   /** Absent: every matching event is an alert. */
   readonly threshold?: Threshold;
+  /** Events inside this configured window do not match (`audit.adminWindow`). */
+  readonly quietDuring?: 'adminWindow';
 }
 
 export interface Threshold {
@@ -44,6 +46,7 @@ export interface ValidRuleSource {
     readonly minDistinct?: Readonly<Partial<Record<EventField, number>>>;
     readonly ratio?: number;
   };
+  readonly quietDuring?: 'adminWindow';
 }
 
 /** The executable form of a validated rule. */
@@ -61,6 +64,7 @@ export function compileRule(source: ValidRuleSource): Rule {
     description: source.description,
     match: source.match,
     matches,
+    ...(source.quietDuring === undefined ? {} : { quietDuring: source.quietDuring }),
     ...(threshold === undefined
       ? {}
       : {
