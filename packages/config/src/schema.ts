@@ -406,10 +406,15 @@ export const AlertWebhook = Type.Object(
         'The HMAC-SHA-256 key signing each delivery (Rampart-Signature): ${env:NAME} or ${file:path}, at least 32 bytes.',
     }),
     minSeverity: Type.Optional(
-      Type.Union(Severity.anyOf, { description: 'Send alerts of this severity and above (default: low, all).' }),
+      Type.Union(Severity.anyOf, {
+        description: 'Send alerts of this severity and above (default: low, all).',
+      }),
     ),
   },
-  { ...strict, description: 'Sends every alert as signed JSON, retried with backoff, never blocking ingest.' },
+  {
+    ...strict,
+    description: 'Sends every alert as signed JSON, retried with backoff, never blocking ingest.',
+  },
 );
 
 /** Extra detection rules beside, or instead of, the shipped pack. */
@@ -418,7 +423,8 @@ export const AuditRules = Type.Object(
     dir: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'A directory of *.yaml detection rules, relative to rampart.yaml, loaded with the shipped pack.',
+        description:
+          'A directory of *.yaml detection rules, relative to rampart.yaml, loaded with the shipped pack.',
       }),
     ),
     shipped: Type.Optional(

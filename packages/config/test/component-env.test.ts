@@ -60,6 +60,7 @@ describe('the component contract', () => {
       [
         componentEnv.clientSecretHashes.name,
         componentEnv.identityBootstrapFile.name,
+        componentEnv.alertWebhookSecret.name,
         componentEnv.sqlPassword.name,
       ],
     );

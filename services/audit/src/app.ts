@@ -88,7 +88,10 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   if (webhookConfig !== undefined && options.webhookSecret === undefined) {
     throw new TypeError('audit.alerts.webhook is set but no webhook secret was handed over');
   }
-  if (options.webhookSecret !== undefined && Buffer.byteLength(options.webhookSecret.reveal()) < MIN_SECRET_BYTES) {
+  if (
+    options.webhookSecret !== undefined &&
+    Buffer.byteLength(options.webhookSecret.reveal()) < MIN_SECRET_BYTES
+  ) {
     throw new TypeError(`the alert webhook's secret must be at least ${String(MIN_SECRET_BYTES)} bytes`);
   }
   const signingKey = createPrivateKey(readFileSync(options.signingKeyFile));
@@ -141,7 +144,13 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   const alerts = alertOutputs({
     registry: metrics.registry,
     log,
-    ...(webhook === undefined ? {} : { forward: (alert) => webhook.enqueue(alert) }),
+    ...(webhook === undefined
+      ? {}
+      : {
+          forward: (alert) => {
+            webhook.enqueue(alert);
+          },
+        }),
   });
   if (webhook !== undefined) {
     log.info({ webhook: new URL(webhookConfig?.url ?? '').origin }, 'alerts are sent to a webhook');

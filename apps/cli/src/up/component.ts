@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { RampartError } from '@rampart/errors';
 import type { RampartConfig } from '@rampart/config';
@@ -7,6 +6,7 @@ import { LAUNCH_SECRETS_REPLY, LAUNCH_SECRETS_REQUEST, type LaunchSecrets } from
 import { CONFIG_ANSWER_TIMEOUT_MS, type ConfigAnswer } from './config-rollout.ts';
 import { attentionEventOf, type AttentionEvent } from './attention-events.ts';
 import { LastError } from './last-error.ts';
+import { RotatingLog, type LogRotation } from './rotating-log.ts';
 import type { RunAs } from './privileges.ts';
 import { waitUntilReady } from './readiness.ts';
 
@@ -20,6 +20,8 @@ export interface ComponentSpec {
   readonly env: Readonly<Record<string, string>>;
   readonly runAs: RunAs | null;
   readonly logFile: string;
+  /** `logs` of rampart.yaml: size and count of the rotated files (default 10 MiB × 5). */
+  readonly logRotation?: LogRotation;
   readonly readyTimeoutMs: number;
   /**
    * Secrets minted or looked up for each (re)start — a one-time mesh join token, a SQL password —
@@ -66,7 +68,7 @@ const STOP_GRACE_MS = 5_000;
 export class Component {
   readonly spec: ComponentSpec;
   readonly #onEvent: (event: ComponentEvent) => void;
-  readonly #log: WriteStream;
+  readonly #log: RotatingLog;
   #child: ChildProcess | null = null;
   #stopping = false;
   #failures = 0;
@@ -79,7 +81,7 @@ export class Component {
   constructor(spec: ComponentSpec, onEvent: (event: ComponentEvent) => void) {
     this.spec = spec;
     this.#onEvent = onEvent;
-    this.#log = createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 });
+    this.#log = new RotatingLog(spec.logFile, spec.logRotation);
   }
 
   get name(): string {
@@ -212,8 +214,9 @@ export class Component {
       await this.#closeLog();
       return;
     }
+    // 'close', not 'exit': its last lines are read and written by then.
     const gone = new Promise<void>((resolve) =>
-      child.once('exit', () => {
+      child.once('close', () => {
         resolve();
       }),
     );
@@ -238,8 +241,9 @@ export class Component {
       ...(spec.runAs === null ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid }),
     });
     this.#child = child;
-    child.stdout?.pipe(this.#log, { end: false });
-    child.stderr?.pipe(this.#log, { end: false });
+    // Each stream assembles its own lines: a rotation or the other stream never cuts one.
+    child.stdout?.pipe(this.#log.lines());
+    child.stderr?.pipe(this.#log.lines());
     this.#lastError = new LastError();
     if (child.stdout) this.#watchErrors(child.stdout);
     if (child.stderr) this.#watchStderr(child.stderr);
@@ -375,7 +379,8 @@ export class Component {
   }
 
   async #closeLog(): Promise<void> {
-    await new Promise<void>((resolve) => this.#log.end(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#log.close();
   }
 }
 

@@ -11,6 +11,7 @@ import { AuditCheckpointCopy } from './audit-checkpoints.ts';
 import { auditSecrets } from './audit-secrets.ts';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
 import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
+import { logRotationOf } from './rotating-log.ts';
 import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
 import { EDGE_RENEW_INTERVAL_MS, issueEdgeCertificate } from './edge-tls.ts';
 import { prepareIdentitySecrets } from './identity-secrets.ts';
@@ -246,6 +247,7 @@ export class Supervisor {
       env: { ...plainEnv(), ...plan.env },
       runAs,
       logFile: state.logFile(plan.name),
+      logRotation: logRotationOf(this.#config.logs),
       readyTimeoutMs,
       configInForce: () => ({ revision: this.#revision, config: this.#config }),
     };

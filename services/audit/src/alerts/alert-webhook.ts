@@ -6,8 +6,19 @@ import type { Logger } from '@rampart/sdk';
 import type { Alert } from '../detection/alert.ts';
 import type { Severity } from '../detection/rule-schema.ts';
 import { BoundedQueue } from './bounded-queue.ts';
-import { backoffDelay, DEFAULT_BACKOFF, outcomeOfStatus, retryAfterMs, type Backoff } from './retry-policy.ts';
-import { MIN_SECRET_BYTES, SIGNATURE_HEADER, signatureHeader, WEBHOOK_ID_HEADER } from './webhook-signature.ts';
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  outcomeOfStatus,
+  retryAfterMs,
+  type Backoff,
+} from './retry-policy.ts';
+import {
+  MIN_SECRET_BYTES,
+  SIGNATURE_HEADER,
+  signatureHeader,
+  WEBHOOK_ID_HEADER,
+} from './webhook-signature.ts';
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -105,7 +116,10 @@ export function createAlertWebhook(options: AlertWebhookOptions): AlertWebhook {
     else if (result !== 'dropped') log.warn({ ...fields, result }, `alert webhook ${result} an alert`);
   };
 
-  const attempt = async (alert: Alert, body: string): Promise<{ status?: number; retryAfter?: string; error?: string }> => {
+  const attempt = async (
+    alert: Alert,
+    body: string,
+  ): Promise<{ status?: number; retryAfter?: string; error?: string }> => {
     const timestamp = Math.floor(Date.now() / 1000);
     try {
       const response = await request(url, {
@@ -139,13 +153,20 @@ export function createAlertWebhook(options: AlertWebhookOptions): AlertWebhook {
       const answer = await attempt(alert, body);
       if (stop.signal.aborted) return;
       const outcome = answer.status === undefined ? 'retry' : outcomeOfStatus(answer.status);
-      if (outcome === 'delivered') return settle('delivered', alert, { attempts: n });
-      if (outcome === 'rejected') return settle('rejected', alert, { attempts: n, status: answer.status });
+      if (outcome === 'delivered') {
+        settle('delivered', alert, { attempts: n });
+        return;
+      }
+      if (outcome === 'rejected') {
+        settle('rejected', alert, { attempts: n, status: answer.status });
+        return;
+      }
       if (n === maxAttempts) {
-        return settle('failed', alert, {
+        settle('failed', alert, {
           attempts: n,
           ...(answer.status === undefined ? { error: answer.error } : { status: answer.status }),
         });
+        return;
       }
       const asked = retryAfterMs(answer.retryAfter, Date.now());
       const delay = Math.min(backoff.maxMs, Math.max(asked ?? 0, backoffDelay(n, backoff)));
@@ -198,7 +219,12 @@ export function createAlertWebhook(options: AlertWebhookOptions): AlertWebhook {
         const now = Date.now();
         if (now - lastDropLog >= 10_000) {
           log.warn(
-            { webhook: origin, dropped: droppedSinceLog, queueSize: queue.capacity, oldestDropped: dropped.id },
+            {
+              webhook: origin,
+              dropped: droppedSinceLog,
+              queueSize: queue.capacity,
+              oldestDropped: dropped.id,
+            },
             'alert webhook queue full: dropped the oldest alerts',
           );
           droppedSinceLog = 0;

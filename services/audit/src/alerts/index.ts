@@ -14,5 +14,11 @@ export {
   verifyWebhookSignature,
   type VerifyOptions,
 } from './webhook-signature.ts';
-export { backoffDelay, retryAfterMs, outcomeOfStatus, DEFAULT_BACKOFF, type Backoff } from './retry-policy.ts';
+export {
+  backoffDelay,
+  retryAfterMs,
+  outcomeOfStatus,
+  DEFAULT_BACKOFF,
+  type Backoff,
+} from './retry-policy.ts';
 export { BoundedQueue } from './bounded-queue.ts';

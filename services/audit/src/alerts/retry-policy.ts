@@ -33,7 +33,8 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
   const text = value.trim();
   if (/^[0-9]{1,9}$/.test(text)) return Number(text) * 1000;
   // The IMF-fixdate form RFC 9110 requires senders to use: `Tue, 10 Mar 2026 12:00:30 GMT`.
-  if (!/^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/.test(text)) return undefined;
+  if (!/^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/.test(text))
+    return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -13,7 +13,9 @@ const MAX_HEADER_LENGTH = 2048;
 
 /** `v1`: HMAC-SHA-256 over `<timestamp>.<body>`, hex. */
 function v1(secret: string, timestamp: number, body: string): string {
-  return createHmac('sha256', secret).update(`${String(timestamp)}.${body}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${String(timestamp)}.${body}`)
+    .digest('hex');
 }
 
 /**

@@ -15,7 +15,13 @@ export {
   parseRule,
   SHIPPED_RULES_DIR,
 } from './load-rules.ts';
-export { weeklyWindow, WEEKDAYS, type WeeklyWindow, type WeeklyWindowSource, type Weekday } from './weekly-window.ts';
+export {
+  weeklyWindow,
+  WEEKDAYS,
+  type WeeklyWindow,
+  type WeeklyWindowSource,
+  type Weekday,
+} from './weekly-window.ts';
 export type { DetectionEvent, Rule, Threshold } from './rule.ts';
 export { EVENT_FIELDS, RuleSchema, type EventField, type Severity } from './rule-schema.ts';
 export { alertOutputs, type AlertOutputs } from './alert-outputs.ts';

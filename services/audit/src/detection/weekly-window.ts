@@ -40,7 +40,8 @@ export function weeklyWindow(source: WeeklyWindowSource): WeeklyWindow {
   }
   const from = minutesOf(source.from);
   const to = minutesOf(source.to);
-  if (!(from < to && to <= 24 * 60)) throw new TypeError('the window must end after it starts, on the same day');
+  if (!(from < to && to <= 24 * 60))
+    throw new TypeError('the window must end after it starts, on the same day');
   // Throws a RangeError for a zone ICU does not know: the config check refused it already.
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone: source.timeZone,

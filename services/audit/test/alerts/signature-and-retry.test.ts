@@ -17,9 +17,13 @@ const NOW = 1_773_000_000;
 describe('webhook signature (Rampart-Signature: t=…,v1=…)', () => {
   it('is HMAC-SHA-256 over "<t>.<body>", hex — what the README snippet computes', () => {
     const body = '{"type":"audit.alert"}';
-    const expected = createHmac('sha256', SECRET).update(`${String(NOW)}.${body}`).digest('hex');
+    const expected = createHmac('sha256', SECRET)
+      .update(`${String(NOW)}.${body}`)
+      .digest('hex');
     assert.equal(signatureHeader(SECRET, NOW, body), `t=${String(NOW)},v1=${expected}`);
-    assert.ok(verifyWebhookSignature({ secret: SECRET, header: `t=${String(NOW)},v1=${expected}`, body, now: NOW }));
+    assert.ok(
+      verifyWebhookSignature({ secret: SECRET, header: `t=${String(NOW)},v1=${expected}`, body, now: NOW }),
+    );
   });
 
   it('accepts one of several v1 (a rotated secret), refuses outside ±5 minutes', () => {
@@ -71,10 +75,19 @@ describe('webhook retry policy', () => {
     const backoff = { baseMs: 1000, maxMs: 60_000 };
     for (let attempt = 1; attempt <= 12; attempt += 1) {
       const ceiling = Math.min(60_000, 1000 * 2 ** (attempt - 1));
-      assert.equal(backoffDelay(attempt, backoff, () => 0), ceiling / 2);
-      assert.equal(backoffDelay(attempt, backoff, () => 0.999999), Math.round(ceiling * 0.9999995));
+      assert.equal(
+        backoffDelay(attempt, backoff, () => 0),
+        ceiling / 2,
+      );
+      assert.equal(
+        backoffDelay(attempt, backoff, () => 0.999999),
+        Math.round(ceiling * 0.9999995),
+      );
     }
-    assert.equal(backoffDelay(10_000, backoff, () => 1), 60_000);
+    assert.equal(
+      backoffDelay(10_000, backoff, () => 1),
+      60_000,
+    );
   });
 
   it('reads Retry-After as seconds or an HTTP date, ignores junk', () => {
@@ -97,7 +110,8 @@ describe('webhook retry policy', () => {
     assert.equal(outcomeOfStatus(200), 'delivered');
     assert.equal(outcomeOfStatus(204), 'delivered');
     for (const status of [408, 425, 429, 500, 502, 503, 504]) assert.equal(outcomeOfStatus(status), 'retry');
-    for (const status of [301, 302, 400, 401, 403, 404, 410, 413]) assert.equal(outcomeOfStatus(status), 'rejected');
+    for (const status of [301, 302, 400, 401, 403, 404, 410, 413])
+      assert.equal(outcomeOfStatus(status), 'rejected');
   });
 
   it('the bounded queue keeps the newest, in order', () => {

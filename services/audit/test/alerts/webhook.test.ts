@@ -45,15 +45,16 @@ describe('alert webhook: a real HTTPS receiver', () => {
   let lines: string[];
   let open: AlertWebhook[];
 
-  function webhook(
-    options: Partial<AlertWebhookOptions> = {},
-  ): { hook: AlertWebhook; registry: Registry } {
+  function webhook(options: Partial<AlertWebhookOptions> = {}): { hook: AlertWebhook; registry: Registry } {
     const registry = new Registry();
     const hook = createAlertWebhook({
       url: receiver.url(`/hooks/${PATH_TOKEN}`),
       secret: new Secret(SECRET),
       system: 'shop',
-      log: createLogger('audit', { level: 'debug', destination: { write: (line: string) => lines.push(line) } }),
+      log: createLogger('audit', {
+        level: 'debug',
+        destination: { write: (line: string) => lines.push(line) },
+      }),
       registry,
       ca: receiver.ca,
       backoff: { baseMs: 20, maxMs: 2000 },
@@ -104,11 +105,17 @@ describe('alert webhook: a real HTTPS receiver', () => {
     const payload = JSON.parse(got.body) as WebhookPayload;
     assert.deepEqual(payload, { type: 'audit.alert', system: 'shop', alert: sent });
     // What a receiver must refuse: another body, another secret, a replay after the tolerance.
-    assert.ok(!verifyWebhookSignature({ secret: SECRET, header: String(header), body: got.body.replace('10', '11') }));
+    assert.ok(
+      !verifyWebhookSignature({ secret: SECRET, header: String(header), body: got.body.replace('10', '11') }),
+    );
     assert.ok(!verifyWebhookSignature({ secret: `${SECRET}x`, header: String(header), body: got.body }));
     const t = Number(/t=([0-9]+)/.exec(String(header))?.[1]);
-    assert.ok(!verifyWebhookSignature({ secret: SECRET, header: String(header), body: got.body, now: t + 301 }));
-    assert.ok(verifyWebhookSignature({ secret: SECRET, header: String(header), body: got.body, now: t + 300 }));
+    assert.ok(
+      !verifyWebhookSignature({ secret: SECRET, header: String(header), body: got.body, now: t + 301 }),
+    );
+    assert.ok(
+      verifyWebhookSignature({ secret: SECRET, header: String(header), body: got.body, now: t + 300 }),
+    );
     assert.deepEqual(await deliveries(registry), { delivered: 1, rejected: 0, failed: 0, dropped: 0 });
   });
 
@@ -121,7 +128,13 @@ describe('alert webhook: a real HTTPS receiver', () => {
     assert.equal(receiver.received.length, 3);
     for (const got of receiver.received) {
       assert.equal(got.headers[WEBHOOK_ID_HEADER], sent.id);
-      assert.ok(verifyWebhookSignature({ secret: SECRET, header: String(got.headers[SIGNATURE_HEADER]), body: got.body }));
+      assert.ok(
+        verifyWebhookSignature({
+          secret: SECRET,
+          header: String(got.headers[SIGNATURE_HEADER]),
+          body: got.body,
+        }),
+      );
     }
     const [a, b, c] = receiver.received.map((got) => got.at);
     assert.ok(a !== undefined && b !== undefined && c !== undefined);
@@ -183,7 +196,10 @@ describe('alert webhook: a real HTTPS receiver', () => {
     hook.enqueue(alert('critical'));
     await hook.idle();
     assert.equal(receiver.received.length, 1);
-    assert.equal((JSON.parse(receiver.received[0]?.body ?? '{}') as WebhookPayload).alert.severity, 'critical');
+    assert.equal(
+      (JSON.parse(receiver.received[0]?.body ?? '{}') as WebhookPayload).alert.severity,
+      'critical',
+    );
   });
 
   it('refuses a plain-http URL and a short secret (programmer errors)', () => {

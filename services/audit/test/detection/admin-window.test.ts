@@ -97,7 +97,10 @@ describe('admin changes outside audit.adminWindow (Europe/Paris, Mon–Fri 08:00
 
   it('agrees with the zone offset Intl reports, for any instant (fast-check)', () => {
     const inside = weeklyWindow({ ...PARIS_OFFICE, timeZone: 'America/New_York' });
-    const offsetOf = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', timeZoneName: 'longOffset' });
+    const offsetOf = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      timeZoneName: 'longOffset',
+    });
     fc.assert(
       fc.property(fc.integer({ min: Date.parse('2020-01-01'), max: Date.parse('2035-01-01') }), (t) => {
         const name = offsetOf.formatToParts(t).find((part) => part.type === 'timeZoneName')?.value ?? '';

@@ -39,7 +39,10 @@ describe('audit.rules: a directory of rules beside or instead of the shipped pac
   });
 
   it('loads the shipped pack by default, and the directory beside it (relative to rampart.yaml)', () => {
-    assert.deepEqual(loadConfiguredRules(undefined, dir.path).map((rule) => rule.id), shipped);
+    assert.deepEqual(
+      loadConfiguredRules(undefined, dir.path).map((rule) => rule.id),
+      shipped,
+    );
     assert.deepEqual(
       loadConfiguredRules({ rules: { dir: 'good' } }, dir.path).map((rule) => rule.id),
       [...shipped, 'admin-night-login'],
@@ -65,7 +68,7 @@ describe('audit.rules: a directory of rules beside or instead of the shipped pac
     );
   });
 
-  it("refuses an id the shipped pack already uses, naming both files (turn the pack off to change one)", () => {
+  it('refuses an id the shipped pack already uses, naming both files (turn the pack off to change one)', () => {
     assert.throws(
       () => loadConfiguredRules({ rules: { dir: 'clash' } }, dir.path),
       (error: unknown) =>
