@@ -35,7 +35,7 @@ import { openLedger, type Ledger, type SignedCheckpoint } from './ledger/index.t
 export interface AuditOptions {
   readonly config: RampartConfig;
   readonly stateDir: string;
-  /** The directory of rampart.yaml: `${file:…}` references in `storage.sql.url` are relative to it. */
+  /** The directory of rampart.yaml: `${file:…}` references in `storage.sql.url` and `audit.rules.dir` are relative to it. */
   readonly configDir: string;
   /** The Ed25519 private key (PKCS#8 PEM file) that signs checkpoints. */
   readonly signingKeyFile: string;
@@ -46,8 +46,6 @@ export interface AuditOptions {
   /** Overrides `ports.audit` / `ports.auditAdmin` (0: any free port, for tests). */
   readonly port?: number;
   readonly adminPort?: number;
-  /** rampart.yaml's directory: `audit.rules.dir` is relative to it (default: the working directory). */
-  readonly configDir?: string;
   /** The detection rules (default: `audit.rules` — the shipped pack, `services/audit/rules/`, and `dir`). */
   readonly rules?: readonly Rule[];
   /** The key signing webhook deliveries, required when `audit.alerts.webhook` is set (`rampart up` hands it over IPC). */
@@ -83,7 +81,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   const { config, stateDir, trustDomain, log } = options;
   const ports = platformPorts(config);
   // A rule that does not load stops the start, naming the file, the rule and the field.
-  const rules = options.rules ?? loadConfiguredRules(config.audit, options.configDir ?? process.cwd());
+  const rules = options.rules ?? loadConfiguredRules(config.audit, options.configDir);
   const webhookConfig = config.audit?.alerts?.webhook;
   if (webhookConfig !== undefined && options.webhookSecret === undefined) {
     throw new TypeError('audit.alerts.webhook is set but no webhook secret was handed over');

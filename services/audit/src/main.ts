@@ -12,7 +12,6 @@ await bootComponent({
   async start({ env, config, configDir, trustDomain, workload, log }) {
     const audit = await startAudit({
       config,
-      configDir,
       stateDir: env.stateDir,
       configDir,
       signingKeyFile: env.auditSigningKeyFile,

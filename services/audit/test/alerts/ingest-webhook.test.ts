@@ -74,6 +74,7 @@ describe('the alert webhook behind the real ingest endpoint', () => {
     return startAudit({
       config,
       stateDir,
+      configDir: dir.path,
       signingKeyFile,
       trustDomain: TD,
       credentials: () => own,
