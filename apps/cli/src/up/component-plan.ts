@@ -196,7 +196,14 @@ function auditPlan(
     stateDirMode: 0o700,
     privateDirs: [],
     ownedFiles: [state.auditSigningPrivateKey],
-    readableFiles: [state.auditSigningPrivateKey, meshBundleFile(state)],
+    readableFiles: [
+      state.auditSigningPrivateKey,
+      meshBundleFile(state),
+      // Its own detection rules (`audit.rules.dir`): read at start, so the permission model must allow them.
+      ...(config.audit?.rules?.dir === undefined
+        ? []
+        : [resolve(dirname(configFile), config.audit.rules.dir)]),
+    ],
     env: writeComponentEnv('audit', {
       configFile,
       component: 'audit',
