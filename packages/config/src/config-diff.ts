@@ -17,7 +17,11 @@ export interface ConfigDiff {
   otherChanged: string[];
 }
 
-const SORTED = new Set(['services', 'identity', 'demo', 'policies', 'ports', '$schema']);
+/**
+ * Keys reported on their own, or (`audit`) that concern one component alone: `rampart up` puts
+ * `audit` in the audit service's restart key, so editing it restarts that service, not everything.
+ */
+const SORTED = new Set(['services', 'identity', 'demo', 'policies', 'ports', 'audit', '$schema']);
 
 /**
  * What changed between two configs, so a reload restarts only what it must.

@@ -70,4 +70,9 @@ describe('configDiff', () => {
       otherChanged: ['trustDomain'],
     });
   });
+
+  it("leaves audit out of the keys that restart everything (the audit service's restart key holds it), not logs", () => {
+    const next: RampartConfig = { ...base, audit: { checkpointEvery: 10 }, logs: { maxSizeMb: 1, keep: 2 } };
+    assert.deepEqual(configDiff(base, next).otherChanged, ['logs']);
+  });
 });
