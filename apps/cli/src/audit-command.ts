@@ -2,9 +2,9 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  hiddenEventDetail,
   readExportFile,
-  verifyLedger,
-  verifySearchColumns,
+  verifyTrail,
   type SearchColumnMismatch,
   type VerifyResult,
 } from '@rampart/audit';
@@ -90,9 +90,8 @@ export async function auditCommand(argv: string[], io: CommandIo): Promise<numbe
         : [];
       exported = exportedCheckpoints.length;
       if (!values.json) io.stderr.write(color('gray', `verifying ${location} …\n`));
-      result = await verifyLedger(store, { publicKey, exportedCheckpoints });
-      // The chain covers events, not the columns searches use: an edited column could hide one.
-      if (result.ok) hidden = await verifySearchColumns(store);
+      // The chain, then the search columns (an edited column could hide an event from search).
+      ({ result, hidden } = await verifyTrail(store, { publicKey, exportedCheckpoints }));
     } finally {
       await store.close();
     }
@@ -101,7 +100,7 @@ export async function auditCommand(argv: string[], io: CommandIo): Promise<numbe
     return 2;
   }
   if (hidden !== undefined) {
-    const detail = `the search column ${hidden.column} does not say what the event says: an event hidden from search`;
+    const detail = hiddenEventDetail(hidden);
     if (values.json === true) {
       const problem = { kind: 'search_index', seq: hidden.seq, id: hidden.id, detail };
       io.stdout.write(`${JSON.stringify({ ok: false, problem })}\n`);

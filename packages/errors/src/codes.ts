@@ -63,6 +63,16 @@ export const codes = {
   AUDIT_PEER_UNAUTHENTICATED: { status: 401, title: 'Sender is no workload of this mesh' },
   AUDIT_WRONG_SOURCE: { status: 422, title: 'Event names another component' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
+  // Audit service: the admin query API (services/audit/src/api), through the gateway's /audit mount
+  AUDIT_BAD_QUERY: { status: 400, title: 'Audit query rejected' },
+  AUDIT_TOKEN_MISSING: { status: 401, title: 'Admin token required' },
+  AUDIT_TOKEN_INVALID: { status: 401, title: 'Admin token not valid' },
+  AUDIT_INSUFFICIENT_SCOPE: { status: 403, title: 'Admin scope required' },
+  AUDIT_MFA_REQUIRED: { status: 403, title: 'Sign-in with a second factor required' },
+  AUDIT_ACCESS_DENIED: { status: 403, title: 'Account may not read the audit trail' },
+  AUDIT_CALLER_NOT_ALLOWED: { status: 403, title: 'Only the gateway may call the audit API' },
+  AUDIT_NOT_FOUND: { status: 404, title: 'No such audit API operation' },
+  AUDIT_IDENTITY_UNAVAILABLE: { status: 503, title: 'Admin token check unavailable' },
   // Gateway: the canonical request (services/gateway/src/request/)
   GW_BAD_PATH: { status: 400, title: 'Request path rejected' },
   GW_BAD_HEADER: { status: 400, title: 'Request header rejected' },

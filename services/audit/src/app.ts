@@ -1,5 +1,5 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
@@ -20,17 +20,27 @@ import {
 } from '@rampart/sdk';
 import { createAlertWebhook, MIN_SECRET_BYTES, type AlertWebhook } from './alerts/index.ts';
 import {
+  createAdminAuthenticator,
+  createEventFeed,
+  createOwnEvents,
+  registerAdminApi,
+  topologyOf,
+} from './api/index.ts';
+import { openAlertStore } from './detection/alert-store.ts';
+import {
   alertOutputs,
   createDetector,
   loadConfiguredRules,
   weeklyWindow,
   type Rule,
 } from './detection/index.ts';
+import type { StoredEvent } from './ingest/event-schema.ts';
 import { registerIngestRoute } from './ingest/ingest-route.ts';
 import { startRetention } from './retention.ts';
 import { openAuditStore } from './audit-store.ts';
 import { CHECKPOINT_EXPORT_FILE } from './layout.ts';
-import { openLedger, type Ledger, type SignedCheckpoint } from './ledger/index.ts';
+import { openLedger, readExportFile, type Ledger, type SignedCheckpoint } from './ledger/index.ts';
+import { verifyTrail } from './query/index.ts';
 
 export interface AuditOptions {
   readonly config: RampartConfig;
@@ -54,6 +64,10 @@ export interface AuditOptions {
   readonly webhookCa?: string;
   /** Told of each checkpoint once stored and exported (the boot sends it to `rampart up`). */
   readonly onCheckpoint?: (checkpoint: SignedCheckpoint) => void;
+  /** The revision `config` is (the boot's); the topology the API shows names it. */
+  readonly revision?: number;
+  /** How long identity's verdict on an admin token is reused (default 10 s; tests shorten it). */
+  readonly adminCheckTtlMs?: number;
 }
 
 export interface Audit {
@@ -67,6 +81,8 @@ export interface Audit {
   readonly admin: BootAdmin;
   /** New connections use the renewed workload certificate; open ones finish undisturbed. */
   rotateCredentials(): void;
+  /** A new revision of rampart.yaml: the topology the API shows follows it. */
+  applyConfig(revision: number, config: RampartConfig): void;
   close(): Promise<void>;
 }
 
@@ -154,6 +170,46 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     log.info({ webhook: new URL(webhookConfig?.url ?? '').origin }, 'alerts are sent to a webhook');
   }
   log.info({ rules: rules.length, maxWindowedEvents: detector.maxEntries }, 'detection rules loaded');
+  // Alerts are kept (they survive a restart; the API lists them), counted by how storing went.
+  const alertStore = await openAlertStore(store);
+  const alertsStored = new Counter({
+    name: 'audit_alerts_stored_total',
+    help: 'Alerts written to the audit store, by result (stored, failed).',
+    labelNames: ['result'] as const,
+    registers: [metrics.registry],
+  });
+  const feed = createEventFeed();
+  /** Every event the ledger appended, ingested or the service's own: detection, then the live feed. */
+  const onAppended = (appended: readonly { seq: number; event: StoredEvent }[]): void => {
+    // After the commit, before the answer: synchronous and bounded, and it never fails the batch.
+    for (const { seq, event } of appended) {
+      try {
+        for (const alert of detector.evaluate(event, { seq, id: event.id })) {
+          alerts.publish(alert);
+          alertStore.add(alert).then(
+            () => alertsStored.inc({ result: 'stored' }),
+            (error: unknown) => {
+              alertsStored.inc({ result: 'failed' });
+              log.error({ err: error, alert: alert.id }, 'an alert could not be stored');
+            },
+          );
+        }
+      } catch (error) {
+        log.error({ err: error, seq }, 'detection failed on an event');
+      }
+    }
+    if (appended.length > 0) feed.notify();
+  };
+  const own = createOwnEvents({ ledger, trustDomain, onAppended });
+  const authenticator = createAdminAuthenticator({
+    trustDomain,
+    identityPort: ports.identity,
+    credentials: options.credentials,
+    ...(options.adminCheckTtlMs === undefined ? {} : { ttlMs: options.adminCheckTtlMs }),
+  });
+  const publicKey = createPublicKey(signingKey);
+  const exportFile = join(stateDir, CHECKPOINT_EXPORT_FILE);
+  let current = { config, revision: options.revision ?? 0 };
   const credentials = options.credentials();
   const app: FastifyInstance = buildHttpApp({
     logger: log,
@@ -170,15 +226,23 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       if (answer.conflicts > 0) {
         log.warn({ source, conflicts: answer.conflicts }, 'events reused an id with other content');
       }
-      // After the commit, before the answer: synchronous and bounded, and it never fails the batch.
-      for (const { seq, event } of appended) {
-        try {
-          for (const alert of detector.evaluate(event, { seq, id: event.id })) alerts.publish(alert);
-        } catch (error) {
-          log.error({ err: error, seq }, 'detection failed on an event');
-        }
-      }
+      onAppended(appended);
     },
+  });
+  const api = registerAdminApi(app, {
+    store,
+    trustDomain,
+    authenticator,
+    own,
+    feed,
+    alerts: alertStore,
+    topology: () => topologyOf(current.config, current.revision),
+    verify: async () =>
+      verifyTrail(store, {
+        publicKey,
+        exportedCheckpoints: existsSync(exportFile) ? await readExportFile(exportFile) : [],
+      }),
+    log,
   });
   const stopRetention =
     config.audit?.retentionDays === undefined
@@ -190,6 +254,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   } catch (error) {
     stopRetention();
     await webhook?.close();
+    await authenticator.close();
     await ledger.close();
     await store.close();
     throw error;
@@ -209,11 +274,18 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       if (app.server instanceof TlsServer) {
         app.server.setSecureContext({ key: next.keyPem, cert: next.certPem, ca: [...next.caPems] });
       }
+      authenticator.rotate();
+    },
+    applyConfig(revision, next) {
+      current = { config: next, revision };
     },
     async close() {
       stopRetention();
+      // Live feeds end first: an open stream would hold the server's close.
+      api.close();
       await app.close();
       await webhook?.close();
+      await authenticator.close();
       await ledger.close();
       await store.close();
     },

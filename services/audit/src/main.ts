@@ -29,6 +29,11 @@ await bootComponent({
     return {
       admin: audit.admin,
       listening: { url: audit.url },
+      // Every revision is taken: what it reads at start restarts it (its restart key); the
+      // topology its admin API shows follows the revision in force.
+      applyConfig: (revision, next) => {
+        audit.applyConfig(revision, next);
+      },
       stop: () => audit.close(),
     };
   },

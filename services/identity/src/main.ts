@@ -10,8 +10,10 @@ import {
   createSecurityEvents,
   FieldCipher,
   LocalKeyring,
+  pseudonym,
   startAuditShipping,
 } from '@rampart/sdk';
+import { adminTokenCheck } from './admin/admin-token-check.ts';
 import { buildIdentity } from './app.ts';
 import { applyBootstrap } from './bootstrap.ts';
 import { identityHandlers } from './handlers.ts';
@@ -36,10 +38,11 @@ await bootComponent({
       log,
       metrics,
     });
+    const subjectKey = readFileSync(env.pseudonymKeyFile);
     const events = createSecurityEvents({
       serviceName: 'identity',
       sink: shipping.sink,
-      subjectKey: readFileSync(env.pseudonymKeyFile),
+      subjectKey,
       metrics,
     });
     const redisRef = config.storage?.redis?.url;
@@ -85,6 +88,11 @@ await bootComponent({
       credentials: () => workload.current(),
       port: identity.settings.port,
       adminPort: identity.settings.adminPort,
+      // The audit service's query API asks here whether an admin token is one now.
+      adminTokenCheck: adminTokenCheck({
+        identity,
+        pseudonymize: (subject) => pseudonym(subjectKey, subject),
+      }),
     });
     workload.onRotated(() => {
       servers.rotateCredentials();

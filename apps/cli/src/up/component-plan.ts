@@ -218,6 +218,8 @@ function auditPlan(
       ports.audit,
       ports.auditAdmin,
       ports.mesh,
+      // Its admin API asks identity whether a token is an admin token now.
+      ports.identity,
       config.trustDomain ?? null,
       config.name,
       config.audit ?? null,

@@ -17,3 +17,4 @@ export {
   type SearchResult,
 } from './search.ts';
 export { verifySearchColumns, type SearchColumnMismatch } from './verify-search-columns.ts';
+export { hiddenEventDetail, verifyTrail, type TrailVerification } from './verify-trail.ts';

@@ -12,6 +12,7 @@ import {
   type Metrics,
 } from '@rampart/sdk';
 import type { Identity } from '../app.ts';
+import { ADMIN_TOKEN_CHECK_PATH } from '../admin/admin-token-check.ts';
 import { INTROSPECTION_PATH, serveIntrospection } from '../oidc/internal-introspection.ts';
 import { sendJson } from './router.ts';
 
@@ -24,6 +25,11 @@ export interface IdentityServersOptions {
   readonly credentials: () => WorkloadCredentials;
   readonly port: number;
   readonly adminPort: number;
+  /**
+   * `POST /internal/admin-token` (`admin/admin-token-check.ts`), served to the audit service's
+   * SPIFFE ID alone — the one request identity takes from a peer other than the gateway.
+   */
+  readonly adminTokenCheck?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface IdentityServers {
@@ -44,11 +50,14 @@ const LIMITS = {
 /**
  * Identity's listeners. The public one is mutual TLS 1.3 with the mesh: a client must present a
  * workload certificate, and only the gateway's (`spiffe://<td>/rampart/gateway`) is served — the
- * gateway publishes the issuer at `/auth` and is the only way in. The admin one is plain HTTP on
- * loopback: `/healthz`, `/readyz`, `/metrics`, never reachable through the gateway.
+ * gateway publishes the issuer at `/auth` and is the only way in. The one exception is the audit
+ * service (`spiffe://<td>/rampart/audit`), served `POST /internal/admin-token` and nothing else, to
+ * check the admin tokens of its query API. The admin one is plain HTTP on loopback: `/healthz`,
+ * `/readyz`, `/metrics`, never reachable through the gateway.
  */
 export async function startIdentityServers(options: IdentityServersOptions): Promise<IdentityServers> {
   const gatewayId = componentSpiffeId(options.trustDomain, 'gateway');
+  const auditId = componentSpiffeId(options.trustDomain, 'audit');
   const tlsOptions = (): { key: string; cert: string; ca: string[] } => {
     const credentials = options.credentials();
     return { key: credentials.keyPem, cert: credentials.certPem, ca: [...credentials.caPems] };
@@ -57,7 +66,13 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
     { ...tlsOptions(), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', ...LIMITS },
     (req, res) => {
       const socket = req.socket;
-      if (!(socket instanceof TLSSocket) || peerSpiffeId(socket.getPeerCertificate()) !== gatewayId) {
+      const peer = socket instanceof TLSSocket ? peerSpiffeId(socket.getPeerCertificate()) : null;
+      if (peer === auditId && options.adminTokenCheck !== undefined && req.url === ADMIN_TOKEN_CHECK_PATH) {
+        observe(options.metrics, options.identity.settings.mountPath, req, res);
+        void options.adminTokenCheck(req, res);
+        return;
+      }
+      if (peer !== gatewayId) {
         options.identity.events.emit({
           event: 'request.denied',
           outcome: 'failure',
@@ -136,6 +151,7 @@ function routeLabel(mountPath: string, url: string): string {
   const path = url.split('?', 1)[0] ?? '/';
   if (path === INTROSPECTION_PATH) return 'internal_introspection';
   if (path === REVOCATIONS_PATH) return 'revocation_feed';
+  if (path === ADMIN_TOKEN_CHECK_PATH) return 'admin_token_check';
   if (path !== mountPath && !path.startsWith(`${mountPath}/`)) return 'other';
   return identityEndpointLabel(path.slice(mountPath.length) || '/');
 }
