@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '@rampart/config';
 import { edit, problemsOf } from './helpers.ts';
 
-describe('CFG_RESERVED_PATH: the gateway serves /auth and /console itself', () => {
+describe('CFG_RESERVED_PATH: the gateway serves /auth, /console and /audit itself', () => {
   const refused: [path: string, prefix: string][] = [
     ['/auth', 'auth'],
     ['/auth/token', 'auth'],
@@ -11,6 +11,8 @@ describe('CFG_RESERVED_PATH: the gateway serves /auth and /console itself', () =
     ['/Auth/token', 'auth'],
     ['/console', 'console'],
     ['/CONSOLE/users', 'console'],
+    ['/audit', 'audit'],
+    ['/Audit/v1/events', 'audit'],
   ];
   for (const [path, prefix] of refused) {
     it(`refuses a route at ${path}, at its path, with a fix`, () => {

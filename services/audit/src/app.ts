@@ -187,7 +187,9 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
         for (const alert of detector.evaluate(event, { seq, id: event.id })) {
           alerts.publish(alert);
           alertStore.add(alert).then(
-            () => alertsStored.inc({ result: 'stored' }),
+            () => {
+              alertsStored.inc({ result: 'stored' });
+            },
             (error: unknown) => {
               alertsStored.inc({ result: 'failed' });
               log.error({ err: error, alert: alert.id }, 'an alert could not be stored');

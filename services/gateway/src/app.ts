@@ -27,7 +27,7 @@ import {
   shareInvalidations,
   type ResponseCacheOptions,
 } from './cache/index.ts';
-import { createUpstreams, IDENTITY_UPSTREAM, type Upstream } from './forward/index.ts';
+import { AUDIT_UPSTREAM, createUpstreams, IDENTITY_UPSTREAM, type Upstream } from './forward/index.ts';
 import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
 import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
 import { watchConnectionErrors } from './pipeline/connection-errors.ts';
@@ -166,10 +166,18 @@ export function buildGateway(options: GatewayOptions): Gateway {
     spiffeId: componentSpiffeId(settings.trustDomain, 'identity'),
     authenticatesClients: true,
   });
+  // The audit service's admin query API: it checks the admin's own token, and its live feed streams.
+  const auditUpstream: Upstream = Object.freeze({
+    port: settings.auditPort,
+    spiffeId: componentSpiffeId(settings.trustDomain, 'audit'),
+    authenticatesClients: true,
+    streams: true,
+  });
   const upstreams = createUpstreams({
     credentials: options.credentials,
     upstreamOf: (name) => {
       if (name === IDENTITY_UPSTREAM) return identityUpstream;
+      if (name === AUDIT_UPSTREAM) return auditUpstream;
       const port = config.services[name]?.port;
       return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(settings.trustDomain, name) };
     },

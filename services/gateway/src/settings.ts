@@ -22,6 +22,8 @@ export interface GatewaySettings {
   readonly audience: string;
   /** Where identity listens on 127.0.0.1 (`ports.identity`, 8444), behind the `/auth` mount. */
   readonly identityPort: number;
+  /** Where the audit service listens on 127.0.0.1 (`ports.audit`, 8446), behind the `/audit` mount. */
+  readonly auditPort: number;
   /**
    * The host identity is reached at from outside, sent to it as `X-Forwarded-Host` in place of the
    * client's `Host`: the issuer's host when the issuer is served through the `/auth` mount, else
@@ -56,6 +58,7 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
     jwksUrl: `${issuer}/jwks`,
     audience: origin,
     identityPort: ports.identity,
+    auditPort: ports.audit,
     publicHost:
       issuerUrl.protocol === 'https:' && issuerUrl.pathname === '/auth'
         ? issuerUrl.host

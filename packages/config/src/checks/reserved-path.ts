@@ -4,13 +4,20 @@ import { eachRoute } from './each-route.ts';
 
 /**
  * Path prefixes the gateway serves itself, before any route of rampart.yaml: `/auth` is identity
- * (the OAuth 2.0 / OpenID Connect issuer), `/console` the web console.
+ * (the OAuth 2.0 / OpenID Connect issuer), `/console` the web console, `/audit` the audit
+ * service's admin query API.
  */
-export const RESERVED_PATH_PREFIXES: readonly string[] = Object.freeze(['auth', 'console']);
+export const RESERVED_PATH_PREFIXES: readonly string[] = Object.freeze(['auth', 'console', 'audit']);
+
+const OWNERS: Readonly<Record<string, string>> = {
+  auth: 'identity (the OAuth 2.0 / OpenID Connect issuer)',
+  console: 'the console',
+  audit: "the audit service's admin query API",
+};
 
 /**
  * CFG_RESERVED_PATH: a route whose first segment is a reserved prefix could never be reached (the
- * gateway hands those paths to identity or the console first), and a reader of the file would
+ * gateway hands those paths to identity, the console or the audit service first), and a reader of the file would
  * believe otherwise. Compared without regard to case, so `/Auth/…` cannot pass for something else.
  */
 export function checkReservedPath(config: RampartConfig): Finding[] {
@@ -18,7 +25,7 @@ export function checkReservedPath(config: RampartConfig): Finding[] {
   for (const entry of eachRoute(config)) {
     const first = entry.route.path.split('/')[1]?.toLowerCase() ?? '';
     if (!RESERVED_PATH_PREFIXES.includes(first)) continue;
-    const owner = first === 'auth' ? 'identity (the OAuth 2.0 / OpenID Connect issuer)' : 'the console';
+    const owner = OWNERS[first] ?? first;
     findings.push({
       code: 'CFG_RESERVED_PATH',
       path: [...entry.path, 'path'],

@@ -199,12 +199,33 @@ function whereFrom(
   const traceId = typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
   return {
     ...(ip === undefined || ip === '' ? {} : { sourceIp: ip }),
-    // Control characters out, at most 256 (the event schema's shape), as the SDK cleans it.
-    ...(typeof agent === 'string' ? { userAgent: agent.replaceAll(/[\x00-\x1f\x7f]/gu, '').slice(0, 256) } : {}),
+    ...(typeof agent === 'string' ? { userAgent: cleanAgent(agent) } : {}),
     requestId: request.id,
     ...(traceId === undefined || /^0+$/.test(traceId) ? {} : { traceId }),
     route,
   };
+}
+
+/** Control characters out, at most 256 characters (the event schema's shape), as the SDK cleans it. */
+function cleanAgent(agent: string): string {
+  let clean = '';
+  for (const character of agent) {
+    const code = character.codePointAt(0) ?? 0;
+    if (code > 0x1f && code !== 0x7f) clean += character;
+    if (clean.length >= 256) break;
+  }
+  return clean.slice(0, 256);
+}
+
+/** The `audit.denied` reason of a refusal: identity's, the pre-check's, or the API's own. */
+function denyReason(error: unknown): string {
+  if (error instanceof AdminDenial) return error.deny;
+  if (error instanceof BadQuery) return 'bad_query';
+  const own: unknown = (error as { deny?: unknown }).deny;
+  if (typeof own === 'string') return own;
+  if (isRampartError(error) && error.code === 'AUDIT_NOT_FOUND') return 'not_found';
+  if (isRampartError(error) && error.code === 'AUDIT_IDENTITY_UNAVAILABLE') return 'identity_unavailable';
+  return 'refused';
 }
 
 /**
@@ -224,20 +245,7 @@ async function refuse(
   if (!exposed) request.log.error({ err: error }, 'audit api: request failed');
   else request.log.info({ code: error.code, detail: error.detail }, 'audit api: request refused');
   if (status < 500 || (exposed && error.code === 'AUDIT_IDENTITY_UNAVAILABLE')) {
-    const deny =
-      error instanceof AdminDenial
-        ? error.deny
-        : error instanceof BadQuery
-          ? 'bad_query'
-          : typeof (error as { deny?: unknown }).deny === 'string'
-            ? String((error as { deny: string }).deny)
-            : exposed
-              ? error.code === 'AUDIT_NOT_FOUND'
-                ? 'not_found'
-                : error.code === 'AUDIT_IDENTITY_UNAVAILABLE'
-                  ? 'identity_unavailable'
-                  : 'refused'
-              : 'refused';
+    const deny = denyReason(error);
     const subject = error instanceof AdminDenial ? error.subject : admin?.subject;
     const peer = (error as { peer?: unknown }).peer;
     try {

@@ -110,7 +110,8 @@ export function createAdminAuthenticator(options: AdminAuthenticatorOptions): Ad
         signal: AbortSignal.timeout(5_000),
       });
       status = response.statusCode;
-      body = status === 200 ? await response.body.json() : await response.body.dump();
+      if (status === 200) body = await response.body.json();
+      else await response.body.dump();
     } catch (error) {
       throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', { detail: 'identity not reachable', cause: error });
     }

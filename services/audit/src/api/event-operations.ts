@@ -78,6 +78,8 @@ export async function exportEvents(context: ReadContext, store: Store): Promise<
  */
 export async function streamEvents(context: ReadContext, options: AdminApiOptions): Promise<undefined> {
   const { query, request, reply, signal } = context;
+  // Read through a function: the signal changes across the awaits below.
+  const aborted = (): boolean => signal.aborted;
   const filter = filterOf(query);
   const resumeFrom = seqOf('Last-Event-ID', headerOf(request.headers['last-event-id']));
   const after = resumeFrom ?? seqOf('after', query.get('after'));
@@ -93,7 +95,7 @@ export async function streamEvents(context: ReadContext, options: AdminApiOption
     'x-request-id': request.id,
   });
   const write = async (text: string): Promise<void> => {
-    if (signal.aborted || res.destroyed) return;
+    if (aborted() || res.destroyed) return;
     if (!res.write(text)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -109,7 +111,7 @@ export async function streamEvents(context: ReadContext, options: AdminApiOption
   // Sent at once, so the client (and the gateway) sees the stream open before the first event.
   await write(`retry: 2000\n: audit stream from seq ${cursor}\n\n`);
   try {
-    while (!signal.aborted) {
+    while (!aborted()) {
       // Listen before reading: an append between the read and the wait still wakes this loop.
       const woken = options.feed.next(AbortSignal.any([signal, AbortSignal.timeout(heartbeatMs)]));
       let page;
@@ -120,9 +122,9 @@ export async function streamEvents(context: ReadContext, options: AdminApiOption
           cursor = hit.seq;
         }
         if (page.next !== undefined && 'after' in page.next) cursor = Math.max(cursor, page.next.after);
-      } while (page.next !== undefined && !signal.aborted);
+      } while (page.next !== undefined && !aborted());
       if (await woken) continue;
-      if (signal.aborted) break;
+      if (aborted()) break;
       await write(': heartbeat\n\n');
       await options.authenticator.authenticate(request.raw.rawHeaders);
     }
@@ -142,7 +144,7 @@ export async function streamEvents(context: ReadContext, options: AdminApiOption
           options.log.error({ err: recordError }, 'audit api: a refusal could not be recorded');
         });
       await write(`event: error\ndata: ${JSON.stringify({ code: error.code, type: PROBLEM_CONTENT_TYPE })}\n\n`);
-    } else if (!signal.aborted) {
+    } else if (!aborted()) {
       options.log.error({ err: error }, 'audit api: the live feed failed');
     }
   }

@@ -1,6 +1,9 @@
 export {
+  AUDIT_UPSTREAM,
   createUpstreams,
   IDENTITY_UPSTREAM,
+  STREAM_IDLE_MS,
+  type StreamedUpstreamResponse,
   type Upstream,
   type UpstreamRequest,
   type UpstreamResponse,

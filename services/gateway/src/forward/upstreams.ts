@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Agent } from 'undici';
 import { request as undiciRequest } from 'undici';
 import { RampartError } from '@rampart/errors';
@@ -16,6 +17,8 @@ import { forwardedRequestHeaders, type UpstreamCredentials } from './forward-hea
  * `[a-z][a-z0-9-]*`), so a service called `identity` is a different upstream.
  */
 export const IDENTITY_UPSTREAM = 'rampart:identity';
+/** The name of the audit service's upstream (its admin query API, behind the `/audit` mount). */
+export const AUDIT_UPSTREAM = 'rampart:audit';
 
 /** Where an upstream listens, and who it must prove to be. */
 export interface Upstream {
@@ -29,7 +32,16 @@ export interface Upstream {
    * A request with `{ kind: 'client' }` credentials to any other upstream is a `TypeError`.
    */
   readonly authenticatesClients?: boolean;
+  /**
+   * Its answers may be long-lived streams (the audit service's live feed): read them with
+   * `stream()`, which has no whole-exchange deadline and no size cap — only a deadline for the
+   * headers and one between two chunks ({@link STREAM_IDLE_MS}).
+   */
+  readonly streams?: boolean;
 }
+
+/** A streamed answer may be silent this long between two chunks (the audit feed beats every 15 s). */
+export const STREAM_IDLE_MS = 60_000;
 
 export interface UpstreamRequest {
   /** A service name from rampart.yaml, or {@link IDENTITY_UPSTREAM}. */
@@ -54,6 +66,14 @@ export interface UpstreamResponse {
   /** As the upstream sent them: pass through `sanitizeResponseHeaders` (or `identityResponseHeaders`) before replying. */
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer;
+}
+
+/** An answer whose body is read as it arrives. */
+export interface StreamedUpstreamResponse {
+  readonly status: number;
+  /** As the upstream sent them: sanitize before replying. */
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Readable;
 }
 
 export interface UpstreamsOptions {
@@ -81,6 +101,12 @@ export interface Upstreams {
    * or client credentials sent to an upstream that does not authenticate clients.
    */
   forward(request: UpstreamRequest): Promise<UpstreamResponse>;
+  /**
+   * Sends the request to an upstream with `streams` and resolves at its headers, the body to be
+   * read as it comes (destroy it, or abort `signal`, to stop). GET and HEAD only, never retried;
+   * the same breaker and refusals as `forward`.
+   */
+  stream(request: UpstreamRequest, signal: AbortSignal): Promise<StreamedUpstreamResponse>;
   /** After a certificate renewal: new connections use the new certificate; pooled ones drain. */
   rotate(): void;
   close(): Promise<void>;
@@ -145,7 +171,8 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       agent = meshAgent(credentials, upstream.spiffeId, {
         timeoutMs,
         connectTimeoutMs,
-        maxResponseBytes,
+        // A streamed body is never held whole; its reader bounds what it keeps.
+        maxResponseBytes: upstream.streams === true ? -1 : maxResponseBytes,
       });
       agents.set(name, agent);
     }
@@ -190,20 +217,54 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     }
   }
 
+  function upstreamFor(request: UpstreamRequest): Upstream {
+    if (closed) throw new TypeError('upstreams are closed');
+    const upstream = options.upstreamOf(request.upstream);
+    if (upstream === undefined) {
+      throw new TypeError(
+        `no upstream '${request.upstream}': route only to services in rampart.yaml or to identity`,
+      );
+    }
+    if (request.credentials.kind === 'client' && upstream.authenticatesClients !== true) {
+      throw new TypeError(
+        `client credentials go only to an upstream that authenticates its own clients (identity), not '${request.upstream}'`,
+      );
+    }
+    return upstream;
+  }
+
   return {
+    async stream(request, signal) {
+      const upstream = upstreamFor(request);
+      const method = request.method.toUpperCase();
+      if (upstream.streams !== true || (method !== 'GET' && method !== 'HEAD')) {
+        throw new TypeError(`stream() is for GET and HEAD to an upstream with streams, not ${method} '${request.upstream}'`);
+      }
+      const report = breakerFor(request.upstream).admit();
+      let outcome: BreakerOutcome = 'failure';
+      try {
+        const response = await undiciRequest(`https://127.0.0.1:${upstream.port}${request.target}`, {
+          dispatcher: agentFor(request.upstream, upstream),
+          method,
+          headers: forwardedRequestHeaders(request.headers, request),
+          signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: STREAM_IDLE_MS,
+        });
+        if (!FAILURE_STATUSES.has(response.statusCode)) outcome = 'success';
+        const headers: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers[name] = value;
+        }
+        return { status: response.statusCode, headers, body: response.body };
+      } catch (error) {
+        throw upstreamError(request.upstream, error);
+      } finally {
+        report(outcome);
+      }
+    },
     async forward(request) {
-      if (closed) throw new TypeError('upstreams are closed');
-      const upstream = options.upstreamOf(request.upstream);
-      if (upstream === undefined) {
-        throw new TypeError(
-          `no upstream '${request.upstream}': route only to services in rampart.yaml or to identity`,
-        );
-      }
-      if (request.credentials.kind === 'client' && upstream.authenticatesClients !== true) {
-        throw new TypeError(
-          `client credentials go only to an upstream that authenticates its own clients (identity), not '${request.upstream}'`,
-        );
-      }
+      const upstream = upstreamFor(request);
       const report = breakerFor(request.upstream).admit();
       let outcome: BreakerOutcome = 'failure';
       try {

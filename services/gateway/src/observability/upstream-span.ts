@@ -1,7 +1,12 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isRampartError } from '@rampart/errors';
 import { injectTraceContext, TRACEPARENT, TRACESTATE } from '@rampart/sdk';
-import type { UpstreamRequest, UpstreamResponse, Upstreams } from '../forward/index.ts';
+import type {
+  StreamedUpstreamResponse,
+  UpstreamRequest,
+  UpstreamResponse,
+  Upstreams,
+} from '../forward/index.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
 import { startOwnSpan } from './gateway-tracer.ts';
 
@@ -17,11 +22,32 @@ export type UntracedUpstreamRequest = Omit<UpstreamRequest, 'traceparent' | 'tra
  * answer or a failed exchange (`error.type`: the gateway's code, `GW_UPSTREAM_TIMEOUT`…), as
  * OpenTelemetry's conventions ask of HTTP clients.
  */
-export async function forwardInSpan(
+export function forwardInSpan(
   exchange: Exchange,
   upstreams: Upstreams,
   request: UntracedUpstreamRequest,
 ): Promise<UpstreamResponse> {
+  return inClientSpan(exchange, request, (traced) => upstreams.forward(traced));
+}
+
+/**
+ * As {@link forwardInSpan}, for an answer streamed back (`Upstreams.stream`): the span covers the
+ * exchange up to the answer's headers.
+ */
+export function streamInSpan(
+  exchange: Exchange,
+  upstreams: Upstreams,
+  request: UntracedUpstreamRequest,
+  signal: AbortSignal,
+): Promise<StreamedUpstreamResponse> {
+  return inClientSpan(exchange, request, (traced) => upstreams.stream(traced, signal));
+}
+
+async function inClientSpan<T extends { readonly status: number }>(
+  exchange: Exchange,
+  request: UntracedUpstreamRequest,
+  send: (request: UpstreamRequest) => Promise<T>,
+): Promise<T> {
   const parent = exchange.traceContext ?? ROOT_CONTEXT;
   const span = startOwnSpan(
     `${request.method} ${exchange.label}`,
@@ -36,7 +62,7 @@ export async function forwardInSpan(
   const traceparent = fields[TRACEPARENT];
   const tracestate = fields[TRACESTATE];
   try {
-    const response = await upstreams.forward({
+    const response = await send({
       ...request,
       ...(traceparent === undefined ? {} : { traceparent }),
       ...(tracestate === undefined ? {} : { tracestate }),

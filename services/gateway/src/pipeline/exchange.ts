@@ -15,6 +15,10 @@ export interface GatewayResponse {
   writeHead(statusCode: number, headers: OutgoingHttpHeaders): unknown;
   end(callback?: () => void): unknown;
   end(chunk: string | Uint8Array, callback?: () => void): unknown;
+  /** A streamed answer (the audit mount): false when the client must drain first. */
+  write(chunk: Uint8Array): boolean;
+  once(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
   destroy(error?: Error): unknown;
 }
 

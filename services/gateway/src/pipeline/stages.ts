@@ -8,6 +8,7 @@ import { forwardInSpan } from '../observability/index.ts';
 import { canonicalRequest, checkHttp1Version, http2RequestFields } from '../request/index.ts';
 import { validateRequest } from '../validation/index.ts';
 import { cacheStage, rememberAnswer } from './cache-stage.ts';
+import { forwardToAudit, isAuditMount, mountAudit, rateLimitAuditMount } from './audit-mount.ts';
 import type { PipelineDeps, Stage } from './deps.ts';
 import type { Exchange } from './exchange.ts';
 import {
@@ -52,6 +53,19 @@ const identityMount: Stages = [
   ['forward', forwardToIdentity],
 ];
 
+/**
+ * `/audit` and `/audit/…`: the audit service's admin query API (`audit-mount.ts`), decided on the
+ * canonical segments like the identity mount and reserved the same way. The audit service checks
+ * the admin token itself (identity decides it), so the client's `authorization` goes to it alone
+ * and no internal token is minted; GET and HEAD only, no body, and the answer is streamed back (the
+ * live feed is server-sent events).
+ */
+const auditMount: Stages = [
+  ['mount', mountAudit],
+  ['rate-limit', rateLimitAuditMount],
+  ['forward', forwardToAudit],
+];
+
 /** Everything else: a route of rampart.yaml. */
 const routes: Stages = [
   ['cors', cors],
@@ -65,7 +79,7 @@ const routes: Stages = [
   ['forward', forward],
 ];
 
-export const pipeline = Object.freeze({ entry, identityMount, routes });
+export const pipeline = Object.freeze({ entry, identityMount, auditMount, routes });
 
 /**
  * Runs a request through the pipeline: the entry stages, then the branch its canonical path
@@ -74,7 +88,9 @@ export const pipeline = Object.freeze({ entry, identityMount, routes });
  */
 export async function runPipeline(exchange: Exchange, deps: PipelineDeps): Promise<void> {
   await runStages(entry, exchange, deps);
-  await runStages(isIdentityMount(need(exchange.canonical)) ? identityMount : routes, exchange, deps);
+  const canonical = need(exchange.canonical);
+  const branch = isIdentityMount(canonical) ? identityMount : isAuditMount(canonical) ? auditMount : routes;
+  await runStages(branch, exchange, deps);
 }
 
 async function runStages(list: Stages, exchange: Exchange, deps: PipelineDeps): Promise<void> {

@@ -68,10 +68,11 @@ interface TrieNode {
 }
 
 /**
- * First segments the gateway serves itself before any route (`/auth`: identity; `/console`). The
+ * First segments the gateway serves itself before any route (`/auth`: identity; `/console`;
+ * `/audit`: the audit API). The
  * config loader refuses routes there (`CFG_RESERVED_PATH`); the table refuses them again.
  */
-const RESERVED_FIRST_SEGMENTS: ReadonlySet<string> = new Set(['auth', 'console']);
+const RESERVED_FIRST_SEGMENTS: ReadonlySet<string> = new Set(['auth', 'console', 'audit']);
 
 const newNode = (): TrieNode => ({ statics: new Map(), param: undefined, methods: new Map() });
 
