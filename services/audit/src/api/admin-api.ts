@@ -118,7 +118,11 @@ const operations: readonly Operation[] = [
 export function registerAdminApi(app: FastifyInstance, options: AdminApiOptions): { close(): void } {
   const gatewayId = componentSpiffeId(options.trustDomain, 'gateway');
   const open = new Set<AbortController>();
-  const handle = async (request: FastifyRequest, reply: FastifyReply, operation?: Operation): Promise<void> => {
+  const handle = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    operation?: Operation,
+  ): Promise<void> => {
     const route = `GET ${AUDIT_API_PREFIX}${operation?.path ?? '/*'}`;
     const where = whereFrom(request, route);
     const controller = new AbortController();
@@ -130,12 +134,16 @@ export function registerAdminApi(app: FastifyInstance, options: AdminApiOptions)
     let admin: AdminCaller | undefined;
     try {
       const socket = request.raw.socket;
-      const peer = socket instanceof TLSSocket && socket.authorized ? peerSpiffeId(socket.getPeerCertificate()) : null;
+      const peer =
+        socket instanceof TLSSocket && socket.authorized ? peerSpiffeId(socket.getPeerCertificate()) : null;
       if (peer !== gatewayId) {
-        throw Object.assign(new RampartError('AUDIT_CALLER_NOT_ALLOWED', { detail: `peer ${peer ?? 'none'}` }), {
-          deny: 'caller_not_allowed',
-          peer,
-        });
+        throw Object.assign(
+          new RampartError('AUDIT_CALLER_NOT_ALLOWED', { detail: `peer ${peer ?? 'none'}` }),
+          {
+            deny: 'caller_not_allowed',
+            peer,
+          },
+        );
       }
       admin = await options.authenticator.authenticate(request.raw.rawHeaders);
       if (operation === undefined) throw new RampartError('AUDIT_NOT_FOUND');
@@ -153,13 +161,17 @@ export function registerAdminApi(app: FastifyInstance, options: AdminApiOptions)
           });
         } catch (error) {
           // No trace, no read.
-          throw new RampartError('AUDIT_UNAVAILABLE', { detail: 'the read could not be recorded', cause: error });
+          throw new RampartError('AUDIT_UNAVAILABLE', {
+            detail: 'the read could not be recorded',
+            cause: error,
+          });
         }
       };
       if (operation.reason !== undefined) await recordRead(operation.reason);
       const context: ReadContext = { request, reply, admin, query, recordRead, signal: controller.signal };
       const body = await operation.run(context, options);
-      if (body !== undefined && !reply.sent) await reply.code(200).header('cache-control', 'no-store').send(body);
+      if (body !== undefined && !reply.sent)
+        await reply.code(200).header('cache-control', 'no-store').send(body);
     } catch (error) {
       await refuse(options, request, reply, error, admin, where);
     }
@@ -196,7 +208,8 @@ function whereFrom(
   const ip = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
   const agent = request.headers['user-agent'];
   const traceparent = request.headers['traceparent'];
-  const traceId = typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
+  const traceId =
+    typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
   return {
     ...(ip === undefined || ip === '' ? {} : { sourceIp: ip }),
     ...(typeof agent === 'string' ? { userAgent: cleanAgent(agent) } : {}),
@@ -275,6 +288,7 @@ async function refuse(
     ...(error instanceof BadQuery ? { field: error.field } : {}),
   };
   if (error instanceof AdminDenial) void reply.header('www-authenticate', error.challenge);
-  else if (status === 401 || status === 403) void reply.header('www-authenticate', 'Bearer realm="rampart-audit"');
+  else if (status === 401 || status === 403)
+    void reply.header('www-authenticate', 'Bearer realm="rampart-audit"');
   await reply.code(status).type(PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(body);
 }

@@ -66,7 +66,8 @@ export interface AdminAuthenticator {
   close(): Promise<void>;
 }
 
-type Verdict = { readonly ok: true; readonly caller: AdminCaller } | { readonly ok: false; readonly denial: AdminDenial };
+type Verdict =
+  { readonly ok: true; readonly caller: AdminCaller } | { readonly ok: false; readonly denial: AdminDenial };
 
 interface Cached {
   readonly verdict: Verdict;
@@ -113,7 +114,10 @@ export function createAdminAuthenticator(options: AdminAuthenticatorOptions): Ad
       if (status === 200) body = await response.body.json();
       else await response.body.dump();
     } catch (error) {
-      throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', { detail: 'identity not reachable', cause: error });
+      throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', {
+        detail: 'identity not reachable',
+        cause: error,
+      });
     }
     if (status !== 200) {
       throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', { detail: `identity answered ${status}` });
@@ -168,12 +172,18 @@ function bearerOf(rawHeaders: readonly string[]): string {
     throw new AdminDenial('AUDIT_TOKEN_MISSING', 'missing_token', `Bearer ${AUDIT_REALM}`);
   }
   if (!parsed.ok || parsed.scheme !== 'bearer') throw invalid('malformed_token');
-  if (parsed.token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(parsed.token)) throw invalid('malformed_token');
+  if (parsed.token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(parsed.token))
+    throw invalid('malformed_token');
   return parsed.token;
 }
 
 function invalid(deny: string, subject?: string): AdminDenial {
-  return new AdminDenial('AUDIT_TOKEN_INVALID', deny, `Bearer ${AUDIT_REALM}, error="invalid_token"`, subject);
+  return new AdminDenial(
+    'AUDIT_TOKEN_INVALID',
+    deny,
+    `Bearer ${AUDIT_REALM}, error="invalid_token"`,
+    subject,
+  );
 }
 
 /** Identity's answer, read strictly: anything unexpected is no verdict (503), never an admission. */
@@ -208,7 +218,10 @@ function verdictOf(body: unknown): Verdict {
       // RFC 9470: the client should send the user through a sign-in with a second factor.
       return denial('AUDIT_MFA_REQUIRED', `Bearer ${AUDIT_REALM}, error="insufficient_user_authentication"`);
     case 'access_denied':
-      return denial('AUDIT_ACCESS_DENIED', `Bearer ${AUDIT_REALM}, error="insufficient_scope", scope="admin"`);
+      return denial(
+        'AUDIT_ACCESS_DENIED',
+        `Bearer ${AUDIT_REALM}, error="insufficient_scope", scope="admin"`,
+      );
     default:
       throw unexpected();
   }
@@ -222,7 +235,8 @@ function unexpected(): RampartError {
 function expiryOf(token: string): number | undefined {
   try {
     const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    const exp = typeof payload === 'object' && payload !== null ? (payload as { exp?: unknown }).exp : undefined;
+    const exp =
+      typeof payload === 'object' && payload !== null ? (payload as { exp?: unknown }).exp : undefined;
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
   } catch {
     return undefined;

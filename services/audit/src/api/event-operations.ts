@@ -55,7 +55,10 @@ export async function exportEvents(context: ReadContext, store: Store): Promise<
     more = page.next !== undefined && 'before' in page.next;
     if (page.next !== undefined && 'before' in page.next) before = page.next.before;
   }
-  const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+  const headers: Record<string, string> = {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
   if (more && before !== undefined) headers['audit-next-cursor'] = encodeCursor(before);
   if (format === 'otlp') {
     await reply.code(200).headers(headers).type('application/json; charset=utf-8').send(otlpLogs(hits));
@@ -116,7 +119,11 @@ export async function streamEvents(context: ReadContext, options: AdminApiOption
       const woken = options.feed.next(AbortSignal.any([signal, AbortSignal.timeout(heartbeatMs)]));
       let page;
       do {
-        page = await searchEvents(options.store, filter, { after: cursor, order: 'oldest', limit: STREAM_PAGE });
+        page = await searchEvents(options.store, filter, {
+          after: cursor,
+          order: 'oldest',
+          limit: STREAM_PAGE,
+        });
         for (const hit of page.events) {
           await write(`id: ${hit.seq}\nevent: audit\ndata: ${JSON.stringify(shown(hit))}\n\n`);
           cursor = hit.seq;
@@ -143,7 +150,9 @@ export async function streamEvents(context: ReadContext, options: AdminApiOption
         .catch((recordError: unknown) => {
           options.log.error({ err: recordError }, 'audit api: a refusal could not be recorded');
         });
-      await write(`event: error\ndata: ${JSON.stringify({ code: error.code, type: PROBLEM_CONTENT_TYPE })}\n\n`);
+      await write(
+        `event: error\ndata: ${JSON.stringify({ code: error.code, type: PROBLEM_CONTENT_TYPE })}\n\n`,
+      );
     } else if (!aborted()) {
       options.log.error({ err: error }, 'audit api: the live feed failed');
     }

@@ -76,12 +76,16 @@ function logRecord(hit: SearchHit): OtlpLogRecord {
   const nanos = Number.isFinite(millis) ? `${BigInt(millis) * 1_000_000n}` : '0';
   const outcome = event['outcome'];
   const [severityNumber, severityText] =
-    outcome === 'failure' || outcome === 'success' || outcome === 'unknown' ? SEVERITY[outcome] : SEVERITY.unknown;
+    outcome === 'failure' || outcome === 'success' || outcome === 'unknown'
+      ? SEVERITY[outcome]
+      : SEVERITY.unknown;
   const attributes: KeyValue[] = [{ key: 'rampart.seq', value: { intValue: String(hit.seq) } }];
   for (const [key, value] of Object.entries(event)) {
     if (typeof value === 'string') attributes.push({ key: `rampart.${key}`, value: { stringValue: value } });
-    else if (typeof value === 'number') attributes.push({ key: `rampart.${key}`, value: { doubleValue: value } });
-    else if (typeof value === 'boolean') attributes.push({ key: `rampart.${key}`, value: { boolValue: value } });
+    else if (typeof value === 'number')
+      attributes.push({ key: `rampart.${key}`, value: { doubleValue: value } });
+    else if (typeof value === 'boolean')
+      attributes.push({ key: `rampart.${key}`, value: { boolValue: value } });
   }
   const traceId = event['traceId'];
   return {

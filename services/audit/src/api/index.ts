@@ -1,5 +1,10 @@
 export { AUDIT_API_PREFIX, registerAdminApi, type AdminApiOptions } from './admin-api.ts';
-export { AdminDenial, createAdminAuthenticator, type AdminAuthenticator, type AdminCaller } from './admin-auth.ts';
+export {
+  AdminDenial,
+  createAdminAuthenticator,
+  type AdminAuthenticator,
+  type AdminCaller,
+} from './admin-auth.ts';
 export { createEventFeed, type EventFeed } from './event-feed.ts';
 export { DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT } from './event-operations.ts';
 export { MAX_EXPORT_EVENTS, otlpLogs, type OtlpLogsRequest } from './export-formats.ts';

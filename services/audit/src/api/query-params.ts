@@ -36,7 +36,8 @@ const MAX_QUERY_LENGTH = 4096;
 export function readQuery(rawUrl: string, allowed: readonly string[]): Map<string, string> {
   const at = rawUrl.indexOf('?');
   const text = at === -1 ? '' : rawUrl.slice(at + 1);
-  if (text.length > MAX_QUERY_LENGTH) throw new BadQuery('query', `longer than ${MAX_QUERY_LENGTH} characters`);
+  if (text.length > MAX_QUERY_LENGTH)
+    throw new BadQuery('query', `longer than ${MAX_QUERY_LENGTH} characters`);
   let params: URLSearchParams;
   try {
     params = new URLSearchParams(text);
@@ -46,7 +47,8 @@ export function readQuery(rawUrl: string, allowed: readonly string[]): Map<strin
   const values = new Map<string, string>();
   for (const [name, value] of params) {
     const shown = name.length <= 32 && /^[A-Za-z]+$/.test(name) ? name : 'query';
-    if (!allowed.includes(name)) throw new BadQuery(shown, `is not a parameter of this operation (${allowed.join(', ')})`);
+    if (!allowed.includes(name))
+      throw new BadQuery(shown, `is not a parameter of this operation (${allowed.join(', ')})`);
     if (values.has(name)) throw new BadQuery(name, 'is given more than once');
     if (!value.isWellFormed()) throw new BadQuery(name, 'must be well-formed Unicode');
     values.set(name, value);
@@ -64,7 +66,8 @@ export function filterOf(query: ReadonlyMap<string, string>): SearchFilter {
   try {
     parseSearchFilter(filter);
   } catch (error) {
-    if (error instanceof SearchFilterError) throw new BadQuery(error.field, error.message.slice(error.field.length + 2));
+    if (error instanceof SearchFilterError)
+      throw new BadQuery(error.field, error.message.slice(error.field.length + 2));
     throw error;
   }
   return filter;
@@ -97,9 +100,11 @@ export function encodeCursor(seq: number): string {
 /** The seq a cursor names, or a {@link BadQuery} for anything this API did not hand out. */
 export function decodeCursor(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const text = raw.length <= 64 && /^[A-Za-z0-9_-]+$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
+  const text =
+    raw.length <= 64 && /^[A-Za-z0-9_-]+$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
   const match = /^v1\.([1-9][0-9]{0,15})$/.exec(text);
   const seq = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  if (!Number.isSafeInteger(seq)) throw new BadQuery('cursor', 'is not a cursor this API handed out (pass `next` back unchanged)');
+  if (!Number.isSafeInteger(seq))
+    throw new BadQuery('cursor', 'is not a cursor this API handed out (pass `next` back unchanged)');
   return seq;
 }

@@ -238,7 +238,9 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       const upstream = upstreamFor(request);
       const method = request.method.toUpperCase();
       if (upstream.streams !== true || (method !== 'GET' && method !== 'HEAD')) {
-        throw new TypeError(`stream() is for GET and HEAD to an upstream with streams, not ${method} '${request.upstream}'`);
+        throw new TypeError(
+          `stream() is for GET and HEAD to an upstream with streams, not ${method} '${request.upstream}'`,
+        );
       }
       const report = breakerFor(request.upstream).admit();
       let outcome: BreakerOutcome = 'failure';

@@ -1,6 +1,11 @@
 import type { RateLimitConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
-import { AUDIT_UPSTREAM, isUpstreamErrorStatus, sanitizeResponseHeaders, securityHeaders } from '../forward/index.ts';
+import {
+  AUDIT_UPSTREAM,
+  isUpstreamErrorStatus,
+  sanitizeResponseHeaders,
+  securityHeaders,
+} from '../forward/index.ts';
 import { streamInSpan } from '../observability/index.ts';
 import type { CanonicalRequest } from '../request/index.ts';
 import { ClientGoneError } from '../request/index.ts';
