@@ -244,8 +244,9 @@ describe('the audit API through the gateway', () => {
     assert.ok(evidence);
     const updates = await events('event=admin.user_updated&limit=50');
     const cause = updates.find((event) => event.seq === evidence.seq);
-    assert.equal(cause?.['id'], evidence.id);
-    assert.equal(cause?.['reason'], 'roles_changed');
+    assert.ok(cause, 'the evidence is in the trail');
+    assert.equal(cause['id'], evidence.id);
+    assert.equal(cause['reason'], 'roles_changed');
 
     const auditPid = childPids(shop.up.child.pid ?? 0).find((pid) =>
       readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('services/audit/src/main.ts'),
