@@ -13,7 +13,8 @@ import {
   serviceSpiffeId,
   verifyPeerSpiffeId,
 } from '@rampart/mesh';
-import { createMetrics } from '@rampart/sdk';
+import { createMetrics, pseudonym } from '@rampart/sdk';
+import { adminTokenCheck } from '../../src/admin/admin-token-check.ts';
 import { freePort, tempDir, type TempDir, TestBrowser } from '@rampart/testing';
 import { identityReadiness } from '../../src/http/readiness.ts';
 import { startIdentityServers, type IdentityServers } from '../../src/http/servers.ts';
@@ -68,6 +69,7 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
   let adminPort: number;
   let asGateway: Agent;
   let asOrders: Agent;
+  let asAudit: Agent;
   let cli: oidc.Configuration;
 
   const introspect = async (
@@ -139,6 +141,10 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
       }),
       port: await freePort(),
       adminPort,
+      adminTokenCheck: adminTokenCheck({
+        identity: h.identity,
+        pseudonymize: (subject) => pseudonym(Buffer.alloc(32, 7), subject),
+      }),
     });
     const agentAs = async (spiffeId: string): Promise<Agent> => {
       const own = await issue(spiffeId);
@@ -153,11 +159,13 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
     };
     asGateway = await agentAs(componentSpiffeId(TRUST_DOMAIN, 'gateway'));
     asOrders = await agentAs(serviceSpiffeId(TRUST_DOMAIN, 'orders'));
+    asAudit = await agentAs(componentSpiffeId(TRUST_DOMAIN, 'audit'));
     cli = await confidential('shop-opaque');
   });
   after(async () => {
     await asGateway.close();
     await asOrders.close();
+    await asAudit.close();
     await servers.close();
     await h.close();
     await dir.cleanup();
@@ -379,5 +387,54 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
     );
     assert.ok(routes.has('discovery'), [...routes].join(', '));
     assert.ok(routes.has('internal_introspection'), [...routes].join(', '));
+  });
+
+  it('serves the audit service the admin-token check, and it nothing else; nobody else gets a verdict', async () => {
+    const check = async (
+      agent: Agent,
+      path = '/internal/admin-token',
+      authorization?: string,
+    ): Promise<Answer> => {
+      const response = await request(`${servers.url}${path}`, {
+        dispatcher: agent,
+        method: 'POST',
+        ...(authorization === undefined ? {} : { headers: { authorization } }),
+      });
+      const text = await response.body.text();
+      return {
+        status: response.statusCode,
+        body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : { text },
+      };
+    };
+    // The audit service: the admin API's verdict, never a user id.
+    const missing = await check(asAudit);
+    assert.equal(missing.status, 200);
+    assert.deepEqual(missing.body, {
+      active: false,
+      status: 401,
+      error: 'invalid_token',
+      deny: 'missing_token',
+      wwwAuthenticate: 'Bearer realm="rampart-admin"',
+    });
+    const { access_token: clientToken } = await oidc.clientCredentialsGrant(await confidential('shop-cli'), {
+      scope: 'orders:read',
+    });
+    const notAdmin = await check(asAudit, '/internal/admin-token', `Bearer ${clientToken}`);
+    assert.equal(notAdmin.status, 200);
+    assert.equal(notAdmin.body['active'], false);
+    assert.equal(notAdmin.body['deny'], 'wrong_audience');
+    // Any other path, for the audit service: refused as for any peer that is not the gateway.
+    for (const path of [
+      '/internal/introspect',
+      '/internal/revocations',
+      `${new URL(h.issuer).pathname}/admin/users`,
+    ]) {
+      assert.equal((await check(asAudit, path)).status, 403, path);
+    }
+    // Another workload at the check: refused; the gateway: no such endpoint in the issuer's space.
+    assert.equal((await check(asOrders)).status, 403);
+    const viaGateway = await check(asGateway);
+    assert.notEqual(viaGateway.status, 200);
+    assert.equal(viaGateway.body['active'], undefined);
   });
 });
