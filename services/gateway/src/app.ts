@@ -3,6 +3,7 @@ import type { Server as NetServer, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RampartConfig } from '@rampart/config';
+import { loadConsoleSite, type ConsoleSite } from '@rampart/console';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import {
   createMetrics,
@@ -81,6 +82,11 @@ export interface GatewayOptions {
   readonly initialRevision?: number;
   /** Bounds of the response cache (default 10 000 answers, 64 MiB, 1 MiB each). */
   readonly responseCache?: ResponseCacheOptions;
+  /**
+   * The web console served at `/console/`, already loaded (tests share one); by default it is
+   * loaded here, once, from `@rampart/console` for this gateway's origin and issuer.
+   */
+  readonly console?: ConsoleSite;
 }
 
 export interface Gateway {
@@ -205,6 +211,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
     routes: initialRoutes,
     cors: initialCors,
     identity: identityMountOf(config, settings),
+    console:
+      options.console ?? loadConsoleSite({ gatewayOrigin: settings.audience, issuer: settings.issuer }),
     publicOrigin: settings.audience,
     // Bound tokens (DPoP) are accepted: the authenticate stage checks their proof (auth/dpop.ts).
     verifier: createAccessTokenVerifier({

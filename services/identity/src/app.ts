@@ -11,7 +11,7 @@ import { SigningKeys } from './keys/signing-keys.ts';
 import { storeAdapter, sweepExpired } from './oidc/adapter.ts';
 import { PayloadSealing } from './oidc/payload-sealing.ts';
 import { Revocations } from './oidc/revocations.ts';
-import { adminCliClient, clientMetadata } from './oidc/client-metadata.ts';
+import { builtinClients, clientMetadata } from './oidc/client-metadata.ts';
 import { createProvider, type AccountView } from './oidc/provider.ts';
 import { forwardProviderEvents } from './oidc/provider-events.ts';
 import { STYLESHEET, STYLESHEET_PATH } from './pages/layout.ts';
@@ -116,7 +116,7 @@ export async function buildIdentity(options: IdentityOptions): Promise<Identity>
   });
   const clients = [
     ...settings.clients.map((client) => clientMetadata(client, options.clientSecretHashes[client.id])),
-    adminCliClient(),
+    ...builtinClients(settings.apiAudience),
   ];
   const scopes = [...new Set(settings.clients.flatMap((client) => client.scopes ?? []))];
   const findAccount = async (id: string): Promise<AccountView | undefined> => {

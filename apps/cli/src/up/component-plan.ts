@@ -36,7 +36,7 @@ export interface ComponentPlan {
   readonly ownedFiles: readonly string[];
   /** Where it gets its private copy of the pseudonym key, if it writes security events. */
   readonly pseudonymKeyCopy?: string;
-  /** Single files it may read besides code, config and its own state. */
+  /** Single files (or a directory of code: the console's, for the gateway) it may read besides code, config and its own state. */
   readonly readableFiles: readonly string[];
   /** Its whole `RAMPART_*` environment, written from the component contract (`writeComponentEnv`). */
   readonly env: Readonly<Record<string, string>>;
@@ -97,7 +97,9 @@ function gatewayPlan(
     ownedFiles: [state.gatewayTokenPrivateKey],
     pseudonymKeyCopy: pseudonymCopy(state.componentDir('gateway')),
     // /proc/net/tcp{,6}: the gateway checks that no other socket shares its port (SO_REUSEPORT).
+    // apps/console: the web console's files, which the gateway reads once at start and serves.
     readableFiles: [
+      join(installation, 'apps/console'),
       state.gatewayTokenPrivateKey,
       meshBundleFile(state),
       state.caFile,

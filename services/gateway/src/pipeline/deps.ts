@@ -1,4 +1,5 @@
 import type { RateLimitConfig } from '@rampart/config';
+import type { ConsoleSite } from '@rampart/console';
 import type { InternalTokenMinter } from '@rampart/tokens';
 import type {
   AccessTokenVerifier,
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   /** `gateway.cors`, compiled. */
   readonly cors: CorsPolicy;
   readonly identity: IdentityMount;
+  /** The web console (`/console/`), in memory: its files and headers. */
+  readonly console: ConsoleSite;
   /** The gateway's public origin (`https://127.0.0.1:<ports.gateway>`): what DPoP `htu` must name. */
   readonly publicOrigin: string;
   readonly verifier: AccessTokenVerifier;

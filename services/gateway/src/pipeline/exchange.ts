@@ -49,6 +49,11 @@ export interface Exchange {
   body?: Buffer;
   /** CORS headers every answer to this request gets (an allowed cross-origin request). */
   cors?: Readonly<Record<string, string>>;
+  /**
+   * Headers every answer to this request gets, refusals too, set by a mount that has its own
+   * (the console's Content-Security-Policy).
+   */
+  mountHeaders?: Readonly<Record<string, string>>;
   /** Set by the cache stage when the answer may be stored: its key. */
   cacheKey?: string;
   /** A stage has answered (a cache hit): the rest of the pipeline does not run. */

@@ -111,7 +111,7 @@ async function handle(
       ...investigationFields(exchange),
     });
     try {
-      sendProblem(res, refusal, requestId, exchange.cors);
+      sendProblem(res, refusal, requestId, exchange.cors, exchange.mountHeaders);
     } catch (replyError) {
       // The client went away (a cancelled HTTP/2 stream, a closed socket): nothing to answer.
       log.debug({ err: replyError, requestId }, 'refusal not sent');

@@ -48,13 +48,15 @@ function headersOf(error: object): { headers?: Record<string, string> } {
 
 /**
  * Sends an RFC 9457 problem with the gateway's security headers, and the request's CORS headers
- * when it is an allowed cross-origin request (so the page can read why it was refused).
+ * when it is an allowed cross-origin request (so the page can read why it was refused), and the
+ * headers of the mount that refused it (`mount`: the console's CSP).
  */
 export function sendProblem(
   res: GatewayResponse,
   refusal: Refusal,
   requestId: string,
   cors?: Readonly<Record<string, string>>,
+  mount?: Readonly<Record<string, string>>,
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -70,6 +72,9 @@ export function sendProblem(
   });
   const headers: Record<string, string | number> = {
     ...securityHeaders(),
+    // A problem is JSON: nothing it could load or run, nothing that may frame it.
+    'content-security-policy': PROBLEM_CSP,
+    ...mount,
     ...refusal.headers,
     ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="rampart"' } : {}),
     'content-type': PROBLEM_CONTENT_TYPE,
@@ -81,6 +86,9 @@ export function sendProblem(
   res.writeHead(refusal.status, headers);
   res.end(body);
 }
+
+/** The CSP of a problem answer, unless the mount that refused the request has its own. */
+const PROBLEM_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** An empty body. */
 export const EMPTY = Buffer.alloc(0);

@@ -9,6 +9,7 @@ import { canonicalRequest, checkHttp1Version, http2RequestFields } from '../requ
 import { validateRequest } from '../validation/index.ts';
 import { cacheStage, rememberAnswer } from './cache-stage.ts';
 import { forwardToAudit, isAuditMount, mountAudit, rateLimitAuditMount } from './audit-mount.ts';
+import { consoleMount, isConsoleMount, rateLimitConsole, serveConsole } from './console-mount.ts';
 import type { PipelineDeps, Stage } from './deps.ts';
 import type { Exchange } from './exchange.ts';
 import {
@@ -35,7 +36,7 @@ const INTROSPECTION_LOOKUPS: RateLimitConfig = { points: 60, window: '10s', by: 
  * `RampartError` that becomes the client's answer (and a security event). The lists are closed:
  * what a request goes through is read here, in one place.
  *
- * Every request is first canonicalized. Then its canonical path picks one of two branches:
+ * Every request is first canonicalized. Then its canonical path picks one of four branches:
  */
 const entry: Stages = [['canonicalize', canonicalize]];
 
@@ -66,6 +67,17 @@ const auditMount: Stages = [
   ['forward', forwardToAudit],
 ];
 
+/**
+ * `/console` and `/console/…`: the web console (`console-mount.ts`), files served from memory, with
+ * its own Content-Security-Policy on every answer. No token: the page signs in through identity
+ * and sends its admin token to identity's and the audit service's APIs itself.
+ */
+const consoleMountStages: Stages = [
+  ['mount', consoleMount],
+  ['rate-limit', rateLimitConsole],
+  ['serve', serveConsole],
+];
+
 /** Everything else: a route of rampart.yaml. */
 const routes: Stages = [
   ['cors', cors],
@@ -79,7 +91,13 @@ const routes: Stages = [
   ['forward', forward],
 ];
 
-export const pipeline = Object.freeze({ entry, identityMount, auditMount, routes });
+export const pipeline = Object.freeze({
+  entry,
+  identityMount,
+  auditMount,
+  consoleMount: consoleMountStages,
+  routes,
+});
 
 /**
  * Runs a request through the pipeline: the entry stages, then the branch its canonical path
@@ -89,7 +107,13 @@ export const pipeline = Object.freeze({ entry, identityMount, auditMount, routes
 export async function runPipeline(exchange: Exchange, deps: PipelineDeps): Promise<void> {
   await runStages(entry, exchange, deps);
   const canonical = need(exchange.canonical);
-  const branch = isIdentityMount(canonical) ? identityMount : isAuditMount(canonical) ? auditMount : routes;
+  const branch = isIdentityMount(canonical)
+    ? identityMount
+    : isAuditMount(canonical)
+      ? auditMount
+      : isConsoleMount(canonical)
+        ? consoleMountStages
+        : routes;
   await runStages(branch, exchange, deps);
 }
 

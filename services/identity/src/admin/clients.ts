@@ -1,6 +1,6 @@
 import { errors, type ClientMetadata } from 'oidc-provider';
 import type { IdentityContext } from '../app.ts';
-import { adminCliClient, clientMetadata } from '../oidc/client-metadata.ts';
+import { builtinClients, clientMetadata } from '../oidc/client-metadata.ts';
 import { generateClientSecret, hashClientSecret } from '../oidc/client-secrets.ts';
 import { AdminError, invalidRequest, notFound } from './admin-error.ts';
 import { audit } from './audit.ts';
@@ -59,7 +59,7 @@ function clientView(metadata: ClientMetadata, source: Source, api?: ApiClient): 
   };
 }
 
-/** The read-only clients: rampart.yaml's and the built-in one of `rampart admin login`, by id. */
+/** The read-only clients: rampart.yaml's and the built-in ones (`rampart admin login`, the console), by id. */
 function staticClients(identity: IdentityContext): ClientView[] {
   const { settings } = identity;
   return [
@@ -69,7 +69,7 @@ function staticClients(identity: IdentityContext): ClientView[] {
         'config',
       ),
     ),
-    clientView(adminCliClient(), 'builtin'),
+    ...builtinClients(settings.apiAudience).map((client) => clientView(client, 'builtin')),
   ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
 }
 

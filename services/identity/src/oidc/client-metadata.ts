@@ -57,19 +57,24 @@ export function clientMetadata(client: ClientConfig, secretHash: string | undefi
   };
 }
 
-/**
- * The client id of `rampart admin login`: the one client that may obtain admin API tokens. The web
- * console (planned) gets its own client when it is served; until then no client is registered
- * with a redirect to a page nothing serves.
- */
+/** The client id of `rampart admin login`, one of the two clients that may obtain admin API tokens. */
 export const ADMIN_CLI_CLIENT_ID = 'rampart-cli';
+
+/** The client id of the web console the gateway serves at `/console/`, the other one. */
+export const CONSOLE_CLIENT_ID = 'rampart-console';
+
+/** Where the console comes back to after a sign-in: exactly this, on the gateway's public origin. */
+export const CONSOLE_CALLBACK_PATH = '/console/callback';
+
+/** Where the console is, and where a sign-out at identity may send the browser back to. */
+export const CONSOLE_HOME_PATH = '/console/';
 
 /**
  * The built-in client of `rampart admin login`: a native public client (RFC 8252) — authorization
  * code with PKCE, redirected back only to the CLI's own loopback listener
  * (`http://127.0.0.1:<any port>/callback`, §7.3), no refresh token (an admin signs in again when the
- * access token expires), MFA always required, and the only client allowed to request the admin API
- * audience.
+ * access token expires), MFA always required, and allowed to request the admin API audience (like
+ * the console's, {@link consoleClient}).
  */
 export function adminCliClient(): ClientMetadata {
   return {
@@ -85,4 +90,43 @@ export function adminCliClient(): ClientMetadata {
     rampart_first_party: true,
     rampart_admin_client: true,
   };
+}
+
+/**
+ * The built-in client of the web console (`apps/console`, served by the gateway at `/console/`): a
+ * browser-based public client (OAuth 2.0 for Browser-Based Apps, §6.3: no backend holds a
+ * secret) — authorization code with PKCE (S256, which identity always requires), redirected back
+ * only to `<gateway origin>/console/callback`, matched exactly (`web`), MFA always required, and
+ * allowed the admin API audience like `rampart-cli`.
+ *
+ * No refresh token: the console keeps its tokens in memory only, so a refresh token would only be
+ * one more bearer secret an injected script could take away and use for the refresh token's whole
+ * life (hours), where an access token is minutes. When the access token expires the console sends
+ * the browser back through identity, whose own session (its cookie, path `/auth`, out of the
+ * console's reach) signs the person in again without a password as long as that session lasts —
+ * so the console's session is the access token's lifetime and ends with identity's.
+ *
+ * @example
+ * consoleClient('https://127.0.0.1:8443').redirect_uris; // ['https://127.0.0.1:8443/console/callback']
+ */
+export function consoleClient(gatewayOrigin: string): ClientMetadata {
+  return {
+    client_id: CONSOLE_CLIENT_ID,
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [`${gatewayOrigin}${CONSOLE_CALLBACK_PATH}`],
+    post_logout_redirect_uris: [`${gatewayOrigin}${CONSOLE_HOME_PATH}`],
+    application_type: 'web',
+    scope: 'openid profile admin',
+    id_token_signed_response_alg: 'ES256',
+    rampart_require_mfa: true,
+    rampart_first_party: true,
+    rampart_admin_client: true,
+  };
+}
+
+/** The clients identity always registers, whatever rampart.yaml says: the admin CLI's and the console's. */
+export function builtinClients(gatewayOrigin: string): ClientMetadata[] {
+  return [adminCliClient(), consoleClient(gatewayOrigin)];
 }

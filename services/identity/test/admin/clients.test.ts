@@ -52,7 +52,7 @@ describe('admin API: clients (applications)', () => {
     await a.close();
   });
 
-  it("lists the rampart.yaml clients and the admin CLI's as read-only", async () => {
+  it("lists the rampart.yaml clients and the built-in ones (admin CLI, console) as read-only", async () => {
     const res = await a.call('GET', '/clients');
     assert.equal(res.status, 200);
     const items = res.json['items'] as ClientJson[];
@@ -60,6 +60,7 @@ describe('admin API: clients (applications)', () => {
       items.map((client) => [client.clientId, client.source, client.type]),
       [
         ['rampart-cli', 'builtin', 'public'],
+        ['rampart-console', 'builtin', 'public'],
         ['shop-cli', 'config', 'confidential'],
         ['shop-web', 'config', 'public'],
       ],
@@ -69,6 +70,7 @@ describe('admin API: clients (applications)', () => {
       ['DELETE', '/clients/shop-cli'],
       ['POST', '/clients/shop-cli/secret'],
       ['DELETE', '/clients/rampart-cli'],
+      ['DELETE', '/clients/rampart-console'],
     ] as const) {
       const refused = await a.call(method, path);
       assert.equal(refused.status, 409, path);
@@ -414,6 +416,7 @@ describe('admin API: clients (applications)', () => {
     ],
     ['an id of a rampart.yaml client', { clientId: 'shop-cli' }, 409, /exists/],
     ['the admin CLI id', { clientId: 'rampart-cli' }, 409, /exists/],
+    ['the console id', { clientId: 'rampart-console' }, 409, /exists/],
     ['an unknown field', { isAdminClient: true }, 400, /^isAdminClient: is not a known field/],
     ['no scopes', { scopes: [] }, 400, /^scopes: must NOT have fewer than 1 items/],
   ];
