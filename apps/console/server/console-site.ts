@@ -51,12 +51,13 @@ export interface ConsoleSiteOptions {
 export const CONSOLE_CLIENT_ID = 'rampart-console';
 
 /** The browser libraries the console imports by name, and the files of each that are served. */
-const VENDOR: readonly { readonly name: string; readonly entry: string; readonly dirs: readonly string[] }[] = [
-  // lit-html's production build: ES modules with relative imports only (its `directives/` too).
-  { name: 'lit-html', entry: 'lit-html.js', dirs: ['', 'directives'] },
-  // panva's OAuth 2.0 / OpenID Connect client: one ES module, no imports.
-  { name: 'oauth4webapi', entry: 'build/index.js', dirs: ['build'] },
-];
+const VENDOR: readonly { readonly name: string; readonly entry: string; readonly dirs: readonly string[] }[] =
+  [
+    // lit-html's production build: ES modules with relative imports only (its `directives/` too).
+    { name: 'lit-html', entry: 'lit-html.js', dirs: ['', 'directives'] },
+    // panva's OAuth 2.0 / OpenID Connect client: one ES module, no imports.
+    { name: 'oauth4webapi', entry: 'build/index.js', dirs: ['build'] },
+  ];
 
 /** Content types by extension; nothing else is served. */
 const TYPES: Readonly<Record<string, string>> = {

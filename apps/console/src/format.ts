@@ -1,7 +1,12 @@
 /** Times in the viewer's own time zone and locale (Intl), with the zone named. */
 const dateTime = new Intl.DateTimeFormat(undefined, {
-  dateStyle: 'medium',
-  timeStyle: 'medium',
+  // Fields, not dateStyle/timeStyle: those cannot be combined with timeZoneName.
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
   timeZoneName: 'short',
 });
 

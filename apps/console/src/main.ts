@@ -20,7 +20,13 @@ const root = document.getElementById('app') ?? document.body;
 
 function standalone(title: string, body: TemplateResult): void {
   document.title = `${title} · Rampart console`;
-  render(html`<main class="standalone" id="main" tabindex="-1"><h1>${title}</h1>${body}</main>`, root);
+  render(
+    html`<main class="standalone" id="main" tabindex="-1">
+      <h1>${title}</h1>
+      ${body}
+    </main>`,
+    root,
+  );
 }
 
 async function start(): Promise<void> {

@@ -30,6 +30,7 @@ export { totpCode, totpCodeAt } from './totp-code.ts';
 export { fetchWith, type FetchLike } from './fetch-with.ts';
 export { TestBrowser, type BrowserSite, type Page } from './test-browser.ts';
 export { CHROMIUM, chromiumAvailability, launchChromium } from './chromium.ts';
+export { signInThroughIdentity, type SignInOutcome, type SignInPerson } from './identity-sign-in.ts';
 export { frame, hpackLiterals, HTTP2_PREFACE } from './http2-frames.ts';
 export { PG_ADMIN_URL, asPgAdmin, pgUrlFor, uniqueName, createTempSchema } from './pg-schema.ts';
 export { yamlHead, FIXTURE_TRUST_DOMAIN, type YamlHeadPorts } from './yaml-head.ts';

@@ -21,7 +21,8 @@ export async function readEventStream(
     headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
     signal,
   });
-  if (!res.ok || res.body === null) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
+  if (!res.ok || res.body === null)
+    throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {

@@ -92,7 +92,8 @@ export function identityAdmin(api: ApiClient, base: string) {
     users: (after: string | null = null) => api.get<Page<User>>(page('/users', after)),
     createUser: (user: NewUser) =>
       api.send<{ user: User; oneTimePassword?: string }>('POST', `${base}/users`, user),
-    updateUser: (id: string, change: UserChange) => api.send<User>('PATCH', `${base}/users/${seg(id)}`, change),
+    updateUser: (id: string, change: UserChange) =>
+      api.send<User>('PATCH', `${base}/users/${seg(id)}`, change),
     resetPassword: (id: string) =>
       api.send<{ oneTimePassword: string }>('POST', `${base}/users/${seg(id)}/password-reset`),
     devices: (id: string) => api.get<Devices>(`${base}/users/${seg(id)}/devices`),
@@ -107,7 +108,8 @@ export function identityAdmin(api: ApiClient, base: string) {
     clients: (after: string | null = null) => api.get<Page<Client>>(page('/clients', after)),
     createClient: (client: NewClient) =>
       api.send<{ client: Client; clientSecret?: string }>('POST', `${base}/clients`, client),
-    rotateSecret: (id: string) => api.send<{ clientSecret: string }>('POST', `${base}/clients/${seg(id)}/secret`),
+    rotateSecret: (id: string) =>
+      api.send<{ clientSecret: string }>('POST', `${base}/clients/${seg(id)}/secret`),
     deleteClient: (id: string) => api.send('DELETE', `${base}/clients/${seg(id)}`),
   };
 }

@@ -51,7 +51,8 @@ export class Auth {
   /** Sends the browser to identity's sign-in (password and second factor); comes back to the callback. */
   async signIn(returnTo: string): Promise<never> {
     const server = await this.#discover();
-    if (server.authorization_endpoint === undefined) throw new SignInError('identity has no authorization endpoint');
+    if (server.authorization_endpoint === undefined)
+      throw new SignInError('identity has no authorization endpoint');
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const pending: PendingSignIn = { verifier, state, returnTo: safeReturn(returnTo) };
@@ -79,7 +80,8 @@ export class Auth {
     const stored = sessionStorage.getItem(PENDING_KEY);
     sessionStorage.removeItem(PENDING_KEY);
     const pending = parsePending(stored);
-    if (pending === undefined) throw new SignInError('this sign-in was not started here, or was already used');
+    if (pending === undefined)
+      throw new SignInError('this sign-in was not started here, or was already used');
     const server = await this.#discover();
     const params = oauth.validateAuthResponse(server, this.#client, callback, pending.state);
     const response = await oauth.authorizationCodeGrantRequest(
@@ -133,7 +135,8 @@ function parsePending(stored: string | null): PendingSignIn | undefined {
     const value: unknown = JSON.parse(stored);
     if (typeof value !== 'object' || value === null) return undefined;
     const { verifier, state, returnTo } = value as Record<string, unknown>;
-    if (typeof verifier !== 'string' || typeof state !== 'string' || typeof returnTo !== 'string') return undefined;
+    if (typeof verifier !== 'string' || typeof state !== 'string' || typeof returnTo !== 'string')
+      return undefined;
     return { verifier, state, returnTo: safeReturn(returnTo) };
   } catch {
     return undefined;

@@ -19,9 +19,11 @@ export function liveFeedPage(app: AppContext): PageView {
   let error: unknown;
   let last: number | undefined;
   const stop = new AbortController();
+  /** Read through a function: the loop's condition does not narrow it (it changes while awaiting). */
+  const stopped = (): boolean => stop.signal.aborted;
 
   const connect = async (): Promise<void> => {
-    while (!stop.signal.aborted) {
+    while (!stopped()) {
       status = 'connecting';
       app.update();
       try {
@@ -35,7 +37,7 @@ export function liveFeedPage(app: AppContext): PageView {
           app.update();
         });
       } catch (caught) {
-        if (stop.signal.aborted) return;
+        if (stopped()) return;
         const code = (caught as { status?: number }).status ?? 0;
         error = new ApiError(code === 0 ? 'unreachable' : 'unavailable', code, String(caught));
         status = 'failed';
@@ -48,7 +50,8 @@ export function liveFeedPage(app: AppContext): PageView {
 
   const shown = (): AuditEvent[] =>
     events.filter(
-      (event) => (type === '' || event.event.startsWith(type)) && (outcome === '' || event.outcome === outcome),
+      (event) =>
+        (type === '' || event.event.startsWith(type)) && (outcome === '' || event.outcome === outcome),
     );
 
   return {
@@ -58,16 +61,33 @@ export function liveFeedPage(app: AppContext): PageView {
     },
     render: () => html`
       <h1>Live feed</h1>
-      <form class="filters" aria-label="Filter the feed" @submit=${(event: SubmitEvent) => event.preventDefault()}>
-        <label>Event type <input name="type" placeholder="request.denied" .value=${type} @input=${(event: InputEvent) => {
-          type = (event.target as HTMLInputElement).value.trim();
-          app.update();
-        }} /></label>
-        <label>Outcome
-          <select name="outcome" @change=${(event: Event) => {
-            outcome = (event.target as HTMLSelectElement).value;
-            app.update();
-          }}>
+      <form
+        class="filters"
+        aria-label="Filter the feed"
+        @submit=${(event: SubmitEvent) => {
+          event.preventDefault();
+        }}
+      >
+        <label
+          >Event type
+          <input
+            name="type"
+            placeholder="request.denied"
+            .value=${type}
+            @input=${(event: InputEvent) => {
+              type = (event.target as HTMLInputElement).value.trim();
+              app.update();
+            }}
+        /></label>
+        <label
+          >Outcome
+          <select
+            name="outcome"
+            @change=${(event: Event) => {
+              outcome = (event.target as HTMLSelectElement).value;
+              app.update();
+            }}
+          >
             <option value="" ?selected=${outcome === ''}>any</option>
             <option value="success" ?selected=${outcome === 'success'}>success</option>
             <option value="failure" ?selected=${outcome === 'failure'}>failure</option>

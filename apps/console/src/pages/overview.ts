@@ -15,10 +15,26 @@ export function overviewPage(app: AppContext): PageView {
   let alerts: Loaded<{ alerts: readonly Alert[] }> = { state: 'loading' };
   let denials: Loaded<EventPage> = { state: 'loading' };
   let chain: Loaded<Verification> = { state: 'loading' };
-  track(app, () => app.identity.users(), (value) => (users = value));
-  track(app, () => app.audit.alerts(), (value) => (alerts = value));
-  track(app, () => app.audit.events({ outcome: 'failure', limit: 10 }), (value) => (denials = value));
-  track(app, () => app.audit.verify(), (value) => (chain = value));
+  track(
+    app,
+    () => app.identity.users(),
+    (value) => (users = value),
+  );
+  track(
+    app,
+    () => app.audit.alerts(),
+    (value) => (alerts = value),
+  );
+  track(
+    app,
+    () => app.audit.events({ outcome: 'failure', limit: 10 }),
+    (value) => (denials = value),
+  );
+  track(
+    app,
+    () => app.audit.verify(),
+    (value) => (chain = value),
+  );
 
   const health = (name: string, state: Loaded<unknown>, service: string): TemplateResult => {
     const [label, css] =
@@ -45,30 +61,41 @@ export function overviewPage(app: AppContext): PageView {
         </section>
         <section class="card" aria-labelledby="open-alerts">
           <h2 id="open-alerts">Open alerts</h2>
-          ${alerts.state === 'loading'
-            ? loading('alerts')
-            : alerts.state === 'failed'
-              ? failure(alerts.error, 'audit service')
-              : html`<p class="metric"><a href="#/alerts">${alerts.value.alerts.length}</a></p>`}
+          ${
+            alerts.state === 'loading'
+              ? loading('alerts')
+              : alerts.state === 'failed'
+                ? failure(alerts.error, 'audit service')
+                : html`<p class="metric"><a href="#/alerts">${alerts.value.alerts.length}</a></p>`
+          }
         </section>
         <section class="card" aria-labelledby="chain">
           <h2 id="chain">Audit chain</h2>
-          ${chain.state === 'loading'
-            ? loading('the verification')
-            : chain.state === 'failed'
-              ? failure(chain.error, 'audit service')
-              : chain.value.ok
-                ? html`<p><span class="badge badge-ok">verified</span> ${chain.value.events} events, ${chain.value.checkpoints} checkpoints</p>`
-                : html`<p role="alert"><span class="badge badge-bad">broken</span> ${chain.value.problem ?? ''}</p>`}
+          ${
+            chain.state === 'loading'
+              ? loading('the verification')
+              : chain.state === 'failed'
+                ? failure(chain.error, 'audit service')
+                : chain.value.ok
+                  ? html`<p>
+                      <span class="badge badge-ok">verified</span> ${chain.value.events} events,
+                      ${chain.value.checkpoints} checkpoints
+                    </p>`
+                  : html`<p role="alert">
+                      <span class="badge badge-bad">broken</span> ${chain.value.problem ?? ''}
+                    </p>`
+          }
         </section>
       </div>
       <section aria-labelledby="denials">
         <h2 id="denials">Recent denials</h2>
-        ${denials.state === 'loading'
-          ? loading('denials')
-          : denials.state === 'failed'
-            ? failure(denials.error, 'audit service')
-            : eventTable(denials.value.events, 'Recent denials')}
+        ${
+          denials.state === 'loading'
+            ? loading('denials')
+            : denials.state === 'failed'
+              ? failure(denials.error, 'audit service')
+              : eventTable(denials.value.events, 'Recent denials')
+        }
       </section>
     `,
   };

@@ -27,8 +27,16 @@ export function deniedPairs(page: EventPage | undefined): Set<string> {
 export function servicesPage(app: AppContext): PageView {
   let topology: Loaded<Topology> = { state: 'loading' };
   let denials: Loaded<EventPage> = { state: 'loading' };
-  track(app, () => app.audit.topology(), (value) => (topology = value));
-  track(app, () => app.audit.events({ outcome: 'failure', limit: 200 }), (value) => (denials = value));
+  track(
+    app,
+    () => app.audit.topology(),
+    (value) => (topology = value),
+  );
+  track(
+    app,
+    () => app.audit.events({ outcome: 'failure', limit: 200 }),
+    (value) => (denials = value),
+  );
 
   const graph = (value: Topology): TemplateResult => {
     if (value.services.length === 0) return empty('rampart.yaml declares no services.');
@@ -48,11 +56,25 @@ export function servicesPage(app: AppContext): PageView {
     const at = new Map(placed.nodes.map((node) => [node.name, node]));
     const edgeList = [...placed.edges, ...undeclared];
     return html`<figure class="graph">
-      <svg viewBox=${`0 0 ${placed.width} ${placed.height}`} role="img" aria-labelledby="graph-title graph-desc">
+      <svg
+        viewBox=${`0 0 ${placed.width} ${placed.height}`}
+        role="img"
+        aria-labelledby="graph-title graph-desc"
+      >
         <title id="graph-title">Call graph</title>
-        <desc id="graph-desc">${edgeList.map((edge) => `${edge.from} calls ${edge.to}${denied.has(`${edge.from}→${edge.to}`) ? ' (denied recently)' : ''}`).join('; ')}</desc>
+        <desc id="graph-desc">
+          ${edgeList.map((edge) => `${edge.from} calls ${edge.to}${denied.has(`${edge.from}→${edge.to}`) ? ' (denied recently)' : ''}`).join('; ')}
+        </desc>
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+          <marker
+            id="arrow"
+            viewBox="0 0 10 10"
+            refX="10"
+            refY="5"
+            markerWidth="8"
+            markerHeight="8"
+            orient="auto-start-reverse"
+          >
             <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head"></path>
           </marker>
         </defs>
@@ -71,7 +93,8 @@ export function servicesPage(app: AppContext): PageView {
         )}
       </svg>
       <figcaption>
-        Arrows go from caller to callee. <span class="legend-denied">Red dashed</span>: a call denied in the recent events.
+        Arrows go from caller to callee. <span class="legend-denied">Red dashed</span>: a call denied in the
+        recent events.
       </figcaption>
     </figure>`;
   };
@@ -80,24 +103,37 @@ export function servicesPage(app: AppContext): PageView {
     title: 'Services',
     render: () => html`
       <h1>Services and call graph</h1>
-      ${topology.state === 'loading'
-        ? loading('the topology')
-        : topology.state === 'failed'
-          ? failure(topology.error, 'audit service')
-          : html`${graph(topology.value)}
-              <div class="table-wrap"><table>
-                <caption class="visually-hidden">Services</caption>
-                <thead><tr><th scope="col">Service</th><th scope="col">Callers</th><th scope="col">Public routes</th></tr></thead>
-                <tbody>
-                  ${topology.value.services.map(
-                    (service) => html`<tr>
-                      <th scope="row">${service.name}</th>
-                      <td>${service.callers.join(', ') || '—'}</td>
-                      <td>${service.routes.length}</td>
-                    </tr>`,
-                  )}
-                </tbody>
-              </table></div>`}
+      ${
+        topology.state === 'loading'
+          ? loading('the topology')
+          : topology.state === 'failed'
+            ? failure(topology.error, 'audit service')
+            : html`${graph(topology.value)}
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Services">
+                  <table>
+                    <caption class="visually-hidden">
+                      Services
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Service</th>
+                        <th scope="col">Callers</th>
+                        <th scope="col">Public routes</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${topology.value.services.map(
+                        (service) =>
+                          html`<tr>
+                            <th scope="row">${service.name}</th>
+                            <td>${service.callers.join(', ') || '—'}</td>
+                            <td>${service.routes.length}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                </div>`
+      }
       ${denials.state === 'failed' && topology.state === 'ready' ? failure(denials.error, 'audit service') : nothing}
     `,
   };

@@ -15,7 +15,11 @@ export function sessionsPage(app: AppContext): PageView {
   let users: Loaded<readonly User[]> = { state: 'loading' };
   const sessions = new Map<string, Loaded<Page<Session>>>();
   const load = (user: User): void => {
-    track(app, () => app.identity.sessions(user.id), (value) => sessions.set(user.id, value));
+    track(
+      app,
+      () => app.identity.sessions(user.id),
+      (value) => sessions.set(user.id, value),
+    );
   };
   track(
     app,
@@ -46,19 +50,24 @@ export function sessionsPage(app: AppContext): PageView {
     title: 'Sessions',
     render: () => html`
       <h1>Sessions</h1>
-      ${users.state === 'loading'
-        ? loading('sessions')
-        : users.state === 'failed'
-          ? failure(users.error, 'identity admin API')
-          : withSessions(users.value).length === 0
-            ? empty('Nobody is signed in.')
-            : withSessions(users.value).map(
-                (user) => html`<section class="card" aria-label=${`Sessions of ${user.username}`}>
-                  <h2>${user.username}</h2>
-                  ${sessionsView(sessions.get(user.id) ?? { state: 'loading' }, (session) => void end(user, session))}
-                  <button type="button" class="danger small" @click=${() => void endAll(user)}>End all sessions of ${user.username}</button>
-                </section>`,
-              )}
+      ${
+        users.state === 'loading'
+          ? loading('sessions')
+          : users.state === 'failed'
+            ? failure(users.error, 'identity admin API')
+            : withSessions(users.value).length === 0
+              ? empty('Nobody is signed in.')
+              : withSessions(users.value).map(
+                  (user) =>
+                    html`<section class="card" aria-label=${`Sessions of ${user.username}`}>
+                      <h2>${user.username}</h2>
+                      ${sessionsView(sessions.get(user.id) ?? { state: 'loading' }, (session) => void end(user, session))}
+                      <button type="button" class="danger small" @click=${() => void endAll(user)}>
+                        End all sessions of ${user.username}
+                      </button>
+                    </section>`,
+                )
+      }
     `,
   };
 }

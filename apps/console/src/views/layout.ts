@@ -26,7 +26,9 @@ export function layout(
           ${PAGES.map(
             (page) =>
               html`<li>
-                <a href="#/${page.id}" aria-current=${page.id === current ? 'page' : 'false'}>${page.label}</a>
+                <a href="#/${page.id}" aria-current=${page.id === current ? 'page' : 'false'}
+                  >${page.label}</a
+                >
               </li>`,
           )}
         </ul>

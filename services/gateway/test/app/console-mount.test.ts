@@ -93,7 +93,13 @@ services:
   });
 
   it('answers an unknown path with a 404 problem carrying the CSP, and another method with 405', async () => {
-    for (const path of ['/console/nope', '/console/app/', '/console/app/main.ts', '/console/index.html', '/console/config.json/x']) {
+    for (const path of [
+      '/console/nope',
+      '/console/app/',
+      '/console/app/main.ts',
+      '/console/index.html',
+      '/console/config.json/x',
+    ]) {
       const res = await gw.call(path);
       assert.equal(res.status, 404, path);
       assert.equal(res.json()['code'], 'GW_ROUTE_NOT_FOUND', path);
@@ -128,7 +134,20 @@ services:
 
   it('answers 200 only for the files it loaded, whatever the generated path', async () => {
     const segment = fc.oneof(
-      fc.constantFrom('..', '.', '%2e%2e', '%2f', '%5c', 'app', 'vendor', 'main.js', 'console.css', '', '%00', '~'),
+      fc.constantFrom(
+        '..',
+        '.',
+        '%2e%2e',
+        '%2f',
+        '%5c',
+        'app',
+        'vendor',
+        'main.js',
+        'console.css',
+        '',
+        '%00',
+        '~',
+      ),
       fc.stringMatching(/^[A-Za-z0-9._~%-]{1,12}$/u),
     );
     await fc.assert(

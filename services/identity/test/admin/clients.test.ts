@@ -52,7 +52,7 @@ describe('admin API: clients (applications)', () => {
     await a.close();
   });
 
-  it("lists the rampart.yaml clients and the built-in ones (admin CLI, console) as read-only", async () => {
+  it('lists the rampart.yaml clients and the built-in ones (admin CLI, console) as read-only', async () => {
     const res = await a.call('GET', '/clients');
     assert.equal(res.status, 200);
     const items = res.json['items'] as ClientJson[];

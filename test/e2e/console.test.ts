@@ -1,0 +1,243 @@
+// The web console end to end (issue 13, section 3) in Debian's Chromium: the first admin signs in
+// through identity (one-time password, new password, TOTP) with the console's own client, every page
+// renders and passes axe-core with no serious or critical violation, the browser reports no CSP
+// violation, and disabling `bob` on the Users page ends his access: his token is refused by the
+// gateway and his next sign-in fails.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as oidc from 'openid-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Agent, request } from 'undici';
+import { authorization, CALLBACK, exchange, signIn } from '@rampart/identity/testing';
+import {
+  chromiumAvailability,
+  describeIfAvailable,
+  fetchWith,
+  launchChromium,
+  signInThroughIdentity,
+  startShop,
+  TestBrowser,
+  type RunningShop,
+} from '@rampart/testing';
+
+interface DemoUser {
+  readonly username: string;
+  readonly password: string;
+  readonly totpSecret: string;
+}
+
+interface AxeResult {
+  readonly violations: readonly {
+    id: string;
+    impact: string | null;
+    help: string;
+    nodes: { target: unknown }[];
+  }[];
+}
+
+/** The console's pages, by their navigation label and heading. */
+const PAGES = [
+  ['Overview', 'Overview'],
+  ['Live feed', 'Live feed'],
+  ['Alerts', 'Alerts'],
+  ['Audit search', 'Audit search'],
+  ['Users', 'Users'],
+  ['Clients', 'Clients'],
+  ['Sessions', 'Sessions'],
+  ['Services', 'Services and call graph'],
+  ['Routes', 'Routes'],
+] as const;
+
+const AXE_SOURCE = readFileSync(
+  createRequire(join(import.meta.dirname, '../../apps/console/package.json')).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+describeIfAvailable('the web console', chromiumAvailability(), () => {
+  let shop: RunningShop;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let agent: Agent;
+  let gateway: string;
+  const cspViolations: string[] = [];
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    shop = await startShop();
+    gateway = `https://127.0.0.1:${shop.ports.gateway}`;
+    agent = new Agent({ connect: { ca: readFileSync(join(shop.home, 'ca.pem'), 'utf8') } });
+    browser = await launchChromium();
+    context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 } });
+    // Recorded by the browser itself (an init script is not subject to the page's CSP).
+    await context.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+    );
+    page = await context.newPage();
+    page.on('console', (message) => {
+      const text = message.text();
+      if (/Content Security Policy|CSP violation/iu.test(text)) cspViolations.push(text);
+      if (message.type() === 'error') consoleErrors.push(text);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  });
+  after(async () => {
+    await context.close();
+    await browser.close();
+    await agent.close();
+    await shop.stop();
+  });
+
+  function demoUser(name: string): DemoUser {
+    const { users } = JSON.parse(readFileSync(join(shop.home, 'demo-users.json'), 'utf8')) as {
+      users: DemoUser[];
+    };
+    const user = users.find((candidate) => candidate.username === name);
+    assert.ok(user !== undefined, name);
+    return user;
+  }
+
+  async function axe(): Promise<AxeResult> {
+    await page.evaluate(AXE_SOURCE);
+    // Strings run in the page (this file is typed for Node, not the DOM).
+    return page.evaluate<AxeResult>(
+      `axe.run(document).then((r) => ({ violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })) }))`,
+    );
+  }
+
+  it('signs the first admin in through identity with the rampart-console client: password, new password, TOTP', async () => {
+    await page.goto(`${gateway}/console/`);
+    await page.waitForURL(/\/auth\/interaction\//u);
+    const authorize = new URL(page.url());
+    assert.equal(authorize.origin, gateway);
+    const oneTime = readFileSync(join(shop.home, 'admin-password'), 'utf8').trim();
+    await signInThroughIdentity(page, { username: 'admin', password: oneTime }, (url) =>
+      url.startsWith(`${gateway}/console/#/`),
+    );
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    assert.match(await page.locator('header').innerText(), /Signed in as admin/u);
+    assert.doesNotMatch(page.url(), /code=|state=/u, 'the code and state left the address bar');
+    const stored = String(await page.evaluate('JSON.stringify({ ...sessionStorage, ...localStorage })'));
+    assert.doesNotMatch(stored, /eyJ/u, 'no token in web storage');
+  });
+
+  it('renders every page with no serious or critical axe-core violation, at 1440 px and at 768 px', async () => {
+    for (const width of [1440, 768]) {
+      await page.setViewportSize({ width, height: 1000 });
+      for (const [label, heading] of PAGES) {
+        await page
+          .getByRole('navigation', { name: 'Console' })
+          .getByRole('link', { name: label, exact: true })
+          .click();
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        // Let the page's API calls settle into their loaded, empty or error state.
+        await page.waitForFunction(
+          `document.querySelector('main [role="status"].state') === null`,
+          undefined,
+          {
+            timeout: 10_000,
+          },
+        );
+        const result = await axe();
+        const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        assert.deepEqual(bad, [], `${label} at ${width}px: ${JSON.stringify(bad, null, 2)}`);
+        const overflow = Number(
+          await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'),
+        );
+        assert.ok(overflow <= 0, `${label} at ${width}px scrolls sideways by ${overflow}px`);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it('says plainly when the audit service cannot answer, instead of an empty page', async () => {
+    await page.goto(`${gateway}/console/#/alerts`);
+    await page.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+    const main = page.locator('main');
+    await main
+      .getByText(/The audit service is not reachable\.|No alerts|rule/u)
+      .first()
+      .waitFor();
+  });
+
+  it('is usable from the keyboard: skip link first, pages reachable by Tab and Enter', async () => {
+    await page.goto(`${gateway}/console/#/overview`);
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.locator('body').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement?.textContent?.trim()'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement?.id'), 'main');
+    const users = page.getByRole('link', { name: 'Users', exact: true });
+    await users.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  });
+
+  it('disables bob on the Users page: his token is refused at the gateway and his next sign-in fails', async () => {
+    const bob = demoUser('bob');
+    const fetchVia = fetchWith(agent);
+    const issuer = `${gateway}/auth`;
+    const shopWeb = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), {
+      [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch,
+    });
+    const auth = await authorization(shopWeb, 'openid orders:read');
+    const done = await signIn(new TestBrowser({ issuer, fetch: fetchVia }), auth, bob);
+    const tokens = await exchange(shopWeb, done.url, auth);
+    const orders = async (): Promise<number> => {
+      const res = await request(`${gateway}/orders`, {
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    assert.equal(await orders(), 200, 'bob can read his orders before');
+
+    await page.goto(`${gateway}/console/#/users`);
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Disable bob', exact: true }).click();
+    await page.getByRole('status').getByText('bob is disabled and signed out everywhere.').waitFor();
+    await page.getByRole('button', { name: 'Enable bob', exact: true }).waitFor();
+
+    let status = 200;
+    for (let tries = 0; tries < 40 && status === 200; tries++) {
+      await sleep(100);
+      status = await orders();
+    }
+    assert.equal(status, 401, "bob's token is refused once the gateway learns he is disabled");
+    const again = await authorization(shopWeb, 'openid orders:read');
+    const refused = await signIn(new TestBrowser({ issuer, fetch: fetchVia }), again, {
+      username: bob.username,
+      password: bob.password,
+    });
+    assert.equal(refused.url.startsWith(CALLBACK), false, 'a disabled account cannot sign in');
+  });
+
+  it('logged no CSP violation and no script error in the browser', () => {
+    assert.deepEqual(cspViolations, []);
+    assert.deepEqual(
+      consoleErrors.filter(
+        (text) => !/Failed to load resource: the server responded with a status of (404|502)/u.test(text),
+      ),
+      [],
+    );
+  });
+
+  it('signs out at identity (end_session) and says so; the token no longer opens the admin API', async () => {
+    await page.goto(`${gateway}/console/#/overview`);
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Signed out' }).waitFor();
+    // A new visit needs the password again: identity's session is gone.
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.waitForURL(/\/auth\/interaction\//u);
+    assert.equal(await page.getByLabel('Password').count(), 1);
+  });
+});
