@@ -17,15 +17,24 @@ const RENEW_EARLY_MS = 5_000;
 const CALLBACK_PATH = '/console/callback';
 
 const root = document.getElementById('app') ?? document.body;
+let painted = false;
+
+/** Renders into the page, replacing the static "Loading…" of index.html the first time. */
+function paint(template: TemplateResult): void {
+  if (!painted) {
+    root.replaceChildren();
+    painted = true;
+  }
+  render(template, root);
+}
 
 function standalone(title: string, body: TemplateResult): void {
   document.title = `${title} · Rampart console`;
-  render(
+  paint(
     html`<main class="standalone" id="main" tabindex="-1">
       <h1>${title}</h1>
       ${body}
     </main>`,
-    root,
   );
 }
 
@@ -83,7 +92,7 @@ function run(settings: ConsoleSettings, auth: Auth, session: AdminSession): void
   function draw(): void {
     if (page === undefined) return;
     document.title = `${page.title} · Rampart console`;
-    render(layout(current, session, page.render(), { signOut, skip }), root);
+    paint(layout(current, session, page.render(), { signOut, skip }));
   }
   function show(): void {
     const route = parseRoute(window.location.hash);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import {
   FIRST_ADMIN,
   formatProblem,
+  gatewayOrigin,
   loadConfig,
   platformIssuer,
   readLogLevel,
@@ -258,7 +259,10 @@ function formatMs(ms: number): string {
 
 /** Where to sign in, and where the generated credentials are: paths only, never a secret. */
 function identitySummary(config: RampartConfig, root: string): string {
-  const lines = [`  issuer       ${platformIssuer(config)}`];
+  const lines = [
+    `  issuer       ${platformIssuer(config)}`,
+    `  console      ${gatewayOrigin(config)}/console/ (sign in as an admin, with a second factor)`,
+  ];
   const adminPassword = join(root, 'admin-password');
   if (existsSync(adminPassword)) {
     lines.push(

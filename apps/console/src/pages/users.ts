@@ -68,6 +68,8 @@ export function usersPage(app: AppContext): PageView {
       (value) => (entry.sessions = value),
     );
     app.update();
+    // The detail opens below the list: take the keyboard there.
+    document.getElementById('user-detail')?.focus();
   };
   /** Reloads the list, and the open detail when it is this user's (it is not opened otherwise). */
   const refreshSelected = async (id: string): Promise<void> => {
@@ -157,7 +159,7 @@ export function usersPage(app: AppContext): PageView {
   function row(user: User): TemplateResult {
     return html`<tr>
       <th scope="row">${user.username}</th>
-      <td>${user.displayName ?? '—'}</td>
+      <td class="wide-only">${user.displayName ?? '—'}</td>
       <td>
         ${user.disabled ? html`<span class="badge badge-bad">disabled</span>` : html`<span class="badge badge-ok">active</span>`}
       </td>
@@ -166,7 +168,7 @@ export function usersPage(app: AppContext): PageView {
       </td>
       <td>${user.groups.join(', ') || '—'}</td>
       <td>${user.roles.join(', ') || '—'}</td>
-      <td>${formatTime(user.createdAt)}</td>
+      <td class="wide-only">${formatTime(user.createdAt)}</td>
       <td class="actions">
         <button
           type="button"
@@ -210,12 +212,12 @@ export function usersPage(app: AppContext): PageView {
           <thead>
             <tr>
               <th scope="col">Username</th>
-              <th scope="col">Name</th>
+              <th scope="col" class="wide-only">Name</th>
               <th scope="col">Status</th>
               <th scope="col">Second factor</th>
               <th scope="col">Groups</th>
               <th scope="col">Roles</th>
-              <th scope="col">Created</th>
+              <th scope="col" class="wide-only">Created</th>
               <th scope="col"><span class="visually-hidden">Actions</span></th>
             </tr>
           </thead>
@@ -299,7 +301,7 @@ export function usersPage(app: AppContext): PageView {
   function detail(entry: Selected): TemplateResult {
     const { user } = entry;
     return html`<section class="card" aria-labelledby="user-detail">
-      <h2 id="user-detail">${user.username}</h2>
+      <h2 id="user-detail" tabindex="-1">${user.username}</h2>
       <p class="muted">
         ${user.disabled ? 'Disabled' : 'Active'} · created
         ${formatTime(user.createdAt)}${user.mustChangePassword ? ' · must change the password' : ''}
