@@ -89,7 +89,7 @@ export function identityAdmin(api: ApiClient, base: string) {
   const page = (path: string, after: string | null, limit = 50): string =>
     `${base}${path}?limit=${limit}${after === null ? '' : `&after=${seg(after)}`}`;
   return {
-    users: (after: string | null = null) => api.get<Page<User>>(page('/users', after)),
+    users: (after: string | null = null, limit = 50) => api.get<Page<User>>(page('/users', after, limit)),
     createUser: (user: NewUser) =>
       api.send<{ user: User; oneTimePassword?: string }>('POST', `${base}/users`, user),
     updateUser: (id: string, change: UserChange) =>

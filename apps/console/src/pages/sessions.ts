@@ -24,8 +24,8 @@ export function sessionsPage(app: AppContext): PageView {
   track(
     app,
     async () => {
-      const page = await app.identity.users();
-      const list = page.items.slice(0, USERS_AT_ONCE);
+      const page = await app.identity.users(null, USERS_AT_ONCE);
+      const list = page.items;
       for (const user of list) load(user);
       return list;
     },
