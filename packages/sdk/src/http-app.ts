@@ -22,6 +22,7 @@ import { illFormedStringPointer } from './well-formed-unicode.ts';
 import { requireScopes, type Principal } from './principal.ts';
 import { rememberToken } from './request-token.ts';
 import { sendProblem } from './problem-reply.ts';
+import { registerHttpTracing, type ServiceTracer } from './observability/tracing.ts';
 import {
   toFastifyPath,
   type AuthenticatedRequest,
@@ -72,6 +73,12 @@ export interface HttpAppOptions {
   readonly tls?: MeshTls;
   /** Told of every denial, with the precise reason (for security events). */
   readonly onDenied?: (request: FastifyRequest, error: RampartError) => void;
+  /**
+   * Trace every request (`registerHttpTracing`), before any other hook: a request refused by
+   * authentication has its span too, and every log line of a request carries its `traceId` and
+   * `spanId`.
+   */
+  readonly tracer?: ServiceTracer;
 }
 
 /** A request without a route guard (an unknown path) is treated as needing any valid token. */
@@ -121,6 +128,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
+  if (options.tracer !== undefined) registerHttpTracing(app, options.tracer);
 
   app.addHook('onRequest', async (request) => {
     const guard = request.routeOptions.config.rampart ?? DEFAULT_GUARD;

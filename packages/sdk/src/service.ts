@@ -51,7 +51,6 @@ import {
   startAuditShipping,
   metricsExposition,
   registerHttpMetrics,
-  registerHttpTracing,
   type SecurityEvents,
 } from './observability/index.ts';
 import { ServiceClients, type CallOptions, type CallResult } from './service-client.ts';
@@ -358,6 +357,7 @@ async function assembleService(
   const verifier = createInternalTokenVerifier({ publicKeys: () => tokenKeys, audience: name });
   const app: FastifyInstance = buildHttpApp({
     logger: log,
+    tracer,
     tokens: { verifier, callers: () => thisService().callers ?? [] },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(credentials === undefined
@@ -377,7 +377,6 @@ async function assembleService(
     },
   });
   registerIdempotency(app, { records: createIdempotencyRecords(store), fields, index });
-  registerHttpTracing(app, tracer);
   registerHttpMetrics(app, metrics);
   // Handshakes refused by TLS itself (no certificate, another CA, expired) never reach a route.
   app.server.on('tlsClientError', (error: NodeJS.ErrnoException) => {

@@ -34,6 +34,19 @@ const KEY_CACHE_LIMIT = 4096;
 /** Written by `#error` itself, not copied from the error's own properties. */
 const ERROR_OWN_KEYS = new Set(['type', 'message', 'stack', 'name', 'cause', 'errors']);
 
+/**
+ * W3C Trace Context ids under the keys every component logs them with: kept as they are, so
+ * `rampart logs --trace` finds each line of a request. Only the exact shapes (lower-case hex of
+ * the fixed length) are kept; anything else under these keys is masked like any value. A random
+ * hex id holds a run of digits now and then, which the card detector would otherwise take for a
+ * card number and mask, breaking the correlation.
+ */
+const TRACE_ID_KEYS: ReadonlyMap<string, RegExp> = new Map([
+  ['traceId', /^[0-9a-f]{32}$/],
+  ['spanId', /^[0-9a-f]{16}$/],
+  ['parentSpanId', /^[0-9a-f]{16}$/],
+]);
+
 /** Integers this large or larger are checked as card numbers (13 digits and up). */
 const SMALLEST_CARD = 1e12;
 
@@ -155,6 +168,10 @@ export class Masker {
       }
       count += 1;
       const item = object[key];
+      if (typeof item === 'string' && TRACE_ID_KEYS.get(key)?.test(item) === true) {
+        if (out !== undefined) out[key] = item;
+        continue;
+      }
       const info = this.#keyInfo(key);
       const masked =
         info.sensitivity === KEY_NORMAL

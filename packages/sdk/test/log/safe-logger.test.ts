@@ -276,6 +276,38 @@ describe('createLogger', () => {
   });
 });
 
+describe('W3C trace and span ids', () => {
+  const hexPad = (digits: string, length: number): string => `${digits}${'abcdef'.repeat(6)}`.slice(0, length);
+
+  it('keeps a trace or span id as it is, even when a run of its digits reads as a card number', () => {
+    const { log, last } = capture();
+    fc.assert(
+      fc.property(cardNumber, fc.boolean(), (card, child) => {
+        const traceId = hexPad(card, 32);
+        const spanId = card.slice(0, 16).padEnd(16, 'a');
+        const ids = { traceId, spanId, parentSpanId: spanId };
+        if (child) log.child(ids).info('bound');
+        else log.info(ids, 'fields');
+        const line = last();
+        assert.equal(line['traceId'], traceId);
+        assert.equal(line['spanId'], spanId);
+        assert.equal(line['parentSpanId'], spanId);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('masks anything else logged under those keys, and the same digits under any other key', () => {
+    const { log, all } = capture();
+    log.info({ traceId: SECRETS.email, spanId: SECRETS.card, parentSpanId: SECRETS.jwt }, 'not ids');
+    log.info({ traceId: hexPad('4242424242424242', 32).toUpperCase() }, 'upper case is no W3C id');
+    log.info({ traceId: `${hexPad('4242424242424242', 32)}0` }, 'one digit too many');
+    log.info({ trace: hexPad('4242424242424242', 32) }, 'another key');
+    log.info({ nested: { id: hexPad('4242424242424242', 32) } }, 'nested under another key');
+    assertNoLeak(all());
+  });
+});
+
 describe('maskValue', () => {
   it('returns the same object when nothing needs masking, and never mutates its input', () => {
     const clean = { id: 'u1', tags: ['a', 'b'], at: new Date(0), nested: { n: 1 } };

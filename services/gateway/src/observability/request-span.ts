@@ -9,8 +9,10 @@ export interface RequestSpan {
   readonly span: Span;
   /** The context holding the server span: what the upstream call's CLIENT span is a child of. */
   readonly context: Context;
-  /** The W3C trace id (32 lower-case hex), for the access log and security events. */
+  /** The W3C trace id (32 lower-case hex), for the request's log lines and security events. */
   readonly traceId: string;
+  /** The SERVER span's id (16 lower-case hex), for the request's log lines. */
+  readonly spanId: string;
   /** `http.request.method`: one the gateway serves, else `_OTHER` (OpenTelemetry's conventions). */
   readonly method: string;
 }
@@ -40,7 +42,8 @@ export function startRequestSpan(req: GatewayRequest, requestId: string, http2: 
     },
     parent,
   );
-  return { span, context: trace.setSpan(parent, span), traceId: span.spanContext().traceId, method };
+  const { traceId, spanId } = span.spanContext();
+  return { span, context: trace.setSpan(parent, span), traceId, spanId, method };
 }
 
 /** A refused request: its code (`GW_TOKEN_INVALID`…) and the stage that refused it. */

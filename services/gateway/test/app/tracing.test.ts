@@ -126,6 +126,7 @@ describe('OpenTelemetry spans and W3C trace context, with an SDK registered', ()
       (line) => line['msg'] === 'request' && line['requestId'] === res.headers['x-request-id'],
     );
     assert.equal(access?.['traceId'], CLIENT_TRACE, 'the access log line carries the trace id');
+    assert.equal(access['spanId'], server.spanContext().spanId, "and the SERVER span's id");
   });
 
   it('records a refusal on the server span: the code and the stage, and the security event has the trace id', async () => {
@@ -148,6 +149,16 @@ describe('OpenTelemetry spans and W3C trace context, with an SDK registered', ()
       (event?.['securityEvent'] as Record<string, unknown> | undefined)?.['traceId'],
       CLIENT_TRACE,
     );
+    // Every line of the request carries the request's trace and span ids: the refusal and the access line.
+    const lines = gw.logs.filter((line) => line['requestId'] === res.headers['x-request-id']);
+    assert.deepEqual(
+      lines.map((line) => line['msg']),
+      ['request refused', 'request'],
+    );
+    for (const line of lines) {
+      assert.equal(line['traceId'], CLIENT_TRACE, String(line['msg']));
+      assert.equal(line['spanId'], server.spanContext().spanId, String(line['msg']));
+    }
   });
 
   it('names an unmatched request "unmatched", never after its path', async () => {
