@@ -15,6 +15,8 @@ Commands:
                   search the audit trail by time, event, outcome, subject, client, IP, route, trace…
   audit tail [file] [filters]
                   the last audit events, then each new one as it arrives (Ctrl-C to stop)
+  logs [file] [component…] [--trace id] [--since age] [--level l] [-f] [--json]
+                  the components' logs merged by time; one request across components with --trace
 
 Run 'rampart <command> --help' for a command's options.
 `;
@@ -39,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     case 'audit':
       return (await import('./audit-command.ts')).auditCommand(rest, io);
+    case 'logs':
+      return (await import('./logs-command.ts')).logsCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
