@@ -47,14 +47,24 @@ const cases: Record<string, { readonly description: string; readonly request: Re
   'before: fields': {
     description: 'the access line as it was: request id and trace id as fields of the line',
     request: (i) => {
-      log.info({ ...labels, http: '2.0', ms: 1.2 + (i & 7), requestId: REQUEST_ID, traceId: TRACE_ID }, 'request');
+      log.info(
+        { ...labels, http: '2.0', ms: 1.2 + (i & 7), requestId: REQUEST_ID, traceId: TRACE_ID },
+        'request',
+      );
     },
   },
   'span id as a field': {
     description: 'the same line with the span id added as one more field',
     request: (i) => {
       log.info(
-        { ...labels, http: '2.0', ms: 1.2 + (i & 7), requestId: REQUEST_ID, traceId: TRACE_ID, spanId: SPAN_ID },
+        {
+          ...labels,
+          http: '2.0',
+          ms: 1.2 + (i & 7),
+          requestId: REQUEST_ID,
+          traceId: TRACE_ID,
+          spanId: SPAN_ID,
+        },
         'request',
       );
     },
@@ -70,7 +80,10 @@ const cases: Record<string, { readonly description: string; readonly request: Re
     description: 'a refused request with ids as fields: `request refused`, then the access line',
     request: (i) => {
       const ids = { requestId: REQUEST_ID, traceId: TRACE_ID, spanId: SPAN_ID };
-      log.info({ stage: 'authenticate', code: 'GW_TOKEN_INVALID', reason: 'expired', ...ids }, 'request refused');
+      log.info(
+        { stage: 'authenticate', code: 'GW_TOKEN_INVALID', reason: 'expired', ...ids },
+        'request refused',
+      );
       log.info({ ...labels, status: '401', http: '2.0', ms: 1.2 + (i & 7), ...ids }, 'request');
     },
   },
@@ -78,7 +91,10 @@ const cases: Record<string, { readonly description: string; readonly request: Re
     description: 'the same two lines through a child bound at request start',
     request: (i) => {
       const requestLog: Logger = log.child({ requestId: REQUEST_ID, traceId: TRACE_ID, spanId: SPAN_ID });
-      requestLog.info({ stage: 'authenticate', code: 'GW_TOKEN_INVALID', reason: 'expired' }, 'request refused');
+      requestLog.info(
+        { stage: 'authenticate', code: 'GW_TOKEN_INVALID', reason: 'expired' },
+        'request refused',
+      );
       requestLog.info({ ...labels, status: '401', http: '2.0', ms: 1.2 + (i & 7) }, 'request');
     },
   },

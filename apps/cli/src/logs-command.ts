@@ -108,7 +108,16 @@ export async function logsCommand(argv: string[], io: CommandIo, signal?: AbortS
     const sources = selected.map((component) =>
       componentRecords({ component, files: available.get(component) ?? [] }, rawKeep),
     );
-    for await (const record of mergeByTime(sources)) if (keep(record)) await out(format(record));
+    if (traceId === undefined) {
+      for await (const record of mergeByTime(sources)) if (keep(record)) await out(format(record));
+      return 0;
+    }
+    // One trace is a few lines: sorted whole, so lines a component wrote out of order (the
+    // gateway's worker threads share one file) are in time order too. The sort is stable.
+    const trace: LogRecord[] = [];
+    for await (const record of mergeByTime(sources)) if (keep(record)) trace.push(record);
+    trace.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+    for (const record of trace) await out(format(record));
     return 0;
   }
 

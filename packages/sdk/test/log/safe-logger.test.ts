@@ -277,7 +277,8 @@ describe('createLogger', () => {
 });
 
 describe('W3C trace and span ids', () => {
-  const hexPad = (digits: string, length: number): string => `${digits}${'abcdef'.repeat(6)}`.slice(0, length);
+  const hexPad = (digits: string, length: number): string =>
+    `${digits}${'abcdef'.repeat(6)}`.slice(0, length);
 
   it('keeps a trace or span id as it is, even when a run of its digits reads as a card number', () => {
     const { log, last } = capture();
