@@ -163,6 +163,23 @@ describeIfAvailable('the web console', chromiumAvailability(), () => {
       .waitFor();
   });
 
+  it('shows a denial at the gateway in the live feed within 2 s, and the audit chain as verified', async () => {
+    await page.goto(`${gateway}/console/#/live`);
+    await page.getByText('Live: new events appear at the top.').waitFor();
+    const denials = page.locator('main td', { hasText: /^request\.denied$/u });
+    const before = await denials.count();
+    const response = await request(`${gateway}/orders`, { dispatcher: agent });
+    await response.body.dump();
+    assert.equal(response.statusCode, 401);
+    const refusedAt = Date.now();
+    await denials.nth(before).waitFor({ timeout: 2000 });
+    assert.ok(Date.now() - refusedAt < 2000, 'the denial reached the feed within 2 s');
+
+    await page.goto(`${gateway}/console/#/audit`);
+    await page.getByRole('heading', { level: 2, name: 'Chain verification' }).waitFor();
+    await page.locator('main .badge-ok', { hasText: 'verified' }).waitFor();
+  });
+
   it('is usable from the keyboard: skip link first, pages reachable by Tab and Enter', async () => {
     await page.goto(`${gateway}/console/#/overview`);
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();

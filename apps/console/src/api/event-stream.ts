@@ -15,6 +15,7 @@ export async function readEventStream(
   token: string,
   signal: AbortSignal,
   onMessage: (message: StreamMessage) => void,
+  onOpen: () => void = () => undefined,
 ): Promise<void> {
   const res = await fetch(url, {
     credentials: 'omit',
@@ -23,6 +24,7 @@ export async function readEventStream(
   });
   if (!res.ok || res.body === null)
     throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
+  onOpen();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {

@@ -27,15 +27,25 @@ export function liveFeedPage(app: AppContext): PageView {
       status = 'connecting';
       app.update();
       try {
-        await readEventStream(app.audit.streamUrl(last), app.session.accessToken, stop.signal, (message) => {
-          if (message.event !== 'audit') return;
-          const event = JSON.parse(message.data) as AuditEvent;
-          last = event.seq;
-          events.unshift(event);
-          events.length = Math.min(events.length, KEEP);
-          status = 'live';
-          app.update();
-        });
+        await readEventStream(
+          app.audit.streamUrl(last),
+          app.session.accessToken,
+          stop.signal,
+          (message) => {
+            if (message.event !== 'audit') return;
+            const event = JSON.parse(message.data) as AuditEvent;
+            last = event.seq;
+            events.unshift(event);
+            events.length = Math.min(events.length, KEEP);
+            status = 'live';
+            app.update();
+          },
+          // Live as soon as the stream is open: a quiet trail sends nothing but heartbeats.
+          () => {
+            status = 'live';
+            app.update();
+          },
+        );
       } catch (caught) {
         if (stopped()) return;
         const code = (caught as { status?: number }).status ?? 0;

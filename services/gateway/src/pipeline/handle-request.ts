@@ -176,6 +176,9 @@ function failRequest(log: Logger, res: GatewayResponse, ids: RequestLogIds, erro
  * `timeoutMs` is cancelled, as node:http drops an HTTP/1.1 connection (slow bodies).
  */
 function requestDeadline(req: Http2ServerRequest, timeoutMs: number): void {
+  // A request whose HEADERS ended its stream (a GET) is whole already: nothing to wait for, and its
+  // answer may rightly last (the audit mount's live feed), which this deadline must not cut.
+  if (req.stream.endAfterHeaders) return;
   const timer = setTimeout(() => {
     if (!req.complete) req.stream.close(http2Constants.NGHTTP2_CANCEL);
   }, timeoutMs);
