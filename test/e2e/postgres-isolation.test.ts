@@ -18,6 +18,8 @@ import {
 
 const base = new URL(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const available = await requireService('postgres');
+/** The roles `rampart up` provisions for the shop: its services, identity and the audit service. */
+const ROLES = ['rampart_profiles', 'rampart_orders', 'rampart_payments', 'rampart_identity', 'rampart_audit'];
 
 async function asAdmin<T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = new URL(base);
@@ -150,10 +152,14 @@ describeIfAvailable(
         await shop.stop();
         await asAdmin(base.pathname.slice(1) || 'postgres', async (admin) => {
           await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-          // The roles only held privileges in that database: nothing of this run stays behind.
-          await admin.query(
-            'DROP ROLE IF EXISTS rampart_profiles, rampart_orders, rampart_payments, rampart_identity, rampart_audit',
-          );
+          // The roles only held privileges in that database: nothing of this run stays behind —
+          // unless another run on this cluster (the component-isolation regression) holds the same
+          // cluster-wide role right now; that run drops it when it ends.
+          for (const role of ROLES) {
+            await admin.query(`DROP ROLE IF EXISTS ${role}`).catch((error: unknown) => {
+              if ((error as { code?: string }).code !== '2BP01') throw error;
+            });
+          }
         });
       }
     });
