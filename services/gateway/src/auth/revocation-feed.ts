@@ -5,6 +5,8 @@ import { meshAgent, type Logger } from '@rampart/sdk';
 /** What the feed needs to know of a verified access token. */
 export interface RevocableToken {
   readonly subject: string;
+  /** `client_id`: the client the token was issued to. */
+  readonly clientId: string;
   /** `gid`: the grant (token family) the token belongs to, when issued for a user. */
   readonly grantId?: string;
   /** `iat`, epoch seconds. */
@@ -38,7 +40,7 @@ export interface RevocationFeed {
 }
 
 interface Entry {
-  readonly kind: 'grant' | 'subject';
+  readonly kind: 'grant' | 'subject' | 'client';
   readonly value: string;
   readonly issuedBefore: number;
   readonly expiresAt: number;
@@ -50,8 +52,8 @@ const PAGE = 1000;
 /**
  * Follows identity's revocation feed over mTLS and answers, per request and without I/O, whether a
  * verified access token has been revoked since it was issued: its grant (a refresh-token reuse, a
- * code replay, a sign-out, an RFC 7009 revocation of the family) or every token of its subject
- * (signed out everywhere, disabled, deleted). Entries leave memory when the tokens they cover have
+ * code replay, a sign-out, an RFC 7009 revocation of the family), every token of its subject
+ * (signed out everywhere, disabled, deleted) or every token issued to its client (disabled, deleted). Entries leave memory when the tokens they cover have
  * expired, so memory is bounded by what identity revoked in one access-token lifetime.
  *
  * If identity cannot be read, the last known state is kept and the feed turns stale after
@@ -68,6 +70,12 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   const now = options.now ?? Date.now;
   const grants = new Map<string, Entry>();
   const subjects = new Map<string, Entry>();
+  const clients = new Map<string, Entry>();
+  const byKind: Readonly<Record<Entry['kind'], Map<string, Entry>>> = {
+    grant: grants,
+    subject: subjects,
+    client: clients,
+  };
   let after = 0;
   let lastSuccess = now();
   let warnedStale = false;
@@ -82,14 +90,16 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   }
 
   function remember(entry: Entry): void {
-    const map = entry.kind === 'grant' ? grants : subjects;
+    // A kind this gateway does not know (a newer identity) is skipped, never taken for another.
+    const map = Object.hasOwn(byKind, entry.kind) ? byKind[entry.kind] : undefined;
+    if (map === undefined) return;
     const known = map.get(entry.value);
     if (known === undefined || known.issuedBefore < entry.issuedBefore) map.set(entry.value, entry);
   }
 
   function forgetExpired(): void {
     const seconds = Math.floor(now() / 1000);
-    for (const map of [grants, subjects]) {
+    for (const map of [grants, subjects, clients]) {
       for (const [key, entry] of map) if (entry.expiresAt <= seconds) map.delete(key);
     }
   }
@@ -138,7 +148,9 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
         if (grant !== undefined && token.issuedAt < grant.issuedBefore) return true;
       }
       const subject = subjects.get(token.subject);
-      return subject !== undefined && token.issuedAt < subject.issuedBefore;
+      if (subject !== undefined && token.issuedAt < subject.issuedBefore) return true;
+      const client = clients.get(token.clientId);
+      return client !== undefined && token.issuedAt < client.issuedBefore;
     },
     stale: () => now() - lastSuccess > staleAfterMs,
     poll,

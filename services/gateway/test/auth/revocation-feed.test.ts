@@ -14,7 +14,8 @@ import { openMesh, TRUST_DOMAIN, type Mesh } from '../forward/mesh-fixture.ts';
 
 interface Entry {
   readonly seq: number;
-  readonly kind: 'grant' | 'subject';
+  /** What identity sends; a gateway must skip a kind it does not know. */
+  readonly kind: string;
   readonly value: string;
   readonly issuedBefore: number;
   readonly expiresAt: number;
@@ -88,29 +89,81 @@ describe('the revocation feed (identity → gateway)', () => {
     entries.push({ seq: 1, kind: 'grant', value: 'g-stolen', issuedBefore: now(), expiresAt: now() + 600 });
     const f = follow();
     assert.equal(await f.poll(), true);
-    assert.equal(f.isRevoked({ subject: 'u1', grantId: 'g-stolen', issuedAt: now() - 5 }), true);
-    assert.equal(f.isRevoked({ subject: 'u1', grantId: 'g-stolen', issuedAt: now() + 5 }), false);
-    assert.equal(f.isRevoked({ subject: 'u1', grantId: 'g-other', issuedAt: now() - 5 }), false);
-    assert.equal(f.isRevoked({ subject: 'u1', issuedAt: now() - 5 }), false);
+    assert.equal(
+      f.isRevoked({ subject: 'u1', clientId: 'shop-web', grantId: 'g-stolen', issuedAt: now() - 5 }),
+      true,
+    );
+    assert.equal(
+      f.isRevoked({ subject: 'u1', clientId: 'shop-web', grantId: 'g-stolen', issuedAt: now() + 5 }),
+      false,
+    );
+    assert.equal(
+      f.isRevoked({ subject: 'u1', clientId: 'shop-web', grantId: 'g-other', issuedAt: now() - 5 }),
+      false,
+    );
+    assert.equal(f.isRevoked({ subject: 'u1', clientId: 'shop-web', issuedAt: now() - 5 }), false);
   });
 
   it('refuses every earlier token of a subject signed out everywhere, whatever the grant', async () => {
     entries.push({ seq: 2, kind: 'subject', value: 'u2', issuedBefore: now(), expiresAt: now() + 600 });
     const f = follow();
     await f.poll();
-    assert.equal(f.isRevoked({ subject: 'u2', grantId: 'any', issuedAt: now() - 60 }), true);
-    assert.equal(f.isRevoked({ subject: 'u2', issuedAt: now() - 60 }), true);
-    assert.equal(f.isRevoked({ subject: 'u3', issuedAt: now() - 1 }), false);
+    assert.equal(
+      f.isRevoked({ subject: 'u2', clientId: 'shop-web', grantId: 'any', issuedAt: now() - 60 }),
+      true,
+    );
+    assert.equal(f.isRevoked({ subject: 'u2', clientId: 'shop-web', issuedAt: now() - 60 }), true);
+    assert.equal(f.isRevoked({ subject: 'u3', clientId: 'shop-web', issuedAt: now() - 1 }), false);
+  });
+
+  it('refuses every earlier token issued to a disabled client, whoever it acted for, and no other client', async () => {
+    entries.push({ seq: 3, kind: 'client', value: 'rogue-app', issuedBefore: now(), expiresAt: now() + 600 });
+    const f = follow();
+    await f.poll();
+    const user = { subject: 'u9', grantId: 'g9', issuedAt: now() - 60 };
+    assert.equal(f.isRevoked({ ...user, clientId: 'rogue-app' }), true);
+    assert.equal(f.isRevoked({ subject: 'rogue-app', clientId: 'rogue-app', issuedAt: now() - 60 }), true);
+    assert.equal(f.isRevoked({ ...user, clientId: 'rogue-app', issuedAt: now() + 5 }), false, 'issued after');
+    assert.equal(f.isRevoked({ ...user, clientId: 'shop-web' }), false);
+    assert.equal(
+      f.isRevoked({ ...user, subject: 'rogue-app', clientId: 'shop-web' }),
+      false,
+      'a client id is not a subject',
+    );
+  });
+
+  it('skips an entry of a kind it does not know, never taking it for another kind', async () => {
+    for (const [seq, kind] of [
+      [4, 'tenant'],
+      [5, '__proto__'],
+      [6, 'constructor'],
+    ] as const) {
+      entries.push({ seq, kind, value: 'u-unknown', issuedBefore: now(), expiresAt: now() + 600 });
+    }
+    const f = follow();
+    assert.equal(await f.poll(), true);
+    assert.equal(
+      f.isRevoked({
+        subject: 'u-unknown',
+        clientId: 'u-unknown',
+        grantId: 'u-unknown',
+        issuedAt: now() - 60,
+      }),
+      false,
+    );
   });
 
   it('learns new entries incrementally and forgets those whose tokens have all expired', async () => {
     const f = follow();
     await f.poll();
-    entries.push({ seq: 3, kind: 'subject', value: 'u-expired', issuedBefore: now(), expiresAt: now() - 1 });
-    entries.push({ seq: 4, kind: 'grant', value: 'g-new', issuedBefore: now(), expiresAt: now() + 600 });
+    entries.push({ seq: 7, kind: 'subject', value: 'u-expired', issuedBefore: now(), expiresAt: now() - 1 });
+    entries.push({ seq: 8, kind: 'grant', value: 'g-new', issuedBefore: now(), expiresAt: now() + 600 });
     await f.poll();
-    assert.equal(f.isRevoked({ subject: 'x', grantId: 'g-new', issuedAt: now() - 60 }), true);
-    assert.equal(f.isRevoked({ subject: 'u-expired', issuedAt: now() - 1 }), false);
+    assert.equal(
+      f.isRevoked({ subject: 'x', clientId: 'shop-web', grantId: 'g-new', issuedAt: now() - 60 }),
+      true,
+    );
+    assert.equal(f.isRevoked({ subject: 'u-expired', clientId: 'shop-web', issuedAt: now() - 1 }), false);
   });
 
   it('keeps what it knows while identity is down, and says so once stale', async () => {
@@ -127,7 +180,11 @@ describe('the revocation feed (identity → gateway)', () => {
     feed.up.value = false;
     try {
       assert.equal(await f.poll(), false);
-      assert.equal(f.isRevoked({ subject: 'u2', issuedAt: now() - 60 }), true, 'the last known state holds');
+      assert.equal(
+        f.isRevoked({ subject: 'u2', clientId: 'shop-web', issuedAt: now() - 60 }),
+        true,
+        'the last known state holds',
+      );
       await new Promise((resolve) => setTimeout(resolve, 5));
       assert.equal(f.stale(), true);
     } finally {
@@ -142,7 +199,7 @@ describe('the revocation feed (identity → gateway)', () => {
     try {
       const f = follow(impostor.url);
       assert.equal(await f.poll(), false);
-      assert.equal(f.isRevoked({ subject: 'victim', issuedAt: now() }), false);
+      assert.equal(f.isRevoked({ subject: 'victim', clientId: 'shop-web', issuedAt: now() }), false);
     } finally {
       impostor.server.close();
       impostor.server.closeAllConnections();

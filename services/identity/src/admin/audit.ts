@@ -13,6 +13,7 @@ export type AdminEvent =
   | 'admin.group_changed'
   | 'admin.client_created'
   | 'admin.client_secret_rotated'
+  | 'admin.client_updated'
   | 'admin.client_deleted'
   | 'admin.keys_rotated';
 

@@ -1,5 +1,6 @@
 import type { ClientMetadata } from 'oidc-provider';
 import { isUniqueViolation, type SqlValue, type Store } from '@rampart/sdk';
+import type { Revocations } from '../oidc/revocations.ts';
 import { AdminError } from './admin-error.ts';
 
 /** A client created through the admin API, as `oauth_clients` holds it (no secret, only whether it has one). */
@@ -8,6 +9,8 @@ export interface ApiClient {
   /** The oidc-provider metadata, without `client_secret`. */
   readonly metadata: ClientMetadata;
   readonly hasSecret: boolean;
+  /** Disabled: no provider row (so no token), until enabled again. */
+  readonly disabled: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -16,6 +19,7 @@ interface ClientRow {
   readonly client_id: string;
   readonly metadata: string;
   readonly secret_hash: string | null;
+  readonly disabled_at: number | string | null;
   readonly created_at: number | string;
   readonly updated_at: number | string;
 }
@@ -26,14 +30,18 @@ interface ClientRow {
  * `oidc_payloads` (what `provider.Client.find` reads, with `client_secret` = the hash, which the
  * provider's hash-aware `compareClientSecret` checks). The provider keeps no stale copy to clear:
  * its dynamic-client cache is keyed by a hash of the stored metadata, and every lookup reads the
- * store first — a deleted client is gone, a rotated secret is in force, at the next request.
+ * store first — a deleted or disabled client is gone, a rotated secret is in force, at the next
+ * request. Deleting or disabling a client also puts it on the revocation feed, in the same
+ * transaction, so the gateways refuse the JWT access tokens already issued to it within a second.
  */
 export class ClientRegistry {
   readonly #store: Store;
+  readonly #revocations: Pick<Revocations, 'revokeClient'>;
   readonly #now: () => number;
 
-  constructor(store: Store, now: () => number = Date.now) {
+  constructor(store: Store, revocations: Pick<Revocations, 'revokeClient'>, now: () => number = Date.now) {
     this.#store = store;
+    this.#revocations = revocations;
     this.#now = now;
   }
 
@@ -76,10 +84,47 @@ export class ClientRegistry {
       if (isUniqueViolation(error)) throw clientExists();
       throw error;
     }
-    return { clientId, metadata: stored, hasSecret: secretHash !== null, createdAt: at, updatedAt: at };
+    return {
+      clientId,
+      metadata: stored,
+      hasSecret: secretHash !== null,
+      disabled: false,
+      createdAt: at,
+      updatedAt: at,
+    };
   }
 
-  /** Replaces the secret hash (the old secret stops working at once); false if the client has no secret. */
+  /**
+   * Disables a client (its provider row, grants, codes and refresh tokens deleted, every token
+   * issued to it revoked at the gateways) or enables it again (the provider row written back with
+   * the same secret hash). Unchanged if it already is so; undefined if there is no such client.
+   */
+  setDisabled(clientId: string, disabled: boolean): Promise<ApiClient | undefined> {
+    return this.#store.transaction(async (tx) => {
+      const row = await tx.get<ClientRow>('SELECT * FROM oauth_clients WHERE client_id = ?', [clientId]);
+      if (row === undefined) return undefined;
+      if ((row.disabled_at !== null) === disabled) return apiClient(row);
+      const at = this.#now();
+      await tx.run('UPDATE oauth_clients SET disabled_at = ?, updated_at = ? WHERE client_id = ?', [
+        disabled ? at : null,
+        at,
+        clientId,
+      ]);
+      if (disabled) {
+        await tx.run("DELETE FROM oidc_payloads WHERE model = 'Client' AND id = ?", [clientId]);
+        await removeClientState(tx, clientId);
+        await this.#revocations.revokeClient(clientId, tx);
+      } else {
+        await writeProviderClient(tx, parseMetadata(row.metadata), row.secret_hash);
+      }
+      return apiClient({ ...row, disabled_at: disabled ? at : null, updated_at: at });
+    });
+  }
+
+  /**
+   * Replaces the secret hash (the old secret stops working at once); false if the client has no
+   * secret. A disabled client stays disabled: the new secret works once it is enabled.
+   */
   rotateSecret(clientId: string, secretHash: string): Promise<boolean> {
     return this.#store.transaction(async (tx) => {
       const row = await tx.get<ClientRow>(
@@ -92,14 +137,14 @@ export class ClientRegistry {
         this.#now(),
         clientId,
       ]);
-      await writeProviderClient(tx, parseMetadata(row.metadata), secretHash);
+      if (row.disabled_at === null) await writeProviderClient(tx, parseMetadata(row.metadata), secretHash);
       return true;
     });
   }
 
   /**
-   * Deletes a client with everything issued to it (grants, refresh tokens, codes, stored tokens);
-   * false if there is no such client. JWT access tokens already issued expire on their own.
+   * Deletes a client with everything issued to it (grants, refresh tokens, codes, stored tokens),
+   * and revokes the JWT access tokens already issued to it; false if there is no such client.
    */
   remove(clientId: string): Promise<boolean> {
     return this.#store.transaction(async (tx) => {
@@ -107,6 +152,7 @@ export class ClientRegistry {
       if (changes !== 1) return false;
       await tx.run("DELETE FROM oidc_payloads WHERE model = 'Client' AND id = ?", [clientId]);
       await removeClientState(tx, clientId);
+      await this.#revocations.revokeClient(clientId, tx);
       return true;
     });
   }
@@ -148,6 +194,7 @@ function apiClient(row: ClientRow): ApiClient {
     clientId: row.client_id,
     metadata: parseMetadata(row.metadata),
     hasSecret: row.secret_hash !== null,
+    disabled: row.disabled_at !== null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -32,6 +32,7 @@ interface ClientView {
   readonly authMethod: string;
   readonly idTokenSignedResponseAlg: string;
   readonly resourceServer: boolean;
+  readonly disabled: boolean;
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
 }
@@ -54,6 +55,7 @@ function clientView(metadata: ClientMetadata, source: Source, api?: ApiClient): 
     authMethod,
     idTokenSignedResponseAlg: metadata.id_token_signed_response_alg ?? 'ES256',
     resourceServer: metadata['rampart_resource_server'] === true,
+    disabled: api?.disabled === true,
     createdAt: api === undefined ? null : new Date(api.createdAt).toISOString(),
     updatedAt: api === undefined ? null : new Date(api.updatedAt).toISOString(),
   };
@@ -74,7 +76,7 @@ function staticClients(identity: IdentityContext): ClientView[] {
 }
 
 function registryOf(identity: IdentityContext): ClientRegistry {
-  return new ClientRegistry(identity.store);
+  return new ClientRegistry(identity.store, identity.revocations);
 }
 
 function readOnly(): AdminError {
@@ -109,8 +111,10 @@ async function validateWithProvider(identity: IdentityContext, metadata: ClientM
 /**
  * Clients (applications): list (rampart.yaml's and the console's read-only, then those created
  * here, by id), get, create (a generated secret returned once, or `private_key_jwt` keys), rotate
- * a secret (returned once; the old one stops working at once) and delete (with its grants and
- * refresh tokens). Events `admin.client_created`, `admin.client_secret_rotated`, `admin.client_deleted`.
+ * a secret (returned once; the old one stops working at once), disable or enable, and delete (with
+ * its grants and refresh tokens). Disabling and deleting revoke at the gateways every access token
+ * already issued to the client. Events `admin.client_created`, `admin.client_secret_rotated`,
+ * `admin.client_updated` (reason `client_disabled` or `client_enabled`), `admin.client_deleted`.
  */
 export const clientRoutes: readonly Route[] = [
   route({
@@ -196,6 +200,31 @@ export const clientRoutes: readonly Route[] = [
       }
       audit(call.identity.events, call.admin, 'admin.client_secret_rotated');
       return { status: 200, body: { clientSecret: secret } };
+    },
+  }),
+  route({
+    method: 'PATCH',
+    path: '/clients/{id}',
+    operationId: 'updateClient',
+    tag: 'clients',
+    summary: 'Disable or enable an API-created client',
+    description:
+      'Disabling deletes its grants and refresh tokens and makes the gateways refuse, within a second, ' +
+      'every access token already issued to it; its registration and secret stay, for enabling it again.',
+    parameters: byId,
+    body: jsonBody<{ readonly disabled: boolean }>('UpdateClient'),
+    success: { status: 200, schema: 'Client', description: 'The client as it now is.' },
+    refusals: ['404', '409'],
+    handle: async (call) => {
+      const registry = registryOf(call.identity);
+      const { clientId, disabled: before } = await loadApiClient(call, registry);
+      const updated = await registry.setDisabled(clientId, call.body.disabled);
+      if (updated === undefined) throw notFound('client');
+      if (updated.disabled !== before) {
+        const change = updated.disabled ? 'client_disabled' : 'client_enabled';
+        audit(call.identity.events, call.admin, 'admin.client_updated', change);
+      }
+      return { status: 200, body: clientView(updated.metadata, 'api', updated) };
     },
   }),
   route({

@@ -177,6 +177,19 @@ export const requestSchemas = {
       },
     },
   },
+  UpdateClient: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['disabled'],
+    properties: {
+      disabled: {
+        type: 'boolean',
+        description:
+          'true: the client gets no token, its grants and refresh tokens are deleted and the gateways refuse ' +
+          'every access token issued to it before. false: it may get tokens again (its secret is unchanged).',
+      },
+    },
+  },
 } as const satisfies Record<string, JsonSchema>;
 
 /** The name of a request body schema. */
@@ -268,6 +281,7 @@ export const responseSchemas = {
       'authMethod',
       'idTokenSignedResponseAlg',
       'resourceServer',
+      'disabled',
     ],
     properties: {
       clientId: { type: 'string' },
@@ -285,6 +299,10 @@ export const responseSchemas = {
       authMethod: { enum: ['client_secret_basic', 'private_key_jwt', 'none'] },
       idTokenSignedResponseAlg: { enum: ['ES256', 'RS256'] },
       resourceServer: { type: 'boolean' },
+      disabled: {
+        type: 'boolean',
+        description: 'A disabled client gets no token; every token issued to it before is refused.',
+      },
       createdAt: nullableDateTime,
       updatedAt: nullableDateTime,
     },

@@ -201,6 +201,7 @@ async function introspection(
   const revoked = await options.revocations.covers({
     ...(grantId === undefined ? {} : { grantId }),
     subject,
+    clientId: token.clientId,
     issuedAt: token.iat,
   });
   if (revoked) return inactive;

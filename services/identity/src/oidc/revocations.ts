@@ -1,7 +1,11 @@
 import type { Store } from '@rampart/sdk';
 
-/** `grant`: a token family (the `gid` claim); `subject`: every token of a user (`sub`). */
-export type RevocationKind = 'grant' | 'subject';
+/**
+ * `grant`: a token family (the `gid` claim); `subject`: every token of a user (`sub`), or a
+ * client's own client-credentials tokens; `client`: every token issued to a client (`client_id`),
+ * whoever it acted for — a client disabled or deleted.
+ */
+export type RevocationKind = 'grant' | 'subject' | 'client';
 
 export interface Revocation {
   readonly seq: number;
@@ -55,19 +59,25 @@ export class Revocations {
     return this.#record('subject', subject);
   }
 
+  /** Every token issued to the client until now; in `within`'s transaction when given. */
+  revokeClient(clientId: string, within?: Store): Promise<void> {
+    return this.#record('client', clientId, within);
+  }
+
   /**
    * Whether a token is covered by a revocation — the very check the gateway makes with the feed
-   * (its grant, or its subject, revoked after it was issued) — for answers identity gives itself
-   * about self-contained tokens (introspection).
+   * (its grant, its subject or its client revoked after it was issued) — for answers identity
+   * gives itself about self-contained tokens (introspection).
    */
   async covers(token: {
     readonly grantId?: string;
     readonly subject: string;
+    readonly clientId: string;
     readonly issuedAt: number;
   }): Promise<boolean> {
     const row = await this.#store.get(
-      "SELECT seq FROM revocations WHERE ((kind = 'grant' AND value = ?) OR (kind = 'subject' AND value = ?)) AND issued_before > ? AND expires_at > ? LIMIT 1",
-      [token.grantId ?? '', token.subject, token.issuedAt, this.#seconds()],
+      "SELECT seq FROM revocations WHERE ((kind = 'grant' AND value = ?) OR (kind = 'subject' AND value = ?) OR (kind = 'client' AND value = ?)) AND issued_before > ? AND expires_at > ? LIMIT 1",
+      [token.grantId ?? '', token.subject, token.clientId, token.issuedAt, this.#seconds()],
     );
     return row !== undefined;
   }
@@ -95,12 +105,14 @@ export class Revocations {
     return changes;
   }
 
-  async #record(kind: RevocationKind, value: string): Promise<void> {
+  async #record(kind: RevocationKind, value: string, store: Store = this.#store): Promise<void> {
     const now = this.#seconds();
-    await this.#store.run(
-      'INSERT INTO revocations (kind, value, issued_before, expires_at) VALUES (?, ?, ?, ?)',
-      [kind, value, now + 1, now + this.#lifetimeSeconds],
-    );
+    await store.run('INSERT INTO revocations (kind, value, issued_before, expires_at) VALUES (?, ?, ?, ?)', [
+      kind,
+      value,
+      now + 1,
+      now + this.#lifetimeSeconds,
+    ]);
   }
 
   #seconds(): number {

@@ -102,4 +102,10 @@ export const identityMigrations: readonly Migration[] = [
           CREATE INDEX oidc_payloads_client ON oidc_payloads (client_id);
           DELETE FROM oidc_payloads WHERE model <> 'Client'`,
   },
+  {
+    // A client disabled through the admin API keeps its registration (and secret hash) but loses
+    // its provider row, grants and tokens until it is enabled again (admin/client-registry.ts).
+    id: 'identity-0008-client-disabled',
+    sql: 'ALTER TABLE oauth_clients ADD COLUMN disabled_at BIGINT',
+  },
 ];

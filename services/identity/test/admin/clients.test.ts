@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  type JSONWebKeySet,
+} from 'jose';
 import * as oidc from 'openid-client';
 import { hashClientSecret } from '../../src/oidc/client-secrets.ts';
 import { startAdminHarness, type AdminHarness } from './admin-support.ts';
@@ -35,6 +42,15 @@ function oauthError(code: string): (error: unknown) => boolean {
     const challenges = Array.isArray(cause) ? (cause as { parameters?: { error?: unknown } }[]) : [];
     return inBody === code || challenges.some((challenge) => challenge.parameters?.error === code);
   };
+}
+
+/** Entries on the revocation feed for every token of client `clientId`. */
+async function clientRevocations(a: AdminHarness, clientId: string): Promise<number> {
+  const row = await a.h.store.get<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM revocations WHERE kind = 'client' AND value = ?",
+    [clientId],
+  );
+  return Number(row?.n);
 }
 
 async function clientCount(a: AdminHarness): Promise<number> {
@@ -205,6 +221,123 @@ describe('admin API: clients (applications)', () => {
     assert.equal((await a.call('DELETE', '/clients/doomed-job')).status, 404);
     assert.equal((await a.call('GET', '/clients/doomed-job')).status, 404);
     assert.equal(a.h.events.filter((event) => event.event === 'admin.client_deleted').length, 1);
+    assert.equal(await clientRevocations(a, 'doomed-job'), 1, 'its access tokens are on the gateways’ feed');
+  });
+
+  it('disables a client: no new token, earlier tokens revoked at the gateways, secret kept for enabling it again', async () => {
+    const created = await a.call('POST', '/clients', {
+      body: {
+        clientId: 'paused-job',
+        type: 'confidential',
+        grants: ['client_credentials'],
+        scopes: ['orders:read'],
+      },
+    });
+    const secret = created.json['clientSecret'] as string;
+    const config = relyingParty(a, 'paused-job', oidc.ClientSecretBasic(secret));
+    const before = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
+    const issuedAt = Number(decodeJwt(before.access_token).iat);
+    const from = a.h.events.length;
+
+    const disabled = await a.call('PATCH', '/clients/paused-job', { body: { disabled: true } });
+    assert.equal(disabled.status, 200, disabled.text);
+    assert.equal(disabled.json['disabled'], true);
+    assert.equal((await a.call('GET', '/clients/paused-job')).json['disabled'], true);
+    await assert.rejects(
+      oidc.clientCredentialsGrant(config, { scope: 'orders:read' }),
+      oauthError('invalid_client'),
+    );
+    assert.equal(await a.h.identity.provider().Client.find('paused-job'), undefined);
+    assert.equal(await clientRevocations(a, 'paused-job'), 1);
+    const covered = { subject: 'paused-job', clientId: 'paused-job', issuedAt };
+    assert.equal(await a.h.identity.revocations.covers(covered), true, 'the token issued before is revoked');
+    const adminEvents = (): (string | undefined)[][] =>
+      a
+        .eventsSince(from)
+        .filter((event) => event.event.startsWith('admin.'))
+        .map((event) => [event.event, event.reason]);
+    assert.deepEqual(adminEvents(), [['admin.client_updated', 'client_disabled']]);
+    assert.ok(
+      a
+        .eventsSince(from)
+        .some((event) => event.event === 'token.refused' && event.reason === 'invalid_client'),
+      'the refused token request is recorded',
+    );
+
+    // A secret rotated while disabled does not bring the client back.
+    const rotated = await a.call('POST', '/clients/paused-job/secret');
+    assert.equal(rotated.status, 200);
+    assert.equal(await a.h.identity.provider().Client.find('paused-job'), undefined);
+
+    const enabled = await a.call('PATCH', '/clients/paused-job', { body: { disabled: false } });
+    assert.equal(enabled.status, 200);
+    assert.equal(enabled.json['disabled'], false);
+    const newSecret = rotated.json['clientSecret'] as string;
+    const again = await oidc.clientCredentialsGrant(
+      relyingParty(a, 'paused-job', oidc.ClientSecretBasic(newSecret)),
+      {
+        scope: 'orders:read',
+      },
+    );
+    assert.equal(typeof again.access_token, 'string');
+    assert.equal(await a.h.identity.revocations.covers(covered), true, 'enabling does not revive old tokens');
+    assert.deepEqual(adminEvents(), [
+      ['admin.client_updated', 'client_disabled'],
+      ['admin.client_secret_rotated', 'admin_api'],
+      ['admin.client_updated', 'client_enabled'],
+    ]);
+  });
+
+  it('refuses to disable a rampart.yaml or built-in client, an unknown one, or with a bad body, changing nothing', async () => {
+    await a.call('POST', '/clients', {
+      body: {
+        clientId: 'steady-job',
+        type: 'confidential',
+        grants: ['client_credentials'],
+        scopes: ['orders:read'],
+      },
+    });
+    const from = a.h.events.length;
+    for (const id of ['shop-cli', 'rampart-console']) {
+      const refused = await a.call('PATCH', `/clients/${id}`, { body: { disabled: true } });
+      assert.equal(refused.status, 409, id);
+      assert.equal(refused.json['error'], 'read_only');
+    }
+    assert.equal((await a.call('PATCH', '/clients/no-such-job', { body: { disabled: true } })).status, 404);
+    for (const body of [{}, { disabled: 'yes' }, { disabled: true, scopes: ['admin'] }, [], null]) {
+      const refused = await a.call('PATCH', '/clients/steady-job', { body });
+      assert.equal(refused.status, 400, JSON.stringify(body));
+    }
+    assert.equal((await a.call('GET', '/clients/steady-job')).json['disabled'], false);
+    assert.ok(await a.h.identity.provider().Client.find('steady-job'));
+    assert.equal(await clientRevocations(a, 'shop-cli'), 0);
+    assert.equal(await clientRevocations(a, 'steady-job'), 0);
+    assert.equal(a.eventsSince(from).filter((event) => event.event === 'admin.client_updated').length, 0);
+  });
+
+  it('two identical disables at once: one change, one event, one revocation', async () => {
+    await a.call('POST', '/clients', {
+      body: {
+        clientId: 'raced-job',
+        type: 'confidential',
+        grants: ['client_credentials'],
+        scopes: ['orders:read'],
+      },
+    });
+    const from = a.h.events.length;
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => a.call('PATCH', '/clients/raced-job', { body: { disabled: true } })),
+    );
+    assert.deepEqual(
+      answers.map((answer) => [answer.status, answer.json['disabled']]),
+      [
+        [200, true],
+        [200, true],
+        [200, true],
+      ],
+    );
+    assert.equal(a.eventsSince(from).filter((event) => event.event === 'admin.client_updated').length, 1);
+    assert.equal(await clientRevocations(a, 'raced-job'), 1);
   });
 
   it('creates a public client for authorization code + PKCE (no secret; loopback redirect allowed)', async () => {
