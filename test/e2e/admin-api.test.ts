@@ -5,9 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
-import { adminAccess, type AdminAccess } from './support/admin-token.ts';
 import { TestBrowser, fetchWith, startShop, type RunningShop } from '@rampart/testing';
-import { authorization, CALLBACK, exchange, signIn } from '@rampart/identity/testing';
+import {
+  adminAccess,
+  authorization,
+  CALLBACK,
+  exchange,
+  signIn,
+  type AdminAccess,
+} from '@rampart/identity/testing';
 
 interface DemoUser {
   readonly username: string;

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import { childPids, startShop, type RunningShop } from '@rampart/testing';
-import { adminAccess, type AdminAccess } from './support/admin-token.ts';
+import { adminAccess, type AdminAccess } from '@rampart/identity/testing';
 
 interface Answer {
   readonly status: number;

@@ -5,7 +5,6 @@ import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { Agent, request } from 'undici';
 import { componentSpiffeId } from '@rampart/mesh';
-import { adminAccess } from './support/admin-token.ts';
 import {
   TestBrowser,
   fetchWith,
@@ -14,7 +13,7 @@ import {
   SHOP_TRUST_DOMAIN,
   type RunningShop,
 } from '@rampart/testing';
-import { authorization, exchange, signIn } from '@rampart/identity/testing';
+import { adminAccess, authorization, exchange, signIn } from '@rampart/identity/testing';
 
 /**
  * A person's full session with identity through the gateway: an account created with a display

@@ -35,6 +35,8 @@ export {
   type AdminHarness,
   type TokenOverrides,
 } from '../admin/admin-support.ts';
+/** An admin API token for the first admin of a shop under `rampart up` (end-to-end tests, benchmarks). */
+export { adminAccess, type AdminAccess, type AdminTokenClaims } from './shop-admin-token.ts';
 
 // Internals, for the few outside tests and benchmarks that measure or stand in for them — not the
 // service's API (that is `@rampart/identity`).

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
 import { FieldCipher, LocalKeyring, openEmbeddedStore } from '@rampart/sdk';
 import type { RunningShop } from '@rampart/testing';
-import { SigningKeys, ADMIN_CLI_CLIENT_ID } from '@rampart/identity/testing';
+import { SigningKeys } from '../../src/keys/signing-keys.ts';
+import { ADMIN_CLI_CLIENT_ID } from '../../src/oidc/client-metadata.ts';
 
 /** The first admin of a running shop and an admin API token for them. */
 export interface AdminAccess {
@@ -25,7 +26,7 @@ export interface AdminTokenClaims {
  * An admin API access token exactly as identity issues one to `rampart admin login` after the first
  * admin's MFA sign-in (RFC 9068 `at+jwt`, ES256, audience `<issuer>/admin`, scope `admin`,
  * `amr` with `mfa`), signed with identity's current key read from its own store and keyring under
- * `.rampart/`. The test stands in for that sign-in (test/e2e/admin-login.test.ts does it for real); everything after it — the gateway's
+ * `.rampart/`. The test (or benchmark) stands in for that sign-in (test/e2e/admin-login.test.ts does it for real); everything after it — the gateway's
  * identity mount, the admin API's token checks, the operations — is the real path.
  */
 export async function adminAccess(shop: RunningShop, claims: AdminTokenClaims = {}): Promise<AdminAccess> {
