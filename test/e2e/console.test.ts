@@ -239,6 +239,59 @@ describeIfAvailable('the web console', chromiumAvailability(), () => {
     assert.equal(refused.url.startsWith(CALLBACK), false, 'a disabled account cannot sign in');
   });
 
+  it('creates a client on the Clients page, then disables it: no new token, and its token is refused at the gateway', async () => {
+    await page.goto(`${gateway}/console/#/clients`);
+    await page.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
+    await page.getByRole('button', { name: 'Create a client' }).click();
+    const form = page.getByRole('form', { name: 'Create a client' });
+    await form.getByLabel('Client id').fill('nightly-report');
+    await form.getByLabel('Scopes').fill('orders:read');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('status').getByText('nightly-report was created.').waitFor();
+    const secret = (await page.locator('.secret-value').textContent())?.trim() ?? '';
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/u, 'the secret is shown once');
+
+    const fetchVia = fetchWith(agent);
+    const job = await oidc.discovery(
+      new URL(`${gateway}/auth`),
+      'nightly-report',
+      undefined,
+      oidc.ClientSecretBasic(secret),
+      { [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch },
+    );
+    const tokens = await oidc.clientCredentialsGrant(job, { scope: 'orders:read' });
+    const orders = async (): Promise<number> => {
+      const res = await request(`${gateway}/orders`, {
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    assert.notEqual(
+      await orders(),
+      401,
+      'the token is accepted before (authorized or not is the route’s policy)',
+    );
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Disable nightly-report', exact: true }).click();
+    await page.getByRole('status').getByText('nightly-report is disabled: its tokens are refused.').waitFor();
+    await page.getByRole('button', { name: 'Enable nightly-report', exact: true }).waitFor();
+
+    let status = await orders();
+    for (let tries = 0; tries < 40 && status !== 401; tries++) {
+      await sleep(100);
+      status = await orders();
+    }
+    assert.equal(status, 401, 'the gateway refuses the token once it learns the client is disabled');
+    await assert.rejects(
+      oidc.clientCredentialsGrant(job, { scope: 'orders:read' }),
+      (error: unknown) =>
+        JSON.stringify(error).includes('invalid_client') || String(error).includes('invalid_client'),
+    );
+  });
+
   it('logged no CSP violation and no script error in the browser', () => {
     assert.deepEqual(cspViolations, []);
     assert.deepEqual(

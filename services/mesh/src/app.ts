@@ -120,7 +120,17 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
   const joinTokens = new JoinTokens({ now });
   const spiffeId = componentSpiffeId(settings.trustDomain, 'mesh');
   const bundleFile = join(options.stateDir, 'bundle.pem');
-  const identity = await ServerIdentity.create({ ca, spiffeId, ttlMs: leafTtlMs, bundleFile, log, now });
+  const identity = await ServerIdentity.create({
+    ca,
+    spiffeId,
+    ttlMs: leafTtlMs,
+    bundleFile,
+    log,
+    now,
+    // `events` is made below, from this identity's credentials; activation is first noted later.
+    onRootActivated: () =>
+      events.emit({ event: 'ca.root_activated', outcome: 'success', reason: 'root_activated' }),
+  });
 
   const app = fastify({
     https: { ...identity.secureContextOptions(), requestCert: true, rejectUnauthorized: false },
@@ -211,6 +221,12 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     },
     addJoinToken(id, sha256, expiresAt) {
       joinTokens.add(id, sha256, expiresAt);
+      events.emit({
+        event: 'mesh.join_token_added',
+        outcome: 'success',
+        reason: 'join_token_added',
+        peer: id,
+      });
     },
     async rotateCa() {
       const rotation = await ca.rotate();

@@ -49,7 +49,7 @@ export function createIpcHandler(
               ? new Date(expiresAt)
               : new Date(NaN);
           mesh.addJoinToken(id, sha256, at);
-          log.info({ event: 'mesh.join_token_added', spiffeId: id, expiresAt: at }, 'join token registered');
+          log.info({ spiffeId: id, expiresAt: at }, 'join token registered');
           send({ type: 'mesh.join-token.added', spiffeId: id });
         } catch (error) {
           const reason = error instanceof Error ? error.message : 'invalid';

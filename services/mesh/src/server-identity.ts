@@ -12,6 +12,8 @@ export interface ServerIdentityOptions {
   readonly bundleFile: string;
   readonly log: Logger;
   readonly now: () => number;
+  /** Told when a pending root starts signing (the authority records `ca.root_activated`). */
+  readonly onRootActivated?: (root: string) => void;
 }
 
 /** Longest pause between two checks of the mesh's own certificate and of the bundle. */
@@ -22,8 +24,8 @@ const MAINTENANCE_INTERVAL_MS = 60_000;
  * trust it accepts client certificates with. Renews itself at half-life from the CA like any
  * workload — so during a rotation it keeps a certificate from the old root until the new one
  * activates — and trusts every root of the bundle, the pending one included, applying changes with
- * `setSecureContext` so connections in progress are not dropped; keeps bundle.pem in step and logs
- * `ca.root_activated` when a pending root starts signing.
+ * `setSecureContext` so connections in progress are not dropped; keeps bundle.pem in step and says
+ * when a pending root starts signing (logged, and `onRootActivated`).
  */
 export class ServerIdentity {
   readonly #options: ServerIdentityOptions;
@@ -103,15 +105,13 @@ export class ServerIdentity {
     this.#timer = undefined;
   }
 
-  /** Logs `ca.root_activated` if another root signs since the last call (activation is lazy in the CA). */
+  /** Says so if another root signs since the last call (activation is lazy in the CA). */
   noteActivation(): void {
     const root = activeRootOf(this.#options.ca);
     if (root === this.#activeRoot) return;
     this.#activeRoot = root;
-    this.#options.log.info(
-      { event: 'ca.root_activated', root },
-      'CA root activated: new leaves are signed by it',
-    );
+    this.#options.log.info({ root }, 'CA root activated: new leaves are signed by it');
+    if (root !== undefined) this.#options.onRootActivated?.(root);
   }
 
   async #tick(): Promise<void> {

@@ -66,6 +66,10 @@ describe('mesh authority: join and renew', () => {
       .find((e) => e['event'] === 'certificate.issued' && e['peer'] === id('orders'));
     assert.equal(event?.['outcome'], 'success');
     assert.equal(event['reason'], 'joined');
+    const registered = fixture
+      .securityEvents()
+      .find((e) => e['event'] === 'mesh.join_token_added' && e['peer'] === id('orders'));
+    assert.equal(registered?.['outcome'], 'success', 'the join token’s registration is a security event too');
   });
 
   const badJoins: [string, () => Promise<string>, number, string][] = [

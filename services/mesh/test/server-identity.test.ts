@@ -47,11 +47,13 @@ describe("the mesh's own certificate during a CA rotation", async () => {
       bundleFile,
       log,
       now: () => clock.now,
+      onRootActivated: (root) => activated.push(root),
     });
+    const activated: string[] = [];
     const beforeBundle = await readFile(bundleFile, 'utf8');
     const cert = (): string => String(identity.secureContextOptions().cert);
 
-    const { activatesAt } = await ca.rotate();
+    const { activatesAt, root: newRoot } = await ca.rotate();
     assert.equal(activatesAt.getTime(), clock.now + TTL + MIN, 'after its own leaf has expired');
     await identity.refreshTrust();
     const rotatedBundle = await readFile(bundleFile, 'utf8');
@@ -75,7 +77,10 @@ describe("the mesh's own certificate during a CA rotation", async () => {
     identity.noteActivation();
     const activeBundle = await readFile(bundleFile, 'utf8');
     assert.equal(pemBlocks(activeBundle)[0], pemBlocks(rotatedBundle)[1], 'the new root is listed first');
-    assert.ok(lines.some((line) => line.includes('"event":"ca.root_activated"')));
+    assert.ok(lines.some((line) => line.includes('CA root activated')));
+    assert.deepEqual(activated, [newRoot], 'told once, with the new root');
+    identity.noteActivation();
+    assert.equal(activated.length, 1, 'not told again for the same root');
     await identity.renewIfDue();
     assert.equal(issuerIndex(cert(), rotatedBundle), 1, 'renewed from the new root once active');
     assert.equal(issuerIndex(cert(), beforeBundle), -1);

@@ -27,6 +27,7 @@ export interface Client {
   readonly scopes: readonly string[];
   readonly requireMfa: boolean;
   readonly authMethod: string;
+  readonly disabled: boolean;
   readonly createdAt: string | null;
 }
 
@@ -110,6 +111,8 @@ export function identityAdmin(api: ApiClient, base: string) {
       api.send<{ client: Client; clientSecret?: string }>('POST', `${base}/clients`, client),
     rotateSecret: (id: string) =>
       api.send<{ clientSecret: string }>('POST', `${base}/clients/${seg(id)}/secret`),
+    setClientDisabled: (id: string, disabled: boolean) =>
+      api.send<Client>('PATCH', `${base}/clients/${seg(id)}`, { disabled }),
     deleteClient: (id: string) => api.send('DELETE', `${base}/clients/${seg(id)}`),
   };
 }

@@ -7,10 +7,11 @@ import { empty, failure, loading, shownOnce } from '../views/states.ts';
 import { parseNames } from './users.ts';
 
 /**
- * Clients (applications): list, create, rotate a secret (shown once), delete. rampart.yaml's and
- * the built-in clients are read-only (change them in rampart.yaml); identity's admin API has no
- * "disabled" state for a client, so taking one out of service is deleting it (its grants and
- * refresh tokens go with it).
+ * Clients (applications): list, create, rotate a secret (shown once), disable or enable, delete.
+ * Disabling takes a client out of service at once (no new token, its grants and refresh tokens
+ * deleted, the gateways refuse every access token already issued to it) and keeps its registration
+ * for enabling it again. rampart.yaml's and the built-in clients are read-only (change them in
+ * rampart.yaml).
  */
 export function clientsPage(app: AppContext): PageView {
   let list: Loaded<Page<Client>> = { state: 'loading' };
@@ -39,6 +40,22 @@ export function clientsPage(app: AppContext): PageView {
       if (answer !== undefined)
         secret = { label: `New secret of ${client.clientId}`, value: answer.clientSecret };
       say(`The secret of ${client.clientId} was rotated.`);
+    } catch (error) {
+      say(message(error), 'error');
+    }
+  };
+  const setDisabled = async (client: Client, disabled: boolean): Promise<void> => {
+    if (
+      disabled &&
+      !window.confirm(
+        `Disable ${client.clientId}? It gets no new token, and every token it holds is refused at once.`,
+      )
+    )
+      return;
+    try {
+      await app.identity.setClientDisabled(client.clientId, disabled);
+      say(`${client.clientId} is ${disabled ? 'disabled: its tokens are refused' : 'enabled'}.`);
+      reload();
     } catch (error) {
       say(message(error), 'error');
     }
@@ -152,7 +169,10 @@ export function clientsPage(app: AppContext): PageView {
               ${page.items.map(
                 (client) =>
                   html`<tr>
-                    <th scope="row">${client.clientId}</th>
+                    <th scope="row">
+                      ${client.clientId}
+                      ${client.disabled ? html`<span class="badge badge-bad">disabled</span>` : nothing}
+                    </th>
                     <td>
                       ${client.source === 'api' ? 'admin API' : client.source === 'config' ? 'rampart.yaml' : 'built in'}
                     </td>
@@ -176,6 +196,25 @@ export function clientsPage(app: AppContext): PageView {
                                       Rotate secret
                                     </button>`
                                   : nothing
+                              }
+                              ${
+                                client.disabled
+                                  ? html`<button
+                                      type="button"
+                                      class="secondary"
+                                      aria-label=${`Enable ${client.clientId}`}
+                                      @click=${() => void setDisabled(client, false)}
+                                    >
+                                      Enable
+                                    </button>`
+                                  : html`<button
+                                      type="button"
+                                      class="danger"
+                                      aria-label=${`Disable ${client.clientId}`}
+                                      @click=${() => void setDisabled(client, true)}
+                                    >
+                                      Disable
+                                    </button>`
                               }
                               <button
                                 type="button"
