@@ -217,6 +217,8 @@ describeIfAvailable('the web console', chromiumAvailability(), () => {
       return res.statusCode;
     };
     assert.equal(await orders(), 200, 'bob can read his orders before');
+    await page.goto(`${gateway}/console/#/sessions`);
+    await page.getByRole('rowheader', { name: 'bob', exact: true }).first().waitFor();
 
     await page.goto(`${gateway}/console/#/users`);
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
@@ -231,6 +233,18 @@ describeIfAvailable('the web console', chromiumAvailability(), () => {
       status = await orders();
     }
     assert.equal(status, 401, "bob's token is refused once the gateway learns he is disabled");
+    await page.goto(`${gateway}/console/#/sessions`);
+    await page.getByRole('heading', { level: 1, name: 'Sessions' }).waitFor();
+    await page
+      .getByRole('region', { name: 'Sessions' })
+      .or(page.getByText('Nobody is signed in.'))
+      .first()
+      .waitFor();
+    assert.equal(
+      await page.getByRole('rowheader', { name: 'bob', exact: true }).count(),
+      0,
+      'his sessions are gone',
+    );
     const again = await authorization(shopWeb, 'openid orders:read');
     const refused = await signIn(new TestBrowser({ issuer, fetch: fetchVia }), again, {
       username: bob.username,

@@ -40,6 +40,12 @@ export interface Session {
   readonly clients: readonly string[];
 }
 
+/** A session in the list of everyone signed in (`GET /sessions`), with its user. */
+export interface UserSession extends Session {
+  readonly userId: string;
+  readonly username: string;
+}
+
 export interface Passkey {
   readonly id: string;
   readonly name: string;
@@ -102,6 +108,8 @@ export function identityAdmin(api: ApiClient, base: string) {
     removePasskey: (id: string, credential: string) =>
       api.send('DELETE', `${base}/users/${seg(id)}/devices/passkeys/${seg(credential)}`),
     sessions: (id: string) => api.get<Page<Session>>(`${base}/users/${seg(id)}/sessions`),
+    allSessions: (after: string | null = null, limit = 50) =>
+      api.get<Page<UserSession>>(page('/sessions', after, limit)),
     endSessions: (id: string) => api.send<{ revoked: number }>('DELETE', `${base}/users/${seg(id)}/sessions`),
     endSession: (id: string, sid: string) =>
       api.send<{ revoked: number }>('DELETE', `${base}/users/${seg(id)}/sessions/${seg(sid)}`),

@@ -1,73 +1,138 @@
-import { html } from 'lit-html';
+import { html, nothing, type TemplateResult } from 'lit-html';
 import { track, type AppContext, type Loaded, type PageView } from '../app.ts';
-import type { Page, Session, User } from '../api/identity-admin.ts';
+import type { Page, UserSession } from '../api/identity-admin.ts';
+import { formatTime } from '../format.ts';
 import { empty, failure, loading } from '../views/states.ts';
-import { sessionsView } from './users.ts';
 
-/** Users whose sessions are read at once (identity's admin API lists sessions per user). */
-const USERS_AT_ONCE = 100;
+/** Sessions per page of identity's `GET /sessions`. */
+const PAGE_SIZE = 50;
 
 /**
- * Sessions: every open sign-in session of the first {@link USERS_AT_ONCE} users, by user, each
- * one endable (its grants and refresh tokens go with it), or all of a user's at once.
+ * Sessions: everyone signed in, page by page (identity's `GET /sessions`: one call per page, however
+ * many users there are), each session endable (its grants and refresh tokens go with it), or all of
+ * a user's at once (signed out everywhere).
  */
 export function sessionsPage(app: AppContext): PageView {
-  let users: Loaded<readonly User[]> = { state: 'loading' };
-  const sessions = new Map<string, Loaded<Page<Session>>>();
-  const load = (user: User): void => {
+  let list: Loaded<Page<UserSession>> = { state: 'loading' };
+  let cursor: string | null = null;
+  const back: (string | null)[] = [];
+  let notice: TemplateResult | undefined;
+  const reload = (): void => {
     track(
       app,
-      () => app.identity.sessions(user.id),
-      (value) => sessions.set(user.id, value),
+      () => app.identity.allSessions(cursor, PAGE_SIZE),
+      (value) => (list = value),
     );
   };
-  track(
-    app,
-    async () => {
-      const page = await app.identity.users(null, USERS_AT_ONCE);
-      const list = page.items;
-      for (const user of list) load(user);
-      return list;
-    },
-    (value) => (users = value),
-  );
-  const end = async (user: User, session: Session): Promise<void> => {
-    if (!window.confirm(`End this session of ${user.username}?`)) return;
-    await app.identity.endSession(user.id, session.id).catch(() => undefined);
-    load(user);
+  const say = (text: string, kind: 'ok' | 'error' = 'ok'): void => {
+    notice = html`<p class=${`notice notice-${kind}`} role=${kind === 'error' ? 'alert' : 'status'}>
+      ${text}
+    </p>`;
+    reload();
   };
-  const endAll = async (user: User): Promise<void> => {
-    if (!window.confirm(`End every session of ${user.username}?`)) return;
-    await app.identity.endSessions(user.id).catch(() => undefined);
-    load(user);
+  const act = async (confirmText: string, done: string, change: () => Promise<unknown>): Promise<void> => {
+    if (!window.confirm(confirmText)) return;
+    try {
+      await change();
+      say(done);
+    } catch (error) {
+      say(error instanceof Error ? error.message : String(error), 'error');
+    }
   };
-  const withSessions = (list: readonly User[]): readonly User[] =>
-    list.filter((user) => {
-      const state = sessions.get(user.id);
-      return state?.state !== 'ready' || state.value.items.length > 0;
-    });
+  reload();
+
+  const row = (session: UserSession): TemplateResult =>
+    html`<tr>
+      <th scope="row">${session.username}</th>
+      <td>${formatTime(session.signedInAt)}</td>
+      <td>${session.amr.join(' + ') || '—'}</td>
+      <td>${formatTime(session.expiresAt)}</td>
+      <td>${session.clients.join(', ') || '—'}</td>
+      <td class="actions">
+        <button
+          type="button"
+          class="danger small"
+          aria-label=${`End this session of ${session.username}`}
+          @click=${() =>
+            void act(
+              `End this session of ${session.username}?`,
+              `A session of ${session.username} was ended.`,
+              () => app.identity.endSession(session.userId, session.id),
+            )}
+        >
+          End
+        </button>
+        <button
+          type="button"
+          class="danger small"
+          aria-label=${`End all sessions of ${session.username}`}
+          @click=${() =>
+            void act(
+              `End every session of ${session.username}? They are signed out everywhere.`,
+              `${session.username} is signed out everywhere.`,
+              () => app.identity.endSessions(session.userId),
+            )}
+        >
+          End all
+        </button>
+      </td>
+    </tr>`;
+
+  const table = (page: Page<UserSession>): TemplateResult =>
+    page.items.length === 0 && back.length === 0
+      ? empty('Nobody is signed in.')
+      : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Sessions">
+            <table>
+              <caption class="visually-hidden">
+                Open sessions
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Signed in</th>
+                  <th scope="col">Methods</th>
+                  <th scope="col">Until</th>
+                  <th scope="col">Clients</th>
+                  <th scope="col"><span class="visually-hidden">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                ${page.items.map(row)}
+              </tbody>
+            </table>
+          </div>
+          <div class="pager">
+            <button
+              type="button"
+              class="secondary"
+              ?disabled=${back.length === 0}
+              @click=${() => {
+                cursor = back.pop() ?? null;
+                reload();
+              }}
+            >
+              Previous page
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              ?disabled=${page.next === null}
+              @click=${() => {
+                back.push(cursor);
+                cursor = page.next;
+                reload();
+              }}
+            >
+              Next page
+            </button>
+          </div>`;
+
   return {
     title: 'Sessions',
     render: () => html`
       <h1>Sessions</h1>
-      ${
-        users.state === 'loading'
-          ? loading('sessions')
-          : users.state === 'failed'
-            ? failure(users.error, 'identity admin API')
-            : withSessions(users.value).length === 0
-              ? empty('Nobody is signed in.')
-              : withSessions(users.value).map(
-                  (user) =>
-                    html`<section class="card" aria-label=${`Sessions of ${user.username}`}>
-                      <h2>${user.username}</h2>
-                      ${sessionsView(sessions.get(user.id) ?? { state: 'loading' }, (session) => void end(user, session))}
-                      <button type="button" class="danger small" @click=${() => void endAll(user)}>
-                        End all sessions of ${user.username}
-                      </button>
-                    </section>`,
-                )
-      }
+      ${notice ?? nothing}
+      ${list.state === 'loading' ? loading('sessions') : list.state === 'failed' ? failure(list.error, 'identity admin API') : table(list.value)}
     `,
   };
 }

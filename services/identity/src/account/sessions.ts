@@ -29,6 +29,17 @@ export interface SessionSummary {
   readonly expiresAt: number | null;
 }
 
+/** A live session of some account: what the admin API's list of everyone signed in shows. */
+export interface AccountSession extends SessionSummary {
+  readonly accountId: string;
+}
+
+/** A page of {@link listAllSessions}: `nextAfter` is the uid to continue after, or null at the end. */
+export interface AccountSessionPage {
+  readonly items: readonly AccountSession[];
+  readonly nextAfter: string | null;
+}
+
 /** How much {@link endSession} or {@link endAllSessions} removed. */
 export interface EndedSessions {
   readonly sessions: number;
@@ -72,6 +83,45 @@ export async function listSessions(
   return summaries
     .filter((summary): summary is SessionSummary => summary !== undefined)
     .sort((a, b) => (b.loginTs ?? 0) - (a.loginTs ?? 0));
+}
+
+/**
+ * Every account's live sessions, by `uid`, `limit` at a time after the uid `after`: one indexed
+ * query per page (`oidc_payloads (model, uid)`), however many users there are.
+ *
+ * @example
+ * const { items, nextAfter } = await listAllSessions(identity, { after: null, limit: 50 });
+ */
+export async function listAllSessions(
+  identity: Pick<SessionOwner, 'store' | 'sealing'>,
+  page: { readonly after: string | null; readonly limit: number },
+  now = Date.now(),
+): Promise<AccountSessionPage> {
+  const params: (string | number)[] = [now];
+  let sql =
+    "SELECT id, payload, expires_at, account_id, uid FROM oidc_payloads WHERE model = 'Session'" +
+    ' AND account_id IS NOT NULL AND uid IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)';
+  if (page.after !== null) {
+    sql += ' AND uid > ?';
+    params.push(page.after);
+  }
+  sql += ' ORDER BY uid LIMIT ?';
+  params.push(page.limit + 1);
+  const rows = await identity.store.all<SessionRow & { account_id: string; uid: string }>(sql, params);
+  const shown = rows.slice(0, page.limit);
+  const items = await Promise.all(
+    shown.map(async (row) => {
+      const summary = summarize(row, await unseal(identity.sealing, row));
+      // The indexed uid column and the sealed payload must agree, or the row is not shown.
+      return summary === undefined || summary.uid !== row.uid
+        ? undefined
+        : { ...summary, accountId: row.account_id };
+    }),
+  );
+  return {
+    items: items.filter((item): item is AccountSession => item !== undefined),
+    nextAfter: rows.length > page.limit ? (shown.at(-1)?.uid ?? null) : null,
+  };
 }
 
 /**

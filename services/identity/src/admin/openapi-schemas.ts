@@ -363,6 +363,21 @@ export const responseSchemas = {
     },
   },
   SessionList: listOf('Session'),
+  UserSession: {
+    type: 'object',
+    required: ['id', 'signedInAt', 'expiresAt', 'amr', 'acr', 'clients', 'userId', 'username'],
+    properties: {
+      id: { type: 'string', description: 'The session id of ID tokens (sid), not a credential.' },
+      signedInAt: nullableDateTime,
+      expiresAt: nullableDateTime,
+      amr: strings,
+      acr: { type: ['string', 'null'] },
+      clients: strings,
+      userId: { type: 'string', format: 'uuid' },
+      username: { type: 'string' },
+    },
+  },
+  UserSessionList: listOf('UserSession'),
   SessionsRevoked: {
     type: 'object',
     required: ['revoked'],

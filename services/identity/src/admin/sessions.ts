@@ -1,7 +1,13 @@
-import { endAllSessions, endSession, listSessions, type SessionSummary } from '../account/sessions.ts';
+import {
+  endAllSessions,
+  endSession,
+  listAllSessions,
+  listSessions,
+  type SessionSummary,
+} from '../account/sessions.ts';
 import { notFound } from './admin-error.ts';
 import { audit } from './audit.ts';
-import { pageOf, pageRequest, pagingQuery } from './pagination.ts';
+import { encodeCursor, pageOf, pageRequest, pagingQuery } from './pagination.ts';
 import { param, route, type Route } from './route.ts';
 import { loadUser, userIdParameter } from './user-lookup.ts';
 
@@ -21,12 +27,40 @@ function sessionView(session: SessionSummary): Record<string, unknown> {
 }
 
 /**
- * A user's sign-in sessions (with the self-service logic of `account/sessions.ts`): list them by
- * id, end one (with the grants and refresh tokens obtained through it), or sign the user out
+ * Everyone's sign-in sessions (`GET /sessions`, by id, with the user's id and username), and a
+ * user's (with the self-service logic of `account/sessions.ts`): list them by id, end one (with the grants and refresh tokens obtained through it), or sign the user out
  * everywhere. Each end is an `admin.sessions_revoked` event (`session_revoked`,
  * `all_sessions_revoked`). JWT access tokens already issued expire on their own (5–15 minutes).
  */
 export const sessionRoutes: readonly Route[] = [
+  route({
+    method: 'GET',
+    path: '/sessions',
+    operationId: 'listAllSessions',
+    tag: 'users',
+    summary: 'Every open sign-in session, with its user',
+    query: pagingQuery,
+    success: { status: 200, schema: 'UserSessionList', description: 'A page of sessions, by id.' },
+    handle: async (call) => {
+      const request = pageRequest(call.query);
+      const page = await listAllSessions(call.identity, request);
+      const ids = [...new Set(page.items.map((session) => session.accountId))];
+      const users = new Map(
+        await Promise.all(ids.map(async (id) => [id, await call.identity.accounts.findById(id)] as const)),
+      );
+      const items = page.items.flatMap((session) => {
+        const user = users.get(session.accountId);
+        // A session outliving its (deleted) user names nobody: it is not shown.
+        return user === undefined
+          ? []
+          : [{ ...sessionView(session), userId: user.id, username: user.username }];
+      });
+      return {
+        status: 200,
+        body: { items, next: page.nextAfter === null ? null : encodeCursor(page.nextAfter) },
+      };
+    },
+  }),
   route({
     method: 'GET',
     path: '/users/{id}/sessions',

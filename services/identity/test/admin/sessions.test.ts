@@ -146,4 +146,43 @@ describe('admin API: sessions (list, end one, sign out everywhere)', () => {
     assert.equal((second.json['items'] as unknown[]).length, 1);
     assert.equal(second.json['next'], null);
   });
+
+  it('lists everyone’s sessions with their user, by id, page by page, never an expired one', async () => {
+    const maya = await a.h.identity.accounts.createUser({ username: 'maya', password: PASSWORD });
+    const mine = [await signIn(a, maya.id), await signIn(a, maya.id)].map((session) => session.sid);
+    const noras = await signIn(a, userId);
+    const expired = await signIn(a, maya.id);
+    await a.h.store.run("UPDATE oidc_payloads SET expires_at = ? WHERE model = 'Session' AND uid = ?", [
+      Date.now() - 1000,
+      expired.sid,
+    ]);
+
+    const seen: Record<string, unknown>[] = [];
+    let next: string | null = null;
+    let pages = 0;
+    do {
+      const res = await a.call('GET', `/sessions?limit=2${next === null ? '' : `&after=${next}`}`);
+      assert.equal(res.status, 200, res.text);
+      seen.push(...(res.json['items'] as Record<string, unknown>[]));
+      next = res.json['next'] as string | null;
+      pages += 1;
+    } while (next !== null && pages < 50);
+    const ids = seen.map((item) => String(item['id']));
+    assert.deepEqual(ids, [...ids].sort(), 'by id');
+    assert.equal(new Set(ids).size, ids.length, 'no session twice across pages');
+    for (const sid of mine) {
+      const item = seen.find((candidate) => candidate['id'] === sid);
+      assert.equal(item?.['username'], 'maya');
+      assert.equal(item['userId'], maya.id);
+      assert.deepEqual(item['clients'], [CLIENT]);
+    }
+    assert.equal(seen.find((item) => item['id'] === noras.sid)?.['username'], 'nora');
+    assert.equal(ids.includes(expired.sid), false, 'an expired session is not listed');
+    const live = await a.h.store.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM oidc_payloads WHERE model = 'Session' AND (expires_at IS NULL OR expires_at > ?)",
+      [Date.now()],
+    );
+    assert.equal(seen.length, Number(live?.n), 'every live session, on some page');
+    assert.equal((await a.call('GET', '/sessions?after=%E0%A4')).status, 400, 'a forged cursor is refused');
+  });
 });
