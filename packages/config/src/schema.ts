@@ -284,11 +284,26 @@ export const Storage = Type.Object(
     redis: Type.Optional(Type.Object({ url: Type.String({ minLength: 1 }) }, strict)),
     nats: Type.Optional(
       Type.Object(
-        { url: Type.String({ minLength: 1 }) },
+        {
+          url: Type.String({
+            minLength: 1,
+            description:
+              'tls://host:port: every component publishes its security events there with its workload certificate ' +
+              '(rampart export nats writes the nats-server configuration). nats://host:port is plaintext and unauthenticated.',
+          }),
+          dangerouslyAllowUnauthenticated: Type.Optional(
+            Type.Boolean({
+              description:
+                'Accept a nats:// URL: any process that reaches NATS can then publish events in any component\'s name. ' +
+                'For tests only; rampart check and every start warn.',
+            }),
+          ),
+        },
         {
           ...strict,
           description:
-            'Planned: the transport of security events to the audit service. Accepted, not used yet.',
+            'NATS JetStream as the transport of security events to the audit service (stream RAMPART_AUDIT, ' +
+            'subjects rampart.audit.events.<component>). Without it, components post to the audit service over mTLS.',
         },
       ),
     ),

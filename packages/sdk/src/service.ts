@@ -345,6 +345,7 @@ async function assembleService(
     auditUrl: env.auditUrl,
     trustDomain,
     credentials: identity === undefined ? undefined : () => identity.current(),
+    nats: current.storage?.nats,
     log,
     metrics,
   });

@@ -44,3 +44,4 @@ export {
   type ShopOptions,
   type CallAs,
 } from './shop-platform.ts';
+export { NATS_SERVER, natsServerAvailability, startNatsServer, type TestNatsServer } from './nats-server.ts';

@@ -35,7 +35,8 @@ import {
   type Rule,
 } from './detection/index.ts';
 import type { StoredEvent } from './ingest/event-schema.ts';
-import { registerIngestRoute } from './ingest/ingest-route.ts';
+import { registerIngestRoute, type OnStored } from './ingest/ingest-route.ts';
+import { startNatsConsumer, type NatsConsumer } from './ingest/nats-consumer.ts';
 import { startRetention } from './retention.ts';
 import { openAuditStore } from './audit-store.ts';
 import { CHECKPOINT_EXPORT_FILE } from './layout.ts';
@@ -134,7 +135,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   const metrics = createMetrics('audit');
   const events = new Counter({
     name: 'audit_events_total',
-    help: 'Security events received, by sending component and result (accepted, duplicate, conflict).',
+    help: 'Security events received, by sending component and result (accepted, duplicate, conflict; refused: a NATS message terminated).',
     labelNames: ['source', 'result'] as const,
     registers: [metrics.registry],
   });
@@ -218,19 +219,16 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     tls: { key: credentials.keyPem, cert: credentials.certPem, ca: credentials.caPems, trustDomain },
   });
   registerHttpMetrics(app, metrics);
-  registerIngestRoute(app, {
-    ledger,
-    trustDomain,
-    onStored: (source, answer, appended) => {
-      events.inc({ source, result: 'accepted' }, answer.accepted);
-      events.inc({ source, result: 'duplicate' }, answer.duplicates);
-      events.inc({ source, result: 'conflict' }, answer.conflicts);
-      if (answer.conflicts > 0) {
-        log.warn({ source, conflicts: answer.conflicts }, 'events reused an id with other content');
-      }
-      onAppended(appended);
-    },
-  });
+  const onStored: OnStored = (source, answer, appended) => {
+    events.inc({ source, result: 'accepted' }, answer.accepted);
+    events.inc({ source, result: 'duplicate' }, answer.duplicates);
+    events.inc({ source, result: 'conflict' }, answer.conflicts);
+    if (answer.conflicts > 0) {
+      log.warn({ source, conflicts: answer.conflicts }, 'events reused an id with other content');
+    }
+    onAppended(appended);
+  };
+  registerIngestRoute(app, { ledger, trustDomain, onStored });
   const api = registerAdminApi(app, {
     store,
     trustDomain,
@@ -251,9 +249,42 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       ? () => undefined
       : startRetention({ ledger, store, retentionDays: config.audit.retentionDays, log });
   let url: string;
+  let consumer: NatsConsumer | undefined;
   try {
     url = await app.listen({ host: '127.0.0.1', port: options.port ?? ports.audit });
+    const nats = config.storage?.nats;
+    if (nats !== undefined) {
+      if (!nats.url.startsWith('tls://')) {
+        log.warn(
+          { nats: nats.url },
+          'storage.nats is unauthenticated (dangerouslyAllowUnauthenticated): any process reaching NATS can publish events in any component\'s name; they are stored with source nats-unauthenticated:<component>',
+        );
+      }
+      consumer = await startNatsConsumer({
+        settings: nats,
+        trustDomain,
+        credentials: options.credentials,
+        ledger,
+        log,
+        onStored,
+        onRefused: ({ component, reason }) => {
+          events.inc({ source: component ?? 'unknown', result: 'refused' });
+          own
+            .record({
+              event: 'audit.event_refused',
+              outcome: 'failure',
+              reason,
+              ...(component === undefined ? {} : { peer: component }),
+            })
+            .catch((error: unknown) => {
+              log.error({ err: error }, 'a refused NATS message could not be recorded');
+            });
+        },
+      });
+      log.info({ nats: nats.url }, 'security events are consumed from NATS JetStream');
+    }
   } catch (error) {
+    await app.close();
     stopRetention();
     await webhook?.close();
     await authenticator.close();
@@ -285,6 +316,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       stopRetention();
       // Live feeds end first: an open stream would hold the server's close.
       api.close();
+      await consumer?.close();
       await app.close();
       await webhook?.close();
       await authenticator.close();

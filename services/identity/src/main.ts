@@ -35,6 +35,7 @@ await bootComponent({
       auditUrl: env.auditUrl,
       trustDomain,
       credentials: () => workload.current(),
+      nats: config.storage?.nats,
       log,
       metrics,
     });

@@ -149,6 +149,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     auditUrl: options.auditUrl,
     trustDomain: settings.trustDomain,
     credentials: () => identity.credentials(),
+    nats: options.config.storage?.nats,
     log,
     metrics,
   });

@@ -3,6 +3,8 @@ import type { MeshCredentials } from '../mesh-agent.ts';
 import type { Logger } from '../log/index.ts';
 import { openAuditOutbox } from './audit-outbox.ts';
 import { createEventShipper } from './event-shipper.ts';
+import { createNatsEventSender } from './nats-event-sender.ts';
+import type { NatsSettings } from './nats-connection.ts';
 import type { Metrics } from './metrics.ts';
 import { logSink, type SecurityEventSink } from './security-events.ts';
 
@@ -19,6 +21,11 @@ export interface AuditShippingOptions {
   readonly trustDomain: string;
   /** The component's workload credentials, read for each connection (they rotate). */
   readonly credentials: (() => MeshCredentials) | undefined;
+  /**
+   * `storage.nats` of rampart.yaml: when set, batches are published to NATS JetStream instead of
+   * posted to the audit service (the outbox stays: a NATS outage loses nothing).
+   */
+  readonly nats?: NatsSettings | undefined;
   readonly log: Logger;
   readonly metrics?: Metrics;
 }
@@ -37,7 +44,8 @@ export interface AuditShipping {
 /**
  * The security-event sink of a component under `rampart up`: every event is logged as before and
  * written to the component's on-disk outbox, from which the shipper sends it over mTLS to the
- * audit service (`spiffe://<trust domain>/rampart/audit`) — at least once, in order, surviving
+ * audit service (`spiffe://<trust domain>/rampart/audit`) — or, with `storage.nats`, publishes it
+ * to NATS JetStream, which the audit service consumes — at least once, in order, surviving
  * restarts of either side. Used by `createService`, identity and each gateway worker.
  *
  * @example
@@ -52,14 +60,17 @@ export function startAuditShipping(options: AuditShippingOptions): AuditShipping
   }
   const metrics = options.metrics === undefined ? {} : { metrics: options.metrics };
   const outbox = openAuditOutbox({ stateDir: options.stateDir, log: options.log, ...metrics });
-  const shipper = createEventShipper({
-    outbox,
-    url: auditUrl,
-    credentials,
-    serverSpiffeId: componentSpiffeId(options.trustDomain, 'audit'),
-    log: options.log,
-    ...metrics,
-  });
+  const transport =
+    options.nats === undefined
+      ? { url: auditUrl, credentials, serverSpiffeId: componentSpiffeId(options.trustDomain, 'audit') }
+      : {
+          sender: createNatsEventSender({
+            settings: options.nats,
+            trustDomain: options.trustDomain,
+            credentials,
+          }),
+        };
+  const shipper = createEventShipper({ outbox, ...transport, log: options.log, ...metrics });
   return {
     sink: {
       write(event) {

@@ -38,7 +38,21 @@ export {
   MAX_BATCH_EVENTS,
   type EventShipper,
   type EventShipperOptions,
+  type ShipperTransport,
 } from './event-shipper.ts';
+export { createHttpEventSender, type HttpEventSenderOptions } from './http-event-sender.ts';
+export { createNatsEventSender, type NatsEventSenderOptions } from './nats-event-sender.ts';
+export type { EventSender, SendAnswer, SendFailure } from './event-sender.ts';
+export {
+  AUDIT_STREAM,
+  AUDIT_SUBJECT_PREFIX,
+  NATS_WORKLOAD,
+  auditSubject,
+  connectNats,
+  natsTarget,
+  type NatsConnectOptions,
+  type NatsSettings,
+} from './nats-connection.ts';
 export { startAuditShipping, type AuditShipping, type AuditShippingOptions } from './audit-shipping.ts';
 export {
   cleanUserAgent,

@@ -5,8 +5,8 @@ import { componentSpiffeId } from '@rampart/mesh';
 import { IncomingEvent, type StoredEvent } from '../ingest/event-schema.ts';
 import type { Ledger } from '../ledger/index.ts';
 
-/** What the audit service records about its own API: reads and refusals. */
-export type OwnEventName = 'audit.read' | 'audit.denied';
+/** What the audit service records about itself: reads and refusals of its API, events it refused. */
+export type OwnEventName = 'audit.read' | 'audit.denied' | 'audit.event_refused';
 
 export interface OwnEventInput {
   readonly event: OwnEventName;

@@ -4,35 +4,16 @@ import { RampartError } from '@rampart/errors';
 import { peerSpiffeId, workloadNameOf } from '@rampart/mesh';
 import { addPublicRoute } from '@rampart/sdk';
 import type { Ledger } from '../ledger/index.ts';
-import { EventBatch, MAX_BATCH_BYTES, type StoredEvent } from './event-schema.ts';
+import { appendBatch, type IngestAnswer, type OnStored } from './append-batch.ts';
+import { EventBatch, MAX_BATCH_BYTES } from './event-schema.ts';
 
-/** What `POST /v1/events` answers once the batch is in the ledger. */
-export interface IngestAnswer {
-  /** Events appended now. */
-  readonly accepted: number;
-  /** Events whose id the ledger already held (a redelivery): not appended again. */
-  readonly duplicates: number;
-  /**
-   * Events whose id the ledger held with other content: not appended (the first one stands). A
-   * shipper never does this; a component that does is lying or broken, and the audit log says so.
-   */
-  readonly conflicts: number;
-}
+export type { AppendedEvent, IngestAnswer, OnStored } from './append-batch.ts';
 
 export interface IngestRouteOptions {
   readonly ledger: Ledger;
   readonly trustDomain: string;
-  /**
-   * Told of each stored batch once committed (metrics, detection), with the events appended now in
-   * ledger order — never a duplicate or a conflict, which were not appended.
-   */
-  readonly onStored?: (source: string, answer: IngestAnswer, appended: readonly AppendedEvent[]) => void;
-}
-
-/** An event this batch appended, at its seq in the ledger. */
-export interface AppendedEvent {
-  readonly seq: number;
-  readonly event: StoredEvent;
+  /** Told of each stored batch once committed (metrics, detection). */
+  readonly onStored?: OnStored;
 }
 
 /**
@@ -46,7 +27,7 @@ export interface AppendedEvent {
  */
 export function registerIngestRoute(app: FastifyInstance, options: IngestRouteOptions): void {
   const { ledger, trustDomain } = options;
-  addPublicRoute<{ Body: EventBatch }>(app, {
+  addPublicRoute<{ Body: EventBatch; Reply: IngestAnswer }>(app, {
     method: 'POST',
     url: '/v1/events',
     schema: { body: EventBatch, maxBodyBytes: MAX_BATCH_BYTES },
@@ -62,25 +43,11 @@ export function registerIngestRoute(app: FastifyInstance, options: IngestRouteOp
           detail: `events[${foreign}].service is not "${sender}", the sender's certificate`,
         });
       }
-      const stored: StoredEvent[] = request.body.events.map((event) => ({ ...event, source }));
-      let results;
       try {
-        results = await Promise.all(stored.map((event) => ledger.append(event.id, { ...event })));
+        return await appendBatch(ledger, source, request.body.events, options.onStored);
       } catch (error) {
         throw new RampartError('AUDIT_UNAVAILABLE', { cause: error });
       }
-      const count = (status: string): number => results.filter((result) => result.status === status).length;
-      const answer: IngestAnswer = {
-        accepted: count('appended'),
-        duplicates: count('duplicate'),
-        conflicts: count('conflict'),
-      };
-      const appended = results.flatMap((result, index) => {
-        const event = stored[index];
-        return result.status === 'appended' && event !== undefined ? [{ seq: result.seq, event }] : [];
-      });
-      options.onStored?.(source, answer, appended);
-      return answer;
     },
   });
 }

@@ -27,6 +27,7 @@ const shipping = startAuditShipping({
   auditUrl: data.audit?.url,
   trustDomain: trustDomainOf(data.config),
   credentials: () => credentials,
+  nats: data.config.storage?.nats,
   log,
 });
 const gateway = buildGateway({
