@@ -289,12 +289,12 @@ export const Storage = Type.Object(
             minLength: 1,
             description:
               'tls://host:port: every component publishes its security events there with its workload certificate ' +
-              '(rampart export nats writes the nats-server configuration). nats://host:port is plaintext and unauthenticated.',
+              '(the nats-server configuration is in docs/events.md). nats://host:port is plaintext and unauthenticated.',
           }),
           dangerouslyAllowUnauthenticated: Type.Optional(
             Type.Boolean({
               description:
-                'Accept a nats:// URL: any process that reaches NATS can then publish events in any component\'s name. ' +
+                "Accept a nats:// URL: any process that reaches NATS can then publish events in any component's name. " +
                 'For tests only; rampart check and every start warn.',
             }),
           ),

@@ -138,6 +138,26 @@ const cases: [name: string, text: string, expected: string[]][] = [
     ['15:11 warning CFG_HTTP_ISSUER'],
   ],
   [
+    'storage.nats over tls:// (the workload certificates authenticate each publisher)',
+    `${BASE}storage:\n  nats: { url: "tls://127.0.0.1:4222" }\n`,
+    [],
+  ],
+  [
+    "storage.nats over plain nats:// (anyone could publish in any component's name)",
+    `${BASE}storage:\n  nats: { url: "nats://127.0.0.1:4222" }\n`,
+    ['15:16 error CFG_NATS_UNAUTHENTICATED'],
+  ],
+  [
+    'storage.nats over nats:// with dangerouslyAllowUnauthenticated (a warning)',
+    `${BASE}storage:\n  nats: { url: "nats://127.0.0.1:4222", dangerouslyAllowUnauthenticated: true }\n`,
+    ['15:16 warning CFG_NATS_UNAUTHENTICATED'],
+  ],
+  [
+    'storage.nats with a user and password in the URL',
+    `${BASE}storage:\n  nats: { url: "tls://me:secret@127.0.0.1:4222" }\n`,
+    ['15:16 error CFG_INLINE_SECRET', '15:16 error CFG_INVALID_VALUE'],
+  ],
+  [
     'a cedar policy set that does not parse',
     edit(['  signed-in: {}', '  signed-in: { cedar: "permit(principal, action, resource)" }']),
     ['4:23 error CFG_INVALID_CEDAR'],

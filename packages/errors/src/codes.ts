@@ -28,6 +28,7 @@ export const codes = {
   CFG_TRUSTS_ANY_PROXY: { status: 500, title: 'Every address is a trusted proxy' },
   CFG_PUBLIC_WRITE_ROUTE: { status: 500, title: 'Route that changes data is public' },
   CFG_HTTP_ISSUER: { status: 500, title: 'Issuer over plain HTTP' },
+  CFG_NATS_UNAUTHENTICATED: { status: 500, title: 'Security events over unauthenticated NATS' },
   CFG_RESERVED_SCOPE: { status: 500, title: 'Client lists the reserved admin scope' },
   CFG_UNGRANTABLE_SCOPE: { status: 500, title: 'Policy scope no client can be granted' },
   CFG_RATE_LIMIT_OFF: { status: 500, title: 'Rate limit switched off' },

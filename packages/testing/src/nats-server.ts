@@ -21,7 +21,9 @@ export interface TestNatsServer {
 
 /** Whether nats-server is installed: spread `{ skip }` into a test's options. */
 export function natsServerAvailability(): { skip: string | false } {
-  return { skip: existsSync(NATS_SERVER) ? false : `${NATS_SERVER} is not installed (apt-get install nats-server)` };
+  return {
+    skip: existsSync(NATS_SERVER) ? false : `${NATS_SERVER} is not installed (apt-get install nats-server)`,
+  };
 }
 
 /**
@@ -40,12 +42,14 @@ export async function startNatsServer(dir: string, port: number, config: string)
   async function start(): Promise<void> {
     const started = spawn(NATS_SERVER, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
-    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    started.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + 10_000;
     while (!(await accepts(port))) {
-      if (started.exitCode !== null) throw new Error(`nats-server exited (${String(started.exitCode)}): ${output.slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${String(port)}: ${output.slice(-2000)}`);
+      if (started.exitCode !== null)
+        throw new Error(`nats-server exited (${String(started.exitCode)}): ${output.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`nats-server did not listen on ${String(port)}: ${output.slice(-2000)}`);
       await sleep(50);
     }
   }
@@ -74,6 +78,8 @@ function accepts(port: number): Promise<boolean> {
       socket.destroy();
       resolve(true);
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', () => {
+      resolve(false);
+    });
   });
 }

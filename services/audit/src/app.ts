@@ -257,10 +257,10 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       if (!nats.url.startsWith('tls://')) {
         log.warn(
           { nats: nats.url },
-          'storage.nats is unauthenticated (dangerouslyAllowUnauthenticated): any process reaching NATS can publish events in any component\'s name; they are stored with source nats-unauthenticated:<component>',
+          "storage.nats is unauthenticated (dangerouslyAllowUnauthenticated): any process reaching NATS can publish events in any component's name; they are stored with source nats-unauthenticated:<component>",
         );
       }
-      consumer = await startNatsConsumer({
+      consumer = startNatsConsumer({
         settings: nats,
         trustDomain,
         credentials: options.credentials,
@@ -281,7 +281,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
             });
         },
       });
-      log.info({ nats: nats.url }, 'security events are consumed from NATS JetStream');
+      log.info({ nats: nats.url }, 'security events are consumed from NATS JetStream once it is reachable');
     }
   } catch (error) {
     await app.close();

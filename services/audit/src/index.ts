@@ -32,6 +32,6 @@ export {
   DEFAULT_TOLERANCE_SECONDS,
   type WebhookPayload,
 } from './alerts/index.ts';
-// The NATS JetStream transport: the nats-server configuration `rampart export nats` writes, and the stream's names.
+// The NATS JetStream transport: the nats-server configuration it needs (`rampart export nats`, planned, will write it), and the stream's names.
 export { natsServerConfig, type NatsServerConfigOptions } from './ingest/nats-server-config.ts';
 export { AUDIT_CONSUMER, auditStreamConfig } from './ingest/nats-stream.ts';

@@ -7,6 +7,7 @@ import { checkClientRules } from './client-rules.ts';
 import { checkGatewaySettings } from './gateway-settings.ts';
 import { checkIdentityTokens } from './identity-tokens.ts';
 import { checkIssuer } from './issuer.ts';
+import { checkNatsTransport } from './nats-transport.ts';
 import { checkPortConflict } from './port-conflict.ts';
 import { checkPublicWriteRoute } from './public-write-route.ts';
 import { checkRateLimitOff } from './rate-limit-off.ts';
@@ -47,4 +48,5 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkUngrantableScope, // CFG_UNGRANTABLE_SCOPE (warning)
   checkRateLimitOff, // CFG_RATE_LIMIT_OFF (warning)
   checkAuditSettings, // CFG_INVALID_VALUE (audit.adminWindow)
+  checkNatsTransport, // CFG_INVALID_VALUE (storage.nats.url), CFG_NATS_UNAUTHENTICATED (an error, or a warning under dangerouslyAllowUnauthenticated)
 ];

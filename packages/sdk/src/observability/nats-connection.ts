@@ -11,7 +11,7 @@ export const NATS_WORKLOAD = 'nats';
 
 /**
  * The subject a component publishes its events on. Under the nats-server configuration Rampart
- * writes (`rampart export nats`), a component may publish on its own subject alone.
+ * describes (docs/events.md; `natsServerConfig` of @rampart/audit), a component may publish on its own subject alone.
  *
  * @example
  * auditSubject('orders'); // 'rampart.audit.events.orders'
@@ -98,7 +98,7 @@ export function natsTarget(settings: NatsSettings): { readonly server: string; r
   if (!tls && settings.dangerouslyAllowUnauthenticated !== true)
     throw new TypeError(
       'storage.nats.url is nats:// (no authentication: any process reaching NATS could publish events in any ' +
-        "component's name): use tls:// with `rampart export nats`, or set dangerouslyAllowUnauthenticated (tests only)",
+        "component's name): use tls:// (docs/events.md), or set dangerouslyAllowUnauthenticated (tests only)",
     );
   return { server: match[2] ?? '', tls };
 }

@@ -3,7 +3,13 @@ import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '
 import type { NatsConnection } from '@nats-io/transport-node';
 import { COMPONENT_KINDS } from '@rampart/config';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
-import { AUDIT_STREAM, AUDIT_SUBJECT_PREFIX, connectNats, type Logger, type NatsSettings } from '@rampart/sdk';
+import {
+  AUDIT_STREAM,
+  AUDIT_SUBJECT_PREFIX,
+  connectNats,
+  type Logger,
+  type NatsSettings,
+} from '@rampart/sdk';
 import type { Ledger } from '../ledger/index.ts';
 import { appendBatch, type OnStored } from './append-batch.ts';
 import { checkEvent } from './event-check.ts';
@@ -21,7 +27,11 @@ export interface NatsConsumerOptions {
   /** Told of each stored event once committed (metrics, detection, the live feed). */
   readonly onStored?: OnStored;
   /** Told of each message refused for good: the audit service records it as its own event. */
-  readonly onRefused?: (refusal: { component: string | undefined; reason: RefusalReason; detail: string }) => void;
+  readonly onRefused?: (refusal: {
+    component: string | undefined;
+    reason: RefusalReason;
+    detail: string;
+  }) => void;
   /** Delay before an event the ledger could not take is delivered again (default 1 s). */
   readonly retryDelayMs?: number;
 }
@@ -55,7 +65,9 @@ export function sourceOf(component: string, trustDomain: string, authenticated: 
 
 /**
  * Consumes the security events components publish to NATS JetStream (`storage.nats`) into the
- * ledger. Creates or checks the stream and the durable pull consumer, then takes each message
+ * ledger. In the background — the audit service starts and serves while NATS is away; its
+ * publishers' outboxes hold the events meanwhile — it connects (again and again until it can),
+ * creates or checks the stream and the durable pull consumer, then takes each message
  * through the checks of `POST /v1/events`: the subject names a component, the body is one event of
  * the event schema, its `service` is that component. A message failing them is terminated (never
  * delivered again, never retried forever), logged and told to `onRefused`; the consumer goes on. A
@@ -65,32 +77,28 @@ export function sourceOf(component: string, trustDomain: string, authenticated: 
  * appends are written together in one transaction by the ledger, in delivery order.
  *
  * @example
- * const consumer = await startNatsConsumer({ settings: config.storage.nats, trustDomain, credentials, ledger, log, onStored });
+ * const consumer = startNatsConsumer({ settings: config.storage.nats, trustDomain, credentials, ledger, log, onStored });
  * // on stop: await consumer.close();
  */
-export async function startNatsConsumer(options: NatsConsumerOptions): Promise<NatsConsumer> {
+export function startNatsConsumer(options: NatsConsumerOptions): NatsConsumer {
   const { ledger, log, trustDomain } = options;
   const authenticated = options.settings.url.startsWith('tls://');
   const retryDelayMs = options.retryDelayMs ?? 1_000;
-  const connection: NatsConnection = await connectNats({
-    settings: options.settings,
-    trustDomain,
-    credentials: options.credentials,
-    name: 'audit',
-    reconnect: true,
-  });
-  try {
-    await ensureAuditStream(await jetstreamManager(connection));
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
-  const js = jetstream(connection);
+  let connection: NatsConnection | undefined;
+  /** The stream and the consumer were checked on this connection. */
+  let ready = false;
   const inFlight = new Set<Promise<void>>();
-  let stopped = false;
+  const stopping = new AbortController();
+  /** A call, not a variable: it changes while the loop awaits. */
+  const stopped = (): boolean => stopping.signal.aborted;
   let messages: ConsumerMessages | undefined;
 
-  function refuse(message: JsMsg, component: string | undefined, reason: RefusalReason, detail: string): void {
+  function refuse(
+    message: JsMsg,
+    component: string | undefined,
+    reason: RefusalReason,
+    detail: string,
+  ): void {
     // No reason text: nats-server before 2.10 ignores a `+TERM <reason>` it does not parse.
     message.term();
     log.warn(
@@ -116,9 +124,17 @@ export async function startNatsConsumer(options: NatsConsumerOptions): Promise<N
       return;
     }
     try {
-      await appendBatch(ledger, sourceOf(component, trustDomain, authenticated), [checked.event], options.onStored);
+      await appendBatch(
+        ledger,
+        sourceOf(component, trustDomain, authenticated),
+        [checked.event],
+        options.onStored,
+      );
     } catch (error) {
-      log.error({ err: error, seq: message.seq }, 'audit: the ledger did not take an event from NATS; it comes again');
+      log.error(
+        { err: error, seq: message.seq },
+        'audit: the ledger did not take an event from NATS; it comes again',
+      );
       message.nak(retryDelayMs);
       return;
     }
@@ -126,9 +142,25 @@ export async function startNatsConsumer(options: NatsConsumerOptions): Promise<N
   }
 
   const loop = (async () => {
-    while (!stopped) {
+    while (!stopped()) {
       try {
-        const consumer = await js.consumers.get(AUDIT_STREAM, AUDIT_CONSUMER);
+        if (connection === undefined || connection.isClosed()) {
+          ready = false;
+          connection = await connectNats({
+            settings: options.settings,
+            trustDomain,
+            credentials: options.credentials,
+            name: 'audit',
+            reconnect: true,
+          });
+          if (stopped()) break;
+        }
+        if (!ready) {
+          await ensureAuditStream(await jetstreamManager(connection));
+          ready = true;
+          log.info('audit: connected to NATS JetStream; consuming security events');
+        }
+        const consumer = await jetstream(connection).consumers.get(AUDIT_STREAM, AUDIT_CONSUMER);
         messages = await consumer.consume({ max_messages: 500 });
         for await (const message of messages) {
           const work = handle(message).catch((error: unknown) => {
@@ -138,20 +170,22 @@ export async function startNatsConsumer(options: NatsConsumerOptions): Promise<N
           void work.finally(() => inFlight.delete(work));
         }
       } catch (error) {
-        if (stopped) break;
+        if (stopped()) break;
         log.warn({ err: error }, 'audit: consuming from NATS failed; trying again');
       }
-      if (!stopped) await sleep(retryDelayMs);
+      if (!stopped()) await sleep(retryDelayMs).catch(() => undefined);
     }
   })();
 
   return {
     async close() {
-      stopped = true;
+      stopping.abort();
       await messages?.close().catch(() => undefined);
       await loop;
       await Promise.all(inFlight);
-      await connection.drain().catch(() => connection.close());
+      const open = connection;
+      connection = undefined;
+      await open?.drain().catch(() => open.close());
     },
   };
 }

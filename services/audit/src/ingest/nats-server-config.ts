@@ -51,7 +51,7 @@ export function natsServerConfig(options: NatsServerConfigOptions): string {
       .join(', ')}] }, subscribe: { allow: [${quote('_INBOX_audit.>')}] } } }`,
   ];
   return [
-    '# Written by `rampart export nats`: the transport of security events to the audit service.',
+    "# Rampart's audit transport (natsServerConfig of @rampart/audit): security events to the audit service.",
     '# Clients authenticate with their mesh workload certificate; each may publish its own events only.',
     `listen: ${quote(options.listen)}`,
     'jetstream {',
@@ -73,8 +73,14 @@ export function natsServerConfig(options: NatsServerConfigOptions): string {
   ].join('\n');
 }
 
+/** Control characters, a quote or a backslash: never in a value Rampart writes (names, paths). */
+const UNQUOTABLE = new RegExp('[\\p{Cc}"\\\\]', 'u');
+
 /** A double-quoted string of the nats-server configuration format (JSON's escaping is a subset). */
 function quote(value: string): string {
-  if (/[\u0000-\u001f"\\]/u.test(value)) throw new TypeError(`a nats-server configuration value may not contain quotes, backslashes or control characters: ${JSON.stringify(value)}`);
+  if (UNQUOTABLE.test(value))
+    throw new TypeError(
+      `a nats-server configuration value may not contain quotes, backslashes or control characters: ${JSON.stringify(value)}`,
+    );
   return `"${value}"`;
 }
