@@ -227,8 +227,9 @@ measurement, medians of ${rounds} rounds. "Per CPU-second" divides by the audit 
 | --- | ---: | ---: | ---: | ---: |
 ${rows}
 
-NATS JetStream as the transport is not built (issue 13 leaves it planned): components ship from
-their on-disk outboxes straight to the audit service.
+Measured over HTTP (\`POST /v1/events\`) only. NATS JetStream as the transport (\`storage.nats\`) is
+built, and not measured by this script yet: its consumer appends one event per message through the
+same ledger batching.
 
 \`\`\`json
 ${JSON.stringify({ machine, load, batch: BATCH, inFlight, seconds, rounds, figures }, null, 2)}

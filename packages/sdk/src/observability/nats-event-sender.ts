@@ -72,7 +72,10 @@ export function createNatsEventSender(options: NatsEventSenderOptions): EventSen
       const maxPayload = open.connection.info?.max_payload ?? Infinity;
       const tooLarge = lines.findIndex((line) => Buffer.byteLength(line) > maxPayload);
       if (tooLarge !== -1)
-        return { kind: 'refused', detail: `an event is larger than the NATS server's max_payload (${String(maxPayload)})` };
+        return {
+          kind: 'refused',
+          detail: `an event is larger than the NATS server's max_payload (${String(maxPayload)})`,
+        };
       const ids = lines.map(idOf);
       if (ids.includes(undefined)) return { kind: 'refused', detail: 'an event without a string id' };
       const js = jetstream(open.connection, { timeout: timeoutMs });

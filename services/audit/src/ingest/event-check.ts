@@ -18,7 +18,9 @@ export const MAX_EVENT_BYTES = 16 * 1024;
  * const checked = checkEvent(message.data);
  * if (!checked.ok) message.term(checked.reason);
  */
-export function checkEvent(data: Uint8Array): { ok: true; event: IncomingEvent } | { ok: false; reason: string } {
+export function checkEvent(
+  data: Uint8Array,
+): { ok: true; event: IncomingEvent } | { ok: false; reason: string } {
   if (data.byteLength > MAX_EVENT_BYTES) return { ok: false, reason: 'too_large' };
   let value: unknown;
   try {
@@ -28,7 +30,10 @@ export function checkEvent(data: Uint8Array): { ok: true; event: IncomingEvent }
   }
   if (!validate(value)) {
     const first = validate.errors?.[0];
-    return { ok: false, reason: `schema: ${first?.instancePath ?? ''} ${first?.message ?? 'invalid'}`.trim() };
+    return {
+      ok: false,
+      reason: `schema: ${first?.instancePath ?? ''} ${first?.message ?? 'invalid'}`.trim(),
+    };
   }
   return { ok: true, event: value };
 }
