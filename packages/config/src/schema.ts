@@ -390,6 +390,45 @@ export const Gateway = Type.Object(
     // The per-IP limit on /auth, identity's endpoints (default 600 per 1m per IP, blocked 1m on excess).
     identityRateLimit: Type.Optional(RateLimit),
     defaultRateLimit: Type.Optional(DefaultRateLimit),
+    listen: Type.Optional(
+      Type.Array(Type.String({ minLength: 2, maxLength: 45 }), {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          'The addresses the public port (ports.gateway) is bound on: IP literals, e.g. [0.0.0.0, "::"] for every ' +
+          'interface (an IPv6 address binds IPv6 alone). Default [127.0.0.1]: this host only.',
+      }),
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certFile: Type.String({
+            minLength: 1,
+            description:
+              "The public certificate (PEM, leaf first then its chain), relative to rampart.yaml's directory. " +
+              'Read again whenever it changes (certbot, cert-manager): a pair that does not match is refused and the old one kept.',
+          }),
+          keyFile: Type.String({
+            minLength: 1,
+            description:
+              "Its private key (PEM), relative to rampart.yaml's directory; readable by its owner alone (0600 or 0400).",
+          }),
+          caFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                "The root that signed certFile, when it is not in the system's trust store: the gateway trusts it to " +
+                "fetch identity.issuer's key set through its own public address.",
+            }),
+          ),
+        },
+        {
+          ...strict,
+          description:
+            'A certificate and key you supply (a public CA, your company CA) in place of the local edge CA of rampart up.',
+        },
+      ),
+    ),
     workers: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
         description:

@@ -11,6 +11,7 @@ export {
   type CertificateLike,
 } from './spiffe-id.ts';
 export { createWorkloadCsr, type WorkloadCsr } from './csr.ts';
+export { tlsPairProblem } from './tls-pair.ts';
 export {
   CertificateAuthority,
   DEFAULT_LEAF_TTL_MS,

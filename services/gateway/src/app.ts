@@ -1,5 +1,5 @@
-import { createSecureServer, type ServerHttp2Session } from 'node:http2';
-import type { Server as NetServer, Socket } from 'node:net';
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import { isIPv6, type Server as NetServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RampartConfig } from '@rampart/config';
@@ -37,7 +37,7 @@ import { enforceHttp1Deadlines } from './pipeline/http1-deadlines.ts';
 import { checkTrustedProxies, createRateLimiter } from './rate-limit/index.ts';
 import { buildRouteTable } from './routing/index.ts';
 import type { CounterBackend, ThreadCounters } from './shared-state/index.ts';
-import { gatewaySettings, type GatewaySettings } from './settings.ts';
+import { gatewaySettings, localUrl, type GatewaySettings } from './settings.ts';
 import { createAdminServer } from './workers/admin-server.ts';
 
 export interface GatewayOptions {
@@ -259,39 +259,44 @@ export function buildGateway(options: GatewayOptions): Gateway {
     trustedProxies: () => trustedProxies,
   });
 
-  // One listener for HTTP/2 and HTTP/1.1, chosen by ALPN; both reach the same `handle`, so the
-  // pipeline, its limits and its denials are the same whatever the protocol.
-  const server = createSecureServer(
-    {
-      cert: options.tls.cert,
-      key: options.tls.key,
-      minVersion: 'TLSv1.2',
-      // TLS 1.3's suites (all AEAD), then TLS 1.2 with ECDHE and an AEAD only: no CBC, no SHA-1
-      // MACs, no static RSA key exchange, no DHE.
-      ciphers: TLS_CIPHERS,
-      honorCipherOrder: true,
-      allowHTTP1: true,
-      settings: {
-        maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
-        maxHeaderListSize: MAX_HEADER_BYTES,
-        enablePush: false,
-      },
-      maxHeaderListPairs: 128,
-    },
-    handleRequest,
-  );
-  // What node:http reads for the HTTP/1.1 connections of an HTTP/2 server. Its `headersTimeout`
-  // and `requestTimeout` are not among them (node:http checks those on its own servers only).
-  Object.assign(server, { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
-  enforceHttp1Deadlines(server, { headersMs: HEADERS_TIMEOUT_MS, requestMs: requestTimeoutMs });
-  server.setTimeout(IDLE_TIMEOUT_MS);
+  // One listener for HTTP/2 and HTTP/1.1 per address of `gateway.listen`, the protocol chosen by
+  // ALPN; all reach the same `handle`, so the pipeline, its limits and its denials are the same
+  // whatever the protocol or the interface.
   const sessions = new Set<ServerHttp2Session>();
-  server.on('session', (session: ServerHttp2Session) => {
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
-  });
-  limitConnectionsPerIp(server, options.maxConnectionsPerIp ?? 256);
-  watchConnectionErrors(server, log, events);
+  const makeServer = (): Http2SecureServer => {
+    const server = createSecureServer(
+      {
+        cert: options.tls.cert,
+        key: options.tls.key,
+        minVersion: 'TLSv1.2',
+        // TLS 1.3's suites (all AEAD), then TLS 1.2 with ECDHE and an AEAD only: no CBC, no SHA-1
+        // MACs, no static RSA key exchange, no DHE.
+        ciphers: TLS_CIPHERS,
+        honorCipherOrder: true,
+        allowHTTP1: true,
+        settings: {
+          maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+          maxHeaderListSize: MAX_HEADER_BYTES,
+          enablePush: false,
+        },
+        maxHeaderListPairs: 128,
+      },
+      handleRequest,
+    );
+    // What node:http reads for the HTTP/1.1 connections of an HTTP/2 server. Its `headersTimeout`
+    // and `requestTimeout` are not among them (node:http checks those on its own servers only).
+    Object.assign(server, { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
+    enforceHttp1Deadlines(server, { headersMs: HEADERS_TIMEOUT_MS, requestMs: requestTimeoutMs });
+    server.setTimeout(IDLE_TIMEOUT_MS);
+    server.on('session', (session: ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+    limitConnectionsPerIp(server, options.maxConnectionsPerIp ?? 256);
+    watchConnectionErrors(server, log, events);
+    return server;
+  };
+  const servers = settings.listen.map((address) => ({ address, server: makeServer() }));
 
   let ready = false;
   // A gateway on its own serves its admin port itself; worker threads leave it to the main thread.
@@ -302,18 +307,23 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   return {
     async start() {
-      await listen(server, settings.port, options.worker?.sharePort === true);
+      for (const { address, server } of servers) {
+        await listen(server, settings.port, options.worker?.sharePort === true, address);
+      }
       if (options.worker === undefined) await listen(admin, settings.adminPort);
       ready = true;
       return {
-        url: `https://127.0.0.1:${settings.port}`,
+        url: localUrl(settings),
         adminUrl: `http://127.0.0.1:${settings.adminPort}`,
       };
     },
     async stop() {
       ready = false;
       for (const session of sessions) session.close();
-      await Promise.all([close(server), options.worker === undefined ? close(admin) : undefined]);
+      await Promise.all([
+        ...servers.map(({ server }) => close(server)),
+        options.worker === undefined ? close(admin) : undefined,
+      ]);
       sharedCache?.close();
       await upstreams.close();
       await deps.introspection?.close();
@@ -340,7 +350,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       revocations?.rotate();
     },
     setTls(tls) {
-      server.setSecureContext({ cert: tls.cert, key: tls.key });
+      for (const { server } of servers) server.setSecureContext({ cert: tls.cert, key: tls.key });
     },
     revision: () => revision,
     metrics: () => metrics.registry.getMetricsAsJSON(),
@@ -381,12 +391,20 @@ function limitConnectionsPerIp(server: NetServer, max: number): void {
   });
 }
 
-/** With `sharePort`, this thread binds a socket of its own beside its sibling workers' (SO_REUSEPORT). */
-function listen(server: NetServer, port: number, sharePort = false): Promise<void> {
+/**
+ * With `sharePort`, this thread binds a socket of its own beside its sibling workers' (SO_REUSEPORT).
+ * An IPv6 address binds IPv6 alone, so `0.0.0.0` and `::` can both be listed.
+ */
+function listen(server: NetServer, port: number, sharePort = false, host = '127.0.0.1'): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(
-      { port, host: '127.0.0.1', ...(sharePort ? { reusePort: true, exclusive: true } : {}) },
+      {
+        port,
+        host,
+        ...(isIPv6(host) ? { ipv6Only: true } : {}),
+        ...(sharePort ? { reusePort: true, exclusive: true } : {}),
+      },
       () => {
         server.off('error', reject);
         resolve();

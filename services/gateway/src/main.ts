@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readLogLevel } from '@rampart/config';
 import { bootComponent, createMetrics } from '@rampart/sdk';
-import { gatewaySettings } from './settings.ts';
+import { gatewaySettings, localUrl } from './settings.ts';
 import {
   adminContent,
   assertOnlyOwnListeners,
@@ -68,7 +68,7 @@ await bootComponent({
     const unwatchPort = watchPort(settings.port, log);
     return {
       admin: { port: settings.adminPort, ...adminContent(pool, createMetrics('gateway').registry) },
-      listening: { url: `https://127.0.0.1:${settings.port}`, workers: count },
+      listening: { url: localUrl(settings), workers: count },
       async applyConfig(revision, next) {
         try {
           await pool.applyConfig(revision, next);

@@ -6,12 +6,15 @@ import {
   trustDomainOf,
   type RampartConfig,
 } from '@rampart/config';
+import { isIPv6 } from 'node:net';
 
 /** What the gateway takes from rampart.yaml. */
 export interface GatewaySettings {
   readonly trustDomain: string;
   /** Public HTTPS port (`ports.gateway`, 8443). */
   readonly port: number;
+  /** The addresses the public port is bound on (`gateway.listen`; default 127.0.0.1 alone). */
+  readonly listen: readonly string[];
   /** Admin port (`ports.admin`, 9464): health, readiness, metrics — never public. */
   readonly adminPort: number;
   /** The issuer whose access tokens the gateway accepts. */
@@ -35,6 +38,9 @@ export interface GatewaySettings {
   readonly allowHttpIssuer: boolean;
 }
 
+/** Where the public port is bound without `gateway.listen`: this host only. */
+export const DEFAULT_LISTEN = '127.0.0.1';
+
 /**
  * @throws TypeError for an issuer whose key set the gateway cannot fetch safely — @rampart/config's
  *   `issuerProblem`, the rule `rampart check` applies (https; plain http on loopback only under
@@ -53,6 +59,7 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
   return {
     trustDomain: trustDomainOf(config),
     port: ports.gateway,
+    listen: config.gateway?.listen ?? [DEFAULT_LISTEN],
     adminPort: ports.admin,
     issuer,
     jwksUrl: `${issuer}/jwks`,
@@ -65,4 +72,18 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
         : `127.0.0.1:${ports.gateway}`,
     allowHttpIssuer,
   };
+}
+
+/** The public port's URL as this host reaches it: its first address, a wildcard reached on loopback. */
+export function localUrl(settings: Pick<GatewaySettings, 'listen' | 'port'>): string {
+  const address = settings.listen[0] ?? DEFAULT_LISTEN;
+  const host =
+    address === '0.0.0.0'
+      ? DEFAULT_LISTEN
+      : address === '::'
+        ? '[::1]'
+        : isIPv6(address)
+          ? `[${address}]`
+          : address;
+  return `https://${host}:${settings.port}`;
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Finding } from '../problem.ts';
 import { parseTrustedProxy } from '../rules/trusted-proxy.ts';
 import type { RampartConfig } from '../schema.ts';
@@ -11,12 +12,40 @@ import type { RampartConfig } from '../schema.ts';
  * - a `trustedProxies` entry that is not an IP address or CIDR (read as the gateway reads it,
  *   {@link parseTrustedProxy});
  * - an `identityRateLimit` counted by nothing a `/auth` request has: no token is verified on the
- *   mount, so `user` and `client` are never known, and a limit `by` only those limits nothing.
+ *   mount, so `user` and `client` are never known, and a limit `by` only those limits nothing;
+ * - a `listen` entry that is not an IP literal (a host name would bind whatever it resolves to).
+ *
+ * CFG_EDGE_LOCAL_CA (a warning): the gateway listens beyond loopback with the local edge CA's
+ * certificate, which no client elsewhere trusts — set `gateway.tls`.
  */
 export function checkGatewaySettings(config: RampartConfig): Finding[] {
   const gateway = config.gateway;
   if (gateway === undefined) return [];
   const findings: Finding[] = [];
+  for (const [index, address] of (gateway.listen ?? []).entries()) {
+    if (isIP(address) !== 0) continue;
+    findings.push({
+      code: 'CFG_INVALID_VALUE',
+      path: ['gateway', 'listen', index],
+      anchor: 'value',
+      message: `\`gateway.listen\` entry ${index + 1} is not an IP address`,
+      fix: 'write an IP literal: 127.0.0.1 (this host), 0.0.0.0 (every IPv4 interface), "::" (every IPv6 one), or one interface\'s address',
+    });
+  }
+  const beyondLoopback = (gateway.listen ?? []).some(
+    (address) => isIP(address) !== 0 && !isLoopback(address),
+  );
+  if (beyondLoopback && gateway.tls === undefined) {
+    findings.push({
+      code: 'CFG_EDGE_LOCAL_CA',
+      severity: 'warning',
+      path: ['gateway', 'listen'],
+      anchor: 'value',
+      message:
+        'the gateway listens beyond this host with the local edge CA’s certificate (.rampart/ca.pem), which no other machine trusts',
+      fix: 'set `gateway.tls.certFile` and `gateway.tls.keyFile` to a certificate your clients trust',
+    });
+  }
   const cors = gateway.cors;
   if (cors?.origins.includes('*') === true) {
     if (cors.credentials === true) {
@@ -71,4 +100,9 @@ export function checkGatewaySettings(config: RampartConfig): Finding[] {
     });
   }
   return findings;
+}
+
+/** 127.0.0.0/8 or ::1. */
+function isLoopback(address: string): boolean {
+  return isIP(address) === 4 ? address.startsWith('127.') : address === '::1';
 }
