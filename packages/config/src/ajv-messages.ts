@@ -3,7 +3,7 @@ import { collapseUnions } from './collapse-unions.ts';
 import { describePlace, fromPointer, getAt } from './data-path.ts';
 import type { DataPath, Finding } from './problem.ts';
 import { Duration, Name, Route } from './schema.ts';
-import { isSafeToEcho, SECRET_REF_KEYS } from './secret-patterns.ts';
+import { isSafeToEcho, isSecretRefPlace } from './secret-patterns.ts';
 import { didYouMean, suggest } from './suggest.ts';
 
 const NAME_RULE = 'lower-case letters, digits and dashes, starting with a letter (at most 63 characters)';
@@ -24,7 +24,8 @@ function translate(error: ErrorObject, path: DataPath, data: unknown): Finding |
   const key = path.at(-1);
   const value = getAt(data, path);
   const label = labelOf(path);
-  const shown = isSafeToEcho(key, value) ? `\`${String(value)}\`` : label;
+  // A value that must be a secret reference is never quoted back, whatever its key.
+  const shown = !isSecretRefPlace(path) && isSafeToEcho(key, value) ? `\`${String(value)}\`` : label;
   const invalid = (message: string, fix?: string): Finding =>
     fix === undefined
       ? { code: 'CFG_INVALID_VALUE', path, anchor: 'value', message }
@@ -60,7 +61,7 @@ function translate(error: ErrorObject, path: DataPath, data: unknown): Finding |
       return invalid(`${label} must be ${typeName(String(params.type))}, not ${typeName(jsonType(value))}`);
     case 'pattern':
       // An inline secret is reported by the inline-secret check, with a message of its own.
-      if (typeof key === 'string' && SECRET_REF_KEYS.has(key)) return undefined;
+      if (isSecretRefPlace(path)) return undefined;
       return patternMessage(String(params.pattern), shown, label, invalid, error.parentSchema?.description);
     case 'enum': {
       const allowed = ((params.allowedValues as unknown[] | undefined) ?? []).map(String);

@@ -133,7 +133,13 @@ export const componentEnv = {
     meaning: 'set to `ipc` when the component must ask for its secrets over its IPC channel at start',
     expected: '"ipc"',
     schema: Type.Literal('ipc'),
-    components: { identity: 'optional', audit: 'optional', gateway: 'optional', service: 'optional' },
+    components: {
+      mesh: 'optional',
+      identity: 'optional',
+      audit: 'optional',
+      gateway: 'optional',
+      service: 'optional',
+    },
     channel: 'env',
   },
   internalTokenKeyFile: {
@@ -262,6 +268,23 @@ export const componentEnv = {
     expected: 'a secret of at least 32 bytes',
     schema: Type.String({ minLength: 32 }),
     components: { audit: 'optional' },
+    channel: 'ipc',
+  },
+  telemetryHeaders: {
+    name: 'RAMPART_TELEMETRY_HEADERS',
+    meaning:
+      "with `telemetry.traces.headers`, the headers every span export carries (the collector's credential), " +
+      "read by `rampart up` from the config's references",
+    expected: 'a JSON object of header names to values',
+    schema: Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" }), Type.String()),
+    encoding: 'json',
+    components: {
+      mesh: 'optional',
+      identity: 'optional',
+      audit: 'optional',
+      gateway: 'optional',
+      service: 'optional',
+    },
     channel: 'ipc',
   },
   sqlPassword: {

@@ -14,6 +14,7 @@ export {
   type ServiceConfig,
   type AuditConfig,
   type AlertWebhookConfig,
+  type TraceExportConfig,
   type AdminWindowConfig,
   type RouteConfig,
   type PolicyConfig,

@@ -568,6 +568,60 @@ export const Logs = Type.Object(
   { ...strict, description: 'Rotation of the component logs in .rampart/logs/ (0600).' },
 );
 
+/** An HTTP header name (RFC 9110 token), as OTLP collectors' authentication headers are. */
+const HeaderName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" });
+
+/**
+ * Where every component sends its spans: an OTLP/HTTP collector (see docs/configuration.md,
+ * "telemetry"). https only, except to a collector on this machine's loopback.
+ */
+export const TraceExport = Type.Object(
+  {
+    endpoint: Type.String({
+      // A scheme, a host, no userinfo (a password in a URL ends up in logs); `https` unless the
+      // host is loopback, which the telemetry check decides (a pattern could not say why).
+      pattern: '^https?://[^/?#@\\s]+(?:[/?#]\\S*)?$',
+      maxLength: 2048,
+      description:
+        'The OTLP/HTTP traces URL, e.g. https://collector:4318/v1/traces (JSON encoding; https, or http to a loopback collector only; no user:password@).',
+    }),
+    headers: Type.Optional(
+      Type.Record(
+        HeaderName,
+        Type.String({
+          ...SecretRef,
+          description:
+            'A header sent with every export (e.g. authorization): always a reference, ${env:NAME} or ${file:path}, never the value itself.',
+        }),
+        {
+          ...strict,
+          maxProperties: 16,
+          description: "Headers the collector authenticates with; each value a secret reference.",
+        },
+      ),
+    ),
+    sampleRatio: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          'The share of new traces recorded and exported, 0 to 1 (default 1, every trace); a hop inside follows the gateway\'s decision.',
+      }),
+    ),
+  },
+  {
+    ...strict,
+    description:
+      'Export every component\'s spans over OTLP/HTTP in the background (bounded queue, never blocking a request).',
+  },
+);
+
+/** OpenTelemetry export. Without it nothing is exported and the exporter is never loaded. */
+export const Telemetry = Type.Object(
+  { traces: Type.Optional(TraceExport) },
+  { ...strict, description: 'OpenTelemetry export of what the components observe (traces).' },
+);
+
 const SCHEMA_ID = 'https://rampart.dev/schema/rampart.schema.json';
 const SCHEMA_TITLE = 'rampart.yaml';
 
@@ -602,6 +656,7 @@ export const RampartConfigSchema = Type.Object(
     gateway: Type.Optional(Gateway),
     audit: Type.Optional(Audit),
     logs: Type.Optional(Logs),
+    telemetry: Type.Optional(Telemetry),
     // Records keyed by a pattern must close themselves: TypeBox leaves `additionalProperties` open,
     // which would let a badly named service (`Orders`) through without any check at all.
     policies: Type.Optional(Type.Record(Name, Policy, strict)),
@@ -614,6 +669,7 @@ export type RampartConfig = Static<typeof RampartConfigSchema>;
 export type ServiceConfig = Static<typeof Service>;
 export type AuditConfig = Static<typeof Audit>;
 export type AlertWebhookConfig = Static<typeof AlertWebhook>;
+export type TraceExportConfig = Static<typeof TraceExport>;
 export type AdminWindowConfig = Static<typeof AdminWindow>;
 export type RouteConfig = Static<typeof Route>;
 export type PolicyConfig = Static<typeof Policy>;

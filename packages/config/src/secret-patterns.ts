@@ -9,6 +9,25 @@ export const SECRET_REF_GLOBAL = /\$\{(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^}]+)\
 /** Keys whose value must be a reference. */
 export const SECRET_REF_KEYS: ReadonlySet<string> = new Set(['secret']);
 
+/**
+ * Maps whose every value must be a reference, whatever its key: the headers of the trace export
+ * (`telemetry.traces.headers`), where a collector's credential goes under a name of the user's
+ * choosing (`authorization`, `api-key`, `x-honeycomb-team`…) that no list of names would catch.
+ */
+const SECRET_REF_MAPS: readonly (readonly string[])[] = [['telemetry', 'traces', 'headers']];
+
+/**
+ * Whether the value at `path` must be a secret reference: under a key of {@link SECRET_REF_KEYS},
+ * or a value of one of the maps whose values all are (the trace export's headers).
+ */
+export function isSecretRefPlace(path: readonly (string | number)[]): boolean {
+  const key = path.at(-1);
+  if (typeof key === 'string' && SECRET_REF_KEYS.has(key)) return true;
+  return SECRET_REF_MAPS.some(
+    (map) => path.length === map.length + 1 && map.every((segment, index) => path[index] === segment),
+  );
+}
+
 /** Keys whose value is never printed in a message, whatever it looks like. */
 const SECRET_LOOKING_KEY =
   /secret|passw|pwd|passphrase|credential|cookie|private|api[-_]?key|^token|token$|^url$|^cedar$/i;

@@ -61,6 +61,7 @@ describe('the component contract', () => {
         componentEnv.clientSecretHashes.name,
         componentEnv.identityBootstrapFile.name,
         componentEnv.alertWebhookSecret.name,
+        componentEnv.telemetryHeaders.name,
         componentEnv.sqlPassword.name,
       ],
     );

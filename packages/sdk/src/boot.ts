@@ -22,6 +22,7 @@ import { closeServer, createAdminServer, listenOn } from './admin-server.ts';
 import { createConfigMessageHandler } from './config-ipc.ts';
 import { receiveLaunchSecrets, requiredJoinToken, type LaunchSecrets } from './launch-secrets.ts';
 import { createLogger, type Logger } from './log/index.ts';
+import { rampartVersion, startTraceExport, type TraceExport } from './observability/trace-export.ts';
 import { stopOnSignals } from './process-lifecycle.ts';
 
 /**
@@ -219,7 +220,47 @@ export interface RunningComponent {
 
 export interface BootOptions<K extends BootKind> {
   readonly kind: K;
+  /**
+   * Who exports the component's spans when rampart.yaml has `telemetry.traces`: `process` (the
+   * default) — the boot starts the export before `start`, so every tracer and `createMetrics` of
+   * the component finds it — or `threads`: the component's worker threads each start their own
+   * (the gateway), and the boot starts none.
+   */
+  readonly traceExport?: 'process' | 'threads';
+  /**
+   * The boot's logger adds the ids of the current trace scope (`runInTraceScope`) to each line:
+   * for a component whose request handling runs in one (identity).
+   */
+  readonly traceScopedLog?: boolean;
   start(context: BootContext<K>): Promise<RunningComponent>;
+}
+
+/**
+ * This process's span export, when rampart.yaml has `telemetry.traces`: the headers are the launch
+ * secret `rampart up` resolved, or — for a component started by hand — the references resolved
+ * here, from this process's environment and files.
+ */
+async function exportTraces<K extends BootKind>(prepared: PreparedComponent<K>, log: Logger): Promise<TraceExport | undefined> {
+  const { config, kind, name } = prepared;
+  const settings = config.telemetry?.traces;
+  if (settings === undefined) return undefined;
+  const handed = (prepared.env as { readonly telemetryHeaders?: Readonly<Record<string, string>> })
+    .telemetryHeaders;
+  const headers: Record<string, string> = { ...handed };
+  if (handed === undefined) {
+    for (const [header, reference] of Object.entries(settings.headers ?? {}))
+      headers[header] = (await resolveSecret(reference, prepared.configDir)).reveal();
+  }
+  return startTraceExport({
+    settings,
+    headers,
+    serviceName: name,
+    system: config.name,
+    trustDomain: prepared.trustDomain,
+    ...(kind === 'service' ? {} : { serviceVersion: rampartVersion() }),
+    ...(kind === 'service' ? { sensitiveKeys: config.services[name]?.sensitive ?? [] } : {}),
+    log,
+  });
 }
 
 /**
@@ -228,7 +269,8 @@ export interface BootOptions<K extends BootKind> {
  * 1. the launch secrets over IPC (`receiveLaunchSecrets`), never the environment;
  * 2. the contract's variables (`readComponentEnv`), every problem at once;
  * 3. rampart.yaml, loaded and checked (`configuration invalid` with each problem, exit 1);
- * 4. the workload identity, joined with the one-time token (not for the mesh authority);
+ * 4. the workload identity, joined with the one-time token (not for the mesh authority), and the
+ *    span export when rampart.yaml has `telemetry.traces` (`startTraceExport`);
  * 5. `start(context)`: the component's own stores, servers and workers;
  * 6. the admin port (`/healthz`, `/readyz` with the revision, `/metrics`), when `start` hands one;
  * 7. live reloads from `rampart up`: `config` messages answered `config.applied` or
@@ -260,13 +302,18 @@ export interface BootOptions<K extends BootKind> {
  */
 export async function bootComponent<K extends BootKind>(options: BootOptions<K>): Promise<void> {
   const { kind } = options;
-  const log = createLogger(kind, { level: readLogLevel(process.env) });
+  const log = createLogger(kind, {
+    level: readLogLevel(process.env),
+    ...(options.traceScopedLog === true ? { traceScope: true } : {}),
+  });
   let prepared: PreparedComponent<K> | undefined;
+  let traces: TraceExport | undefined;
   let workload: WorkloadIdentity | undefined;
   let running: RunningComponent | undefined;
   let stopping = false;
   try {
     prepared = await prepareComponent(kind, log);
+    if (options.traceExport !== 'threads') traces = await exportTraces(prepared, log);
     const { configDir } = prepared;
     workload = prepared.workload;
     let revision = 0;
@@ -317,6 +364,8 @@ export async function bootComponent<K extends BootKind>(options: BootOptions<K>)
       stopping = true;
       workload?.stop();
       await Promise.all([adminServer === undefined ? undefined : closeServer(adminServer), component.stop()]);
+      // The last spans of the requests just finished, within a second.
+      await traces?.stop();
     });
   } catch (error) {
     process.exitCode = 1;
@@ -333,5 +382,6 @@ export async function bootComponent<K extends BootKind>(options: BootOptions<K>)
     await running?.stop().catch((stopError: unknown) => {
       log.error({ err: stopError }, 'stop failed');
     });
+    await traces?.stop();
   }
 }

@@ -45,3 +45,9 @@ export {
   type CallAs,
 } from './shop-platform.ts';
 export { NATS_SERVER, natsServerAvailability, startNatsServer, type TestNatsServer } from './nats-server.ts';
+export {
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type OtlpReceiverMode,
+  type ReceivedSpan,
+} from './otlp-receiver.ts';

@@ -17,6 +17,8 @@ import {
 
 await bootComponent({
   kind: 'gateway',
+  // Each worker thread exports its own spans; this thread makes none.
+  traceExport: 'threads',
   async start({ env, config, workload, log, reveal }) {
     const settings = gatewaySettings(config);
     // Nothing else may hold the public port: with SO_REUSEPORT it would take part of the clients.
@@ -27,6 +29,16 @@ await bootComponent({
     });
     const redisRef = config.storage?.redis?.url;
     const redisUrl = redisRef === undefined ? undefined : await reveal(redisRef);
+    // The trace export's headers: handed by rampart up, else read from their references here.
+    const telemetryHeaders =
+      env.telemetryHeaders ??
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(config.telemetry?.traces?.headers ?? {}).map(
+            async ([name, reference]) => [name, await reveal(reference)] as const,
+          ),
+        ),
+      );
     const count = workerCount(config.gateway?.workers);
     const asked = config.gateway?.workers;
     if (typeof asked === 'number' && asked > count)
@@ -47,6 +59,7 @@ await bootComponent({
         followRevocations: true,
         ...(env.auditUrl === undefined ? {} : { audit: { stateDir: env.stateDir, url: env.auditUrl } }),
         logLevel: readLogLevel(process.env),
+        telemetryHeaders,
         log,
       },
       (error) => {

@@ -26,6 +26,8 @@ import { openIdentityStore } from './store/open-identity-store.ts';
 // them alone, and leaves the variables in process.env for `${env:…}` references.
 await bootComponent({
   kind: 'identity',
+  // Its requests run in a trace scope (http/request-trace.ts): its lines carry the trace's ids.
+  traceScopedLog: true,
   async start({ env, config, configDir, trustDomain, workload, log, reveal, revision, stopping }) {
     const store = await openIdentityStore(config, env.stateDir, configDir);
     const cipher = new FieldCipher(await LocalKeyring.open(env.keyringFile));

@@ -123,6 +123,8 @@ function gatewayPlan(
       tlsKeyFile: tls.keyFile,
     }),
     restartKey: JSON.stringify([
+      // The trace export is set up once at start (its exporter, sampler and headers).
+      config.telemetry ?? null,
       ports.gateway,
       ports.admin,
       ports.mesh,
@@ -168,6 +170,8 @@ function identityPlan(
       meshBundleFile: meshBundleFile(state),
     }),
     restartKey: JSON.stringify([
+      // The trace export is set up once at start (its exporter, sampler and headers).
+      config.telemetry ?? null,
       ports.identity,
       ports.identityAdmin,
       ports.gateway,
@@ -217,6 +221,8 @@ function auditPlan(
       meshBundleFile: meshBundleFile(state),
     }),
     restartKey: JSON.stringify([
+      // The trace export is set up once at start (its exporter, sampler and headers).
+      config.telemetry ?? null,
       ports.audit,
       ports.auditAdmin,
       ports.mesh,
@@ -253,11 +259,13 @@ function meshPlan(
     ownedFiles: [state.internalTokenPrivateKey],
     pseudonymKeyCopy: pseudonymCopy(state.keyringDir('mesh')),
     readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey, state.gatewayTokenPublicKey],
-    // No launch secrets: the mesh authority joins nothing; it is the one others join.
+    // Launch secrets only for the trace export's headers: the mesh authority joins nothing, it is
+    // the one others join.
     env: writeComponentEnv('mesh', {
       configFile,
       component: 'mesh',
       stateDir,
+      ...(config.telemetry?.traces?.headers === undefined ? {} : { launchSecrets: 'ipc' as const }),
       auditUrl: auditUrl(config),
       logLevel,
       pseudonymKeyFile: pseudonymCopy(state.keyringDir('mesh')),
@@ -266,6 +274,8 @@ function meshPlan(
       gatewayTokenKeyFile: state.gatewayTokenPublicKey,
     }),
     restartKey: JSON.stringify([
+      // The trace export is set up once at start (its exporter, sampler and headers).
+      config.telemetry ?? null,
       ports.mesh,
       ports.meshAdmin,
       ports.audit,
@@ -315,6 +325,8 @@ function servicePlan(
       meshBundleFile: bundle,
     }),
     restartKey: JSON.stringify([
+      // The trace export is set up once at start (its exporter, sampler and headers).
+      config.telemetry ?? null,
       entry,
       service.port,
       adminPort,

@@ -21,6 +21,7 @@ import { prepareComponentFiles } from './owned-files.ts';
 import { configuredPorts, preflightPorts } from './port-preflight.ts';
 import type { ComponentUsers, RunAs } from './privileges.ts';
 import { secretVariablesFor } from './secret-variables.ts';
+import { telemetrySecrets } from './telemetry-secrets.ts';
 import { SqlProvisioning } from './sql-provisioning.ts';
 import type { StateDir } from './state-dir.ts';
 
@@ -253,16 +254,27 @@ export class Supervisor {
     };
     const td = (): string => trustDomainOf(this.#config);
     const variables = (): Record<string, string> => secretVariablesFor(this.#config, plan.kind);
+    // Every component exports its own spans: each gets the trace export's headers, if any.
+    const telemetry = (): ReturnType<typeof telemetrySecrets> =>
+      telemetrySecrets(this.#config, dirname(configFile));
     switch (plan.kind) {
       case 'mesh':
-        return spec;
+        return this.#config.telemetry?.traces?.headers === undefined
+          ? spec
+          : {
+              ...spec,
+              prepareSecrets: async () => ({ env: writeLaunchSecretEnv('mesh', await telemetry()) }),
+            };
       case 'service':
         return {
           ...spec,
           prepareSecrets: async () => ({
             env: {
               ...variables(),
-              ...writeLaunchSecretEnv('service', await this.#sql.secretsFor(plan.name)),
+              ...writeLaunchSecretEnv('service', {
+                ...(await this.#sql.secretsFor(plan.name)),
+                ...(await telemetry()),
+              }),
             },
             joinToken: await this.#mintJoinToken(serviceSpiffeId(td(), plan.name)),
           }),
@@ -275,6 +287,7 @@ export class Supervisor {
               ...variables(),
               ...writeLaunchSecretEnv('identity', {
                 ...(await this.#sql.secretsFor('identity')),
+                ...(await telemetry()),
                 ...(await prepareIdentitySecrets(
                   this.#config,
                   { root: state.root, identityDir: plan.stateDir },
@@ -296,6 +309,7 @@ export class Supervisor {
               ...writeLaunchSecretEnv('audit', {
                 ...(await this.#sql.secretsFor('audit')),
                 ...(await auditSecrets(this.#config, dirname(configFile))),
+                ...(await telemetry()),
               }),
             },
             joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'audit')),
@@ -307,7 +321,7 @@ export class Supervisor {
           prepareSecrets: async () => {
             await this.#issueEdgeCertificate();
             return {
-              env: variables(),
+              env: { ...variables(), ...writeLaunchSecretEnv('gateway', await telemetry()) },
               joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'gateway')),
             };
           },

@@ -16,6 +16,7 @@ import { checkReservedServiceName } from './reserved-service-name.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
 import { checkRouteOverlap } from './route-overlap.ts';
 import { checkUndeclaredCaller } from './undeclared-caller.ts';
+import { checkTelemetrySettings } from './telemetry-settings.ts';
 import { checkUngrantableScope } from './ungrantable-scope.ts';
 import { checkUnknownPolicy } from './unknown-policy.ts';
 import { checkUnknownSensitiveField } from './unknown-sensitive-field.ts';
@@ -49,4 +50,5 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkRateLimitOff, // CFG_RATE_LIMIT_OFF (warning)
   checkAuditSettings, // CFG_INVALID_VALUE (audit.adminWindow)
   checkNatsTransport, // CFG_INVALID_VALUE (storage.nats.url), CFG_NATS_UNAUTHENTICATED (an error, or a warning under dangerouslyAllowUnauthenticated)
+  checkTelemetrySettings, // CFG_INVALID_VALUE (telemetry.traces: endpoint scheme, reserved headers)
 ];

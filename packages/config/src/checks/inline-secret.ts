@@ -3,9 +3,9 @@ import type { DataPath, Finding } from '../problem.ts';
 import {
   hasInlineUrlPassword,
   isSecretRef,
+  isSecretRefPlace,
   looksLikeJwt,
   looksLikePrivateKey,
-  SECRET_REF_KEYS,
 } from '../secret-patterns.ts';
 
 const REF_FIX =
@@ -13,7 +13,7 @@ const REF_FIX =
 
 /**
  * CFG_INLINE_SECRET, over the raw data (it runs even when the schema check fails, so a secret is
- * flagged wherever it was pasted): a `secret` that is not a reference, a URL with a password in
+ * flagged wherever it was pasted): a `secret` or a trace-export header that is not a reference, a URL with a password in
  * its userinfo, and any string that looks like a private key or a JWT. Messages name the place,
  * never the value.
  */
@@ -47,7 +47,6 @@ function walk(value: unknown, path: DataPath, findings: Finding[]): void {
     return;
   }
   if (typeof value !== 'string') return;
-  const key = path.at(-1);
   const where = path.length === 0 ? 'the file' : `\`${dotted(path)}\``;
   const finding = (message: string, fix: string): Finding => ({
     code: 'CFG_INLINE_SECRET',
@@ -56,7 +55,7 @@ function walk(value: unknown, path: DataPath, findings: Finding[]): void {
     message,
     fix,
   });
-  if (typeof key === 'string' && SECRET_REF_KEYS.has(key) && !isSecretRef(value)) {
+  if (isSecretRefPlace(path) && !isSecretRef(value)) {
     findings.push(finding(`${where} is written inline; a secret must be a reference`, REF_FIX));
   } else if (looksLikePrivateKey(value)) {
     findings.push(finding(`${where} holds a private key written inline`, REF_FIX));

@@ -75,4 +75,14 @@ export {
   type IncomingHeaders,
 } from './trace-context.ts';
 export { parseTraceState } from './trace-state.ts';
-export { createTracer, registerHttpTracing, type ServiceTracer } from './tracing.ts';
+export { createTracer, registerHttpTracing, startSpanWithOwnIds, type ServiceTracer } from './tracing.ts';
+export { randomSpanId, randomTraceId } from './span-ids.ts';
+export {
+  startTraceExport,
+  registerTraceExportMetrics,
+  rampartVersion,
+  TRACE_EXPORT_DEFAULTS,
+  type TraceExport,
+  type TraceExportOptions,
+} from './trace-export.ts';
+export { runInTraceScope, currentTraceIds, type TraceIds } from './trace-scope.ts';

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerTraceExportMetrics } from './trace-export.ts';
 
 export type HttpLabel = 'method' | 'route' | 'status';
 
@@ -34,7 +35,8 @@ export const HTTP_DURATION_BUCKETS: readonly number[] = [
 
 /**
  * Creates a service's Prometheus registry: default process metrics, HTTP request count and
- * duration, and security-event count, every series labelled `service="<name>"`. Labels hold only
+ * duration, security-event count, the audit outbox's and — when the thread exports spans — the
+ * trace export's counters, every series labelled `service="<name>"`. Labels hold only
  * bounded values — route templates, methods, status codes, event names — never a raw path, id or
  * user, so cardinality stays small and no personal data reaches the metrics.
  *
@@ -50,6 +52,8 @@ export function createMetrics(serviceName: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: serviceName });
   collectDefaultMetrics({ register: registry });
+  // The span export's counters, when this thread exports (`telemetry.traces`).
+  registerTraceExportMetrics(registry);
   const labelNames: HttpLabel[] = ['method', 'route', 'status'];
   return {
     registry,

@@ -18,6 +18,7 @@ import {
   TRACE_ID,
 } from './event-fields.ts';
 import type { Metrics } from './metrics.ts';
+import { currentTraceIds } from './trace-scope.ts';
 
 /** Whether the action the event records succeeded (ECS `event.outcome`). */
 export type SecurityOutcome = 'success' | 'failure' | 'unknown';
@@ -160,7 +161,9 @@ function securityEvent(
     matches(REASON, input.reason, MAX_REASON_LENGTH),
     'reason must be a code (SDK_CALLER_NOT_ALLOWED, expired), not prose',
   );
-  const { peer, subject, requestId, traceId, clientId, route, sourceIp, userAgent } = input;
+  const { peer, subject, requestId, clientId, route, sourceIp, userAgent } = input;
+  // Where the caller gave none, the trace scope's (identity's requests run in one).
+  const traceId = input.traceId ?? currentTraceIds()?.traceId;
   if (peer !== undefined)
     check(matches(PEER, peer, MAX_PEER_LENGTH), 'peer must be a SPIFFE ID or a service name');
   if (requestId !== undefined) check(matches(REQUEST_ID, requestId), 'requestId has an unexpected shape');

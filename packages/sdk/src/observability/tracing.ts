@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   isSpanContextValid,
   ROOT_CONTEXT,
@@ -8,10 +7,12 @@ import {
   TraceFlags,
   type Context,
   type Span,
+  type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { UNMATCHED_ROUTE } from './http-metrics.ts';
+import { randomSpanId, randomTraceId } from './span-ids.ts';
 import { extractTraceContext, injectTraceContext, type IncomingHeaders } from './trace-context.ts';
 
 export interface ServiceTracer {
@@ -62,6 +63,36 @@ export function createTracer(serviceName: string): ServiceTracer {
 }
 
 /**
+ * Starts a span that always has ids of its own. With an OpenTelemetry SDK that is what `startSpan`
+ * does (a span the sampler drops is non-recording, with ids of its own); the API's no-op tracer
+ * instead echoes its parent's span context (or an invalid one at the root), which would send the
+ * caller's own span id on. So without an SDK the span becomes a non-recording one with a fresh
+ * span id (CSPRNG), continuing the parent's trace or starting one: logs, security events and
+ * outgoing calls still correlate. The gateway, the SDK's HTTP tracing and identity start their
+ * spans with it.
+ *
+ * @example
+ * const span = startSpanWithOwnIds(tracer, 'GET /orders/{id}', { kind: SpanKind.SERVER }, parent);
+ */
+export function startSpanWithOwnIds(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  parent: Context,
+): Span {
+  const span = tracer.startSpan(name, options, parent);
+  const own = span.spanContext();
+  const parentSpan = trace.getSpanContext(parent);
+  if (isSpanContextValid(own) && own.spanId !== parentSpan?.spanId) return span;
+  return trace.wrapSpanContext({
+    traceId: parentSpan?.traceId ?? randomTraceId(),
+    spanId: randomSpanId(),
+    traceFlags: parentSpan?.traceFlags ?? TraceFlags.NONE,
+    ...(parentSpan?.traceState === undefined ? {} : { traceState: parentSpan.traceState }),
+  });
+}
+
+/**
  * Starts a server span for every request of `app` — named `<METHOD> <route template>`, child of
  * the caller's `traceparent` — and ends it with the status code. Without an SDK the span records
  * nothing, but still gets ids of its own (continuing the caller's trace, or starting one), so logs,
@@ -79,22 +110,12 @@ export function registerHttpTracing(app: FastifyInstance, serviceTracer: Service
   app.addHook('onRequest', (request, _reply, done) => {
     const parent = serviceTracer.extract(request.headers);
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    let span = serviceTracer.tracer.startSpan(
+    const span = startSpanWithOwnIds(
+      serviceTracer.tracer,
       `${request.method} ${route}`,
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } },
       parent,
     );
-    const parentContext = trace.getSpanContext(parent);
-    const own = span.spanContext();
-    if (!isSpanContextValid(own) || own.spanId === parentContext?.spanId) {
-      // No SDK: the no-op span only echoes its parent. Give this hop ids of its own.
-      span = trace.wrapSpanContext({
-        traceId: parentContext?.traceId ?? randomBytes(16).toString('hex'),
-        spanId: randomBytes(8).toString('hex'),
-        traceFlags: parentContext?.traceFlags ?? TraceFlags.NONE,
-        ...(parentContext?.traceState === undefined ? {} : { traceState: parentContext.traceState }),
-      });
-    }
     requests.set(request, { span, context: trace.setSpan(parent, span) });
     // Every line the request logs from here on (its access line, a denial, an error, a handler's
     // own `request.log`) carries the span's ids: `rampart logs --trace` joins them across services.

@@ -25,6 +25,11 @@ export interface WorkerData {
    * `<stateDir>/worker-<index>/` and ships it to the audit service at `url`.
    */
   readonly audit?: { readonly stateDir: string; readonly url: string };
+  /**
+   * The values of `telemetry.traces.headers` (the collector's credential), when rampart.yaml sets
+   * it: each worker exports its own spans (`startTraceExport`, one tracer provider per thread).
+   */
+  readonly telemetryHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface TlsPair {

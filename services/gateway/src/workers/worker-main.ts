@@ -4,7 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { trustDomainOf } from '@rampart/config';
-import { configRefusalReason, createLogger, startAuditShipping } from '@rampart/sdk';
+import {
+  configRefusalReason,
+  createLogger,
+  rampartVersion,
+  startAuditShipping,
+  startTraceExport,
+} from '@rampart/sdk';
 import { buildGateway } from '../app.ts';
 import { threadCounters } from '../shared-state/index.ts';
 import type { FromWorker, ToWorker, WorkerData } from './messages.ts';
@@ -30,6 +36,22 @@ const shipping = startAuditShipping({
   nats: data.config.storage?.nats,
   log,
 });
+// This thread's spans (a tracer provider is per thread), before the gateway's metrics are made so
+// they count the export. The gateway is the edge: it samples by trace id, whatever a client asked.
+const traceSettings = data.config.telemetry?.traces;
+const traces =
+  traceSettings === undefined
+    ? undefined
+    : await startTraceExport({
+        settings: traceSettings,
+        headers: data.telemetryHeaders,
+        serviceName: 'gateway',
+        serviceVersion: rampartVersion(),
+        system: data.config.name,
+        trustDomain: trustDomainOf(data.config),
+        edge: true,
+        log,
+      });
 const gateway = buildGateway({
   config: data.config,
   ...(data.redisUrl === undefined ? {} : { redisUrl: data.redisUrl }),
@@ -78,6 +100,7 @@ port.on('message', (message: ToWorker) => {
         .catch((error: unknown) => {
           log.error({ err: error }, 'audit shipping stop failed');
         })
+        .then(() => traces?.stop())
         .finally(() => {
           counters?.close();
           send({ type: 'stopped' });

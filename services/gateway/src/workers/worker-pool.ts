@@ -92,6 +92,7 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
       sharePort: count > 1,
       ...(channel === undefined ? {} : { counters: channel.port2 }),
       ...(options.audit === undefined ? {} : { audit: options.audit }),
+      ...(options.telemetryHeaders === undefined ? {} : { telemetryHeaders: options.telemetryHeaders }),
     };
     const worker = new Worker(entry, {
       workerData: data,

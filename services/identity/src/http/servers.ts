@@ -14,6 +14,7 @@ import {
 import type { Identity } from '../app.ts';
 import { ADMIN_TOKEN_CHECK_PATH } from '../admin/admin-token-check.ts';
 import { INTROSPECTION_PATH, serveIntrospection } from '../oidc/internal-introspection.ts';
+import { traceRequest } from './request-trace.ts';
 import { sendJson } from './router.ts';
 
 export interface IdentityServersOptions {
@@ -67,9 +68,12 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
     (req, res) => {
       const socket = req.socket;
       const peer = socket instanceof TLSSocket ? peerSpiffeId(socket.getPeerCertificate()) : null;
+      const route = routeLabel(options.identity.settings.mountPath, req.url ?? '/');
+      const log = options.identity.log;
       if (peer === auditId && options.adminTokenCheck !== undefined && req.url === ADMIN_TOKEN_CHECK_PATH) {
-        observe(options.metrics, options.identity.settings.mountPath, req, res);
-        void options.adminTokenCheck(req, res);
+        const check = options.adminTokenCheck;
+        observe(options.metrics, route, req, res);
+        traceRequest(req, res, route, log, () => void check(req, res));
         return;
       }
       if (peer !== gatewayId) {
@@ -81,16 +85,19 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
         sendJson(res, 403, { error: 'access_denied' });
         return;
       }
-      observe(options.metrics, options.identity.settings.mountPath, req, res);
-      if (req.url === INTROSPECTION_PATH) {
-        void serveIntrospection(options.identity, req, res);
-        return;
-      }
-      if (req.url === REVOCATIONS_PATH || req.url?.startsWith(`${REVOCATIONS_PATH}?`) === true) {
-        void serveRevocations(options.identity, req, res);
-        return;
-      }
-      options.identity.handle(req, res);
+      observe(options.metrics, route, req, res);
+      // Each request of the gateway runs in its trace: a span, and its ids on every line and event.
+      traceRequest(req, res, route, log, () => {
+        if (req.url === INTROSPECTION_PATH) {
+          void serveIntrospection(options.identity, req, res);
+          return;
+        }
+        if (req.url === REVOCATIONS_PATH || req.url?.startsWith(`${REVOCATIONS_PATH}?`) === true) {
+          void serveRevocations(options.identity, req, res);
+          return;
+        }
+        options.identity.handle(req, res);
+      });
     },
   );
   const admin = createAdminServer({ health: options.health, metrics: metricsExposition(options.metrics) });
@@ -137,9 +144,8 @@ async function serveRevocations(
  * …, the gateway's mount counts the same names) or its internal feed — and status, never the raw
  * path. The label is taken on arrival: oidc-provider rewrites `req.url` below its mount.
  */
-function observe(metrics: Metrics, mountPath: string, req: IncomingMessage, res: ServerResponse): void {
+function observe(metrics: Metrics, route: string, req: IncomingMessage, res: ServerResponse): void {
   const started = process.hrtime.bigint();
-  const route = routeLabel(mountPath, req.url ?? '/');
   res.on('finish', () => {
     const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
     metrics.httpRequests.inc(labels);
