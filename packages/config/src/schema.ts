@@ -596,7 +596,7 @@ export const TraceExport = Type.Object(
         {
           ...strict,
           maxProperties: 16,
-          description: "Headers the collector authenticates with; each value a secret reference.",
+          description: 'Headers the collector authenticates with; each value a secret reference.',
         },
       ),
     ),
@@ -605,14 +605,14 @@ export const TraceExport = Type.Object(
         minimum: 0,
         maximum: 1,
         description:
-          'The share of new traces recorded and exported, 0 to 1 (default 1, every trace); a hop inside follows the gateway\'s decision.',
+          "The share of new traces recorded and exported, 0 to 1 (default 1, every trace); a hop inside follows the gateway's decision.",
       }),
     ),
   },
   {
     ...strict,
     description:
-      'Export every component\'s spans over OTLP/HTTP in the background (bounded queue, never blocking a request).',
+      "Export every component's spans over OTLP/HTTP in the background (bounded queue, never blocking a request).",
   },
 );
 

@@ -26,11 +26,11 @@ describe('telemetry.traces in rampart.yaml', () => {
     assert.deepEqual(result.problems, []);
     assert.ok(result.ok);
     assert.equal(result.config.telemetry?.traces?.endpoint, 'https://collector.example:4318/v1/traces');
-    assert.deepEqual(result.config.telemetry?.traces?.headers, {
+    assert.deepEqual(result.config.telemetry.traces.headers, {
       authorization: '${env:OTLP_AUTHORIZATION}',
       'x-scope-orgid': '${file:secrets/otlp-tenant}',
     });
-    assert.equal(result.config.telemetry?.traces?.sampleRatio, 0.25);
+    assert.equal(result.config.telemetry.traces.sampleRatio, 0.25);
   });
 
   for (const endpoint of [
@@ -66,10 +66,26 @@ describe('telemetry.traces in rampart.yaml', () => {
     ],
     ['another scheme', '    endpoint: grpc://collector.example:4317\n', /^CFG_INVALID_VALUE 5:/],
     ['a relative URL', '    endpoint: /v1/traces\n', /^CFG_INVALID_VALUE 5:/],
-    ['a password in the URL', '    endpoint: https://user:pw@collector.example/v1/traces\n', /^CFG_INVALID_VALUE 5:/],
-    ['no endpoint', '    sampleRatio: 1\n', /^CFG_MISSING_KEY 5:missing key `endpoint` in `telemetry.traces`/],
-    ['a ratio above 1', '    endpoint: https://c.example/v1/traces\n    sampleRatio: 1.5\n', /^CFG_INVALID_VALUE 6:/],
-    ['a negative ratio', '    endpoint: https://c.example/v1/traces\n    sampleRatio: -0.1\n', /^CFG_INVALID_VALUE 6:/],
+    [
+      'a password in the URL',
+      '    endpoint: https://user:pw@collector.example/v1/traces\n',
+      /^CFG_INVALID_VALUE 5:/,
+    ],
+    [
+      'no endpoint',
+      '    sampleRatio: 1\n',
+      /^CFG_MISSING_KEY 5:missing key `endpoint` in `telemetry.traces`/,
+    ],
+    [
+      'a ratio above 1',
+      '    endpoint: https://c.example/v1/traces\n    sampleRatio: 1.5\n',
+      /^CFG_INVALID_VALUE 6:/,
+    ],
+    [
+      'a negative ratio',
+      '    endpoint: https://c.example/v1/traces\n    sampleRatio: -0.1\n',
+      /^CFG_INVALID_VALUE 6:/,
+    ],
     [
       'an unknown key',
       '    endpoint: https://c.example/v1/traces\n    protocol: grpc\n',
@@ -114,16 +130,27 @@ describe('telemetry.traces in rampart.yaml', () => {
       const problems = result.problems.filter((p) => p.severity !== 'warning');
       assert.deepEqual(
         problems.map((p) => [p.code, p.line, p.message]),
-        [['CFG_INLINE_SECRET', 7, `\`telemetry.traces.headers.${header}\` is written inline; a secret must be a reference`]],
+        [
+          [
+            'CFG_INLINE_SECRET',
+            7,
+            `\`telemetry.traces.headers.${header}\` is written inline; a secret must be a reference`,
+          ],
+        ],
       );
       assert.ok(!JSON.stringify(result.problems).includes(value), 'the value is never echoed');
     });
   }
 
   it('refuses a header whose value is not a string, without echoing it', () => {
-    const text = withTelemetry('    endpoint: https://c.example/v1/traces\n    headers:\n      authorization: 123456789\n');
+    const text = withTelemetry(
+      '    endpoint: https://c.example/v1/traces\n    headers:\n      authorization: 123456789\n',
+    );
     const problems = problemsOf(text);
-    assert.ok(problems.some((p) => p.startsWith('CFG_INVALID_VALUE 7:')), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.startsWith('CFG_INVALID_VALUE 7:')),
+      JSON.stringify(problems),
+    );
     assert.ok(!JSON.stringify(problems).includes('123456789'));
   });
 });

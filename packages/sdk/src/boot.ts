@@ -240,12 +240,15 @@ export interface BootOptions<K extends BootKind> {
  * secret `rampart up` resolved, or — for a component started by hand — the references resolved
  * here, from this process's environment and files.
  */
-async function exportTraces<K extends BootKind>(prepared: PreparedComponent<K>, log: Logger): Promise<TraceExport | undefined> {
+async function exportTraces<K extends BootKind>(
+  prepared: PreparedComponent<K>,
+  log: Logger,
+): Promise<TraceExport | undefined> {
   const { config, kind, name } = prepared;
   const settings = config.telemetry?.traces;
   if (settings === undefined) return undefined;
-  const handed = (prepared.env as { readonly telemetryHeaders?: Readonly<Record<string, string>> })
-    .telemetryHeaders;
+  const env: { readonly telemetryHeaders?: Readonly<Record<string, string>> } = prepared.env;
+  const handed = env.telemetryHeaders;
   const headers: Record<string, string> = { ...handed };
   if (handed === undefined) {
     for (const [header, reference] of Object.entries(settings.headers ?? {}))

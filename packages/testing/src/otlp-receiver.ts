@@ -117,7 +117,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         for (const socket of sockets) socket.destroy();
       });
       return closed;

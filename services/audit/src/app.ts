@@ -8,6 +8,7 @@ import { platformPorts, type RampartConfig, type Secret } from '@rampart/config'
 import type { WorkloadCredentials } from '@rampart/mesh';
 import {
   buildHttpApp,
+  createTracer,
   createMetrics,
   metricsExposition,
   readinessOf,
@@ -216,6 +217,8 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   const credentials = options.credentials();
   const app: FastifyInstance = buildHttpApp({
     logger: log,
+    // A SERVER span per request (the admin API's is a child of the gateway's /audit mount call).
+    tracer: createTracer('audit'),
     tls: { key: credentials.keyPem, cert: credentials.certPem, ca: credentials.caPems, trustDomain },
   });
   registerHttpMetrics(app, metrics);

@@ -16,9 +16,11 @@ import {
   createAdminServer,
   createMetrics,
   createSecurityEvents,
+  createTracer,
   listenOn,
   metricsExposition,
   registerHttpMetrics,
+  registerHttpTracing,
   startAuditShipping,
   type Logger,
 } from '@rampart/sdk';
@@ -142,6 +144,8 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     genReqId: () => randomUUID(),
   }) as unknown as FastifyInstance;
   identity.attach(app.server as unknown as HttpsServer);
+  // A SERVER span per request, before any hook that may refuse one.
+  registerHttpTracing(app, createTracer('mesh'));
 
   const metrics = createMetrics('mesh');
   const shipping = startAuditShipping({

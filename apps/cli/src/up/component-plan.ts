@@ -259,13 +259,13 @@ function meshPlan(
     ownedFiles: [state.internalTokenPrivateKey],
     pseudonymKeyCopy: pseudonymCopy(state.keyringDir('mesh')),
     readableFiles: [state.internalTokenPrivateKey, state.internalTokenPublicKey, state.gatewayTokenPublicKey],
-    // Launch secrets only for the trace export's headers: the mesh authority joins nothing, it is
-    // the one others join.
+    // Its launch secrets are the trace export's headers alone, if any: the mesh authority joins
+    // nothing (no join token), it is the one others join.
     env: writeComponentEnv('mesh', {
       configFile,
       component: 'mesh',
       stateDir,
-      ...(config.telemetry?.traces?.headers === undefined ? {} : { launchSecrets: 'ipc' as const }),
+      launchSecrets: 'ipc',
       auditUrl: auditUrl(config),
       logLevel,
       pseudonymKeyFile: pseudonymCopy(state.keyringDir('mesh')),

@@ -259,12 +259,10 @@ export class Supervisor {
       telemetrySecrets(this.#config, dirname(configFile));
     switch (plan.kind) {
       case 'mesh':
-        return this.#config.telemetry?.traces?.headers === undefined
-          ? spec
-          : {
-              ...spec,
-              prepareSecrets: async () => ({ env: writeLaunchSecretEnv('mesh', await telemetry()) }),
-            };
+        return {
+          ...spec,
+          prepareSecrets: async () => ({ env: writeLaunchSecretEnv('mesh', await telemetry()) }),
+        };
       case 'service':
         return {
           ...spec,

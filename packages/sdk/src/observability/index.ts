@@ -82,6 +82,7 @@ export {
   registerTraceExportMetrics,
   rampartVersion,
   TRACE_EXPORT_DEFAULTS,
+  type TraceExportLimits,
   type TraceExport,
   type TraceExportOptions,
 } from './trace-export.ts';

@@ -3,21 +3,24 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type {
-  ReadableSpan,
-  Sampler,
-  Span,
-  SpanExporter,
-  SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Sampler, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TraceExportConfig } from '@rampart/config';
 import type { Logger } from '../log/index.ts';
 import { Masker } from '../log/index.ts';
 import { randomSpanId, randomTraceId } from './span-ids.ts';
 
+/** The bounds of an export, in spans and milliseconds. */
+export interface TraceExportLimits {
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
+  readonly scheduledDelayMs: number;
+  readonly exportTimeoutMs: number;
+  readonly stopDeadlineMs: number;
+}
+
 /** The bounds of the export. Spans past `maxQueueSize` are dropped and counted, never waited for. */
-export const TRACE_EXPORT_DEFAULTS = {
+export const TRACE_EXPORT_DEFAULTS: TraceExportLimits = {
   /** Spans held in memory while waiting for an export (about 1–2 KiB each). */
   maxQueueSize: 2048,
   /** Spans per OTLP request. */
@@ -28,7 +31,7 @@ export const TRACE_EXPORT_DEFAULTS = {
   exportTimeoutMs: 10_000,
   /** How long `stop()` waits for the last batch before giving up on it. */
   stopDeadlineMs: 1_000,
-} as const;
+};
 
 export interface TraceExportOptions {
   /** `telemetry.traces` from rampart.yaml: the endpoint and the sample ratio. */
@@ -57,7 +60,7 @@ export interface TraceExportOptions {
   readonly sensitiveKeys?: readonly string[];
   readonly log: Logger;
   /** Tests shorten these; defaults {@link TRACE_EXPORT_DEFAULTS}. */
-  readonly limits?: Partial<typeof TRACE_EXPORT_DEFAULTS>;
+  readonly limits?: Partial<TraceExportLimits>;
 }
 
 /** The export running in this thread. */

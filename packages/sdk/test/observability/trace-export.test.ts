@@ -101,7 +101,12 @@ describe('startTraceExport: OTLP/HTTP export of the spans', () => {
         assert.equal(received.name, 'GET /orders/{id}');
         assert.equal(received.attributes['http.route'], '/orders/{id}');
         const text = JSON.stringify(received);
-        for (const secret of ['jane@example.com', 'eyJhbGciOiJFUzI1NiJ9', '1 Main Street', '4242424242424242']) {
+        for (const secret of [
+          'jane@example.com',
+          'eyJhbGciOiJFUzI1NiJ9',
+          '1 Main Street',
+          '4242424242424242',
+        ]) {
           assert.ok(!text.includes(secret), `${secret} never leaves the process`);
         }
         assert.equal(receiver.requests()[0]?.['authorization'], 'Bearer collector-credential');
@@ -154,7 +159,11 @@ describe('startTraceExport: OTLP/HTTP export of the spans', () => {
       .spans()
       .slice(before)
       .map((span: ReceivedSpan) => span.name);
-    assert.deepEqual(names, ['GET /inner'], 'a hop inside follows its caller; a new trace uses the ratio (0)');
+    assert.deepEqual(
+      names,
+      ['GET /inner'],
+      'a hop inside follows its caller; a new trace uses the ratio (0)',
+    );
   });
 
   it('never waits for a collector that does not answer: a full queue drops spans and counts them', async () => {
@@ -174,7 +183,9 @@ describe('startTraceExport: OTLP/HTTP export of the spans', () => {
         // The hanging batch times out (exportTimeoutMs) and is counted as failed.
         await until(
           async () =>
-            (await metricValue('trace_spans_dropped_total', { reason: 'export_failed' })) >= 2 ? true : undefined,
+            (await metricValue('trace_spans_dropped_total', { reason: 'export_failed' })) >= 2
+              ? true
+              : undefined,
           'the hanging batch counted as failed',
         );
       },

@@ -6,7 +6,15 @@ import { extractTraceContext, runInTraceScope, startSpanWithOwnIds, type Logger 
 const tracer = trace.getTracer('rampart.identity');
 
 /** Methods named as they are on a span and a log line; any other is `_OTHER`. */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+]);
 
 /**
  * Runs one request of identity's listener in its trace: a SERVER span, child of the caller's W3C
