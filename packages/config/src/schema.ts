@@ -572,8 +572,8 @@ export const Logs = Type.Object(
 const HeaderName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" });
 
 /**
- * Where every component sends its spans: an OTLP/HTTP collector (see docs/configuration.md,
- * "telemetry"). https only, except to a collector on this machine's loopback.
+ * Where every component sends its spans: an OTLP/HTTP collector (docs/telemetry.md). https only,
+ * except to a collector on this machine's loopback.
  */
 export const TraceExport = Type.Object(
   {

@@ -151,8 +151,10 @@ export async function startTraceExport(options: TraceExportOptions): Promise<Tra
       url: options.settings.endpoint,
       headers: { ...options.headers },
       timeoutMillis: limits.exportTimeoutMs,
-      // The batch processor sends one batch at a time; a flush at stop may add one.
-      concurrencyLimit: 2,
+      // The batch processor sends one batch at a time, but a flush (at stop) sends the whole queue
+      // at once: room for all of it, so a stop does not fail the batches past a lower limit.
+      concurrencyLimit:
+        Math.ceil(limits.maxQueueSize / Math.min(limits.maxExportBatchSize, limits.maxQueueSize)) + 1,
     }),
     new Masker({ sensitiveKeys: options.sensitiveKeys ?? [] }),
     metrics,
