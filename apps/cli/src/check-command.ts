@@ -1,6 +1,7 @@
-import { isAbsolute, relative } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblem, loadConfig, type ConfigProblem, type LoadResult } from '@rampart/config';
+import { readSuppliedTls } from './up/supplied-tls.ts';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -56,7 +57,7 @@ export async function checkCommand(argv: string[], io: CommandIo): Promise<numbe
     io.stderr.write(`rampart check: expected at most one file, got ${positionals.length}\n\n${usage}`);
     return 2;
   }
-  const result = await loadConfig(positionals[0] ?? 'rampart.yaml');
+  const result = withSuppliedTlsChecked(await loadConfig(positionals[0] ?? 'rampart.yaml'));
   const strict = values.strict === true;
   const problems = strict
     ? result.problems.map((p): ConfigProblem => ({ ...p, severity: 'error' }))
@@ -71,6 +72,30 @@ export async function checkCommand(argv: string[], io: CommandIo): Promise<numbe
   for (const problem of problems) io.stdout.write(`${formatProblem(problem, { color: io.color })}\n`);
   io.stdout.write(`${summary(result, problems, ok, io.color)}\n`);
   return ok ? 0 : 1;
+}
+
+/**
+ * The files `gateway.tls` names, checked as `rampart up` checks them (readable, the key its owner's
+ * alone, a certificate valid now that matches the key): a problem of the result when they are not.
+ */
+function withSuppliedTlsChecked(result: LoadResult): LoadResult {
+  const tls = result.ok ? result.config.gateway?.tls : undefined;
+  if (!result.ok || tls === undefined) return result;
+  try {
+    readSuppliedTls(tls, dirname(result.file));
+    return result;
+  } catch (error) {
+    const problem: ConfigProblem = {
+      code: 'SUP_GATEWAY_TLS_INVALID',
+      file: result.file,
+      line: 0,
+      column: 0,
+      severity: 'error',
+      message: error instanceof Error ? error.message : String(error),
+      fix: 'fix the file it names (chmod 600 the key; the full chain, leaf first, valid now, matching the key)',
+    };
+    return { ok: false, file: result.file, problems: [...result.problems, problem] };
+  }
 }
 
 function summary(

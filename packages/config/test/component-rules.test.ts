@@ -196,6 +196,27 @@ const cases: [name: string, text: string, expected: string[]][] = [
     `${BASE}gateway:\n  trustedProxies: ["::/0"]\n`,
     ['15:20 warning CFG_TRUSTS_ANY_PROXY'],
   ],
+  ['listen on loopback, IPv4 and IPv6', `${BASE}gateway:\n  listen: [127.0.0.1, "::1"]\n`, []],
+  [
+    'listen on a host name (it would bind whatever the name resolves to)',
+    `${BASE}gateway:\n  listen: [localhost]\n`,
+    ['15:12 error CFG_INVALID_VALUE'],
+  ],
+  [
+    'listen on every interface with the local edge CA (a warning)',
+    `${BASE}gateway:\n  listen: [0.0.0.0, "::"]\n`,
+    ['15:11 warning CFG_EDGE_LOCAL_CA'],
+  ],
+  [
+    'listen on every interface with the operator’s certificate',
+    `${BASE}gateway:\n  listen: [0.0.0.0]\n  tls: { certFile: edge.pem, keyFile: edge.key }\n`,
+    [],
+  ],
+  [
+    'tls without its key (schema)',
+    `${BASE}gateway:\n  tls: { certFile: edge.pem }\n`,
+    ['15:8 error CFG_MISSING_KEY'],
+  ],
   [
     'an IPv4-mapped address with an IPv6 prefix (the gateway reads it as IPv4)',
     `${BASE}gateway:\n  trustedProxies: ["::ffff:10.0.0.0/104"]\n`,

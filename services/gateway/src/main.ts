@@ -4,6 +4,7 @@
 // `bootComponent`. See ../README.md.
 import { readFileSync } from 'node:fs';
 import { readLogLevel } from '@rampart/config';
+import { tlsPairProblem } from '@rampart/mesh';
 import { bootComponent, createMetrics } from '@rampart/sdk';
 import { gatewaySettings, localUrl } from './settings.ts';
 import {
@@ -52,7 +53,11 @@ await bootComponent({
         config,
         ...(redisUrl === undefined ? {} : { redisUrl }),
         tls: readTls(),
-        issuerCa: readFileSync(env.edgeCaFile, 'utf8'),
+        // The issuer's key set comes through the gateway's own address: with a certificate the
+        // operator supplies and no `caFile`, its root is in the system's store.
+        ...(config.gateway?.tls !== undefined && config.gateway.tls.caFile === undefined
+          ? {}
+          : { issuerCa: readFileSync(env.edgeCaFile, 'utf8') }),
         signingKeyPem: readFileSync(env.internalTokenSigningKeyFile, 'utf8'),
         pseudonymKey: readFileSync(env.pseudonymKeyFile),
         credentials: workload.current(),
@@ -97,7 +102,13 @@ await bootComponent({
           'type' in message &&
           message.type === 'tls.renewed'
         ) {
-          pool.setTls(readTls());
+          const tls = readTls();
+          const problem = tlsPairProblem(tls.cert, tls.key);
+          if (problem !== undefined) {
+            log.error({ problem }, 'public TLS certificate not renewed: the one being served is kept');
+            return;
+          }
+          pool.setTls(tls);
           log.info('public TLS certificate renewed');
         }
       },

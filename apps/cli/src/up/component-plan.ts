@@ -71,10 +71,23 @@ export function planComponents(config: RampartConfig, context: PlanContext): Com
   ];
 }
 
-/** The gateway's public certificate and key live in its state directory. */
-export function gatewayTlsFiles(state: StateDir): { caFile: string; certFile: string; keyFile: string } {
+/**
+ * The gateway's public certificate and key live in its state directory, with — when `gateway.tls`
+ * names a `caFile` — the root it trusts to fetch the issuer's key set through its own address.
+ */
+export function gatewayTlsFiles(state: StateDir): {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  issuerCaFile: string;
+} {
   const dir = state.componentDir('gateway');
-  return { caFile: state.caFile, certFile: join(dir, 'tls.pem'), keyFile: join(dir, 'tls.key') };
+  return {
+    caFile: state.caFile,
+    certFile: join(dir, 'tls.pem'),
+    keyFile: join(dir, 'tls.key'),
+    issuerCaFile: join(dir, 'issuer-ca.pem'),
+  };
 }
 
 function gatewayPlan(
@@ -118,7 +131,8 @@ function gatewayPlan(
       meshUrl: meshUrl(config),
       meshBundleFile: meshBundleFile(state),
       pseudonymKeyFile: pseudonymCopy(state.componentDir('gateway')),
-      edgeCaFile: tls.caFile,
+      // The issuer's key set is fetched through the gateway's own address: trust what signed it.
+      edgeCaFile: config.gateway?.tls?.caFile === undefined ? tls.caFile : tls.issuerCaFile,
       tlsCertFile: tls.certFile,
       tlsKeyFile: tls.keyFile,
     }),
@@ -126,6 +140,8 @@ function gatewayPlan(
       // The trace export is set up once at start (its exporter, sampler and headers).
       config.telemetry ?? null,
       ports.gateway,
+      config.gateway?.listen ?? null,
+      config.gateway?.tls ?? null,
       ports.admin,
       ports.mesh,
       ports.audit,

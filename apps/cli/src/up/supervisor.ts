@@ -14,6 +14,7 @@ import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
 import { logRotationOf } from './rotating-log.ts';
 import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
 import { EDGE_RENEW_INTERVAL_MS, issueEdgeCertificate } from './edge-tls.ts';
+import { installSuppliedTls, readSuppliedTls, watchSuppliedTls } from './supplied-tls.ts';
 import { prepareIdentitySecrets } from './identity-secrets.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
@@ -53,6 +54,7 @@ export class Supervisor {
   #config: RampartConfig;
   #revision = 0;
   #edgeRenewal: NodeJS.Timeout | null = null;
+  #unwatchSuppliedTls: (() => void) | null = null;
   #checkpointCopy: AuditCheckpointCopy | undefined;
 
   constructor(config: RampartConfig, options: SupervisorOptions) {
@@ -84,9 +86,26 @@ export class Supervisor {
     }
     // The gateway's public certificate lives 24 h: renew it, and tell the gateway, every 12 h.
     this.#edgeRenewal = setInterval(() => {
-      void this.#renewEdgeCertificate();
+      if (this.#config.gateway?.tls === undefined) void this.#renewEdgeCertificate();
     }, EDGE_RENEW_INTERVAL_MS);
     this.#edgeRenewal.unref();
+    // A certificate the operator supplies is taken again whenever its files change (certbot, cert-manager).
+    this.#unwatchSuppliedTls = watchSuppliedTls({
+      current: () => this.#config.gateway?.tls,
+      configDir: dirname(this.#options.configFile),
+      onPair: (pair) => {
+        const { state } = this.#options;
+        installSuppliedTls(pair, gatewayTlsFiles(state), this.#runAs({ name: 'gateway', kind: 'gateway' }));
+        this.#components.get('gateway')?.component.notify({ type: 'tls.renewed' });
+      },
+      onRefused: (error) => {
+        this.#options.onEvent({
+          type: 'error-logged',
+          name: 'gateway',
+          message: `${error.message}: the certificate being served is kept`,
+        });
+      },
+    });
   }
 
   async #renewEdgeCertificate(): Promise<void> {
@@ -103,9 +122,15 @@ export class Supervisor {
     }
   }
 
+  /** The gateway's public certificate: the operator's (`gateway.tls`), checked, or one from the edge CA. */
   #issueEdgeCertificate(): Promise<void> {
-    const { state } = this.#options;
+    const { state, configFile } = this.#options;
     const gateway = this.#runAs({ name: 'gateway', kind: 'gateway' });
+    const supplied = this.#config.gateway?.tls;
+    if (supplied !== undefined) {
+      installSuppliedTls(readSuppliedTls(supplied, dirname(configFile)), gatewayTlsFiles(state), gateway);
+      return Promise.resolve();
+    }
     return issueEdgeCertificate(
       state.edgeCaDir,
       trustDomainOf(this.#config),
@@ -122,6 +147,7 @@ export class Supervisor {
   /** Stops components in the reverse of their start order. */
   async stop(): Promise<void> {
     if (this.#edgeRenewal !== null) clearInterval(this.#edgeRenewal);
+    this.#unwatchSuppliedTls?.();
     const running = [...this.#components.values()].reverse();
     this.#components.clear();
     for (const { component } of running) await component.stop();

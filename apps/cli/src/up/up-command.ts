@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   FIRST_ADMIN,
@@ -23,6 +23,7 @@ import { preflightPorts } from './port-preflight.ts';
 import { AttentionPrinter } from './attention-events.ts';
 import { assertReadableBy, ComponentUsers } from './privileges.ts';
 import { acquireLock, prepareStateDir, stateDirFor } from './state-dir.ts';
+import { readSuppliedTls } from './supplied-tls.ts';
 import { Supervisor } from './supervisor.ts';
 
 export interface Io {
@@ -126,6 +127,9 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       ]);
     }
     await preflightPorts(loaded.config);
+    // A certificate of the operator's that cannot be served is refused before anything starts.
+    const suppliedTls = loaded.config.gateway?.tls;
+    if (suppliedTls !== undefined) readSuppliedTls(suppliedTls, dirname(loaded.file));
     io.stdout.write(`${c('bold', 'rampart')} starting ${loaded.config.name} from ${file}\n`);
     const running = supervisor;
     const stoppedEarly = stopRequested.then(() => running.stop()).then(() => 'stopped' as const);

@@ -10,7 +10,8 @@ export interface WorkerData {
   readonly config: RampartConfig;
   readonly redisUrl?: string;
   readonly tls: TlsPair;
-  readonly issuerCa: string;
+  /** The root the issuer's key set is fetched with; absent: the system's trust store. */
+  readonly issuerCa?: string;
   readonly signingKeyPem: string;
   readonly pseudonymKey: Uint8Array;
   readonly credentials: WorkloadCredentials;

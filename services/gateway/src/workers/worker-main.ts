@@ -57,7 +57,7 @@ const gateway = buildGateway({
   ...(data.redisUrl === undefined ? {} : { redisUrl: data.redisUrl }),
   log,
   tls: data.tls,
-  issuerCa: data.issuerCa,
+  ...(data.issuerCa === undefined ? {} : { issuerCa: data.issuerCa }),
   signingKeyPem: data.signingKeyPem,
   pseudonymKey: data.pseudonymKey,
   eventSink: shipping.sink,

@@ -83,7 +83,7 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
       config: state.config,
       ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
       tls: state.tls,
-      issuerCa: options.issuerCa,
+      ...(options.issuerCa === undefined ? {} : { issuerCa: options.issuerCa }),
       signingKeyPem: options.signingKeyPem,
       pseudonymKey: options.pseudonymKey,
       credentials: state.credentials,
