@@ -76,6 +76,9 @@ export const codes = {
   AUDIT_CALLER_NOT_ALLOWED: { status: 403, title: 'Only the gateway may call the audit API' },
   AUDIT_NOT_FOUND: { status: 404, title: 'No such audit API operation' },
   AUDIT_IDENTITY_UNAVAILABLE: { status: 503, title: 'Admin token check unavailable' },
+  AUDIT_UNKNOWN_SUBJECT: { status: 404, title: 'No user has this pseudonym' },
+  AUDIT_UNKNOWN_USER: { status: 404, title: 'No such user' },
+  AUDIT_REIDENTIFY_LIMITED: { status: 429, title: 'Too many re-identifications' },
   // Gateway: the canonical request (services/gateway/src/request/)
   GW_BAD_PATH: { status: 400, title: 'Request path rejected' },
   GW_BAD_HEADER: { status: 400, title: 'Request header rejected' },

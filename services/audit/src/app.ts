@@ -24,6 +24,8 @@ import {
   createAdminAuthenticator,
   createEventFeed,
   createOwnEvents,
+  createReidentifier,
+  createSubjectResolver,
   registerAdminApi,
   topologyOf,
 } from './api/index.ts';
@@ -211,6 +213,12 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     credentials: options.credentials,
     ...(options.adminCheckTtlMs === undefined ? {} : { ttlMs: options.adminCheckTtlMs }),
   });
+  // Re-identification: identity answers, for an admin token it accepts at that moment.
+  const resolver = createSubjectResolver({
+    trustDomain,
+    identityPort: ports.identity,
+    credentials: options.credentials,
+  });
   const publicKey = createPublicKey(signingKey);
   const exportFile = join(stateDir, CHECKPOINT_EXPORT_FILE);
   let current = { config, revision: options.revision ?? 0 };
@@ -245,6 +253,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
         publicKey,
         exportedCheckpoints: existsSync(exportFile) ? await readExportFile(exportFile) : [],
       }),
+    reidentifier: createReidentifier({ resolver }),
     log,
   });
   const stopRetention =
@@ -291,6 +300,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
     stopRetention();
     await webhook?.close();
     await authenticator.close();
+    await resolver.close();
     await ledger.close();
     await store.close();
     throw error;
@@ -311,6 +321,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
         app.server.setSecureContext({ key: next.keyPem, cert: next.certPem, ca: [...next.caPems] });
       }
       authenticator.rotate();
+      resolver.rotate();
     },
     applyConfig(revision, next) {
       current = { config: next, revision };
@@ -323,6 +334,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
       await app.close();
       await webhook?.close();
       await authenticator.close();
+      await resolver.close();
       await ledger.close();
       await store.close();
     },

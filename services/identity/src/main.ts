@@ -13,7 +13,9 @@ import {
   pseudonym,
   startAuditShipping,
 } from '@rampart/sdk';
+import { SubjectPseudonyms } from './accounts/index.ts';
 import { adminTokenCheck } from './admin/admin-token-check.ts';
+import { subjectLookup } from './admin/subject-lookup.ts';
 import { buildIdentity } from './app.ts';
 import { applyBootstrap } from './bootstrap.ts';
 import { identityHandlers } from './handlers.ts';
@@ -95,6 +97,11 @@ await bootComponent({
       adminTokenCheck: adminTokenCheck({
         identity,
         pseudonymize: (subject) => pseudonym(subjectKey, subject),
+      }),
+      // …and here which user a pseudonym stands for, for an admin (each lookup audited there).
+      subjectLookup: subjectLookup({
+        identity,
+        pseudonyms: new SubjectPseudonyms({ store, key: subjectKey }),
       }),
     });
     workload.onRotated(() => {

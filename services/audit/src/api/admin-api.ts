@@ -11,6 +11,7 @@ import type { OwnEvents } from './own-events.ts';
 import { BadQuery, readQuery } from './query-params.ts';
 import { eventsPage, exportEvents, streamEvents } from './event-operations.ts';
 import { alertsPage, verifyAnswer } from './other-operations.ts';
+import { NobodyFound, REIDENTIFY_PARAMS, ReidentifyLimited, type Reidentifier } from './reidentify.ts';
 import type { Topology } from './topology.ts';
 
 /** Where the API lives, on the audit service and (the same path) behind the gateway's mount. */
@@ -25,6 +26,8 @@ export interface AdminApiOptions {
   readonly alerts: AlertStore;
   readonly topology: () => Topology;
   readonly verify: () => Promise<TrailVerification>;
+  /** Re-identification: who a pseudonym is, a user's events (`reidentify.ts`). */
+  readonly reidentifier: Reidentifier;
   readonly log: Logger;
   /** Heartbeat of the live feed; default 15 s. */
   readonly heartbeatMs?: number;
@@ -38,11 +41,21 @@ export interface ReadContext {
   readonly query: ReadonlyMap<string, string>;
   /** Records the read (`audit.read`) and resolves once it is in the ledger. */
   recordRead(reason: string): Promise<void>;
+  /**
+   * Records a re-identification (`audit.reidentified`: the admin, the pseudonym looked up, the
+   * justification as its reason, the ticket) and resolves once it is in the ledger.
+   */
+  recordReidentified(lookup: {
+    readonly target: string;
+    readonly justification: string;
+    readonly ticket: string | undefined;
+  }): Promise<void>;
   /** Ends when the client goes away or the service closes. */
   readonly signal: AbortSignal;
 }
 
 interface Operation {
+  /** Below the prefix; a `:name` segment is a path parameter (the route template writes `{name}`). */
   readonly path: string;
   readonly params: readonly string[];
   /** The `audit.read` reason; recorded before anything is read. Undefined: the operation records it. */
@@ -67,9 +80,26 @@ const FILTERS = [
 const operations: readonly Operation[] = [
   {
     path: '/events',
-    params: [...FILTERS, 'limit', 'cursor'],
-    reason: 'events_searched',
-    run: (context, options) => eventsPage(context, options.store),
+    params: [...FILTERS, 'limit', 'cursor', 'user', 'userId', ...REIDENTIFY_PARAMS],
+    // Recorded by the operation: `audit.read`, or `audit.reidentified` for a user's events.
+    reason: undefined,
+    run: async (context, options) => {
+      const { query } = context;
+      if (query.has('user') || query.has('userId'))
+        return options.reidentifier.eventsOf(context, options.store);
+      for (const name of REIDENTIFY_PARAMS) {
+        if (query.has(name)) throw new BadQuery(name, 'is given only with user or userId');
+      }
+      await context.recordRead('events_searched');
+      return eventsPage(context, options.store);
+    },
+  },
+  {
+    path: '/subjects/:pseudonym',
+    params: [...REIDENTIFY_PARAMS],
+    reason: undefined,
+    run: (context, options) =>
+      options.reidentifier.reveal(context, (context.request.params as { pseudonym: string }).pseudonym),
   },
   {
     path: '/events/stream',
@@ -123,7 +153,7 @@ export function registerAdminApi(app: FastifyInstance, options: AdminApiOptions)
     reply: FastifyReply,
     operation?: Operation,
   ): Promise<void> => {
-    const route = `GET ${AUDIT_API_PREFIX}${operation?.path ?? '/*'}`;
+    const route = `GET ${AUDIT_API_PREFIX}${(operation?.path ?? '/*').replace(/:([A-Za-z]+)/g, '{$1}')}`;
     const where = whereFrom(request, route);
     const controller = new AbortController();
     open.add(controller);
@@ -167,8 +197,36 @@ export function registerAdminApi(app: FastifyInstance, options: AdminApiOptions)
           });
         }
       };
+      const recordReidentified: ReadContext['recordReidentified'] = async (lookup) => {
+        try {
+          await options.own.record({
+            event: 'audit.reidentified',
+            outcome: 'success',
+            reason: lookup.justification,
+            subject: caller.subject,
+            clientId: caller.clientId,
+            target: lookup.target,
+            ticket: lookup.ticket,
+            ...where,
+          });
+        } catch (error) {
+          // No trace, no answer: who was looked up is not shown.
+          throw new RampartError('AUDIT_UNAVAILABLE', {
+            detail: 'the re-identification could not be recorded',
+            cause: error,
+          });
+        }
+      };
       if (operation.reason !== undefined) await recordRead(operation.reason);
-      const context: ReadContext = { request, reply, admin, query, recordRead, signal: controller.signal };
+      const context: ReadContext = {
+        request,
+        reply,
+        admin,
+        query,
+        recordRead,
+        recordReidentified,
+        signal: controller.signal,
+      };
       const body = await operation.run(context, options);
       if (body !== undefined && !reply.sent)
         await reply.code(200).header('cache-control', 'no-store').send(body);
@@ -261,6 +319,7 @@ async function refuse(
     const deny = denyReason(error);
     const subject = error instanceof AdminDenial ? error.subject : admin?.subject;
     const peer = (error as { peer?: unknown }).peer;
+    const target = error instanceof NobodyFound ? error.target : undefined;
     try {
       await options.own.record({
         event: 'audit.denied',
@@ -269,6 +328,7 @@ async function refuse(
         subject,
         clientId: admin?.clientId,
         ...(typeof peer === 'string' ? { peer } : {}),
+        ...(target === undefined ? {} : { target }),
         ...where,
       });
     } catch (recordError) {
@@ -287,6 +347,7 @@ async function refuse(
     requestId: request.id,
     ...(error instanceof BadQuery ? { field: error.field } : {}),
   };
+  if (error instanceof ReidentifyLimited) void reply.header('retry-after', String(error.retryAfterSeconds));
   if (error instanceof AdminDenial) void reply.header('www-authenticate', error.challenge);
   else if (status === 401 || status === 403)
     void reply.header('www-authenticate', 'Bearer realm="rampart-audit"');

@@ -66,7 +66,7 @@ export interface AdminAuthenticator {
   close(): Promise<void>;
 }
 
-type Verdict =
+export type Verdict =
   { readonly ok: true; readonly caller: AdminCaller } | { readonly ok: false; readonly denial: AdminDenial };
 
 interface Cached {
@@ -166,7 +166,7 @@ export function createAdminAuthenticator(options: AdminAuthenticatorOptions): Ad
 }
 
 /** The one Bearer token of the request, or a denial that needs no round trip. */
-function bearerOf(rawHeaders: readonly string[]): string {
+export function bearerOf(rawHeaders: readonly string[]): string {
   const parsed = readAuthorization(rawHeaders);
   if (!parsed.ok && (parsed.reason === 'missing' || parsed.reason === 'empty')) {
     throw new AdminDenial('AUDIT_TOKEN_MISSING', 'missing_token', `Bearer ${AUDIT_REALM}`);
@@ -186,8 +186,11 @@ function invalid(deny: string, subject?: string): AdminDenial {
   );
 }
 
-/** Identity's answer, read strictly: anything unexpected is no verdict (503), never an admission. */
-function verdictOf(body: unknown): Verdict {
+/**
+ * Identity's answer (`/internal/admin-token`, or a refusal of `/internal/subject-lookup`), read
+ * strictly: anything unexpected is no verdict (503), never an admission.
+ */
+export function verdictOf(body: unknown): Verdict {
   if (typeof body !== 'object' || body === null) throw unexpected();
   const answer = body as Record<string, unknown>;
   const subject = answer['subject'];

@@ -5,8 +5,15 @@ import { componentSpiffeId } from '@rampart/mesh';
 import { IncomingEvent, type StoredEvent } from '../ingest/event-schema.ts';
 import type { Ledger } from '../ledger/index.ts';
 
-/** What the audit service records about itself: reads and refusals of its API, events it refused. */
-export type OwnEventName = 'audit.read' | 'audit.denied' | 'audit.event_refused';
+/**
+ * What the audit service records about itself: reads, re-identifications and refusals of its API,
+ * events it refused.
+ */
+export type OwnEventName = 'audit.read' | 'audit.reidentified' | 'audit.denied' | 'audit.event_refused';
+
+/** `target` is a pseudonym; `ticket` a case reference (`reidentify.ts`'s `TICKET`). */
+const TARGET = /^ps_[A-Za-z0-9_-]{22}$/;
+const TICKET = /^[A-Za-z][A-Za-z0-9]{0,15}[-#:]?[0-9]{1,12}$/;
 
 export interface OwnEventInput {
   readonly event: OwnEventName;
@@ -21,6 +28,10 @@ export interface OwnEventInput {
   readonly traceId?: string | undefined;
   readonly route?: string | undefined;
   readonly peer?: string | undefined;
+  /** `audit.reidentified` and its refusals: the pseudonym looked up (never a user id or name). */
+  readonly target?: string | undefined;
+  /** `audit.reidentified`: the case reference the admin gave. */
+  readonly ticket?: string | undefined;
 }
 
 export interface OwnEvents {
@@ -72,6 +83,9 @@ export function createOwnEvents(options: {
         const value = input[field];
         if (value !== undefined && fits(field, value)) event[field] = value;
       }
+      // Fields only the audit service's own events have (ingest accepts neither from a component).
+      if (input.target !== undefined && TARGET.test(input.target)) event['target'] = input.target;
+      if (input.ticket !== undefined && TICKET.test(input.ticket)) event['ticket'] = input.ticket;
       if (!fits('event', input.event) || !fits('reason', input.reason)) {
         throw new TypeError(`audit event ${input.event} has a bad shape`);
       }

@@ -51,7 +51,9 @@ export function isAuditMount(canonical: CanonicalRequest): boolean {
 export function mountAudit(exchange: Exchange): void {
   const { method, segments } = need(exchange.canonical);
   const below = `/${segments.slice(1).join('/')}`;
-  exchange.label = `/audit ${OPERATIONS.has(below) ? below : 'other'}`;
+  // Re-identification names a pseudonym in its path: labelled by its template, never the value.
+  const reveal = segments.length === 4 && segments[1] === 'v1' && segments[2] === 'subjects';
+  exchange.label = `/audit ${OPERATIONS.has(below) ? below : reveal ? '/v1/subjects/{pseudonym}' : 'other'}`;
   if (!AUDIT_METHODS.has(method)) throw new MethodNotAllowed(AUDIT_ALLOW, `${method} on the audit mount`);
 }
 

@@ -59,6 +59,7 @@ export type CredentialCheck =
 const MAX_PAGE = 500;
 /** Tables holding a user's rows, children first; `deleteUser` empties them in one transaction. */
 const USER_TABLES = [
+  'user_pseudonyms',
   'webauthn_challenges',
   'passkeys',
   'recovery_codes',

@@ -66,3 +66,9 @@ export {
   type LoginAttempt,
   type PairLimit,
 } from './brute-force.ts';
+export {
+  PSEUDONYM_PATTERN,
+  SubjectPseudonyms,
+  USER_PSEUDONYMS_MIGRATION,
+  type SubjectPseudonymsOptions,
+} from './subject-pseudonyms.ts';

@@ -1,4 +1,5 @@
 import type { FieldCipher, Migration, Store } from '@rampart/sdk';
+import { USER_PSEUDONYMS_MIGRATION } from './subject-pseudonyms.ts';
 import { displayNameField } from './user-records.ts';
 
 /**
@@ -102,7 +103,8 @@ const DROP_CLEAR_DISPLAY_NAMES: Migration = {
 
 /**
  * Brings the account tables up to date: the SQL migrations, then the one step SQL cannot do —
- * sealing the display names older versions stored in clear — then dropping their clear column.
+ * sealing the display names older versions stored in clear — then dropping their clear column, and
+ * the pseudonym index (`user_pseudonyms`, filled by `SubjectPseudonyms`).
  * (On the embedded store, `secure_delete` overwrites the old values and the journal is truncated
  * after migrating.)
  *
@@ -123,5 +125,5 @@ export async function migrateAccounts(store: Store, cipher: FieldCipher): Promis
       ]);
     }
   }
-  await store.migrate([...accountMigrations, DROP_CLEAR_DISPLAY_NAMES]);
+  await store.migrate([...accountMigrations, DROP_CLEAR_DISPLAY_NAMES, USER_PSEUDONYMS_MIGRATION]);
 }

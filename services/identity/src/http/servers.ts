@@ -13,6 +13,7 @@ import {
 } from '@rampart/sdk';
 import type { Identity } from '../app.ts';
 import { ADMIN_TOKEN_CHECK_PATH } from '../admin/admin-token-check.ts';
+import { SUBJECT_LOOKUP_PATH } from '../admin/subject-lookup.ts';
 import { INTROSPECTION_PATH, serveIntrospection } from '../oidc/internal-introspection.ts';
 import { traceRequest } from './request-trace.ts';
 import { sendJson } from './router.ts';
@@ -31,6 +32,11 @@ export interface IdentityServersOptions {
    * SPIFFE ID alone — the one request identity takes from a peer other than the gateway.
    */
   readonly adminTokenCheck?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /**
+   * `POST /internal/subject-lookup` (`admin/subject-lookup.ts`): re-identification for the audit
+   * service's admin API, served to the audit service's SPIFFE ID alone.
+   */
+  readonly subjectLookup?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface IdentityServers {
@@ -52,8 +58,9 @@ const LIMITS = {
  * Identity's listeners. The public one is mutual TLS 1.3 with the mesh: a client must present a
  * workload certificate, and only the gateway's (`spiffe://<td>/rampart/gateway`) is served — the
  * gateway publishes the issuer at `/auth` and is the only way in. The one exception is the audit
- * service (`spiffe://<td>/rampart/audit`), served `POST /internal/admin-token` and nothing else, to
- * check the admin tokens of its query API. The admin one is plain HTTP on loopback: `/healthz`,
+ * service (`spiffe://<td>/rampart/audit`), served `POST /internal/admin-token` (to check the admin
+ * tokens of its query API) and `POST /internal/subject-lookup` (re-identification for an admin),
+ * and nothing else. The admin one is plain HTTP on loopback: `/healthz`,
  * `/readyz`, `/metrics`, never reachable through the gateway.
  */
 export async function startIdentityServers(options: IdentityServersOptions): Promise<IdentityServers> {
@@ -74,6 +81,11 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
         const check = options.adminTokenCheck;
         observe(options.metrics, route, req, res);
         traceRequest(req, res, route, log, () => void check(req, res));
+        return;
+      }
+      if (peer === auditId && options.subjectLookup !== undefined && req.url === SUBJECT_LOOKUP_PATH) {
+        observe(options.metrics, options.identity.settings.mountPath, req, res);
+        void options.subjectLookup(req, res);
         return;
       }
       if (peer !== gatewayId) {
@@ -158,6 +170,7 @@ function routeLabel(mountPath: string, url: string): string {
   if (path === INTROSPECTION_PATH) return 'internal_introspection';
   if (path === REVOCATIONS_PATH) return 'revocation_feed';
   if (path === ADMIN_TOKEN_CHECK_PATH) return 'admin_token_check';
+  if (path === SUBJECT_LOOKUP_PATH) return 'subject_lookup';
   if (path !== mountPath && !path.startsWith(`${mountPath}/`)) return 'other';
   return identityEndpointLabel(path.slice(mountPath.length) || '/');
 }

@@ -47,3 +47,5 @@ export { generateClientSecret, hashClientSecret } from '../../src/oidc/client-se
 export { AccountStore, ARGON2_PARAMS, hashPassword, verifyPassword } from '../../src/accounts/index.ts';
 export { adminRoutes } from '../../src/admin/admin-api.ts';
 export { matchRoute, type Method } from '../../src/admin/route.ts';
+/** The pseudonym index behind the audit service's re-identification, for `bench/subject-reidentify.ts`. */
+export { SubjectPseudonyms, USER_PSEUDONYMS_MIGRATION, accountMigrations } from '../../src/accounts/index.ts';
