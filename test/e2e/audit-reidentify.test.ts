@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Agent, request } from 'undici';
-import { startShop, type RunningShop } from '@rampart/testing';
+import { componentSpiffeId, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
+import { cliMain, SHOP_TRUST_DOMAIN, startShop, type RunningShop } from '@rampart/testing';
 import { adminAccess, type AdminAccess } from './support/admin-token.ts';
 
 interface Answer {
@@ -269,6 +271,100 @@ describe('re-identification through the audit API', () => {
       assert.ok(!log.includes(alice.id), `${component}.log names alice's id`);
       assert.ok(!log.includes('"alice"') && !log.includes('user=alice'), `${component}.log names alice`);
     }
+  });
+
+  it("identity's lookup answers the audit service's SPIFFE ID alone: the gateway's and a service's certificates are refused", async () => {
+    const ask = async (spiffeId: string, token: string): Promise<{ status: number; text: string }> => {
+      const own = await shop.credentials(spiffeId);
+      const as = new Agent({
+        connect: {
+          ca: shop.bundle(),
+          cert: own.cert,
+          key: own.key,
+          checkServerIdentity: verifyPeerSpiffeId(componentSpiffeId(SHOP_TRUST_DOMAIN, 'identity')),
+        },
+      });
+      try {
+        const res = await request(`https://127.0.0.1:${shop.ports.identity}/internal/subject-lookup`, {
+          dispatcher: as,
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'alice' }),
+        });
+        return { status: res.statusCode, text: await res.body.text() };
+      } finally {
+        await as.close();
+      }
+    };
+    // The audit service's identity, with an admin token: answered (the control).
+    const audit = await ask(componentSpiffeId(SHOP_TRUST_DOMAIN, 'audit'), admin.token);
+    assert.equal(audit.status, 200, audit.text);
+    assert.ok(audit.text.includes(alice.id));
+    for (const spiffeId of [
+      serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders'),
+      componentSpiffeId(SHOP_TRUST_DOMAIN, 'gateway'),
+      componentSpiffeId(SHOP_TRUST_DOMAIN, 'mesh'),
+    ]) {
+      const answer = await ask(spiffeId, admin.token);
+      assert.notEqual(answer.status, 200, spiffeId);
+      assert.ok(!answer.text.includes(alice.id), spiffeId);
+    }
+  });
+
+  it('rampart audit search --user goes through the audited API with the admin token', () => {
+    const tokenFile = join(shop.home, 'cli-admin-token');
+    writeFileSync(tokenFile, `${admin.token}\n`, { mode: 0o600 });
+    const configFile = join(shop.dir, 'rampart.yaml');
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [cliMain, 'audit', 'search', configFile, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+    const refused = run('--user', 'alice', '--token-file', tokenFile);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /give --reason/u);
+    const found = run(
+      '--user',
+      'alice',
+      '--reason',
+      'incident_response',
+      '--ticket',
+      'INC-7',
+      '--json',
+      '--token-file',
+      tokenFile,
+    );
+    assert.equal(found.status, 0, found.stderr);
+    assert.match(
+      found.stderr,
+      new RegExp(`events of alice \\(user id ${alice.id}, pseudonym ${alice.subject}\\)`, 'u'),
+    );
+    for (const line of found.stdout
+      .trim()
+      .split('\n')
+      .filter((one) => one !== '')) {
+      assert.equal((JSON.parse(line) as Event)['subject'], alice.subject);
+    }
+    const unknown = run(
+      '--user',
+      'nobody-at-all',
+      '--reason',
+      'incident_response',
+      '--token-file',
+      tokenFile,
+    );
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /AUDIT_UNKNOWN_USER/u);
+    const noToken = run(
+      '--user',
+      'alice',
+      '--reason',
+      'incident_response',
+      '--token-file',
+      join(shop.home, 'none'),
+    );
+    assert.equal(noToken.status, 1);
+    assert.match(noToken.stderr, /rampart admin login/u);
   });
 
   it("identity's lookup is not reachable through the gateway", async () => {

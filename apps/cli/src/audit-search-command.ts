@@ -13,6 +13,7 @@ import {
 import type { Store } from '@rampart/sdk';
 import { fit, headerLine, initialWidths, jsonLine, rowLine } from './audit-table.ts';
 import { openAuditTrail, TrailUnavailableError, type OpenedTrail } from './audit-trail.ts';
+import { searchByUser } from './audit-user-search.ts';
 import type { CommandIo } from './check-command.ts';
 import { paint } from './terminal.ts';
 
@@ -54,6 +55,15 @@ for the next page. Times are shown in your local zone.
 
 ${filterHelp}
 
+Re-identification (through the gateway's audit API, with the token of \`rampart admin login\`):
+  --user <name>    the events of one user, by username; recorded in the trail as
+                   audit.reidentified, with you as the admin and the reason
+  --reason <why>   required with --user: incident_response, abuse_report, fraud_investigation,
+                   legal_request, data_subject_request or support_case
+  --ticket <ref>   a case reference (INC-1234), recorded with it
+  --token-file <p> the admin token (default: .rampart/admin-token beside the config)
+  --cursor <c>     the next page of a --user search, as its footer gives it
+
 Options:
   --limit <n>      events per page, 1 to ${MAX_SEARCH_LIMIT} (default 50)
   --before <seq>   only events older than seq (the next page, newest first)
@@ -61,7 +71,8 @@ Options:
   --json           one JSON object per line: the event as stored, with its seq
   -h, --help       show this help
 
-Exit status: 0 searched (even with no match), 2 no audit trail or a bad option.
+Exit status: 0 searched (even with no match), 1 --user refused or the gateway unreachable,
+2 no audit trail or a bad option.
 `;
 
 const tailUsage = `Usage: rampart audit tail [file] [filters] [-n N] [--json]
@@ -84,8 +95,14 @@ const POLL_MS = 500;
 const DEFAULT_SEARCH_LIMIT = 50;
 const DEFAULT_TAIL_LINES = 10;
 
+/** Options of `search` alone that re-identify (they go through the API, not the store). */
+const USER_OPTIONS = ['user', 'reason', 'ticket', 'token-file', 'cursor'] as const;
+type UserOption = (typeof USER_OPTIONS)[number];
+
 type Parsed = {
-  readonly values: Partial<Record<FilterOption | 'limit' | 'before' | 'after' | 'lines', string>> & {
+  readonly values: Partial<
+    Record<FilterOption | UserOption | 'limit' | 'before' | 'after' | 'lines', string>
+  > & {
     readonly json?: boolean;
     readonly help?: boolean;
   };
@@ -102,6 +119,7 @@ function parse(verb: 'search' | 'tail', argv: string[]): Parsed {
           limit: { type: 'string' as const },
           before: { type: 'string' as const },
           after: { type: 'string' as const },
+          ...Object.fromEntries(USER_OPTIONS.map((name) => [name, { type: 'string' as const }])),
         }
       : { lines: { type: 'string' as const, short: 'n' } };
   const { values, positionals } = parseArgs({
@@ -251,6 +269,34 @@ export function auditSearchCommand(argv: string[], io: CommandIo): Promise<numbe
         : integer(values.after, '--after', 0, Number.MAX_SAFE_INTEGER, 0);
     if (before !== undefined && after !== undefined) {
       throw new SearchFilterError('--after', 'cannot be given with --before');
+    }
+    if (values.user !== undefined) {
+      if (values.subject !== undefined)
+        throw new SearchFilterError('--subject', 'cannot be given with --user');
+      if (before !== undefined || after !== undefined) {
+        throw new SearchFilterError(
+          before === undefined ? '--after' : '--before',
+          'pages a --user search by --cursor',
+        );
+      }
+      return searchByUser(
+        {
+          file: parsed.file ?? 'rampart.yaml',
+          user: values.user,
+          reason: values.reason,
+          ticket: values.ticket,
+          filters: filterOf(values, Date.now()) as Record<string, string>,
+          limit: values.limit === undefined ? undefined : limit,
+          cursor: values.cursor,
+          tokenFile: values['token-file'],
+          json: values.json === true,
+        },
+        io,
+      );
+    }
+    for (const option of ['reason', 'ticket', 'token-file', 'cursor'] as const) {
+      if (values[option] !== undefined)
+        throw new SearchFilterError(`--${option}`, 'is given only with --user');
     }
     const opened = await open('search', parsed, io);
     if (typeof opened === 'number') return opened;

@@ -15,11 +15,45 @@ export interface AuditEvent {
   readonly route?: string;
   readonly traceId?: string;
   readonly requestId?: string;
+  /** `audit.reidentified` (and its refusals): the pseudonym an admin looked up. */
+  readonly target?: string;
+  /** `audit.reidentified`: the case reference the admin gave. */
+  readonly ticket?: string;
+}
+
+/** A user behind a pseudonym, as re-identification answers it (shown, never stored). */
+export interface RevealedUser {
+  readonly id: string;
+  readonly username: string;
+  readonly subject: string;
 }
 
 export interface EventPage {
   readonly events: readonly AuditEvent[];
   readonly next: string | null;
+  /** Present when the search was by user (`user`): who they are. */
+  readonly user?: RevealedUser;
+}
+
+/**
+ * Why an admin re-identifies someone: the audit API's closed list (`reason`), with its label.
+ * Recorded with the admin's pseudonym in the trail (`audit.reidentified`).
+ */
+export const JUSTIFICATIONS = [
+  ['incident_response', 'Incident response'],
+  ['abuse_report', 'Abuse report'],
+  ['fraud_investigation', 'Fraud investigation'],
+  ['legal_request', 'Legal request'],
+  ['data_subject_request', 'Request of the person themselves'],
+  ['support_case', 'Support case'],
+] as const;
+
+/** A case reference as the audit API takes it (`ticket`): `INC-1234`, `SEC#42`. */
+export const TICKET_PATTERN = '[A-Za-z][A-Za-z0-9]{0,15}[\\-#:]?[0-9]{1,12}';
+
+export interface Justification {
+  readonly reason: string;
+  readonly ticket?: string;
 }
 
 export interface Verification {
@@ -67,6 +101,10 @@ export interface EventQuery {
   readonly traceId?: string;
   readonly requestId?: string;
   readonly service?: string;
+  /** A username: the search re-identifies (it needs `reason`, and is recorded as such). */
+  readonly user?: string;
+  readonly reason?: string;
+  readonly ticket?: string;
   readonly limit?: number;
   readonly cursor?: string;
 }
@@ -81,6 +119,16 @@ export function auditApi(api: ApiClient, base: string) {
       }
       const search = params.toString();
       return api.get<EventPage>(`${base}/v1/events${search === '' ? '' : `?${search}`}`);
+    },
+    /** Who a pseudonym is: re-identification, recorded in the trail with the justification. */
+    reveal(subject: string, justification: Justification) {
+      const params = new URLSearchParams({ reason: justification.reason });
+      if (justification.ticket !== undefined && justification.ticket !== '') {
+        params.set('ticket', justification.ticket);
+      }
+      return api.get<{ subject: string; user: RevealedUser }>(
+        `${base}/v1/subjects/${encodeURIComponent(subject)}?${params.toString()}`,
+      );
     },
     verify: () => api.get<Verification>(`${base}/v1/verify`),
     alerts: () => api.get<{ alerts: readonly Alert[]; next: string | null }>(`${base}/v1/alerts`),
