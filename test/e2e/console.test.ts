@@ -23,6 +23,7 @@ import {
   TestBrowser,
   type RunningShop,
 } from '@rampart/testing';
+import { adminAccess } from './support/admin-token.ts';
 
 interface DemoUser {
   readonly username: string;
@@ -178,6 +179,52 @@ describeIfAvailable('the web console', chromiumAvailability(), () => {
     await page.goto(`${gateway}/console/#/audit`);
     await page.getByRole('heading', { level: 2, name: 'Chain verification' }).waitFor();
     await page.locator('main .badge-ok', { hasText: 'verified' }).waitFor();
+  });
+
+  it("re-identifies on the audit page: a username search and a subject's Reveal ask for a reason and are recorded", async () => {
+    await page.goto(`${gateway}/console/#/audit`);
+    await page.getByRole('heading', { level: 1, name: 'Audit search' }).waitFor();
+    const form = page.getByRole('form', { name: 'Search events' });
+    await form.getByLabel('User (username)').fill('admin');
+    await form.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('alert').getByText('choose a reason').waitFor();
+    await form.getByLabel('Reason for re-identifying').selectOption('incident_response');
+    await form.getByLabel('Case reference (optional)').fill('INC-7');
+    await form.getByRole('button', { name: 'Search' }).click();
+    const found = page.getByRole('status').filter({ hasText: 'Events of admin' });
+    await found.waitFor();
+    const subject = /pseudonym\s+(ps_[A-Za-z0-9_-]{22})/u.exec((await found.textContent()) ?? '')?.[1];
+    assert.ok(subject !== undefined);
+
+    // Reveal the admin's own subject in the table: a reason first, then the username in place.
+    await page
+      .getByRole('button', { name: `Reveal ${subject}` })
+      .first()
+      .click();
+    const dialog = page.getByRole('region', { name: `Reveal ${subject}` });
+    await dialog.getByLabel('Reason for re-identifying').selectOption('support_case');
+    await dialog.getByRole('button', { name: 'Reveal', exact: true }).click();
+    await page
+      .locator('main td strong', { hasText: /^admin$/u })
+      .first()
+      .waitFor();
+    assert.equal(await page.getByRole('region', { name: `Reveal ${subject}` }).count(), 0);
+    // Both lookups are in the trail, under the console's client, with their reasons.
+    const trail = await request(`${gateway}/audit/v1/events?event=audit.reidentified&limit=10`, {
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${(await adminAccess(shop)).token}` },
+    });
+    const recorded = ((await trail.body.json()) as { events: Record<string, unknown>[] }).events;
+    assert.deepEqual(
+      recorded.map((event) => [event['reason'], event['target'], event['clientId'], event['ticket']]),
+      [
+        ['support_case', subject, 'rampart-console', undefined],
+        ['incident_response', subject, 'rampart-console', 'INC-7'],
+      ],
+    );
+    const result = await axe();
+    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(serious, [], JSON.stringify(serious, null, 2));
   });
 
   it('is usable from the keyboard: skip link first, pages reachable by Tab and Enter', async () => {
