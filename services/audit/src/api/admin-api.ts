@@ -139,7 +139,8 @@ const operations: readonly Operation[] = [
  * `X-Forwarded-For`). Each request, in order: the peer must be the gateway; the token must be an
  * admin token now (identity decides, `admin-auth.ts`); the query must hold only the operation's
  * parameters, each once and well-formed (400 `AUDIT_BAD_QUERY` naming the field); the read is
- * recorded as `audit.read` and committed to the ledger; only then is anything read. Every refusal
+ * recorded as `audit.read` (a re-identification as `audit.reidentified`, `reidentify.ts`) and
+ * committed to the ledger; only then is anything read or answered. Every refusal
  * is an `audit.denied` event and an RFC 9457 problem (401/403 with a `WWW-Authenticate`
  * challenge); anything unexpected a generic 500 with the cause in the log.
  *
