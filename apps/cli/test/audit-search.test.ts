@@ -239,7 +239,19 @@ describe('rampart audit search and tail', () => {
     ['a time without a zone', ['--from', '2026-12-07T10:00'], /--from must be an ISO 8601 time/],
     ['a limit over 1000', ['--limit', '1001'], /--limit must be an integer from 1 to 1000/],
     ['--before with --after', ['--before', '5', '--after', '1'], /--after cannot be given with --before/],
-    ['an unknown option', ['--user', 'alice'], /Unknown option '--user'/],
+    ['an unknown option', ['--colour', 'red'], /Unknown option '--colour'/],
+    ['--user without a reason', ['--user', 'alice'], /--user re-identifies a person: give --reason/],
+    ['a reason without --user', ['--reason', 'incident_response'], /--reason is given only with --user/],
+    [
+      '--user with --subject',
+      ['--user', 'alice', '--reason', 'legal_request', '--subject', SUBJECT],
+      /--subject cannot be given with --user/,
+    ],
+    [
+      '--user with --before',
+      ['--user', 'alice', '--before', '5'],
+      /--before pages a --user search by --cursor/,
+    ],
   ];
   for (const [name, args, message] of bad) {
     it(`exits 2 on ${name}, naming it`, async () => {
