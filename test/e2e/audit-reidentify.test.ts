@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import { componentSpiffeId, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
 import { cliMain, SHOP_TRUST_DOMAIN, startShop, type RunningShop } from '@rampart/testing';
-import { adminAccess, type AdminAccess } from './support/admin-token.ts';
+import { adminAccess, type AdminAccess } from '@rampart/identity/testing';
 
 interface Answer {
   readonly status: number;

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Agent, request } from 'undici';
-import { authorization, CALLBACK, exchange, signIn } from '@rampart/identity/testing';
+import { adminAccess, authorization, CALLBACK, exchange, signIn } from '@rampart/identity/testing';
 import {
   chromiumAvailability,
   describeIfAvailable,
@@ -23,7 +23,6 @@ import {
   TestBrowser,
   type RunningShop,
 } from '@rampart/testing';
-import { adminAccess } from './support/admin-token.ts';
 
 interface DemoUser {
   readonly username: string;
