@@ -2,6 +2,7 @@ import { html, nothing, type TemplateResult } from 'lit-html';
 import { track, type AppContext, type Loaded, type PageView } from '../app.ts';
 import type { Page, UserSession } from '../api/identity-admin.ts';
 import { formatTime } from '../format.ts';
+import { CursorPages } from '../views/pager.ts';
 import { empty, failure, loading } from '../views/states.ts';
 
 /** Sessions per page of identity's `GET /sessions`. */
@@ -14,13 +15,12 @@ const PAGE_SIZE = 50;
  */
 export function sessionsPage(app: AppContext): PageView {
   let list: Loaded<Page<UserSession>> = { state: 'loading' };
-  let cursor: string | null = null;
-  const back: (string | null)[] = [];
+  const pages = new CursorPages();
   let notice: TemplateResult | undefined;
   const reload = (): void => {
     track(
       app,
-      () => app.identity.allSessions(cursor, PAGE_SIZE),
+      () => app.identity.allSessions(pages.cursor, PAGE_SIZE),
       (value) => (list = value),
     );
   };
@@ -79,7 +79,7 @@ export function sessionsPage(app: AppContext): PageView {
     </tr>`;
 
   const table = (page: Page<UserSession>): TemplateResult =>
-    page.items.length === 0 && back.length === 0
+    page.items.length === 0 && pages.onFirstPage
       ? empty('Nobody is signed in.')
       : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Sessions">
             <table>
@@ -101,31 +101,7 @@ export function sessionsPage(app: AppContext): PageView {
               </tbody>
             </table>
           </div>
-          <div class="pager">
-            <button
-              type="button"
-              class="secondary"
-              ?disabled=${back.length === 0}
-              @click=${() => {
-                cursor = back.pop() ?? null;
-                reload();
-              }}
-            >
-              Previous page
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              ?disabled=${page.next === null}
-              @click=${() => {
-                back.push(cursor);
-                cursor = page.next;
-                reload();
-              }}
-            >
-              Next page
-            </button>
-          </div>`;
+          ${pages.view(page.next, reload)}`;
 
   return {
     title: 'Sessions',

@@ -3,6 +3,7 @@ import { track, type AppContext, type Loaded, type PageView } from '../app.ts';
 import type { Devices, Page, Session, User } from '../api/identity-admin.ts';
 import { formatTime } from '../format.ts';
 import { field } from '../views/forms.ts';
+import { CursorPages } from '../views/pager.ts';
 import { empty, failure, loading, shownOnce } from '../views/states.ts';
 
 /** A comma- or space-separated list typed in a field → its distinct, non-empty names. */
@@ -24,8 +25,7 @@ interface Selected {
 export function usersPage(app: AppContext): PageView {
   let list: Loaded<Page<User>> = { state: 'loading' };
   /** Cursors of the pages before this one (`null` = the first page). */
-  const back: (string | null)[] = [];
-  let cursor: string | null = null;
+  const pages = new CursorPages();
   let selected: Selected | undefined;
   let notice: TemplateResult | undefined;
   let secret: { label: string; value: string } | undefined;
@@ -34,7 +34,7 @@ export function usersPage(app: AppContext): PageView {
   const reload = (): void => {
     track(
       app,
-      () => app.identity.users(cursor),
+      () => app.identity.users(pages.cursor),
       (value) => (list = value),
     );
   };
@@ -75,7 +75,7 @@ export function usersPage(app: AppContext): PageView {
   const refreshSelected = async (id: string): Promise<void> => {
     reload();
     if (selected?.user.id !== id) return;
-    const page = await app.identity.users(cursor).catch(() => undefined);
+    const page = await app.identity.users(pages.cursor).catch(() => undefined);
     const user = page?.items.find((candidate) => candidate.id === id);
     // Still this user's detail after the wait (the person may have closed or switched it).
     if (user !== undefined && (selected as Selected | undefined)?.user.id === id) select(user);
@@ -226,31 +226,7 @@ export function usersPage(app: AppContext): PageView {
           </tbody>
         </table>
       </div>
-      <div class="pager">
-        <button
-          type="button"
-          class="secondary"
-          ?disabled=${back.length === 0}
-          @click=${() => {
-            cursor = back.pop() ?? null;
-            reload();
-          }}
-        >
-          Previous page
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          ?disabled=${page.next === null}
-          @click=${() => {
-            back.push(cursor);
-            cursor = page.next;
-            reload();
-          }}
-        >
-          Next page
-        </button>
-      </div>`;
+      ${pages.view(page.next, reload)}`;
   }
 
   function createForm(): TemplateResult {
