@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Agent } from 'undici';
-import { request } from 'undici';
 import { RampartError, type ErrorCode } from '@rampart/errors';
-import { componentSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
-import { meshAgent } from '@rampart/sdk';
+import type { WorkloadCredentials } from '@rampart/mesh';
 import { readAuthorization } from '@rampart/tokens';
+import { createIdentityClient } from './identity-client.ts';
 
 /** Identity's check of admin tokens (`services/identity/src/admin/admin-token-check.ts`). */
 export const ADMIN_TOKEN_CHECK_PATH = '/internal/admin-token';
@@ -90,39 +88,12 @@ interface Cached {
 export function createAdminAuthenticator(options: AdminAuthenticatorOptions): AdminAuthenticator {
   const ttlMs = options.ttlMs ?? ADMIN_CHECK_TTL_MS;
   const now = options.now ?? Date.now;
-  const identityId = componentSpiffeId(options.trustDomain, 'identity');
+  const identity = createIdentityClient(options);
   const cache = new Map<string, Cached>();
   const inFlight = new Map<string, Promise<Verdict>>();
-  let agent: Agent | undefined;
-
-  const agentNow = (): Agent => {
-    agent ??= meshAgent(options.credentials(), identityId, { timeoutMs: 5_000, maxResponseBytes: 16 * 1024 });
-    return agent;
-  };
 
   async function ask(token: string): Promise<Verdict> {
-    let status: number;
-    let body: unknown;
-    try {
-      const response = await request(`https://127.0.0.1:${options.identityPort}${ADMIN_TOKEN_CHECK_PATH}`, {
-        method: 'POST',
-        dispatcher: agentNow(),
-        headers: { authorization: `Bearer ${token}` },
-        signal: AbortSignal.timeout(5_000),
-      });
-      status = response.statusCode;
-      if (status === 200) body = await response.body.json();
-      else await response.body.dump();
-    } catch (error) {
-      throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', {
-        detail: 'identity not reachable',
-        cause: error,
-      });
-    }
-    if (status !== 200) {
-      throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', { detail: `identity answered ${status}` });
-    }
-    return verdictOf(body);
+    return verdictOf(await identity.post(ADMIN_TOKEN_CHECK_PATH, token));
   }
 
   return {
@@ -152,16 +123,10 @@ export function createAdminAuthenticator(options: AdminAuthenticatorOptions): Ad
       if (!verdict.ok) throw verdict.denial;
       return verdict.caller;
     },
-    rotate() {
-      const old = agent;
-      agent = undefined;
-      old?.close().catch(() => undefined);
+    rotate: () => {
+      identity.rotate();
     },
-    async close() {
-      const old = agent;
-      agent = undefined;
-      await old?.close();
-    },
+    close: () => identity.close(),
   };
 }
 

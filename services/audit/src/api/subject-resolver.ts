@@ -1,9 +1,7 @@
-import type { Agent } from 'undici';
-import { request } from 'undici';
 import { RampartError } from '@rampart/errors';
-import { componentSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
-import { meshAgent } from '@rampart/sdk';
+import type { WorkloadCredentials } from '@rampart/mesh';
 import { bearerOf, verdictOf } from './admin-auth.ts';
+import { createIdentityClient } from './identity-client.ts';
 
 /** Identity's re-identification (`services/identity/src/admin/subject-lookup.ts`). */
 export const SUBJECT_LOOKUP_PATH = '/internal/subject-lookup';
@@ -64,49 +62,15 @@ export interface SubjectResolver {
  * const { user } = await resolver.resolve(request.raw.rawHeaders, { pseudonym: 'ps_…' });
  */
 export function createSubjectResolver(options: SubjectResolverOptions): SubjectResolver {
-  const identityId = componentSpiffeId(options.trustDomain, 'identity');
-  let agent: Agent | undefined;
-  const agentNow = (): Agent => {
-    agent ??= meshAgent(options.credentials(), identityId, { timeoutMs: 5_000, maxResponseBytes: 16 * 1024 });
-    return agent;
-  };
+  const identity = createIdentityClient(options);
   return {
     async resolve(rawHeaders, query) {
-      const token = bearerOf(rawHeaders);
-      let status: number;
-      let body: unknown;
-      try {
-        const response = await request(`https://127.0.0.1:${options.identityPort}${SUBJECT_LOOKUP_PATH}`, {
-          method: 'POST',
-          dispatcher: agentNow(),
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(query),
-          signal: AbortSignal.timeout(5_000),
-        });
-        status = response.statusCode;
-        if (status === 200) body = await response.body.json();
-        else await response.body.dump();
-      } catch (error) {
-        throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', {
-          detail: 'identity not reachable',
-          cause: error,
-        });
-      }
-      if (status !== 200) {
-        throw new RampartError('AUDIT_IDENTITY_UNAVAILABLE', { detail: `identity answered ${status}` });
-      }
-      return resolutionOf(body);
+      return resolutionOf(await identity.post(SUBJECT_LOOKUP_PATH, bearerOf(rawHeaders), query));
     },
-    rotate() {
-      const old = agent;
-      agent = undefined;
-      old?.close().catch(() => undefined);
+    rotate: () => {
+      identity.rotate();
     },
-    async close() {
-      const old = agent;
-      agent = undefined;
-      await old?.close();
-    },
+    close: () => identity.close(),
   };
 }
 
