@@ -56,6 +56,11 @@ export interface ComponentVariable {
    * secrets landed there. Left out of what {@link readComponentEnv} returns.
    */
   readonly readThrough?: 'reference';
+  /**
+   * `kubernetes`: set by the manifests `rampart export k8s` writes, never by `rampart up` (which
+   * has other means: the join token over IPC). Unset, `rampart up` writes it.
+   */
+  readonly setBy?: 'kubernetes';
 }
 
 const AbsolutePath = Type.String({ pattern: '^/' });
@@ -199,6 +204,17 @@ export const componentEnv = {
     schema: AbsolutePath,
     components: { identity: 'required', audit: 'required', gateway: 'required', service: 'optional' },
     channel: 'env',
+  },
+  meshPsatFile: {
+    name: 'RAMPART_MESH_PSAT_FILE',
+    meaning:
+      'on Kubernetes, the projected service-account token (audience `rampart-mesh`, rotated by the kubelet) ' +
+      'the component joins the mesh with when rampart up hands it no join token; read anew at every join',
+    expected: `${ABSOLUTE_PATH} (e.g. /var/run/secrets/rampart/mesh-token)`,
+    schema: AbsolutePath,
+    components: { identity: 'optional', audit: 'optional', gateway: 'optional', service: 'optional' },
+    channel: 'env',
+    setBy: 'kubernetes',
   },
   auditUrl: {
     name: 'RAMPART_AUDIT_URL',

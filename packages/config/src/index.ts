@@ -41,6 +41,18 @@ export {
   type PlatformPorts,
 } from './ports.ts';
 export { trustDomainOf } from './trust-domain.ts';
+export {
+  KUBERNETES_COMPONENT_PREFIX,
+  KUBERNETES_MESH_AUDIENCE,
+  KUBERNETES_MESH_TOKEN_PATH,
+  MESH_COMPONENTS,
+  kubernetesMeshSettings,
+  kubernetesServiceAccountOf,
+  kubernetesWorkloads,
+  type KubernetesMeshSettings,
+  type KubernetesWorkload,
+  type MeshComponent,
+} from './kubernetes-workloads.ts';
 export { identityEndpointLabel } from './identity-endpoints.ts';
 export {
   tokenLifetimes,

@@ -647,6 +647,29 @@ export const RampartConfigSchema = Type.Object(
               description: 'Lifetime of workload certificates, renewed at half-life: 5m to 24h (default 1h).',
             }),
           ),
+          kubernetes: Type.Optional(
+            Type.Object(
+              {
+                namespace: Type.String({
+                  pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+                  description:
+                    'The namespace Rampart runs in: only its ServiceAccounts may join (a service <name> as ServiceAccount <name>, gateway/identity/audit as rampart-<component>).',
+                }),
+                audience: Type.Optional(
+                  Type.String({
+                    pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,252}$',
+                    description:
+                      'The audience of the projected service-account token pods join with (default rampart-mesh, what rampart export k8s mounts).',
+                  }),
+                ),
+              },
+              {
+                ...strict,
+                description:
+                  'The mesh runs in Kubernetes: pods join with a projected service-account token, verified with the TokenReview API, instead of a join token.',
+              },
+            ),
+          ),
         },
         strict,
       ),

@@ -33,7 +33,14 @@ export {
   type JoinToken,
   type JoinTokensOptions,
 } from './join-tokens.ts';
-export { joinTokenAttestor, type JoinAttestor, type JoinEvidence } from './join-attestor.ts';
+export {
+  joinTokenAttestor,
+  JOIN_EVIDENCE_TYPES,
+  type Attestation,
+  type AttestedWorkload,
+  type JoinAttestor,
+  type JoinEvidence,
+} from './join-attestor.ts';
 export {
   startWorkloadIdentity,
   WorkloadIdentityError,

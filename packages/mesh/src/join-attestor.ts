@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@rampart/errors';
 import type { JoinTokens } from './join-tokens.ts';
 
 /**
@@ -9,19 +10,51 @@ export type JoinEvidence =
   | { readonly type: 'join_token'; readonly token: string }
   | { readonly type: 'k8s_psat'; readonly token: string };
 
+/** The evidence types the authority knows. */
+export const JOIN_EVIDENCE_TYPES: readonly JoinEvidence['type'][] = Object.freeze(['join_token', 'k8s_psat']);
+
 /**
- * Turns join evidence into the SPIFFE ID the workload may receive, or null to refuse. An attestor
- * never trusts a name the workload claims: the ID comes from what the attestor itself verified.
+ * What an attestor verified beyond the SPIFFE ID, for the issuance's log line: on Kubernetes the
+ * service account and the pod the token is bound to. Never a token.
+ */
+export interface AttestedWorkload {
+  readonly namespace?: string;
+  readonly serviceAccount?: string;
+  readonly podName?: string;
+  readonly podUid?: string;
+}
+
+/** An attestor's answer: the SPIFFE ID to issue, or why not. */
+export type Attestation =
+  | { readonly ok: true; readonly spiffeId: string; readonly workload?: AttestedWorkload }
+  | {
+      readonly ok: false;
+      /** What the workload is told (a `MESH_*` code of docs/errors.md). */
+      readonly code: ErrorCode;
+      /** The `mesh.join_refused` event's reason: a code, finer than `code` (`psat_wrong_audience`). */
+      readonly reason: string;
+      /** Free text for the log line only; never holds the token. */
+      readonly detail: string;
+      /** What was verified before the refusal (a genuine token of another namespace), for the log. */
+      readonly workload?: AttestedWorkload;
+    };
+
+/**
+ * Turns join evidence into the SPIFFE ID the workload may receive, or a refusal. An attestor never
+ * trusts a name the workload claims: the ID comes from what the attestor itself verified.
  *
- * A Kubernetes attestor would verify the projected service-account token with the cluster's
- * TokenReview API (or its OIDC JWKS) — audience = the mesh, not expired, pod still running — and
- * map `system:serviceaccount:<namespace>:<sa>` to `spiffe://<td>/service/<sa>` through a table
- * built from rampart.yaml; the token is reusable while valid, so it is bound to the pod's UID.
+ * Two exist: {@link joinTokenAttestor} (one-time join tokens, `rampart up`), and the mesh
+ * authority's Kubernetes attestor (`services/mesh/src/join/k8s-psat-attestor.ts`), which verifies
+ * a projected service-account token with the cluster's TokenReview API — authenticated, audience
+ * `rampart-mesh`, a service account of the configured namespace, bound to a pod — and maps the
+ * service account to a SPIFFE ID through a table built from rampart.yaml. It lives in the service,
+ * not here, so that the SDK (which imports this package) does not carry the Kubernetes client.
+ * An attestor must not throw for bad evidence: it answers `ok: false`.
  */
 export interface JoinAttestor {
   /** The evidence type it understands. */
   readonly type: JoinEvidence['type'];
-  attest(evidence: JoinEvidence): Promise<string | null>;
+  attest(evidence: JoinEvidence): Promise<Attestation>;
 }
 
 /**
@@ -29,12 +62,24 @@ export interface JoinAttestor {
  *
  * @example
  * const attestor = joinTokenAttestor(tokens);
- * const spiffeId = await attestor.attest({ type: 'join_token', token });
+ * const attestation = await attestor.attest({ type: 'join_token', token });
+ * if (attestation.ok) issue(attestation.spiffeId);
  */
 export function joinTokenAttestor(tokens: JoinTokens): JoinAttestor {
   return {
     type: 'join_token',
-    attest: (evidence) =>
-      Promise.resolve(evidence.type === 'join_token' ? tokens.redeem(evidence.token) : null),
+    attest(evidence) {
+      const spiffeId = evidence.type === 'join_token' ? tokens.redeem(evidence.token) : null;
+      return Promise.resolve(
+        spiffeId === null
+          ? {
+              ok: false,
+              code: 'MESH_JOIN_TOKEN_INVALID',
+              reason: 'MESH_JOIN_TOKEN_INVALID',
+              detail: 'join token unknown, used or expired',
+            }
+          : { ok: true, spiffeId },
+      );
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { createWorkloadCsr } from './csr.ts';
+import type { JoinEvidence } from './join-attestor.ts';
 import { describeFailure, meshRequest, type MeshResponse } from './mesh-http.ts';
 import { pemBlocks } from './pem.ts';
 import { parseSpiffeId } from './spiffe-id.ts';
@@ -22,8 +23,15 @@ export interface WorkloadIdentityOptions {
   readonly authoritySpiffeId: string;
   /** The bundle (PEM roots) to trust when joining: `.rampart/mesh/bundle.pem` under `rampart up`. */
   readonly bundlePem: string;
-  /** The one-time join token `rampart up` handed this workload. */
-  readonly joinToken: string;
+  /** The one-time join token `rampart up` handed this workload. Give this or `joinEvidence`. */
+  readonly joinToken?: string;
+  /**
+   * Reads the evidence to join with, at every join — on Kubernetes the projected service-account
+   * token, which the kubelet rotates, so it is read anew each time. A `k8s_psat` may be presented
+   * again: with one, an identity whose certificate expired before a renewal succeeded joins again
+   * (with backoff) instead of giving up with `expired`.
+   */
+  readonly joinEvidence?: () => JoinEvidence | Promise<JoinEvidence>;
   /** This workload's SPIFFE ID (must match what the token is bound to). */
   readonly spiffeId: string;
   /** Fraction of the lifetime after which to renew; default 0.5 (half-life). */
@@ -53,7 +61,10 @@ export interface WorkloadIdentityEvents {
   bundle_changed: (credentials: WorkloadCredentials) => void;
   /** A renewal attempt failed; the current certificate stays in use. */
   renewal_failed: (error: Error, nextAttemptInMs: number) => void;
-  /** The certificate expired before a renewal succeeded: the workload needs a new join token. */
+  /**
+   * The certificate expired before a renewal succeeded: the workload needs a new join token. Not
+   * emitted when it joined with a `k8s_psat`: it joins again instead.
+   */
   expired: () => void;
 }
 
@@ -64,7 +75,10 @@ export interface WorkloadIdentity {
   current(): WorkloadCredentials;
   on<E extends keyof WorkloadIdentityEvents>(event: E, listener: WorkloadIdentityEvents[E]): () => void;
   onRotated(listener: (credentials: WorkloadCredentials) => void): () => void;
-  /** Renews now (rejects if the authority refuses or is unreachable; the timer retries). */
+  /**
+   * Renews now over mTLS — or, once the certificate expired, joins again with fresh `k8s_psat`
+   * evidence (rejects if the authority refuses or is unreachable; the timer retries).
+   */
   renew(): Promise<WorkloadCredentials>;
   /**
    * Fetches the bundle now and, if it changed, swaps it into the credentials (same key and
@@ -88,7 +102,7 @@ const DEFAULT_MIN_RETRY_MS = 1000;
 const DEFAULT_MAX_RETRY_MS = 60_000;
 
 /**
- * Joins the mesh with a one-time token and keeps the workload's certificate fresh: a new key and
+ * Joins the mesh with a one-time token (or a Kubernetes service-account token) and keeps the workload's certificate fresh: a new key and
  * CSR at every renewal (at `renewAt` of the lifetime, over mTLS with the current certificate), the
  * trust bundle refreshed each time so a CA rotation arrives without a restart (the CA publishes a new
  * root at least one certificate lifetime before it signs with it). If the authority is down, it
@@ -119,19 +133,42 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
   const now = options.now ?? Date.now;
   const base = options.authorityUrl.replace(/\/+$/, '');
   if (!base.startsWith('https://')) throw new TypeError('authorityUrl must be an https:// URL');
+  const { joinToken, joinEvidence } = options;
+  if ((joinToken === undefined) === (joinEvidence === undefined)) {
+    throw new TypeError('give exactly one of joinToken (rampart up) and joinEvidence (Kubernetes)');
+  }
+  const evidence = async (): Promise<JoinEvidence> =>
+    joinEvidence === undefined ? { type: 'join_token', token: joinToken ?? '' } : await joinEvidence();
 
-  const csr = await createWorkloadCsr(options.spiffeId);
-  const joined = await call(() =>
-    meshRequest({
-      url: `${base}/v1/join`,
-      method: 'POST',
-      caPem: options.bundlePem,
-      serverSpiffeId: options.authoritySpiffeId,
-      contentType: 'application/json',
-      body: JSON.stringify({ joinToken: options.joinToken, csr: csr.csrPem }),
-    }),
-  );
-  let credentials = credentialsFrom(joined, csr.keyPem, pemBlocks(options.bundlePem), []);
+  /** Joins with fresh evidence and a new key: the first certificate, or one after expiry. */
+  const joinOnce = async (
+    trusted: readonly string[],
+  ): Promise<{ readonly rejoinable: boolean; readonly credentials: WorkloadCredentials }> => {
+    const presented = await evidence();
+    const csr = await createWorkloadCsr(options.spiffeId);
+    const joined = await call(() =>
+      meshRequest({
+        url: `${base}/v1/join`,
+        method: 'POST',
+        caPem: trusted.join(''),
+        serverSpiffeId: options.authoritySpiffeId,
+        contentType: 'application/json',
+        body: JSON.stringify(
+          presented.type === 'join_token'
+            ? { joinToken: presented.token, csr: csr.csrPem }
+            : { attestation: { type: presented.type, token: presented.token }, csr: csr.csrPem },
+        ),
+      }),
+    );
+    return {
+      rejoinable: presented.type === 'k8s_psat',
+      credentials: credentialsFrom(joined, csr.keyPem, trusted, []),
+    };
+  };
+  const first = await joinOnce(pemBlocks(options.bundlePem));
+  /** Whether the evidence may be presented again (a PSAT, not a one-time token). */
+  const rejoinable = first.rejoinable;
+  let credentials = first.credentials;
 
   const listeners: { [E in keyof WorkloadIdentityEvents]: Set<WorkloadIdentityEvents[E]> } = {
     rotated: new Set(),
@@ -192,6 +229,17 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
 
   const renewOnce = async (): Promise<WorkloadCredentials> => {
     const held = credentials;
+    // An expired certificate cannot renew over mTLS; a re-presentable token joins again.
+    if (rejoinable && held.notAfter.getTime() <= now()) {
+      const rejoined = await joinOnce(held.caPems);
+      return {
+        ...rejoined.credentials,
+        tokenKeyPems:
+          rejoined.credentials.tokenKeyPems.length > 0
+            ? rejoined.credentials.tokenKeyPems
+            : held.tokenKeyPems,
+      };
+    }
     const mtls = mtlsWith(held);
     const bundle = await fetchBundle(held);
     const next = await createWorkloadCsr(options.spiffeId);
@@ -229,12 +277,14 @@ export async function startWorkloadIdentity(options: WorkloadIdentityOptions): P
           failures++;
           const untilExpiry = credentials.notAfter.getTime() - now();
           const failure = error instanceof Error ? error : new WorkloadIdentityError('renewal failed');
-          if (untilExpiry <= 0) {
+          if (untilExpiry <= 0 && !rejoinable) {
             identity.stop();
             for (const listener of listeners.expired) listener();
           } else {
             const backoff = Math.min(maxRetry, minRetry * 2 ** Math.min(failures - 1, 30));
-            const delay = Math.min(untilExpiry, backoff * (0.5 + Math.random() / 2));
+            const jittered = backoff * (0.5 + Math.random() / 2);
+            // Before expiry, retry at the latest when it expires; after it, join again with backoff.
+            const delay = untilExpiry > 0 ? Math.min(untilExpiry, jittered) : jittered;
             schedule(delay);
             for (const listener of listeners.renewal_failed) listener(failure, delay);
           }

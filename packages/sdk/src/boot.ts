@@ -20,7 +20,8 @@ import {
 } from '@rampart/mesh';
 import { closeServer, createAdminServer, listenOn } from './admin-server.ts';
 import { createConfigMessageHandler } from './config-ipc.ts';
-import { receiveLaunchSecrets, requiredJoinToken, type LaunchSecrets } from './launch-secrets.ts';
+import { meshJoinEvidence } from './join-evidence.ts';
+import { receiveLaunchSecrets, type LaunchSecrets } from './launch-secrets.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { rampartVersion, startTraceExport, type TraceExport } from './observability/trace-export.ts';
 import { stopOnSignals } from './process-lifecycle.ts';
@@ -53,10 +54,14 @@ const READ: {
   service: (env) => ({ configFile: env.configFile, name: env.component }),
 };
 
-/** Joins the mesh at `url` as `spiffeId`, trusting the roots in `bundleFile`. */
+/**
+ * Joins the mesh at `url` as `spiffeId`, trusting the roots in `bundleFile` — with the join token,
+ * or else the Kubernetes service-account token in `psatFile`.
+ */
 type Join = (
   url: string,
   bundleFile: string,
+  psatFile: string | undefined,
   spiffeId: (trustDomain: string) => string,
 ) => Promise<WorkloadIdentity>;
 
@@ -70,9 +75,12 @@ const MESH_VARIABLES = [componentEnv.meshUrl.name, componentEnv.meshBundleFile.n
 const JOIN_MESH: { readonly [P in BootKind]: (env: ComponentEnv<P>, join: Join) => Promise<WorkloadOf<P>> } =
   {
     mesh: () => Promise.resolve(undefined),
-    identity: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'identity')),
-    audit: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'audit')),
-    gateway: (env, join) => join(env.meshUrl, env.meshBundleFile, (td) => componentSpiffeId(td, 'gateway')),
+    identity: (env, join) =>
+      join(env.meshUrl, env.meshBundleFile, env.meshPsatFile, (td) => componentSpiffeId(td, 'identity')),
+    audit: (env, join) =>
+      join(env.meshUrl, env.meshBundleFile, env.meshPsatFile, (td) => componentSpiffeId(td, 'audit')),
+    gateway: (env, join) =>
+      join(env.meshUrl, env.meshBundleFile, env.meshPsatFile, (td) => componentSpiffeId(td, 'gateway')),
     service: (env, join) => {
       if (env.meshUrl === undefined && env.meshBundleFile === undefined) return Promise.resolve(undefined);
       if (env.meshUrl === undefined || env.meshBundleFile === undefined) {
@@ -82,7 +90,9 @@ const JOIN_MESH: { readonly [P in BootKind]: (env: ComponentEnv<P>, join: Join) 
             'run the service with `rampart up`, or set both yourself',
         );
       }
-      return join(env.meshUrl, env.meshBundleFile, (td) => serviceSpiffeId(td, env.component));
+      return join(env.meshUrl, env.meshBundleFile, env.meshPsatFile, (td) =>
+        serviceSpiffeId(td, env.component),
+      );
     },
   };
 
@@ -114,7 +124,7 @@ export interface PreparedComponent<K extends BootKind> {
   readonly trustDomain: string;
   /**
    * The component's workload identity (`spiffe://<td>/rampart/<kind>`, or `…/service/<name>`),
-   * joined with the one-time token; renewed by itself at half-life. `undefined` for the mesh
+   * joined with the one-time token (or, on Kubernetes, its service-account token); renewed by itself at half-life. `undefined` for the mesh
    * authority.
    */
   readonly workload: WorkloadOf<K>;
@@ -152,13 +162,13 @@ export async function prepareComponent<K extends BootKind>(
     log.warn({ problem: formatProblem(problem) }, 'configuration warning');
   const { config } = loaded;
   const trustDomain = trustDomainOf(config);
-  const workload = await JOIN_MESH[kind](env, (url, bundleFile, spiffeId) => {
-    const joinToken = requiredJoinToken(secrets);
+  const workload = await JOIN_MESH[kind](env, (url, bundleFile, psatFile, spiffeId) => {
+    const joinEvidence = meshJoinEvidence(secrets, psatFile);
     return startWorkloadIdentity({
       authorityUrl: url,
       authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
       bundlePem: readFileSync(bundleFile, 'utf8'),
-      joinToken,
+      joinEvidence,
       spiffeId: spiffeId(trustDomain),
     });
   });
@@ -272,8 +282,9 @@ async function exportTraces<K extends BootKind>(
  * 1. the launch secrets over IPC (`receiveLaunchSecrets`), never the environment;
  * 2. the contract's variables (`readComponentEnv`), every problem at once;
  * 3. rampart.yaml, loaded and checked (`configuration invalid` with each problem, exit 1);
- * 4. the workload identity, joined with the one-time token (not for the mesh authority), and the
- *    span export when rampart.yaml has `telemetry.traces` (`startTraceExport`);
+ * 4. the workload identity, joined with the one-time token or the Kubernetes service-account token
+ *    (not for the mesh authority), and the span export when rampart.yaml has `telemetry.traces`
+ *    (`startTraceExport`);
  * 5. `start(context)`: the component's own stores, servers and workers;
  * 6. the admin port (`/healthz`, `/readyz` with the revision, `/metrics`), when `start` hands one;
  * 7. live reloads from `rampart up`: `config` messages answered `config.applied` or

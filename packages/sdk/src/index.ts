@@ -18,6 +18,7 @@ export {
   type LaunchChannel,
   type ReceiveLaunchSecretsOptions,
 } from './launch-secrets.ts';
+export { meshJoinEvidence } from './join-evidence.ts';
 export {
   configRefusalReason,
   createConfigMessageHandler,

@@ -2,13 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import fastify, { type FastifyInstance } from 'fastify';
-import type { RampartConfig } from '@rampart/config';
+import { kubernetesMeshSettings, kubernetesWorkloads, type RampartConfig } from '@rampart/config';
 import {
   CertificateAuthority,
   JoinTokens,
   componentSpiffeId,
   joinTokenAttestor,
+  type JoinAttestor,
   type Rotation,
 } from '@rampart/mesh';
 import {
@@ -29,7 +31,10 @@ import { registerBundleRoutes } from './bundle/routes.ts';
 import { meshSettings } from './config.ts';
 import type { MeshContext } from './context.ts';
 import { registerErrorHandlers } from './http/errors.ts';
+import { createJoinLimiter, type JoinLimiterOptions } from './join/join-limiter.ts';
+import { k8sPsatAttestor } from './join/k8s-psat-attestor.ts';
 import { registerJoinRoutes } from './join/routes.ts';
+import { kubernetesTokenReviewer } from './join/token-reviewer.ts';
 import { registerRenewRoutes } from './renew/routes.ts';
 import { ServerIdentity } from './server-identity.ts';
 import { registerTokenRoutes } from './token/routes.ts';
@@ -62,6 +67,16 @@ export interface MeshAuthorityOptions {
   /** Override `ports.mesh` / `ports.meshAdmin` (0 = any free port, for tests). */
   readonly port?: number;
   readonly adminPort?: number;
+  /**
+   * How to reach the Kubernetes API server (in a pod: `loadFromCluster()`, the mesh's own
+   * ServiceAccount). With `mesh.kubernetes` in rampart.yaml it turns on `k8s_psat` joins, verified
+   * with the TokenReview API; without it they are refused (`MESH_ATTESTATION_UNSUPPORTED`).
+   */
+  readonly kubeConfig?: KubeConfig;
+  /** How long a TokenReview may take before the join is refused; default 5 s. */
+  readonly tokenReviewTimeoutMs?: number;
+  /** Limits of the Kubernetes joins (per address, in flight); defaults in `join-limiter.ts`. */
+  readonly joinLimits?: JoinLimiterOptions;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -163,10 +178,33 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     subjectKey: options.pseudonymKey ?? randomBytes(32),
     metrics,
   });
+  const attestors: JoinAttestor[] = [joinTokenAttestor(joinTokens)];
+  if (kubernetesMeshSettings(config) !== undefined) {
+    if (options.kubeConfig === undefined) {
+      log.warn(
+        'mesh.kubernetes is set but the mesh does not run in a Kubernetes pod: k8s_psat joins are refused',
+      );
+    } else {
+      attestors.push(
+        k8sPsatAttestor({
+          reviewer: kubernetesTokenReviewer(options.kubeConfig, {
+            ...(options.tokenReviewTimeoutMs === undefined
+              ? {}
+              : { timeoutMs: options.tokenReviewTimeoutMs }),
+          }),
+          // The configuration in force at each join: a service removed from rampart.yaml stops joining.
+          settings: () => kubernetesMeshSettings(config),
+          workloads: () => kubernetesWorkloads(config),
+          trustDomain: settings.trustDomain,
+        }),
+      );
+    }
+  }
   const context: MeshContext = {
     ca,
     events,
-    attestors: [joinTokenAttestor(joinTokens)],
+    attestors,
+    joinLimiter: createJoinLimiter(options.joinLimits),
     tokenKeys,
     publishedTokenKeys: [tokenKeys.publicKeyPem, ...(options.otherSignerKeyPems ?? [])],
     subjectTokenKeys: [tokenKeys.publicKey, ...otherSigners],

@@ -1,12 +1,16 @@
 import type { RampartConfig } from '@rampart/config';
 import type { CertificateAuthority, IssuedCertificate, JoinAttestor } from '@rampart/mesh';
 import type { Logger, SecurityEvents } from '@rampart/sdk';
+import type { JoinLimiter } from './join/join-limiter.ts';
 import type { InternalTokenKeyPair, PublicKey } from '@rampart/tokens';
 
 /** What the routes share: the CA, attestors, keys, the current configuration and the log. */
 export interface MeshContext {
   readonly ca: CertificateAuthority;
+  /** One per evidence type it accepts: `join_token` always, `k8s_psat` on Kubernetes. */
   readonly attestors: readonly JoinAttestor[];
+  /** Bounds the Kubernetes joins (each costs the API server a TokenReview). */
+  readonly joinLimiter: JoinLimiter;
   readonly tokenKeys: InternalTokenKeyPair;
   /**
    * Every public key that verifies internal tokens, published with the bundle: the mesh's own and

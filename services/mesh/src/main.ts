@@ -1,6 +1,8 @@
 // The mesh authority, as `rampart up` runs it: holds the CA key, serves join, renewal, the bundle
 // and token exchange over mTLS, and its own admin port. The boot sequence is @rampart/sdk's.
 import { readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { kubernetesMeshSettings, type RampartConfig } from '@rampart/config';
 import { bootComponent } from '@rampart/sdk';
 import { buildMeshAuthority } from './app.ts';
 import { createIpcHandler } from './ipc.ts';
@@ -19,6 +21,7 @@ await bootComponent({
       log,
       ...(env.auditUrl === undefined ? {} : { auditUrl: env.auditUrl }),
       ...(env.pseudonymKeyFile === undefined ? {} : { pseudonymKey: readFileSync(env.pseudonymKeyFile) }),
+      ...inCluster(config),
     });
     // The authority serves its admin port itself (its tests reach it through `start`).
     await mesh.start();
@@ -31,3 +34,16 @@ await bootComponent({
     };
   },
 });
+
+/**
+ * In a Kubernetes pod (the API server's address in `KUBERNETES_SERVICE_HOST`, which the kubelet
+ * sets), with `mesh.kubernetes` in rampart.yaml: the in-cluster kubeconfig — the cluster CA and
+ * the mesh's own ServiceAccount token, which the client re-reads as the kubelet rotates it.
+ */
+function inCluster(config: RampartConfig): { kubeConfig?: KubeConfig } {
+  if (kubernetesMeshSettings(config) === undefined || process.env['KUBERNETES_SERVICE_HOST'] === undefined)
+    return {};
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromCluster();
+  return { kubeConfig };
+}

@@ -6,7 +6,7 @@ import type { RampartConfig } from '@rampart/config';
 import { componentSpiffeId, createJoinToken, serviceSpiffeId, verifyPeerSpiffeId } from '@rampart/mesh';
 import { createLogger } from '@rampart/sdk';
 import { tempDir, type TempDir } from '@rampart/testing';
-import { buildMeshAuthority, type MeshAuthority } from '../src/app.ts';
+import { buildMeshAuthority, type MeshAuthority, type MeshAuthorityOptions } from '../src/app.ts';
 
 export const TD = 'shop.local';
 export const MESH_ID = componentSpiffeId(TD, 'mesh');
@@ -66,6 +66,8 @@ export interface FixtureOptions {
   readonly port?: number;
   readonly lines?: string[];
   readonly config?: RampartConfig;
+  /** Kubernetes joins: how to reach the (fake) API server, the review timeout, the limits. */
+  readonly kubernetes?: Pick<MeshAuthorityOptions, 'kubeConfig' | 'tokenReviewTimeoutMs' | 'joinLimits'>;
 }
 
 export async function startMesh(options: FixtureOptions = {}): Promise<MeshFixture> {
@@ -95,6 +97,7 @@ export async function startMesh(options: FixtureOptions = {}): Promise<MeshFixtu
     port: options.port ?? 0,
     adminPort: 0,
     leafTtlMs: 5 * 60_000,
+    ...options.kubernetes,
   });
   const { url, adminUrl } = await mesh.start();
   return {

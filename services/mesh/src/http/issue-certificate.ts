@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RampartError } from '@rampart/errors';
+import type { AttestedWorkload, JoinEvidence } from '@rampart/mesh';
 import { issuanceBody, type MeshContext } from '../context.ts';
 import { recordMeshEvent } from './mesh-events.ts';
 
@@ -10,6 +11,10 @@ export interface IssueFor {
   readonly via: 'join' | 'renew';
   /** The request asking: its address goes into the events. */
   readonly request: FastifyRequest;
+  /** For a join: the evidence type it was attested with. */
+  readonly evidence?: JoinEvidence['type'];
+  /** For a Kubernetes join: the service account and pod the token is bound to, for the log line. */
+  readonly workload?: AttestedWorkload;
 }
 
 /**
@@ -46,7 +51,15 @@ export async function issueCertificate(
     throw error;
   }
   context.log.info(
-    { serial: issued.serial, spiffeId: request.spiffeId, notAfter: issued.notAfter, via: request.via },
+    {
+      serial: issued.serial,
+      spiffeId: request.spiffeId,
+      notAfter: issued.notAfter,
+      via: request.via,
+      ...(request.evidence === undefined ? {} : { evidence: request.evidence }),
+      // Which pod holds the key: a PSAT is valid while its pod exists, so this names the holder.
+      ...(request.workload === undefined ? {} : { workload: request.workload }),
+    },
     'certificate issued',
   );
   recordMeshEvent(context, request.request, {
