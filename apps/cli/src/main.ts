@@ -17,6 +17,8 @@ Commands:
                   the last audit events, then each new one as it arrives (Ctrl-C to stop)
   logs [file] [component…] [--trace id] [--since age] [--level l] [-f] [--json]
                   the components' logs merged by time; one request across components with --trace
+  export k8s [file] [--out dir] [--namespace ns] [--image-registry r] [--digest image=sha256:…]
+                  write kustomize-ready Kubernetes manifests: restricted pods, call-graph NetworkPolicies
 
 Run 'rampart <command> --help' for a command's options.
 `;
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./audit-command.ts')).auditCommand(rest, io);
     case 'logs':
       return (await import('./logs-command.ts')).logsCommand(rest, io);
+    case 'export':
+      return (await import('./export/export-command.ts')).exportCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':

@@ -103,6 +103,7 @@ const READERS: Record<ComponentKind, readonly string[]> = {
 const READ_BY_CALL: Partial<Record<keyof typeof componentEnv, RegExp>> = {
   logLevel: /\breadLogLevel\(|\.logLevel\b/,
   launchSecrets: /\breceiveLaunchSecrets\(|\breadLaunchSecretsMode\(/,
+  secretsDir: /\breceiveLaunchSecrets\(|\breadSecretsDir\(/,
 };
 
 describe('no dead entries: every variable is read by every component it is given to', () => {

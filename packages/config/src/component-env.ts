@@ -147,6 +147,23 @@ export const componentEnv = {
     },
     channel: 'env',
   },
+  secretsDir: {
+    name: 'RAMPART_SECRETS_DIR',
+    meaning:
+      'where there is no `rampart up` (Kubernetes): a directory holding each secret variable in a file named ' +
+      'after it (a mounted Secret), read instead of the IPC channel; each a regular file no other user can read',
+    expected: ABSOLUTE_PATH,
+    schema: AbsolutePath,
+    components: {
+      mesh: 'optional',
+      identity: 'optional',
+      audit: 'optional',
+      gateway: 'optional',
+      service: 'optional',
+    },
+    channel: 'env',
+    setBy: 'kubernetes',
+  },
   internalTokenKeyFile: {
     name: 'RAMPART_INTERNAL_TOKEN_KEY',
     meaning: "the mesh authority's Ed25519 public key (SPKI PEM) verifying internal tokens",
@@ -492,6 +509,21 @@ export function readLaunchSecretsMode(env: Environment): 'ipc' | undefined {
   return 'ipc';
 }
 
+/**
+ * `RAMPART_SECRETS_DIR`: the directory of files a component reads its secret variables from where
+ * no `rampart up` hands them over IPC (Kubernetes), else `undefined`. Read by `receiveLaunchSecrets`.
+ *
+ * @example
+ * const dir = readSecretsDir(process.env); // '/var/run/secrets/rampart/env'
+ */
+export function readSecretsDir(env: Environment): string | undefined {
+  const read = readVariable(componentEnv.secretsDir, env);
+  if (read.problem === MISSING) return undefined;
+  if (read.problem !== undefined || typeof read.value !== 'string')
+    throw new TypeError(describe(componentEnv.secretsDir, INVALID));
+  return read.value;
+}
+
 const MISSING = 'missing';
 const INVALID = 'invalid';
 type ReadResult =
@@ -522,7 +554,8 @@ function missing(variable: ComponentVariable): string {
   if (variable.channel === 'ipc') {
     return (
       `${variable.name} was not handed over IPC (${variable.meaning}): it is secret, so rampart up ` +
-      'hands it over the IPC channel at every start and never in the environment; run the component with `rampart up`'
+      'hands it over the IPC channel at every start and never in the environment; run the component with `rampart up`, ' +
+      `or put it in a file named ${variable.name} in the directory ${componentEnv.secretsDir.name} names`
     );
   }
   return (

@@ -93,6 +93,7 @@ export {
   componentVariables,
   readComponentEnv,
   readLaunchSecretsMode,
+  readSecretsDir,
   readLogLevel,
   writeComponentEnv,
   writeLaunchSecretEnv,

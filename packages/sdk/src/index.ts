@@ -19,6 +19,7 @@ export {
   type ReceiveLaunchSecretsOptions,
 } from './launch-secrets.ts';
 export { meshJoinEvidence } from './join-evidence.ts';
+export { readSecretsDirectory, type ProcessIds } from './secrets-dir.ts';
 export {
   configRefusalReason,
   createConfigMessageHandler,

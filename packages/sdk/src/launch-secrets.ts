@@ -1,4 +1,5 @@
-import { componentEnv, readLaunchSecretsMode, type Environment } from '@rampart/config';
+import { componentEnv, readLaunchSecretsMode, readSecretsDir, type Environment } from '@rampart/config';
+import { readSecretsDirectory } from './secrets-dir.ts';
 
 /**
  * What `rampart up` hands a component at each (re)start over the IPC channel only that process
@@ -47,6 +48,9 @@ let received: Promise<LaunchSecrets> | undefined;
  * token is returned, and the secret variables are set in this process's own environment table
  * (`process.env`), which — unlike the environment it was started with — no other process can read.
  * Outside `rampart up` (no `componentEnv.launchSecrets` variable) there is nothing to receive: `{ env: {} }`.
+ * Where no `rampart up` can hand them over (Kubernetes), `componentEnv.secretsDir` names a directory
+ * whose files hold them, one per variable (`readSecretsDirectory`: regular files no other user can
+ * read); the two ways exclude each other.
  *
  * @example
  * const secrets = await receiveLaunchSecrets();
@@ -61,7 +65,18 @@ export function receiveLaunchSecrets(options: ReceiveLaunchSecretsOptions = {}):
 
 async function receive(options: ReceiveLaunchSecretsOptions): Promise<LaunchSecrets> {
   const env = options.env ?? process.env;
-  if (readLaunchSecretsMode(env) === undefined) return { env: {} };
+  const secretsDir = readSecretsDir(env);
+  const mode = readLaunchSecretsMode(env);
+  if (secretsDir !== undefined) {
+    if (mode !== undefined) {
+      throw new TypeError(
+        `${componentEnv.secretsDir.name} and ${componentEnv.launchSecrets.name} are both set: ` +
+          'a component gets its secrets from rampart up over IPC or from a directory, never both',
+      );
+    }
+    return deliver({ env: await readSecretsDirectory(secretsDir) }, options);
+  }
+  if (mode === undefined) return { env: {} };
   const channel = options.channel ?? process;
   if (channel.send === undefined) {
     throw new TypeError(
@@ -87,6 +102,11 @@ async function receive(options: ReceiveLaunchSecretsOptions): Promise<LaunchSecr
     channel.on('message', onMessage);
     channel.send?.({ type: LAUNCH_SECRETS_REQUEST });
   });
+  return deliver(secrets, options);
+}
+
+/** Sets the secret variables in this process's own environment table, where `${env:NAME}` resolves. */
+function deliver(secrets: LaunchSecrets, options: ReceiveLaunchSecretsOptions): LaunchSecrets {
   const target = options.target ?? process.env;
   for (const [name, value] of Object.entries(secrets.env)) target[name] = value;
   return secrets;

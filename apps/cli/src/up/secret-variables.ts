@@ -17,6 +17,22 @@ export function secretVariablesFor(
   config: RampartConfig,
   kind: ComponentPlan['kind'],
 ): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const name of secretReferencesFor(config, kind)) {
+    const value = process.env[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  return variables;
+}
+
+/**
+ * The names of the `${env:NAME}` references a kind of component resolves itself (see
+ * {@link secretVariablesFor}), in the order rampart.yaml's settings are read, each once.
+ *
+ * @example
+ * secretReferencesFor(config, 'service'); // ['PGPASS'] for url: postgres://…:${env:PGPASS}@…
+ */
+export function secretReferencesFor(config: RampartConfig, kind: ComponentPlan['kind']): string[] {
   const storage = config.storage;
   const redis = storage?.redis?.url;
   const sql = storage?.sql?.kind === 'postgres' ? storage.sql.url : undefined;
@@ -27,13 +43,11 @@ export function secretVariablesFor(
     identity: [redis, sql],
     service: [sql],
   };
-  const variables: Record<string, string> = {};
+  const names = new Set<string>();
   for (const template of read[kind]) {
     for (const match of (template ?? '').matchAll(ENV_REFERENCE)) {
-      const name = match[1];
-      const value = name === undefined ? undefined : process.env[name];
-      if (name !== undefined && value !== undefined) variables[name] = value;
+      if (match[1] !== undefined) names.add(match[1]);
     }
   }
-  return variables;
+  return [...names];
 }

@@ -1,0 +1,81 @@
+// The exports the k8s tests check: the shop as it is, and a config using every external
+// dependency (PostgreSQL, Redis, NATS, an alert webhook) with a call chain between services.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { componentEnv, parseConfig, type RampartConfig } from '@rampart/config';
+import { exportK8s, type K8sExport } from '../../src/export/k8s/export-k8s.ts';
+import type { K8sExportOptions } from '../../src/export/k8s/options.ts';
+import { installationRoot } from '../../src/up/installation.ts';
+
+export const root = installationRoot();
+export const shopFile = join(root, 'examples/shop/rampart.yaml');
+
+/** The options the shop's golden export is made with (the Dockerfile's `shop` image layout). */
+export const SHOP_OPTIONS: K8sExportOptions = {
+  namespace: 'rampart-shop',
+  imageRegistry: 'registry.example/rampart',
+  imageTag: '0.1.0',
+  digests: { 'rampart-gateway': `sha256:${'0'.repeat(64)}` },
+  appDir: '/app/examples/shop',
+};
+
+export const SCALED_YAML = `version: 1
+name: scaled
+storage:
+  sql:
+    kind: postgres
+    url: postgres://rampart_{service}:\${env:${componentEnv.sqlPassword.name}}@db.example:5433/rampart
+  redis: { url: 'rediss://:\${env:REDIS_PASSWORD}@cache.example:6380' }
+  nats: { url: 'tls://nats.example:4223' }
+audit:
+  alerts:
+    webhook: { url: 'https://hooks.example/rampart', secret: '\${env:WEBHOOK_SECRET}' }
+policies:
+  read: { scopes: [a:read] }
+services:
+  front:
+    entry: front/main.ts
+    port: 7201
+    callers: [gateway]
+    routes: [{ method: GET, path: /front, policy: read }]
+  middle:
+    entry: middle/main.ts
+    port: 7202
+    callers: [front]
+  back:
+    entry: back/main.ts
+    port: 7203
+    callers: [middle, front]
+  lonely:
+    entry: lonely/main.ts
+    port: 7204
+`;
+
+function parse(text: string, file: string): RampartConfig {
+  const loaded = parseConfig(text, file);
+  if (!loaded.ok) throw new Error(loaded.problems.map((problem) => problem.message).join('\n'));
+  return loaded.config;
+}
+
+export function shopConfig(): { readonly config: RampartConfig; readonly text: string } {
+  const text = readFileSync(shopFile, 'utf8');
+  return { config: parse(text, shopFile), text };
+}
+
+export function shopExport(): K8sExport {
+  const { config, text } = shopConfig();
+  return exportK8s(config, text, SHOP_OPTIONS);
+}
+
+export function scaledConfig(): RampartConfig {
+  return parse(SCALED_YAML, join(root, 'scaled.yaml'));
+}
+
+export function scaledExport(): K8sExport {
+  return exportK8s(scaledConfig(), SCALED_YAML, {
+    ...SHOP_OPTIONS,
+    namespace: 'scaled',
+    digests: {},
+    appDir: '/app',
+  });
+}
