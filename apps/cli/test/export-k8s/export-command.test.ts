@@ -53,6 +53,10 @@ describe('rampart export k8s', () => {
     );
     assert.match(result.stderr, /warning: storage\.sql is embedded/);
     assert.match(result.stderr, /warning: storage\.redis is not set/);
+    assert.match(
+      result.stderr,
+      /warning: gateway\.listen is 127\.0\.0\.1: .* set gateway\.listen: \['0\.0\.0\.0'\]/,
+    );
     const gateway = await readFile(join(out, 'rampart-gateway.yaml'), 'utf8');
     assert.ok(gateway.includes(`image: rampart/rampart-gateway:0.1.0@${DIGEST}`));
     assert.ok((await readFile(join(out, 'kustomization.yaml'), 'utf8')).includes('namespace: shop'));

@@ -27,6 +27,8 @@ storage:
     url: postgres://rampart_{service}:\${env:${componentEnv.sqlPassword.name}}@db.example:5433/rampart
   redis: { url: 'rediss://:\${env:REDIS_PASSWORD}@cache.example:6380' }
   nats: { url: 'tls://nats.example:4223' }
+telemetry:
+  traces: { endpoint: 'https://otel.example:4318/v1/traces', headers: { authorization: '\${env:OTLP_TOKEN}' } }
 audit:
   alerts:
     webhook: { url: 'https://hooks.example/rampart', secret: '\${env:WEBHOOK_SECRET}' }

@@ -155,6 +155,13 @@ function warningsOf(config: RampartConfig): string[] {
         'up to N times its limit with N replicas; set storage.redis',
     );
   }
+  const listen = config.gateway?.listen ?? ['127.0.0.1'];
+  if (listen.every((address) => address.startsWith('127.') || address === '::1')) {
+    warnings.push(
+      `gateway.listen is ${listen.join(', ')}: the gateway's Service cannot reach it in its pod; ` +
+        "set gateway.listen: ['0.0.0.0'] (and '::' for IPv6)",
+    );
+  }
   if (config.demo === true) {
     warnings.push('demo: true seeds demo users and clients: never on a cluster that serves anyone');
   }

@@ -87,6 +87,7 @@ function env(
     case 'mesh':
       return writeComponentEnv('mesh', {
         ...common,
+        ...secrets,
         auditUrl,
         pseudonymKeyFile: key('pseudonym.key'),
         internalTokenSigningKeyFile: key('internal-token.key.pem'),

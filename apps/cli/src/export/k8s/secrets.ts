@@ -1,5 +1,16 @@
-import { componentVariables, type ComponentKind, type RampartConfig } from '@rampart/config';
+import {
+  componentVariables,
+  type ComponentEnvKey,
+  type ComponentKind,
+  type RampartConfig,
+} from '@rampart/config';
 import { secretReferencesFor } from '../../up/secret-variables.ts';
+
+/** When an optional secret of the contract is given: the setting of rampart.yaml that needs it. */
+const OPTIONAL_SECRET_IN_USE: Partial<Record<ComponentEnvKey, (config: RampartConfig) => boolean>> = {
+  alertWebhookSecret: (config) => config.audit?.alerts?.webhook !== undefined,
+  telemetryHeaders: (config) => Object.keys(config.telemetry?.traces?.headers ?? {}).length > 0,
+};
 
 /**
  * The secret variables a kind of component reads where `rampart up` would hand them over IPC, with
@@ -16,9 +27,8 @@ export function secretVariablesOf(config: RampartConfig, kind: ComponentKind): R
     if (variable.channel !== 'ipc' || variable.readThrough === 'reference') continue;
     const presence = variable.components[kind];
     if (presence === undefined) continue;
-    // Optional secrets are given only where the config asks for them (the alert webhook's key).
-    if (presence === 'optional' && !(variable.key === 'alertWebhookSecret' && config.audit?.alerts?.webhook))
-      continue;
+    // Optional secrets are given only where the config asks for them.
+    if (presence === 'optional' && !OPTIONAL_SECRET_IN_USE[variable.key]?.(config)) continue;
     variables[variable.name] = variable.meaning;
   }
   for (const name of secretReferencesFor(config, kind)) {

@@ -46,7 +46,8 @@ export type Peer =
   | { readonly type: 'dependency'; readonly name: DependencyName };
 
 /** What runs outside the namespace: the stores, the cluster's API and DNS, the alert webhook's receiver. */
-export type DependencyName = 'postgresql' | 'redis' | 'nats' | 'kubernetes-api' | 'dns' | 'alert-webhook';
+export type DependencyName =
+  'postgresql' | 'redis' | 'nats' | 'kubernetes-api' | 'dns' | 'alert-webhook' | 'otlp-collector';
 
 /** One connection rampart.yaml declares: `from` opens it to `to` on `port`. */
 export interface Edge {
@@ -261,6 +262,13 @@ function edgesOf(config: RampartConfig, workloads: readonly Workload[], ports: P
       urlPort(webhook.url, 443),
       'audit.alerts.webhook',
     );
+  }
+  const traces = config.telemetry?.traces;
+  if (traces !== undefined) {
+    const port = urlPort(traces.endpoint, traces.endpoint.startsWith('http:') ? 80 : 443);
+    for (const w of workloads) {
+      add(workload(w.name), { type: 'dependency', name: 'otlp-collector' }, port, 'telemetry.traces');
+    }
   }
   add(
     workload('mesh'),
