@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/.rampart/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '**/.rampart/**', 'bench/results/**', 'coverage/**', 'dist/**'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

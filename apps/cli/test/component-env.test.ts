@@ -44,7 +44,6 @@ describe("the shop's plan, read back by each component", async () => {
   assert.ok(loaded.ok);
   const plans = planComponents(loaded.config, {
     configFile: loaded.file,
-    installation: root,
     state: stateDirFor(loaded.file),
     logLevel: 'info',
   });

@@ -10,6 +10,7 @@ import {
 } from '@rampart/config';
 import { startWaves } from './start-order.ts';
 import type { StateDir } from './state-dir.ts';
+import { COMPONENT_PACKAGES, componentEntry, consoleDir } from './installation.ts';
 
 /** What the supervisor needs to know to run one component. */
 export interface ComponentPlan {
@@ -50,7 +51,6 @@ export interface ComponentPlan {
 
 export interface PlanContext {
   readonly configFile: string;
-  readonly installation: string;
   readonly state: StateDir;
   /** Passed on to every component: `componentEnv.logLevel` as `rampart up` itself got it, else `info`. */
   readonly logLevel: LogLevel;
@@ -93,7 +93,7 @@ export function gatewayTlsFiles(state: StateDir): {
 function gatewayPlan(
   config: RampartConfig,
   wave: number,
-  { configFile, installation, logLevel, state }: PlanContext,
+  { configFile, logLevel, state }: PlanContext,
 ): ComponentPlan {
   const ports = platformPorts(config);
   const tls = gatewayTlsFiles(state);
@@ -101,7 +101,7 @@ function gatewayPlan(
     name: 'gateway',
     kind: 'gateway',
     wave,
-    entry: join(installation, 'services/gateway/src/main.ts'),
+    entry: componentEntry(COMPONENT_PACKAGES.gateway),
     url: `https://127.0.0.1:${ports.gateway}`,
     readyUrl: `http://127.0.0.1:${ports.admin}/readyz`,
     stateDir: state.componentDir('gateway'),
@@ -112,7 +112,7 @@ function gatewayPlan(
     // /proc/net/tcp{,6}: the gateway checks that no other socket shares its port (SO_REUSEPORT).
     // apps/console: the web console's files, which the gateway reads once at start and serves.
     readableFiles: [
-      join(installation, 'apps/console'),
+      consoleDir(),
       state.gatewayTokenPrivateKey,
       meshBundleFile(state),
       state.caFile,
@@ -154,16 +154,13 @@ function gatewayPlan(
   };
 }
 
-function identityPlan(
-  config: RampartConfig,
-  { configFile, installation, logLevel, state }: PlanContext,
-): ComponentPlan {
+function identityPlan(config: RampartConfig, { configFile, logLevel, state }: PlanContext): ComponentPlan {
   const ports = platformPorts(config);
   return {
     name: 'identity',
     kind: 'identity',
     wave: 1,
-    entry: join(installation, 'services/identity/src/main.ts'),
+    entry: componentEntry(COMPONENT_PACKAGES.identity),
     url: `https://127.0.0.1:${ports.identity}`,
     readyUrl: `http://127.0.0.1:${ports.identityAdmin}/readyz`,
     stateDir: state.componentDir('identity'),
@@ -201,17 +198,14 @@ function identityPlan(
   };
 }
 
-function auditPlan(
-  config: RampartConfig,
-  { configFile, installation, logLevel, state }: PlanContext,
-): ComponentPlan {
+function auditPlan(config: RampartConfig, { configFile, logLevel, state }: PlanContext): ComponentPlan {
   const ports = platformPorts(config);
   const stateDir = state.componentDir('audit');
   return {
     name: 'audit',
     kind: 'audit',
     wave: 1,
-    entry: join(installation, 'services/audit/src/main.ts'),
+    entry: componentEntry(COMPONENT_PACKAGES.audit),
     url: `https://127.0.0.1:${ports.audit}`,
     readyUrl: `http://127.0.0.1:${ports.auditAdmin}/readyz`,
     stateDir,
@@ -256,17 +250,14 @@ function auditUrl(config: RampartConfig): string {
   return `https://127.0.0.1:${platformPorts(config).audit}`;
 }
 
-function meshPlan(
-  config: RampartConfig,
-  { configFile, installation, logLevel, state }: PlanContext,
-): ComponentPlan {
+function meshPlan(config: RampartConfig, { configFile, logLevel, state }: PlanContext): ComponentPlan {
   const ports = platformPorts(config);
   const stateDir = state.componentDir('mesh');
   return {
     name: 'mesh',
     kind: 'mesh',
     wave: 0,
-    entry: join(installation, 'services/mesh/src/main.ts'),
+    entry: componentEntry(COMPONENT_PACKAGES.mesh),
     url: `https://127.0.0.1:${ports.mesh}`,
     readyUrl: `http://127.0.0.1:${ports.meshAdmin}/readyz`,
     stateDir,

@@ -242,8 +242,8 @@ export class Supervisor {
   }
 
   #plans(config: RampartConfig): ComponentPlan[] {
-    const { configFile, installation, logLevel, state } = this.#options;
-    return planComponents(config, { configFile, installation, logLevel, state });
+    const { configFile, logLevel, state } = this.#options;
+    return planComponents(config, { configFile, logLevel, state });
   }
 
   async #startComponent(plan: ComponentPlan): Promise<void> {

@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { RampartConfig } from '@rampart/config';
 import type { WorkloadCredentials } from '@rampart/mesh';
@@ -56,7 +57,8 @@ interface Slot {
  */
 export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Error) => void): WorkerPool {
   const { log, count } = options;
-  const entry = options.entry ?? new URL('./worker-main.ts', import.meta.url);
+  // Beside this module, with its extension: `.ts` in a checkout, the compiled `.js` when installed.
+  const entry = options.entry ?? new URL(`./worker-main${extname(import.meta.filename)}`, import.meta.url);
   const shareCounters = count > 1 && options.redisUrl === undefined;
   const counterHost = shareCounters ? createCounterHost() : undefined;
   let state = {
