@@ -1,5 +1,5 @@
 // `npm run pack`: the publishable workspaces as npm tarballs, without changing how the repository
-// runs. See docs/adr/0012-packing-compiled-packages.md and ARCHITECTURE.md ("Packages").
+// runs. See docs/adr/0013-packing-compiled-packages.md and ARCHITECTURE.md ("Packages").
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
