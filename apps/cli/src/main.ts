@@ -15,6 +15,7 @@ Commands:
                   search the audit trail by time, event, outcome, subject, client, IP, route, trace…
   audit tail [file] [filters]
                   the last audit events, then each new one as it arrives (Ctrl-C to stop)
+  sidecar         run the sidecar of a service declared with \`upstream\` (rampart up starts one per such service)
   logs [file] [component…] [--trace id] [--since age] [--level l] [-f] [--json]
                   the components' logs merged by time; one request across components with --trace
   export k8s [file] [--out dir] [--namespace ns] [--image-registry r] [--digest image=sha256:…]
@@ -47,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./logs-command.ts')).logsCommand(rest, io);
     case 'export':
       return (await import('./export/export-command.ts')).exportCommand(rest, io);
+    case 'sidecar':
+      return (await import('./sidecar-command.ts')).sidecarCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':

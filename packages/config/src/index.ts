@@ -38,8 +38,11 @@ export {
   gatewayOrigin,
   platformIssuer,
   serviceAdminPort,
+  EGRESS_PORT_OFFSET,
+  sidecarEgressPort,
   type PlatformPorts,
 } from './ports.ts';
+export { parseUpstream, type ParsedUpstream } from './upstream.ts';
 export { trustDomainOf } from './trust-domain.ts';
 export {
   KUBERNETES_COMPONENT_PREFIX,
@@ -107,3 +110,4 @@ export {
   type LogLevel,
   type Presence,
 } from './component-env.ts';
+export { deepFreeze } from './deep-freeze.ts';

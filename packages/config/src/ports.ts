@@ -44,3 +44,15 @@ export function platformIssuer(config: RampartConfig): string {
 export function serviceAdminPort(service: ServiceConfig): number {
   return service.adminPort ?? service.port + ADMIN_PORT_OFFSET;
 }
+
+/** A sidecar's egress port (the process's way out to other services) when it sets none: its port + 2000. */
+export const EGRESS_PORT_OFFSET = 2000;
+
+/**
+ * Where the sidecar of a service with `upstream` takes the process's outgoing calls: plain HTTP on
+ * loopback, `egressPort` or port + 2000. Undefined for a service built on the SDK.
+ */
+export function sidecarEgressPort(service: ServiceConfig): number | undefined {
+  if (service.upstream === undefined) return undefined;
+  return service.egressPort ?? service.port + EGRESS_PORT_OFFSET;
+}

@@ -128,7 +128,38 @@ export const Route = Type.Object(
 
 export const Service = Type.Object(
   {
-    entry: Type.String({ minLength: 1, description: 'The service entry file, relative to rampart.yaml.' }),
+    entry: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'The entry file of a service built on @rampart/sdk, relative to rampart.yaml. A service has `entry` or `upstream`, not both.',
+      }),
+    ),
+    upstream: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'An unmodified process (any language) behind `rampart sidecar`: its plain-HTTP address on loopback, ' +
+          "e.g. http://127.0.0.1:5000. The sidecar serves `port` with the service's mesh identity and forwards there.",
+      }),
+    ),
+    run: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'With `upstream`: the command `rampart up` starts beside the sidecar (split on spaces, no shell; run from ' +
+          'the directory of rampart.yaml; PORT, RAMPART_EGRESS_URL, RAMPART_EGRESS_SECRET and RAMPART_SIDECAR_SECRET in its environment). ' +
+          'Without it the process is started by you.',
+      }),
+    ),
+    egressPort: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description:
+          "With `upstream`: the sidecar's plain-HTTP port on loopback through which the process calls other services (default: port + 2000).",
+      }),
+    ),
     port: Port,
     adminPort: Type.Optional(
       Type.Integer({

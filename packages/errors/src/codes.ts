@@ -2,7 +2,7 @@
  * The one registry of Rampart error codes. Every code is documented in docs/errors.md
  * (a test keeps the two in step). Codes are grouped by component prefix:
  * CFG_ configuration, SUP_ supervisor (`rampart up`), SDK_ service SDK, MESH_ mesh authority,
- * AUDIT_ audit service,
+ * AUDIT_ audit service, SIDECAR_ the sidecar (`rampart sidecar`),
  * GW_ gateway, SHOP_ the example.
  */
 export const codes = {
@@ -33,6 +33,8 @@ export const codes = {
   CFG_UNGRANTABLE_SCOPE: { status: 500, title: 'Policy scope no client can be granted' },
   CFG_RATE_LIMIT_OFF: { status: 500, title: 'Rate limit switched off' },
   CFG_EDGE_LOCAL_CA: { status: 500, title: 'Public gateway with the local edge certificate' },
+  CFG_SERVICE_KIND: { status: 500, title: 'Service has neither or both of entry and upstream' },
+  CFG_UPSTREAM_NOT_LOOPBACK: { status: 500, title: 'Upstream is not plain HTTP on loopback' },
   SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
   SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
   SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'A component user cannot be created or used' },
@@ -56,6 +58,8 @@ export const codes = {
   SDK_IDEMPOTENCY_KEY_MISSING: { status: 400, title: 'Idempotency-Key is missing' },
   SDK_IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, title: 'A request with this Idempotency-Key is outstanding' },
   SDK_IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key is already used with another payload' },
+  SIDECAR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'The process behind the sidecar did not answer' },
+  SIDECAR_EGRESS_UNAUTHENTICATED: { status: 401, title: 'Egress request without the egress secret' },
   MESH_BAD_REQUEST: { status: 400, title: 'Malformed mesh request' },
   MESH_CSR_INVALID: { status: 400, title: 'Certificate signing request invalid' },
   MESH_JOIN_TOKEN_INVALID: { status: 401, title: 'Join token invalid' },

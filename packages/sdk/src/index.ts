@@ -38,6 +38,8 @@ export type {
 } from './route.ts';
 export {
   addPublicRoute,
+  addRoute,
+  bearerToken,
   buildHttpApp,
   DEFAULT_BODY_LIMIT_BYTES,
   type HttpAppOptions,
@@ -89,6 +91,15 @@ export {
 } from './crypto/index.ts';
 export * from './store/index.ts';
 export * from './observability/index.ts';
+export {
+  createMeshEndpoint,
+  TokenKeyError,
+  type MeshEndpoint,
+  type MeshEndpointOptions,
+} from './mesh-endpoint.ts';
+export { declaredRoutes, type DeclaredRoutes, type ResolvedRoute } from './declared-routes.ts';
+export { callerOf, requireAllowedPeer, type CallerName } from './caller.ts';
+export { ServiceClients, type ForwardOptions, type CallOptions, type CallResult } from './service-client.ts';
 export { meshAgent, type MeshAgentLimits, type MeshCredentials } from './mesh-agent.ts';
 export { isLuhnValid } from './card-number.ts';
 export { illFormedStringPointer } from './well-formed-unicode.ts';

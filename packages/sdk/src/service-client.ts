@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { type Agent, request as undiciRequest } from 'undici';
+import { type Agent, type Dispatcher, request as undiciRequest } from 'undici';
 import type { RampartConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { exchangeToken, serviceSpiffeId, type WorkloadIdentity } from '@rampart/mesh';
@@ -25,6 +25,16 @@ export interface CallOptions {
 export interface CallResult {
   readonly status: number;
   readonly body: unknown;
+}
+
+/** A request relayed as it came (the sidecar's egress port): the body streams through. */
+export interface ForwardOptions {
+  readonly method: string;
+  /** Path and query on the callee, starting with `/`. */
+  readonly path: string;
+  /** Headers to send besides `authorization`, which is always the exchanged token. */
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  readonly body?: Dispatcher.DispatchOptions['body'];
 }
 
 export interface ServiceClientsOptions {
@@ -71,13 +81,7 @@ export class ServiceClients {
    * const payment = await svc.call(request, 'payments', { method: 'POST', path: '/payments', body });
    */
   async call(request: FastifyRequest, callee: string, options: CallOptions): Promise<CallResult> {
-    const target = this.#options.config().services[callee];
-    if (target === undefined) throw new TypeError(`no service named '${callee}' in rampart.yaml`);
-    if (!(target.callers ?? []).includes(this.#options.self)) {
-      throw new RampartError('SDK_CALLER_NOT_ALLOWED', {
-        detail: `${this.#options.self} is not among the callers of ${callee} in rampart.yaml`,
-      });
-    }
+    const target = this.#allowedCallee(callee);
     const subjectToken = tokenOf(request);
     if (subjectToken === undefined)
       throw new RampartError('SDK_UNAUTHENTICATED', { detail: 'no token to exchange' });
@@ -100,6 +104,42 @@ export class ServiceClients {
     });
     const text = await response.body.text();
     return { status: response.statusCode, body: text.length === 0 ? null : (JSON.parse(text) as unknown) };
+  }
+
+  /**
+   * Relays a request to `callee` along the declared call graph, as {@link call} does, with a token
+   * exchanged from `subjectToken` (an internal token addressed to this service) for that hop; the
+   * answer streams back (at most 1 MiB, within 10 s). The sidecar's egress port is built on it.
+   *
+   * @throws TypeError for a callee rampart.yaml does not declare; `SDK_CALLER_NOT_ALLOWED` when this
+   *   service is not among its callers.
+   */
+  async forward(
+    subjectToken: string,
+    callee: string,
+    options: ForwardOptions,
+  ): Promise<Dispatcher.ResponseData> {
+    const target = this.#allowedCallee(callee);
+    const token = await this.#tokenFor(subjectToken, callee);
+    return undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {
+      dispatcher: this.#agent(callee),
+      method: options.method as Dispatcher.HttpMethod,
+      headers: { ...options.headers, authorization: `Bearer ${token}` },
+      ...(options.body === undefined ? {} : { body: options.body }),
+    });
+  }
+
+  /** The callee's entry, when rampart.yaml lets this service call it. */
+  #allowedCallee(callee: string): { readonly port: number } {
+    const services = this.#options.config().services;
+    const target = Object.hasOwn(services, callee) ? services[callee] : undefined;
+    if (target === undefined) throw new TypeError(`no service named '${callee}' in rampart.yaml`);
+    if (!(target.callers ?? []).includes(this.#options.self)) {
+      throw new RampartError('SDK_CALLER_NOT_ALLOWED', {
+        detail: `${this.#options.self} is not among the callers of ${callee} in rampart.yaml`,
+      });
+    }
+    return target;
   }
 
   /** New certificate: later connections use it; pooled ones finish their requests and close. */

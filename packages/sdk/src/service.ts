@@ -1,13 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Server as TlsServer } from 'node:tls';
-import type {
-  FastifyInstance,
-  FastifyRequest,
-  InjectOptions,
-  LightMyRequestResponse,
-  RouteGenericInterface,
-} from 'fastify';
+import type { FastifyRequest, InjectOptions, LightMyRequestResponse, RouteGenericInterface } from 'fastify';
 import type { DestinationStream } from 'pino';
 import {
   componentEnv,
@@ -16,7 +7,6 @@ import {
   type RampartConfig,
   type ServiceConfig,
 } from '@rampart/config';
-import { componentSpiffeId } from '@rampart/mesh';
 import { inject as injectRequest } from 'light-my-request';
 import {
   adminRequestHandler,
@@ -37,23 +27,14 @@ import { guardSensitiveWrites, withSensitiveValues } from './store/sensitive-wri
 import { deepFreeze } from './deep-freeze.ts';
 import type { Environment } from '@rampart/config';
 import type { LaunchSecrets } from './launch-secrets.ts';
-import { addPublicRoute, addRoute, buildHttpApp, type HttpLimits } from './http-app.ts';
+import { addPublicRoute, addRoute, type HttpLimits } from './http-app.ts';
 import { withInProcessPeer, type InjectAs } from './in-process-peer.ts';
-import { importInternalTokenKey, type PublicKey } from '@rampart/tokens';
-import { createInternalTokenVerifier } from './internal-token.ts';
+import { createMeshEndpoint, TokenKeyError, type MeshEndpoint } from './mesh-endpoint.ts';
 import { BlindIndex, FieldCipher, LocalKeyring } from './crypto/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import type { PublicRouteDefinition, RouteDefinition } from './route.ts';
-import {
-  createMetrics,
-  createSecurityEvents,
-  createTracer,
-  startAuditShipping,
-  metricsExposition,
-  registerHttpMetrics,
-  type SecurityEvents,
-} from './observability/index.ts';
-import { ServiceClients, type CallOptions, type CallResult } from './service-client.ts';
+import { metricsExposition } from './observability/index.ts';
+import type { CallOptions, CallResult } from './service-client.ts';
 import { openServiceStore, type Store } from './store/index.ts';
 import {
   createIdempotencyRecords,
@@ -279,13 +260,6 @@ async function assembleService(
   if (declared === undefined) throw fail(`service "${name}" is not declared under services in ${configFile}`);
   const log = createLogger(name, { ...logOptions, sensitiveKeys: declared.sensitive ?? [] });
 
-  let fileKeyPem: string;
-  try {
-    fileKeyPem = readFileSync(env.internalTokenKeyFile, 'utf8');
-  } catch (error) {
-    throw fail(`cannot read the internal token key ${env.internalTokenKeyFile}`, error);
-  }
-
   if (env.keyringFile === undefined) {
     const { name: variable } = componentEnv.keyringFile;
     throw new TypeError(
@@ -325,97 +299,22 @@ async function assembleService(
     return entry;
   };
 
-  const { trustDomain, workload: identity } = prepared;
-  const credentials = identity?.current();
-  // Internal-token keys: the deployment's key file, and those the mesh publishes with its trust
-  // bundle (refreshed at each renewal, so a signing-key rotation arrives without a restart).
-  let tokenKeys: readonly PublicKey[];
+  const identity = prepared.workload;
+  let endpoint: MeshEndpoint;
   try {
-    tokenKeys = await importTokenKeys([fileKeyPem, ...(credentials?.tokenKeyPems ?? [])]);
+    endpoint = await createMeshEndpoint(prepared, {
+      log,
+      config: () => current,
+      service: thisService,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
   } catch (error) {
     await store.close();
-    throw fail('an internal token key is not an Ed25519 public key', error);
+    if (error instanceof TokenKeyError) throw fail(error.message, error.cause);
+    throw error;
   }
-
-  const metrics = createMetrics(name);
-  const tracer = createTracer(name);
-  // Under `rampart up` every event also reaches the audit service, from the state directory's outbox.
-  const shipping = startAuditShipping({
-    stateDir: env.stateDir,
-    auditUrl: env.auditUrl,
-    trustDomain,
-    credentials: identity === undefined ? undefined : () => identity.current(),
-    nats: current.storage?.nats,
-    log,
-    metrics,
-  });
-  const events: SecurityEvents = createSecurityEvents({
-    serviceName: name,
-    sink: shipping.sink,
-    subjectKey: readPseudonymKey(env.pseudonymKeyFile),
-    metrics,
-  });
-  const verifier = createInternalTokenVerifier({ publicKeys: () => tokenKeys, audience: name });
-  const app: FastifyInstance = buildHttpApp({
-    logger: log,
-    tracer,
-    tokens: { verifier, callers: () => thisService().callers ?? [] },
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-    ...(credentials === undefined
-      ? {}
-      : { tls: { key: credentials.keyPem, cert: credentials.certPem, ca: credentials.caPems, trustDomain } }),
-    onDenied: (request, error) => {
-      // The precise reason stays in the log; the event carries the code, the client only the title.
-      request.log.warn({ code: error.code, reason: error.detail }, 'request denied');
-      events.emit({
-        event: 'request.denied',
-        outcome: 'failure',
-        reason: error.code,
-        requestId: request.id,
-        ...(request.principal === null ? {} : { subject: request.principal.subject }),
-        ...traceIdOf(tracer.traceIdOf(request)),
-      });
-    },
-  });
+  const { app, clients, metrics } = endpoint;
   registerIdempotency(app, { records: createIdempotencyRecords(store), fields, index });
-  registerHttpMetrics(app, metrics);
-  // Handshakes refused by TLS itself (no certificate, another CA, expired) never reach a route.
-  app.server.on('tlsClientError', (error: NodeJS.ErrnoException) => {
-    events.emit({ event: 'mesh.handshake_refused', outcome: 'failure', reason: tlsReason(error) });
-  });
-  const clients =
-    identity === undefined
-      ? undefined
-      : new ServiceClients({
-          self: name,
-          trustDomain,
-          identity,
-          authorityUrl: env.meshUrl ?? '',
-          authoritySpiffeId: componentSpiffeId(trustDomain, 'mesh'),
-          config: () => current,
-          injectTrace: (request, headers) => {
-            tracer.inject(headers, tracer.contextOf(request));
-          },
-        });
-  // A renewed certificate takes effect for new connections at once; open ones finish undisturbed.
-  identity?.onRotated((next) => {
-    if (app.server instanceof TlsServer) {
-      app.server.setSecureContext({ key: next.keyPem, cert: next.certPem, ca: [...next.caPems] });
-    }
-    clients?.rotate();
-    importTokenKeys([fileKeyPem, ...next.tokenKeyPems]).then(
-      (keys) => {
-        tokenKeys = keys;
-      },
-      (error: unknown) => {
-        log.error(
-          { err: error },
-          'the mesh published an unusable internal token key; keeping the previous keys',
-        );
-      },
-    );
-    log.info({ event: 'certificate.rotated', notAfter: next.notAfter.toISOString() }, 'certificate rotated');
-  });
 
   let stopping: Promise<void> | undefined;
   const listeners = new Set<ConfigListener>();
@@ -520,39 +419,11 @@ async function assembleService(
     stop() {
       stopping ??= (async () => {
         identity?.stop();
-        await app.close();
+        await endpoint.close();
         await closeServer(admin);
-        await clients?.close();
-        await shipping.stop();
-        events.close();
       })();
       return stopping;
     },
   };
   return service;
-}
-
-/** TLS failures are recorded by their OpenSSL/Node code only (a code, never a message). */
-function tlsReason(error: NodeJS.ErrnoException): string {
-  return typeof error.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(error.code)
-    ? error.code
-    : 'handshake_failed';
-}
-
-function traceIdOf(traceId: string | undefined): { traceId?: string } {
-  return traceId === undefined ? {} : { traceId };
-}
-
-/**
- * The deployment-wide key that pseudonymizes subjects in security events. Under `rampart up` it
- * is a file; an in-process test without one gets a random key, so its events correlate with nothing.
- */
-function readPseudonymKey(file: string | undefined): Uint8Array {
-  return file === undefined ? randomBytes(32) : readFileSync(file);
-}
-
-/** Distinct PEM public keys, imported for PASETO v4.public verification. */
-async function importTokenKeys(pems: readonly string[]): Promise<readonly PublicKey[]> {
-  const distinct = [...new Set(pems.map((pem) => pem.trim()))];
-  return Promise.all(distinct.map((pem) => importInternalTokenKey(pem)));
 }

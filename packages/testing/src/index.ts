@@ -43,6 +43,7 @@ export {
   type RunningShop,
   type ShopOptions,
   type CallAs,
+  type SidecarPorts,
 } from './shop-platform.ts';
 export { NATS_SERVER, natsServerAvailability, startNatsServer, type TestNatsServer } from './nats-server.ts';
 export {

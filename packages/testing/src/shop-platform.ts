@@ -18,6 +18,8 @@ export interface RunningShop {
   readonly ports: Readonly<
     Record<'profiles' | 'orders' | 'payments' | 'gateway' | 'admin' | 'identity' | 'identityAdmin', number>
   >;
+  /** The services behind `rampart sidecar` (reviews in Python, stock in Java): each port the sidecar and its process use. */
+  readonly sidecars: Readonly<Record<'reviews' | 'stock', SidecarPorts>>;
   /** An internal token as the gateway would mint it (aud = service, no `act`), or with `act`. */
   token(claims: InternalTokenClaims, expiresIn?: number): Promise<string>;
   /** Credentials from a copy of the running mesh CA, for any SPIFFE ID, valid or expired. */
@@ -25,6 +27,17 @@ export interface RunningShop {
   bundle(): string;
   stop(): Promise<void>;
 }
+
+/** A sidecar service's ports: its mTLS port, its process's upstream port, its egress and admin ports. */
+export interface SidecarPorts {
+  readonly port: number;
+  readonly upstream: number;
+  readonly egress: number;
+  readonly admin: number;
+}
+
+/** The shop's services behind the sidecar. */
+const SIDECAR_SERVICES = ['reviews', 'stock'] as const;
 
 export interface ShopOptions {
   /** Replaces the `storage:` section of the shop's rampart.yaml. */
@@ -45,6 +58,7 @@ function shopYaml(
   edits: {
     ports: Record<string, number | undefined>;
     servicePorts: Record<string, number | undefined>;
+    sidecars: Record<string, SidecarPorts>;
     storage?: string;
   },
 ): string {
@@ -56,6 +70,23 @@ function shopYaml(
     if (typeof entry !== 'string') throw new Error(`examples/shop/rampart.yaml has no service ${service}`);
     doc.setIn(['services', service, 'port'], port);
     doc.setIn(['services', service, 'entry'], join(shop, entry));
+  }
+  for (const [service, ports] of Object.entries(edits.sidecars)) {
+    const run = doc.getIn(['services', service, 'run']);
+    if (typeof run !== 'string')
+      throw new Error(`examples/shop/rampart.yaml has no sidecar service ${service}`);
+    doc.setIn(['services', service, 'port'], ports.port);
+    doc.setIn(['services', service, 'adminPort'], ports.admin);
+    doc.setIn(['services', service, 'egressPort'], ports.egress);
+    doc.setIn(['services', service, 'upstream'], `http://127.0.0.1:${ports.upstream}`);
+    // `run` runs from the directory of rampart.yaml, here a temporary one: its file, made absolute.
+    doc.setIn(
+      ['services', service, 'run'],
+      run
+        .split(' ')
+        .map((word) => (word.startsWith('services/') ? join(shop, word) : word))
+        .join(' '),
+    );
   }
   if (edits.storage !== undefined) doc.set('storage', parseDocument(edits.storage).get('storage'));
   return doc.toString();
@@ -71,12 +102,27 @@ function shopYaml(
  */
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const { dir, cleanup } = tempConfigDir();
-  const { platform, extra } = await freePlatformPorts(3);
-  const [profiles, orders, payments] = extra;
+  const { platform, extra } = await freePlatformPorts(3 + 4 * SIDECAR_SERVICES.length);
+  const [profiles, orders, payments, ...rest] = extra;
+  const sidecars = Object.fromEntries(
+    SIDECAR_SERVICES.map((name, i) => {
+      const [port, upstream, egress, admin] = rest.slice(4 * i, 4 * i + 4).map(required);
+      return [
+        name,
+        {
+          port: required(port),
+          upstream: required(upstream),
+          egress: required(egress),
+          admin: required(admin),
+        },
+      ];
+    }),
+  ) as Record<(typeof SIDECAR_SERVICES)[number], SidecarPorts>;
   const shop = join(repoRoot, 'examples/shop');
   const yaml = shopYaml(shop, {
     ports: { ...platform },
     servicePorts: { profiles, orders, payments },
+    sidecars,
     ...(options.storage === undefined ? {} : { storage: options.storage }),
   });
   // A component gets a minute to become ready: on a loaded CI machine 15 s (the default) is not enough.
@@ -113,6 +159,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       identity: platform.identity,
       identityAdmin: platform.identityAdmin,
     },
+    sidecars,
     token: (claims, expiresIn = 60) => mintInternalToken(signingKey, claims, { expiresIn }),
     async credentials(spiffeId, options = {}) {
       const past = Date.now() - 2 * 60 * 60 * 1000;
@@ -182,6 +229,6 @@ export function securityEvents(home: string, component: string, event: string): 
 }
 
 function required(port: number | undefined): number {
-  if (port === undefined) throw new Error('freePlatformPorts(3) answered fewer ports');
+  if (port === undefined) throw new Error('freePlatformPorts answered fewer ports than asked');
   return port;
 }

@@ -45,6 +45,8 @@ export interface ComponentPlan {
   readonly allowAddons?: boolean;
   /** Worker threads allowed (the gateway's, one per core). */
   readonly allowWorkers?: boolean;
+  /** Child processes allowed (a sidecar's, for the process of its `run`). */
+  readonly allowChildProcess?: boolean;
   /** When this changes between two configs, the component restarts instead of reloading. */
   readonly restartKey: string;
 }
@@ -296,12 +298,19 @@ function servicePlan(
   config: RampartConfig,
   name: string,
   wave: number,
-  { configFile, logLevel, state }: PlanContext,
+  { configFile, installation, logLevel, state }: PlanContext,
 ): ComponentPlan {
   const service = config.services[name];
   if (service === undefined) throw new TypeError(`no service named '${name}' in the config`);
-  const entry = resolve(dirname(configFile), service.entry);
-  assertEntryOutsideState(name, service.entry, entry, state.root);
+  // A service on the SDK runs its own entry; any other process is served by the sidecar, which
+  // joins the mesh as the service and starts the process of `run` beside it.
+  let entry: string;
+  if (service.entry !== undefined) {
+    entry = resolve(dirname(configFile), service.entry);
+    assertEntryOutsideState(name, service.entry, entry, state.root);
+  } else {
+    entry = join(installation, 'services/sidecar/src/main.ts');
+  }
   const ports = platformPorts(config);
   const adminPort = serviceAdminPort(service);
   const bundle = meshBundleFile(state);
@@ -317,7 +326,13 @@ function servicePlan(
     privateDirs: [state.keyringDir(name)],
     ownedFiles: [],
     pseudonymKeyCopy: pseudonymCopy(state.keyringDir(name)),
-    readableFiles: [state.internalTokenPublicKey, bundle],
+    // A sidecar that starts its process runs it under setpriv (it dies with the sidecar).
+    readableFiles: [
+      state.internalTokenPublicKey,
+      bundle,
+      ...(service.run === undefined ? [] : ['/usr/bin/setpriv']),
+    ],
+    ...(service.run === undefined ? {} : { allowChildProcess: true }),
     env: writeComponentEnv('service', {
       configFile,
       component: name,
@@ -337,6 +352,9 @@ function servicePlan(
       entry,
       service.port,
       adminPort,
+      service.upstream ?? null,
+      service.run ?? null,
+      service.egressPort ?? null,
       ports.mesh,
       ports.audit,
       config.trustDomain ?? null,

@@ -16,6 +16,8 @@ export interface ComponentPaths {
   readonly allowAddons?: boolean;
   /** Worker threads (the gateway's, one per core): granted to the one component that runs them. */
   readonly allowWorkers?: boolean;
+  /** Child processes (a sidecar's `run` process): granted to the sidecars that start one. */
+  readonly allowChildProcess?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export function permissionFlags(paths: ComponentPaths): string[] {
     ...writes.map((p) => `--allow-fs-write=${p}`),
     ...(paths.allowAddons === true ? ['--allow-addons'] : []),
     ...(paths.allowWorkers === true ? ['--allow-worker'] : []),
+    ...(paths.allowChildProcess === true ? ['--allow-child-process'] : []),
     '--disable-warning=ExperimentalWarning',
   ];
 }

@@ -1,7 +1,13 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename } from 'node:path';
-import { platformPorts, serviceAdminPort, type RampartConfig } from '@rampart/config';
+import {
+  parseUpstream,
+  platformPorts,
+  serviceAdminPort,
+  sidecarEgressPort,
+  type RampartConfig,
+} from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { listenersOn, socketInodesOf, type PortListener } from '@rampart/sdk';
 
@@ -22,7 +28,27 @@ export function configuredPorts(config: RampartConfig): ConfiguredPort[] {
         key: `services.${name}.adminPort${service.adminPort === undefined ? ' (port + 1000)' : ''}`,
         port: serviceAdminPort(service),
       },
+      ...sidecarPorts(name, service),
     ]),
+  ];
+}
+
+/**
+ * A sidecar's egress port, and the upstream's when `up` starts the process (`run`): an external
+ * process is expected to hold its own port already.
+ */
+function sidecarPorts(name: string, service: RampartConfig['services'][string]): ConfiguredPort[] {
+  const egress = sidecarEgressPort(service);
+  if (egress === undefined) return [];
+  const upstream = service.upstream === undefined ? undefined : parseUpstream(service.upstream);
+  return [
+    {
+      key: `services.${name}.egressPort${service.egressPort === undefined ? ' (port + 2000)' : ''}`,
+      port: egress,
+    },
+    ...(upstream?.ok === true && service.run !== undefined
+      ? [{ key: `services.${name}.upstream`, port: upstream.port }]
+      : []),
   ];
 }
 

@@ -270,6 +270,7 @@ export class Supervisor {
         readableFiles: plan.readableFiles,
         ...(plan.allowAddons === true ? { allowAddons: true } : {}),
         ...(plan.allowWorkers === true ? { allowWorkers: true } : {}),
+        ...(plan.allowChildProcess === true ? { allowChildProcess: true } : {}),
       }),
       env: { ...plainEnv(), ...plan.env },
       runAs,

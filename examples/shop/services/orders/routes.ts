@@ -34,6 +34,13 @@ const orderSchema: JsonSchema = {
     currency: { type: 'string' },
     createdAt: { type: 'string' },
     payment: { type: 'object', properties: { id: { type: 'string' }, last4: { type: 'string' } } },
+    ratings: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: { average: { type: 'number' }, count: { type: 'integer' } },
+      },
+    },
   },
 };
 
@@ -127,9 +134,37 @@ export function registerOrderRoutes(svc: Service, orders: OrderRepository): void
       // Another user's order is "not found", exactly like a missing one: no existence oracle.
       const order = await orders.findFor(request.principal.subject, request.params.id);
       if (order === undefined) throw new RampartError('SDK_NOT_FOUND');
-      return order;
+      const ratings = await ratingsOf(svc, request, order.items);
+      return ratings === undefined ? order : { ...order, ratings };
     },
   });
+}
+
+/**
+ * The customers' ratings of an order's products, from the reviews service — a Python process
+ * behind `rampart sidecar`, called exactly like an SDK service (mTLS, a token exchanged for the
+ * hop). Ratings are a nicety: when reviews cannot answer, the order is shown without them.
+ */
+async function ratingsOf(
+  svc: Service,
+  request: AuthenticatedRequest,
+  items: readonly OrderItem[],
+): Promise<Record<string, { average: number; count: number }> | undefined> {
+  const skus = [...new Set(items.map((item) => item.sku))].join(',');
+  try {
+    const answer = await svc.call(request, 'reviews', {
+      method: 'GET',
+      path: `/ratings?skus=${encodeURIComponent(skus)}`,
+    });
+    if (answer.status !== 200) {
+      request.log.warn({ status: answer.status }, 'reviews answered without ratings');
+      return undefined;
+    }
+    return (answer.body as { ratings: Record<string, { average: number; count: number }> }).ratings;
+  } catch (error) {
+    request.log.warn({ err: error }, 'reviews could not be asked for ratings');
+    return undefined;
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { checkPublicWriteRoute } from './public-write-route.ts';
 import { checkRateLimitOff } from './rate-limit-off.ts';
 import { checkReservedPath } from './reserved-path.ts';
 import { checkReservedServiceName } from './reserved-service-name.ts';
+import { checkServiceKind } from './service-kind.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
 import { checkRouteOverlap } from './route-overlap.ts';
 import { checkUndeclaredCaller } from './undeclared-caller.ts';
@@ -37,6 +38,7 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkReservedPath, // CFG_RESERVED_PATH
   checkReservedServiceName, // CFG_RESERVED_NAME
   checkUnreachableRoute, // CFG_UNREACHABLE_ROUTE
+  checkServiceKind, // CFG_SERVICE_KIND, CFG_UPSTREAM_NOT_LOOPBACK
   checkPortConflict, // CFG_PORT_CONFLICT
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)
   checkCertificateTtl, // CFG_INVALID_VALUE (mesh.certificateTtl out of range)

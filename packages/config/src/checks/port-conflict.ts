@@ -1,8 +1,12 @@
-import { DEFAULT_PORTS, serviceAdminPort } from '../ports.ts';
+import { DEFAULT_PORTS, serviceAdminPort, sidecarEgressPort } from '../ports.ts';
+import { parseUpstream } from '../upstream.ts';
 import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
 
-/** CFG_PORT_CONFLICT: every listener — `ports` and each service — has a port of its own. */
+/**
+ * CFG_PORT_CONFLICT: every listener — `ports`, each service and admin port, and for a service behind
+ * the sidecar its egress port and its upstream's — has a port of its own.
+ */
 export function checkPortConflict(config: RampartConfig): Finding[] {
   const users: { port: number; who: string; path: (string | number)[] }[] = [];
   for (const [name, port] of Object.entries(DEFAULT_PORTS)) {
@@ -23,6 +27,26 @@ export function checkPortConflict(config: RampartConfig): Finding[] {
           : `service \`${name}\` (its \`adminPort\`)`,
       path: ['services', name, service.adminPort === undefined ? 'port' : 'adminPort'],
     });
+    const egress = sidecarEgressPort(service);
+    if (egress !== undefined) {
+      users.push({
+        port: egress,
+        who:
+          service.egressPort === undefined
+            ? `service \`${name}\` (its egress port: port + 2000)`
+            : `service \`${name}\` (its \`egressPort\`)`,
+        path: ['services', name, service.egressPort === undefined ? 'port' : 'egressPort'],
+      });
+    }
+    // The process behind a sidecar listens on the upstream's port (any loopback address of it).
+    const upstream = service.upstream === undefined ? undefined : parseUpstream(service.upstream);
+    if (upstream?.ok === true) {
+      users.push({
+        port: upstream.port,
+        who: `service \`${name}\` (its \`upstream\`)`,
+        path: ['services', name, 'upstream'],
+      });
+    }
   }
   const findings: Finding[] = [];
   const first = new Map<number, string>();
