@@ -20,6 +20,7 @@ interface WhoAmI {
   identity: { caller: string; subject: string; kind: string; scopes: string[] };
   headers: Record<string, string>;
   counts: Record<string, number>;
+  traceparent: string;
 }
 
 const ordersId = serviceSpiffeId(SHOP_TRUST_DOMAIN, 'orders');
@@ -242,7 +243,12 @@ describe('sidecar: unmodified Python and Java services in the mesh, behind the g
       ['x-rampart-sidecar', 'guess'],
       ['x-rampart-extra', 'anything'],
       ['x-forwarded-for', '10.0.0.1'],
+      ['traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'],
     ]);
+    // The process continues the trace from the sidecar's own span.
+    const [, traceId, parent] = body.traceparent.split('-');
+    assert.equal(traceId, '0af7651916cd43dd8448eb211c80319c');
+    assert.notEqual(parent, 'b7ad6b7169203331');
     assert.equal(status, 200);
     assert.equal(body.identity.subject, 'alice');
     assert.equal(body.identity.caller, ordersId);

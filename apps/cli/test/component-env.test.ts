@@ -95,7 +95,12 @@ const READERS: Record<ComponentKind, readonly string[]> = {
   identity: ['services/identity/src/main.ts', 'packages/sdk/src/boot.ts'],
   audit: ['services/audit/src/main.ts', 'packages/sdk/src/boot.ts'],
   gateway: ['services/gateway/src/main.ts', 'packages/sdk/src/boot.ts'],
-  service: ['packages/sdk/src/service.ts', 'packages/sdk/src/boot.ts', 'packages/sdk/src/launch-secrets.ts'],
+  service: [
+    'packages/sdk/src/service.ts',
+    'packages/sdk/src/mesh-endpoint.ts',
+    'packages/sdk/src/boot.ts',
+    'packages/sdk/src/launch-secrets.ts',
+  ],
 };
 
 /** Variables read before the rest, by a function of their own rather than a property of the result. */

@@ -123,7 +123,7 @@ export class ServiceClients {
     const token = await this.#tokenFor(subjectToken, callee);
     return undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {
       dispatcher: this.#agent(callee),
-      method: options.method as Dispatcher.HttpMethod,
+      method: options.method,
       headers: { ...options.headers, authorization: `Bearer ${token}` },
       ...(options.body === undefined ? {} : { body: options.body }),
     });

@@ -18,6 +18,8 @@ export interface ForwardRoutesOptions {
   readonly upstream: Pool;
   /** The per-start proof sent with every forwarded request. */
   readonly proof: string;
+  /** Writes the W3C trace context of the request's server span (the sidecar's) into outgoing headers. */
+  readonly injectTrace: (request: AuthenticatedRequest, headers: Record<string, string>) => void;
 }
 
 /** Request bodies as they arrived, kept by the JSON parser so they are forwarded byte for byte. */
@@ -39,7 +41,7 @@ export function registerForwardRoutes(app: FastifyInstance, options: ForwardRout
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const buffer = body as Buffer;
     rawBodies.set(request, buffer);
-    parseJson(request, buffer.toString('utf8'), done);
+    void parseJson(request, buffer.toString('utf8'), done);
   });
 
   const handler = (request: AuthenticatedRequest, reply: FastifyReply): Promise<FastifyReply> =>
@@ -76,12 +78,16 @@ async function forward(
     proof: options.proof,
   });
   headers['x-request-id'] = request.id;
+  // The process continues the sidecar's span, not the caller's: one trace, one hop more.
+  const trace: Record<string, string> = {};
+  options.injectTrace(request, trace);
+  Object.assign(headers, trace);
   const body = rawBodies.get(request) ?? (Buffer.isBuffer(request.body) ? request.body : undefined);
   let answer;
   try {
     answer = await options.upstream.request({
       path: request.raw.url ?? request.url,
-      method: request.method as HttpMethod,
+      method: request.method,
       headers,
       ...(body === undefined ? {} : { body }),
     });

@@ -90,6 +90,9 @@ export async function startSidecar(context: BootContext<'service'>): Promise<Sid
     routes,
     upstream: pool,
     proof: secrets.proof,
+    injectTrace: (request, headers) => {
+      endpoint.tracer.inject(headers, endpoint.tracer.contextOf(request));
+    },
   });
 
   let egress: Server | undefined;

@@ -97,7 +97,8 @@ class Handler(BaseHTTPRequestHandler):
             counts = {}
             for k in self.headers.keys():
                 counts[k.lower()] = counts.get(k.lower(), 0) + 1
-            return self.send_json(200, {"identity": who, "headers": rampart, "counts": counts})
+            trace = self.headers.get("traceparent", "")
+            return self.send_json(200, {"identity": who, "headers": rampart, "counts": counts, "traceparent": trace})
         if url.path == "/ratings":
             skus = [s for s in parse_qs(url.query).get("skus", [""])[0].split(",") if SKU.match(s)]
             with _lock:

@@ -29,6 +29,8 @@ public class Stock {
       System.err.println("stock: RAMPART_SIDECAR_SECRET is not set: run me with `rampart up`, behind the sidecar");
       System.exit(1);
     }
+    // Without TCP_NODELAY, keep-alive answers wait for the peer's delayed ACK (about 40 ms each).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     String host = System.getenv().getOrDefault("HOST", "127.0.0.1");
     int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "5001"));
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
