@@ -97,7 +97,8 @@ try {
   for (const name of names) await load(ways[name].url, ways[name].agent, ways[name].headers);
   const runs: Record<string, Run[]> = { sdk: [], direct: [], sidecar: [] };
   for (let round = 0; round < 3; round++) {
-    for (const name of names) runs[name]?.push(await load(ways[name].url, ways[name].agent, ways[name].headers));
+    for (const name of names)
+      runs[name]?.push(await load(ways[name].url, ways[name].agent, ways[name].headers));
   }
   for (const way of Object.values(ways)) await way.agent.close();
 
@@ -105,7 +106,14 @@ try {
   const summary = Object.fromEntries(
     names.map((name) => {
       const xs = runs[name] ?? [];
-      return [name, { rps: median(xs.map((r) => r.rps)), p50: median(xs.map((r) => r.p50ms)), p99: median(xs.map((r) => r.p99ms)) }];
+      return [
+        name,
+        {
+          rps: median(xs.map((r) => r.rps)),
+          p50: median(xs.map((r) => r.p50ms)),
+          p99: median(xs.map((r) => r.p99ms)),
+        },
+      ];
     }),
   ) as Record<keyof typeof ways, { rps: number; p50: number; p99: number }>;
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;

@@ -88,7 +88,7 @@ describe('component isolation: no secret in a component environment or command l
     ];
     assert.ok(secrets.length >= 4, 'admin password, shop-cli secret, two demo users');
     const pids = childPids(running.up.child.pid!);
-    assert.equal(pids.length, 7, 'mesh, identity, audit, three services, gateway');
+    assert.equal(pids.length, 9, 'mesh, identity, audit, three services, two sidecars, gateway');
     for (const pid of pids) {
       const environ = environOf(pid);
       const component = environ.get(componentEnv.component.name);
@@ -104,6 +104,44 @@ describe('component isolation: no secret in a component environment or command l
         readFileSync(`/proc/${pid}/environ`, 'utf8') + readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       for (const secret of secrets) assert.ok(!exposed.includes(secret), `${component}: a secret is exposed`);
       if (component !== 'mesh') assert.equal(environ.get(componentEnv.launchSecrets.name), 'ipc', component);
+    }
+  });
+
+  it("gives a sidecar's process its own per-start secrets and nothing of the platform's", () => {
+    const running = shop!;
+    const processes = childPids(running.up.child.pid!).flatMap((pid) => childPids(pid));
+    assert.equal(processes.length, 2, 'reviews (Python) and stock (Java), one each');
+    const allowed = new Set([
+      'PATH',
+      'LANG',
+      'LC_ALL',
+      'TZ',
+      'HOME',
+      'PORT',
+      'HOST',
+      'RAMPART_SERVICE',
+      'RAMPART_EGRESS_URL',
+      'RAMPART_EGRESS_SECRET',
+      'RAMPART_SIDECAR_SECRET',
+    ]);
+    const secretsSeen = new Set<string>();
+    for (const pid of processes) {
+      const environ = environOf(pid);
+      const service = environ.get('RAMPART_SERVICE');
+      assert.deepEqual(
+        [...environ.keys()].filter((name) => !allowed.has(name)),
+        [],
+        `${service}: variables beyond its own`,
+      );
+      for (const name of ['RAMPART_EGRESS_SECRET', 'RAMPART_SIDECAR_SECRET']) {
+        const value = environ.get(name) ?? '';
+        assert.match(value, /^[A-Za-z0-9_-]{43}$/, `${service}: ${name} is 256 random bits`);
+        assert.ok(!secretsSeen.has(value), `${service}: ${name} is shared with another`);
+        secretsSeen.add(value);
+      }
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      for (const value of secretsSeen)
+        assert.ok(!cmdline.includes(value), `${service}: a secret on the command line`);
     }
   });
 });
@@ -191,6 +229,8 @@ describe(
         'orders',
         'payments',
         'profiles',
+        'reviews',
+        'stock',
         'supervisor',
         'public',
       ]) {
@@ -201,7 +241,7 @@ describe(
         'the mesh CA key is under .rampart/mesh/ca/',
       );
       const pids = childPids(running.up.child.pid!);
-      assert.equal(pids.length, 7);
+      assert.equal(pids.length, 9);
       for (const pid of pids) {
         const component =
           readFileSync(`/proc/${pid}/environ`, 'utf8')

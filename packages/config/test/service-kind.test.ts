@@ -11,8 +11,8 @@ const SIDECAR = [
 describe('services behind the sidecar: `upstream`, `run`, `egressPort`', () => {
   it('accepts a service with upstream and run instead of entry', () => {
     const result = parseConfig(edit(SIDECAR), 'rampart.yaml');
-    assert.equal(result.ok, true, JSON.stringify(result.problems));
-    if (result.ok) assert.equal(sidecarEgressPort(result.config.services['orders']!), 9102);
+    assert.ok(result.ok, JSON.stringify(result.problems));
+    assert.equal(sidecarEgressPort(result.config.services['orders']!), 9102);
   });
 
   const kinds: { name: string; edits: [string, string][]; line: number; message: RegExp }[] = [

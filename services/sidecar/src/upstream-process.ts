@@ -37,12 +37,15 @@ export function commandWords(command: string): string[] {
 
 /**
  * Starts the process of `run` beside the sidecar, as the sidecar's own user (under `rampart up` as
- * root, the service's user), with only the variables given. Its output goes to the sidecar's log.
+ * root, the service's user), with only the variables given (through `env -u NODE_OPTIONS`, which
+ * execs it in place). Its output goes to the sidecar's log.
  * On Linux it runs under `setpriv --pdeathsig KILL`, so it dies with the sidecar even when the
  * sidecar is killed without a chance to stop it; otherwise the sidecar stops it on its way out.
  */
 export function startUpstreamProcess(options: UpstreamProcessOptions): UpstreamProcess {
-  const words = commandWords(options.command);
+  // Node puts its permission flags in a child's NODE_OPTIONS (the sidecar runs under them): cleared,
+  // so a Node process of `run` is not confined to the sidecar's paths — it is outside that model.
+  const words = ['/usr/bin/env', '-u', 'NODE_OPTIONS', ...commandWords(options.command)];
   const [file, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...words] : words;
   const child: ChildProcess = spawn(file ?? '', args, {
     cwd: options.cwd,
