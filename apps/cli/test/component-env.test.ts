@@ -48,6 +48,20 @@ describe("the shop's plan, read back by each component", async () => {
     logLevel: 'info',
   });
 
+  it('serves a service with `upstream` by the sidecar, which alone may start a child process', () => {
+    const reviews = plans.find((plan) => plan.name === 'reviews');
+    assert.equal(reviews?.kind, 'service');
+    assert.equal(reviews.entry, join(root, 'services/sidecar/src/main.ts'));
+    assert.equal(reviews.allowChildProcess, true);
+    assert.deepEqual(
+      plans
+        .filter((plan) => plan.allowChildProcess === true)
+        .map((plan) => plan.name)
+        .sort(),
+      ['reviews', 'stock'],
+    );
+  });
+
   it('plans every kind of component', () => {
     assert.deepEqual([...new Set(plans.map((plan) => plan.kind))].sort(), [
       'audit',

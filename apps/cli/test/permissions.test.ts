@@ -63,4 +63,20 @@ describe('permissionFlags', () => {
       assert.ok(!gateway.includes(flag), flag);
     }
   });
+
+  it('grants a child process, and nothing else, where the plan asks (a sidecar with `run`)', () => {
+    const sidecar = permissionFlags({
+      libraries: ['/app/node_modules'],
+      entry: '/app/services/sidecar/src/main.ts',
+      configFile: '/app/rampart.yaml',
+      stateDir: '/app/.rampart/services/reviews',
+      privateDirs: [],
+      readableFiles: ['/usr/bin/setpriv'],
+      allowChildProcess: true,
+    });
+    assert.ok(sidecar.includes('--allow-child-process'));
+    for (const flag of ['--allow-worker', '--allow-addons', '--allow-wasi']) {
+      assert.ok(!sidecar.includes(flag), flag);
+    }
+  });
 });
