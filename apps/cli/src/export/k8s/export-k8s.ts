@@ -47,8 +47,9 @@ function documents(objects: readonly object[]): string {
  * const { files } = exportK8s(config, configText, { namespace: 'shop', imageRegistry: 'ghcr.io/acme', imageTag: '0.1.0', digests: {}, appDir: '/app' });
  * files.get('kustomization.yaml');
  */
-export function exportK8s(config: RampartConfig, configText: string, options: K8sExportOptions): K8sExport {
+export function exportK8s(declared: RampartConfig, configText: string, options: K8sExportOptions): K8sExport {
   checkExportOptions(options);
+  const { config, behindSidecar } = withoutSidecarServices(declared);
   const topology = topologyOf(config);
   const files = new Map<string, string>();
   const workloadFiles: string[] = [];
@@ -73,9 +74,43 @@ export function exportK8s(config: RampartConfig, configText: string, options: K8
   files.set('kustomization.yaml', HEADER + stringify(kustomization, { lineWidth: 0 }));
   return {
     files: new Map([...files].sort(([a], [b]) => a.localeCompare(b))),
-    warnings: [...warningsOf(config), ...meshJoinWarnings(config, options)],
+    warnings: [
+      ...warningsOf(config),
+      ...meshJoinWarnings(config, options),
+      ...behindSidecar.map(
+        (name) =>
+          `services.${name} runs behind the sidecar (upstream): not exported — a pod of the sidecar beside your ` +
+          "process's container is planned; nothing in the cluster serves it, and its callers' calls to it fail",
+      ),
+    ],
     topology,
   };
+}
+
+/**
+ * The config without the services declared with `upstream` (the sidecar's), which the export does
+ * not write yet, nor any `callers` entry naming them: no workload, edge or NetworkPolicy for them.
+ */
+function withoutSidecarServices(config: RampartConfig): {
+  config: RampartConfig;
+  behindSidecar: string[];
+} {
+  const behindSidecar = Object.entries(config.services)
+    .filter(([, service]) => service.upstream !== undefined)
+    .map(([name]) => name)
+    .sort();
+  if (behindSidecar.length === 0) return { config, behindSidecar };
+  const services = Object.fromEntries(
+    Object.entries(config.services)
+      .filter(([name]) => !behindSidecar.includes(name))
+      .map(([name, service]) => [
+        name,
+        service.callers === undefined
+          ? service
+          : { ...service, callers: service.callers.filter((caller) => !behindSidecar.includes(caller)) },
+      ]),
+  );
+  return { config: { ...config, services }, behindSidecar };
 }
 
 /** The policies, each rule under a comment naming the edge of rampart.yaml it lets through. */

@@ -281,7 +281,7 @@ export function podSpecOf(
 
 function entryOf(config: RampartConfig, name: string): string {
   const service = config.services[name];
-  if (service === undefined) throw new TypeError(`no service named '${name}'`);
+  if (service?.entry === undefined) throw new TypeError(`no service named '${name}' with an entry`);
   const entry = posix.normalize(service.entry.replaceAll('\\', '/'));
   if (entry.startsWith('../') || entry === '..' || posix.isAbsolute(entry)) {
     throw new TypeError(
