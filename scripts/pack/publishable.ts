@@ -11,7 +11,7 @@ export interface Publishable {
 /**
  * Every workspace that is published, in dependency order: `@rampart/sdk` and `@rampart/cli` and
  * everything they need at run time. The CLI runs the platform's components from their own packages
- * (`componentEntry`), so the four services and the console they serve are published too.
+ * (`componentEntry`), so the four services, the sidecar and the console they serve are published too.
  * `@rampart/testing` (tests only) and the examples are not.
  */
 export const PUBLISHABLE: readonly Publishable[] = [
@@ -28,5 +28,7 @@ export const PUBLISHABLE: readonly Publishable[] = [
   // The common-passwords list (`COMMON_PASSWORDS_FILE`).
   { dir: 'services/identity', code: ['src'], assets: ['data'] },
   { dir: 'services/gateway', code: ['src'], assets: [] },
+  // The sidecar `up` runs for a service declared with `upstream` (and `rampart sidecar`).
+  { dir: 'services/sidecar', code: ['src'], assets: [] },
   { dir: 'apps/cli', code: ['src'], assets: [] },
 ];

@@ -298,7 +298,7 @@ function servicePlan(
   config: RampartConfig,
   name: string,
   wave: number,
-  { configFile, installation, logLevel, state }: PlanContext,
+  { configFile, logLevel, state }: PlanContext,
 ): ComponentPlan {
   const service = config.services[name];
   if (service === undefined) throw new TypeError(`no service named '${name}' in the config`);
@@ -309,7 +309,7 @@ function servicePlan(
     entry = resolve(dirname(configFile), service.entry);
     assertEntryOutsideState(name, service.entry, entry, state.root);
   } else {
-    entry = join(installation, 'services/sidecar/src/main.ts');
+    entry = componentEntry(COMPONENT_PACKAGES.sidecar);
   }
   const ports = platformPorts(config);
   const adminPort = serviceAdminPort(service);

@@ -39,6 +39,8 @@ export const COMPONENT_PACKAGES = {
   identity: '@rampart/identity',
   audit: '@rampart/audit',
   gateway: '@rampart/gateway',
+  /** Not a kind of its own: it runs as the service it stands for (`upstream` in rampart.yaml). */
+  sidecar: '@rampart/sidecar',
 } as const;
 
 /**
