@@ -38,6 +38,7 @@ COPY services/audit/package.json services/audit/
 COPY services/gateway/package.json services/gateway/
 COPY services/identity/package.json services/identity/
 COPY services/mesh/package.json services/mesh/
+COPY services/sidecar/package.json services/sidecar/
 COPY apps/cli/package.json apps/cli/
 COPY apps/console/package.json apps/console/
 COPY examples/shop/package.json examples/shop/
