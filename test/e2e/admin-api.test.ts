@@ -133,7 +133,7 @@ describe('the identity admin API through the gateway', () => {
         `the document has a ${verb} operation`,
       );
     }
-    assert.equal(walked.length, 25, walked.join('\n'));
+    assert.equal(walked.length, 27, walked.join('\n'));
   });
 
   it('ends every session of a compromised account, then disables it: its refresh token and sign-in stop working', async () => {
