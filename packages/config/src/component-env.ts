@@ -277,6 +277,16 @@ export const componentEnv = {
     components: { gateway: 'required' },
     channel: 'env',
   },
+  externalCaDir: {
+    name: 'RAMPART_EXTERNAL_CA_DIR',
+    meaning:
+      "the directory of the pinned CAs of rampart.yaml's `external` upstreams, `<name>.pem` each " +
+      '(required when `external` is set)',
+    expected: ABSOLUTE_PATH,
+    schema: AbsolutePath,
+    components: { gateway: 'optional' },
+    channel: 'env',
+  },
   clientSecretHashes: {
     name: 'RAMPART_CLIENT_SECRETS',
     meaning: 'each confidential client\'s secret as its SHA-256 (`{ clientId: "sha256:…" }`)',

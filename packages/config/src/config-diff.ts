@@ -18,10 +18,11 @@ export interface ConfigDiff {
 }
 
 /**
- * Keys reported on their own, or (`audit`) that concern one component alone: `rampart up` puts
- * `audit` in the audit service's restart key, so editing it restarts that service, not everything.
+ * Keys reported on their own, or (`audit`, `external`) that concern one component alone: `rampart up`
+ * puts `audit` in the audit service's restart key and the connection settings of `external` in the
+ * gateway's (its routes reload in place), so editing one restarts that component, not everything.
  */
-const SORTED = new Set(['services', 'identity', 'demo', 'policies', 'ports', 'audit', '$schema']);
+const SORTED = new Set(['services', 'identity', 'demo', 'policies', 'ports', 'audit', 'external', '$schema']);
 
 /**
  * What changed between two configs, so a reload restarts only what it must.

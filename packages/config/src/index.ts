@@ -12,6 +12,7 @@ export {
   jsonSchema,
   type RampartConfig,
   type ServiceConfig,
+  type ExternalServiceConfig,
   type AuditConfig,
   type AlertWebhookConfig,
   type TraceExportConfig,
@@ -43,6 +44,14 @@ export {
   type PlatformPorts,
 } from './ports.ts';
 export { parseUpstream, type ParsedUpstream } from './upstream.ts';
+export {
+  EXTERNAL_CA_RENEWED,
+  externalCaFile,
+  externalPath,
+  externalServices,
+  parseExternalUrl,
+  type ParsedExternalUrl,
+} from './external-upstream.ts';
 export { trustDomainOf } from './trust-domain.ts';
 export {
   KUBERNETES_COMPONENT_PREFIX,

@@ -186,6 +186,45 @@ export const Service = Type.Object(
   strict,
 );
 
+/**
+ * An HTTPS upstream outside the mesh (a partner's API, a SaaS endpoint): the gateway forwards its
+ * routes over TLS verified against `ca` alone, with no internal token and none of the client's
+ * credentials (docs/adr/0015-external-upstreams.md). It is no workload: nothing in the mesh calls it.
+ */
+export const ExternalService = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description:
+        'Where its routes go: https://host[:port][/base]. A route path is appended to the base path ' +
+        '(GET /quotes with url https://partner.example/api reaches /api/quotes). https only; no user:password@, query or fragment.',
+    }),
+    ca: Type.String({
+      minLength: 1,
+      description:
+        "The CA certificate(s) (PEM) the upstream's certificate must chain to, relative to rampart.yaml's directory. " +
+        "Only these are trusted for it, never the system's store. Read again whenever the file changes.",
+    }),
+    serverName: Type.Optional(
+      Type.String({
+        maxLength: 253,
+        pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
+        description:
+          "The name sent as SNI and checked in the upstream's certificate, when it is not the URL's host " +
+          '(an upstream reached by address, or behind a name of its own).',
+      }),
+    ),
+    routes: Type.Optional(Type.Array(Route)),
+  },
+  {
+    ...strict,
+    description:
+      'An HTTPS upstream outside the mesh, reached by the gateway alone over TLS pinned to `ca`. It gets neither ' +
+      "the client's credentials nor an internal token, and no service can call it.",
+  },
+);
+
 export const Policy = Type.Object(
   {
     scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
@@ -715,12 +754,20 @@ export const RampartConfigSchema = Type.Object(
     // which would let a badly named service (`Orders`) through without any check at all.
     policies: Type.Optional(Type.Record(Name, Policy, strict)),
     services: Type.Record(Name, Service, { ...strict, minProperties: 1 }),
+    external: Type.Optional(
+      Type.Record(Name, ExternalService, {
+        ...strict,
+        description:
+          'HTTPS upstreams outside the mesh (not services): each with its url, pinned ca and routes. Names are shared with `services`.',
+      }),
+    ),
   },
   { ...strict, $id: SCHEMA_ID, title: SCHEMA_TITLE },
 );
 
 export type RampartConfig = Static<typeof RampartConfigSchema>;
 export type ServiceConfig = Static<typeof Service>;
+export type ExternalServiceConfig = Static<typeof ExternalService>;
 export type AuditConfig = Static<typeof Audit>;
 export type AlertWebhookConfig = Static<typeof AlertWebhook>;
 export type TraceExportConfig = Static<typeof TraceExport>;

@@ -12,6 +12,7 @@ export {
 } from './spiffe-id.ts';
 export { createWorkloadCsr, type WorkloadCsr } from './csr.ts';
 export { tlsPairProblem } from './tls-pair.ts';
+export { pinnedCaProblem } from './pinned-ca.ts';
 export {
   CertificateAuthority,
   DEFAULT_LEAF_TTL_MS,

@@ -28,7 +28,14 @@ import {
   shareInvalidations,
   type ResponseCacheOptions,
 } from './cache/index.ts';
-import { AUDIT_UPSTREAM, createUpstreams, IDENTITY_UPSTREAM, type Upstream } from './forward/index.ts';
+import {
+  AUDIT_UPSTREAM,
+  createExternalUpstreams,
+  createUpstreams,
+  externalTargets,
+  IDENTITY_UPSTREAM,
+  type Upstream,
+} from './forward/index.ts';
 import type { IdentityMount, PipelineDeps } from './pipeline/deps.ts';
 import { DEFAULT_IDENTITY_RATE_LIMIT } from './pipeline/identity-mount.ts';
 import { watchConnectionErrors } from './pipeline/connection-errors.ts';
@@ -53,6 +60,11 @@ export interface GatewayOptions {
   readonly eventSink?: SecurityEventSink;
   /** The gateway's own workload certificate, for mTLS to the services. */
   readonly credentials: () => WorkloadCredentials;
+  /**
+   * The directory of the pinned CAs of the `external` upstreams, `<name>.pem` each (`rampart up`
+   * copies them there; on Kubernetes a ConfigMap is mounted there). Required when `external` is set.
+   */
+  readonly externalCaDir?: string;
   /**
    * Follow identity's revocation feed (`rampart up` turns it on): tokens of a revoked grant or
    * subject are refused within about a second. Off for a gateway in front of another issuer.
@@ -97,6 +109,11 @@ export interface Gateway {
   /** New workload certificate: later upstream connections use it. */
   rotateCredentials(): void;
   setTls(tls: { readonly cert: string; readonly key: string }): void;
+  /**
+   * Reads the pinned CAs of the `external` upstreams again (their files changed): later connections
+   * verify with them. A file that cannot be pinned is refused (a `TypeError`) and the CAs in force kept.
+   */
+  reloadExternalCas(): void;
   revision(): number;
   /** This gateway's metrics, for the main thread to add up its workers' (`workers/`). */
   metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
@@ -138,6 +155,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   // First, before anything holds a timer or a socket: a configuration the table refuses (a Cedar
   // policy set that does not parse) must stop the process, not leave it half built.
   const initialRoutes = buildRouteTable(config);
+  let external = externalTargets(config, options.externalCaDir);
   const initialCors = compileCorsPolicy(config.gateway?.cors);
   let trustedProxies = trustedProxiesOf(config, options);
   if (settings.allowHttpIssuer) {
@@ -188,6 +206,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(settings.trustDomain, name) };
     },
   });
+  const externalUpstreams = createExternalUpstreams({ targetOf: (name) => external.get(name) });
   const revocations: RevocationFeed | undefined =
     options.followRevocations === true
       ? createRevocationFeed({
@@ -246,6 +265,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     }),
     minter: createInternalTokenMinter({ signingKeyPem: options.signingKeyPem }),
     upstreams,
+    external: externalUpstreams,
     cache: sharedCache ?? ownCache,
     cacheCounter: registerCacheCounter(metrics.registry),
   };
@@ -326,6 +346,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       ]);
       sharedCache?.close();
       await upstreams.close();
+      await externalUpstreams.close();
       await deps.introspection?.close();
       await revocations?.stop();
       await jwks.close();
@@ -338,7 +359,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
       const routes = buildRouteTable(next);
       const cors = compileCorsPolicy(next.gateway?.cors);
       const proxies = trustedProxiesOf(next, options);
+      const targets = externalTargets(next, options.externalCaDir);
       deps = { ...deps, routes, cors, identity: identityMountOf(next, settings) };
+      external = targets;
       // Answers stored under the old routes and policies are not reused under the new ones.
       deps.cache.clear();
       trustedProxies = proxies;
@@ -351,6 +374,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
     },
     setTls(tls) {
       for (const { server } of servers) server.setSecureContext({ cert: tls.cert, key: tls.key });
+    },
+    reloadExternalCas() {
+      external = externalTargets(config, options.externalCaDir);
     },
     revision: () => revision,
     metrics: () => metrics.registry.getMetricsAsJSON(),

@@ -3,7 +3,7 @@
 // (secrets, environment, config, mesh identity, admin port, reloads, stop) is @rampart/sdk's
 // `bootComponent`. See ../README.md.
 import { readFileSync } from 'node:fs';
-import { readLogLevel } from '@rampart/config';
+import { EXTERNAL_CA_RENEWED, readLogLevel } from '@rampart/config';
 import { tlsPairProblem } from '@rampart/mesh';
 import { bootComponent, createMetrics } from '@rampart/sdk';
 import { gatewaySettings, localUrl } from './settings.ts';
@@ -58,6 +58,7 @@ await bootComponent({
         ...(config.gateway?.tls !== undefined && config.gateway.tls.caFile === undefined
           ? {}
           : { issuerCa: readFileSync(env.edgeCaFile, 'utf8') }),
+        ...(env.externalCaDir === undefined ? {} : { externalCaDir: env.externalCaDir }),
         signingKeyPem: readFileSync(env.internalTokenSigningKeyFile, 'utf8'),
         pseudonymKey: readFileSync(env.pseudonymKeyFile),
         credentials: workload.current(),
@@ -96,12 +97,14 @@ await bootComponent({
         }
       },
       onMessage(message) {
-        if (
-          typeof message === 'object' &&
-          message !== null &&
-          'type' in message &&
-          message.type === 'tls.renewed'
-        ) {
+        const type = typeof message === 'object' && message !== null && 'type' in message ? message.type : undefined;
+        if (type === EXTERNAL_CA_RENEWED) {
+          // rampart up copied a changed CA file in: each worker reads and checks it, or keeps its own.
+          pool.reloadExternalCas();
+          log.info('pinned CAs of the external upstreams read again');
+          return;
+        }
+        if (type === 'tls.renewed') {
           const tls = readTls();
           const problem = tlsPairProblem(tls.cert, tls.key);
           if (problem !== undefined) {

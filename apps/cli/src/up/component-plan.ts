@@ -92,6 +92,11 @@ export function gatewayTlsFiles(state: StateDir): {
   };
 }
 
+/** Where the gateway finds the pinned CAs of the `external` upstreams (`<name>.pem`), copied by `rampart up`. */
+export function externalCaDir(state: StateDir): string {
+  return join(state.componentDir('gateway'), 'external-ca');
+}
+
 function gatewayPlan(
   config: RampartConfig,
   wave: number,
@@ -137,10 +142,13 @@ function gatewayPlan(
       edgeCaFile: config.gateway?.tls?.caFile === undefined ? tls.caFile : tls.issuerCaFile,
       tlsCertFile: tls.certFile,
       tlsKeyFile: tls.keyFile,
+      externalCaDir: externalCaDir(state),
     }),
     restartKey: JSON.stringify([
       // The trace export is set up once at start (its exporter, sampler and headers).
       config.telemetry ?? null,
+      // An external upstream's address and CA file are copied in at start; its routes reload in place.
+      Object.entries(config.external ?? {}).map(([name, { url, ca, serverName }]) => [name, url, ca, serverName ?? null]),
       ports.gateway,
       config.gateway?.listen ?? null,
       config.gateway?.tls ?? null,

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import {
   configDiff,
+  EXTERNAL_CA_RENEWED,
   trustDomainOf,
   writeLaunchSecretEnv,
   type LogLevel,
@@ -12,7 +13,8 @@ import { auditSecrets } from './audit-secrets.ts';
 import { Component, type ComponentEvent, type ComponentSpec } from './component.ts';
 import { rollOut, type EditOutcome, type Refusal } from './config-rollout.ts';
 import { logRotationOf } from './rotating-log.ts';
-import { gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
+import { externalCaDir, gatewayTlsFiles, planComponents, type ComponentPlan } from './component-plan.ts';
+import { installExternalCas, readExternalCas, watchExternalCas } from './external-cas.ts';
 import { EDGE_RENEW_INTERVAL_MS, issueEdgeCertificate } from './edge-tls.ts';
 import { installSuppliedTls, readSuppliedTls, watchSuppliedTls } from './supplied-tls.ts';
 import { prepareIdentitySecrets } from './identity-secrets.ts';
@@ -55,6 +57,7 @@ export class Supervisor {
   #revision = 0;
   #edgeRenewal: NodeJS.Timeout | null = null;
   #unwatchSuppliedTls: (() => void) | null = null;
+  #unwatchExternalCas: (() => void) | null = null;
   #checkpointCopy: AuditCheckpointCopy | undefined;
 
   constructor(config: RampartConfig, options: SupervisorOptions) {
@@ -106,6 +109,22 @@ export class Supervisor {
         });
       },
     });
+    // The pinned CAs of the external upstreams too: copied in, then the gateway reads them again.
+    this.#unwatchExternalCas = watchExternalCas({
+      current: () => this.#config,
+      configDir: dirname(this.#options.configFile),
+      onCas: (cas) => {
+        installExternalCas(cas, externalCaDir(this.#options.state), this.#runAs({ name: 'gateway', kind: 'gateway' }));
+        this.#components.get('gateway')?.component.notify({ type: EXTERNAL_CA_RENEWED });
+      },
+      onRefused: (error) => {
+        this.#options.onEvent({
+          type: 'error-logged',
+          name: 'gateway',
+          message: `${error.message}: the CAs pinned so far are kept`,
+        });
+      },
+    });
   }
 
   async #renewEdgeCertificate(): Promise<void> {
@@ -148,6 +167,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     if (this.#edgeRenewal !== null) clearInterval(this.#edgeRenewal);
     this.#unwatchSuppliedTls?.();
+    this.#unwatchExternalCas?.();
     const running = [...this.#components.values()].reverse();
     this.#components.clear();
     for (const { component } of running) await component.stop();
@@ -345,6 +365,11 @@ export class Supervisor {
           ...spec,
           prepareSecrets: async () => {
             await this.#issueEdgeCertificate();
+            installExternalCas(
+              readExternalCas(this.#config, dirname(configFile)),
+              externalCaDir(state),
+              runAs,
+            );
             return {
               env: { ...variables(), ...writeLaunchSecretEnv('gateway', await telemetry()) },
               joinToken: await this.#mintJoinToken(componentSpiffeId(td(), 'gateway')),

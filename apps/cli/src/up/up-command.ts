@@ -23,6 +23,7 @@ import { preflightPorts } from './port-preflight.ts';
 import { AttentionPrinter } from './attention-events.ts';
 import { assertReadableBy, ComponentUsers } from './privileges.ts';
 import { acquireLock, prepareStateDir, stateDirFor } from './state-dir.ts';
+import { readExternalCas } from './external-cas.ts';
 import { readSuppliedTls } from './supplied-tls.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -130,6 +131,8 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
     // A certificate of the operator's that cannot be served is refused before anything starts.
     const suppliedTls = loaded.config.gateway?.tls;
     if (suppliedTls !== undefined) readSuppliedTls(suppliedTls, dirname(loaded.file));
+    // So is a pinned CA of an external upstream that could not verify it.
+    readExternalCas(loaded.config, dirname(loaded.file));
     io.stdout.write(`${c('bold', 'rampart')} starting ${loaded.config.name} from ${file}\n`);
     const running = supervisor;
     const stoppedEarly = stopRequested.then(() => running.stop()).then(() => 'stopped' as const);

@@ -1,28 +1,35 @@
-import type { RouteConfig, ServiceConfig } from '../schema.ts';
-import type { RampartConfig } from '../schema.ts';
+import type { RampartConfig, RouteConfig } from '../schema.ts';
 
 export interface RouteEntry {
+  /** The key under `services` or `external` that owns the route. */
   serviceName: string;
-  service: ServiceConfig;
+  /** `external`: an HTTPS upstream outside the mesh; `service`: a service in it. */
+  owner: 'service' | 'external';
   route: RouteConfig;
   index: number;
-  path: readonly ['services', string, 'routes', number];
+  path: readonly ['services' | 'external', string, 'routes', number];
   /** `route \`GET /orders\` of service \`orders\`` */
   label: string;
 }
 
-/** Every route of every service, in file order. */
+/** Every route of every service, then of every external upstream, in file order. */
 export function* eachRoute(config: RampartConfig): Generator<RouteEntry> {
-  for (const [serviceName, service] of Object.entries(config.services)) {
-    for (const [index, route] of (service.routes ?? []).entries()) {
-      yield {
-        serviceName,
-        service,
-        route,
-        index,
-        path: ['services', serviceName, 'routes', index],
-        label: `route \`${route.method} ${route.path}\` of service \`${serviceName}\``,
-      };
+  const owners = [
+    ['services', 'service', config.services],
+    ['external', 'external', config.external ?? {}],
+  ] as const;
+  for (const [section, owner, entries] of owners) {
+    for (const [serviceName, service] of Object.entries(entries)) {
+      for (const [index, route] of (service.routes ?? []).entries()) {
+        yield {
+          serviceName,
+          owner,
+          route,
+          index,
+          path: [section, serviceName, 'routes', index],
+          label: `route \`${route.method} ${route.path}\` of ${owner === 'service' ? 'service' : 'external upstream'} \`${serviceName}\``,
+        };
+      }
     }
   }
 }

@@ -4,6 +4,7 @@ import { checkAuditSettings } from './audit-settings.ts';
 import { checkCedarPolicy } from './cedar-policy.ts';
 import { checkCertificateTtl } from './certificate-ttl.ts';
 import { checkClientRules } from './client-rules.ts';
+import { checkExternalServices } from './external-service.ts';
 import { checkGatewaySettings } from './gateway-settings.ts';
 import { checkIdentityTokens } from './identity-tokens.ts';
 import { checkIssuer } from './issuer.ts';
@@ -39,6 +40,7 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkReservedServiceName, // CFG_RESERVED_NAME
   checkUnreachableRoute, // CFG_UNREACHABLE_ROUTE
   checkServiceKind, // CFG_SERVICE_KIND, CFG_UPSTREAM_NOT_LOOPBACK
+  checkExternalServices, // CFG_EXTERNAL_URL, CFG_EXTERNAL_IN_MESH
   checkPortConflict, // CFG_PORT_CONFLICT
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)
   checkCertificateTtl, // CFG_INVALID_VALUE (mesh.certificateTtl out of range)

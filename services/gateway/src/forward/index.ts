@@ -20,3 +20,12 @@ export {
   sanitizeResponseHeaders,
   securityHeaders,
 } from './response-headers.ts';
+export {
+  createExternalUpstreams,
+  type ExternalRequest,
+  type ExternalTarget,
+  type ExternalUpstreams,
+  type ExternalUpstreamsOptions,
+} from './external-upstreams.ts';
+export { externalRequestHeaders } from './external-headers.ts';
+export { externalTargets } from './external-targets.ts';

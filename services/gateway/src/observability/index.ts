@@ -1,2 +1,2 @@
 export { endRequestSpan, recordDenial, startRequestSpan, type RequestSpan } from './request-span.ts';
-export { forwardInSpan, streamInSpan, type UntracedUpstreamRequest } from './upstream-span.ts';
+export { forwardExternalInSpan, forwardInSpan, streamInSpan, type UntracedUpstreamRequest } from './upstream-span.ts';

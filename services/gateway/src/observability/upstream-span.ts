@@ -2,6 +2,8 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/ap
 import { isRampartError } from '@rampart/errors';
 import { injectTraceContext, TRACEPARENT, TRACESTATE } from '@rampart/sdk';
 import type {
+  ExternalRequest,
+  ExternalUpstreams,
   StreamedUpstreamResponse,
   UpstreamRequest,
   UpstreamResponse,
@@ -43,10 +45,27 @@ export function streamInSpan(
   return inClientSpan(exchange, request, (traced) => upstreams.stream(traced, signal));
 }
 
-async function inClientSpan<T extends { readonly status: number }>(
+/**
+ * As {@link forwardInSpan}, to an HTTPS upstream outside the mesh: the gateway's CLIENT span is
+ * recorded, but no trace context goes out (the external forwarder sends none).
+ */
+export function forwardExternalInSpan(
   exchange: Exchange,
-  request: UntracedUpstreamRequest,
-  send: (request: UpstreamRequest) => Promise<T>,
+  external: ExternalUpstreams,
+  request: ExternalRequest,
+): Promise<UpstreamResponse> {
+  return inClientSpan(exchange, request, ({ traceparent: _, tracestate: __, ...untraced }) =>
+    external.forward(untraced),
+  );
+}
+
+async function inClientSpan<
+  R extends { readonly method: string; readonly upstream: string },
+  T extends { readonly status: number },
+>(
+  exchange: Exchange,
+  request: R,
+  send: (request: R & Pick<UpstreamRequest, 'traceparent' | 'tracestate'>) => Promise<T>,
 ): Promise<T> {
   const parent = exchange.traceContext ?? ROOT_CONTEXT;
   const span = startOwnSpan(

@@ -9,7 +9,7 @@ import type {
 } from '../auth/index.ts';
 import type { CacheCounter, ResponseCache } from '../cache/index.ts';
 import type { CorsPolicy } from '../cors/index.ts';
-import type { Upstreams } from '../forward/index.ts';
+import type { ExternalUpstreams, Upstreams } from '../forward/index.ts';
 import type { RateLimiter } from '../rate-limit/index.ts';
 import type { RouteTable } from '../routing/index.ts';
 import type { Exchange } from './exchange.ts';
@@ -47,6 +47,8 @@ export interface PipelineDeps {
   readonly limiter: RateLimiter;
   readonly minter: InternalTokenMinter;
   readonly upstreams: Upstreams;
+  /** The HTTPS upstreams outside the mesh (`external`), over TLS pinned to each one's CA. */
+  readonly external: ExternalUpstreams;
   /** Answers of routes with `cache`; cleared when rampart.yaml changes. */
   readonly cache: ResponseCache;
   readonly cacheCounter: CacheCounter;

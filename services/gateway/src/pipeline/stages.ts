@@ -4,7 +4,7 @@ import type { AccessTokenClaims } from '@rampart/tokens';
 import { isOpaqueToken, presentedToken, verifyDpopProof, type PresentedToken } from '../auth/index.ts';
 import { authorize } from '../authorization/index.ts';
 import { isUpstreamErrorStatus, sanitizeResponseHeaders, securityHeaders } from '../forward/index.ts';
-import { forwardInSpan } from '../observability/index.ts';
+import { forwardExternalInSpan, forwardInSpan } from '../observability/index.ts';
 import { canonicalRequest, checkHttp1Version, http2RequestFields } from '../request/index.ts';
 import { validateRequest } from '../validation/index.ts';
 import { cacheStage, rememberAnswer } from './cache-stage.ts';
@@ -319,30 +319,33 @@ function authorizeStage(exchange: Exchange): void {
 
 /**
  * Forwards over mTLS to the one service the route belongs to, with a short-lived internal token
- * addressed to it alone. The client's token never leaves the gateway.
+ * addressed to it alone — or, for a route of an `external` upstream, over TLS pinned to its CA with
+ * no credentials at all. The client's token never leaves the gateway.
  */
 async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
   const canonical = need(exchange.canonical);
   const matched = need(exchange.matched);
-  const claims = exchange.claims;
-  const internalToken = await deps.minter.mint({
-    subject: claims?.subject ?? 'anonymous',
-    audience: matched.service,
-    scopes: claims?.scopes ?? [],
-    groups: claims?.groups ?? [],
-    amr: claims?.amr ?? [],
-  });
-  const upstream = await forwardInSpan(exchange, deps.upstreams, {
-    upstream: matched.service,
-    method: canonical.method,
-    target: canonical.target,
-    headers: canonical.headers,
-    body: exchange.body,
-    credentials: { kind: 'internal-token', token: internalToken },
-    clientIp: exchange.clientIp,
-    host: firstValue(canonical.headers['host']),
-    requestId: exchange.requestId,
-  });
+  const upstream = matched.outsideMesh
+    ? // Outside the mesh: no token is minted, none of the client's credentials go (ADR 0015).
+      await forwardExternalInSpan(exchange, deps.external, {
+        upstream: matched.service,
+        method: canonical.method,
+        target: canonical.target,
+        headers: canonical.headers,
+        body: exchange.body,
+        requestId: exchange.requestId,
+      })
+    : await forwardInSpan(exchange, deps.upstreams, {
+        upstream: matched.service,
+        method: canonical.method,
+        target: canonical.target,
+        headers: canonical.headers,
+        body: exchange.body,
+        credentials: { kind: 'internal-token', token: await mintFor(matched.service, exchange, deps) },
+        clientIp: exchange.clientIp,
+        host: firstValue(canonical.headers['host']),
+        requestId: exchange.requestId,
+      });
   if (isUpstreamErrorStatus(upstream.status)) {
     // A service's own 5xx body (a stack trace, an internal hostname) never reaches the client.
     throw new RampartError('GW_UPSTREAM_ERROR', {
@@ -353,4 +356,16 @@ async function forward(exchange: Exchange, deps: PipelineDeps): Promise<void> {
   rememberAnswer(exchange, deps, upstream, headers);
   Object.assign(headers, securityHeaders());
   sendUpstreamAnswer(exchange, upstream.status, headers, upstream.body);
+}
+
+/** The internal token addressed to `service`, for the verified client (or `anonymous`). */
+function mintFor(service: string, exchange: Exchange, deps: PipelineDeps): Promise<string> {
+  const claims = exchange.claims;
+  return deps.minter.mint({
+    subject: claims?.subject ?? 'anonymous',
+    audience: service,
+    scopes: claims?.scopes ?? [],
+    groups: claims?.groups ?? [],
+    amr: claims?.amr ?? [],
+  });
 }

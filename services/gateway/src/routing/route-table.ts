@@ -15,8 +15,10 @@ import { parseRouteTemplate } from './route-template.ts';
 
 /** What the router found for a request; every later stage reads the route from here. */
 export interface MatchedRoute {
-  /** The service (key under `services`) that owns the route. */
+  /** The service (key under `services`), or the external upstream (key under `external`), that owns the route. */
   readonly service: string;
+  /** True when the owner is an `external` upstream: forwarded over pinned TLS, with no token at all. */
+  readonly outsideMesh: boolean;
   readonly route: RouteConfig;
   /** The configured path, `/orders/{id}`: label metrics, limits and logs with it, never the raw path. */
   readonly template: string;
@@ -49,6 +51,7 @@ export interface RouteTable {
 /** A configured route as the table holds it. */
 export interface RouteEntry {
   readonly service: string;
+  readonly outsideMesh: boolean;
   readonly method: string;
   readonly template: string;
   readonly route: RouteConfig;
@@ -104,9 +107,13 @@ export function buildRouteTable(config: RampartConfig): RouteTable {
     }
     return set;
   };
-  for (const [service, serviceConfig] of Object.entries(config.services)) {
-    for (const route of serviceConfig.routes ?? []) {
-      const label = `${route.method} ${route.path} (service ${service})`;
+  const owners = [
+    ...Object.entries(config.services).map(([name, owner]) => ({ name, owner, outsideMesh: false })),
+    ...Object.entries(config.external ?? {}).map(([name, owner]) => ({ name, owner, outsideMesh: true })),
+  ];
+  for (const { name: service, owner, outsideMesh } of owners) {
+    for (const route of owner.routes ?? []) {
+      const label = `${route.method} ${route.path} (${outsideMesh ? 'external' : 'service'} ${service})`;
       const policy = resolvePolicy(config, route, label);
       const template = parseRouteTemplate(route.path);
       const first = template[0];
@@ -143,6 +150,7 @@ export function buildRouteTable(config: RampartConfig): RouteTable {
       }
       const entry: RouteEntry = Object.freeze({
         service,
+        outsideMesh,
         method: route.method,
         template: route.path,
         route,
@@ -236,6 +244,7 @@ function toMatched(entry: RouteEntry, segments: readonly string[]): MatchedRoute
   });
   return Object.freeze({
     service: entry.service,
+    outsideMesh: entry.outsideMesh,
     route: entry.route,
     template: entry.template,
     params: Object.freeze(params),

@@ -12,6 +12,8 @@ export interface WorkerData {
   readonly tls: TlsPair;
   /** The root the issuer's key set is fetched with; absent: the system's trust store. */
   readonly issuerCa?: string;
+  /** The directory of the `external` upstreams' pinned CAs (`buildGateway`'s `externalCaDir`). */
+  readonly externalCaDir?: string;
   readonly signingKeyPem: string;
   readonly pseudonymKey: Uint8Array;
   readonly credentials: WorkloadCredentials;
@@ -44,6 +46,7 @@ export type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 export type ToWorker =
   | { readonly type: 'config'; readonly revision: number; readonly config: RampartConfig }
   | { readonly type: 'tls'; readonly tls: TlsPair }
+  | { readonly type: 'external-ca' }
   | { readonly type: 'credentials'; readonly credentials: WorkloadCredentials }
   | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'stop' };

@@ -58,6 +58,7 @@ const gateway = buildGateway({
   log,
   tls: data.tls,
   ...(data.issuerCa === undefined ? {} : { issuerCa: data.issuerCa }),
+  ...(data.externalCaDir === undefined ? {} : { externalCaDir: data.externalCaDir }),
   signingKeyPem: data.signingKeyPem,
   pseudonymKey: data.pseudonymKey,
   eventSink: shipping.sink,
@@ -80,6 +81,13 @@ port.on('message', (message: ToWorker) => {
       break;
     case 'tls':
       gateway.setTls(message.tls);
+      break;
+    case 'external-ca':
+      try {
+        gateway.reloadExternalCas();
+      } catch (error) {
+        log.error({ reason: (error as Error).message }, 'pinned CA not reloaded: the one in force is kept');
+      }
       break;
     case 'credentials':
       credentials = message.credentials;

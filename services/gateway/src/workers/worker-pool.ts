@@ -23,6 +23,8 @@ export interface WorkerPool {
   /** Applies a configuration in every worker; rejects (with nothing applied here) if any refuses it. */
   applyConfig(revision: number, config: RampartConfig): Promise<void>;
   setTls(tls: TlsPair): void;
+  /** Every worker reads the pinned CAs of the `external` upstreams again. */
+  reloadExternalCas(): void;
   setCredentials(credentials: WorkloadCredentials): void;
   /** Every worker's metrics, one array per worker. */
   metrics(): Promise<Metrics[]>;
@@ -86,6 +88,7 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
       ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
       tls: state.tls,
       ...(options.issuerCa === undefined ? {} : { issuerCa: options.issuerCa }),
+      ...(options.externalCaDir === undefined ? {} : { externalCaDir: options.externalCaDir }),
       signingKeyPem: options.signingKeyPem,
       pseudonymKey: options.pseudonymKey,
       credentials: state.credentials,
@@ -196,6 +199,9 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
     setTls(tls) {
       state = { ...state, tls };
       broadcast({ type: 'tls', tls });
+    },
+    reloadExternalCas() {
+      broadcast({ type: 'external-ca' });
     },
     setCredentials(credentials) {
       state = { ...state, credentials };
