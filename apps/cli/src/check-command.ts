@@ -1,6 +1,14 @@
 import { dirname, isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatProblem, loadConfig, type ConfigProblem, type LoadResult } from '@rampart/config';
+import {
+  externalServices,
+  formatProblem,
+  loadConfig,
+  type ConfigProblem,
+  type LoadResult,
+  type RampartConfig,
+} from '@rampart/config';
+import { readExternalCas } from './up/external-cas.ts';
 import { readSuppliedTls } from './up/supplied-tls.ts';
 
 export interface CommandIo {
@@ -13,8 +21,10 @@ const usage = `Usage: rampart check [file] [--json] [--strict]
 
 Validate a rampart.yaml (default: ./rampart.yaml): its YAML, its schema, and every rule the
 components apply at start and reload (routes, policies, Cedar, callers, clients, token lifetimes,
-ports, secrets). What it accepts, every component accepts. Warnings name settings that are legal
-but dangerous (a public write route, every address a trusted proxy, an http issuer, …).
+ports, secrets, the files gateway.tls and each external upstream's pinned ca name). What it
+accepts, every component accepts. Warnings name settings that are legal but dangerous (a public
+write route, every address a trusted proxy, an http issuer, …). External upstreams and their
+routes are listed as outside the mesh.
 
 Options:
   --json       print { ok, file, errors, warnings, problems } as JSON
@@ -57,7 +67,7 @@ export async function checkCommand(argv: string[], io: CommandIo): Promise<numbe
     io.stderr.write(`rampart check: expected at most one file, got ${positionals.length}\n\n${usage}`);
     return 2;
   }
-  const result = withSuppliedTlsChecked(await loadConfig(positionals[0] ?? 'rampart.yaml'));
+  const result = withExternalCasChecked(withSuppliedTlsChecked(await loadConfig(positionals[0] ?? 'rampart.yaml')));
   const strict = values.strict === true;
   const problems = strict
     ? result.problems.map((p): ConfigProblem => ({ ...p, severity: 'error' }))
@@ -65,11 +75,19 @@ export async function checkCommand(argv: string[], io: CommandIo): Promise<numbe
   const ok = result.ok && !(strict && result.problems.length > 0);
   if (values.json === true) {
     const errors = problems.filter((p) => p.severity === 'error').length;
-    const report = { ok, file: result.file, errors, warnings: problems.length - errors, problems };
+    const report = {
+      ok,
+      file: result.file,
+      errors,
+      warnings: problems.length - errors,
+      problems,
+      ...(result.ok ? { outsideMesh: outsideMesh(result.config) } : {}),
+    };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return ok ? 0 : 1;
   }
   for (const problem of problems) io.stdout.write(`${formatProblem(problem, { color: io.color })}\n`);
+  if (result.ok) for (const line of outsideMeshLines(result.config)) io.stdout.write(`${line}\n`);
   io.stdout.write(`${summary(result, problems, ok, io.color)}\n`);
   return ok ? 0 : 1;
 }
@@ -98,6 +116,55 @@ function withSuppliedTlsChecked(result: LoadResult): LoadResult {
   }
 }
 
+/**
+ * The pinned CA file of each external upstream, checked as `rampart up` checks it (readable, CA
+ * certificates only, valid now): a problem of the result when it is not.
+ */
+function withExternalCasChecked(result: LoadResult): LoadResult {
+  if (!result.ok) return result;
+  try {
+    readExternalCas(result.config, dirname(result.file));
+    return result;
+  } catch (error) {
+    const problem: ConfigProblem = {
+      code: 'SUP_EXTERNAL_CA_INVALID',
+      file: result.file,
+      line: 0,
+      column: 0,
+      severity: 'error',
+      message: error instanceof Error ? error.message : String(error),
+      fix: "write the CA certificate(s) that sign the upstream's certificate (PEM, basicConstraints CA:TRUE, valid now) to the file it names",
+    };
+    return { ok: false, file: result.file, problems: [...result.problems, problem] };
+  }
+}
+
+/** Each external upstream: where it is, what it is pinned to, and its routes. */
+interface OutsideMesh {
+  readonly name: string;
+  readonly url: string;
+  readonly ca: string;
+  readonly routes: readonly string[];
+}
+
+function outsideMesh(config: RampartConfig): OutsideMesh[] {
+  return externalServices(config).map(([name, external]) => ({
+    name,
+    url: external.url,
+    ca: external.ca,
+    routes: (external.routes ?? []).map((route) => `${route.method} ${route.path}`),
+  }));
+}
+
+/** What `check` prints of them: marked outside the mesh, so nobody mistakes them for services. */
+function outsideMeshLines(config: RampartConfig): string[] {
+  return outsideMesh(config).map(
+    (external) =>
+      `outside the mesh: external \`${external.name}\` → ${external.url} (TLS pinned to ${external.ca}; ` +
+      `no token or client credential forwarded)${external.routes.length === 0 ? ', no routes' : `: ${external.routes.join(', ')}`}`,
+  );
+}
+
 function summary(
   result: LoadResult,
   problems: readonly ConfigProblem[],
@@ -109,8 +176,12 @@ function summary(
   const errors = problems.length - warnings;
   if (ok && result.ok) {
     const services = Object.values(result.config.services);
-    const routes = services.reduce((n, s) => n + (s.routes?.length ?? 0), 0);
-    const parts = [count(services.length, 'service'), count(routes, 'route')];
+    const externals = Object.values(result.config.external ?? {});
+    const routes = [...services, ...externals].reduce((n, s) => n + (s.routes?.length ?? 0), 0);
+    const outside = externals.reduce((n, s) => n + (s.routes?.length ?? 0), 0);
+    const parts = [count(services.length, 'service')];
+    if (externals.length > 0) parts.push(`${count(externals.length, 'external upstream')} outside the mesh`);
+    parts.push(outside > 0 ? `${count(routes, 'route')} (${outside} outside the mesh)` : count(routes, 'route'));
     if (warnings > 0) parts.push(count(warnings, 'warning'));
     return `${paint(32, '✓')} ${displayPath(result.file)} is valid (${parts.join(', ')})`;
   }

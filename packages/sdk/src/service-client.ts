@@ -131,8 +131,14 @@ export class ServiceClients {
 
   /** The callee's entry, when rampart.yaml lets this service call it. */
   #allowedCallee(callee: string): { readonly port: number } {
-    const services = this.#options.config().services;
+    const { services, external } = this.#options.config();
     const target = Object.hasOwn(services, callee) ? services[callee] : undefined;
+    if (target === undefined && Object.hasOwn(external ?? {}, callee)) {
+      throw new TypeError(
+        `'${callee}' is an external upstream of rampart.yaml, outside the mesh: svc.call reaches services only ` +
+          '(it would hand the upstream an internal token); call its URL with fetch, or route clients to it through the gateway',
+      );
+    }
     if (target === undefined) throw new TypeError(`no service named '${callee}' in rampart.yaml`);
     if (!(target.callers ?? []).includes(this.#options.self)) {
       throw new RampartError('SDK_CALLER_NOT_ALLOWED', {

@@ -26,6 +26,13 @@ export {
   shopServices,
 } from './up-process.ts';
 export { selfSignedCertificate } from './self-signed.ts';
+export {
+  partnerCa,
+  startPartnerServer,
+  type PartnerCa,
+  type PartnerRequest,
+  type PartnerServer,
+} from './partner-upstream.ts';
 export { totpCode, totpCodeAt } from './totp-code.ts';
 export { fetchWith, type FetchLike } from './fetch-with.ts';
 export { TestBrowser, type BrowserSite, type Page } from './test-browser.ts';

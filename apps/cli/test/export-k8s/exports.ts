@@ -1,5 +1,6 @@
 // The exports the k8s tests check: the shop as it is, and a config using every external
-// dependency (PostgreSQL, Redis, NATS, an alert webhook) with a call chain between services.
+// dependency (PostgreSQL, Redis, NATS, an alert webhook, an HTTPS upstream outside the mesh) with a
+// call chain between services.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { componentEnv, parseConfig, type RampartConfig } from '@rampart/config';
@@ -51,6 +52,11 @@ services:
   lonely:
     entry: lonely/main.ts
     port: 7204
+external:
+  partner:
+    url: https://partner.example:9443/api
+    ca: partner-ca.pem
+    routes: [{ method: GET, path: /partner/quotes, policy: read }]
 `;
 
 function parse(text: string, file: string): RampartConfig {

@@ -1,11 +1,13 @@
 import { Document, isMap, isSeq, stringify } from 'yaml';
-import { componentEnv, kubernetesMeshSettings, type RampartConfig } from '@rampart/config';
+import { componentEnv, externalServices, kubernetesMeshSettings, type RampartConfig } from '@rampart/config';
 import { namespaceObject, tokenReviewRbac } from './cluster.ts';
 import { describeEdge, networkPolicies } from './network-policies.ts';
 import { checkExportOptions, type K8sExportOptions } from './options.ts';
 import {
   CONFIG_MAP,
   envSecretName,
+  EXTERNAL_CA_CONFIG_MAP,
+  hasExternalUpstreams,
   KEY_FILES,
   keysSecretName,
   PUBLIC_CONFIG_MAP,
@@ -158,6 +160,16 @@ function secretsGuide(topology: Topology, config: RampartConfig, options: K8sExp
     ...PUBLIC_FILES.map((file) => `- \`${file}\``),
     '',
   ];
+  if (hasExternalUpstreams(config)) {
+    lines.push(
+      `## ConfigMap \`${EXTERNAL_CA_CONFIG_MAP}\` (pinned CAs of the upstreams outside the mesh; the gateway's)`,
+      '',
+      ...externalServices(config).map(
+        ([name, external]) => `- \`${name}.pem\`: the CA certificates of \`external.${name}\` (the file \`${external.ca}\`)`,
+      ),
+      '',
+    );
+  }
   for (const workload of topology.workloads) {
     lines.push(`## ${workload.name}`, '');
     lines.push(

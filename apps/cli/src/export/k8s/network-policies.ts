@@ -14,8 +14,9 @@ const DNS_PEER: IIoK8sApiNetworkingV1NetworkPolicyPeer = {
 
 /**
  * A dependency outside the namespace, known only by its port: its address is in a Secret, not in
- * rampart.yaml. Any address (and any pod of the cluster: some network plugins never match pods by
- * address) on exactly that port. Narrow it with a kustomize patch once you know where it runs.
+ * rampart.yaml (or, for an external upstream, a host name a NetworkPolicy cannot match). Any address
+ * (and any pod of the cluster: some network plugins never match pods by address) on exactly that
+ * port. Narrow it with a kustomize patch once you know where it runs.
  */
 const ANYWHERE: readonly IIoK8sApiNetworkingV1NetworkPolicyPeer[] = [
   { ipBlock: { cidr: '0.0.0.0/0' } },
@@ -35,7 +36,7 @@ function peerOf(
     if (workload === undefined) throw new TypeError(`no workload named '${peer.name}'`);
     return [{ podSelector: { matchLabels: { [NAME_LABEL]: workload.resourceName } } }];
   }
-  return peer.name === 'dns' ? [DNS_PEER] : [...ANYWHERE];
+  return peer.type === 'dependency' && peer.name === 'dns' ? [DNS_PEER] : [...ANYWHERE];
 }
 
 function portsOf(edge: Edge): { port: number; protocol: 'TCP' | 'UDP' }[] {
@@ -97,7 +98,11 @@ export function networkPolicies(topology: Topology, config: RampartConfig): INet
 /** A one-line description of an edge, for the comment above its rule. */
 export function describeEdge(edge: Edge): string {
   const name = (peer: Peer): string =>
-    peer.type === 'internet' ? 'the internet' : peer.type === 'workload' ? peer.name : peer.name;
+    peer.type === 'internet'
+      ? 'the internet'
+      : peer.type === 'external'
+        ? `external ${peer.name} (outside the mesh)`
+        : peer.name;
   return `${name(edge.from)} → ${name(edge.to)} :${portsOf(edge)
     .map((port) => port.port)
     .join(',')}/${edge.protocol} (${edge.reason})`;

@@ -19,6 +19,7 @@ export const PATHS = {
   configDir: '/etc/rampart/config',
   keysDir: '/etc/rampart/keys',
   publicDir: '/etc/rampart/public',
+  externalCaDir: '/etc/rampart/external-ca',
   stateDir: '/var/lib/rampart',
   secretsDir: '/var/run/secrets/rampart/env',
   meshTokenDir: '/var/run/secrets/rampart',
@@ -34,6 +35,13 @@ export const MESH_PSAT_FILE_VARIABLE = componentEnv.meshPsatFile.name;
 export const CONFIG_MAP = 'rampart-config';
 /** The ConfigMap of public keys and the mesh's trust bundle the operator creates. */
 export const PUBLIC_CONFIG_MAP = 'rampart-public';
+/** The ConfigMap of the external upstreams' pinned CAs (`<name>.pem`) the operator creates; the gateway's. */
+export const EXTERNAL_CA_CONFIG_MAP = 'rampart-external-ca';
+
+/** Whether rampart.yaml declares upstreams outside the mesh, whose pinned CAs the gateway mounts. */
+export function hasExternalUpstreams(config: RampartConfig): boolean {
+  return Object.keys(config.external ?? {}).length > 0;
+}
 
 /** The Secret of a workload's key files, and the one of its secret variables, both the operator's. */
 export function keysSecretName(workload: Workload): string {
@@ -63,6 +71,7 @@ export function serviceUrl(workload: Workload, options: K8sExportOptions): strin
 function env(
   workload: Workload,
   all: readonly Workload[],
+  config: RampartConfig,
   options: K8sExportOptions,
   secretsDir: string | undefined,
 ): Record<string, string> {
@@ -128,6 +137,7 @@ function env(
           edgeCaFile: key('edge-ca.pem'),
           tlsCertFile: key('tls.crt'),
           tlsKeyFile: key('tls.key'),
+          ...(hasExternalUpstreams(config) ? { externalCaDir: PATHS.externalCaDir } : {}),
         }),
         ...psat,
       };
@@ -199,6 +209,11 @@ export function podSpecOf(
     });
     mounts.push({ name: 'public', mountPath: PATHS.publicDir, readOnly: true });
   }
+  if (workload.kind === 'gateway' && hasExternalUpstreams(config)) {
+    // The pinned CAs of the upstreams outside the mesh: public certificates, the gateway's alone.
+    volumes.push({ name: 'external-ca', configMap: { name: EXTERNAL_CA_CONFIG_MAP, defaultMode: 0o444 } });
+    mounts.push({ name: 'external-ca', mountPath: PATHS.externalCaDir, readOnly: true });
+  }
   if (hasEnvSecret) {
     volumes.push({ name: 'secret-env', secret: { secretName: envSecretName(workload), defaultMode: 0o440 } });
     mounts.push({ name: 'secret-env', mountPath: PATHS.secretsDir, readOnly: true });
@@ -225,7 +240,7 @@ export function podSpecOf(
   if (stateVolume === 'emptyDir') volumes.push({ name: 'state', emptyDir: { sizeLimit: '1Gi' } });
   mounts.push({ name: 'state', mountPath: PATHS.stateDir });
 
-  const variables = env(workload, all, options, hasEnvSecret ? PATHS.secretsDir : undefined);
+  const variables = env(workload, all, config, options, hasEnvSecret ? PATHS.secretsDir : undefined);
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: 'admin' },
     periodSeconds,

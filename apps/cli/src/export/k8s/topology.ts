@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
+  externalServices,
   kubernetesServiceAccountOf,
+  parseExternalUrl,
   platformPorts,
   serviceAdminPort,
   type ComponentKind,
@@ -43,7 +45,9 @@ export interface Workload {
 export type Peer =
   | { readonly type: 'workload'; readonly name: string }
   | { readonly type: 'internet' }
-  | { readonly type: 'dependency'; readonly name: DependencyName };
+  | { readonly type: 'dependency'; readonly name: DependencyName }
+  /** An HTTPS upstream outside the mesh (`external` of rampart.yaml), which the gateway alone reaches. */
+  | { readonly type: 'external'; readonly name: string };
 
 /** What runs outside the namespace: the stores, the cluster's API and DNS, the alert webhook's receiver. */
 export type DependencyName =
@@ -225,6 +229,13 @@ function edgesOf(config: RampartConfig, workloads: readonly Workload[], ports: P
       const reason = caller === 'gateway' ? `routes and callers of ${callee}` : `${callee}.callers`;
       add(workload(caller), workload(callee), portOf(callee), reason);
     }
+  }
+
+  // Upstreams outside the mesh: the gateway alone reaches them, at any address on their port.
+  for (const [name, external] of externalServices(config).sort(([a], [b]) => a.localeCompare(b))) {
+    const url = parseExternalUrl(external.url);
+    if (!url.ok) throw new TypeError(`external.${name}.url ${url.reason}`);
+    add(workload('gateway'), { type: 'external', name }, url.port, `external.${name}: ${url.origin}`);
   }
 
   for (const w of workloads) {
