@@ -43,7 +43,7 @@ export function checkExternalServices(config: RampartConfig): Finding[] {
   }
   for (const [service, declared] of Object.entries(config.services)) {
     for (const [index, caller] of (declared.callers ?? []).entries()) {
-      if (!names.has(caller)) continue;
+      if (!names.has(caller) || caller === GATEWAY_CALLER) continue;
       findings.push({
         code: 'CFG_EXTERNAL_IN_MESH',
         path: ['services', service, 'callers', index],

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { externalCaFile, externalServices, parseExternalUrl, type RampartConfig } from '@rampart/config';
+import {
+  componentEnv,
+  externalCaFile,
+  externalServices,
+  parseExternalUrl,
+  type RampartConfig,
+} from '@rampart/config';
 import { pinnedCaProblem } from '@rampart/mesh';
 import type { ExternalTarget } from './external-upstreams.ts';
 
@@ -23,7 +29,7 @@ export function externalTargets(
   for (const [name, external] of externalServices(config)) {
     if (caDir === undefined) {
       throw new TypeError(
-        `external upstream '${name}': the gateway was given no directory of pinned CAs (RAMPART_EXTERNAL_CA_DIR)`,
+        `external upstream '${name}': the gateway was given no directory of pinned CAs (${componentEnv.externalCaDir.name})`,
       );
     }
     const url = parseExternalUrl(external.url);
