@@ -82,11 +82,11 @@ external:
   });
 
   after(async () => {
-    await agent?.close();
-    await shop?.stop();
-    await Promise.all([good?.close(), rogue?.close()]);
-    await new Promise((resolve) => issuer?.server.close(resolve));
-    await files?.cleanup();
+    await agent.close();
+    await shop.stop();
+    await Promise.all([good.close(), rogue.close()]);
+    await new Promise((resolve) => issuer.server.close(resolve));
+    await files.cleanup();
   });
 
   async function token(scope: string): Promise<string> {

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { CertificateAuthority, createWorkloadCsr } from '@rampart/mesh';
 
 /** A CA of a partner outside the mesh (its own root, on disk), and the server certificates it signs. */
@@ -91,7 +90,7 @@ export async function startPartnerServer(pair: { readonly key: string; readonly 
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
-        servername: (req.socket as TLSSocket).servername,
+        servername: servernameOf(req.socket),
       };
       received.push(request);
       if (req.url?.endsWith('/fail') === true) {
@@ -123,4 +122,10 @@ export async function startPartnerServer(pair: { readonly key: string; readonly 
         });
       }),
   };
+}
+
+/** The SNI a TLS socket received, read without asserting its class. */
+function servernameOf(socket: object): string | false {
+  const name: unknown = (socket as { servername?: unknown }).servername;
+  return typeof name === 'string' ? name : false;
 }

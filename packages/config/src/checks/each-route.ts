@@ -14,10 +14,11 @@ export interface RouteEntry {
 
 /** Every route of every service, then of every external upstream, in file order. */
 export function* eachRoute(config: RampartConfig): Generator<RouteEntry> {
-  const owners = [
+  type Owners = Readonly<Record<string, { readonly routes?: readonly RouteConfig[] }>>;
+  const owners: readonly (readonly ['services' | 'external', RouteEntry['owner'], Owners])[] = [
     ['services', 'service', config.services],
     ['external', 'external', config.external ?? {}],
-  ] as const;
+  ];
   for (const [section, owner, entries] of owners) {
     for (const [serviceName, service] of Object.entries(entries)) {
       for (const [index, route] of (service.routes ?? []).entries()) {

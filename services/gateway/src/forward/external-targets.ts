@@ -41,6 +41,7 @@ export function externalTargets(
     } catch (error) {
       throw new TypeError(
         `external upstream '${name}': its pinned CA ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        { cause: error },
       );
     }
     const problem = pinnedCaProblem(ca);

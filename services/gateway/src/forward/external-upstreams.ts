@@ -158,7 +158,7 @@ export function createExternalUpstreams(options: ExternalUpstreamsOptions): Exte
         response = await agentFor(request.upstream, target).request({
           origin: target.origin,
           path,
-          method: method as 'GET',
+          method,
           headers,
           signal,
           ...(request.body === undefined ? {} : { body: request.body }),

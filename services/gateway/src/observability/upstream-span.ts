@@ -54,9 +54,7 @@ export function forwardExternalInSpan(
   external: ExternalUpstreams,
   request: ExternalRequest,
 ): Promise<UpstreamResponse> {
-  return inClientSpan(exchange, request, ({ traceparent: _, tracestate: __, ...untraced }) =>
-    external.forward(untraced),
-  );
+  return inClientSpan(exchange, request, () => external.forward(request));
 }
 
 async function inClientSpan<
