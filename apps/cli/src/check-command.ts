@@ -67,7 +67,9 @@ export async function checkCommand(argv: string[], io: CommandIo): Promise<numbe
     io.stderr.write(`rampart check: expected at most one file, got ${positionals.length}\n\n${usage}`);
     return 2;
   }
-  const result = withExternalCasChecked(withSuppliedTlsChecked(await loadConfig(positionals[0] ?? 'rampart.yaml')));
+  const result = withExternalCasChecked(
+    withSuppliedTlsChecked(await loadConfig(positionals[0] ?? 'rampart.yaml')),
+  );
   const strict = values.strict === true;
   const problems = strict
     ? result.problems.map((p): ConfigProblem => ({ ...p, severity: 'error' }))
@@ -181,7 +183,9 @@ function summary(
     const outside = externals.reduce((n, s) => n + (s.routes?.length ?? 0), 0);
     const parts = [count(services.length, 'service')];
     if (externals.length > 0) parts.push(`${count(externals.length, 'external upstream')} outside the mesh`);
-    parts.push(outside > 0 ? `${count(routes, 'route')} (${outside} outside the mesh)` : count(routes, 'route'));
+    parts.push(
+      outside > 0 ? `${count(routes, 'route')} (${outside} outside the mesh)` : count(routes, 'route'),
+    );
     if (warnings > 0) parts.push(count(warnings, 'warning'));
     return `${paint(32, '✓')} ${displayPath(result.file)} is valid (${parts.join(', ')})`;
   }

@@ -73,13 +73,16 @@ export function parseExternalUrl(value: string): ParsedExternalUrl {
  * externalPath('/api', '/quotes/7?fx=EUR'); // '/api/quotes/7?fx=EUR'
  */
 export function externalPath(basePath: string, target: string): string {
-  if (!target.startsWith('/')) throw new TypeError(`an external upstream's target must start with /, got ${target}`);
+  if (!target.startsWith('/'))
+    throw new TypeError(`an external upstream's target must start with /, got ${target}`);
   const query = target.indexOf('?');
   const path = query === -1 ? target : target.slice(0, query);
   for (const segment of path.split('/')) {
     const decoded = segment.replace(/%2e/gi, '.');
     if (decoded === '.' || decoded === '..' || /%(2f|5c)|\\/i.test(segment)) {
-      throw new TypeError(`an external upstream's target may not hold a dot segment or an encoded slash: ${target}`);
+      throw new TypeError(
+        `an external upstream's target may not hold a dot segment or an encoded slash: ${target}`,
+      );
     }
   }
   return `${basePath}${target}`;

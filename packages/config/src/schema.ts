@@ -209,7 +209,8 @@ export const ExternalService = Type.Object(
     serverName: Type.Optional(
       Type.String({
         maxLength: 253,
-        pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
+        pattern:
+          '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
         description:
           "The name sent as SNI and checked in the upstream's certificate, when it is not the URL's host " +
           '(an upstream reached by address, or behind a name of its own).',

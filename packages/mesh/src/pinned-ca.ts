@@ -24,8 +24,10 @@ export function pinnedCaProblem(pem: string, now: number = Date.now()): string |
     } catch {
       return `${which} does not parse as X.509`;
     }
-    if (!certificate.ca) return `${which} (${certificate.subject.replaceAll('\n', ', ')}) is not a CA certificate`;
-    if (Date.parse(certificate.validFrom) > now) return `${which} is not valid before ${certificate.validFrom}`;
+    if (!certificate.ca)
+      return `${which} (${certificate.subject.replaceAll('\n', ', ')}) is not a CA certificate`;
+    if (Date.parse(certificate.validFrom) > now)
+      return `${which} is not valid before ${certificate.validFrom}`;
     if (Date.parse(certificate.validTo) <= now) return `${which} expired on ${certificate.validTo}`;
   }
   return undefined;

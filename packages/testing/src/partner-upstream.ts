@@ -39,7 +39,9 @@ export async function partnerCa(dir: string, name: string): Promise<PartnerCa> {
     async issue(options) {
       const past = Date.now() - 2 * 60 * 60 * 1000;
       const signer =
-        options.expired === true ? await CertificateAuthority.open(caDir, { trustDomain, now: () => past }) : ca;
+        options.expired === true
+          ? await CertificateAuthority.open(caDir, { trustDomain, now: () => past })
+          : ca;
       const spiffeId = `spiffe://${trustDomain}/api`;
       const { keyPem, csrPem } = await createWorkloadCsr(spiffeId);
       const issued = await signer.issue({
@@ -78,7 +80,10 @@ export interface PartnerServer {
  * An HTTPS server on 127.0.0.1 standing for a partner's API: it answers every request with 200 and
  * the JSON of what it received (`PartnerRequest`), and `/fail` with a 500 holding a "stack trace".
  */
-export async function startPartnerServer(pair: { readonly key: string; readonly cert: string }): Promise<PartnerServer> {
+export async function startPartnerServer(pair: {
+  readonly key: string;
+  readonly cert: string;
+}): Promise<PartnerServer> {
   const received: PartnerRequest[] = [];
   let failures = 0;
   const server = createServer({ key: pair.key, cert: pair.cert, minVersion: 'TLSv1.2' }, (req, res) => {

@@ -97,7 +97,8 @@ await bootComponent({
         }
       },
       onMessage(message) {
-        const type = typeof message === 'object' && message !== null && 'type' in message ? message.type : undefined;
+        const type =
+          typeof message === 'object' && message !== null && 'type' in message ? message.type : undefined;
         if (type === EXTERNAL_CA_RENEWED) {
           // rampart up copied a changed CA file in: each worker reads and checks it, or keeps its own.
           pool.reloadExternalCas();

@@ -148,7 +148,12 @@ function gatewayPlan(
       // The trace export is set up once at start (its exporter, sampler and headers).
       config.telemetry ?? null,
       // An external upstream's address and CA file are copied in at start; its routes reload in place.
-      Object.entries(config.external ?? {}).map(([name, { url, ca, serverName }]) => [name, url, ca, serverName ?? null]),
+      Object.entries(config.external ?? {}).map(([name, { url, ca, serverName }]) => [
+        name,
+        url,
+        ca,
+        serverName ?? null,
+      ]),
       ports.gateway,
       config.gateway?.listen ?? null,
       config.gateway?.tls ?? null,

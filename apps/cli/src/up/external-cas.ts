@@ -46,7 +46,8 @@ export function installExternalCas(cas: ReadonlyMap<string, string>, dir: string
   ensureOwnedDir(dir, 0o700, owner);
   for (const [name, pem] of cas) writeOwnedFile(externalCaFile(dir, name), pem, 0o644, owner);
   for (const file of readdirSync(dir)) {
-    if (file.endsWith('.pem') && !cas.has(file.slice(0, -'.pem'.length))) rmSync(resolve(dir, file), { force: true });
+    if (file.endsWith('.pem') && !cas.has(file.slice(0, -'.pem'.length)))
+      rmSync(resolve(dir, file), { force: true });
   }
 }
 

@@ -114,7 +114,11 @@ export class Supervisor {
       current: () => this.#config,
       configDir: dirname(this.#options.configFile),
       onCas: (cas) => {
-        installExternalCas(cas, externalCaDir(this.#options.state), this.#runAs({ name: 'gateway', kind: 'gateway' }));
+        installExternalCas(
+          cas,
+          externalCaDir(this.#options.state),
+          this.#runAs({ name: 'gateway', kind: 'gateway' }),
+        );
         this.#components.get('gateway')?.component.notify({ type: EXTERNAL_CA_RENEWED });
       },
       onRefused: (error) => {

@@ -34,7 +34,11 @@ export function checkUndeclaredCaller(config: RampartConfig): Finding[] {
         continue;
       }
       // An external upstream named here is CFG_EXTERNAL_IN_MESH's (external-service.ts).
-      if (caller === GATEWAY_CALLER || services.includes(caller) || Object.hasOwn(config.external ?? {}, caller))
+      if (
+        caller === GATEWAY_CALLER ||
+        services.includes(caller) ||
+        Object.hasOwn(config.external ?? {}, caller)
+      )
         continue;
       const suggestion = suggest(caller, [GATEWAY_CALLER, ...services.filter((s) => s !== name)]);
       const shown = /^[a-z][a-z0-9-]{0,62}$/.test(caller) ? `\`${caller}\`` : `item ${index + 1}`;

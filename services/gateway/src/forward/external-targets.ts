@@ -45,7 +45,8 @@ export function externalTargets(
       );
     }
     const problem = pinnedCaProblem(ca);
-    if (problem !== undefined) throw new TypeError(`external upstream '${name}': its pinned CA ${file}: ${problem}`);
+    if (problem !== undefined)
+      throw new TypeError(`external upstream '${name}': its pinned CA ${file}: ${problem}`);
     targets.set(
       name,
       Object.freeze({

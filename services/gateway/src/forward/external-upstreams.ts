@@ -1,7 +1,12 @@
 import { Agent } from 'undici';
 import { externalPath } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
-import { CircuitBreaker, checkBreakerOptions, type BreakerOptions, type BreakerOutcome } from './circuit-breaker.ts';
+import {
+  CircuitBreaker,
+  checkBreakerOptions,
+  type BreakerOptions,
+  type BreakerOutcome,
+} from './circuit-breaker.ts';
 import { externalRequestHeaders } from './external-headers.ts';
 import type { UpstreamResponse } from './upstreams.ts';
 
@@ -67,13 +72,18 @@ const CONNECTION_ERRORS = new Set([
   'ENETUNREACH',
   'UND_ERR_SOCKET',
 ]);
-const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TIMEOUT_ERRORS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 const TOO_LARGE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 /**
  * OpenSSL's verification results and Node's own TLS errors: the upstream's certificate does not
  * chain to the pinned CA, is not valid now, or does not name the host; or no handshake was possible.
  */
-const TLS_ERROR = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|ERR_TLS_CERT_ALTNAME_INVALID$)/;
+const TLS_ERROR =
+  /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|ERR_TLS_CERT_ALTNAME_INVALID$)/;
 
 interface Pool {
   /** What the agent was built from: a new CA, origin or name makes a new one. */
@@ -241,8 +251,17 @@ function externalError(name: string, target: ExternalTarget, error: unknown): Ra
       cause: error,
     });
   }
-  if ((error instanceof Error && error.name === 'TimeoutError') || (code !== undefined && TIMEOUT_ERRORS.has(code))) {
-    return new RampartError('GW_UPSTREAM_TIMEOUT', { detail: `${where} did not answer in time`, cause: error });
+  if (
+    (error instanceof Error && error.name === 'TimeoutError') ||
+    (code !== undefined && TIMEOUT_ERRORS.has(code))
+  ) {
+    return new RampartError('GW_UPSTREAM_TIMEOUT', {
+      detail: `${where} did not answer in time`,
+      cause: error,
+    });
   }
-  return new RampartError('GW_UPSTREAM_UNAVAILABLE', { detail: `${where}: ${reasonOf(error)}`, cause: error });
+  return new RampartError('GW_UPSTREAM_UNAVAILABLE', {
+    detail: `${where}: ${reasonOf(error)}`,
+    cause: error,
+  });
 }

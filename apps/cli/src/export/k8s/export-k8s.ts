@@ -165,7 +165,8 @@ function secretsGuide(topology: Topology, config: RampartConfig, options: K8sExp
       `## ConfigMap \`${EXTERNAL_CA_CONFIG_MAP}\` (pinned CAs of the upstreams outside the mesh; the gateway's)`,
       '',
       ...externalServices(config).map(
-        ([name, external]) => `- \`${name}.pem\`: the CA certificates of \`external.${name}\` (the file \`${external.ca}\`)`,
+        ([name, external]) =>
+          `- \`${name}.pem\`: the CA certificates of \`external.${name}\` (the file \`${external.ca}\`)`,
       ),
       '',
     );
