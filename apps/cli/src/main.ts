@@ -18,6 +18,8 @@ Commands:
   sidecar         run the sidecar of a service declared with \`upstream\` (rampart up starts one per such service)
   logs [file] [component…] [--trace id] [--since age] [--level l] [-f] [--json]
                   the components' logs merged by time; one request across components with --trace
+  probe <gateway-url> --credentials f [--config f] [--allow-writes] [--format text|json]
+                  test a running gateway as an attacker would (tokens, BOLA, scopes, paths, CORS, TLS, limits…)
   export k8s [file] [--out dir] [--namespace ns] [--image-registry r] [--digest image=sha256:…]
                   write kustomize-ready Kubernetes manifests: restricted pods, call-graph NetworkPolicies
 
@@ -48,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./logs-command.ts')).logsCommand(rest, io);
     case 'export':
       return (await import('./export/export-command.ts')).exportCommand(rest, io);
+    case 'probe':
+      return (await import('./probe-command.ts')).probeCommand(rest, io);
     case 'sidecar':
       return (await import('./sidecar-command.ts')).sidecarCommand(rest, io);
     case undefined:
