@@ -67,7 +67,9 @@ export function report(
   // A token signed with the issuer key is a working credential: redacted like the users' own.
   const secrets = [...secretsOf(ctx), ...(bearer?.setup?.startsWith('#') === true ? [bearer] : [])];
   const route = details.route === undefined ? '' : routeName(details.route);
-  const fingerprint = fingerprintOf(ruleId, exchange.request.method, route, details.variant ?? '');
+  // A finding about the target as a whole (headers, TLS) is one per rule and variant, whatever the method.
+  const method = details.route === undefined ? '' : exchange.request.method;
+  const fingerprint = fingerprintOf(ruleId, method, route, details.variant ?? '');
   if (ctx.findings.some((f) => f.fingerprint === fingerprint)) return;
   ctx.findings.push({
     ruleId,

@@ -152,14 +152,15 @@ async function readJwks(target: Target, issuer: string): Promise<JSONWebKeySet |
  * When A's token opens none of them and is refused as a token (401), the probe cannot run.
  */
 async function findReference(ctx: ProbeContext): Promise<Reference | undefined> {
-  const candidates = ctx.surface.routes.filter(
-    (r) => r.method === 'GET' && !r.public && !r.conditional && r.params.length === 0 && mayCall(ctx.credentials.userA, r),
-  );
+  // Routes A's scopes cover first; the others still tell a refused token (401) from a missing scope (403).
+  const candidates = ctx.surface.routes
+    .filter((r) => r.method === 'GET' && !r.public && !r.conditional && r.params.length === 0)
+    .sort((a, b) => Number(mayCall(ctx.credentials.userA, b)) - Number(mayCall(ctx.credentials.userA, a)));
   let refused = 0;
   for (const route of candidates) {
     const path = fillPath(route);
     const answer = await send(ctx, { method: 'GET', path, bearer: bearerOf(ctx.credentials.userA) });
-    if (served(answer)) return { route, path };
+    if (served(answer) && mayCall(ctx.credentials.userA, route)) return { route, path };
     if (answer.status === 401) refused += 1;
   }
   if (candidates.length > 0 && refused === candidates.length)
