@@ -33,7 +33,7 @@ Options:
                            "signingKey"?: <issuer private JWK, test environments only>};
                            a token may be written \${env:NAME} (see docs/probe.md)
   --allow-writes           also send unsafe methods (creates objects as user A)
-  --rate <n>               requests per second at most (default 25)
+  --rate <n>               requests per second at most (default 40)
   --max-requests <n>       requests in all at most (default 2000)
   --format text|json       the report on stdout (default text; progress goes to stderr)
   --fail-on <severity>     exit 1 for a finding at or above it: critical, high, medium, low, info
@@ -111,7 +111,7 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
   if (format !== 'text' && format !== 'json') return fail(`--format must be text or json, got ${format}`);
   const failOn = (values['fail-on'] ?? 'low') as Severity;
   if (!SEVERITIES.includes(failOn)) return fail(`--fail-on must be one of ${SEVERITIES.join(', ')}`);
-  const rate = Number(values.rate ?? 25);
+  const rate = Number(values.rate ?? 40);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 500) return fail('--rate must be a number of requests per second, 1 to 500');
   const maxRequests = Number(values['max-requests'] ?? 2000);
   if (!Number.isInteger(maxRequests) || maxRequests < 50) return fail('--max-requests must be an integer of at least 50');

@@ -23,7 +23,7 @@ export interface ProbeOptions {
   readonly config: RampartConfig;
   readonly credentials: Credentials;
   readonly allowWrites?: boolean;
-  /** Requests per second at most (default 25). */
+  /** Requests per second at most (default 40). */
   readonly rate?: number;
   /** Requests in the whole run at most (default 2000). */
   readonly maxRequests?: number;
@@ -62,7 +62,7 @@ export class CouldNotProbe extends Error {
 export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   const started = Date.now();
   const target = new Target(options.target, {
-    rate: options.rate ?? 25,
+    rate: options.rate ?? 40,
     maxRequests: options.maxRequests ?? 2000,
     ...(options.ca === undefined ? {} : { ca: options.ca.pem }),
     ...(options.insecureSkipVerify === true ? { insecureSkipVerify: true } : {}),

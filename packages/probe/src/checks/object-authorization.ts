@@ -96,6 +96,11 @@ export async function checkObjectAuthorization(ctx: ProbeContext): Promise<void>
       );
       continue;
     }
+    const privacy = await privateToA(ctx, route, param, id);
+    if (privacy !== undefined) {
+      skip(ctx, `object-level authorization on ${routeName(route)}`, privacy);
+      continue;
+    }
     const path = fillPath(route, { [param]: id });
     const own = await send(ctx, { method: 'GET', path, bearer: bearerOf(userA) });
     if (!served(own)) {
@@ -112,6 +117,24 @@ export async function checkObjectAuthorization(ctx: ProbeContext): Promise<void>
       });
     if (ctx.allowWrites) await changeAsB(ctx, route, param, id);
   }
+}
+
+/**
+ * Why the object is not known to be A's alone (undefined when it is): only an object that A's list
+ * of the collection shows and B's does not is private — a product's reviews, readable by all, are not.
+ */
+async function privateToA(ctx: ProbeContext, route: SurfaceRoute, param: string, id: string): Promise<string | undefined> {
+  const collection = collectionPath(route.path);
+  const list = ctx.surface.routes.find((r) => r.method === 'GET' && r.path === collection);
+  if (collection === undefined || list === undefined)
+    return `no GET ${collection ?? 'collection'} route to tell whether ${id} is user A's alone`;
+  const lists = async (credential: Credential): Promise<boolean> => {
+    const answer = await send(ctx, { method: 'GET', path: collection, bearer: bearerOf(credential) });
+    return served(answer) && idsIn(answer.body, param, 1000).includes(id);
+  };
+  if (!(await lists(ctx.credentials.userA))) return `user A's list does not show ${id}`;
+  if (await lists(ctx.credentials.userB)) return `user B's list shows ${id} too: a shared object`;
+  return undefined;
 }
 
 /** With --allow-writes: B's unsafe requests on routes below A's object (`POST /orders/{id}/payment`). */
