@@ -95,7 +95,8 @@ describe('rampart probe against a deliberately weak gateway', () => {
     assert.match(noExp?.reproduction ?? '', /^# FORGED_NO_EXP: .*issuer key/);
     // Forgeries anyone can make (alg none, the probe's own keys) may be shown; a token that verifies
     // under the issuer's key — a user's, or one the probe re-signed with it — never.
-    const { d: _private, ...publicJwk } = gateway.signingKey;
+    const publicJwk = { ...gateway.signingKey };
+    delete publicJwk.d;
     const issuerKey = await importJWK(publicJwk, 'ES256');
     for (const token of run.stdout.match(/eyJ[\w-]+\.[\w-]*\.[\w-]*/g) ?? []) {
       const verified = await compactVerify(token, issuerKey).then(
@@ -107,7 +108,9 @@ describe('rampart probe against a deliberately weak gateway', () => {
   });
 
   it('says what it had to leave behind: no DELETE route for the order it created', () => {
-    assert.ok(run.report.skipped.some((s) => s.check === 'clean-up' && /no DELETE \/orders\/\{id\}/.test(s.reason)));
+    assert.ok(
+      run.report.skipped.some((s) => s.check === 'clean-up' && /no DELETE \/orders\/\{id\}/.test(s.reason)),
+    );
   });
 
   it('exits 2 for an unreachable target — never a clean report', async () => {

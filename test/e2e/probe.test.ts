@@ -15,7 +15,8 @@ interface DemoUser {
   readonly totpSecret: string;
 }
 
-const ALL_USER_SCOPES = 'openid profile:read profile:write orders:read orders:write reviews:read reviews:write';
+const ALL_USER_SCOPES =
+  'openid profile:read profile:write orders:read orders:write reviews:read reviews:write';
 
 /**
  * `rampart probe` against the example shop under `rampart up`: alice and bob sign in for real
@@ -33,8 +34,9 @@ describe('rampart probe against the shop', () => {
     const fetchVia = fetchWith(agent);
     const issuer = `https://127.0.0.1:${shop.ports.gateway}/auth`;
     const custom = { [oidc.customFetch]: fetchVia as unknown as oidc.CustomFetch };
-    const users = (JSON.parse(readFileSync(join(shop.home, 'demo-users.json'), 'utf8')) as { users: DemoUser[] })
-      .users;
+    const users = (
+      JSON.parse(readFileSync(join(shop.home, 'demo-users.json'), 'utf8')) as { users: DemoUser[] }
+    ).users;
     const web = await oidc.discovery(new URL(issuer), 'shop-web', undefined, oidc.None(), custom);
     const tokenOf = async (username: string): Promise<string> => {
       const person = users.find((u) => u.username === username);
@@ -44,25 +46,31 @@ describe('rampart probe against the shop', () => {
       return (await exchange(web, done.url, auth)).access_token;
     };
     const secret = readFileSync(join(shop.home, 'clients/shop-cli.secret'), 'utf8').trim();
-    const cli = await oidc.discovery(new URL(issuer), 'shop-cli', undefined, oidc.ClientSecretBasic(secret), custom);
+    const cli = await oidc.discovery(
+      new URL(issuer),
+      'shop-cli',
+      undefined,
+      oidc.ClientSecretBasic(secret),
+      custom,
+    );
     const client = await oidc.clientCredentialsGrant(cli, { scope: 'orders:read orders:write reviews:read' });
     const userA = await tokenOf('alice');
     const userB = await tokenOf('bob');
     const store = openEmbeddedStore(join(shop.home, 'identity/identity.sqlite'));
     let signingKey;
     try {
-      const cipher = new FieldCipher(await LocalKeyring.open(join(shop.home, 'keyring/identity/keyring.json')));
+      const cipher = new FieldCipher(
+        await LocalKeyring.open(join(shop.home, 'keyring/identity/keyring.json')),
+      );
       [signingKey] = await new SigningKeys({ store, cipher, retiredRetentionMs: 0 }).privateJwks();
     } finally {
       await store.close();
     }
     await agent.close();
     const creds = join(shop.dir, 'probe-credentials.json');
-    writeFileSync(
-      creds,
-      JSON.stringify({ userA, userB, client: client.access_token, signingKey }),
-      { mode: 0o600 },
-    );
+    writeFileSync(creds, JSON.stringify({ userA, userB, client: client.access_token, signingKey }), {
+      mode: 0o600,
+    });
     // The CA beside the config (.rampart/ca.pem) is found by the probe itself.
     run = await runProbeCli(`https://127.0.0.1:${shop.ports.gateway}`, [
       '--config',
@@ -83,7 +91,9 @@ describe('rampart probe against the shop', () => {
 
   it('finds nothing: exit 0', () => {
     assert.deepEqual(
-      run.report.findings.map((f) => `${f.ruleId} ${f.method} ${f.url}: ${f.message}\n${f.evidence.response}`),
+      run.report.findings.map(
+        (f) => `${f.ruleId} ${f.method} ${f.url}: ${f.message}\n${f.evidence.response}`,
+      ),
       [],
     );
     assert.equal(run.exitCode, 0, run.stderr);
@@ -91,7 +101,10 @@ describe('rampart probe against the shop', () => {
 
   it('ran the checks that need the two users, the client and the issuer key', () => {
     const skipped = run.report.skipped.map((s) => s.check).join('\n');
-    assert.doesNotMatch(skipped, /forged tokens|expired, no-exp|object-level authorization on GET \/orders\/\{id\}|issuer key set/);
+    assert.doesNotMatch(
+      skipped,
+      /forged tokens|expired, no-exp|object-level authorization on GET \/orders\/\{id\}|issuer key set/,
+    );
     assert.ok(run.report.requests > 200, `${run.report.requests} requests`);
   });
 

@@ -86,7 +86,8 @@ export async function startWeakGateway(): Promise<WeakGateway> {
     if (authorization === undefined) {
       // Flaw 9: an identity header stands in for a token.
       const claimed = req.headers['x-user-id'];
-      if (typeof claimed === 'string') return { sub: claimed, scopes: ['orders:read', 'orders:write', 'profile:read'] };
+      if (typeof claimed === 'string')
+        return { sub: claimed, scopes: ['orders:read', 'orders:write', 'profile:read'] };
       throw new Refusal(401, 'token missing');
     }
     const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization)?.[1];
@@ -101,7 +102,10 @@ export async function startWeakGateway(): Promise<WeakGateway> {
     let claims: Record<string, unknown>;
     if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
       // Flaw 2: an unsigned token's claims are believed.
-      claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+      claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
     } else {
       try {
         // Flaw 1: no requiredClaims — jose checks `exp` only when the token has one.
@@ -120,10 +124,18 @@ export async function startWeakGateway(): Promise<WeakGateway> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
-    if (req.method === 'OPTIONS') return send(req, res, 204, undefined);
-    if (req.method === 'GET' && url.pathname === '/auth/.well-known/openid-configuration')
-      return send(req, res, 200, { issuer: `${origin}/auth`, jwks_uri: `${origin}/auth/jwks` });
-    if (req.method === 'GET' && url.pathname === '/auth/jwks') return send(req, res, 200, { keys: [publicJwk] });
+    if (req.method === 'OPTIONS') {
+      send(req, res, 204, undefined);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/auth/.well-known/openid-configuration') {
+      send(req, res, 200, { issuer: `${origin}/auth`, jwks_uri: `${origin}/auth/jwks` });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/auth/jwks') {
+      send(req, res, 200, { keys: [publicJwk] });
+      return;
+    }
     try {
       const principal = await authenticate(req);
       const route = ROUTES.find((r) => r.path.test(url.pathname) && r.method === req.method);
@@ -133,21 +145,36 @@ export async function startWeakGateway(): Promise<WeakGateway> {
           : new Refusal(404, 'not found');
       if (!principal.scopes.includes(route.scope)) throw new Refusal(403, 'insufficient scope');
       const id = route.path.exec(url.pathname)?.[1];
-      if (url.pathname === '/profiles/me') return send(req, res, 200, { sub: principal.sub });
-      if (req.method === 'GET' && id === undefined)
-        return send(req, res, 200, [...orders.values()].filter((o) => o.owner === principal.sub));
+      if (url.pathname === '/profiles/me') {
+        send(req, res, 200, { sub: principal.sub });
+        return;
+      }
+      if (req.method === 'GET' && id === undefined) {
+        send(
+          req,
+          res,
+          200,
+          [...orders.values()].filter((o) => o.owner === principal.sub),
+        );
+        return;
+      }
       if (req.method === 'POST') {
         const items = validOrder(await readJson(req));
         const order: Order = { id: String(nextId++), owner: principal.sub, items };
         orders.set(order.id, order);
-        return send(req, res, 201, order);
+        send(req, res, 201, order);
+        return;
       }
       // Flaw 3 (no owner check) and flaw 5 (BigInt throws a SyntaxError on a non-numeric id).
       const order = orders.get(BigInt(decodeURIComponent(id ?? '')).toString());
       if (order === undefined) throw new Refusal(404, 'no such order');
-      return send(req, res, 200, order);
+      send(req, res, 200, order);
+      return;
     } catch (error) {
-      if (error instanceof Refusal) return send(req, res, error.status, { error: error.message });
+      if (error instanceof Refusal) {
+        send(req, res, error.status, { error: error.message });
+        return;
+      }
       throw error;
     }
   }
@@ -163,7 +190,11 @@ export async function startWeakGateway(): Promise<WeakGateway> {
     token: (sub, scope) => sign(privateKey, kid, { iss: `${origin}/auth`, aud: origin, sub, scope }),
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
       await dir.cleanup();
     },
   };
@@ -221,7 +252,8 @@ function validOrder(body: unknown): unknown {
     if (typeof item !== 'object' || item === null) throw bad;
     const { sku, quantity, ...rest } = item as Record<string, unknown>;
     if (Object.keys(rest).length > 0 || typeof sku !== 'string' || !/^[A-Z0-9-]{1,32}$/.test(sku)) throw bad;
-    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > 100) throw bad;
+    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > 100)
+      throw bad;
   }
   return items;
 }

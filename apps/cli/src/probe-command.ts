@@ -99,7 +99,8 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
     io.stdout.write(usage);
     return 0;
   }
-  if (positionals.length !== 1) return fail(`expected one gateway URL, got ${positionals.length}\n\n${usage}`);
+  if (positionals.length !== 1)
+    return fail(`expected one gateway URL, got ${positionals.length}\n\n${usage}`);
   let target: URL;
   try {
     target = new URL(positionals[0] ?? '');
@@ -112,9 +113,11 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
   const failOn = (values['fail-on'] ?? 'low') as Severity;
   if (!SEVERITIES.includes(failOn)) return fail(`--fail-on must be one of ${SEVERITIES.join(', ')}`);
   const rate = Number(values.rate ?? 40);
-  if (!Number.isFinite(rate) || rate <= 0 || rate > 500) return fail('--rate must be a number of requests per second, 1 to 500');
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 500)
+    return fail('--rate must be a number of requests per second, 1 to 500');
   const maxRequests = Number(values['max-requests'] ?? 2000);
-  if (!Number.isInteger(maxRequests) || maxRequests < 50) return fail('--max-requests must be an integer of at least 50');
+  if (!Number.isInteger(maxRequests) || maxRequests < 50)
+    return fail('--max-requests must be an integer of at least 50');
   if (values.credentials === undefined) return fail(`--credentials is required\n\n${usage}`);
   if (values.ca !== undefined && values['insecure-skip-verify'] === true)
     return fail('--ca and --insecure-skip-verify exclude each other');
@@ -132,7 +135,8 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
     throw error;
   }
   const localCa = join(dirname(loaded.file), '.rampart/ca.pem');
-  const caFile = values.ca ?? (values['insecure-skip-verify'] !== true && existsSync(localCa) ? localCa : undefined);
+  const caFile =
+    values.ca ?? (values['insecure-skip-verify'] !== true && existsSync(localCa) ? localCa : undefined);
   let ca: { pem: string; file: string } | undefined;
   if (caFile !== undefined) {
     try {
@@ -140,14 +144,17 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
     } catch (error) {
       return fail(`cannot read --ca ${caFile}: ${(error as Error).message}`);
     }
-    if (values.ca === undefined) io.stderr.write(`trusting ${caFile} (the local edge CA beside the config)\n`);
+    if (values.ca === undefined)
+      io.stderr.write(`trusting ${caFile} (the local edge CA beside the config)\n`);
   }
   if (values['insecure-skip-verify'] === true)
     io.stderr.write(
       "⚠ --insecure-skip-verify: the target's certificate is NOT verified — anyone between here and it could answer in its place and read the tokens sent\n",
     );
   if (values['allow-writes'] === true)
-    io.stderr.write('⚠ --allow-writes: the probe sends POST, PUT, PATCH and DELETE and creates objects as user A\n');
+    io.stderr.write(
+      '⚠ --allow-writes: the probe sends POST, PUT, PATCH and DELETE and creates objects as user A\n',
+    );
 
   try {
     const report = await runProbe({

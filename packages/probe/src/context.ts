@@ -82,7 +82,8 @@ export function report(
     ...(details.route === undefined ? {} : { route }),
     evidence: details.evidence ?? evidenceOf(exchange, secrets),
     reproduction:
-      details.reproduction ?? redactKnown(curlOf(ctx.target.url.origin, exchange.request, ctx.curlTls), secrets),
+      details.reproduction ??
+      redactKnown(curlOf(ctx.target.url.origin, exchange.request, ctx.curlTls), secrets),
     fingerprint,
   });
 }
@@ -92,7 +93,10 @@ export function skip(ctx: ProbeContext, check: string, reason: string): void {
 }
 
 /** A path of `route` with its parameters filled (each value percent-encoded). */
-export function fillPath(route: Pick<SurfaceRoute, 'path'>, values: Readonly<Record<string, string>> = {}): string {
+export function fillPath(
+  route: Pick<SurfaceRoute, 'path'>,
+  values: Readonly<Record<string, string>> = {},
+): string {
   return route.path.replace(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g, (_, name: string) =>
     encodeURIComponent(values[name] ?? 'rampart-probe'),
   );

@@ -50,7 +50,9 @@ export function readCredentials(file: string, env: NodeJS.ProcessEnv = process.e
   const known = new Set(['userA', 'userB', 'client', 'signingKey']);
   const unknown = Object.keys(data).filter((k) => !known.has(k));
   if (unknown.length > 0)
-    throw new CredentialsError(`${file}: unknown key ${unknown.join(', ')} (expected userA, userB, client, signingKey)`);
+    throw new CredentialsError(
+      `${file}: unknown key ${unknown.join(', ')} (expected userA, userB, client, signingKey)`,
+    );
   const credential = (key: string, variable: string): Credential | undefined => {
     const value = data[key];
     if (value === undefined) return undefined;
@@ -66,7 +68,10 @@ export function readCredentials(file: string, env: NodeJS.ProcessEnv = process.e
   if (userA.token === userB.token) throw new CredentialsError(`${file}: userA and userB are the same token`);
   const client = credential('client', 'TOKEN_CLIENT');
   const signingKey = data['signingKey'];
-  if (signingKey !== undefined && (typeof signingKey !== 'object' || signingKey === null || !('d' in signingKey)))
+  if (
+    signingKey !== undefined &&
+    (typeof signingKey !== 'object' || signingKey === null || !('d' in signingKey))
+  )
     throw new CredentialsError(`${file}: signingKey must be a private JWK (with "d")`);
   return {
     userA,

@@ -16,7 +16,8 @@ export function redact(text: string, secrets: readonly { token: string; variable
 /** `text` with every token the probe holds replaced by its variable, other text untouched. */
 export function redactKnown(text: string, secrets: readonly { token: string; variable: string }[]): string {
   let out = text;
-  for (const { token, variable } of secrets) if (token.length > 0) out = out.split(token).join(`$${variable}`);
+  for (const { token, variable } of secrets)
+    if (token.length > 0) out = out.split(token).join(`$${variable}`);
   return out;
 }
 
@@ -38,8 +39,10 @@ export function curlOf(origin: string, req: ProbeRequest, tlsFlag: string): stri
   if (tlsFlag !== '') words.push(tlsFlag);
   words.push(`-X ${req.method}`, shellQuote(`${origin}${req.path}`));
   if (req.bearer !== undefined) words.push(`-H "Authorization: Bearer $${req.bearer.variable}"`);
-  for (const [name, value] of Object.entries(req.headers ?? {})) words.push(`-H ${shellQuote(`${name}: ${value}`)}`);
-  if (req.body !== undefined) words.push(`-H 'content-type: application/json'`, `--data-raw ${shellQuote(req.body)}`);
+  for (const [name, value] of Object.entries(req.headers ?? {}))
+    words.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  if (req.body !== undefined)
+    words.push(`-H 'content-type: application/json'`, `--data-raw ${shellQuote(req.body)}`);
   const command = words.join(' ');
   return req.bearer?.setup === undefined ? command : `${req.bearer.setup}\n${command}`;
 }

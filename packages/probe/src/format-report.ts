@@ -12,7 +12,10 @@ const COLORS: Record<Severity, number> = { critical: 35, high: 31, medium: 33, l
  */
 export function formatText(report: ProbeReport, options: { color: boolean }): string {
   const paint: Paint = (code, text) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const out: string[] = [`rampart probe ${report.target}${report.allowWrites ? ' (writes allowed)' : ''}`, ''];
+  const out: string[] = [
+    `rampart probe ${report.target}${report.allowWrites ? ' (writes allowed)' : ''}`,
+    '',
+  ];
   for (const severity of SEVERITIES) {
     const group = report.findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;

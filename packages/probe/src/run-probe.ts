@@ -76,7 +76,12 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
       surface,
       credentials: options.credentials,
       allowWrites: options.allowWrites === true,
-      curlTls: options.ca !== undefined ? `--cacert ${options.ca.file}` : options.insecureSkipVerify === true ? '-k' : '',
+      curlTls:
+        options.ca !== undefined
+          ? `--cacert ${options.ca.file}`
+          : options.insecureSkipVerify === true
+            ? '-k'
+            : '',
       jwks: await readJwks(target, surface.issuer),
       findings: [],
       skipped: [],
@@ -85,7 +90,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
       created: [],
       progress,
     };
-    if (ctx.jwks === undefined) skip(ctx, 'issuer key set', `no JWKS could be read from ${surface.issuer} on the target's origin`);
+    if (ctx.jwks === undefined)
+      skip(ctx, 'issuer key set', `no JWKS could be read from ${surface.issuer} on the target's origin`);
     const reference = await findReference(ctx);
     const checks: [string, () => Promise<void>][] = [
       ['tokens', () => checkAuthentication(ctx, reference)],
@@ -112,7 +118,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     checkPassive(ctx, ctx.exchanges);
     await cleanUp(ctx);
     const findings = [...ctx.findings].sort(
-      (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId),
+      (a, b) =>
+        SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId),
     );
     return {
       target: options.target.origin,

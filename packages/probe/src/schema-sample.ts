@@ -89,7 +89,9 @@ export function invalidSamples(schema: Schema): { what: string; body: string }[]
     const required = Array.isArray(schema['required']) ? (schema['required'] as string[]) : [];
     const valid = validSample(schema);
     if (required.length > 0 && typeof valid === 'object' && valid !== null) {
-      const { [required[0] ?? '']: _missing, ...rest } = valid as Record<string, unknown>;
+      const rest = Object.fromEntries(
+        Object.entries(valid as Record<string, unknown>).filter(([name]) => name !== required[0]),
+      );
       out.push({ what: `required property "${required[0]}" missing`, body: JSON.stringify(rest) });
     }
     if (schema['additionalProperties'] === false && typeof valid === 'object' && valid !== null)

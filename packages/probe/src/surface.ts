@@ -66,8 +66,7 @@ export function attackSurface(config: RampartConfig, target: URL): AttackSurface
 }
 
 function surfaceRoute(config: RampartConfig, service: string, route: RouteConfig): SurfaceRoute {
-  const policy: PolicyConfig =
-    route.policy === undefined ? {} : (config.policies?.[route.policy] ?? ({} as PolicyConfig));
+  const policy: PolicyConfig = route.policy === undefined ? {} : (config.policies?.[route.policy] ?? {});
   const schema = route.schema;
   return {
     service,

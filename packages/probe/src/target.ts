@@ -79,7 +79,13 @@ export class Target {
   }
 
   /** The TLS options a raw socket to the target needs (smuggling and TLS checks). */
-  tlsOptions(): { host: string; port: number; servername?: string; ca?: string; rejectUnauthorized: boolean } {
+  tlsOptions(): {
+    host: string;
+    port: number;
+    servername?: string;
+    ca?: string;
+    rejectUnauthorized: boolean;
+  } {
     const host = this.url.hostname.replace(/^\[|\]$/g, '');
     return {
       host,

@@ -14,7 +14,10 @@ export interface Reference {
  * methods only with --allow-writes); the forgeries go to the reference route, where user A's own
  * token is served, so a 2xx there means the forgery opened it.
  */
-export async function checkAuthentication(ctx: ProbeContext, reference: Reference | undefined): Promise<void> {
+export async function checkAuthentication(
+  ctx: ProbeContext,
+  reference: Reference | undefined,
+): Promise<void> {
   ctx.progress('tokens: missing, malformed, forged');
   for (const route of ctx.surface.routes) {
     if (route.public) continue;
@@ -37,7 +40,11 @@ export async function checkAuthentication(ctx: ProbeContext, reference: Referenc
     ['garbage', 'rampart-probe-not-a-token'],
     ['three-dots', 'a.b.c'],
   ] as const) {
-    const answer = await send(ctx, { method: 'GET', path, bearer: { token, variable: 'GARBAGE', setup: `GARBAGE='${token}'` } });
+    const answer = await send(ctx, {
+      method: 'GET',
+      path,
+      bearer: { token, variable: 'GARBAGE', setup: `GARBAGE='${token}'` },
+    });
     if (served(answer))
       report(ctx, 'auth-invalid-token', answer, {
         route,
@@ -46,7 +53,8 @@ export async function checkAuthentication(ctx: ProbeContext, reference: Referenc
       });
   }
   const forged = await forgeries(ctx.credentials.userA.token, ctx.jwks);
-  if (ctx.jwks === undefined) skip(ctx, 'HS256 key confusion', "the issuer's JWKS could not be read from the target");
+  if (ctx.jwks === undefined)
+    skip(ctx, 'HS256 key confusion', "the issuer's JWKS could not be read from the target");
   if (ctx.credentials.signingKey === undefined)
     skip(
       ctx,
@@ -66,5 +74,9 @@ export async function checkAuthentication(ctx: ProbeContext, reference: Referenc
   // The same path with A's real token still works: the refusals above were the forgeries', not a lockout.
   const control = await send(ctx, { method: 'GET', path, bearer: bearerOf(ctx.credentials.userA) });
   if (!served(control))
-    skip(ctx, 'forged tokens (control)', `user A's own token got ${control.status} after the forgeries: results may be refusals for another reason`);
+    skip(
+      ctx,
+      'forged tokens (control)',
+      `user A's own token got ${control.status} after the forgeries: results may be refusals for another reason`,
+    );
 }

@@ -23,7 +23,11 @@ export async function checkCache(ctx: ProbeContext): Promise<void> {
     const own = await send(ctx, { method: 'GET', path, bearer: bearerOf(userA) });
     const after = await send(ctx, { method: 'GET', path, bearer: bearerOf(userB) });
     if (!served(own) || own.body === before.body) {
-      skip(ctx, `cache keys on ${routeName(route)}`, "users A and B get the same answer: nothing tells A's from B's");
+      skip(
+        ctx,
+        `cache keys on ${routeName(route)}`,
+        "users A and B get the same answer: nothing tells A's from B's",
+      );
       continue;
     }
     if (after.body === own.body && after.body !== before.body)

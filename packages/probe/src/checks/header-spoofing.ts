@@ -7,7 +7,10 @@ import type { Reference } from './authentication.ts';
  * Identity headers without a token on the reference route: a gateway (or a service behind one
  * that forwards them) must not believe a client that says who it is.
  */
-export async function checkIdentityHeaders(ctx: ProbeContext, reference: Reference | undefined): Promise<void> {
+export async function checkIdentityHeaders(
+  ctx: ProbeContext,
+  reference: Reference | undefined,
+): Promise<void> {
   if (reference === undefined) return;
   ctx.progress('headers: identity headers without a token');
   const claims = ctx.credentials.userA.claims;
@@ -19,7 +22,10 @@ export async function checkIdentityHeaders(ctx: ProbeContext, reference: Referen
     ['x-remote-user', { 'x-remote-user': subject }],
     ['x-auth-request-user', { 'x-auth-request-user': subject }],
     ['x-authenticated-userid', { 'x-authenticated-userid': subject }],
-    ['x-rampart', { 'x-rampart-subject': subject, 'x-rampart-scopes': scopes, 'x-rampart-caller': 'gateway' }],
+    [
+      'x-rampart',
+      { 'x-rampart-subject': subject, 'x-rampart-scopes': scopes, 'x-rampart-caller': 'gateway' },
+    ],
   ];
   for (const [variant, headers] of sets) {
     const answer = await send(ctx, { method: 'GET', path: reference.path, headers });

@@ -5,7 +5,7 @@ import { isUnsafe, type JsonSchema, type SurfaceRoute } from '../surface.ts';
 import { served } from '../target.ts';
 
 /** Path parameter values that make careless handlers throw (the answers are read for leaks). */
-const AWKWARD = ["'\"<>", '%00', '-1', 'A'.repeat(1500), '%252e%252e', '{}'];
+const AWKWARD = ['\'"<>', '%00', '-1', 'A'.repeat(1500), '%252e%252e', '{}'];
 
 /** A value `schema` (a `params` property) refuses, or undefined when every string would do. */
 function invalidParam(schema: JsonSchema | undefined): string | undefined {
@@ -34,7 +34,10 @@ export async function checkInput(ctx: ProbeContext): Promise<void> {
       for (const value of AWKWARD)
         await send(ctx, {
           method: 'GET',
-          path: route.path.replace(/\{[a-zA-Z][a-zA-Z0-9]*\}/g, value.startsWith('%') ? value : encodeURIComponent(value)),
+          path: route.path.replace(
+            /\{[a-zA-Z][a-zA-Z0-9]*\}/g,
+            value.startsWith('%') ? value : encodeURIComponent(value),
+          ),
           bearer: userA,
         });
     }
@@ -63,7 +66,8 @@ export async function checkInput(ctx: ProbeContext): Promise<void> {
     return;
   }
   for (const route of ctx.surface.routes) {
-    if (!isUnsafe(route.method) || route.body === undefined || !mayCall(ctx.credentials.userA, route)) continue;
+    if (!isUnsafe(route.method) || route.body === undefined || !mayCall(ctx.credentials.userA, route))
+      continue;
     await sendInvalidBodies(ctx, route, route.body);
   }
 }
@@ -72,7 +76,12 @@ async function sendInvalidBodies(ctx: ProbeContext, route: SurfaceRoute, schema:
   const path = fillPath(route);
   const bodies = [...invalidSamples(schema), { what: 'malformed JSON', body: '{"rampartProbe": ' }];
   for (const { what, body } of bodies) {
-    const answer = await send(ctx, { method: route.method, path, bearer: bearerOf(ctx.credentials.userA), body });
+    const answer = await send(ctx, {
+      method: route.method,
+      path,
+      bearer: bearerOf(ctx.credentials.userA),
+      body,
+    });
     if (!served(answer)) continue;
     report(ctx, 'schema-not-enforced', answer, {
       route,

@@ -55,7 +55,12 @@ async function objectOfA(ctx: ProbeContext, route: SurfaceRoute, param: string):
   if (ctx.allowWrites && create !== undefined) {
     const sample = create.body === undefined ? {} : validSample(create.body);
     if (sample !== undefined) {
-      const made = await send(ctx, { method: 'POST', path: collection, bearer: userA, body: JSON.stringify(sample) });
+      const made = await send(ctx, {
+        method: 'POST',
+        path: collection,
+        bearer: userA,
+        body: JSON.stringify(sample),
+      });
       const location = header(made.headers, 'location');
       const id = served(made) ? (idsIn(made.body, param, 1)[0] ?? location?.split('/').pop()) : undefined;
       if (id !== undefined) {
@@ -82,7 +87,11 @@ export async function checkObjectAuthorization(ctx: ProbeContext): Promise<void>
   for (const route of items) {
     const param = route.params[0] ?? 'id';
     if (!mayCall(userA, route) || !mayCall(userB, route)) {
-      skip(ctx, `object-level authorization on ${routeName(route)}`, "a user's token lacks the route's scopes");
+      skip(
+        ctx,
+        `object-level authorization on ${routeName(route)}`,
+        "a user's token lacks the route's scopes",
+      );
       continue;
     }
     const id = await objectOfA(ctx, route, param);
@@ -123,7 +132,12 @@ export async function checkObjectAuthorization(ctx: ProbeContext): Promise<void>
  * Why the object is not known to be A's alone (undefined when it is): only an object that A's list
  * of the collection shows and B's does not is private — a product's reviews, readable by all, are not.
  */
-async function privateToA(ctx: ProbeContext, route: SurfaceRoute, param: string, id: string): Promise<string | undefined> {
+async function privateToA(
+  ctx: ProbeContext,
+  route: SurfaceRoute,
+  param: string,
+  id: string,
+): Promise<string | undefined> {
   const collection = collectionPath(route.path);
   const list = ctx.surface.routes.find((r) => r.method === 'GET' && r.path === collection);
   if (collection === undefined || list === undefined)
@@ -141,7 +155,8 @@ async function privateToA(ctx: ProbeContext, route: SurfaceRoute, param: string,
 async function changeAsB(ctx: ProbeContext, item: SurfaceRoute, param: string, id: string): Promise<void> {
   const { userB } = ctx.credentials;
   const writes = ctx.surface.routes.filter(
-    (r) => isUnsafe(r.method) && r.method !== 'DELETE' && r.params.length === 1 && r.path.startsWith(item.path),
+    (r) =>
+      isUnsafe(r.method) && r.method !== 'DELETE' && r.params.length === 1 && r.path.startsWith(item.path),
   );
   for (const route of writes) {
     if (!mayCall(userB, route)) continue;

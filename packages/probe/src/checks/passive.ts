@@ -5,10 +5,19 @@ import { header, type Exchange } from '../target.ts';
 const LEAKS: [string, RegExp][] = [
   ['stack trace', /\bat (?:async )?[\w$.<>[\] ]*\s?\(?(?:file:\/\/|node:|\/|[A-Z]:\\)[^\s)]*:\d+:\d+\)?/],
   ['stack trace', /Traceback \(most recent call last\)|\bat [\w$.]+\([\w$]+\.java:\d+\)/],
-  ['file path', /(?:^|[\s"'(])\/(?:home|usr|var|opt|srv|app|root|tmp)\/[\w.-]+\/[\w./-]+\.(?:[cm]?[jt]s|py|java|rb|go|php)\b/],
+  [
+    'file path',
+    /(?:^|[\s"'(])\/(?:home|usr|var|opt|srv|app|root|tmp)\/[\w.-]+\/[\w./-]+\.(?:[cm]?[jt]s|py|java|rb|go|php)\b/,
+  ],
   ['file path', /[A-Z]:\\(?:Users|inetpub|Program Files)\\/],
-  ['framework banner', /\b(?:Express|Werkzeug|Django|Spring Boot|Whitelabel Error Page|ASP\.NET|PHP\/\d|Apache Tomcat)\b/],
-  ['internal error text', /\b(?:TypeError|ReferenceError|SyntaxError|NullPointerException|SQLITE_ERROR|ECONNREFUSED)\b/],
+  [
+    'framework banner',
+    /\b(?:Express|Werkzeug|Django|Spring Boot|Whitelabel Error Page|ASP\.NET|PHP\/\d|Apache Tomcat)\b/,
+  ],
+  [
+    'internal error text',
+    /\b(?:TypeError|ReferenceError|SyntaxError|NullPointerException|SQLITE_ERROR|ECONNREFUSED)\b/,
+  ],
 ];
 
 /** The first leak in `body`, named. */

@@ -37,11 +37,19 @@ export async function checkRateLimits(ctx: ProbeContext): Promise<void> {
     // two parts holds limit + 1 — so a target enforcing the limit must answer 429 whatever its windows.
     const count = 2 * (limit.points + (limit.burst ?? 0) + 1);
     if (count > MAX_REQUESTS_PER_LIMIT) {
-      skip(ctx, `rate limit of ${routeName(route)}`, `${count} requests needed, more than ${MAX_REQUESTS_PER_LIMIT}`);
+      skip(
+        ctx,
+        `rate limit of ${routeName(route)}`,
+        `${count} requests needed, more than ${MAX_REQUESTS_PER_LIMIT}`,
+      );
       continue;
     }
     if ((count * 1000) / ctx.target.options.rate > windowMs * 0.9) {
-      skip(ctx, `rate limit of ${routeName(route)}`, `${count} requests in ${limit.window} need a higher --rate`);
+      skip(
+        ctx,
+        `rate limit of ${routeName(route)}`,
+        `${count} requests in ${limit.window} need a higher --rate`,
+      );
       continue;
     }
     seen.add(key);
@@ -74,11 +82,19 @@ async function exceed(
         route,
         message: `${count} requests to GET ${path} within ${limit.window} got no 429; rampart.yaml allows ${limit.points}${limit.burst === undefined ? '' : ` (+${limit.burst} burst)`} per ${limit.window}.`,
       });
-    else skip(ctx, `rate limit of ${routeName(route)}`, `the ${count} requests took longer than ${limit.window}`);
+    else
+      skip(
+        ctx,
+        `rate limit of ${routeName(route)}`,
+        `the ${count} requests took longer than ${limit.window}`,
+      );
     return;
   }
   if (header(limited.headers, 'retry-after') === undefined)
-    report(ctx, 'rate-limit-no-retry-after', limited, { route, message: `The 429 for GET ${path} has no Retry-After.` });
+    report(ctx, 'rate-limit-no-retry-after', limited, {
+      route,
+      message: `The 429 for GET ${path} has no Retry-After.`,
+    });
   const by = limit.by ?? ['ip', 'user'];
   const proxies = ctx.surface.trustedProxies;
   if (by.length === 1 && by[0] === 'ip' && proxies.length === 0) {
@@ -98,7 +114,11 @@ async function exceed(
         message: `After its per-IP limit answered 429, GET ${path} was served again with a made-up X-Forwarded-For.`,
       });
   }
-  if (limit.blockFor !== undefined && parseDuration(limit.blockFor) > windowMs && windowMs <= MAX_PENALTY_WAIT_MS) {
+  if (
+    limit.blockFor !== undefined &&
+    parseDuration(limit.blockFor) > windowMs &&
+    windowMs <= MAX_PENALTY_WAIT_MS
+  ) {
     await sleep(windowMs + 1000);
     const after = await send(ctx, { method: 'GET', path, ...(bearer === undefined ? {} : { bearer }) });
     if (after.status !== 429)

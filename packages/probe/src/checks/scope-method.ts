@@ -26,7 +26,11 @@ export async function checkScopes(ctx: ProbeContext): Promise<void> {
       bearer = await tokenWithScope(userA.token, signingKey, kept.length > 0 ? kept.join(' ') : 'openid');
     }
     if (bearer === undefined) {
-      skip(ctx, `scope enforcement on ${routeName(route)}`, 'no credential lacks its scopes (add a signingKey or a client token)');
+      skip(
+        ctx,
+        `scope enforcement on ${routeName(route)}`,
+        'no credential lacks its scopes (add a signingKey or a client token)',
+      );
       continue;
     }
     const path = fillPath(route);

@@ -84,7 +84,10 @@ export async function checkSmuggling(ctx: ProbeContext): Promise<void> {
       message: refused
         ? `The ${variant} request was refused (${answer.status}) but the connection was kept open.`
         : `The ${variant} request was answered ${answer.status === 0 ? 'with nothing, the connection left open' : answer.status} instead of 400 and a closed connection.`,
-      evidence: { request: request.trimEnd(), response: `${answer.head}\n(connection ${answer.closed ? 'closed' : 'kept open'})` },
+      evidence: {
+        request: request.trimEnd(),
+        response: `${answer.head}\n(connection ${answer.closed ? 'closed' : 'kept open'})`,
+      },
       reproduction: `printf '${printable}' | openssl s_client -quiet -connect ${tls.host}:${tls.port}${tls.servername === undefined ? '' : ` -servername ${tls.servername}`}${ctx.curlTls.startsWith('--cacert') ? ` -CAfile ${ctx.curlTls.slice('--cacert '.length)}` : ''}`,
     });
   }

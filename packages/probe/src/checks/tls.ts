@@ -44,7 +44,12 @@ function handshake(
   });
 }
 
-const exchangeAt = (path: string): Exchange => ({ request: { method: 'GET', path }, status: 0, headers: {}, body: '' });
+const exchangeAt = (path: string): Exchange => ({
+  request: { method: 'GET', path },
+  status: 0,
+  headers: {},
+  body: '',
+});
 
 /**
  * TLS versions and suites: a handshake limited to TLS 1.0, to TLS 1.1, and to TLS 1.2 with only
@@ -64,8 +69,14 @@ export async function checkTls(ctx: ProbeContext): Promise<void> {
       report(ctx, 'tls-legacy-version', exchangeAt('/'), {
         variant: version,
         message: `The target completed a ${agreed.protocol} handshake (${agreed.cipher}).`,
-        evidence: { request: `TLS ClientHello limited to ${version}`, response: `handshake completed: ${agreed.protocol}, ${agreed.cipher}` },
-        reproduction: `curl -sS -o /dev/null -w '%{http_code}\\n' ${flag} ${ctx.curlTls} '${url}/'`.replace(/  +/g, ' '),
+        evidence: {
+          request: `TLS ClientHello limited to ${version}`,
+          response: `handshake completed: ${agreed.protocol}, ${agreed.cipher}`,
+        },
+        reproduction: `curl -sS -o /dev/null -w '%{http_code}\\n' ${flag} ${ctx.curlTls} '${url}/'`.replace(
+          /  +/g,
+          ' ',
+        ),
       });
   }
   await ctx.target.take();
@@ -73,7 +84,14 @@ export async function checkTls(ctx: ProbeContext): Promise<void> {
   if (weak !== undefined)
     report(ctx, 'tls-weak-cipher', exchangeAt('/'), {
       message: `Offered only weak TLS 1.2 suites, the target agreed to ${weak.cipher}.`,
-      evidence: { request: `TLS 1.2 ClientHello offering ${WEAK_SUITES.join(', ')}`, response: `handshake completed: ${weak.cipher}` },
-      reproduction: `curl -sS -o /dev/null -w '%{http_code}\\n' --tlsv1.2 --tls-max 1.2 --ciphers ${weak.cipher} ${ctx.curlTls} '${url}/'`.replace(/  +/g, ' '),
+      evidence: {
+        request: `TLS 1.2 ClientHello offering ${WEAK_SUITES.join(', ')}`,
+        response: `handshake completed: ${weak.cipher}`,
+      },
+      reproduction:
+        `curl -sS -o /dev/null -w '%{http_code}\\n' --tlsv1.2 --tls-max 1.2 --ciphers ${weak.cipher} ${ctx.curlTls} '${url}/'`.replace(
+          /  +/g,
+          ' ',
+        ),
     });
 }
