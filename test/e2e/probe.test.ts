@@ -81,7 +81,8 @@ describe('rampart probe against the shop', () => {
     ]);
     process.stdout.write(
       `rampart probe against the shop: ${(run.wallMs / 1000).toFixed(1)} s wall (target < 60 s), ` +
-        `${run.report.requests} requests, ${run.report.findings.length} findings\n`,
+        `${run.report.requests} requests, ${run.report.findings.length} findings; not checked: ` +
+        `${run.report.skipped.map((s) => `${s.check} (${s.reason})`).join('; ')}\n`,
     );
   });
 
