@@ -20,6 +20,8 @@ Commands:
                   the components' logs merged by time; one request across components with --trace
   probe <gateway-url> --credentials f [--config f] [--allow-writes] [--format text|json]
                   test a running gateway as an attacker would (tokens, BOLA, scopes, paths, CORS, TLS, limits…)
+  scan [dir] [--module m,…] [--format text|json|sarif] [--fail-on sev] [--baseline f]
+                  scan Dockerfiles, Kubernetes manifests and rampart.yaml; SARIF for code scanning
   export k8s [file] [--out dir] [--namespace ns] [--image-registry r] [--digest image=sha256:…]
                   write kustomize-ready Kubernetes manifests: restricted pods, call-graph NetworkPolicies
 
@@ -48,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./audit-command.ts')).auditCommand(rest, io);
     case 'logs':
       return (await import('./logs-command.ts')).logsCommand(rest, io);
+    case 'scan':
+      return (await import('./scan-command.ts')).scanCommand(rest, io);
     case 'export':
       return (await import('./export/export-command.ts')).exportCommand(rest, io);
     case 'probe':

@@ -1,0 +1,49 @@
+export { SEVERITIES, SECURITY_SEVERITY, isSeverity, atLeast, type Severity } from './severity.ts';
+export { SCAN_DOCS_URL, helpUri, ruleAnchor, ruleRegistry, securitySeverity, type Rule } from './rule.ts';
+export {
+  isFileLocation,
+  type FileLocation,
+  type Finding,
+  type FindingInput,
+  type Location,
+  type ScanFailure,
+  type Suppression,
+  type UrlLocation,
+} from './finding.ts';
+export { findingFingerprint, normalizeSnippet } from './fingerprint.ts';
+export type { ModuleReport, ScanContext, ScanFile, ScanModule } from './scan-module.ts';
+export { discoverFiles, IGNORE_FILE, IGNORED_DIRECTORIES } from './discover-files.ts';
+export { inlineIgnoreFor, type InlineIgnore } from './inline-suppressions.ts';
+export {
+  BaselineError,
+  defaultBaselineReason,
+  readBaseline,
+  writeBaseline,
+  type Baseline,
+  type BaselineEntry,
+} from './baseline.ts';
+export { FRAMEWORK_RULES, SUPPRESSION_WITHOUT_REASON } from './framework-rules.ts';
+export { runScan, type ModuleOutcome, type ScanOptions, type ScanResult } from './run-scan.ts';
+export { allFindings, exitCode, failingFindings } from './exit-code.ts';
+export { textReport } from './report/text-report.ts';
+export { jsonReport, type JsonReport } from './report/json-report.ts';
+export { sarifReport, FINGERPRINT_KEY, SARIF_TOOL_NAME, type SarifLog } from './report/sarif-report.ts';
+export { dockerfileModule, checkDockerfile, isDockerfile } from './dockerfile/dockerfile-module.ts';
+export { DOCKERFILE_RULES } from './dockerfile/dockerfile-rules.ts';
+export {
+  kubernetesModule,
+  CROSS_OBJECT_CHECKS,
+  type CrossObjectCheck,
+} from './kubernetes/kubernetes-module.ts';
+export { KUBERNETES_RULES } from './kubernetes/kubernetes-rules.ts';
+export { parseManifests, type Manifest } from './kubernetes/manifests.ts';
+export {
+  checkPodRestricted,
+  RESTRICTED_CONTROLS,
+  type PodSecurityLevel,
+  type PodSecurityViolation,
+  type RestrictedControl,
+} from './kubernetes/pod-security.ts';
+export { configModule, checkConfigFile, isRampartConfig } from './config/config-module.ts';
+export { CONFIG_RULES } from './config/config-rules.ts';
+export { SCAN_MODULES, moduleById } from './modules.ts';
