@@ -67,8 +67,8 @@ export async function scanCommand(argv: string[], io: CommandIo): Promise<number
     io.stdout.write(usage);
     return 0;
   }
-  if (typeof parsed === 'string') {
-    io.stderr.write(`rampart scan: ${parsed}\n\n${usage}`);
+  if ('error' in parsed) {
+    io.stderr.write(`rampart scan: ${parsed.error}\n\n${usage}`);
     return 2;
   }
   let baseline: Baseline | undefined;
@@ -110,7 +110,8 @@ export async function scanCommand(argv: string[], io: CommandIo): Promise<number
   return exitCode(result, parsed.failOn);
 }
 
-function parseScanArgs(argv: string[]): ScanArgs | 'help' | string {
+/** The options, `'help'`, or what is wrong with them (`{ error }`). */
+function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
   let values;
   let positionals: string[];
   try {
@@ -130,20 +131,20 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | string {
       strict: true,
     }));
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return { error: error instanceof Error ? error.message : String(error) };
   }
   if (values.help === true) return 'help';
-  if (positionals.length > 1) return `expected at most one directory, got ${positionals.length}`;
+  if (positionals.length > 1) return { error: `expected at most one directory, got ${positionals.length}` };
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json' && format !== 'sarif') {
-    return `--format must be text, json or sarif, not '${format}'`;
+    return { error: `--format must be text, json or sarif, not '${format}'` };
   }
   const failOn = values['fail-on'] ?? 'high';
-  if (!isSeverity(failOn)) return `--fail-on must be one of ${SEVERITIES.join(', ')}, not '${failOn}'`;
+  if (!isSeverity(failOn)) return { error: `--fail-on must be one of ${SEVERITIES.join(', ')}, not '${failOn}'` };
   const modules: ScanModule[] = [];
   for (const id of (values.module ?? SCAN_MODULES.map((m) => m.id).join(',')).split(',')) {
     const module = moduleById(id.trim());
-    if (module === undefined) return `unknown module '${id}' (modules: ${SCAN_MODULES.map((m) => m.id).join(', ')})`;
+    if (module === undefined) return { error: `unknown module '${id}' (modules: ${SCAN_MODULES.map((m) => m.id).join(', ')})` };
     if (!modules.includes(module)) modules.push(module);
   }
   return {

@@ -71,7 +71,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       readText,
     };
     let findings: Finding[] = [];
-    let failures: ScanFailure[] = [];
+    let failures: ScanFailure[];
     let scanned = 0;
     try {
       const report = await module.scan(context);
@@ -161,7 +161,8 @@ function reasonless(
   ruleId: string,
   fingerprint: string,
 ): Finding {
-  const rule = FRAMEWORK_RULES.get(SUPPRESSION_WITHOUT_REASON)!;
+  const rule = FRAMEWORK_RULES.get(SUPPRESSION_WITHOUT_REASON);
+  if (rule === undefined) throw new TypeError(`${SUPPRESSION_WITHOUT_REASON} is not registered`);
   return {
     ruleId: rule.id,
     module,

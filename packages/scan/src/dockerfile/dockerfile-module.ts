@@ -10,7 +10,8 @@ import { dockerfileStages, finalStages, stageChain, type Stage } from './stages.
 /** `Dockerfile`, `Dockerfile.prod`, `api.Dockerfile`, `Containerfile`. */
 export function isDockerfile(path: string): boolean {
   const name = path.split('/').at(-1) ?? path;
-  return /^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|\.(?:Dockerfile|dockerfile)$/u.test(name);
+  if (/\.(?:md|txt|ts|js|mjs|json|ya?ml|sh|bak|orig|swp|dockerignore)$/iu.test(name)) return false;
+  return /^(?:Dockerfile|Containerfile)(?:\.[\w-]+)?$|\.(?:Dockerfile|dockerfile)$/u.test(name);
 }
 
 

@@ -23,7 +23,7 @@ export function dockerfileStages(dockerfile: Dockerfile): Stage[] {
   for (const arg of dockerfile.getInitialARGs()) {
     const property = arg.getProperty();
     const value = property?.getValue();
-    if (property !== null && property !== undefined && value !== null && value !== undefined) {
+    if (property !== null && value !== null && value !== undefined) {
       args.set(property.getName(), value);
     }
   }

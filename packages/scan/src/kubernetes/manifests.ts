@@ -34,9 +34,8 @@ export function parseManifests(file: string, text: string): ParsedManifests {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   if (!Array.isArray(documents)) return { manifests: [] };
-  const broken = documents.find((doc) => doc.errors.length > 0);
-  if (broken !== undefined) {
-    const error = broken.errors[0]!;
+  const error = documents.flatMap((doc) => doc.errors)[0];
+  if (error !== undefined) {
     const at = lineCounter.linePos(error.pos[0]);
     return { manifests: [], error: `YAML error at ${at.line}:${at.col}: ${error.message.split('\n')[0] ?? ''}` };
   }
@@ -74,8 +73,9 @@ export function parseFieldPath(path: string): (string | number)[] {
       segments.push(part);
       continue;
     }
-    if (match[1] !== '') segments.push(match[1]!);
-    for (const index of (match[2] ?? '').matchAll(/\[(\d+)\]/gu)) segments.push(Number(index[1]));
+    const [, name = '', indexes = ''] = match;
+    if (name !== '') segments.push(name);
+    for (const index of indexes.matchAll(/\[(\d+)\]/gu)) segments.push(Number(index[1]));
   }
   return segments;
 }

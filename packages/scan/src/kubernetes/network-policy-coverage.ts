@@ -49,13 +49,14 @@ export function selects(selector: unknown, labels: Readonly<Record<string, strin
     if (!isRecord(expression)) return false;
     const key = String(expression['key']);
     const values = Array.isArray(expression['values']) ? (expression['values'] as unknown[]).map(String) : [];
-    const has = key in labels;
+    const value = labels[key];
+    const has = value !== undefined;
     switch (expression['operator']) {
       case 'In':
-        if (!has || !values.includes(labels[key]!)) return false;
+        if (!has || !values.includes(value)) return false;
         break;
       case 'NotIn':
-        if (has && values.includes(labels[key]!)) return false;
+        if (has && values.includes(value)) return false;
         break;
       case 'Exists':
         if (!has) return false;

@@ -35,7 +35,8 @@ export function textReport(result: ScanResult, failOn: Severity, paint: Paint = 
   if (suppressed.length > 0) {
     out.push('', paint('bold', `Suppressed (${suppressed.length})`));
     for (const finding of sortByLocation(suppressed)) {
-      const s = finding.suppression!;
+      const s = finding.suppression;
+      if (s === undefined) continue;
       out.push(
         `  ${locationText(finding.location)}  ${finding.ruleId}  ${paint('gray', `[${finding.severity}]`)}`,
         `      ${s.kind === 'inline' ? 'rampart-ignore' : 'baseline'} (${s.source}): ${s.justification}`,
