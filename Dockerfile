@@ -31,6 +31,7 @@ COPY package.json package-lock.json ./
 COPY packages/config/package.json packages/config/
 COPY packages/errors/package.json packages/errors/
 COPY packages/mesh/package.json packages/mesh/
+COPY packages/scan/package.json packages/scan/
 COPY packages/sdk/package.json packages/sdk/
 COPY packages/testing/package.json packages/testing/
 COPY packages/tokens/package.json packages/tokens/

@@ -84,10 +84,14 @@ export async function scanCommand(argv: string[], io: CommandIo): Promise<number
       root: parsed.root,
       modules: parsed.modules,
       exclude: parsed.exclude,
-      ...(baseline === undefined || parsed.baseline === undefined ? {} : { baseline: { file: parsed.baseline, baseline } }),
+      ...(baseline === undefined || parsed.baseline === undefined
+        ? {}
+        : { baseline: { file: parsed.baseline, baseline } }),
     });
   } catch (error) {
-    io.stderr.write(`rampart scan: cannot scan ${parsed.root}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(
+      `rampart scan: cannot scan ${parsed.root}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 2;
   }
   const report =
@@ -104,7 +108,9 @@ export async function scanCommand(argv: string[], io: CommandIo): Promise<number
       io.stderr.write(`rampart scan: wrote ${written.findings.length} findings to ${parsed.writeBaseline}\n`);
     }
   } catch (error) {
-    io.stderr.write(`rampart scan: cannot write: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(
+      `rampart scan: cannot write: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 2;
   }
   return exitCode(result, parsed.failOn);
@@ -140,11 +146,13 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
     return { error: `--format must be text, json or sarif, not '${format}'` };
   }
   const failOn = values['fail-on'] ?? 'high';
-  if (!isSeverity(failOn)) return { error: `--fail-on must be one of ${SEVERITIES.join(', ')}, not '${failOn}'` };
+  if (!isSeverity(failOn))
+    return { error: `--fail-on must be one of ${SEVERITIES.join(', ')}, not '${failOn}'` };
   const modules: ScanModule[] = [];
   for (const id of (values.module ?? SCAN_MODULES.map((m) => m.id).join(',')).split(',')) {
     const module = moduleById(id.trim());
-    if (module === undefined) return { error: `unknown module '${id}' (modules: ${SCAN_MODULES.map((m) => m.id).join(', ')})` };
+    if (module === undefined)
+      return { error: `unknown module '${id}' (modules: ${SCAN_MODULES.map((m) => m.id).join(', ')})` };
     if (!modules.includes(module)) modules.push(module);
   }
   return {

@@ -73,11 +73,22 @@ describe('rampart scan: exit codes', () => {
 describe('rampart scan: formats and baselines', () => {
   it('writes JSON and SARIF, to --output when asked', async () => {
     const root = await tree('formats', { Dockerfile: 'FROM node\nCMD node main.js\n' });
-    const json = JSON.parse((await run([root, '--format', 'json'])).stdout) as { exitCode: number; findings: { ruleId: string }[] };
+    const json = JSON.parse((await run([root, '--format', 'json'])).stdout) as {
+      exitCode: number;
+      findings: { ruleId: string }[];
+    };
     assert.equal(json.exitCode, 1);
     assert.ok(json.findings.some((f) => f.ruleId === 'dockerfile/root-user'));
     const output = join(dir.path, 'out.sarif');
-    const { code, stdout } = await run([root, '--format', 'sarif', '--output', output, '--module', 'dockerfile']);
+    const { code, stdout } = await run([
+      root,
+      '--format',
+      'sarif',
+      '--output',
+      output,
+      '--module',
+      'dockerfile',
+    ]);
     assert.equal(code, 1);
     assert.equal(stdout, '');
     const sarif = JSON.parse(await readFile(output, 'utf8')) as { version: string; runs: unknown[] };
@@ -90,7 +101,10 @@ describe('rampart scan: formats and baselines', () => {
     assert.equal((await run([root, '--write-baseline', baseline])).code, 1);
     const accepted = await run([root, '--baseline', baseline]);
     assert.equal(accepted.code, 0);
-    assert.match(accepted.stdout, /Suppressed \(\d+\)[\s\S]*baseline \(.*baseline\.json\): present when the baseline was written/u);
+    assert.match(
+      accepted.stdout,
+      /Suppressed \(\d+\)[\s\S]*baseline \(.*baseline\.json\): present when the baseline was written/u,
+    );
     await writeFile(join(root, 'Dockerfile'), 'FROM node\nRUN curl -k https://x | sh\nCMD node main.js\n');
     assert.equal((await run([root, '--baseline', baseline])).code, 1);
   });
@@ -108,11 +122,23 @@ describe('rampart scan: formats and baselines', () => {
 describe('rampart scan on this repository', () => {
   it('is clean at --fail-on low, in a few seconds, with the exported shop manifests', async () => {
     const started = performance.now();
-    const { stdout } = await promisify(execFile)(process.execPath, [MAIN, 'scan', ROOT, '--fail-on', 'low', '--baseline', join(ROOT, '.rampart-scan-baseline.json')], { cwd: ROOT });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [MAIN, 'scan', ROOT, '--fail-on', 'low', '--baseline', join(ROOT, '.rampart-scan-baseline.json')],
+      { cwd: ROOT },
+    );
     assert.match(stdout, /exit 0/u);
     const out = join(dir.path, 'k8s');
-    await promisify(execFile)(process.execPath, [MAIN, 'export', 'k8s', join(ROOT, 'examples/shop/rampart.yaml'), '--out', out], { cwd: ROOT });
-    const exported = await promisify(execFile)(process.execPath, [MAIN, 'scan', out, '--fail-on', 'low', '--baseline', join(ROOT, '.rampart-scan-baseline.json')], { cwd: ROOT });
+    await promisify(execFile)(
+      process.execPath,
+      [MAIN, 'export', 'k8s', join(ROOT, 'examples/shop/rampart.yaml'), '--out', out],
+      { cwd: ROOT },
+    );
+    const exported = await promisify(execFile)(
+      process.execPath,
+      [MAIN, 'scan', out, '--fail-on', 'low', '--baseline', join(ROOT, '.rampart-scan-baseline.json')],
+      { cwd: ROOT },
+    );
     assert.match(exported.stdout, /exit 0/u);
     assert.ok(performance.now() - started < 20_000);
   });

@@ -15,5 +15,8 @@ export function findingFingerprint(ruleId: string, location: Location, key: stri
 
 /** White space collapsed: the normalized snippet a key is made of. */
 export function normalizeSnippet(text: string): string {
-  return text.replace(/\\\r?\n/gu, ' ').replace(/\s+/gu, ' ').trim();
+  return text
+    .replace(/\\\r?\n/gu, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
 }

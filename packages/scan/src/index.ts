@@ -47,3 +47,4 @@ export {
 export { configModule, checkConfigFile, isRampartConfig } from './config/config-module.ts';
 export { CONFIG_RULES } from './config/config-rules.ts';
 export { SCAN_MODULES, moduleById } from './modules.ts';
+export { rulesReference, RULES_END, RULES_START } from './rules-reference.ts';

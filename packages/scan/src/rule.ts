@@ -20,7 +20,7 @@ export interface Rule {
   readonly severity: Severity;
   /** CWE numbers, when one fits. */
   readonly cwe?: readonly number[];
-  /** What other tools call the same check (e.g. `hadolint DL3002`), for readers who know them. */
+  /** Comparable checks of other tools (e.g. `hadolint DL3002`), for readers who know them. */
   readonly seeAlso?: readonly string[];
 }
 

@@ -77,7 +77,13 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       const report = await module.scan(context);
       scanned = report.scanned;
       failures = report.failures.map((failure) => ({ module: module.id, ...failure }));
-      findings = await finish(module, report.findings, (path) => byPath.get(path), readText, options.baseline);
+      findings = await finish(
+        module,
+        report.findings,
+        (path) => byPath.get(path),
+        readText,
+        options.baseline,
+      );
     } catch (error) {
       failures = [{ module: module.id, message: `the module failed: ${describe(error)}` }];
     }
@@ -112,7 +118,9 @@ async function finish(
     const occurrence = (seen.get(base) ?? 0) + 1;
     seen.set(base, occurrence);
     const fingerprint =
-      occurrence === 1 ? base : findingFingerprint(input.ruleId, input.location, `${input.key}#${occurrence}`);
+      occurrence === 1
+        ? base
+        : findingFingerprint(input.ruleId, input.location, `${input.key}#${occurrence}`);
     const finding: Finding = {
       ruleId: rule.id,
       module: module.id,
@@ -147,7 +155,9 @@ async function finish(
       if (entry.reason.trim() !== '') {
         suppression = { kind: 'baseline', justification: entry.reason, source: baseline.file };
       } else {
-        findings.push(reasonless(module.id, { file: baseline.file, line: 0, column: 0 }, rule.id, fingerprint));
+        findings.push(
+          reasonless(module.id, { file: baseline.file, line: 0, column: 0 }, rule.id, fingerprint),
+        );
       }
     }
     findings.push(suppression === undefined ? finding : { ...finding, suppression });

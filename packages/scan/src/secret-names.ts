@@ -2,7 +2,8 @@
 const SECRET_NAME =
   /(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|AUTH_?KEY|CREDENTIALS?)(?:_|$)|(?:^|_)KEY$/iu;
 /** …but not where a secret is read from, nor a public key or a key's id. */
-const NOT_SECRET_NAME = /(?:_(?:FILE|PATH|DIR|URL|ID|NAME|HEADER|ENDPOINT|TYPE|ALG(?:ORITHM)?)|PUBLIC_?KEY|_PUB|KEY_?ID)$/iu;
+const NOT_SECRET_NAME =
+  /(?:_(?:FILE|PATH|DIR|URL|ID|NAME|HEADER|ENDPOINT|TYPE|ALG(?:ORITHM)?)|PUBLIC_?KEY|_PUB|KEY_?ID)$/iu;
 
 /**
  * True when a variable of this name, with this value, is a secret written in clear: the name says

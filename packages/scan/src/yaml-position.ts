@@ -6,7 +6,9 @@ export function offsetOf(doc: Document, path: readonly (string | number)[]): num
   let offset = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === segment);
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && item.key.value === segment,
+      );
       if (pair === undefined) break;
       offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? offset;
       node = pair.value;
@@ -21,4 +23,3 @@ export function offsetOf(doc: Document, path: readonly (string | number)[]): num
   }
   return offset;
 }
-

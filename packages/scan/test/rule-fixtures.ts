@@ -5,7 +5,11 @@ import { runScan, type ScanModule } from '@rampart/scan';
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 /** The positive and negative fixture of a rule: `<fixtures>/<dir>/<rule name>.{positive,negative}<suffix>`. */
-export function ruleFixtures(dir: string, ruleId: string, suffix: string): { positive: string; negative: string } {
+export function ruleFixtures(
+  dir: string,
+  ruleId: string,
+  suffix: string,
+): { positive: string; negative: string } {
   const name = ruleId.slice(ruleId.indexOf('/') + 1);
   return {
     positive: join(FIXTURES, dir, `${name}.positive${suffix}`),

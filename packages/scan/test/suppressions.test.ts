@@ -27,7 +27,10 @@ after(async () => {
   await dir.cleanup();
 });
 
-async function scanDockerfile(text: string, extra: Partial<Parameters<typeof runScan>[0]> = {}): Promise<ScanResult> {
+async function scanDockerfile(
+  text: string,
+  extra: Partial<Parameters<typeof runScan>[0]> = {},
+): Promise<ScanResult> {
   await writeFile(join(dir.path, 'Dockerfile'), text);
   return runScan({ root: dir.path, modules: [dockerfileModule], ...extra });
 }
@@ -39,13 +42,19 @@ function only(result: ScanResult, ruleId: string): Finding[] {
 describe('fingerprints', () => {
   it('stay the same when lines are added above the finding', async () => {
     const first = only(await scanDockerfile(`${PINNED}\nRUN sudo make\nUSER 1\n`), 'dockerfile/sudo');
-    const moved = only(await scanDockerfile(`# a comment\n\n${PINNED}\nWORKDIR /app\nRUN   sudo make\nUSER 1\n`), 'dockerfile/sudo');
+    const moved = only(
+      await scanDockerfile(`# a comment\n\n${PINNED}\nWORKDIR /app\nRUN   sudo make\nUSER 1\n`),
+      'dockerfile/sudo',
+    );
     assert.equal(first.length, 1);
     assert.notEqual(first[0]?.location, moved[0]?.location);
     assert.equal(first[0]?.fingerprint, moved[0]?.fingerprint);
   });
   it('differ for two identical instructions in one file', async () => {
-    const twice = only(await scanDockerfile(`${PINNED}\nRUN sudo make\nRUN sudo make\nUSER 1\n`), 'dockerfile/sudo');
+    const twice = only(
+      await scanDockerfile(`${PINNED}\nRUN sudo make\nRUN sudo make\nUSER 1\n`),
+      'dockerfile/sudo',
+    );
     assert.equal(new Set(twice.map((f) => f.fingerprint)).size, 2);
   });
 });
@@ -71,11 +80,15 @@ describe('inline rampart-ignore', () => {
     assert.equal(only(result, 'k8s/rbac-wildcard')[0]?.suppression?.kind, 'inline');
   });
   it('does not suppress another rule', async () => {
-    const result = await scanDockerfile(`${PINNED}\nRUN sudo make # rampart-ignore dockerfile/npm-install not this one\nUSER 1\n`);
+    const result = await scanDockerfile(
+      `${PINNED}\nRUN sudo make # rampart-ignore dockerfile/npm-install not this one\nUSER 1\n`,
+    );
     assert.equal(only(result, 'dockerfile/sudo')[0]?.suppression, undefined);
   });
   it('refuses an ignore without a reason, and reports it', async () => {
-    const result = await scanDockerfile(`${PINNED}\n# rampart-ignore dockerfile/sudo\nRUN sudo make\nUSER 1\n`);
+    const result = await scanDockerfile(
+      `${PINNED}\n# rampart-ignore dockerfile/sudo\nRUN sudo make\nUSER 1\n`,
+    );
     assert.equal(only(result, 'dockerfile/sudo')[0]?.suppression, undefined);
     const [reasonless] = only(result, 'scan/suppression-without-reason');
     assert.deepEqual(reasonless?.location, { file: 'Dockerfile', line: 2, column: 1 });
@@ -86,16 +99,25 @@ describe('baseline', () => {
   it('suppresses the findings it holds, so only a new one fails', async () => {
     const text = `${PINNED}\nRUN sudo make\nUSER 1\n`;
     const baselineFile = join(dir.path, 'baseline.json');
-    const written = await writeBaseline(baselineFile, allFindings(await scanDockerfile(text)), undefined, new Date('2026-01-02'));
+    const written = await writeBaseline(
+      baselineFile,
+      allFindings(await scanDockerfile(text)),
+      undefined,
+      new Date('2026-01-02'),
+    );
     assert.match(written.findings[0]?.reason ?? '', /2026-01-02/u);
     const baseline = { file: baselineFile, baseline: await readBaseline(baselineFile) };
     const same = await scanDockerfile(`\n\n${text}`, { baseline });
     assert.equal(exitCode(same, 'low'), 0);
     assert.equal(only(same, 'dockerfile/sudo')[0]?.suppression?.kind, 'baseline');
-    const added = await scanDockerfile(`${PINNED}\nRUN sudo make\nRUN curl https://x | sh\nUSER 1\n`, { baseline });
+    const added = await scanDockerfile(`${PINNED}\nRUN sudo make\nRUN curl https://x | sh\nUSER 1\n`, {
+      baseline,
+    });
     assert.equal(exitCode(added, 'high'), 1);
     assert.deepEqual(
-      allFindings(added).filter((f) => f.suppression === undefined).map((f) => f.ruleId),
+      allFindings(added)
+        .filter((f) => f.suppression === undefined)
+        .map((f) => f.ruleId),
       ['dockerfile/curl-pipe-shell'],
     );
   });
@@ -103,7 +125,10 @@ describe('baseline', () => {
     const baselineFile = join(dir.path, 'kept.json');
     const findings = allFindings(await scanDockerfile(`${PINNED}\nRUN sudo make\nUSER 1\n`));
     const first = await writeBaseline(baselineFile, findings, undefined);
-    const edited = { version: 1 as const, findings: first.findings.map((e) => ({ ...e, reason: 'accepted: ticket SEC-12' })) };
+    const edited = {
+      version: 1 as const,
+      findings: first.findings.map((e) => ({ ...e, reason: 'accepted: ticket SEC-12' })),
+    };
     const second = await writeBaseline(baselineFile, findings, edited);
     assert.equal(second.findings[0]?.reason, 'accepted: ticket SEC-12');
   });
@@ -111,7 +136,15 @@ describe('baseline', () => {
     const findings = allFindings(await scanDockerfile(`${PINNED}\nRUN sudo make\nUSER 1\n`));
     const baseline = {
       file: 'baseline.json',
-      baseline: { version: 1 as const, findings: findings.map((f) => ({ fingerprint: f.fingerprint, ruleId: f.ruleId, location: '', reason: ' ' })) },
+      baseline: {
+        version: 1 as const,
+        findings: findings.map((f) => ({
+          fingerprint: f.fingerprint,
+          ruleId: f.ruleId,
+          location: '',
+          reason: ' ',
+        })),
+      },
     };
     const result = await scanDockerfile(`${PINNED}\nRUN sudo make\nUSER 1\n`, { baseline });
     assert.equal(only(result, 'dockerfile/sudo')[0]?.suppression, undefined);

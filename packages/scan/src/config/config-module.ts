@@ -50,7 +50,10 @@ export async function checkConfigFile(file: ScanFile): Promise<FindingInput[]> {
   if (!result.ok) return findings;
   const lineCounter = new LineCounter();
   const doc = parseDocument(await readFile(file.absolute, 'utf8'), { lineCounter });
-  for (const design of [...unsafeRoutesWithoutRateLimit(result.config), ...unreachableServices(result.config)]) {
+  for (const design of [
+    ...unsafeRoutesWithoutRateLimit(result.config),
+    ...unreachableServices(result.config),
+  ]) {
     const pos = lineCounter.linePos(offsetOf(doc, design.path));
     findings.push({
       ruleId: design.ruleId,

@@ -66,4 +66,7 @@ const DESIGN_RULES: Rule[] = [
   },
 ];
 
-export const CONFIG_RULES: ReadonlyMap<string, Rule> = ruleRegistry('config', [...CHECK_RULES, ...DESIGN_RULES]);
+export const CONFIG_RULES: ReadonlyMap<string, Rule> = ruleRegistry('config', [
+  ...CHECK_RULES,
+  ...DESIGN_RULES,
+]);

@@ -14,7 +14,6 @@ export function isDockerfile(path: string): boolean {
   return /^(?:Dockerfile|Containerfile)(?:\.[\w-]+)?$|\.(?:Dockerfile|dockerfile)$/u.test(name);
 }
 
-
 export const dockerfileModule: ScanModule = {
   id: 'dockerfile',
   name: 'Dockerfiles',
@@ -28,7 +27,10 @@ export const dockerfileModule: ScanModule = {
       try {
         text = await context.readText(file);
       } catch (error) {
-        failures.push({ file: file.path, message: `cannot read: ${error instanceof Error ? error.message : String(error)}` });
+        failures.push({
+          file: file.path,
+          message: `cannot read: ${error instanceof Error ? error.message : String(error)}`,
+        });
         continue;
       }
       findings.push(...checkDockerfile(file, text));
@@ -64,13 +66,18 @@ export function checkDockerfile(file: ScanFile, text: string): FindingInput[] {
       const keyword = instruction.getKeyword();
       const args = instruction.getRawArgumentsContent() ?? '';
       if (keyword === 'RUN') {
-        for (const finding of runCommandFindings(args)) report(finding.ruleId, instruction, finding.message, `:${finding.message}`);
+        for (const finding of runCommandFindings(args))
+          report(finding.ruleId, instruction, finding.message, `:${finding.message}`);
       } else if (keyword === 'ADD') {
         checkAdd(instruction, report);
       } else if (keyword === 'ENV' || keyword === 'ARG') {
         checkVariables(instruction, report);
       } else if ((keyword === 'CMD' || keyword === 'ENTRYPOINT') && !isExecForm(args)) {
-        report('dockerfile/shell-form-cmd', instruction, `\`${keyword}\` in shell form runs under \`/bin/sh -c\``);
+        report(
+          'dockerfile/shell-form-cmd',
+          instruction,
+          `\`${keyword}\` in shell form runs under \`/bin/sh -c\``,
+        );
       }
     }
   }
@@ -107,7 +114,9 @@ function checkBase(stage: Stage, stageNames: ReadonlySet<string>, report: Report
     report(
       'dockerfile/base-latest',
       stage.from,
-      tag === undefined ? `base image \`${image}\` has no tag (it means \`latest\`)` : `base image \`${image}\` is \`latest\``,
+      tag === undefined
+        ? `base image \`${image}\` has no tag (it means \`latest\`)`
+        : `base image \`${image}\` is \`latest\``,
     );
   }
   if (digest === undefined || !/^sha256:[a-f0-9]{64}$/u.test(digest)) {
@@ -127,18 +136,34 @@ function checkAdd(instruction: Instruction, report: Report): void {
   const flags: readonly string[] = instruction.getTextContent().match(/--[a-z-]+/gu) ?? []; // flags are not in the arguments
   const urls = sources.filter((s) => URL.test(s));
   if (urls.length > 0 && !flags.includes('--checksum')) {
-    report('dockerfile/add-url-no-checksum', instruction, `\`ADD ${urls.join(' ')}\` downloads without \`--checksum\``);
+    report(
+      'dockerfile/add-url-no-checksum',
+      instruction,
+      `\`ADD ${urls.join(' ')}\` downloads without \`--checksum\``,
+    );
   }
   if (sources.length > 0 && sources.every((s) => !URL.test(s) && !ARCHIVE.test(s) && !s.endsWith('.git'))) {
-    report('dockerfile/add-instead-of-copy', instruction, '`ADD` of local files: `COPY` does this without the side effects');
+    report(
+      'dockerfile/add-instead-of-copy',
+      instruction,
+      '`ADD` of local files: `COPY` does this without the side effects',
+    );
   }
 }
 
 function checkVariables(instruction: Instruction, report: Report): void {
   const properties =
     'getProperties' in instruction
-      ? (instruction as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties()
-      : [(instruction as unknown as { getProperty(): { getName(): string; getValue(): string | null } | null }).getProperty()];
+      ? (
+          instruction as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }
+        ).getProperties()
+      : [
+          (
+            instruction as unknown as {
+              getProperty(): { getName(): string; getValue(): string | null } | null;
+            }
+          ).getProperty(),
+        ];
   for (const property of properties) {
     if (property === null) continue;
     const name = property.getName();
@@ -162,7 +187,12 @@ function checkUser(stage: Stage, report: Report): void {
     for (const instruction of s.instructions) if (instruction.getKeyword() === 'USER') last = instruction;
   }
   if (last === undefined) {
-    report('dockerfile/root-user', stage.from, `final stage \`${stage.name}\` has no \`USER\`: it runs as the base image's user, root unless the base says otherwise`, ':no-user');
+    report(
+      'dockerfile/root-user',
+      stage.from,
+      `final stage \`${stage.name}\` has no \`USER\`: it runs as the base image's user, root unless the base says otherwise`,
+      ':no-user',
+    );
     return;
   }
   const user = (last.getRawArgumentsContent() ?? '').trim().split(':')[0] ?? '';

@@ -49,7 +49,7 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     fix: 'add `--checksum=sha256:<digest>` to the `ADD`, or download with `curl` and verify with `sha256sum -c` in the same `RUN`',
     severity: 'medium',
     cwe: [494],
-    seeAlso: ['hadolint DL3020', 'Checkov CKV_DOCKER_4'],
+    seeAlso: ['hadolint DL3020'],
   },
   {
     id: 'dockerfile/secret-in-env-arg',
@@ -59,7 +59,7 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     fix: 'pass secrets at build time with `RUN --mount=type=secret,id=…` and at run time from the orchestrator (a Kubernetes Secret mounted as a file), never as `ENV`/`ARG` values',
     severity: 'high',
     cwe: [798, 538],
-    seeAlso: ['hadolint DL3044 (related)', 'Trivy DS031', 'Checkov CKV_DOCKER_10 (related)'],
+    seeAlso: ['gitleaks and Trivy secret scanning (on the image)'],
   },
   {
     id: 'dockerfile/apt-no-install-recommends',
@@ -68,7 +68,7 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     why: 'Recommended packages are installed too: more code in the image, more vulnerabilities to patch, none of it asked for.',
     fix: 'write `apt-get install -y --no-install-recommends <packages>`',
     severity: 'low',
-    seeAlso: ['hadolint DL3015', 'Checkov CKV2_DOCKER_*'],
+    seeAlso: ['hadolint DL3015'],
   },
   {
     id: 'dockerfile/package-cache-left',
@@ -77,7 +77,7 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     why: 'Package lists and download caches stay in the layer: a larger image, and stale package metadata that scanners and attackers can read.',
     fix: 'clean up in the same `RUN`: `apt-get … && rm -rf /var/lib/apt/lists/*`, `apk add --no-cache`, `pip install --no-cache-dir`',
     severity: 'low',
-    seeAlso: ['hadolint DL3009', 'hadolint DL3019', 'hadolint DL3042', 'Trivy DS017'],
+    seeAlso: ['hadolint DL3009', 'hadolint DL3019', 'hadolint DL3042'],
   },
   {
     id: 'dockerfile/npm-install',
@@ -87,17 +87,15 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     fix: 'copy `package-lock.json` and run `npm ci` (with `--omit=dev` for a runtime image)',
     severity: 'low',
     cwe: [1357],
-    seeAlso: ['hadolint DL3016 (related)'],
   },
   {
     id: 'dockerfile/curl-pipe-shell',
     name: 'CurlPipeShell',
     short: 'A download piped into a shell',
-    why: '`curl … | sh` runs whatever the server returns, unverified, with the build\'s privileges; a truncated download runs half a script.',
+    why: "`curl … | sh` runs whatever the server returns, unverified, with the build's privileges; a truncated download runs half a script.",
     fix: 'download to a file, verify its checksum or signature (`sha256sum -c`), then run it; better, install a pinned package',
     severity: 'high',
     cwe: [494],
-    seeAlso: ['hadolint DL4006 (related)', 'Trivy DS (curl bashing)'],
   },
   {
     id: 'dockerfile/tls-verification-off',
@@ -107,7 +105,6 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     fix: 'remove `--insecure`/`-k`, `--no-check-certificate`, `NODE_TLS_REJECT_UNAUTHORIZED=0`, `strict-ssl false`, `sslVerify false`; add the missing CA to the trust store instead',
     severity: 'high',
     cwe: [295],
-    seeAlso: ['Trivy DS (insecure download)', 'Checkov CKV2_DOCKER_2', 'Checkov CKV2_DOCKER_3', 'Checkov CKV2_DOCKER_4'],
   },
   {
     id: 'dockerfile/sudo',
@@ -126,7 +123,7 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     why: 'In shell form the process is `/bin/sh -c …`: signals (SIGTERM on a rolling update) go to the shell, not the program, and the image needs a shell at all.',
     fix: 'use the exec (JSON) form: `CMD ["node", "main.ts"]`',
     severity: 'low',
-    seeAlso: ['hadolint DL3025', 'Checkov CKV_DOCKER_9 (related)'],
+    seeAlso: ['hadolint DL3025'],
   },
   {
     id: 'dockerfile/build-tools-in-final-stage',
@@ -135,6 +132,6 @@ export const DOCKERFILE_RULES: ReadonlyMap<string, Rule> = ruleRegistry('dockerf
     why: 'Compilers, VCS clients and dev dependencies in the shipped image serve only an attacker: they build and fetch tools after a compromise, and add vulnerabilities.',
     fix: 'build in an earlier stage and `COPY --from=` the result into a slim final stage; install production dependencies only (`npm ci --omit=dev`)',
     severity: 'low',
-    seeAlso: ['Docker multi-stage builds guidance', 'CIS Docker Benchmark 4.3'],
+    seeAlso: ['CIS Docker Benchmark 4.3 (do not install unnecessary packages)'],
   },
 ]);

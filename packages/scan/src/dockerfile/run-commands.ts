@@ -20,7 +20,8 @@ function words(command: string): string[] {
   return command.split(/\s+/u).filter((w) => w !== '');
 }
 
-const SHELLS = /^(?:sudo\s+)?(?:\/(?:usr\/)?bin\/)?(?:ba|z|da|k|c|fi)?sh\b|^(?:sudo\s+)?(?:\/usr\/bin\/)?(?:python3?|perl|ruby|node)\b/u;
+const SHELLS =
+  /^(?:sudo\s+)?(?:\/(?:usr\/)?bin\/)?(?:ba|z|da|k|c|fi)?sh\b|^(?:sudo\s+)?(?:\/usr\/bin\/)?(?:python3?|perl|ruby|node)\b/u;
 const BUILD_PACKAGES =
   /^(?:build-essential|gcc|g\+\+|make|cmake|clang|llvm|autoconf|automake|libtool|pkg-config|git|gdb|strace|[a-z0-9.+-]+-dev(?:el)?)(?:[=:].*)?$/u;
 const INSTALLERS = /^(?:apt-get|apt|apk|yum|dnf|microdnf|zypper)$/u;
@@ -28,7 +29,8 @@ const INSTALLERS = /^(?:apt-get|apt|apk|yum|dnf|microdnf|zypper)$/u;
 export function runCommandFindings(text: string): ShellFinding[] {
   const findings: ShellFinding[] = [];
   const add = (ruleId: string, message: string): void => {
-    if (!findings.some((f) => f.ruleId === ruleId && f.message === message)) findings.push({ ruleId, message });
+    if (!findings.some((f) => f.ruleId === ruleId && f.message === message))
+      findings.push({ ruleId, message });
   };
   const commands = shellCommands(text);
   const cleansAptLists = /rm\s+-[a-z]*r[a-z]*f?[a-z]*\s+[^;&|]*\/var\/lib\/apt\/lists/u.test(text);
@@ -37,9 +39,13 @@ export function runCommandFindings(text: string): ShellFinding[] {
     const first = pipeline[0] ?? '';
     const w = words(first.replace(/^sudo\s+/u, ''));
     const tool = w[0] ?? '';
-    if (/(^|\s)sudo\s/u.test(`${command} `)) add('dockerfile/sudo', '`sudo` runs a command as root inside the build');
+    if (/(^|\s)sudo\s/u.test(`${command} `))
+      add('dockerfile/sudo', '`sudo` runs a command as root inside the build');
     if ((tool === 'curl' || tool === 'wget') && pipeline.slice(1).some((p) => SHELLS.test(p))) {
-      add('dockerfile/curl-pipe-shell', `\`${tool}\` output is piped into an interpreter without verification`);
+      add(
+        'dockerfile/curl-pipe-shell',
+        `\`${tool}\` output is piped into an interpreter without verification`,
+      );
     }
     for (const part of pipeline) tlsOff(words(part.replace(/^sudo\s+/u, '')), add);
     if ((tool === 'apt-get' || tool === 'apt') && w.includes('install')) {
@@ -47,7 +53,10 @@ export function runCommandFindings(text: string): ShellFinding[] {
         add('dockerfile/apt-no-install-recommends', `\`${tool} install\` installs recommended packages too`);
       }
       if (!cleansAptLists) {
-        add('dockerfile/package-cache-left', `\`${tool} install\` without \`rm -rf /var/lib/apt/lists/*\` in the same RUN`);
+        add(
+          'dockerfile/package-cache-left',
+          `\`${tool} install\` without \`rm -rf /var/lib/apt/lists/*\` in the same RUN`,
+        );
       }
     }
     if (tool === 'apk' && w.includes('add') && !w.includes('--no-cache')) {
@@ -79,20 +88,29 @@ function tlsOff(w: readonly string[], add: (ruleId: string, message: string) => 
   if (/\bNODE_TLS_REJECT_UNAUTHORIZED=["']?0\b/u.test(line)) {
     add(rule, '`NODE_TLS_REJECT_UNAUTHORIZED=0` switches off certificate checks for every Node.js request');
   }
-  if (/\bstrict-ssl(?:\s+|=)["']?false\b/u.test(line)) add(rule, '`strict-ssl false` lets npm accept any certificate');
-  if (/\bsslVerify(?:\s+|=)["']?false\b/iu.test(line) || /\bGIT_SSL_NO_VERIFY=["']?(?:1|true)\b/iu.test(line)) {
+  if (/\bstrict-ssl(?:\s+|=)["']?false\b/u.test(line))
+    add(rule, '`strict-ssl false` lets npm accept any certificate');
+  if (
+    /\bsslVerify(?:\s+|=)["']?false\b/iu.test(line) ||
+    /\bGIT_SSL_NO_VERIFY=["']?(?:1|true)\b/iu.test(line)
+  ) {
     add(rule, 'git with certificate verification switched off');
   }
-  if (/^pip3?$/u.test(tool) && w.includes('--trusted-host')) add(rule, '`pip --trusted-host` skips certificate checks for that host');
+  if (/^pip3?$/u.test(tool) && w.includes('--trusted-host'))
+    add(rule, '`pip --trusted-host` skips certificate checks for that host');
 }
 
 /** `ENV` settings that switch TLS verification off, by name and value. */
 export function insecureEnv(name: string, value: string): string | undefined {
   const v = value.replace(/^["']|["']$/gu, '').toLowerCase();
-  if (name === 'NODE_TLS_REJECT_UNAUTHORIZED' && v === '0') return '`NODE_TLS_REJECT_UNAUTHORIZED=0` switches off certificate checks for every Node.js request';
-  if (name === 'GIT_SSL_NO_VERIFY' && v !== '' && v !== '0' && v !== 'false') return '`GIT_SSL_NO_VERIFY` switches off git\'s certificate checks';
-  if (/^npm_config_strict_ssl$/iu.test(name) && v === 'false') return '`NPM_CONFIG_STRICT_SSL=false` lets npm accept any certificate';
-  if (name === 'PYTHONHTTPSVERIFY' && v === '0') return '`PYTHONHTTPSVERIFY=0` switches off Python\'s certificate checks';
+  if (name === 'NODE_TLS_REJECT_UNAUTHORIZED' && v === '0')
+    return '`NODE_TLS_REJECT_UNAUTHORIZED=0` switches off certificate checks for every Node.js request';
+  if (name === 'GIT_SSL_NO_VERIFY' && v !== '' && v !== '0' && v !== 'false')
+    return "`GIT_SSL_NO_VERIFY` switches off git's certificate checks";
+  if (/^npm_config_strict_ssl$/iu.test(name) && v === 'false')
+    return '`NPM_CONFIG_STRICT_SSL=false` lets npm accept any certificate';
+  if (name === 'PYTHONHTTPSVERIFY' && v === '0')
+    return "`PYTHONHTTPSVERIFY=0` switches off Python's certificate checks";
   return undefined;
 }
 

@@ -70,11 +70,19 @@ function checkPod(pod: WorkloadPod, manifests: readonly Manifest[]): FindingInpu
   };
 
   for (const violation of checkPodRestricted(spec as unknown as IIoK8sApiCoreV1PodSpec)) {
-    add(pssRuleId(violation.control, violation.level), parseFieldPath(violation.path), violation.message, `${violation.path}:${violation.message}`);
+    add(
+      pssRuleId(violation.control, violation.level),
+      parseFieldPath(violation.path),
+      violation.message,
+      `${violation.path}:${violation.message}`,
+    );
   }
 
   const containers: ContainerAt[] = [];
-  for (const [field, init] of [['containers', false], ['initContainers', true]] as const) {
+  for (const [field, init] of [
+    ['containers', false],
+    ['initContainers', true],
+  ] as const) {
     const list = spec[field];
     if (Array.isArray(list)) {
       list.forEach((container: unknown, i) => {
@@ -86,7 +94,12 @@ function checkPod(pod: WorkloadPod, manifests: readonly Manifest[]): FindingInpu
     const name = typeof container['name'] === 'string' ? container['name'] : String(path[1]);
     const where = `container ${name}`;
     if (dig(container, ['securityContext', 'readOnlyRootFilesystem']) !== true) {
-      add('k8s/read-only-root-filesystem', [...path, 'securityContext'], `${where} has a writable root file system`, `${name}:rorfs`);
+      add(
+        'k8s/read-only-root-filesystem',
+        [...path, 'securityContext'],
+        `${where} has a writable root file system`,
+        `${name}:rorfs`,
+      );
     }
     const missing = [
       ['requests', 'cpu'],
@@ -94,11 +107,17 @@ function checkPod(pod: WorkloadPod, manifests: readonly Manifest[]): FindingInpu
       ['limits', 'memory'],
     ].filter((p) => dig(container, ['resources', ...p]) === undefined);
     if (missing.length > 0) {
-      add('k8s/resources', [...path, 'resources'], `${where} has no ${missing.map((p) => p.join('.')).join(', ')}`, `${name}:resources`);
+      add(
+        'k8s/resources',
+        [...path, 'resources'],
+        `${where} has no ${missing.map((p) => p.join('.')).join(', ')}`,
+        `${name}:resources`,
+      );
     }
     if (!init && !pod.runsToCompletion) {
       const probes = ['livenessProbe', 'readinessProbe'].filter((p) => container[p] === undefined);
-      if (probes.length > 0) add('k8s/probes', path, `${where} has no ${probes.join(' or ')}`, `${name}:probes`);
+      if (probes.length > 0)
+        add('k8s/probes', path, `${where} has no ${probes.join(' or ')}`, `${name}:probes`);
     }
     checkImage(container['image'], (ruleId, message) => {
       add(ruleId, [...path, 'image'], `${where}: ${message}`, `${name}:${ruleId}`);
@@ -106,26 +125,49 @@ function checkPod(pod: WorkloadPod, manifests: readonly Manifest[]): FindingInpu
     const env = container['env'];
     if (Array.isArray(env)) {
       env.forEach((variable: unknown, i) => {
-        if (!isRecord(variable) || typeof variable['name'] !== 'string' || typeof variable['value'] !== 'string') return;
+        if (
+          !isRecord(variable) ||
+          typeof variable['name'] !== 'string' ||
+          typeof variable['value'] !== 'string'
+        )
+          return;
         if (isSecretAssignment(variable['name'], variable['value'])) {
-          add('k8s/secret-in-env', [...path, 'env', i, 'value'], `${where} sets \`${variable['name']}\` to a value written in the manifest`, `${name}:env:${variable['name']}`);
+          add(
+            'k8s/secret-in-env',
+            [...path, 'env', i, 'value'],
+            `${where} sets \`${variable['name']}\` to a value written in the manifest`,
+            `${name}:env:${variable['name']}`,
+          );
         }
       });
     }
   }
 
   if (spec['automountServiceAccountToken'] !== false && !serviceAccountOptsOut(spec, manifest, manifests)) {
-    add('k8s/service-account-token-automount', ['automountServiceAccountToken'], 'the service-account token is mounted into its pods', 'automount');
+    add(
+      'k8s/service-account-token-automount',
+      ['automountServiceAccountToken'],
+      'the service-account token is mounted into its pods',
+      'automount',
+    );
   }
   return findings;
 }
 
 /** The pod's ServiceAccount, among the scanned objects, sets `automountServiceAccountToken: false` (and the pod does not override it). */
-function serviceAccountOptsOut(spec: Record<string, unknown>, pod: Manifest, manifests: readonly Manifest[]): boolean {
+function serviceAccountOptsOut(
+  spec: Record<string, unknown>,
+  pod: Manifest,
+  manifests: readonly Manifest[],
+): boolean {
   if (spec['automountServiceAccountToken'] === true) return false;
   const name = typeof spec['serviceAccountName'] === 'string' ? spec['serviceAccountName'] : 'default';
   return manifests.some(
-    (m) => m.kind === 'ServiceAccount' && m.name === name && m.namespace === pod.namespace && m.object['automountServiceAccountToken'] === false,
+    (m) =>
+      m.kind === 'ServiceAccount' &&
+      m.name === name &&
+      m.namespace === pod.namespace &&
+      m.object['automountServiceAccountToken'] === false,
   );
 }
 
@@ -135,7 +177,12 @@ function checkImage(image: unknown, report: (ruleId: string, message: string) =>
   const last = (reference ?? '').split('/').at(-1) ?? '';
   const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : undefined;
   if (digest === undefined && (tag === undefined || tag === 'latest')) {
-    report('k8s/image-latest', tag === undefined ? `image \`${image}\` has no tag (it means \`latest\`)` : `image \`${image}\` is \`latest\``);
+    report(
+      'k8s/image-latest',
+      tag === undefined
+        ? `image \`${image}\` has no tag (it means \`latest\`)`
+        : `image \`${image}\` is \`latest\``,
+    );
   }
   if (digest === undefined) report('k8s/image-no-digest', `image \`${image}\` is not pinned by digest`);
 }

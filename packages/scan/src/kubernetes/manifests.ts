@@ -37,7 +37,10 @@ export function parseManifests(file: string, text: string): ParsedManifests {
   const error = documents.flatMap((doc) => doc.errors)[0];
   if (error !== undefined) {
     const at = lineCounter.linePos(error.pos[0]);
-    return { manifests: [], error: `YAML error at ${at.line}:${at.col}: ${error.message.split('\n')[0] ?? ''}` };
+    return {
+      manifests: [],
+      error: `YAML error at ${at.line}:${at.col}: ${error.message.split('\n')[0] ?? ''}`,
+    };
   }
   const manifests: Manifest[] = [];
   documents.forEach((doc, index) => {

@@ -10,7 +10,10 @@ type Direction = 'Ingress' | 'Egress';
  * allows gets through (the policies `rampart export k8s` writes: a namespace-wide default deny plus
  * one allow-list per component).
  */
-export function checkNetworkPolicyCoverage(pods: readonly WorkloadPod[], manifests: readonly Manifest[]): FindingInput[] {
+export function checkNetworkPolicyCoverage(
+  pods: readonly WorkloadPod[],
+  manifests: readonly Manifest[],
+): FindingInput[] {
   const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
   const findings: FindingInput[] = [];
   for (const pod of pods) {
@@ -44,7 +47,9 @@ export function selects(selector: unknown, labels: Readonly<Record<string, strin
   if (!isRecord(selector)) return false;
   const matchLabels = isRecord(selector['matchLabels']) ? selector['matchLabels'] : {};
   for (const [key, value] of Object.entries(matchLabels)) if (labels[key] !== String(value)) return false;
-  const expressions = Array.isArray(selector['matchExpressions']) ? (selector['matchExpressions'] as unknown[]) : [];
+  const expressions = Array.isArray(selector['matchExpressions'])
+    ? (selector['matchExpressions'] as unknown[])
+    : [];
   for (const expression of expressions) {
     if (!isRecord(expression)) return false;
     const key = String(expression['key']);

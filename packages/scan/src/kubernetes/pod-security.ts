@@ -123,7 +123,12 @@ type SecurityOptions = {
  */
 export function checkPodRestricted(spec: IIoK8sApiCoreV1PodSpec): PodSecurityViolation[] {
   const violations: PodSecurityViolation[] = [];
-  const fail = (control: RestrictedControl, path: string, message: string, level?: PodSecurityLevel): void => {
+  const fail = (
+    control: RestrictedControl,
+    path: string,
+    message: string,
+    level?: PodSecurityLevel,
+  ): void => {
     violations.push({ control, level: level ?? CONTROL_LEVEL[control], path, message });
   };
   const pod = (spec.securityContext ?? {}) as SecurityOptions & {
@@ -212,7 +217,12 @@ export function checkPodRestricted(spec: IIoK8sApiCoreV1PodSpec): PodSecurityVio
     }
     const seccomp = context.seccompProfile?.type ?? podSeccomp;
     if (seccomp === undefined || !SECCOMP_TYPES.has(seccomp)) {
-      fail('seccomp', `${at}.seccompProfile.type`, 'seccompProfile must be RuntimeDefault or Localhost', 'restricted');
+      fail(
+        'seccomp',
+        `${at}.seccompProfile.type`,
+        'seccompProfile must be RuntimeDefault or Localhost',
+        'restricted',
+      );
     }
   }
   return violations;

@@ -91,7 +91,9 @@ function sarifRun(root: string, module: ModuleOutcome): SarifRun {
         executionSuccessful: module.failures.length === 0,
         toolExecutionNotifications: module.failures.map((failure) => ({
           level: 'error',
-          message: { text: failure.file === undefined ? failure.message : `${failure.file}: ${failure.message}` },
+          message: {
+            text: failure.file === undefined ? failure.message : `${failure.file}: ${failure.message}`,
+          },
           ...(failure.file === undefined
             ? {}
             : { locations: [{ physicalLocation: { artifactLocation: artifact(failure.file) } }] }),
@@ -119,7 +121,12 @@ function sarifRule(rule: Rule): SarifRule {
       'security-severity': securitySeverity(rule).toFixed(1),
       tags: ['security', ...cwes.map((n) => `external/cwe/cwe-${n}`)],
       precision: 'high',
-      'problem.severity': rule.severity === 'low' || rule.severity === 'info' ? 'recommendation' : LEVEL[rule.severity] === 'error' ? 'error' : 'warning',
+      'problem.severity':
+        rule.severity === 'low' || rule.severity === 'info'
+          ? 'recommendation'
+          : LEVEL[rule.severity] === 'error'
+            ? 'error'
+            : 'warning',
     },
   };
 }
@@ -151,7 +158,12 @@ function sarifLocation(location: Location): Record<string, unknown> {
   if (!isFileLocation(location)) return { physicalLocation: { artifactLocation: { uri: location.url } } };
   const region =
     location.line > 0
-      ? { region: { startLine: location.line, ...(location.column > 0 ? { startColumn: location.column } : {}) } }
+      ? {
+          region: {
+            startLine: location.line,
+            ...(location.column > 0 ? { startColumn: location.column } : {}),
+          },
+        }
       : {};
   return { physicalLocation: { artifactLocation: artifact(location.file), ...region } };
 }

@@ -4,7 +4,10 @@ import { allFindings, exitCode, failingFindings } from '../exit-code.ts';
 import type { ScanResult } from '../run-scan.ts';
 import { locationText } from './location-text.ts';
 
-type Paint = (color: 'red' | 'yellow' | 'blue' | 'gray' | 'green' | 'bold' | 'magenta', text: string) => string;
+type Paint = (
+  color: 'red' | 'yellow' | 'blue' | 'gray' | 'green' | 'bold' | 'magenta',
+  text: string,
+) => string;
 
 const SEVERITY_COLOR = {
   critical: 'magenta',
@@ -22,13 +25,19 @@ const SEVERITY_COLOR = {
 export function textReport(result: ScanResult, failOn: Severity, paint: Paint = (_, text) => text): string {
   const out: string[] = [];
   const modules = result.modules.map((m) => `${m.id}: ${m.scanned}`).join(', ');
-  out.push(paint('bold', `rampart scan ${result.root}`) + paint('gray', ` (${result.files} files; ${modules} scanned)`));
+  out.push(
+    paint('bold', `rampart scan ${result.root}`) +
+      paint('gray', ` (${result.files} files; ${modules} scanned)`),
+  );
   const findings = allFindings(result);
   const open = findings.filter((f) => f.suppression === undefined);
   for (const severity of SEVERITIES) {
     const group = open.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
-    out.push('', paint(SEVERITY_COLOR[severity], paint('bold', `${severity.toUpperCase()} (${group.length})`)));
+    out.push(
+      '',
+      paint(SEVERITY_COLOR[severity], paint('bold', `${severity.toUpperCase()} (${group.length})`)),
+    );
     for (const finding of sortByLocation(group)) out.push(...findingLines(finding, paint));
   }
   const suppressed = findings.filter((f) => f.suppression !== undefined);
@@ -47,7 +56,9 @@ export function textReport(result: ScanResult, failOn: Severity, paint: Paint = 
   if (failures.length > 0) {
     out.push('', paint('red', paint('bold', `Could not look (${failures.length})`)));
     for (const failure of failures) {
-      out.push(`  ${failure.module}${failure.file === undefined ? '' : `  ${failure.file}`}: ${failure.message}`);
+      out.push(
+        `  ${failure.module}${failure.file === undefined ? '' : `  ${failure.file}`}: ${failure.message}`,
+      );
     }
   }
   out.push('', summary(result, open, suppressed.length, failOn, paint));
@@ -55,7 +66,8 @@ export function textReport(result: ScanResult, failOn: Severity, paint: Paint = 
 }
 
 function findingLines(finding: Finding, paint: Paint): string[] {
-  const cwe = finding.cwe.length === 0 ? '' : paint('gray', ` (${finding.cwe.map((n) => `CWE-${n}`).join(', ')})`);
+  const cwe =
+    finding.cwe.length === 0 ? '' : paint('gray', ` (${finding.cwe.map((n) => `CWE-${n}`).join(', ')})`);
   return [
     `  ${locationText(finding.location)}  ${paint('bold', finding.ruleId)}${cwe}`,
     `      ${finding.message}`,

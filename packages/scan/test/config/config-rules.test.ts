@@ -35,11 +35,16 @@ describe('config rules', () => {
     const result = await runScan({ root: positive, modules: [configModule] });
     const [finding] = result.modules[0]?.findings ?? [];
     assert.equal(finding?.severity, 'high');
-    assert.deepEqual(finding?.location, { file: 'route-no-policy.positive.rampart.yaml', line: 23, column: 9 });
-    assert.notEqual(finding?.fix, CONFIG_RULES.get('config/route-no-policy')?.fix);
+    assert.deepEqual(finding.location, {
+      file: 'route-no-policy.positive.rampart.yaml',
+      line: 23,
+      column: 9,
+    });
+    assert.notEqual(finding.fix, CONFIG_RULES.get('config/route-no-policy')?.fix);
   });
   it('finds rampart.yaml files by name', () => {
-    for (const name of ['rampart.yaml', 'x/rampart.yml', 'staging.rampart.yaml']) assert.ok(isRampartConfig(name));
+    for (const name of ['rampart.yaml', 'x/rampart.yml', 'staging.rampart.yaml'])
+      assert.ok(isRampartConfig(name));
     assert.ok(!isRampartConfig('not-rampart.yaml.txt') && !isRampartConfig('myrampart.yaml'));
   });
   it("keeps the shop's rampart.yaml clean", async () => {

@@ -32,7 +32,10 @@ const multitoolDir = ((): string | undefined => {
     return undefined;
   }
 })();
-const skip = process.platform !== 'linux' || multitoolDir === undefined ? 'the SARIF multitool ships a Linux build only here' : false;
+const skip =
+  process.platform !== 'linux' || multitoolDir === undefined
+    ? 'the SARIF multitool ships a Linux build only here'
+    : false;
 
 /** What `Sarif.Multitool validate` reports on a log, errors and warnings only: `<rule> <level>: <arguments>`. */
 async function multitoolProblems(log: unknown): Promise<string[]> {
@@ -41,9 +44,13 @@ async function multitoolProblems(log: unknown): Promise<string[]> {
     const input = join(dir.path, 'scan.sarif');
     const output = join(dir.path, 'validation.sarif');
     await writeFile(input, JSON.stringify(log));
-    await promisify(execFile)(join(multitoolDir!, 'Sarif.Multitool'), ['validate', input, '--output', output, '--quiet'], {
-      env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
-    });
+    await promisify(execFile)(
+      join(multitoolDir!, 'Sarif.Multitool'),
+      ['validate', input, '--output', output, '--quiet'],
+      {
+        env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+      },
+    );
     assert.ok(existsSync(output), 'the validator wrote no result');
     const validation = JSON.parse(readFileSync(output, 'utf8')) as {
       runs: { results?: { ruleId: string; level?: string; message: { arguments?: string[] } }[] }[];
@@ -64,7 +71,10 @@ async function fixtureSarif(): Promise<SarifLog> {
 
 describe('SARIF output', { skip }, () => {
   it('is valid against the SARIF 2.1.0 JSON schema (ajv)', async () => {
-    const schema = JSON.parse(readFileSync(join(multitoolDir!, 'sarif-2.1.0.json'), 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(readFileSync(join(multitoolDir!, 'sarif-2.1.0.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
     const validate = ajv.compile(schema);
     const log = await fixtureSarif();
@@ -78,10 +88,15 @@ describe('SARIF output', { skip }, () => {
   });
 
   it('is checked for real: the multitool refuses a broken log', async () => {
-    const log = JSON.parse(JSON.stringify(await fixtureSarif())) as { runs: { results: Record<string, unknown>[] }[] };
+    const log = JSON.parse(JSON.stringify(await fixtureSarif())) as {
+      runs: { results: Record<string, unknown>[] }[];
+    };
     delete log.runs[0]!.results[0]!['message'];
     const problems = await multitoolProblems(log);
-    assert.ok(problems.some((p) => p.startsWith('JSON1002 error')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('JSON1002 error')),
+      problems.join('\n'),
+    );
   });
 
   it('has one run per module with its own automationDetails.id, rules with helpUri and security-severity', async () => {
@@ -96,7 +111,10 @@ describe('SARIF output', { skip }, () => {
         assert.match(rule.properties['security-severity'], /^\d+\.\d$/u);
       }
       for (const result of run.results) {
-        assert.match((result['partialFingerprints'] as Record<string, string>)[FINGERPRINT_KEY] ?? '', /^[a-f0-9]{32}$/u);
+        assert.match(
+          (result['partialFingerprints'] as Record<string, string>)[FINGERPRINT_KEY] ?? '',
+          /^[a-f0-9]{32}$/u,
+        );
       }
     }
   });
@@ -113,7 +131,11 @@ describe('SARIF output', { skip }, () => {
       const results = log.runs[0]?.results ?? [];
       assert.ok(results.length > 0);
       for (const result of results) {
-        assert.deepEqual(Object.keys((result['suppressions'] as object[])[0] ?? {}).sort(), ['justification', 'kind', 'status']);
+        assert.deepEqual(Object.keys((result['suppressions'] as object[])[0] ?? {}).sort(), [
+          'justification',
+          'kind',
+          'status',
+        ]);
       }
     } finally {
       await dir.cleanup();
