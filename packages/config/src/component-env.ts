@@ -25,6 +25,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { listenHostProblem, peerHostsProblem } from './host-names.ts';
 
 /** Every kind of component `rampart up` starts. A service is any entry of `services` in rampart.yaml. */
 export const COMPONENT_KINDS = ['mesh', 'identity', 'audit', 'gateway', 'service'] as const;
@@ -61,6 +62,11 @@ export interface ComponentVariable {
    * has other means: the join token over IPC). Unset, `rampart up` writes it.
    */
   readonly setBy?: 'kubernetes';
+  /**
+   * What the schema cannot say (an IP literal, a host name): the problem with a schema-valid value,
+   * else `undefined`. Shown after {@link expected}; it names an entry, never echoes the value.
+   */
+  readonly refine?: (value: unknown) => string | undefined;
 }
 
 const AbsolutePath = Type.String({ pattern: '^/' });
@@ -232,6 +238,40 @@ export const componentEnv = {
     components: { identity: 'optional', audit: 'optional', gateway: 'optional', service: 'optional' },
     channel: 'env',
     setBy: 'kubernetes',
+  },
+  listenHost: {
+    name: 'RAMPART_LISTEN_HOST',
+    meaning:
+      "the address the component's mTLS port and admin port are bound on (the gateway's public port keeps " +
+      '`gateway.listen`), 127.0.0.1 when unset; on Kubernetes 0.0.0.0, every IPv4 address of the pod',
+    expected: 'an IP address: 127.0.0.1 (this host), 0.0.0.0 or :: (every interface), or one interface address',
+    schema: Type.String({ minLength: 2, maxLength: 45 }),
+    refine: (value) => {
+      const problem = listenHostProblem(String(value));
+      return problem === undefined ? undefined : `the value ${problem}`;
+    },
+    components: {
+      mesh: 'optional',
+      identity: 'optional',
+      audit: 'optional',
+      gateway: 'optional',
+      service: 'optional',
+    },
+    channel: 'env',
+  },
+  peerHosts: {
+    name: 'RAMPART_PEER_HOSTS',
+    meaning:
+      'where each peer the component dials is reached, by component or service name; a peer not named is on ' +
+      '127.0.0.1. An address only: who answers is proved by its SPIFFE ID, never by this name',
+    expected:
+      'a JSON object of component or service names to host names or IP addresses, without scheme or port ' +
+      '(e.g. {"identity":"rampart-identity.shop.svc"})',
+    schema: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' }), Type.String()),
+    encoding: 'json',
+    refine: (value) => peerHostsProblem(value as Readonly<Record<string, string>>),
+    components: { audit: 'optional', gateway: 'optional', service: 'optional' },
+    channel: 'env',
   },
   auditUrl: {
     name: 'RAMPART_AUDIT_URL',
@@ -438,7 +478,8 @@ function write(
       }
       continue;
     }
-    if (!Value.Check(variable.schema, value)) {
+    const refused = Value.Check(variable.schema, value) ? variable.refine?.(value) : 'invalid';
+    if (refused !== undefined) {
       throw new TypeError(`${variable.name} must be ${variable.expected} (${kind}: ${variable.meaning})`);
     }
     if (variable.encoding === 'json') env[variable.name] = JSON.stringify(value);
@@ -472,7 +513,7 @@ export function readComponentEnv<K extends ComponentKind>(
       const read = readVariable(variable, channel === 'env' ? env : secrets);
       if (read.problem !== undefined) {
         if (read.problem !== MISSING || variable.presence === 'required')
-          problems.push(describe(variable, read.problem));
+          problems.push(describe(variable, read.problem, read.detail));
       } else values[variable.key] = read.value;
     }
   }
@@ -534,21 +575,59 @@ export function readSecretsDir(env: Environment): string | undefined {
   return read.value;
 }
 
+/**
+ * `RAMPART_LISTEN_HOST`: the address this component binds its mTLS and admin ports on, `127.0.0.1`
+ * when unset. Throws like {@link readComponentEnv}. Components call `listenHost()` (peer-origin.ts).
+ *
+ * @example
+ * readListenHost({ RAMPART_LISTEN_HOST: '0.0.0.0' }); // '0.0.0.0'
+ */
+export function readListenHost(env: Environment): string {
+  const read = readVariable(componentEnv.listenHost, env);
+  if (read.problem === MISSING) return LOOPBACK_HOST;
+  if (read.problem !== undefined) throw new TypeError(describe(componentEnv.listenHost, INVALID, read.detail));
+  return String(read.value);
+}
+
+/**
+ * `RAMPART_PEER_HOSTS`: where each peer is reached, by name; empty when unset (every peer on
+ * `127.0.0.1`). Throws like {@link readComponentEnv}. Components call `peerOrigin()` (peer-origin.ts).
+ *
+ * @example
+ * readPeerHosts({ RAMPART_PEER_HOSTS: '{"identity":"rampart-identity.shop.svc"}' }).identity;
+ */
+export function readPeerHosts(env: Environment): Readonly<Record<string, string>> {
+  const read = readVariable(componentEnv.peerHosts, env);
+  if (read.problem === MISSING) return {};
+  if (read.problem !== undefined) throw new TypeError(describe(componentEnv.peerHosts, INVALID, read.detail));
+  // Checked against the variable's schema (a record of strings) by readVariable.
+  return read.value as Readonly<Record<string, string>>;
+}
+
+/** Where a component listens, and its peers are, when nothing says otherwise: this host. */
+export const LOOPBACK_HOST = '127.0.0.1';
+
 const MISSING = 'missing';
 const INVALID = 'invalid';
 type ReadResult =
   | { readonly value: unknown; readonly problem?: never }
-  | { readonly problem: typeof MISSING | typeof INVALID };
+  | { readonly problem: typeof MISSING | typeof INVALID; readonly detail?: string };
 
 function readVariable(variable: ComponentVariable, source: Environment): ReadResult {
   const raw = source[variable.name];
   if (raw === undefined || raw === '') return { problem: MISSING };
   const value = decode(variable, raw);
-  return value !== undefined && Value.Check(variable.schema, value) ? { value } : { problem: INVALID };
+  if (value === undefined || !Value.Check(variable.schema, value)) return { problem: INVALID };
+  const detail = variable.refine?.(value);
+  return detail === undefined ? { value } : { problem: INVALID, detail };
 }
 
-function describe(variable: ComponentVariable, problem: typeof MISSING | typeof INVALID): string {
-  return problem === MISSING ? missing(variable) : invalid(variable);
+function describe(
+  variable: ComponentVariable,
+  problem: typeof MISSING | typeof INVALID,
+  detail?: string,
+): string {
+  return problem === MISSING ? missing(variable) : invalid(variable, detail);
 }
 
 function decode(variable: ComponentVariable, raw: string): unknown {
@@ -574,9 +653,10 @@ function missing(variable: ComponentVariable): string {
   );
 }
 
-function invalid(variable: ComponentVariable): string {
+function invalid(variable: ComponentVariable, detail?: string): string {
   return (
-    `${variable.name} must be ${variable.expected} (${variable.meaning}): ` +
+    `${variable.name} must be ${variable.expected} (${variable.meaning})` +
+    `${detail === undefined ? '' : `; ${detail}`}: ` +
     `run the component with \`rampart up\`, or fix ${variable.name}`
   );
 }

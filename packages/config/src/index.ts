@@ -52,6 +52,8 @@ export {
   parseExternalUrl,
   type ParsedExternalUrl,
 } from './external-upstream.ts';
+export { listenHost, peerOrigin } from './peer-origin.ts';
+export { hostProblem } from './host-names.ts';
 export { trustDomainOf } from './trust-domain.ts';
 export {
   KUBERNETES_COMPONENT_PREFIX,
@@ -103,6 +105,7 @@ export {
   LOG_LEVELS,
   componentEnv,
   componentVariables,
+  LOOPBACK_HOST,
   readComponentEnv,
   readLaunchSecretsMode,
   readSecretsDir,

@@ -27,9 +27,16 @@ export function platformPorts(config: RampartConfig): PlatformPorts {
   return { ...DEFAULT_PORTS, ...config.ports };
 }
 
-/** The gateway's public origin, `https://127.0.0.1:<ports.gateway>`: what API tokens name as audience. */
+/**
+ * The gateway's public origin: `gateway.publicUrl`, else `https://127.0.0.1:<ports.gateway>`. What
+ * API tokens name as audience, the default issuer's base, the console's redirect URIs and the
+ * origin DPoP proofs must name (`htu`).
+ *
+ * @example
+ * gatewayOrigin(config); // 'https://api.example.com' with `gateway.publicUrl`, else 'https://127.0.0.1:8443'
+ */
 export function gatewayOrigin(config: RampartConfig): string {
-  return `https://127.0.0.1:${platformPorts(config).gateway}`;
+  return config.gateway?.publicUrl ?? `https://127.0.0.1:${platformPorts(config).gateway}`;
 }
 
 /** The issuer: `identity.issuer`, else identity behind the gateway's `/auth` mount; no trailing slash. */

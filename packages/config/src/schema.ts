@@ -461,6 +461,16 @@ export const Gateway = Type.Object(
     // The per-IP limit on /auth, identity's endpoints (default 600 per 1m per IP, blocked 1m on excess).
     identityRateLimit: Type.Optional(RateLimit),
     defaultRateLimit: Type.Optional(DefaultRateLimit),
+    publicUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          'The origin clients reach the gateway at, e.g. https://api.example.com (https, no path): the audience of ' +
+          "API tokens, the issuer's default base (<publicUrl>/auth), the console's redirect URIs and what DPoP proofs " +
+          'name. Default https://127.0.0.1:<ports.gateway>; set it wherever clients come from elsewhere (a cluster).',
+      }),
+    ),
     listen: Type.Optional(
       Type.Array(Type.String({ minLength: 2, maxLength: 45 }), {
         minItems: 1,

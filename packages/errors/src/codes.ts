@@ -37,6 +37,7 @@ export const codes = {
   CFG_UPSTREAM_NOT_LOOPBACK: { status: 500, title: 'Upstream is not plain HTTP on loopback' },
   CFG_EXTERNAL_URL: { status: 500, title: 'External upstream URL is not a plain https URL' },
   CFG_EXTERNAL_IN_MESH: { status: 500, title: 'External upstream used as a service of the mesh' },
+  CFG_PUBLIC_URL: { status: 500, title: 'Public URL is not an https origin' },
   SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
   SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
   SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'A component user cannot be created or used' },

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { listenHost } from '@rampart/config';
 import type { Store } from './store/index.ts';
 
 /** What a component's admin port reports about it. */
@@ -121,11 +122,14 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Listens on 127.0.0.1:`port`; rejects with the listen error (EADDRINUSE …) instead of emitting it. */
+/**
+ * Listens on `port` at the component's address (`listenHost()` of @rampart/config: 127.0.0.1 unless
+ * `RAMPART_LISTEN_HOST` says otherwise); rejects with the listen error (EADDRINUSE …) instead of emitting it.
+ */
 export function listenOn(server: Server | HttpsServer, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, listenHost(), () => {
       server.off('error', reject);
       resolve();
     });

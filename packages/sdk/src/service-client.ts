@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { type Agent, type Dispatcher, request as undiciRequest } from 'undici';
-import type { RampartConfig } from '@rampart/config';
+import { peerOrigin, type RampartConfig } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { exchangeToken, serviceSpiffeId, type WorkloadIdentity } from '@rampart/mesh';
 import { formatIdempotencyKey, IDEMPOTENCY_KEY_HEADER } from './idempotency/index.ts';
@@ -96,7 +96,7 @@ export class ServiceClients {
         : { [IDEMPOTENCY_KEY_HEADER]: formatIdempotencyKey(options.idempotencyKey) }),
     };
     this.#options.injectTrace?.(request, headers);
-    const response = await undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {
+    const response = await undiciRequest(`${peerOrigin(callee, target.port)}${options.path}`, {
       dispatcher: this.#agent(callee),
       method: options.method,
       headers,
@@ -121,7 +121,7 @@ export class ServiceClients {
   ): Promise<Dispatcher.ResponseData> {
     const target = this.#allowedCallee(callee);
     const token = await this.#tokenFor(subjectToken, callee);
-    return undiciRequest(`https://127.0.0.1:${target.port}${options.path}`, {
+    return undiciRequest(`${peerOrigin(callee, target.port)}${options.path}`, {
       dispatcher: this.#agent(callee),
       method: options.method,
       headers: { ...options.headers, authorization: `Bearer ${token}` },

@@ -2,6 +2,7 @@ import type { FastifyRequest, InjectOptions, LightMyRequestResponse, RouteGeneri
 import type { DestinationStream } from 'pino';
 import {
   componentEnv,
+  listenHost,
   readLogLevel,
   serviceAdminPort,
   type RampartConfig,
@@ -411,7 +412,7 @@ async function assembleService(
           `${componentEnv.meshUrl.name} is not set: a service listens only with mTLS; run it with \`rampart up\``,
         );
       }
-      const address = await app.listen({ host: '127.0.0.1', port: startOptions.port ?? thisService().port });
+      const address = await app.listen({ host: listenHost(), port: startOptions.port ?? thisService().port });
       await listenOn(admin, startOptions.adminPort ?? serviceAdminPort(thisService()));
       log.info({ address, revision }, 'service listening');
       return address;

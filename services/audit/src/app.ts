@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
-import { platformPorts, type RampartConfig, type Secret } from '@rampart/config';
+import { listenHost, platformPorts, type RampartConfig, type Secret } from '@rampart/config';
 import type { WorkloadCredentials } from '@rampart/mesh';
 import {
   buildHttpApp,
@@ -263,7 +263,7 @@ export async function startAudit(options: AuditOptions): Promise<Audit> {
   let url: string;
   let consumer: NatsConsumer | undefined;
   try {
-    url = await app.listen({ host: '127.0.0.1', port: options.port ?? ports.audit });
+    url = await app.listen({ host: listenHost(), port: options.port ?? ports.audit });
     const nats = config.storage?.nats;
     if (nats !== undefined) {
       if (!nats.url.startsWith('tls://')) {

@@ -2,7 +2,7 @@ import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } f
 import { isIPv6, type Server as NetServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { RampartConfig } from '@rampart/config';
+import { listenHost, peerOrigin, type RampartConfig } from '@rampart/config';
 import { loadConsoleSite, type ConsoleSite } from '@rampart/console';
 import { componentSpiffeId, serviceSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import {
@@ -170,6 +170,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   });
   const jwks = createJwksCache({
     url: settings.jwksUrl,
+    ...(settings.jwksConnectTo === undefined ? {} : { connectTo: settings.jwksConnectTo }),
     ...(options.issuerCa === undefined ? {} : { ca: options.issuerCa }),
     ...(settings.allowHttpIssuer ? { dangerouslyAllowHttp: true } : {}),
     logger: log,
@@ -186,12 +187,14 @@ export function buildGateway(options: GatewayOptions): Gateway {
     log.error({ err: error }, 'redis connection error');
   });
   const identityUpstream: Upstream = Object.freeze({
+    peer: 'identity',
     port: settings.identityPort,
     spiffeId: componentSpiffeId(settings.trustDomain, 'identity'),
     authenticatesClients: true,
   });
   // The audit service's admin query API: it checks the admin's own token, and its live feed streams.
   const auditUpstream: Upstream = Object.freeze({
+    peer: 'audit',
     port: settings.auditPort,
     spiffeId: componentSpiffeId(settings.trustDomain, 'audit'),
     authenticatesClients: true,
@@ -203,14 +206,16 @@ export function buildGateway(options: GatewayOptions): Gateway {
       if (name === IDENTITY_UPSTREAM) return identityUpstream;
       if (name === AUDIT_UPSTREAM) return auditUpstream;
       const port = config.services[name]?.port;
-      return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(settings.trustDomain, name) };
+      return port === undefined
+        ? undefined
+        : { peer: name, port, spiffeId: serviceSpiffeId(settings.trustDomain, name) };
     },
   });
   const externalUpstreams = createExternalUpstreams({ targetOf: (name) => external.get(name) });
   const revocations: RevocationFeed | undefined =
     options.followRevocations === true
       ? createRevocationFeed({
-          url: `https://127.0.0.1:${settings.identityPort}/internal/revocations`,
+          url: `${peerOrigin('identity', settings.identityPort)}/internal/revocations`,
           identitySpiffeId: componentSpiffeId(settings.trustDomain, 'identity'),
           credentials: options.credentials,
           log,
@@ -245,7 +250,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     ...(options.followRevocations === true
       ? {
           introspection: createIntrospectionClient({
-            url: `https://127.0.0.1:${settings.identityPort}/internal/introspect`,
+            url: `${peerOrigin('identity', settings.identityPort)}/internal/introspect`,
             identitySpiffeId: componentSpiffeId(settings.trustDomain, 'identity'),
             credentials: options.credentials,
             issuer: settings.issuer,
@@ -330,7 +335,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       for (const { address, server } of servers) {
         await listen(server, settings.port, options.worker?.sharePort === true, address);
       }
-      if (options.worker === undefined) await listen(admin, settings.adminPort);
+      if (options.worker === undefined) await listen(admin, settings.adminPort, false, listenHost());
       ready = true;
       return {
         url: localUrl(settings),

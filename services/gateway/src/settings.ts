@@ -21,6 +21,12 @@ export interface GatewaySettings {
   readonly issuer: string;
   /** Where the issuer publishes its keys. */
   readonly jwksUrl: string;
+  /**
+   * With the issuer on this gateway's own `/auth` mount: the local address its key set is fetched
+   * through ({@link localUrl}), so a `gateway.publicUrl` the gateway cannot reach from inside (a
+   * load balancer, a cluster's egress policy) does not matter; the request still names the public host.
+   */
+  readonly jwksConnectTo?: string;
   /** The audience access tokens must name (RFC 8707): this gateway's public origin. */
   readonly audience: string;
   /** Where identity listens on 127.0.0.1 (`ports.identity`, 8444), behind the `/auth` mount. */
@@ -56,20 +62,23 @@ export function gatewaySettings(config: RampartConfig): GatewaySettings {
   const problem = issuerProblem(issuer, allowHttpIssuer);
   if (problem !== undefined) throw new TypeError(`identity.issuer ${problem.message}: ${problem.fix}`);
   const issuerUrl = new URL(issuer);
+  const listen = config.gateway?.listen ?? [DEFAULT_LISTEN];
+  const ownMount = issuerUrl.origin === origin && issuerUrl.pathname === '/auth';
   return {
     trustDomain: trustDomainOf(config),
     port: ports.gateway,
-    listen: config.gateway?.listen ?? [DEFAULT_LISTEN],
+    listen,
     adminPort: ports.admin,
     issuer,
     jwksUrl: `${issuer}/jwks`,
+    ...(ownMount ? { jwksConnectTo: localUrl({ listen, port: ports.gateway }) } : {}),
     audience: origin,
     identityPort: ports.identity,
     auditPort: ports.audit,
     publicHost:
       issuerUrl.protocol === 'https:' && issuerUrl.pathname === '/auth'
         ? issuerUrl.host
-        : `127.0.0.1:${ports.gateway}`,
+        : new URL(origin).host,
     allowHttpIssuer,
   };
 }

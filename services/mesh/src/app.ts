@@ -4,7 +4,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import fastify, { type FastifyInstance } from 'fastify';
-import { kubernetesMeshSettings, kubernetesWorkloads, type RampartConfig } from '@rampart/config';
+import { kubernetesMeshSettings, kubernetesWorkloads, listenHost, type RampartConfig } from '@rampart/config';
 import {
   CertificateAuthority,
   JoinTokens,
@@ -235,7 +235,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
     spiffeId,
     bundleFile,
     async start() {
-      const url = await app.listen({ host: '127.0.0.1', port: options.port ?? settings.port });
+      const url = await app.listen({ host: listenHost(), port: options.port ?? settings.port });
       await listenOn(admin, options.adminPort ?? settings.adminPort);
       const adminUrl = `http://127.0.0.1:${addressPort(admin)}`;
       identity.startMaintenance();

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { Pool } from 'undici';
 import {
   deepFreeze,
+  listenHost,
   parseUpstream,
   serviceAdminPort,
   sidecarEgressPort,
@@ -147,7 +148,7 @@ export async function startSidecar(context: BootContext<'service'>): Promise<Sid
         },
       });
     }
-    await endpoint.app.listen({ host: '127.0.0.1', port: declared.port });
+    await endpoint.app.listen({ host: listenHost(), port: declared.port });
   } catch (error) {
     await stop();
     throw error;

@@ -10,6 +10,7 @@ import { checkIdentityTokens } from './identity-tokens.ts';
 import { checkIssuer } from './issuer.ts';
 import { checkNatsTransport } from './nats-transport.ts';
 import { checkPortConflict } from './port-conflict.ts';
+import { checkPublicUrl } from './public-url.ts';
 import { checkPublicWriteRoute } from './public-write-route.ts';
 import { checkRateLimitOff } from './rate-limit-off.ts';
 import { checkReservedPath } from './reserved-path.ts';
@@ -47,6 +48,7 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkGatewaySettings, // CFG_INVALID_VALUE (gateway: cors "*" with credentials, trustedProxies, identityRateLimit), CFG_TRUSTS_ANY_PROXY (warning)
   checkIdentityTokens, // CFG_INVALID_VALUE (identity.tokens lifetimes)
   checkIssuer, // CFG_INVALID_VALUE (identity.issuer), CFG_HTTP_ISSUER (warning)
+  checkPublicUrl, // CFG_PUBLIC_URL (gateway.publicUrl)
   checkClientRules, // CFG_INVALID_CLIENT, CFG_RESERVED_SCOPE (warning)
   checkCedarPolicy, // CFG_INVALID_CEDAR
   checkPublicWriteRoute, // CFG_PUBLIC_WRITE_ROUTE (warning)

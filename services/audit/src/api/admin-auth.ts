@@ -45,7 +45,7 @@ export class AdminDenial extends RampartError {
 
 export interface AdminAuthenticatorOptions {
   readonly trustDomain: string;
-  /** Identity's port on 127.0.0.1 (`ports.identity`). */
+  /** Identity's port (`ports.identity`), at its address of `peerOrigin`. */
   readonly identityPort: number;
   /** The audit service's workload certificate: identity serves the check to it alone. */
   readonly credentials: () => WorkloadCredentials;

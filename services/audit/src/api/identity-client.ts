@@ -3,10 +3,11 @@ import { request } from 'undici';
 import { RampartError } from '@rampart/errors';
 import { componentSpiffeId, type WorkloadCredentials } from '@rampart/mesh';
 import { meshAgent } from '@rampart/sdk';
+import { peerOrigin } from '@rampart/config';
 
 export interface IdentityClientOptions {
   readonly trustDomain: string;
-  /** Identity's port on 127.0.0.1 (`ports.identity`). */
+  /** Identity's port (`ports.identity`), at its address of `peerOrigin`. */
   readonly identityPort: number;
   /** The audit service's workload certificate: identity serves its internal routes to it alone. */
   readonly credentials: () => WorkloadCredentials;
@@ -44,7 +45,7 @@ export function createIdentityClient(options: IdentityClientOptions): IdentityCl
       let status: number;
       let answer: unknown;
       try {
-        const response = await request(`https://127.0.0.1:${options.identityPort}${path}`, {
+        const response = await request(`${peerOrigin('identity', options.identityPort)}${path}`, {
           method: 'POST',
           dispatcher: agentNow(),
           headers: {

@@ -33,7 +33,7 @@ export interface SubjectResolution {
 
 export interface SubjectResolverOptions {
   readonly trustDomain: string;
-  /** Identity's port on 127.0.0.1 (`ports.identity`). */
+  /** Identity's port (`ports.identity`), at its address of `peerOrigin`. */
   readonly identityPort: number;
   /** The audit service's workload certificate: identity serves the lookup to it alone. */
   readonly credentials: () => WorkloadCredentials;

@@ -47,6 +47,8 @@ export interface JwksCacheOptions {
   readonly maxResponseBytes?: number;
   /** Trust anchors (PEM) for the issuer's TLS certificate, e.g. `.rampart/ca.pem`. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** An origin to connect to in place of the URL's own, naming the URL's host still (`JwksFetcherOptions.connectTo`). */
+  readonly connectTo?: string;
   /** Allows `http://127.0.0.1` / `http://[::1]`. For tests only: logged as a warning and shown in `stats()`. */
   readonly dangerouslyAllowHttp?: boolean;
   readonly logger?: AuthLogger;
@@ -158,6 +160,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? 5_000),
     maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 64 * 1024),
     ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.connectTo === undefined ? {} : { connectTo: checkJwksUrl(options.connectTo, false) }),
   });
   if (dangerouslyAllowHttp) {
     logger?.warn(

@@ -13,6 +13,12 @@ export interface JwksFetcherOptions {
   readonly maxResponseBytes: number;
   /** Trust anchors for the issuer's TLS certificate (PEM); the system store when absent. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /**
+   * An origin to connect to in place of the URL's own (the gateway's local listener, for the key
+   * set of its own `/auth` mount behind a `gateway.publicUrl` it cannot reach from inside). The
+   * request still names the URL's host (`Host`, TLS server name): the certificate must be valid for it.
+   */
+  readonly connectTo?: URL;
 }
 
 /** Fetches one key-set document. Rejects with an `Error` whose message says why. */
@@ -63,11 +69,14 @@ export function createJwksFetcher(options: JwksFetcherOptions): JwksFetcher {
     connections: 2,
   });
 
+  const target = options.connectTo === undefined ? url : new URL(`${url.pathname}${url.search}`, options.connectTo);
+  const host = options.connectTo === undefined ? {} : { host: url.host };
+
   async function fetchDocument(): Promise<unknown> {
-    const response = await request(url, {
+    const response = await request(target, {
       method: 'GET',
       dispatcher,
-      headers: { accept: 'application/jwk-set+json, application/json' },
+      headers: { accept: 'application/jwk-set+json, application/json', ...host },
       signal: AbortSignal.timeout(timeoutMs),
     });
     const { statusCode, headers, body } = response;

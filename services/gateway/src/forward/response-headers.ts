@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { peerOrigin } from '@rampart/config';
 
 /**
  * Response fields a service may send to clients. Everything else is dropped: banners (`server`,
@@ -123,7 +124,8 @@ function namesInternalListener(value: string | readonly string[], port: number):
   const host = url.hostname.replace(/^\[|\]$/gu, '').toLowerCase();
   const loopback =
     host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host.startsWith('127.');
-  return loopback && url.port === String(port);
+  // Or identity's address in the cluster (`RAMPART_PEER_HOSTS`), e.g. rampart-identity.shop.svc.
+  return (loopback && url.port === String(port)) || url.origin === peerOrigin('identity', port);
 }
 
 /**

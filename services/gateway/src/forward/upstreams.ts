@@ -4,6 +4,7 @@ import { request as undiciRequest } from 'undici';
 import { RampartError } from '@rampart/errors';
 import type { WorkloadCredentials } from '@rampart/mesh';
 import { meshAgent } from '@rampart/sdk';
+import { peerOrigin } from '@rampart/config';
 import {
   CircuitBreaker,
   checkBreakerOptions,
@@ -22,7 +23,9 @@ export const AUDIT_UPSTREAM = 'rampart:audit';
 
 /** Where an upstream listens, and who it must prove to be. */
 export interface Upstream {
-  /** Its port on 127.0.0.1. */
+  /** Its name for `peerOrigin` (@rampart/config): `identity`, `audit`, or the service's. */
+  readonly peer: string;
+  /** Its port, at the peer's address (`RAMPART_PEER_HOSTS`, else 127.0.0.1). */
   readonly port: number;
   /** The SPIFFE ID its server certificate must carry; any other is refused before a byte is sent. */
   readonly spiffeId: string;
@@ -195,7 +198,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     for (let attempt = 1; ; attempt++) {
       let response;
       try {
-        response = await undiciRequest(`https://127.0.0.1:${upstream.port}${request.target}`, {
+        response = await undiciRequest(`${peerOrigin(upstream.peer, upstream.port)}${request.target}`, {
           dispatcher: agentFor(request.upstream, upstream),
           method,
           headers,
@@ -245,7 +248,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       const report = breakerFor(request.upstream).admit();
       let outcome: BreakerOutcome = 'failure';
       try {
-        const response = await undiciRequest(`https://127.0.0.1:${upstream.port}${request.target}`, {
+        const response = await undiciRequest(`${peerOrigin(upstream.peer, upstream.port)}${request.target}`, {
           dispatcher: agentFor(request.upstream, upstream),
           method,
           headers: forwardedRequestHeaders(request.headers, request),

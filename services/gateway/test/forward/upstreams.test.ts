@@ -62,7 +62,9 @@ describe('createUpstreams over mTLS', () => {
       credentials: () => credentials,
       upstreamOf: (name) => {
         const port = ports.get(name);
-        return port === undefined ? undefined : { port, spiffeId: serviceSpiffeId(TRUST_DOMAIN, name) };
+        return port === undefined
+          ? undefined
+          : { peer: name, port, spiffeId: serviceSpiffeId(TRUST_DOMAIN, name) };
       },
       ...options,
     });
@@ -208,6 +210,7 @@ describe('createUpstreams over mTLS', () => {
     // `orders` stands in for identity: same mTLS, its own SPIFFE ID as the expected one.
     const u = upstreams({
       upstreamOf: () => ({
+        peer: 'orders',
         port: orders.port,
         spiffeId: serviceSpiffeId(TRUST_DOMAIN, 'orders'),
         authenticatesClients: true,
@@ -327,7 +330,7 @@ describe('createUpstreams over mTLS', () => {
   it('rejects unusable options with a TypeError', () => {
     const base = {
       credentials: () => credentials,
-      upstreamOf: () => ({ port: 1, spiffeId: serviceSpiffeId(TRUST_DOMAIN, 'orders') }),
+      upstreamOf: () => ({ peer: 'orders', port: 1, spiffeId: serviceSpiffeId(TRUST_DOMAIN, 'orders') }),
     };
     assert.throws(() => createUpstreams({ ...base, timeoutMs: 0 }), TypeError);
     assert.throws(() => createUpstreams({ ...base, breaker: { failures: 0, coolDownMs: 1 } }), TypeError);
