@@ -244,7 +244,8 @@ export const componentEnv = {
     meaning:
       "the address the component's mTLS port and admin port are bound on (the gateway's public port keeps " +
       '`gateway.listen`), 127.0.0.1 when unset; on Kubernetes 0.0.0.0, every IPv4 address of the pod',
-    expected: 'an IP address: 127.0.0.1 (this host), 0.0.0.0 or :: (every interface), or one interface address',
+    expected:
+      'an IP address: 127.0.0.1 (this host), 0.0.0.0 or :: (every interface), or one interface address',
     schema: Type.String({ minLength: 2, maxLength: 45 }),
     refine: (value) => {
       const problem = listenHostProblem(String(value));
@@ -585,7 +586,8 @@ export function readSecretsDir(env: Environment): string | undefined {
 export function readListenHost(env: Environment): string {
   const read = readVariable(componentEnv.listenHost, env);
   if (read.problem === MISSING) return LOOPBACK_HOST;
-  if (read.problem !== undefined) throw new TypeError(describe(componentEnv.listenHost, INVALID, read.detail));
+  if (read.problem !== undefined)
+    throw new TypeError(describe(componentEnv.listenHost, INVALID, read.detail));
   return String(read.value);
 }
 

@@ -1,5 +1,11 @@
 import { isIPv6 } from 'node:net';
-import { componentEnv, LOOPBACK_HOST, readListenHost, readPeerHosts, type Environment } from './component-env.ts';
+import {
+  componentEnv,
+  LOOPBACK_HOST,
+  readListenHost,
+  readPeerHosts,
+  type Environment,
+} from './component-env.ts';
 
 /**
  * The address this process binds its mTLS and admin ports on: `RAMPART_LISTEN_HOST` of the
@@ -16,7 +22,11 @@ export function listenHost(env: Environment = process.env): string {
 }
 
 let cached:
-  | { readonly env: Environment; readonly raw: string | undefined; readonly hosts: Readonly<Record<string, string>> }
+  | {
+      readonly env: Environment;
+      readonly raw: string | undefined;
+      readonly hosts: Readonly<Record<string, string>>;
+    }
   | undefined;
 
 /**

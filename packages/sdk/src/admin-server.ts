@@ -126,10 +126,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * Listens on `port` at the component's address (`listenHost()` of @rampart/config: 127.0.0.1 unless
  * `RAMPART_LISTEN_HOST` says otherwise); rejects with the listen error (EADDRINUSE …) instead of emitting it.
  */
-export function listenOn(server: Server | HttpsServer, port: number): Promise<void> {
+export function listenOn(server: Server | HttpsServer, port: number, host = listenHost()): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, listenHost(), () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });

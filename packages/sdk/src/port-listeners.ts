@@ -11,17 +11,21 @@ export interface PortListener {
 
 /** TCP state LISTEN in /proc/net/tcp. */
 const LISTEN = '0A';
-/** Local addresses whose listeners take connections to 127.0.0.1: itself and the wildcards. */
-const COMPETING = new Set(['127.0.0.1', '0.0.0.0', '::', '::ffff:127.0.0.1', '::ffff:0.0.0.0']);
+/** The wildcards: their listeners take connections to every address. */
+const WILDCARDS = ['0.0.0.0', '::', '::ffff:0.0.0.0'];
 
 /**
- * The sockets listening on `port` that compete for connections to 127.0.0.1 (bound to it or to a
- * wildcard), from /proc/net/tcp and tcp6. `null` where there is no /proc to read (not Linux).
+ * The sockets listening on `port` that compete for connections to `host` (127.0.0.1 unless said:
+ * bound to it or to a wildcard; every listener when `host` is a wildcard itself), from
+ * /proc/net/tcp and tcp6. `null` where there is no /proc to read (not Linux).
  *
  * @example
  * const foreign = listenersOn(8443)?.filter((l) => !ownSocketInodes().has(l.inode));
+ * listenersOn(8444, '127.0.0.3'); // what would take identity's connections under --rehearse-cluster
  */
-export function listenersOn(port: number): PortListener[] | null {
+export function listenersOn(port: number, host = '127.0.0.1'): PortListener[] | null {
+  const competing = new Set([host, `::ffff:${host}`, ...WILDCARDS]);
+  const any = WILDCARDS.includes(host);
   const found: PortListener[] = [];
   let readAny = false;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -39,7 +43,7 @@ export function listenersOn(port: number): PortListener[] | null {
       const [hexAddress, hexPort] = local.split(':');
       if (hexAddress === undefined || Number.parseInt(hexPort ?? '', 16) !== port) continue;
       const address = decodeAddress(hexAddress);
-      if (COMPETING.has(address)) found.push({ inode, uid: Number(uid), address });
+      if (any || competing.has(address)) found.push({ inode, uid: Number(uid), address });
     }
   }
   return readAny ? found : null;

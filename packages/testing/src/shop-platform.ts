@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { parseDocument } from 'yaml';
 import { CertificateAuthority, createWorkloadCsr, verifyPeerSpiffeId, serviceSpiffeId } from '@rampart/mesh';
+import type { PlatformPorts } from '@rampart/config';
 import { freePlatformPorts } from './platform-ports.ts';
 import { tempConfigDir, UpProcess, writeConfig, repoRoot } from './up-process.ts';
 import { mintInternalToken, signingKeyFromPem, type InternalTokenClaims } from './token-keys.ts';
@@ -15,9 +16,7 @@ export interface RunningShop {
   readonly dir: string;
   readonly home: string;
   readonly up: UpProcess;
-  readonly ports: Readonly<
-    Record<'profiles' | 'orders' | 'payments' | 'gateway' | 'admin' | 'identity' | 'identityAdmin', number>
-  >;
+  readonly ports: Readonly<Record<'profiles' | 'orders' | 'payments' | keyof PlatformPorts, number>>;
   /** The services behind `rampart sidecar` (reviews in Python, stock in Java): each port the sidecar and its process use. */
   readonly sidecars: Readonly<Record<'reviews' | 'stock', SidecarPorts>>;
   /** An internal token as the gateway would mint it (aud = service, no `act`), or with `act`. */
@@ -46,6 +45,8 @@ export interface ShopOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** A last edit of the YAML before it is written. */
   readonly edit?: (yaml: string) => string;
+  /** More flags for `rampart up` (e.g. `--rehearse-cluster`). */
+  readonly args?: readonly string[];
 }
 
 /**
@@ -128,7 +129,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   // A component gets a minute to become ready: on a loaded CI machine 15 s (the default) is not enough.
   const up = new UpProcess(
     writeConfig(dir, options.edit?.(yaml) ?? yaml),
-    ['--ready-timeout', '60'],
+    ['--ready-timeout', '60', ...(options.args ?? [])],
     options.env,
   );
   try {
@@ -154,10 +155,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       profiles: required(profiles),
       orders: required(orders),
       payments: required(payments),
-      gateway: platform.gateway,
-      admin: platform.admin,
-      identity: platform.identity,
-      identityAdmin: platform.identityAdmin,
+      ...platform,
     },
     sidecars,
     token: (claims, expiresIn = 60) => mintInternalToken(signingKey, claims, { expiresIn }),

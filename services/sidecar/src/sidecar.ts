@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import {
   deepFreeze,
   listenHost,
+  LOOPBACK_HOST,
   parseUpstream,
   serviceAdminPort,
   sidecarEgressPort,
@@ -120,7 +121,8 @@ export async function startSidecar(context: BootContext<'service'>): Promise<Sid
       metrics: endpoint.metrics,
       log,
     });
-    await listenOn(egress, egressPort);
+    // Its process is beside it (one pod): the egress port stays on loopback, wherever the mTLS port is.
+    await listenOn(egress, egressPort, LOOPBACK_HOST);
     const variables: Record<string, string> = {
       [PROCESS_VARIABLES.port]: String(upstream.port),
       [PROCESS_VARIABLES.host]: upstream.host,

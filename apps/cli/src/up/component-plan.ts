@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
+  gatewayOrigin,
+  LOOPBACK_HOST,
   platformPorts,
   serviceAdminPort,
   writeComponentEnv,
@@ -8,6 +10,7 @@ import {
   type LogLevel,
   type RampartConfig,
 } from '@rampart/config';
+import { hostUrl, type ComponentHosts } from './component-hosts.ts';
 import { startWaves } from './start-order.ts';
 import type { StateDir } from './state-dir.ts';
 import { COMPONENT_PACKAGES, componentEntry, consoleDir } from './installation.ts';
@@ -56,6 +59,8 @@ export interface PlanContext {
   readonly state: StateDir;
   /** Passed on to every component: `componentEnv.logLevel` as `rampart up` itself got it, else `info`. */
   readonly logLevel: LogLevel;
+  /** Where each component listens and is reached (`--rehearse-cluster`); 127.0.0.1 for all when absent. */
+  readonly hosts?: ComponentHosts;
 }
 
 /**
@@ -97,20 +102,19 @@ export function externalCaDir(state: StateDir): string {
   return join(state.componentDir('gateway'), 'external-ca');
 }
 
-function gatewayPlan(
-  config: RampartConfig,
-  wave: number,
-  { configFile, logLevel, state }: PlanContext,
-): ComponentPlan {
+function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext): ComponentPlan {
+  const { configFile, logLevel, state } = context;
   const ports = platformPorts(config);
   const tls = gatewayTlsFiles(state);
+  const { host, peers } = addressing('gateway', context);
   return {
     name: 'gateway',
     kind: 'gateway',
     wave,
     entry: componentEntry(COMPONENT_PACKAGES.gateway),
-    url: `https://127.0.0.1:${ports.gateway}`,
-    readyUrl: `http://127.0.0.1:${ports.admin}/readyz`,
+    // Where its users reach it: `gateway.publicUrl`, else its own port on 127.0.0.1.
+    url: gatewayOrigin(config),
+    readyUrl: `${hostUrl('http', host, ports.admin)}/readyz`,
     stateDir: state.componentDir('gateway'),
     stateDirMode: 0o700,
     privateDirs: [],
@@ -131,11 +135,13 @@ function gatewayPlan(
       configFile,
       component: 'gateway',
       stateDir: state.componentDir('gateway'),
-      auditUrl: auditUrl(config),
+      auditUrl: auditUrl(config, context),
       logLevel,
       launchSecrets: 'ipc',
+      listenHost: host,
+      peerHosts: peers,
       internalTokenSigningKeyFile: state.gatewayTokenPrivateKey,
-      meshUrl: meshUrl(config),
+      meshUrl: meshUrl(config, context),
       meshBundleFile: meshBundleFile(state),
       pseudonymKeyFile: pseudonymCopy(state.componentDir('gateway')),
       // The issuer's key set is fetched through the gateway's own address: trust what signed it.
@@ -165,19 +171,24 @@ function gatewayPlan(
       config.identity?.issuer ?? null,
       config.identity?.dangerouslyAllowHttpIssuer ?? null,
       config.gateway?.workers ?? null,
+      config.gateway?.publicUrl ?? null,
+      host,
+      peers,
     ]),
   };
 }
 
-function identityPlan(config: RampartConfig, { configFile, logLevel, state }: PlanContext): ComponentPlan {
+function identityPlan(config: RampartConfig, context: PlanContext): ComponentPlan {
+  const { configFile, logLevel, state } = context;
   const ports = platformPorts(config);
+  const { host } = addressing('identity', context);
   return {
     name: 'identity',
     kind: 'identity',
     wave: 1,
     entry: componentEntry(COMPONENT_PACKAGES.identity),
-    url: `https://127.0.0.1:${ports.identity}`,
-    readyUrl: `http://127.0.0.1:${ports.identityAdmin}/readyz`,
+    url: hostUrl('https', host, ports.identity),
+    readyUrl: `${hostUrl('http', host, ports.identityAdmin)}/readyz`,
     stateDir: state.componentDir('identity'),
     stateDirMode: 0o700,
     privateDirs: [state.keyringDir('identity')],
@@ -189,12 +200,13 @@ function identityPlan(config: RampartConfig, { configFile, logLevel, state }: Pl
       configFile,
       component: 'identity',
       stateDir: state.componentDir('identity'),
-      auditUrl: auditUrl(config),
+      auditUrl: auditUrl(config, context),
       logLevel,
       launchSecrets: 'ipc',
+      listenHost: host,
       keyringFile: join(state.keyringDir('identity'), 'keyring.json'),
       pseudonymKeyFile: pseudonymCopy(state.keyringDir('identity')),
-      meshUrl: meshUrl(config),
+      meshUrl: meshUrl(config, context),
       meshBundleFile: meshBundleFile(state),
     }),
     restartKey: JSON.stringify([
@@ -209,20 +221,25 @@ function identityPlan(config: RampartConfig, { configFile, logLevel, state }: Pl
       config.name,
       config.identity ?? null,
       config.demo ?? null,
+      // The public origin: the issuer's default base and the console's redirect URIs.
+      config.gateway?.publicUrl ?? null,
+      host,
     ]),
   };
 }
 
-function auditPlan(config: RampartConfig, { configFile, logLevel, state }: PlanContext): ComponentPlan {
+function auditPlan(config: RampartConfig, context: PlanContext): ComponentPlan {
+  const { configFile, logLevel, state } = context;
   const ports = platformPorts(config);
   const stateDir = state.componentDir('audit');
+  const { host, peers } = addressing('audit', context);
   return {
     name: 'audit',
     kind: 'audit',
     wave: 1,
     entry: componentEntry(COMPONENT_PACKAGES.audit),
-    url: `https://127.0.0.1:${ports.audit}`,
-    readyUrl: `http://127.0.0.1:${ports.auditAdmin}/readyz`,
+    url: hostUrl('https', host, ports.audit),
+    readyUrl: `${hostUrl('http', host, ports.auditAdmin)}/readyz`,
     stateDir,
     stateDirMode: 0o700,
     privateDirs: [],
@@ -241,8 +258,10 @@ function auditPlan(config: RampartConfig, { configFile, logLevel, state }: PlanC
       stateDir,
       logLevel,
       launchSecrets: 'ipc',
+      listenHost: host,
+      peerHosts: peers,
       auditSigningKeyFile: state.auditSigningPrivateKey,
-      meshUrl: meshUrl(config),
+      meshUrl: meshUrl(config, context),
       meshBundleFile: meshBundleFile(state),
     }),
     restartKey: JSON.stringify([
@@ -256,25 +275,40 @@ function auditPlan(config: RampartConfig, { configFile, logLevel, state }: PlanC
       config.trustDomain ?? null,
       config.name,
       config.audit ?? null,
+      host,
+      peers,
     ]),
   };
 }
 
 /** Where every component ships its security events: the audit service. */
-function auditUrl(config: RampartConfig): string {
-  return `https://127.0.0.1:${platformPorts(config).audit}`;
+function auditUrl(config: RampartConfig, context: PlanContext): string {
+  return hostUrl('https', addressing('audit', context).host, platformPorts(config).audit);
 }
 
-function meshPlan(config: RampartConfig, { configFile, logLevel, state }: PlanContext): ComponentPlan {
+/**
+ * Where component `name` listens (`RAMPART_LISTEN_HOST`) and where it finds its peers
+ * (`RAMPART_PEER_HOSTS`): 127.0.0.1 and none named, unless `--rehearse-cluster` gave each its own.
+ */
+function addressing(
+  name: string,
+  context: PlanContext,
+): { readonly host: string; readonly peers: Readonly<Record<string, string>> } {
+  return { host: context.hosts?.hostOf(name) ?? LOOPBACK_HOST, peers: context.hosts?.peers ?? {} };
+}
+
+function meshPlan(config: RampartConfig, context: PlanContext): ComponentPlan {
+  const { configFile, logLevel, state } = context;
   const ports = platformPorts(config);
   const stateDir = state.componentDir('mesh');
+  const { host } = addressing('mesh', context);
   return {
     name: 'mesh',
     kind: 'mesh',
     wave: 0,
     entry: componentEntry(COMPONENT_PACKAGES.mesh),
-    url: `https://127.0.0.1:${ports.mesh}`,
-    readyUrl: `http://127.0.0.1:${ports.meshAdmin}/readyz`,
+    url: hostUrl('https', host, ports.mesh),
+    readyUrl: `${hostUrl('http', host, ports.meshAdmin)}/readyz`,
     stateDir,
     stateDirMode: 0o711,
     privateDirs: [state.keyringDir('mesh')],
@@ -288,8 +322,9 @@ function meshPlan(config: RampartConfig, { configFile, logLevel, state }: PlanCo
       component: 'mesh',
       stateDir,
       launchSecrets: 'ipc',
-      auditUrl: auditUrl(config),
+      auditUrl: auditUrl(config, context),
       logLevel,
+      listenHost: host,
       pseudonymKeyFile: pseudonymCopy(state.keyringDir('mesh')),
       internalTokenSigningKeyFile: state.internalTokenPrivateKey,
       internalTokenKeyFile: state.internalTokenPublicKey,
@@ -303,16 +338,13 @@ function meshPlan(config: RampartConfig, { configFile, logLevel, state }: PlanCo
       ports.audit,
       config.trustDomain ?? null,
       config.name,
+      host,
     ]),
   };
 }
 
-function servicePlan(
-  config: RampartConfig,
-  name: string,
-  wave: number,
-  { configFile, logLevel, state }: PlanContext,
-): ComponentPlan {
+function servicePlan(config: RampartConfig, name: string, wave: number, context: PlanContext): ComponentPlan {
+  const { configFile, logLevel, state } = context;
   const service = config.services[name];
   if (service === undefined) throw new TypeError(`no service named '${name}' in the config`);
   // A service on the SDK runs its own entry; any other process is served by the sidecar, which
@@ -327,13 +359,14 @@ function servicePlan(
   const ports = platformPorts(config);
   const adminPort = serviceAdminPort(service);
   const bundle = meshBundleFile(state);
+  const { host, peers } = addressing(name, context);
   return {
     name,
     kind: 'service',
     wave,
     entry,
-    url: `https://127.0.0.1:${service.port}`,
-    readyUrl: `http://127.0.0.1:${adminPort}/readyz`,
+    url: hostUrl('https', host, service.port),
+    readyUrl: `${hostUrl('http', host, adminPort)}/readyz`,
     stateDir: state.serviceDir(name),
     stateDirMode: 0o700,
     privateDirs: [state.keyringDir(name)],
@@ -350,13 +383,15 @@ function servicePlan(
       configFile,
       component: name,
       stateDir: state.serviceDir(name),
-      auditUrl: auditUrl(config),
+      auditUrl: auditUrl(config, context),
       logLevel,
       launchSecrets: 'ipc',
+      listenHost: host,
+      peerHosts: peers,
       keyringFile: join(state.keyringDir(name), 'keyring.json'),
       internalTokenKeyFile: state.internalTokenPublicKey,
       pseudonymKeyFile: pseudonymCopy(state.keyringDir(name)),
-      meshUrl: meshUrl(config),
+      meshUrl: meshUrl(config, context),
       meshBundleFile: bundle,
     }),
     restartKey: JSON.stringify([
@@ -372,13 +407,15 @@ function servicePlan(
       ports.audit,
       config.trustDomain ?? null,
       config.name,
+      host,
+      peers,
     ]),
   };
 }
 
 /** The mesh authority's address, which every component but the mesh joins at. */
-function meshUrl(config: RampartConfig): string {
-  return `https://127.0.0.1:${platformPorts(config).mesh}`;
+function meshUrl(config: RampartConfig, context: PlanContext): string {
+  return hostUrl('https', addressing('mesh', context).host, platformPorts(config).mesh);
 }
 
 /** A component's private copy of the deployment's pseudonym key, in a directory of its own. */

@@ -2,31 +2,56 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename } from 'node:path';
 import {
+  LOOPBACK_HOST,
   parseUpstream,
   platformPorts,
   serviceAdminPort,
   sidecarEgressPort,
+  type PlatformPorts,
   type RampartConfig,
 } from '@rampart/config';
 import { RampartError } from '@rampart/errors';
 import { listenersOn, socketInodesOf, type PortListener } from '@rampart/sdk';
+import type { ComponentHosts } from './component-hosts.ts';
 
 /** One port of rampart.yaml, with the key that sets it. */
 export interface ConfiguredPort {
   readonly key: string;
   readonly port: number;
+  /** The address it is bound on: its component's (`--rehearse-cluster`), else 127.0.0.1. */
+  readonly host: string;
 }
 
-/** Every port the components of `config` listen on, each with its rampart.yaml key. */
-export function configuredPorts(config: RampartConfig): ConfiguredPort[] {
+/** The component each of `ports`' keys belongs to. */
+const PLATFORM_PORT_OWNERS: Readonly<Record<keyof PlatformPorts, string>> = {
+  // The gateway's public port keeps `gateway.listen`: probed on 127.0.0.1, as ever.
+  gateway: '',
+  admin: 'gateway',
+  identity: 'identity',
+  identityAdmin: 'identity',
+  mesh: 'mesh',
+  meshAdmin: 'mesh',
+  audit: 'audit',
+  auditAdmin: 'audit',
+};
+
+/** Every port the components of `config` listen on, each with its rampart.yaml key and address. */
+export function configuredPorts(config: RampartConfig, hosts?: ComponentHosts): ConfiguredPort[] {
   const ports = platformPorts(config);
+  const hostOf = (name: string): string =>
+    name === '' ? LOOPBACK_HOST : (hosts?.hostOf(name) ?? LOOPBACK_HOST);
   return [
-    ...Object.entries(ports).map(([key, port]) => ({ key: `ports.${key}`, port })),
+    ...(Object.entries(ports) as [keyof PlatformPorts, number][]).map(([key, port]) => ({
+      key: `ports.${key}`,
+      port,
+      host: hostOf(PLATFORM_PORT_OWNERS[key]),
+    })),
     ...Object.entries(config.services).flatMap(([name, service]) => [
-      { key: `services.${name}.port`, port: service.port },
+      { key: `services.${name}.port`, port: service.port, host: hostOf(name) },
       {
         key: `services.${name}.adminPort${service.adminPort === undefined ? ' (port + 1000)' : ''}`,
         port: serviceAdminPort(service),
+        host: hostOf(name),
       },
       ...sidecarPorts(name, service),
     ]),
@@ -45,15 +70,18 @@ function sidecarPorts(name: string, service: RampartConfig['services'][string]):
     {
       key: `services.${name}.egressPort${service.egressPort === undefined ? ' (port + 2000)' : ''}`,
       port: egress,
+      // The process beside it reaches it on loopback, wherever the sidecar's own port is.
+      host: LOOPBACK_HOST,
     },
     ...(upstream?.ok === true && service.run !== undefined
-      ? [{ key: `services.${name}.upstream`, port: upstream.port }]
+      ? [{ key: `services.${name}.upstream`, port: upstream.port, host: upstream.host }]
       : []),
   ];
 }
 
 /**
- * Before anything starts: every configured port must be free on 127.0.0.1 — a port that is taken
+ * Before anything starts: every configured port must be free at its address (127.0.0.1, or its
+ * component's under `--rehearse-cluster`) — a port that is taken
  * would fail one component halfway through the start, and a gateway port held with SO_REUSEPORT
  * would split the clients between two platforms. Refuses with `SUP_PORT_IN_USE` naming, for each
  * taken port, its rampart.yaml key, the port and what holds it (pid, command and user, from /proc).
@@ -62,15 +90,17 @@ function sidecarPorts(name: string, service: RampartConfig['services'][string]):
 export async function preflightPorts(
   config: RampartConfig,
   inUseByUs: ReadonlySet<number> = new Set(),
+  hosts?: ComponentHosts,
 ): Promise<void> {
   const taken: string[] = [];
-  for (const { key, port } of configuredPorts(config)) {
+  for (const { key, port, host } of configuredPorts(config, hosts)) {
     if (inUseByUs.has(port)) continue;
-    const reason = await bindProbe(port);
-    const holders = listenersOn(port) ?? [];
+    const reason = await bindProbe(port, host);
+    const holders = listenersOn(port, host) ?? [];
     if (reason === null && holders.length === 0) continue;
     const held = holders.length > 0 ? holders.map(describeHolder).join('; ') : (reason ?? 'unknown');
-    taken.push(`${key}: port ${port} is in use by ${held}`);
+    const where = host === LOOPBACK_HOST ? '' : ` on ${host}`;
+    taken.push(`${key}: port ${port}${where} is in use by ${held}`);
   }
   if (taken.length > 0) {
     throw new RampartError('SUP_PORT_IN_USE', {
@@ -79,8 +109,8 @@ export async function preflightPorts(
   }
 }
 
-/** Binds 127.0.0.1:port without SO_REUSEPORT and lets go: `null` if free, else why not. */
-function bindProbe(port: number): Promise<string | null> {
+/** Binds host:port without SO_REUSEPORT and lets go: `null` if free, else why not. */
+function bindProbe(port: number, host: string): Promise<string | null> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -90,7 +120,7 @@ function bindProbe(port: number): Promise<string | null> {
           : `a bind that fails with ${error.code ?? 'an error'}`,
       );
     });
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+    server.listen({ port, host, exclusive: true }, () => {
       server.close(() => {
         resolve(null);
       });

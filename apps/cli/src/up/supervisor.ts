@@ -21,6 +21,7 @@ import { prepareIdentitySecrets } from './identity-secrets.ts';
 import { libraryDirs } from './installation.ts';
 import { permissionFlags } from './permissions.ts';
 import { prepareComponentFiles } from './owned-files.ts';
+import { componentHosts, type ComponentHosts } from './component-hosts.ts';
 import { configuredPorts, preflightPorts } from './port-preflight.ts';
 import type { ComponentUsers, RunAs } from './privileges.ts';
 import { secretVariablesFor } from './secret-variables.ts';
@@ -37,6 +38,8 @@ export interface SupervisorOptions {
   readonly readyTimeoutMs: number;
   /** Every component's log level (`componentEnv.logLevel`). */
   readonly logLevel: LogLevel;
+  /** `--rehearse-cluster`: each component on a loopback address of its own (`component-hosts.ts`). */
+  readonly rehearseCluster?: boolean;
   readonly onEvent: (event: ComponentEvent) => void;
 }
 
@@ -159,6 +162,7 @@ export class Supervisor {
       trustDomainOf(this.#config),
       gatewayTlsFiles(state),
       gateway,
+      this.#config.gateway?.publicUrl,
     );
   }
 
@@ -248,7 +252,11 @@ export class Supervisor {
   /** `SUP_PORT_IN_USE` as the supervisor's refusal when a port `next` adds is taken; the running components' ports are theirs. */
   async #portsTaken(next: RampartConfig): Promise<Refusal | null> {
     try {
-      await preflightPorts(next, new Set(configuredPorts(this.#config).map((entry) => entry.port)));
+      await preflightPorts(
+        next,
+        new Set(configuredPorts(this.#config).map((entry) => entry.port)),
+        this.#hosts(next),
+      );
       return null;
     } catch (error) {
       return { name: 'supervisor', reason: reasonOf(error) };
@@ -267,7 +275,11 @@ export class Supervisor {
 
   #plans(config: RampartConfig): ComponentPlan[] {
     const { configFile, logLevel, state } = this.#options;
-    return planComponents(config, { configFile, logLevel, state });
+    return planComponents(config, { configFile, logLevel, state, hosts: this.#hosts(config) });
+  }
+
+  #hosts(config: RampartConfig): ComponentHosts {
+    return componentHosts(config, this.#options.rehearseCluster === true);
   }
 
   async #startComponent(plan: ComponentPlan): Promise<void> {

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  componentEnv,
   FIRST_ADMIN,
   formatProblem,
   gatewayOrigin,
@@ -18,6 +19,7 @@ import type { ComponentEvent } from './component.ts';
 import { watchConfig } from './config-watcher.ts';
 import { describeRefusedEdit } from './config-rollout.ts';
 import { installationRoot } from './installation.ts';
+import { componentHosts } from './component-hosts.ts';
 import { namePorts } from './port-names.ts';
 import { preflightPorts } from './port-preflight.ts';
 import { AttentionPrinter } from './attention-events.ts';
@@ -33,7 +35,7 @@ export interface Io {
   readonly color: boolean;
 }
 
-const usage = `Usage: rampart up [file] [--default <file>] [--ready-timeout <seconds>]
+const usage = `Usage: rampart up [file] [--default <file>] [--ready-timeout <seconds>] [--rehearse-cluster]
 
 Starts every component described by file as a supervised process on 127.0.0.1, waits until each
 is ready, restarts any that crashes, and applies edits to the file without restarting the
@@ -42,6 +44,10 @@ platform. Ctrl-C stops everything.
   file                the rampart.yaml to run; without it, --default's file, else ./rampart.yaml
   --default <file>    the file to run when none is given (npm start passes the example shop's)
   --ready-timeout <s> how long each component may take to become ready (default 15)
+  --rehearse-cluster  a rehearsal of a cluster's wiring, for tests (Linux): each component listens on
+                      a loopback address of its own (mesh 127.0.0.2, identity .3, audit .4, the
+                      gateway's admin port .5, services 127.0.0.10… by name) and reaches the others
+                      there, through ${componentEnv.listenHost.name} and ${componentEnv.peerHosts.name} as on Kubernetes
 `;
 
 /** `rampart up`: resolves when the platform has stopped; the exit code says how. */
@@ -55,6 +61,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
         'ready-timeout': { type: 'string', default: '15' },
         default: { type: 'string', default: 'rampart.yaml' },
         help: { type: 'boolean', short: 'h' },
+        'rehearse-cluster': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -82,6 +89,14 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
     return 1;
   }
 
+  const rehearseCluster = parsed.values['rehearse-cluster'];
+  let hosts;
+  try {
+    hosts = componentHosts(loaded.config, rehearseCluster);
+  } catch (error) {
+    io.stderr.write(`rampart up: ${(error as Error).message}\n`);
+    return 2;
+  }
   const startedAt = Date.now();
   const stop = { requested: false };
   const stopRequested = onStopSignal(io).then(() => {
@@ -102,6 +117,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
       users,
       readyTimeoutMs: readyTimeoutS * 1000,
       logLevel: readLogLevel(process.env),
+      rehearseCluster,
       onEvent: (event) => {
         if (event.type === 'attention') attention.print(event.event);
         else io.stdout.write(describe(withPortsNamed(event, supervisor?.config ?? loaded.config), c));
@@ -127,7 +143,7 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
         state.internalTokenPublicKey,
       ]);
     }
-    await preflightPorts(loaded.config);
+    await preflightPorts(loaded.config, new Set(), hosts);
     // A certificate of the operator's that cannot be served is refused before anything starts.
     const suppliedTls = loaded.config.gateway?.tls;
     if (suppliedTls !== undefined) readSuppliedTls(suppliedTls, dirname(loaded.file));

@@ -69,7 +69,8 @@ export function createJwksFetcher(options: JwksFetcherOptions): JwksFetcher {
     connections: 2,
   });
 
-  const target = options.connectTo === undefined ? url : new URL(`${url.pathname}${url.search}`, options.connectTo);
+  const target =
+    options.connectTo === undefined ? url : new URL(`${url.pathname}${url.search}`, options.connectTo);
   const host = options.connectTo === undefined ? {} : { host: url.host };
 
   async function fetchDocument(): Promise<unknown> {

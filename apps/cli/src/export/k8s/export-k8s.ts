@@ -1,5 +1,11 @@
 import { Document, isMap, isSeq, stringify } from 'yaml';
-import { componentEnv, externalServices, kubernetesMeshSettings, type RampartConfig } from '@rampart/config';
+import {
+  componentEnv,
+  externalServices,
+  gatewayOrigin,
+  kubernetesMeshSettings,
+  type RampartConfig,
+} from '@rampart/config';
 import { namespaceObject, tokenReviewRbac } from './cluster.ts';
 import { describeEdge, networkPolicies } from './network-policies.ts';
 import { checkExportOptions, type K8sExportOptions } from './options.ts';
@@ -208,6 +214,13 @@ function warningsOf(config: RampartConfig): string[] {
     warnings.push(
       `gateway.listen is ${listen.join(', ')}: the gateway's Service cannot reach it in its pod; ` +
         "set gateway.listen: ['0.0.0.0'] (and '::' for IPv6)",
+    );
+  }
+  if (config.gateway?.publicUrl === undefined) {
+    warnings.push(
+      `gateway.publicUrl is not set: tokens name ${gatewayOrigin(config)} as their audience and issuer, and the ` +
+        "console's redirects and DPoP proofs that address, which no client of the cluster uses; " +
+        'set gateway.publicUrl to the address clients reach the gateway at, e.g. https://api.example.com',
     );
   }
   if (config.demo === true) {

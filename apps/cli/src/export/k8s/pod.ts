@@ -63,9 +63,33 @@ export const KEY_FILES = {
 /** The files of the public ConfigMap (`/etc/rampart/public`). */
 export const PUBLIC_FILES = ['internal-token.pub.pem', 'gateway-token.pub.pem', 'mesh-bundle.pem'] as const;
 
+/** `<service>.<namespace>.svc`: the name of a workload's Service, how the others reach it. */
+export function serviceHost(workload: Workload, options: K8sExportOptions): string {
+  return `${workload.resourceName}.${options.namespace}.svc`;
+}
+
 /** `https://<service>.<namespace>.svc:<port>`: how a workload reaches another in the cluster. */
 export function serviceUrl(workload: Workload, options: K8sExportOptions): string {
-  return `https://${workload.resourceName}.${options.namespace}.svc:${workload.port}`;
+  return `https://${serviceHost(workload, options)}:${workload.port}`;
+}
+
+/**
+ * Where each container binds its mTLS and admin ports (`componentEnv.listenHost`): every IPv4
+ * address of its pod, so that its Service and the kubelet's probes reach it. An IPv6-only cluster
+ * sets `::` in an overlay.
+ */
+export const POD_LISTEN_HOST = '0.0.0.0';
+
+/**
+ * `componentEnv.peerHosts`: every workload a component may dial (all but the gateway, which no one
+ * inside dials), each at its Service's name. Its certificate's SPIFFE ID still decides who it is.
+ */
+export function peerHostsOf(all: readonly Workload[], options: K8sExportOptions): Record<string, string> {
+  return Object.fromEntries(
+    all
+      .filter((workload) => workload.kind !== 'gateway')
+      .map((workload) => [workload.name, serviceHost(workload, options)]),
+  );
 }
 
 function env(
@@ -87,7 +111,9 @@ function env(
     component: workload.name,
     stateDir: PATHS.stateDir,
     logLevel: 'info',
+    listenHost: POD_LISTEN_HOST,
   } as const;
+  const peerHosts = peerHostsOf(all, options);
   const auditUrl = serviceUrl(find('audit'), options);
   const mesh = { meshUrl: serviceUrl(find('mesh'), options), meshBundleFile: pub('mesh-bundle.pem') };
   const secrets = secretsDir === undefined ? {} : { secretsDir };
@@ -121,6 +147,7 @@ function env(
           ...common,
           ...mesh,
           ...secrets,
+          peerHosts,
           auditSigningKeyFile: key('audit-signing.key.pem'),
         }),
         ...psat,
@@ -131,6 +158,7 @@ function env(
           ...common,
           ...mesh,
           ...secrets,
+          peerHosts,
           auditUrl,
           internalTokenSigningKeyFile: key('gateway-token.key.pem'),
           pseudonymKeyFile: key('pseudonym.key'),
@@ -147,6 +175,7 @@ function env(
           ...common,
           ...mesh,
           ...secrets,
+          peerHosts,
           auditUrl,
           keyringFile: key('keyring.json'),
           internalTokenKeyFile: pub('internal-token.pub.pem'),
