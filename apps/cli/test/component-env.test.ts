@@ -124,6 +124,38 @@ const READ_BY_CALL: Partial<Record<keyof typeof componentEnv, RegExp>> = {
   secretsDir: /\breceiveLaunchSecrets\(|\breadSecretsDir\(/,
 };
 
+/**
+ * Variables read where the component listens or dials (`listenHost()`, `peerOrigin()` of
+ * @rampart/config), not at boot: the files that call them, per kind.
+ */
+const READ_WHERE_USED: Partial<
+  Record<keyof typeof componentEnv, { pattern: RegExp; files: Readonly<Record<string, readonly string[]>> }>
+> = {
+  listenHost: {
+    pattern: /\blistenHost\(\)/,
+    files: {
+      // Every admin port, identity's mTLS port (listenOn); the others' mTLS ports.
+      mesh: ['packages/sdk/src/admin-server.ts', 'services/mesh/src/app.ts'],
+      identity: ['packages/sdk/src/admin-server.ts'],
+      audit: ['packages/sdk/src/admin-server.ts', 'services/audit/src/app.ts'],
+      gateway: ['services/gateway/src/app.ts'],
+      service: [
+        'packages/sdk/src/admin-server.ts',
+        'packages/sdk/src/service.ts',
+        'services/sidecar/src/sidecar.ts',
+      ],
+    },
+  },
+  peerHosts: {
+    pattern: /\bpeerOrigin\(/,
+    files: {
+      gateway: ['services/gateway/src/app.ts', 'services/gateway/src/forward/upstreams.ts'],
+      audit: ['services/audit/src/api/identity-client.ts'],
+      service: ['packages/sdk/src/service-client.ts'],
+    },
+  },
+};
+
 describe('no dead entries: every variable is read by every component it is given to', () => {
   for (const variable of componentVariables()) {
     for (const kind of Object.keys(variable.components) as ComponentKind[]) {
@@ -131,6 +163,19 @@ describe('no dead entries: every variable is read by every component it is given
         if (variable.readThrough === 'reference') {
           // Read in rampart.yaml, as `${env:NAME}` where the schema tells the user to write it.
           assert.ok(JSON.stringify(jsonSchema()).includes(`\${env:${variable.name}}`));
+          return;
+        }
+        const whereUsed = READ_WHERE_USED[variable.key];
+        if (whereUsed !== undefined) {
+          const files = whereUsed.files[kind] ?? [];
+          assert.ok(files.length > 0, `no file of the ${kind} is listed for ${variable.key}`);
+          for (const file of files) {
+            assert.match(
+              readFileSync(join(root, file), 'utf8'),
+              whereUsed.pattern,
+              `${file} never reads ${variable.key}`,
+            );
+          }
           return;
         }
         const source = READERS[kind].map((file) => readFileSync(join(root, file), 'utf8')).join('\n');

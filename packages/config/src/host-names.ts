@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
 
+/** A component's or a service's name (`services` keys of rampart.yaml). */
+const PEER_NAME = /^[a-z][a-z0-9-]{0,62}$/u;
+
 /** One DNS label: letters, digits and `-`, not at either end, 1 to 63 characters. */
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/iu;
 
@@ -43,6 +46,7 @@ export function listenHostProblem(address: string): string | undefined {
  */
 export function peerHostsProblem(hosts: Readonly<Record<string, string>>): string | undefined {
   for (const [name, host] of Object.entries(hosts)) {
+    if (!PEER_NAME.test(name)) return 'an entry is named by no component or service name (lower-case, e.g. identity, orders)';
     const problem = hostProblem(host);
     if (problem !== undefined) return `the entry "${name}" ${problem}`;
   }
