@@ -46,7 +46,8 @@ export function listenHostProblem(address: string): string | undefined {
  */
 export function peerHostsProblem(hosts: Readonly<Record<string, string>>): string | undefined {
   for (const [name, host] of Object.entries(hosts)) {
-    if (!PEER_NAME.test(name)) return 'an entry is named by no component or service name (lower-case, e.g. identity, orders)';
+    if (!PEER_NAME.test(name))
+      return 'an entry is named by no component or service name (lower-case, e.g. identity, orders)';
     const problem = hostProblem(host);
     if (problem !== undefined) return `the entry "${name}" ${problem}`;
   }
