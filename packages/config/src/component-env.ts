@@ -109,6 +109,17 @@ export const componentEnv = {
     },
     channel: 'env',
   },
+  replica: {
+    name: 'RAMPART_REPLICA',
+    meaning:
+      'which replica of its component this process is, 1 to `gateway.replicas` or `identity.replicas`: replica k ' +
+      "serves its admin port at the component's + 100·(k − 1); with more than one, the replicas share the public " +
+      'port (SO_REUSEPORT) and rampart up, which started them all, watches it for sockets of anyone else',
+    expected: 'an integer from 1 to 16',
+    schema: Type.String({ pattern: '^([1-9]|1[0-6])$' }),
+    components: { identity: 'optional', gateway: 'optional' },
+    channel: 'env',
+  },
   stateDir: {
     name: 'RAMPART_STATE_DIR',
     meaning:

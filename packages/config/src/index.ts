@@ -41,7 +41,13 @@ export {
   serviceAdminPort,
   EGRESS_PORT_OFFSET,
   sidecarEgressPort,
+  replicaAdminPort,
+  replicaAdminPorts,
+  replicaCount,
+  replicaName,
+  REPLICA_ADMIN_PORT_STEP,
   type PlatformPorts,
+  type ReplicatedComponent,
 } from './ports.ts';
 export { parseUpstream, type ParsedUpstream } from './upstream.ts';
 export {

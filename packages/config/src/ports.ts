@@ -63,3 +63,48 @@ export function sidecarEgressPort(service: ServiceConfig): number | undefined {
   if (service.upstream === undefined) return undefined;
   return service.egressPort ?? service.port + EGRESS_PORT_OFFSET;
 }
+
+/** The platform components `rampart up` can run several processes of. */
+export type ReplicatedComponent = 'gateway' | 'identity';
+
+/** How far apart the admin ports of two successive replicas are: clear of the defaults' 9444–9464 cluster. */
+export const REPLICA_ADMIN_PORT_STEP = 100;
+
+/**
+ * How many processes of `component` run (`gateway.replicas`, `identity.replicas`; default 1).
+ *
+ * @example
+ * replicaCount(config, 'gateway'); // 2 with `gateway: { replicas: 2 }`
+ */
+export function replicaCount(config: RampartConfig, component: ReplicatedComponent): number {
+  return config[component]?.replicas ?? 1;
+}
+
+/**
+ * The admin port of replica `replica` (1-based) of a component whose admin port is `base`: the
+ * first keeps `base`, replica k serves at `base + 100·(k−1)` (the gateway's 9464, 9564, …;
+ * identity's 9444, 9544, …).
+ *
+ * @example
+ * replicaAdminPort(9464, 2); // 9564
+ */
+export function replicaAdminPort(base: number, replica: number): number {
+  return base + REPLICA_ADMIN_PORT_STEP * (replica - 1);
+}
+
+/** The admin port of every replica of `component`, the first (the configured one) first. */
+export function replicaAdminPorts(config: RampartConfig, component: ReplicatedComponent): number[] {
+  const base = component === 'gateway' ? platformPorts(config).admin : platformPorts(config).identityAdmin;
+  return Array.from({ length: replicaCount(config, component) }, (_, i) => replicaAdminPort(base, i + 1));
+}
+
+/**
+ * The name `rampart up` gives a replica: the component's own for the first (`gateway`, so its
+ * state directory, log and user stay those of a single process), `<component>-<k>` for the others.
+ *
+ * @example
+ * replicaName('gateway', 2); // 'gateway-2'
+ */
+export function replicaName(component: ReplicatedComponent, replica: number): string {
+  return replica === 1 ? component : `${component}-${replica}`;
+}

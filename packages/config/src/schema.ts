@@ -288,8 +288,23 @@ export const Client = Type.Object(
   strict,
 );
 
+/**
+ * How many processes of a platform component `rampart up` runs (`gateway.replicas`,
+ * `identity.replicas`): each its own supervised process, all on the component's one port
+ * (SO_REUSEPORT), each with an admin port of its own (see `replicaAdminPort`).
+ */
+export const Replicas = (component: string, needs: string): ReturnType<typeof Type.Integer> =>
+  Type.Integer({
+    minimum: 1,
+    maximum: 16,
+    description:
+      `Processes of ${component} rampart up runs (default 1), sharing its port (the kernel spreads connections); ` +
+      `replica k (k ≥ 2) serves its admin port at the component's + 100·(k−1). More than 1 needs ${needs}.`,
+  });
+
 export const Identity = Type.Object(
   {
+    replicas: Type.Optional(Replicas('identity', 'storage.sql on PostgreSQL (the embedded store has one writer)')),
     issuer: Type.Optional(Type.String({ format: 'uri' })),
     dangerouslyAllowHttpIssuer: Type.Optional(
       Type.Literal(true, {
@@ -510,6 +525,7 @@ export const Gateway = Type.Object(
         },
       ),
     ),
+    replicas: Type.Optional(Replicas('the gateway', 'storage.redis (so that rate limits stay exact across them)')),
     workers: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
         description:

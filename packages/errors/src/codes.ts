@@ -38,6 +38,8 @@ export const codes = {
   CFG_EXTERNAL_URL: { status: 500, title: 'External upstream URL is not a plain https URL' },
   CFG_EXTERNAL_IN_MESH: { status: 500, title: 'External upstream used as a service of the mesh' },
   CFG_PUBLIC_URL: { status: 500, title: 'Public URL is not an https origin' },
+  CFG_REPLICAS_NEED_SQL: { status: 500, title: 'Identity replicas without a shared SQL store' },
+  CFG_REPLICAS_NEED_REDIS: { status: 500, title: 'Gateway replicas without Redis' },
   SUP_ALREADY_RUNNING: { status: 500, title: 'Another rampart up is running for this config' },
   SUP_COMPONENT_NOT_READY: { status: 500, title: 'Component did not become ready' },
   SUP_UNPRIVILEGED_USER_UNUSABLE: { status: 500, title: 'A component user cannot be created or used' },

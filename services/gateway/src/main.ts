@@ -3,7 +3,7 @@
 // (secrets, environment, config, mesh identity, admin port, reloads, stop) is @rampart/sdk's
 // `bootComponent`. See ../README.md.
 import { readFileSync } from 'node:fs';
-import { EXTERNAL_CA_RENEWED, readLogLevel } from '@rampart/config';
+import { EXTERNAL_CA_RENEWED, readLogLevel, replicaAdminPort, replicaCount } from '@rampart/config';
 import { tlsPairProblem } from '@rampart/mesh';
 import { bootComponent, createMetrics } from '@rampart/sdk';
 import { gatewaySettings, localUrl } from './settings.ts';
@@ -22,8 +22,13 @@ await bootComponent({
   traceExport: 'threads',
   async start({ env, config, workload, log, reveal }) {
     const settings = gatewaySettings(config);
+    const replica = Number(env.replica ?? '1');
+    const adminPort = replicaAdminPort(settings.adminPort, replica);
+    // One of several replicas under rampart up (`gateway.replicas`): its siblings share the public
+    // port, and the supervisor, which knows their pids, watches it for anyone else's socket.
+    const sharedWithReplicas = env.replica !== undefined && replicaCount(config, 'gateway') > 1;
     // Nothing else may hold the public port: with SO_REUSEPORT it would take part of the clients.
-    assertPortFree(settings.port);
+    if (!sharedWithReplicas) assertPortFree(settings.port);
     const readTls = () => ({
       cert: readFileSync(env.tlsCertFile, 'utf8'),
       key: readFileSync(env.tlsKeyFile, 'utf8'),
@@ -50,6 +55,7 @@ await bootComponent({
     const pool = startWorkerPool(
       {
         count,
+        sharedWithReplicas,
         config,
         ...(redisUrl === undefined ? {} : { redisUrl }),
         tls: readTls(),
@@ -79,14 +85,14 @@ await bootComponent({
     });
     await pool.started;
     try {
-      assertOnlyOwnListeners(settings.port);
+      if (!sharedWithReplicas) assertOnlyOwnListeners(settings.port);
     } catch (error) {
       await pool.stop();
       throw error;
     }
-    const unwatchPort = watchPort(settings.port, log);
+    const unwatchPort = sharedWithReplicas ? () => undefined : watchPort(settings.port, log);
     return {
-      admin: { port: settings.adminPort, ...adminContent(pool, createMetrics('gateway').registry) },
+      admin: { port: adminPort, ...adminContent(pool, createMetrics('gateway').registry) },
       listening: { url: localUrl(settings), workers: count },
       async applyConfig(revision, next) {
         try {

@@ -4,6 +4,7 @@
 // reloads, stop) is @rampart/sdk's `bootComponent`. See ../README.md.
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { replicaAdminPort, replicaCount } from '@rampart/config';
 import {
   bootComponent,
   createMetrics,
@@ -92,7 +93,10 @@ await bootComponent({
       trustDomain,
       credentials: () => workload.current(),
       port: identity.settings.port,
-      adminPort: identity.settings.adminPort,
+      // Replica k of `identity.replicas` serves its admin port at identityAdmin + 100·(k−1), and
+      // shares the issuer's port with its siblings.
+      adminPort: replicaAdminPort(identity.settings.adminPort, Number(env.replica ?? '1')),
+      sharePort: replicaCount(config, 'identity') > 1,
       // The audit service's query API asks here whether an admin token is one now.
       adminTokenCheck: adminTokenCheck({
         identity,

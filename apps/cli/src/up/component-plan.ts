@@ -4,6 +4,9 @@ import {
   gatewayOrigin,
   LOOPBACK_HOST,
   platformPorts,
+  replicaAdminPort,
+  replicaCount,
+  replicaName,
   serviceAdminPort,
   writeComponentEnv,
   type ComponentKind,
@@ -66,15 +69,20 @@ export interface PlanContext {
 /**
  * Every component of a config, in start order: the mesh authority first, then identity and the
  * audit service with the first wave of services, the other services wave by wave, the gateway last.
+ * With `identity.replicas` or `gateway.replicas`, each replica is a component of its own
+ * (`identity`, `identity-2`, …): the first identity starts alone (it runs the migrations, creates
+ * the signing keys and applies the bootstrap), the others once it is ready; the gateways together.
  */
 export function planComponents(config: RampartConfig, context: PlanContext): ComponentPlan[] {
   const waves = startWaves(config);
+  const replicas = (component: 'gateway' | 'identity'): number[] =>
+    Array.from({ length: replicaCount(config, component) }, (_, i) => i + 1);
   return [
     meshPlan(config, context),
-    identityPlan(config, context),
+    ...replicas('identity').map((replica) => identityPlan(config, context, replica)),
     auditPlan(config, context),
     ...waves.flatMap((names, i) => names.map((name) => servicePlan(config, name, i + 1, context))),
-    gatewayPlan(config, waves.length + 1, context),
+    ...replicas('gateway').map((replica) => gatewayPlan(config, waves.length + 1, context, replica)),
   ];
 }
 
@@ -102,27 +110,31 @@ export function externalCaDir(state: StateDir): string {
   return join(state.componentDir('gateway'), 'external-ca');
 }
 
-function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext): ComponentPlan {
+function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext, replica = 1): ComponentPlan {
   const { configFile, logLevel, state } = context;
   const ports = platformPorts(config);
   const tls = gatewayTlsFiles(state);
   const { host, peers } = addressing('gateway', context);
+  const name = replicaName('gateway', replica);
+  const stateDir = state.componentDir(name);
   return {
-    name: 'gateway',
+    name,
     kind: 'gateway',
     wave,
     entry: componentEntry(COMPONENT_PACKAGES.gateway),
     // Where its users reach it: `gateway.publicUrl`, else its own port on 127.0.0.1.
     url: gatewayOrigin(config),
-    readyUrl: `${hostUrl('http', host, ports.admin)}/readyz`,
-    stateDir: state.componentDir('gateway'),
+    readyUrl: `${hostUrl('http', host, replicaAdminPort(ports.admin, replica))}/readyz`,
+    stateDir,
     stateDirMode: 0o700,
     privateDirs: [],
     ownedFiles: [state.gatewayTokenPrivateKey],
-    pseudonymKeyCopy: pseudonymCopy(state.componentDir('gateway')),
+    pseudonymKeyCopy: pseudonymCopy(stateDir),
     // /proc/net/tcp{,6}: the gateway checks that no other socket shares its port (SO_REUSEPORT).
     // apps/console: the web console's files, which the gateway reads once at start and serves.
+    // A further replica reads the public certificate from the first one's directory (same user).
     readableFiles: [
+      ...(replica === 1 ? [] : [tls.certFile, tls.keyFile, tls.issuerCaFile]),
       consoleDir(),
       state.gatewayTokenPrivateKey,
       meshBundleFile(state),
@@ -134,7 +146,8 @@ function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext):
     env: writeComponentEnv('gateway', {
       configFile,
       component: 'gateway',
-      stateDir: state.componentDir('gateway'),
+      replica: String(replica),
+      stateDir,
       auditUrl: auditUrl(config, context),
       logLevel,
       launchSecrets: 'ipc',
@@ -143,7 +156,7 @@ function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext):
       internalTokenSigningKeyFile: state.gatewayTokenPrivateKey,
       meshUrl: meshUrl(config, context),
       meshBundleFile: meshBundleFile(state),
-      pseudonymKeyFile: pseudonymCopy(state.componentDir('gateway')),
+      pseudonymKeyFile: pseudonymCopy(stateDir),
       // The issuer's key set is fetched through the gateway's own address: trust what signed it.
       edgeCaFile: config.gateway?.tls?.caFile === undefined ? tls.caFile : tls.issuerCaFile,
       tlsCertFile: tls.certFile,
@@ -174,38 +187,51 @@ function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext):
       config.gateway?.publicUrl ?? null,
       host,
       peers,
+      // One replica guards its port itself; several share it, and rampart up guards it.
+      replicaCount(config, 'gateway') > 1,
     ]),
   };
 }
 
-function identityPlan(config: RampartConfig, context: PlanContext): ComponentPlan {
+/**
+ * Identity, or one of its replicas. Every replica shares the one keyring (the signing keys and
+ * sealed payloads in PostgreSQL are encrypted with it) and has a state directory of its own (its
+ * outbox of security events, its bootstrap file).
+ */
+function identityPlan(config: RampartConfig, context: PlanContext, replica = 1): ComponentPlan {
   const { configFile, logLevel, state } = context;
   const ports = platformPorts(config);
   const { host } = addressing('identity', context);
+  const name = replicaName('identity', replica);
+  const stateDir = state.componentDir(name);
+  const keyring = state.keyringDir('identity');
+  const pseudonymKey = replica === 1 ? pseudonymCopy(keyring) : join(keyring, `pseudonym-${replica}.key`);
   return {
-    name: 'identity',
+    name,
     kind: 'identity',
-    wave: 1,
+    // The first replica starts alone; the others once it is ready.
+    wave: replica === 1 ? 1 : 1.5,
     entry: componentEntry(COMPONENT_PACKAGES.identity),
     url: hostUrl('https', host, ports.identity),
-    readyUrl: `${hostUrl('http', host, ports.identityAdmin)}/readyz`,
-    stateDir: state.componentDir('identity'),
+    readyUrl: `${hostUrl('http', host, replicaAdminPort(ports.identityAdmin, replica))}/readyz`,
+    stateDir,
     stateDirMode: 0o700,
-    privateDirs: [state.keyringDir('identity')],
+    privateDirs: [keyring],
     ownedFiles: [],
-    pseudonymKeyCopy: pseudonymCopy(state.keyringDir('identity')),
+    pseudonymKeyCopy: pseudonymKey,
     readableFiles: [meshBundleFile(state)],
     allowAddons: true,
     env: writeComponentEnv('identity', {
       configFile,
       component: 'identity',
-      stateDir: state.componentDir('identity'),
+      replica: String(replica),
+      stateDir,
       auditUrl: auditUrl(config, context),
       logLevel,
       launchSecrets: 'ipc',
       listenHost: host,
-      keyringFile: join(state.keyringDir('identity'), 'keyring.json'),
-      pseudonymKeyFile: pseudonymCopy(state.keyringDir('identity')),
+      keyringFile: join(keyring, 'keyring.json'),
+      pseudonymKeyFile: pseudonymKey,
       meshUrl: meshUrl(config, context),
       meshBundleFile: meshBundleFile(state),
     }),
@@ -219,7 +245,8 @@ function identityPlan(config: RampartConfig, context: PlanContext): ComponentPla
       ports.audit,
       config.trustDomain ?? null,
       config.name,
-      config.identity ?? null,
+      // How many replicas run starts or stops the others, not this one; whether it shares its port does.
+      { ...config.identity, replicas: replicaCount(config, 'identity') > 1 },
       config.demo ?? null,
       // The public origin: the issuer's default base and the console's redirect URIs.
       config.gateway?.publicUrl ?? null,

@@ -40,7 +40,14 @@ export interface ComponentSpec {
 }
 
 export type ComponentEvent =
-  | { readonly type: 'ready'; readonly name: string; readonly ms: number; readonly restart: boolean }
+  | {
+      readonly type: 'ready';
+      readonly name: string;
+      readonly ms: number;
+      readonly restart: boolean;
+      /** The process now serving (a restart's is a new one). */
+      readonly pid?: number;
+    }
   | {
       readonly type: 'exited';
       readonly name: string;
@@ -123,7 +130,13 @@ export class Component {
         detail: `${this.spec.name} refused the config in force: ${answer.reason}`,
       });
     this.#started = true;
-    this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: false });
+    this.#onEvent({
+      type: 'ready',
+      name: this.spec.name,
+      ms: Date.now() - started,
+      restart: false,
+      ...(child.pid === undefined ? {} : { pid: child.pid }),
+    });
   }
 
   #applyConfigInForce(): Promise<ConfigAnswer> {
@@ -365,7 +378,13 @@ export class Component {
         });
       }
       if (this.#isCurrent(child)) {
-        this.#onEvent({ type: 'ready', name: this.spec.name, ms: Date.now() - started, restart: true });
+        this.#onEvent({
+          type: 'ready',
+          name: this.spec.name,
+          ms: Date.now() - started,
+          restart: true,
+          ...(child.pid === undefined ? {} : { pid: child.pid }),
+        });
       }
     } catch {
       // Not ready in time: kill it, and the exit handler schedules the next attempt with a longer delay.

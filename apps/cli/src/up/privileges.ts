@@ -17,7 +17,9 @@ const SERVICE_PREFIX = 'rampart-svc-';
 const KEPT_CHARACTERS = MAX_USER_NAME - SERVICE_PREFIX.length - 1 - 8;
 
 /**
- * The system user of one component: `rampart-mesh`, `rampart-identity`, `rampart-gateway`, and
+ * The system user of one component: `rampart-mesh`, `rampart-identity`, `rampart-gateway` (every
+ * replica of a component is the same user: `gateway-2` too is `rampart-gateway`, so that the
+ * replicas may share the port with SO_REUSEPORT, which the kernel allows within one user only), and
  * `rampart-svc-<name>` for a service. A service name too long for useradd (over 20 characters)
  * keeps its first 11 and adds `_` and 8 hex digits of its SHA-256; service names never contain
  * `_`, so a shortened name can never be another service's full one.
@@ -26,7 +28,7 @@ const KEPT_CHARACTERS = MAX_USER_NAME - SERVICE_PREFIX.length - 1 - 8;
  * componentUserName({ name: 'orders', kind: 'service' }); // 'rampart-svc-orders'
  */
 export function componentUserName(plan: Pick<ComponentPlan, 'name' | 'kind'>): string {
-  if (plan.kind !== 'service') return `rampart-${plan.name}`;
+  if (plan.kind !== 'service') return `rampart-${plan.kind}`;
   const full = `${SERVICE_PREFIX}${plan.name}`;
   if (full.length <= MAX_USER_NAME) return full;
   const digest = createHash('sha256').update(plan.name).digest('hex').slice(0, 8);
@@ -95,19 +97,20 @@ export class ComponentUsers {
     return process.getuid?.() === 0 ? new ComponentUsers() : null;
   }
 
-  /** The user of one component, created on first use. */
+  /** The user of one component (the same for each of its replicas), created on first use. */
   userOf(plan: Pick<ComponentPlan, 'name' | 'kind'>): RunAs {
-    const known = this.#byComponent.get(plan.name);
+    const name = componentUserName(plan);
+    const known = this.#byComponent.get(name);
     if (known !== undefined) return known;
-    const user = ensureSystemUser(componentUserName(plan));
+    const user = ensureSystemUser(name);
     for (const [other, otherUser] of this.#byComponent) {
       if (otherUser.uid === user.uid) {
         throw new RampartError('SUP_UNPRIVILEGED_USER_UNUSABLE', {
-          detail: `components '${other}' and '${plan.name}' would share uid ${user.uid} ('${otherUser.name}', '${user.name}'); give each its own user`,
+          detail: `users '${other}' and '${name}' (of '${plan.name}') share uid ${user.uid}; give each component its own user`,
         });
       }
     }
-    this.#byComponent.set(plan.name, user);
+    this.#byComponent.set(name, user);
     return user;
   }
 }

@@ -11,7 +11,8 @@ import { provisionServiceDatabase } from '@rampart/sdk';
 export class SqlProvisioning {
   readonly #config: () => RampartConfig;
   readonly #configDir: string;
-  readonly #passwords = new Map<string, string>();
+  /** One provisioning per service: replicas (identity's) starting at once share it, and its password. */
+  readonly #passwords = new Map<string, Promise<string>>();
 
   constructor(config: () => RampartConfig, configDir: string) {
     this.#config = config;
@@ -22,16 +23,22 @@ export class SqlProvisioning {
   async secretsFor(service: string): Promise<LaunchSecretValues<'service' | 'identity' | 'audit'>> {
     const sql = this.#config().storage?.sql;
     if (sql?.kind !== 'postgres' || sql.adminUrl === undefined) return {};
+    const adminRef = sql.adminUrl;
     let password = this.#passwords.get(service);
     if (password === undefined) {
-      password = randomBytes(24).toString('base64url');
-      const adminUrl = sql.adminUrl.includes('${')
-        ? await resolveSecret(sql.adminUrl, this.#configDir)
-        : sql.adminUrl;
-      await provisionServiceDatabase({ adminUrl, service, password });
+      password = (async () => {
+        const fresh = randomBytes(24).toString('base64url');
+        const adminUrl = adminRef.includes('${') ? await resolveSecret(adminRef, this.#configDir) : adminRef;
+        await provisionServiceDatabase({ adminUrl, service, password: fresh });
+        return fresh;
+      })();
       this.#passwords.set(service, password);
+      // A failed provisioning is tried again at the next start.
+      password.catch(() => {
+        if (this.#passwords.get(service) === password) this.#passwords.delete(service);
+      });
     }
-    return { sqlPassword: password };
+    return { sqlPassword: await password };
   }
 
   /** Storage changed: provision again (and with new passwords) at the next start of each service. */

@@ -2,6 +2,8 @@ import { dirname } from 'node:path';
 import {
   configDiff,
   EXTERNAL_CA_RENEWED,
+  platformPorts,
+  replicaCount,
   trustDomainOf,
   writeLaunchSecretEnv,
   type LogLevel,
@@ -27,6 +29,7 @@ import type { ComponentUsers, RunAs } from './privileges.ts';
 import { secretVariablesFor } from './secret-variables.ts';
 import { telemetrySecrets } from './telemetry-secrets.ts';
 import { SqlProvisioning } from './sql-provisioning.ts';
+import { watchSharedPorts, type SharedPort } from './shared-port-guard.ts';
 import type { StateDir } from './state-dir.ts';
 
 export interface SupervisorOptions {
@@ -61,6 +64,7 @@ export class Supervisor {
   #edgeRenewal: NodeJS.Timeout | null = null;
   #unwatchSuppliedTls: (() => void) | null = null;
   #unwatchExternalCas: (() => void) | null = null;
+  #unwatchSharedPorts: (() => void) | null = null;
   #checkpointCopy: AuditCheckpointCopy | undefined;
 
   constructor(config: RampartConfig, options: SupervisorOptions) {
@@ -83,6 +87,30 @@ export class Supervisor {
     return [...this.#components.values()].map((entry) => entry.component);
   }
 
+  /** Every running replica of a kind of component (the gateway's, identity's). */
+  #replicasOf(kind: ComponentPlan['kind']): Component[] {
+    return [...this.#components.values()]
+      .filter((entry) => entry.plan.kind === kind)
+      .map((entry) => entry.component);
+  }
+
+  /** The ports replicas share now, with the pids of the replicas that hold them. */
+  #sharedPorts(): SharedPort[] {
+    const ports = platformPorts(this.#config);
+    const shared: SharedPort[] = [];
+    for (const [kind, key, port] of [
+      ['gateway', 'ports.gateway', ports.gateway],
+      ['identity', 'ports.identity', ports.identity],
+    ] as const) {
+      if (replicaCount(this.#config, kind) < 2) continue;
+      const owners = this.#replicasOf(kind).flatMap((component) =>
+        component.pid === undefined ? [] : [component.pid],
+      );
+      shared.push({ key, port, owners });
+    }
+    return shared;
+  }
+
   /** Starts every component once the ones it depends on are ready: wave by wave, each wave at once. */
   async start(): Promise<void> {
     const plans = this.#plans(this.#config);
@@ -95,6 +123,13 @@ export class Supervisor {
       if (this.#config.gateway?.tls === undefined) void this.#renewEdgeCertificate();
     }, EDGE_RENEW_INTERVAL_MS);
     this.#edgeRenewal.unref();
+    // Replicas on one port cannot tell a sibling from an intruder: the supervisor, which knows their pids, can.
+    this.#unwatchSharedPorts = watchSharedPorts(
+      () => this.#sharedPorts(),
+      (message) => {
+        this.#options.onEvent({ type: 'error-logged', name: 'supervisor', message });
+      },
+    );
     // A certificate the operator supplies is taken again whenever its files change (certbot, cert-manager).
     this.#unwatchSuppliedTls = watchSuppliedTls({
       current: () => this.#config.gateway?.tls,
@@ -102,7 +137,7 @@ export class Supervisor {
       onPair: (pair) => {
         const { state } = this.#options;
         installSuppliedTls(pair, gatewayTlsFiles(state), this.#runAs({ name: 'gateway', kind: 'gateway' }));
-        this.#components.get('gateway')?.component.notify({ type: 'tls.renewed' });
+        for (const gateway of this.#replicasOf('gateway')) gateway.notify({ type: 'tls.renewed' });
       },
       onRefused: (error) => {
         this.#options.onEvent({
@@ -122,7 +157,7 @@ export class Supervisor {
           externalCaDir(this.#options.state),
           this.#runAs({ name: 'gateway', kind: 'gateway' }),
         );
-        this.#components.get('gateway')?.component.notify({ type: EXTERNAL_CA_RENEWED });
+        for (const gateway of this.#replicasOf('gateway')) gateway.notify({ type: EXTERNAL_CA_RENEWED });
       },
       onRefused: (error) => {
         this.#options.onEvent({
@@ -135,10 +170,9 @@ export class Supervisor {
   }
 
   async #renewEdgeCertificate(): Promise<void> {
-    const gateway = this.#components.get('gateway')?.component;
     try {
       await this.#issueEdgeCertificate();
-      gateway?.notify({ type: 'tls.renewed' });
+      for (const gateway of this.#replicasOf('gateway')) gateway.notify({ type: 'tls.renewed' });
     } catch (error) {
       this.#options.onEvent({
         type: 'error-logged',
@@ -176,6 +210,7 @@ export class Supervisor {
     if (this.#edgeRenewal !== null) clearInterval(this.#edgeRenewal);
     this.#unwatchSuppliedTls?.();
     this.#unwatchExternalCas?.();
+    this.#unwatchSharedPorts?.();
     const running = [...this.#components.values()].reverse();
     this.#components.clear();
     for (const { component } of running) await component.stop();

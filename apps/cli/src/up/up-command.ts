@@ -169,7 +169,10 @@ export async function upCommand(argv: string[], io: Io): Promise<number> {
   io.stdout.write(
     `\n${c('green', '✓')} ${loaded.config.name} is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n` +
       supervisor.components
-        .map((component) => `  ${component.spec.name.padEnd(12)} ${component.spec.url}`)
+        .map(
+          (component) =>
+            `  ${component.spec.name.padEnd(12)} ${component.spec.url.padEnd(24)} ${c('gray', `admin ${new URL(component.spec.readyUrl).origin}, pid ${component.pid ?? '?'}`)}`,
+        )
         .join('\n') +
       `\n  logs         ${state.logs}/\n` +
       identitySummary(loaded.config, state.root) +
@@ -257,7 +260,7 @@ function describe(
 ): string {
   switch (event.type) {
     case 'ready':
-      return `  ${c('green', '●')} ${event.name.padEnd(12)} ${event.restart ? 'restarted and ready' : 'ready'} ${c('gray', `(${event.ms} ms)`)}\n`;
+      return `  ${c('green', '●')} ${event.name.padEnd(12)} ${event.restart ? 'restarted and ready' : 'ready'} ${c('gray', `(${event.ms} ms${event.pid === undefined ? '' : `, pid ${event.pid}`})`)}\n`;
     case 'exited':
       return (
         `  ${c('red', '●')} ${event.name.padEnd(12)} exited (${event.signal ?? `code ${event.code}`}); restarting in ${formatMs(event.restartInMs)}\n` +

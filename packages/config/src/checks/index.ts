@@ -14,6 +14,7 @@ import { checkPublicUrl } from './public-url.ts';
 import { checkPublicWriteRoute } from './public-write-route.ts';
 import { checkRateLimitOff } from './rate-limit-off.ts';
 import { checkReservedPath } from './reserved-path.ts';
+import { checkReplicas } from './replicas.ts';
 import { checkReservedServiceName } from './reserved-service-name.ts';
 import { checkServiceKind } from './service-kind.ts';
 import { checkRouteNoPolicy } from './route-no-policy.ts';
@@ -43,6 +44,7 @@ export const semanticChecks: readonly ((config: RampartConfig) => Finding[])[] =
   checkServiceKind, // CFG_SERVICE_KIND, CFG_UPSTREAM_NOT_LOOPBACK
   checkExternalServices, // CFG_EXTERNAL_URL, CFG_EXTERNAL_IN_MESH
   checkPortConflict, // CFG_PORT_CONFLICT
+  checkReplicas, // CFG_REPLICAS_NEED_SQL, CFG_REPLICAS_NEED_REDIS
   checkUnknownSensitiveField, // CFG_UNKNOWN_SENSITIVE_FIELD (warning)
   checkCertificateTtl, // CFG_INVALID_VALUE (mesh.certificateTtl out of range)
   checkGatewaySettings, // CFG_INVALID_VALUE (gateway: cors "*" with credentials, trustedProxies, identityRateLimit), CFG_TRUSTS_ANY_PROXY (warning)

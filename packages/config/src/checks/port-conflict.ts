@@ -1,11 +1,12 @@
-import { DEFAULT_PORTS, serviceAdminPort, sidecarEgressPort } from '../ports.ts';
+import { DEFAULT_PORTS, replicaAdminPorts, serviceAdminPort, sidecarEgressPort } from '../ports.ts';
 import { parseUpstream } from '../upstream.ts';
 import type { Finding } from '../problem.ts';
 import type { RampartConfig } from '../schema.ts';
 
 /**
  * CFG_PORT_CONFLICT: every listener — `ports`, each service and admin port, and for a service behind
- * the sidecar its egress port and its upstream's — has a port of its own.
+ * the sidecar its egress port and its upstream's, the admin port of each further replica of the
+ * gateway and identity — has a port of its own.
  */
 export function checkPortConflict(config: RampartConfig): Finding[] {
   const users: { port: number; who: string; path: (string | number)[] }[] = [];
@@ -16,6 +17,16 @@ export function checkPortConflict(config: RampartConfig): Finding[] {
         ? { port, who: `\`ports.${name}\` (its default)`, path: [] }
         : { port: set, who: `\`ports.${name}\``, path: ['ports', name] },
     );
+  }
+  for (const component of ['gateway', 'identity'] as const) {
+    for (const [index, port] of replicaAdminPorts(config, component).entries()) {
+      if (index === 0) continue;
+      users.push({
+        port,
+        who: `${component} replica ${index + 1} (its admin port: ${component === 'gateway' ? '`ports.admin`' : '`ports.identityAdmin`'} + ${100 * index})`,
+        path: [component, 'replicas'],
+      });
+    }
   }
   for (const [name, service] of Object.entries(config.services)) {
     users.push({ port: service.port, who: `service \`${name}\``, path: ['services', name, 'port'] });

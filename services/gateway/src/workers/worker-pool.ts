@@ -9,6 +9,8 @@ import type { FromWorker, Metrics, TlsPair, ToWorker, WorkerData } from './messa
 /** What every worker is built from; the pool keeps the latest, so a restarted worker is current. */
 export interface WorkerPoolOptions extends Omit<WorkerData, 'index' | 'revision' | 'counters' | 'sharePort'> {
   readonly count: number;
+  /** Other gateway processes (replicas under `rampart up`) bind the port too: bind with SO_REUSEPORT even with one worker. */
+  readonly sharedWithReplicas?: boolean;
   readonly log: Logger;
   /** For tests: the worker entry (default `worker-main.ts`). */
   readonly entry?: URL;
@@ -94,7 +96,7 @@ export function startWorkerPool(options: WorkerPoolOptions, onFatal: (error: Err
       credentials: state.credentials,
       followRevocations: options.followRevocations,
       logLevel: options.logLevel,
-      sharePort: count > 1,
+      sharePort: count > 1 || options.sharedWithReplicas === true,
       ...(channel === undefined ? {} : { counters: channel.port2 }),
       ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...(options.telemetryHeaders === undefined ? {} : { telemetryHeaders: options.telemetryHeaders }),

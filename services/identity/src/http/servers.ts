@@ -28,6 +28,12 @@ export interface IdentityServersOptions {
   readonly port: number;
   readonly adminPort: number;
   /**
+   * Other identity processes (replicas, `identity.replicas`) listen on `port` too: bind it with
+   * SO_REUSEPORT so the kernel spreads the gateway's connections over them, and a replica that
+   * dies takes its socket with it.
+   */
+  readonly sharePort?: boolean;
+  /**
    * `POST /internal/admin-token` (`admin/admin-token-check.ts`), served to the audit service's
    * SPIFFE ID alone — the one request identity takes from a peer other than the gateway.
    */
@@ -53,6 +59,17 @@ const LIMITS = {
   headersTimeout: 10_000,
   keepAliveTimeout: 5_000,
 };
+
+/** Binds 127.0.0.1:port beside the other replicas' sockets (SO_REUSEPORT; Linux and the BSDs). */
+function listenShared(server: HttpsServer, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host: '127.0.0.1', reusePort: true, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
 
 /**
  * Identity's listeners. The public one is mutual TLS 1.3 with the mesh: a client must present a
@@ -113,7 +130,8 @@ export async function startIdentityServers(options: IdentityServersOptions): Pro
     },
   );
   const admin = createAdminServer({ health: options.health, metrics: metricsExposition(options.metrics) });
-  await listenOn(server, options.port);
+  if (options.sharePort === true) await listenShared(server, options.port);
+  else await listenOn(server, options.port);
   await listenOn(admin, options.adminPort);
   return {
     url: `https://127.0.0.1:${options.port}`,
