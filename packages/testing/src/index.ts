@@ -15,6 +15,7 @@ export { createServiceFixture, type ServiceFixture, type ServiceFixtureOptions }
 export {
   UpProcess,
   childPids,
+  componentPids,
   isRunning,
   uidOf,
   tempConfigDir,
@@ -52,6 +53,12 @@ export {
   type CallAs,
   type SidecarPorts,
 } from './shop-platform.ts';
+export {
+  REDIS_SERVER,
+  redisServerAvailability,
+  startRedisServer,
+  type TestRedisServer,
+} from './redis-server.ts';
 export { NATS_SERVER, natsServerAvailability, startNatsServer, type TestNatsServer } from './nats-server.ts';
 export {
   startOtlpReceiver,

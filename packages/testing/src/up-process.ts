@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { componentEnv } from '@rampart/config';
 
 /** The checkout this package lives in (packages/testing/src → the root). */
 export const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -154,4 +155,36 @@ export async function getJson(url: string): Promise<{ status: number; body: unkn
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   const text = await response.text();
   return { status: response.status, body: text.length > 0 ? (JSON.parse(text) as unknown) : null };
+}
+
+/**
+ * The processes a `rampart up` runs now, by component name as it names them (`gateway`,
+ * `gateway-2`, `identity-2`, `orders`, …), read from each child's environment in /proc — the
+ * supervisor's own record is its output (`… ready (… ms, pid N)`), which a restart makes stale.
+ *
+ * @example
+ * process.kill(componentPids(shop.up).get('gateway-2')!, 'SIGKILL');
+ */
+export function componentPids(up: UpProcess): Map<string, number> {
+  const pids = new Map<string, number>();
+  if (up.child.pid === undefined) return pids;
+  for (const pid of childPids(up.child.pid)) {
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      continue;
+    }
+    const env = new Map(
+      environ
+        .split('\0')
+        .filter((entry) => entry.includes('='))
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] as const),
+    );
+    const component = env.get(componentEnv.component.name);
+    if (component === undefined || !isRunning(pid)) continue;
+    const replica = env.get(componentEnv.replica.name);
+    pids.set(replica === undefined || replica === '1' ? component : `${component}-${replica}`, pid);
+  }
+  return pids;
 }
