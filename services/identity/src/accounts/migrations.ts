@@ -113,17 +113,28 @@ const DROP_CLEAR_DISPLAY_NAMES: Migration = {
  */
 export async function migrateAccounts(store: Store, cipher: FieldCipher): Promise<void> {
   await store.migrate(accountMigrations);
-  const dropped = await store.get('SELECT id FROM _migrations WHERE id = ?', [DROP_CLEAR_DISPLAY_NAMES.id]);
-  if (dropped === undefined) {
-    const clear = await store.all<{ id: string; display_name: string }>(
-      'SELECT id, display_name FROM users WHERE display_name IS NOT NULL',
-    );
-    for (const row of clear) {
-      await store.run('UPDATE users SET display_name_enc = ?, display_name = NULL WHERE id = ?', [
-        await cipher.encrypt(row.display_name, displayNameField(row.id)),
-        row.id,
-      ]);
+  const dropped = (): Promise<unknown> =>
+    store.get('SELECT id FROM _migrations WHERE id = ?', [DROP_CLEAR_DISPLAY_NAMES.id]);
+  if ((await dropped()) === undefined) {
+    try {
+      await sealClearDisplayNames(store, cipher);
+    } catch (error) {
+      // Another replica starting at the same moment sealed them and dropped the column between
+      // our check and our reads (it seals every row it saw before it drops): nothing is left to do.
+      if ((await dropped()) === undefined) throw error;
     }
   }
   await store.migrate([...accountMigrations, DROP_CLEAR_DISPLAY_NAMES, USER_PSEUDONYMS_MIGRATION]);
+}
+
+async function sealClearDisplayNames(store: Store, cipher: FieldCipher): Promise<void> {
+  const clear = await store.all<{ id: string; display_name: string }>(
+    'SELECT id, display_name FROM users WHERE display_name IS NOT NULL',
+  );
+  for (const row of clear) {
+    await store.run('UPDATE users SET display_name_enc = ?, display_name = NULL WHERE id = ?', [
+      await cipher.encrypt(row.display_name, displayNameField(row.id)),
+      row.id,
+    ]);
+  }
 }
