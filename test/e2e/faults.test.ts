@@ -127,7 +127,9 @@ class Load {
 
   constructor(gateway: string, ca: string, basic: string, token: string) {
     this.#gateway = gateway;
-    this.#agent = new Agent({ connect: { ca }, connections: CLIENTS });
+    // HTTP/1.1, a connection per client: HTTP/2 would carry every client on one connection, so
+    // on one gateway only.
+    this.#agent = new Agent({ connect: { ca }, connections: CLIENTS, allowH2: false });
     this.#basic = basic;
     this.#token = token;
     this.#phase = this.phase('start');
@@ -434,13 +436,12 @@ describeIfAvailable(
       /** Until one write, one read and one token request in a row succeed: the platform is whole again. */
       const recovered = async (phase: PhaseStats, since: number): Promise<void> => {
         const deadline = Date.now() + 60_000;
-        let last = '';
         for (;;) {
           const write = await load.send('write', 'POST', '/orders', {
             body: JSON.stringify({ items: [{ sku: 'MUG-1', quantity: 1 }] }),
             headers: { 'content-type': 'application/json', 'idempotency-key': `"${randomUUID()}"` },
           });
-          last = `write ${write.status} ${write.body.slice(0, 200)}`;
+          let last = `write ${write.status} ${write.body.slice(0, 200)}`;
           if (write.status === 201) {
             const id = (JSON.parse(write.body) as { id: string }).id;
             load.acknowledged.add(id);

@@ -15,7 +15,7 @@ import { stateDirFor } from '../src/up/state-dir.ts';
 const CONFIG = `version: 1
 name: shop
 storage:
-  sql: { kind: postgres, url: 'postgres://rampart_{service}:\${env:RAMPART_SQL_PASSWORD}@127.0.0.1/db' }
+  sql: { kind: postgres, url: 'postgres://rampart_{service}:\${env:${componentEnv.sqlPassword.name}}@127.0.0.1/db' }
   redis: { url: '\${env:REDIS_URL}' }
 gateway: { replicas: 3 }
 identity: { replicas: 2 }
@@ -78,7 +78,7 @@ describe('rampart up plans one component per replica', () => {
     assert.ok(gateway);
     const env = readComponentEnv('gateway', gateway.env);
     assert.equal(env.replica, '2');
-    assert.equal(env.component, 'gateway', 'RAMPART_COMPONENT stays the kind');
+    assert.equal(env.component, 'gateway', 'the component variable stays the kind');
     assert.equal(byName.get('identity-2')?.env[componentEnv.replica.name], '2');
     assert.equal(byName.get('identity')?.env[componentEnv.replica.name], '1');
   });
@@ -105,7 +105,9 @@ describe('the shared-port guard', () => {
     assert.deepEqual(foreignListeners(port, [process.pid]), []);
     const server = createServer();
     servers.push(server);
-    await new Promise<void>((resolve) => server.listen({ port, host: '127.0.0.1', reusePort: true }, resolve));
+    await new Promise<void>((resolve) =>
+      server.listen({ port, host: '127.0.0.1', reusePort: true }, resolve),
+    );
     // This process holds it: one of the "replicas".
     assert.deepEqual(foreignListeners(port, [process.pid]), []);
     // Nobody the supervisor started holds it: an intruder.

@@ -304,7 +304,9 @@ export const Replicas = (component: string, needs: string): ReturnType<typeof Ty
 
 export const Identity = Type.Object(
   {
-    replicas: Type.Optional(Replicas('identity', 'storage.sql on PostgreSQL (the embedded store has one writer)')),
+    replicas: Type.Optional(
+      Replicas('identity', 'storage.sql on PostgreSQL (the embedded store has one writer)'),
+    ),
     issuer: Type.Optional(Type.String({ format: 'uri' })),
     dangerouslyAllowHttpIssuer: Type.Optional(
       Type.Literal(true, {
@@ -525,7 +527,9 @@ export const Gateway = Type.Object(
         },
       ),
     ),
-    replicas: Type.Optional(Replicas('the gateway', 'storage.redis (so that rate limits stay exact across them)')),
+    replicas: Type.Optional(
+      Replicas('the gateway', 'storage.redis (so that rate limits stay exact across them)'),
+    ),
     workers: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
         description:

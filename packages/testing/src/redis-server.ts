@@ -22,7 +22,9 @@ export interface TestRedisServer {
 /** Whether redis-server is installed: spread `{ skip }` into a test's options. */
 export function redisServerAvailability(): { skip: string | false } {
   return {
-    skip: existsSync(REDIS_SERVER) ? false : `${REDIS_SERVER} is not installed (apt-get install redis-server)`,
+    skip: existsSync(REDIS_SERVER)
+      ? false
+      : `${REDIS_SERVER} is not installed (apt-get install redis-server)`,
   };
 }
 
@@ -41,7 +43,18 @@ export async function startRedisServer(port: number): Promise<TestRedisServer> {
   async function start(): Promise<void> {
     const started = spawn(
       REDIS_SERVER,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = started;
