@@ -132,9 +132,10 @@ function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext, 
     pseudonymKeyCopy: pseudonymCopy(stateDir),
     // /proc/net/tcp{,6}: the gateway checks that no other socket shares its port (SO_REUSEPORT).
     // apps/console: the web console's files, which the gateway reads once at start and serves.
-    // A further replica reads the public certificate from the first one's directory (same user).
+    // A further replica reads the public certificate and the external upstreams' CAs from the
+    // first one's directory (same user).
     readableFiles: [
-      ...(replica === 1 ? [] : [tls.certFile, tls.keyFile, tls.issuerCaFile]),
+      ...(replica === 1 ? [] : [tls.certFile, tls.keyFile, tls.issuerCaFile, externalCaDir(state)]),
       consoleDir(),
       state.gatewayTokenPrivateKey,
       meshBundleFile(state),
