@@ -19,13 +19,18 @@ export interface TestRedisServer {
   stop(): Promise<void>;
 }
 
-/** Whether redis-server is installed: spread `{ skip }` into a test's options. */
-export function redisServerAvailability(): { skip: string | false } {
-  return {
-    skip: existsSync(REDIS_SERVER)
-      ? false
-      : `${REDIS_SERVER} is not installed (apt-get install redis-server)`,
-  };
+/**
+ * Whether redis-server is installed: spread `{ skip }` into a test's options. With
+ * `RAMPART_REQUIRE_SERVICES=1` a missing one throws instead, so CI cannot skip silently.
+ */
+export function redisServerAvailability(env: Readonly<Record<string, string | undefined>> = process.env): {
+  skip: string | false;
+} {
+  if (existsSync(REDIS_SERVER)) return { skip: false };
+  const reason = `${REDIS_SERVER} is not installed (apt-get install redis-server)`;
+  if (env['RAMPART_REQUIRE_SERVICES'] === '1')
+    throw new Error(`${reason}; RAMPART_REQUIRE_SERVICES=1 forbids skipping`);
+  return { skip: reason };
 }
 
 /**
