@@ -32,6 +32,7 @@ COPY packages/config/package.json packages/config/
 COPY packages/errors/package.json packages/errors/
 COPY packages/mesh/package.json packages/mesh/
 COPY packages/scan/package.json packages/scan/
+COPY packages/probe/package.json packages/probe/
 COPY packages/sdk/package.json packages/sdk/
 COPY packages/testing/package.json packages/testing/
 COPY packages/tokens/package.json packages/tokens/
