@@ -130,7 +130,12 @@ describe('cluster rehearsal: every component on an address of its own, reached b
       ['orders', `https://${SERVICES.orders}:${shop.ports.orders}`],
       ['gateway', publicUrl],
     ] as const) {
-      assert.match(shop.up.output, new RegExp(`^  ${name} +${url.replaceAll('.', '\\.')}$`, 'mu'), name);
+      // `  <name> <url> admin <origin>, pid <n>`
+      assert.match(
+        shop.up.output,
+        new RegExp(`^  ${name} +${url.replaceAll('.', '\\.')}( +admin |$)`, 'mu'),
+        name,
+      );
     }
   });
 

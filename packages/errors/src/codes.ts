@@ -110,6 +110,7 @@ export const codes = {
   GW_INTROSPECTION_UNAVAILABLE: { status: 503, title: 'Token introspection unavailable' },
   // Gateway: rate limiting (services/gateway/src/rate-limit/)
   GW_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  GW_RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Rate limit store unavailable' },
   // Gateway: routing, validation and authorization (services/gateway/src/routing, authorization)
   GW_ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   GW_BAD_REQUEST: { status: 400, title: 'Request does not match the route schema' },

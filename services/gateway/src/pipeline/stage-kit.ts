@@ -9,7 +9,12 @@ import type { Exchange } from './exchange.ts';
 /** Largest body read when a route sets no `schema.maxBodyBytes`, and on the identity mount. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-/** Counts the request against `limit`; a denial is `GW_RATE_LIMITED` with `retryAfterSeconds`. */
+/**
+ * Counts the request against `limit`. Over the limit (or in the penalty box) is `GW_RATE_LIMITED`
+ * (429); a shared limit store that cannot answer, with the fail-closed policy, is
+ * `GW_RATE_LIMIT_UNAVAILABLE` (503): the client did nothing wrong, and a 429 would tell it so.
+ * Both carry `retryAfterSeconds`.
+ */
 export async function consumeLimit(
   deps: PipelineDeps,
   request: Parameters<RateLimiter['consume']>[0],
@@ -17,7 +22,8 @@ export async function consumeLimit(
 ): Promise<void> {
   const decision = await deps.limiter.consume(request, limit);
   if (!decision.allowed) {
-    const error = new RampartError('GW_RATE_LIMITED', { detail: `rate limit (${decision.reason})` });
+    const code = decision.reason === 'unavailable' ? 'GW_RATE_LIMIT_UNAVAILABLE' : 'GW_RATE_LIMITED';
+    const error = new RampartError(code, { detail: `rate limit (${decision.reason})` });
     throw Object.assign(error, { retryAfterSeconds: decision.retryAfterSeconds });
   }
 }

@@ -63,7 +63,7 @@ type KeyOutcome =
  * @example
  * const limiter = createRateLimiter({ backend: { kind: 'memory' } });
  * const decision = await limiter.consume({ route: '/orders', ip, user: claims.sub }, route.rateLimit);
- * if (!decision.allowed) throw new RampartError('GW_RATE_LIMITED', { detail: decision.reason });
+ * if (!decision.allowed) throw new RampartError('GW_RATE_LIMITED', { detail: decision.reason }); // 503 GW_RATE_LIMIT_UNAVAILABLE for 'unavailable'
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { backend } = options;

@@ -83,9 +83,15 @@ function gist(reply: Reply): string {
 }
 
 /** A 429 GW_RATE_LIMITED whose Retry-After is within `range` (inclusive). */
-function assertLimited(reply: Reply, range: readonly [number, number], context = ''): void {
-  assert.equal(reply.status, 429, `${context}: ${gist(reply)}`);
-  assert.equal(reply.body['code'], 'GW_RATE_LIMITED');
+function assertLimited(
+  reply: Reply,
+  range: readonly [number, number],
+  context = '',
+  status = 429,
+  code = 'GW_RATE_LIMITED',
+): void {
+  assert.equal(reply.status, status, `${context}: ${gist(reply)}`);
+  assert.equal(reply.body['code'], code);
   const seconds = retryAfter(reply);
   assert.ok(
     seconds >= range[0] && seconds <= range[1],
@@ -250,10 +256,11 @@ describeIfAvailable(
     async function failsClosed(): Promise<void> {
       const erin = await fleet.token('erin', replicas);
       for (const reply of await spread(replicas, 6, '/per-user', erin)) {
-        assertLimited(reply, [1, 1], 'Redis unavailable');
+        assertLimited(reply, [1, 1], 'Redis unavailable', 503, 'GW_RATE_LIMIT_UNAVAILABLE');
         assert.equal(await refusalReason(at(replicas, reply.replica), reply), 'rate limit (unavailable)');
       }
-      for (const reply of await spread(replicas, 6, '/per-ip')) assertLimited(reply, [1, 1], 'per IP');
+      for (const reply of await spread(replicas, 6, '/per-ip'))
+        assertLimited(reply, [1, 1], 'per IP', 503, 'GW_RATE_LIMIT_UNAVAILABLE');
       for (const reply of await spread(replicas, 6, '/open', erin)) assertServed(reply, '/open');
     }
 
