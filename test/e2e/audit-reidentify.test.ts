@@ -78,6 +78,7 @@ describe('re-identification through the audit API', () => {
       method: 'POST',
       body: {
         username: `${name}${randomBytes(3).toString('hex')}`,
+        // rampart-ignore secrets/generic-secret the password of an account this test creates in a throwaway identity store
         password: 'Correct-Horse-Battery-9-Staple',
       },
     });

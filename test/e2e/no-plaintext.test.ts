@@ -88,6 +88,7 @@ describe('no secret or PII in plain text anywhere under .rampart/ (logs, data, s
       phone: '+44 20 7946 0958',
       address: '221B Baker Street, London NW1 6XE',
       cardNumber: '4111111111111111',
+      // rampart-ignore secrets/generic-secret a planted value the test looks for in storage and logs: it must never appear in plaintext
       password: 'CorrectHorseBatteryStaple-42',
     };
     try {

@@ -66,7 +66,8 @@ export async function discoverFiles(root: string, exclude: readonly string[] = [
   return { root: absoluteRoot, files, excluded };
 }
 
-async function readIgnoreFile(root: string): Promise<string[]> {
+/** The prefixes listed in `root/.rampartscanignore` (none when it has none). */
+export async function readIgnoreFile(root: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(join(root, IGNORE_FILE), 'utf8');

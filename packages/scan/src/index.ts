@@ -46,5 +46,22 @@ export {
 } from './kubernetes/pod-security.ts';
 export { configModule, checkConfigFile, isRampartConfig } from './config/config-module.ts';
 export { CONFIG_RULES } from './config/config-rules.ts';
+export {
+  createSecretsModule,
+  secretsModule,
+  isConfigFile,
+  isEnvFile,
+  isTestPath,
+  MAX_FILE_BYTES,
+  type GitHistoryOptions,
+  type SecretsModuleOptions,
+} from './secrets/secrets-module.ts';
+export { SECRETS_RULES } from './secrets/secrets-rules.ts';
+export { findSecrets, type FindSecretsOptions, type SecretMatch } from './secrets/find-secrets.ts';
+export { isPlaceholder } from './secrets/placeholders.ts';
+export { redactSecret, secretKey } from './secrets/redact.ts';
+export { shannonEntropy } from './secrets/entropy.ts';
+export { isSecretName, jwtAlgorithm } from './secrets/structural-patterns.ts';
+export { addedLines, isSafeRevision } from './secrets/git.ts';
 export { SCAN_MODULES, moduleById } from './modules.ts';
 export { rulesReference, RULES_END, RULES_START } from './rules-reference.ts';

@@ -2,9 +2,15 @@ import { configModule } from './config/config-module.ts';
 import { dockerfileModule } from './dockerfile/dockerfile-module.ts';
 import { kubernetesModule } from './kubernetes/kubernetes-module.ts';
 import type { ScanModule } from './scan-module.ts';
+import { secretsModule } from './secrets/secrets-module.ts';
 
-/** Every module, in the order they run and report. The next ones (deps, secrets, code) join here. */
-export const SCAN_MODULES: readonly ScanModule[] = [dockerfileModule, kubernetesModule, configModule];
+/** Every module, in the order they run and report. The next ones (deps, code) join here. */
+export const SCAN_MODULES: readonly ScanModule[] = [
+  dockerfileModule,
+  kubernetesModule,
+  configModule,
+  secretsModule,
+];
 
 export function moduleById(id: string): ScanModule | undefined {
   return SCAN_MODULES.find((module) => module.id === id);

@@ -15,6 +15,7 @@ describeIfAvailable('provisionServiceDatabase: each service its own role and sch
   const payments = `payments-${suffix.replaceAll('_', '-')}`;
   const profilesSchema = profiles.replaceAll('-', '_');
   const paymentsSchema = payments.replaceAll('-', '_');
+  // rampart-ignore secrets/generic-secret a role password this test provisions in a throwaway PostgreSQL schema
   const password = 'Pr0files-only-passw0rd!';
   let profilesStore: Store;
   let paymentsStore: Store;
@@ -29,6 +30,7 @@ describeIfAvailable('provisionServiceDatabase: each service its own role and sch
     const q = await provisionServiceDatabase({
       adminUrl,
       service: payments,
+      // rampart-ignore secrets/generic-secret a role password this test provisions in a throwaway PostgreSQL schema
       password: 'Paym3nts-only-passw0rd!',
     });
     profilesUrl = p.url.reveal();

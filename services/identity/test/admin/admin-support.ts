@@ -15,6 +15,7 @@ import { startIdentity, type Harness, type HarnessOptions } from '../support/har
 const SUBJECT_KEY = new Uint8Array(32).fill(7);
 
 /** A strong password for test accounts (never the common list, never containing a username). */
+// rampart-ignore secrets/generic-secret the password of accounts the tests create in a throwaway identity store
 export const PASSWORD = 'violet-tundra-orbit-42';
 
 export interface AdminHarness {

@@ -1,0 +1,178 @@
+import { ruleRegistry, type Rule } from '../rule.ts';
+
+const ROTATE =
+  'revoke or rotate it at the provider first (it is in the history of every clone), then read it at run time from the environment or a secret manager (`${env:…}`, `${file:…}` in rampart.yaml); delete it from history only after rotating';
+
+function providerRule(
+  id: string,
+  name: string,
+  what: string,
+  why: string,
+  severity: Rule['severity'],
+  seeAlso: readonly string[],
+): Rule {
+  return {
+    id: `secrets/${id}`,
+    name,
+    short: `${what} in the tree`,
+    why,
+    fix: ROTATE,
+    severity,
+    cwe: [798],
+    seeAlso,
+  };
+}
+
+/**
+ * The secrets rules: provider tokens, private keys, JWTs, URI credentials, generic high-entropy
+ * assignments, and files that should never be committed. In test paths every finding is `low`.
+ */
+export const SECRETS_RULES: ReadonlyMap<string, Rule> = ruleRegistry('secrets', [
+  providerRule(
+    'aws-access-key-id',
+    'AwsAccessKeyId',
+    'An AWS access key ID (`AKIA…`, `ASIA…`)',
+    'An access key ID names a credential; its secret is rarely far away (same file, same commit). Together they act as the IAM user or role, with all its permissions.',
+    'high',
+    ['gitleaks aws-access-token', 'secretlint aws'],
+  ),
+  providerRule(
+    'aws-secret-access-key',
+    'AwsSecretAccessKey',
+    'An AWS secret access key',
+    'With its access key ID, anyone who reads it acts as the IAM user or role: read data, start instances, change IAM.',
+    'critical',
+    ['git-secrets --aws-provider', 'secretlint aws'],
+  ),
+  providerRule(
+    'github-token',
+    'GitHubToken',
+    'A GitHub token (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`)',
+    "A GitHub token acts as its user or app: read private repositories, push code, change workflows — the supply chain's front door.",
+    'critical',
+    ['gitleaks github-pat', 'gitleaks github-fine-grained-pat', 'secretlint github'],
+  ),
+  providerRule(
+    'gitlab-token',
+    'GitLabToken',
+    'A GitLab token (`glpat-`, `gldt-`, `glrt-`…)',
+    'A GitLab token acts as its user, deploy key or runner: read and push code, read CI variables.',
+    'critical',
+    ['gitleaks gitlab-pat', 'secretlint gitlab'],
+  ),
+  providerRule(
+    'slack-token',
+    'SlackToken',
+    'A Slack token (`xoxb-`, `xoxp-`, `xoxa-`…)',
+    "A Slack token reads and posts in the workspace as its bot or user: private channels, files, and a trusted voice for phishing.",
+    'high',
+    ['gitleaks slack-bot-token', 'gitleaks slack-user-token', 'secretlint slack'],
+  ),
+  providerRule(
+    'slack-webhook',
+    'SlackWebhook',
+    'A Slack incoming-webhook URL',
+    'Anyone with the URL posts into the channel as the integration: spam, or phishing from a trusted name.',
+    'medium',
+    ['gitleaks slack-webhook-url', 'secretlint slack'],
+  ),
+  providerRule(
+    'stripe-live-key',
+    'StripeLiveKey',
+    'A Stripe live secret or restricted key (`sk_live_`, `rk_live_`)',
+    'A live Stripe key moves real money: refunds, payouts, customer and card data.',
+    'critical',
+    ['gitleaks stripe-access-token', 'secretlint stripe'],
+  ),
+  providerRule(
+    'google-api-key',
+    'GoogleApiKey',
+    'A Google API key (`AIza…`)',
+    'A Google API key bills its project for every call made with it, and opens whatever APIs it is not restricted from.',
+    'high',
+    ['gitleaks gcp-api-key'],
+  ),
+  providerRule(
+    'npm-token',
+    'NpmToken',
+    'An npm access token (`npm_…`)',
+    'An npm token publishes packages as its owner: one leaked token is a malicious release for every user of the package.',
+    'critical',
+    ['gitleaks npm-access-token', 'secretlint npm'],
+  ),
+  providerRule(
+    'twilio-api-key',
+    'TwilioApiKey',
+    'A Twilio API key SID (`SK` + 32 hex)',
+    'With its secret it sends messages and makes calls billed to the account, and reads message logs.',
+    'high',
+    ['gitleaks twilio-api-key'],
+  ),
+  providerRule(
+    'sendgrid-api-key',
+    'SendGridApiKey',
+    'A SendGrid API key (`SG.…`)',
+    "A SendGrid key sends mail from the company's verified domains: phishing that passes SPF and DKIM.",
+    'high',
+    ['gitleaks sendgrid-api-token', 'secretlint sendgrid'],
+  ),
+  {
+    id: 'secrets/private-key',
+    name: 'PrivateKey',
+    short: 'A private key (PEM, PKCS #8, OpenSSH or PGP) in the tree',
+    why: 'Whoever has a private key is its owner: they impersonate the server or the service, decrypt its traffic, sign as it, or log in where it is authorized. A committed `*.pem`/`*.key` file is in every clone forever.',
+    fix: 'generate a new key pair and revoke the old certificate or authorized key; keep keys out of the tree (rampart.yaml reads them with `${file:…}`; `rampart up` writes its own under `.rampart/`, which is ignored)',
+    severity: 'critical',
+    cwe: [321, 798],
+    seeAlso: ['gitleaks private-key', 'secretlint privatekey'],
+  },
+  {
+    id: 'secrets/jwt',
+    name: 'JsonWebToken',
+    short: 'A JSON Web Token in the tree',
+    why: 'A JWT is a bearer credential: until it expires (or forever, without `exp`), whoever holds it is its subject for every audience that accepts it. Its payload also often carries personal data.',
+    fix: 'remove it; if it has not expired, revoke the session or rotate the signing key; tests should mint their tokens at run time with a test key',
+    severity: 'medium',
+    cwe: [798],
+    seeAlso: ['gitleaks jwt'],
+  },
+  {
+    id: 'secrets/uri-credentials',
+    name: 'UriCredentials',
+    short: 'A password in a URI (`scheme://user:password@host`)',
+    why: 'Connection strings with their password are copied into logs, error messages, process lists and dashboards; the password travels with every copy. On `localhost` it is a development default, reported as low.',
+    fix: 'build the URI at run time from a secret reference (`${env:DATABASE_PASSWORD}`), or pass the password separately (`PGPASSWORD`, a secret file)',
+    severity: 'high',
+    cwe: [798, 522],
+    seeAlso: ['secretlint basicauth', 'secretlint database-connection-string'],
+  },
+  {
+    id: 'secrets/generic-secret',
+    name: 'GenericSecret',
+    short: 'A high-entropy value assigned to a secret-named key (`password`, `token`, `api_key`…)',
+    why: 'A value that looks random and sits under a name that says secret is, most of the time, a real credential written in clear: whoever reads the repository or the image has it.',
+    fix: 'read it at run time (`process.env`, `${env:…}`/`${file:…}` in rampart.yaml, a secret manager) and rotate the value that was committed; if it is not a secret, rename the key or suppress with `rampart-ignore secrets/generic-secret <reason>`',
+    severity: 'high',
+    cwe: [798],
+    seeAlso: ['gitleaks generic-api-key', 'detect-secrets KeywordDetector'],
+  },
+  {
+    id: 'secrets/env-file-committed',
+    name: 'EnvFileCommitted',
+    short: 'A `.env` file is committed',
+    why: '`.env` files hold the local values of secrets by design; committed, every clone and every image built from the tree has them.',
+    fix: 'remove it from the index (`git rm --cached .env`), add it to `.gitignore`, commit a `.env.example` with placeholders instead, and rotate what it held',
+    severity: 'medium',
+    cwe: [538],
+    seeAlso: ['Trivy secret scanning', 'GitHub gitignore Node template'],
+  },
+  {
+    id: 'secrets/rampart-state-committed',
+    name: 'RampartStateCommitted',
+    short: 'A `.rampart/` state directory is committed',
+    why: "`.rampart/` is the local state of `rampart up`: the development CA's private key, service keys, the local databases and logs. Committed, anyone who clones the repository can mint certificates the local mesh trusts.",
+    fix: 'remove it from the index (`git rm -r --cached .rampart`) and add `.rampart/` to `.gitignore`; delete and recreate the local state (`rampart up` regenerates it)',
+    severity: 'high',
+    cwe: [538, 321],
+  },
+]);
