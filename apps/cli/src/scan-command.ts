@@ -14,6 +14,8 @@ import {
   textReport,
   writeBaseline,
   allFindings,
+  createSecretsModule,
+  isSafeRevision,
   type Baseline,
   type ScanModule,
   type Severity,
@@ -23,7 +25,8 @@ import { paint } from './terminal.ts';
 
 const usage = `Usage: rampart scan [dir] [options]
 
-Scan a tree (default: .) for security problems: Dockerfiles, Kubernetes manifests and rampart.yaml.
+Scan a tree (default: .) for security problems: Dockerfiles, Kubernetes manifests, rampart.yaml
+and secrets.
 Every rule, with why it matters and how to fix it, is in docs/scan.md.
 
 Options:
@@ -34,6 +37,8 @@ Options:
   --baseline file        findings whose fingerprint is in file (with a reason) are suppressed
   --write-baseline file  write every unsuppressed finding to file (reasons of --baseline kept)
   --exclude path         skip a path of the tree (repeatable; also .rampartscanignore at its root)
+  --git-history          secrets: also scan the lines every commit added (git log -p)
+  --since rev            with --git-history: only the commits after rev (rev..HEAD)
   -h, --help             show this help
 
 Suppress one finding inline with a comment on its line or the line before:
@@ -131,6 +136,8 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
         baseline: { type: 'string' },
         'write-baseline': { type: 'string' },
         exclude: { type: 'string', multiple: true },
+        'git-history': { type: 'boolean' },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -155,9 +162,11 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
       return { error: `unknown module '${id}' (modules: ${SCAN_MODULES.map((m) => m.id).join(', ')})` };
     if (!modules.includes(module)) modules.push(module);
   }
+  const history = gitHistoryModule(values['git-history'] === true, values.since, values.exclude ?? [], modules);
+  if (typeof history === 'object' && 'error' in history) return history;
   return {
     root: positionals[0] ?? '.',
-    modules,
+    modules: history === undefined ? modules : modules.map((m) => (m.id === 'secrets' ? history : m)),
     format,
     output: values.output,
     failOn,
@@ -165,4 +174,19 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
     writeBaseline: values['write-baseline'],
     exclude: values.exclude ?? [],
   };
+}
+
+/** The secrets module reading git history too, for `--git-history [--since rev]`. */
+function gitHistoryModule(
+  enabled: boolean,
+  since: string | undefined,
+  exclude: readonly string[],
+  modules: readonly ScanModule[],
+): ScanModule | undefined | { error: string } {
+  if (!enabled) return since === undefined ? undefined : { error: '--since needs --git-history' };
+  if (!modules.some((m) => m.id === 'secrets')) return { error: '--git-history needs the secrets module' };
+  if (since !== undefined && !isSafeRevision(since)) {
+    return { error: `--since must be a revision (a branch, tag or commit), not '${since}'` };
+  }
+  return createSecretsModule({ gitHistory: { exclude, ...(since === undefined ? {} : { since }) } });
 }

@@ -241,6 +241,7 @@ function looksLikeSecretValue(value: string): boolean {
   // a call or an interpolation left in a quoted string (`${x}`, `#{x}`, `{{x}}`, `$(x)`)
   if (/[$#]\{|\{\{|\$\(/u.test(value)) return false;
   if (/^eyJ[\w-]*\.eyJ/u.test(value)) return false; // a JWT: the jwt rule decides
+  if (/^(?:pk_(?:test|live)|[sr]k_test)_/u.test(value)) return false; // Stripe: publishable (public) or test-mode
   const minimum = isHex(value) ? GENERIC_MIN_ENTROPY_HEX : GENERIC_MIN_ENTROPY;
   return shannonEntropy(value) >= minimum;
 }
