@@ -3,7 +3,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/.rampart/**', 'bench/results/**', 'coverage/**', 'dist/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/.rampart/**',
+      'bench/results/**',
+      'coverage/**',
+      'dist/**',
+      // scanner inputs (deliberately insecure, made-up secrets), not project code
+      'packages/scan/test/fixtures/**',
+      'packages/scan/test/corpus/**',
+    ],
+  },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

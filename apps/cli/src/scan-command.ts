@@ -162,7 +162,12 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
       return { error: `unknown module '${id}' (modules: ${SCAN_MODULES.map((m) => m.id).join(', ')})` };
     if (!modules.includes(module)) modules.push(module);
   }
-  const history = gitHistoryModule(values['git-history'] === true, values.since, values.exclude ?? [], modules);
+  const history = gitHistoryModule(
+    values['git-history'] === true,
+    values.since,
+    values.exclude ?? [],
+    modules,
+  );
   if (typeof history === 'object' && 'error' in history) return history;
   return {
     root: positionals[0] ?? '.',

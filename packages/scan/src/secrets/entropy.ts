@@ -10,9 +10,12 @@
 export function shannonEntropy(value: string): number {
   if (value.length === 0) return 0;
   const counts = new Map<string, number>();
-  for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let length = 0;
+  for (const char of value) {
+    counts.set(char, (counts.get(char) ?? 0) + 1);
+    length += 1;
+  }
   let entropy = 0;
-  const length = [...value].length;
   for (const count of counts.values()) {
     const p = count / length;
     entropy -= p * Math.log2(p);

@@ -55,7 +55,13 @@ export function findSecrets(text: string, options: FindSecretsOptions): SecretMa
         const secret = match.groups?.['secret'] ?? '';
         const body = secret.replace(provider.prefix, '');
         if (secret.length < provider.minLength || shannonEntropy(body) < provider.minEntropy) continue;
-        if (isPlaceholder(secret, secret.length - body.length > 0 ? secret.slice(0, secret.length - body.length) : '')) continue;
+        if (
+          isPlaceholder(
+            secret,
+            secret.length - body.length > 0 ? secret.slice(0, secret.length - body.length) : '',
+          )
+        )
+          continue;
         onLine.push({
           ruleId: provider.ruleId,
           line: number,
@@ -67,7 +73,9 @@ export function findSecrets(text: string, options: FindSecretsOptions): SecretMa
     onLine.push(...jwts(line, number), ...uriCredentials(line, number));
     if (options.skipGeneric !== true && line.length <= MAX_GENERIC_LINE) {
       for (const generic of genericSecrets(line, number, options.configFile)) {
-        const covered = onLine.some((m) => m.secret.includes(generic.secret) || generic.secret.includes(m.secret));
+        const covered = onLine.some(
+          (m) => m.secret.includes(generic.secret) || generic.secret.includes(m.secret),
+        );
         if (!covered) onLine.push(generic);
       }
     }

@@ -126,13 +126,19 @@ export async function addedLines(options: HistoryOptions): Promise<HistoryResult
     const message = Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] ?? '';
     incomplete = `git log failed (exit ${String(code)}): ${message}`;
   }
-  return { hunks, commits: Math.min(commits, options.maxCommits), ...(incomplete === undefined ? {} : { incomplete }) };
+  return {
+    hunks,
+    commits: Math.min(commits, options.maxCommits),
+    ...(incomplete === undefined ? {} : { incomplete }),
+  };
 }
 
 /** A path git quoted (`"a\tb"`): the quotes and the common escapes removed. */
 function unquote(path: string): string {
   if (!path.startsWith('"') || !path.endsWith('"')) return path;
-  return path.slice(1, -1).replace(/\\(["\\tn])/gu, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c));
+  return path
+    .slice(1, -1)
+    .replace(/\\(["\\tn])/gu, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c));
 }
 
 /**

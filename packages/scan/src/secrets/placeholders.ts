@@ -6,7 +6,8 @@ const PLACEHOLDER_WORDS =
   /example|changeme|change[-_ ]me|placeholder|replace[-_ ]?me|your[-_ ]?(?:own[-_ ]?)?(?:api[-_ ]?)?(?:key|token|secret|password|pass)|dummy|qwerty|sample|redacted|insert[-_ ]|xxxx|\*\*\*|\.\.\.|…/iu;
 
 /** A reference to where the secret lives, not the secret: `${env:X}`, `${X}`, `$X`, `{{ .Values.x }}`, `%(x)s`, `<token>`. */
-const REFERENCE = /<[\w .:-]{1,40}>|^\$\{[^}]*\}?$|^\$[A-Za-z_][\w]*$|^\{\{.*\}\}$|^%\(\w+\)s$|^<[^>]*>$|\$\{[A-Za-z_:][^}]*\}|\{\{[^}]*\}\}/u;
+const REFERENCE =
+  /<[\w .:-]{1,40}>|^\$\{[^}]*\}?$|^\$[A-Za-z_][\w]*$|^\{\{.*\}\}$|^%\(\w+\)s$|^<[^>]*>$|\$\{[A-Za-z_:][^}]*\}|\{\{[^}]*\}\}/u;
 
 /** A value that only names what it stands for (`password: password`, `https://user:pass@host`). */
 const GENERIC_WORDS: ReadonlySet<string> = new Set([
@@ -46,7 +47,16 @@ function hasSequence(value: string): boolean {
 
 /** `P@ssw0rd1!` → `password`, `s3cret` → `secret`: the word a demo value spells (trailing digits and symbols dropped). */
 function deLeet(value: string): string {
-  const map: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+  const map: Record<string, string> = {
+    '0': 'o',
+    '1': 'i',
+    '3': 'e',
+    '4': 'a',
+    '5': 's',
+    '7': 't',
+    '@': 'a',
+    $: 's',
+  };
   return value
     .toLowerCase()
     .replace(/[\d!?#*.]+$/u, '')

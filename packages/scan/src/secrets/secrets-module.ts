@@ -41,7 +41,9 @@ export function isTestPath(path: string): boolean {
   if (/\.(?:test|spec)\.[cm]?[jt]sx?$|_test\.(?:go|py)$|^test_.*\.py$/u.test(name)) return true;
   return parts
     .slice(0, -1)
-    .some((dir) => /^(?:tests?|__tests__|spec|fixtures|__fixtures__|testdata|test-data|__mocks__)$/u.test(dir));
+    .some((dir) =>
+      /^(?:tests?|__tests__|spec|fixtures|__fixtures__|testdata|test-data|__mocks__)$/u.test(dir),
+    );
 }
 
 /** Files whose unquoted `name: value` and `NAME=value` lines are assignments, not code. */
@@ -159,7 +161,10 @@ function finding(path: string, match: SecretMatch, shownFile: string, commit?: s
     severity = 'low';
     note = ' (local host: a development default, reported as low)';
   }
-  const file = /\.(?:pem|key)$/iu.test(path) && match.ruleId === 'secrets/private-key' ? ' — a private key file is committed' : '';
+  const file =
+    /\.(?:pem|key)$/iu.test(path) && match.ruleId === 'secrets/private-key'
+      ? ' — a private key file is committed'
+      : '';
   return {
     ruleId: match.ruleId,
     location: { file: shownFile, line: match.line, column: match.column },
@@ -249,6 +254,8 @@ async function historyFindings(
     }
   }
   const failures =
-    history.incomplete === undefined ? [] : [{ message: `git history not scanned whole: ${history.incomplete}` }];
+    history.incomplete === undefined
+      ? []
+      : [{ message: `git history not scanned whole: ${history.incomplete}` }];
   return { findings, failures, commits: history.commits };
 }

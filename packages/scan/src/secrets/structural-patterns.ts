@@ -102,7 +102,7 @@ export function jwtAlgorithm(token: string): string | undefined {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
     if (typeof parsed !== 'object' || parsed === null || !('alg' in parsed)) return undefined;
-    const alg = (parsed as { alg: unknown }).alg;
+    const alg = parsed.alg;
     return typeof alg === 'string' && /^[A-Za-z0-9+-]{1,20}$/u.test(alg) ? alg : undefined;
   } catch {
     return undefined;
@@ -236,7 +236,8 @@ export function isSecretName(name: string): boolean {
 function looksLikeSecretValue(value: string): boolean {
   if (value.length < GENERIC_MIN_LENGTH || isPlaceholder(value)) return false;
   // an identifier, an environment variable's name, a path, a URL, a number or a version
-  if (/^[a-z]+\d{0,2}(?:[_.:-][a-z]+\d{0,2})*$|^[A-Z]+(?:_[A-Z0-9]+)*$|^[a-z]+(?:[A-Z][a-z]+)+$/u.test(value)) return false;
+  if (/^[a-z]+\d{0,2}(?:[_.:-][a-z]+\d{0,2})*$|^[A-Z]+(?:_[A-Z0-9]+)*$|^[a-z]+(?:[A-Z][a-z]+)+$/u.test(value))
+    return false;
   if (/^\.{0,2}\/|:\/\/|^[\d.:-]+$|^v?\d+\.\d+/u.test(value)) return false;
   // a call or an interpolation left in a quoted string (`${x}`, `#{x}`, `{{x}}`, `$(x)`)
   if (/[$#]\{|\{\{|\$\(/u.test(value)) return false;

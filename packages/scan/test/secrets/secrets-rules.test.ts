@@ -42,7 +42,10 @@ const FILE_RULES = new Set(['secrets/env-file-committed', 'secrets/rampart-state
 function madeUp(prefix: string, length: number): string {
   let value = '';
   for (let i = 0; value.length < length; i += 1) {
-    value += createHash('sha256').update(`${prefix}${i}`).digest('base64').replace(/[^A-Za-z0-9]/gu, '');
+    value += createHash('sha256')
+      .update(`${prefix}${i}`)
+      .digest('base64')
+      .replace(/[^A-Za-z0-9]/gu, '');
   }
   return `${prefix}${value.slice(0, length)}`;
 }
@@ -142,7 +145,9 @@ describe('secrets: where a secret is', () => {
       'test/a.ts': `const t = '${GITHUB}';\n`,
       'src/a.test.ts': `const t = '${GITHUB}';\n`,
     });
-    const severities = allFindings(await scanOf(root)).map((f) => `${JSON.stringify(f.location)} ${f.severity}`);
+    const severities = allFindings(await scanOf(root)).map(
+      (f) => `${JSON.stringify(f.location)} ${f.severity}`,
+    );
     assert.equal(severities.length, 3);
     assert.ok(severities.some((s) => s.includes('"src/a.ts"') && s.endsWith('critical')));
     assert.ok(severities.some((s) => s.includes('"test/a.ts"') && s.endsWith('low')));
@@ -156,9 +161,10 @@ describe('secrets: where a secret is', () => {
       'big.log': Buffer.alloc(MAX_FILE_BYTES + 1, 'a'),
     });
     const [outcome] = (await scanOf(root)).modules;
-    assert.equal(outcome?.findings.length, 0);
+    assert.ok(outcome !== undefined);
+    assert.equal(outcome.findings.length, 0);
     assert.deepEqual(
-      outcome?.failures.map((f) => f.file),
+      outcome.failures.map((f) => f.file),
       ['big.log'],
     );
   });
@@ -216,9 +222,10 @@ describe('secrets: git history', () => {
     const result = await scanOf(root, createSecretsModule({ gitHistory: {} }));
     const [finding, ...rest] = allFindings(result);
     assert.equal(rest.length, 0);
-    assert.equal(finding?.ruleId, 'secrets/github-token');
-    assert.deepEqual(finding?.location, { file: `config.ts@${leak.slice(0, 12)}`, line: 2, column: 23 });
-    assert.match(finding?.message ?? '', new RegExp(`added in commit ${leak.slice(0, 12)}`, 'u'));
+    assert.ok(finding !== undefined);
+    assert.equal(finding.ruleId, 'secrets/github-token');
+    assert.deepEqual(finding.location, { file: `config.ts@${leak.slice(0, 12)}`, line: 2, column: 23 });
+    assert.match(finding.message, new RegExp(`added in commit ${leak.slice(0, 12)}`, 'u'));
     assert.ok(!JSON.stringify(sarifReport(result)).includes(GITHUB));
 
     const since = await scanOf(root, createSecretsModule({ gitHistory: { since: leak } }));
@@ -231,7 +238,9 @@ describe('secrets: git history', () => {
     const plain = await tree('not-a-repo', { 'a.txt': 'x\n' });
     const [outcome] = (await scanOf(plain, createSecretsModule({ gitHistory: {} }))).modules;
     assert.equal(outcome?.failures.length, 1);
-    assert.ok(!isSafeRevision('--output=/tmp/x') && !isSafeRevision('a..b') && isSafeRevision('origin/main~3'));
+    assert.ok(
+      !isSafeRevision('--output=/tmp/x') && !isSafeRevision('a..b') && isSafeRevision('origin/main~3'),
+    );
     const bounded = await tree('bounded', { 'a.txt': 'x\n' });
     await git(bounded, 'init', '-q');
     await git(bounded, 'add', '.');
@@ -262,10 +271,26 @@ describe('secrets: values that are not secrets', () => {
   });
 
   it('knows which names hold a secret', () => {
-    for (const name of ['password', 'DB_PASSWORD', 'clientSecret', 'api_key', 'apiKey', 'privateKey', 'x.auth.token']) {
+    for (const name of [
+      'password',
+      'DB_PASSWORD',
+      'clientSecret',
+      'api_key',
+      'apiKey',
+      'privateKey',
+      'x.auth.token',
+    ]) {
       assert.ok(isSecretName(name), name);
     }
-    for (const name of ['token_type', 'passwordHash', 'secretName', 'publicKey', 'key', 'tokenUrl', 'secret_file']) {
+    for (const name of [
+      'token_type',
+      'passwordHash',
+      'secretName',
+      'publicKey',
+      'key',
+      'tokenUrl',
+      'secret_file',
+    ]) {
       assert.ok(!isSecretName(name), name);
     }
   });
