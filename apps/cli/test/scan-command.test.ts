@@ -67,6 +67,9 @@ describe('rampart scan: exit codes', () => {
     assert.equal((await run(['--fail-on', 'severe'])).code, 2);
     assert.equal((await run(['--module', 'docker'])).code, 2);
     assert.equal((await run(['.', '--baseline', join(dir.path, 'missing.json')])).code, 2);
+    assert.equal((await run(['.', '--since', 'main'])).code, 2); // --since needs --git-history
+    assert.equal((await run(['.', '--git-history', '--since=--output=/tmp/x'])).code, 2); // never an option to git
+    assert.equal((await run(['.', '--git-history', '--module', 'k8s'])).code, 2);
   });
 });
 
