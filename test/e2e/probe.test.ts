@@ -93,7 +93,7 @@ describe('rampart probe against the shop', () => {
   it('finds nothing: exit 0', () => {
     assert.deepEqual(
       run.report.findings.map(
-        (f) => `${f.ruleId} ${f.method} ${f.url}: ${f.message}\n${f.evidence.response}`,
+        (f) => `${f.ruleId} ${f.location.method} ${f.location.url}: ${f.message}\n${f.evidence.response}`,
       ),
       [],
     );

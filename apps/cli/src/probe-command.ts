@@ -1,20 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblem, loadConfig } from '@rampart/config';
 import {
-  atLeast,
   CouldNotProbe,
   CredentialsError,
   formatJson,
+  formatSarif,
   formatText,
+  probeExitCode,
   readCredentials,
   runProbe,
-  SEVERITIES,
   TargetUnreachable,
-  type Severity,
 } from '@rampart/probe';
+import {
+  BaselineError,
+  isSeverity,
+  readBaseline,
+  SEVERITIES,
+  writeBaseline,
+  type Baseline,
+} from '@rampart/scan';
 import type { CommandIo } from './check-command.ts';
+import { paint } from './terminal.ts';
 
 const usage = `Usage: rampart probe <gateway-url> --credentials <file> [options]
 
@@ -35,16 +43,21 @@ Options:
   --allow-writes           also send unsafe methods (creates objects as user A)
   --rate <n>               requests per second at most (default 40)
   --max-requests <n>       requests in all at most (default 2000)
-  --format text|json       the report on stdout (default text; progress goes to stderr)
-  --fail-on <severity>     exit 1 for a finding at or above it: critical, high, medium, low, info
-                           (default low)
+  --format text|json|sarif the report on stdout (default text; progress goes to stderr);
+                           sarif is SARIF 2.1.0 for GitHub code scanning (upload-sarif)
+  --fail-on <severity>     exit 1 for an unsuppressed finding at or above it: critical, high,
+                           medium, low, info (default low)
+  --baseline <file>        findings whose fingerprint is in file (with a reason) are reported as
+                           suppressed and do not fail the run: CI fails only on new findings
+  --write-baseline <file>  write every unsuppressed finding to file (reasons of --baseline kept)
   --ca <file>              PEM trust anchors for the target (default: .rampart/ca.pem beside
                            the config when it exists, else the system's)
   --insecure-skip-verify   do not verify the target's certificate (never in CI against anything real)
   -h, --help               show this help
 
-Exit status: 0 no finding at or above --fail-on, 1 findings, 2 could not probe (unreachable
-target, credentials refused, bad options or config) — never 0 when it could not look.
+Exit status: 0 no unsuppressed finding at or above --fail-on, 1 findings, 2 could not probe
+(unreachable target, credentials refused, bad options, config or baseline) — never 0 when it
+could not look.
 `;
 
 interface Values {
@@ -55,6 +68,8 @@ interface Values {
   'max-requests'?: string;
   format?: string;
   'fail-on'?: string;
+  baseline?: string;
+  'write-baseline'?: string;
   ca?: string;
   'insecure-skip-verify'?: boolean;
   help?: boolean;
@@ -84,6 +99,8 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
         'max-requests': { type: 'string' },
         format: { type: 'string' },
         'fail-on': { type: 'string' },
+        baseline: { type: 'string' },
+        'write-baseline': { type: 'string' },
         ca: { type: 'string' },
         'insecure-skip-verify': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -109,9 +126,10 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
   }
   if (target.protocol !== 'https:') return fail(`the gateway URL must be https://, got ${target.protocol}`);
   const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') return fail(`--format must be text or json, got ${format}`);
-  const failOn = (values['fail-on'] ?? 'low') as Severity;
-  if (!SEVERITIES.includes(failOn)) return fail(`--fail-on must be one of ${SEVERITIES.join(', ')}`);
+  if (format !== 'text' && format !== 'json' && format !== 'sarif')
+    return fail(`--format must be text, json or sarif, got ${format}`);
+  const failOn = values['fail-on'] ?? 'low';
+  if (!isSeverity(failOn)) return fail(`--fail-on must be one of ${SEVERITIES.join(', ')}`);
   const rate = Number(values.rate ?? 40);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 500)
     return fail('--rate must be a number of requests per second, 1 to 500');
@@ -121,6 +139,16 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
   if (values.credentials === undefined) return fail(`--credentials is required\n\n${usage}`);
   if (values.ca !== undefined && values['insecure-skip-verify'] === true)
     return fail('--ca and --insecure-skip-verify exclude each other');
+
+  let baseline: { file: string; baseline: Baseline } | undefined;
+  if (values.baseline !== undefined) {
+    try {
+      baseline = { file: resolve(values.baseline), baseline: await readBaseline(values.baseline) };
+    } catch (error) {
+      if (error instanceof BaselineError) return fail(error.message);
+      throw error;
+    }
+  }
 
   const loaded = await loadConfig(values.config ?? 'rampart.yaml');
   if (!loaded.ok) {
@@ -167,9 +195,23 @@ export async function probeCommand(argv: string[], io: CommandIo): Promise<numbe
       ...(ca === undefined ? {} : { ca }),
       ...(values['insecure-skip-verify'] === true ? { insecureSkipVerify: true } : {}),
       progress: (message) => io.stderr.write(`… ${message}\n`),
+      ...(baseline === undefined ? {} : { baseline }),
     });
-    io.stdout.write(format === 'json' ? formatJson(report) : formatText(report, { color: io.color }));
-    return report.findings.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
+    io.stdout.write(
+      format === 'text'
+        ? formatText(report, failOn, paint(io.color))
+        : `${JSON.stringify(format === 'json' ? formatJson(report, failOn) : formatSarif(report), null, 2)}\n`,
+    );
+    if (values['write-baseline'] !== undefined) {
+      const file = values['write-baseline'];
+      try {
+        const written = await writeBaseline(file, report.findings, baseline?.baseline);
+        io.stderr.write(`rampart probe: wrote ${written.findings.length} findings to ${file}\n`);
+      } catch (error) {
+        return fail(`cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return probeExitCode(report, failOn);
   } catch (error) {
     if (error instanceof TargetUnreachable || error instanceof CouldNotProbe)
       return fail(`could not probe ${target.origin}: ${error.message}`);

@@ -1,10 +1,15 @@
 import type { JSONWebKeySet } from 'jose';
+import type { Evidence, FindingInput } from '@rampart/scan';
 import type { Credential, Credentials } from './credentials.ts';
-import { curlOf, evidenceOf, fingerprintOf, redact, redactKnown } from './evidence.ts';
-import type { Finding, Skipped } from './finding.ts';
-import { probeRule } from './rules.ts';
+import { curlOf, evidenceOf, redact, redactKnown } from './evidence.ts';
 import { routeName, type AttackSurface, type SurfaceRoute } from './surface.ts';
 import type { Bearer, Exchange, ProbeRequest, Target } from './target.ts';
+
+/** A check the probe did not run, and why (no credential for it, a write without --allow-writes…). */
+export interface Skipped {
+  readonly check: string;
+  readonly reason: string;
+}
 
 /** What every check gets: the target, the surface, the credentials, and where to put results. */
 export interface ProbeContext {
@@ -16,7 +21,8 @@ export interface ProbeContext {
   readonly curlTls: string;
   /** The issuer's public key set, when the probe could read it (from the target's origin). */
   readonly jwks: JSONWebKeySet | undefined;
-  readonly findings: Finding[];
+  /** What the checks showed, as `@rampart/scan` finding inputs (rules of PROBE_RULES). */
+  readonly findings: FindingInput[];
   readonly skipped: Skipped[];
   /** Every answer the probe received, for the checks that read them all (error leaks). */
   readonly exchanges: Exchange[];
@@ -46,8 +52,10 @@ export async function send(ctx: ProbeContext, req: ProbeRequest): Promise<Exchan
 }
 
 /**
- * Records a finding of `ruleId` shown by `exchange`. `variant` tells apart findings of one rule on
- * one route (`alg-none`, `%2e%2e`) in the fingerprint.
+ * Records a finding of `ruleId` (a `probe/…` rule) shown by `exchange`. Its key — the framework's
+ * fingerprint — is method, route template and `variant` (which tells apart findings of one rule on
+ * one route: `alg-none`, `%2e%2e`), never a token, a created object's id or a time, so a baseline
+ * holds across runs; the first finding of a key is kept.
  */
 export function report(
   ctx: ProbeContext,
@@ -58,33 +66,31 @@ export function report(
     variant?: string;
     message: string;
     /** For checks below HTTP (raw sockets, TLS): what was sent and seen, and how to redo it. */
-    evidence?: { request: string; response: string };
+    evidence?: Evidence;
     reproduction?: string;
   },
 ): void {
-  const rule = probeRule(ruleId);
   const bearer = exchange.request.bearer;
   // A token signed with the issuer key is a working credential: redacted like the users' own.
   const secrets = [...secretsOf(ctx), ...(bearer?.setup?.startsWith('#') === true ? [bearer] : [])];
   const route = details.route === undefined ? '' : routeName(details.route);
   // A finding about the target as a whole (headers, TLS) is one per rule and variant, whatever the method.
   const method = details.route === undefined ? '' : exchange.request.method;
-  const fingerprint = fingerprintOf(ruleId, method, route, details.variant ?? '');
-  if (ctx.findings.some((f) => f.fingerprint === fingerprint)) return;
+  const key = `${method}\u0000${route}\u0000${details.variant ?? ''}`;
+  if (ctx.findings.some((f) => f.ruleId === ruleId && f.key === key)) return;
   ctx.findings.push({
     ruleId,
-    severity: rule.severity,
-    cwe: rule.cwe,
-    title: rule.title,
+    location: {
+      url: `${ctx.target.url.origin}${exchange.request.path}`,
+      method: exchange.request.method,
+      ...(details.route === undefined ? {} : { route }),
+    },
+    key,
     message: redact(details.message, secrets),
-    method: exchange.request.method,
-    url: `${ctx.target.url.origin}${exchange.request.path}`,
-    ...(details.route === undefined ? {} : { route }),
     evidence: details.evidence ?? evidenceOf(exchange, secrets),
     reproduction:
       details.reproduction ??
       redactKnown(curlOf(ctx.target.url.origin, exchange.request, ctx.curlTls), secrets),
-    fingerprint,
   });
 }
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Evidence } from '@rampart/scan';
 import type { Exchange, ProbeRequest } from './target.ts';
 
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
@@ -64,7 +64,7 @@ const SHOWN_RESPONSE_HEADERS = [
 export function evidenceOf(
   exchange: Exchange,
   secrets: readonly { token: string; variable: string }[],
-): { request: string; response: string } {
+): Evidence {
   const req = exchange.request;
   const lines = [`${req.method} ${req.path} HTTP/1.1`];
   if (req.bearer !== undefined) lines.push(`Authorization: Bearer $${req.bearer.variable}`);
@@ -88,9 +88,4 @@ function responseText(status: number, headers: IncomingHttpHeaders, body: string
 
 function excerpt(text: string): string {
   return text.length <= EXCERPT ? text : `${text.slice(0, EXCERPT)}… (${text.length} characters)`;
-}
-
-/** A stable id of a finding: rule, method, route template and variant — never a token or an id. */
-export function fingerprintOf(ruleId: string, method: string, route: string, variant: string): string {
-  return createHash('sha256').update(`${ruleId}\0${method}\0${route}\0${variant}`).digest('hex').slice(0, 32);
 }

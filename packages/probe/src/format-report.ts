@@ -1,76 +1,92 @@
-import { SEVERITIES, type Severity } from './finding.ts';
-import { probeRule } from './rules.ts';
+import {
+  exitCode,
+  jsonReport,
+  sarifReport,
+  textReport,
+  type JsonReport,
+  type SarifLog,
+  type SarifTool,
+  type ScanResult,
+  type Severity,
+} from '@rampart/scan';
+import { PROBE_DOCS_URL, PROBE_MODULE } from './rules.ts';
 import type { ProbeReport } from './run-probe.ts';
 
-type Paint = (code: number, text: string) => string;
-const COLORS: Record<Severity, number> = { critical: 35, high: 31, medium: 33, low: 36, info: 90 };
+type Paint = NonNullable<Parameters<typeof textReport>[2]>;
 
 /**
- * The terminal report: findings grouped by severity, each with the URL, the rule and CWE, what
- * happened, why it matters, how to fix it, the evidence and the `curl` to reproduce it; then what
- * was skipped and a summary line.
+ * The probe's run as a result of `@rampart/scan`'s output layer: one module whose findings are on
+ * URLs, `root` the target's origin. The probe that could not look never gets here (it throws).
  */
-export function formatText(report: ProbeReport, options: { color: boolean }): string {
-  const paint: Paint = (code, text) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const out: string[] = [
-    `rampart probe ${report.target}${report.allowWrites ? ' (writes allowed)' : ''}`,
-    '',
-  ];
-  for (const severity of SEVERITIES) {
-    const group = report.findings.filter((f) => f.severity === severity);
-    if (group.length === 0) continue;
-    out.push(paint(COLORS[severity], `${severity.toUpperCase()} (${group.length})`), '');
-    for (const f of group) {
-      const rule = probeRule(f.ruleId);
-      out.push(
-        `  ${paint(1, f.title)}  [${f.ruleId}, CWE-${f.cwe}]`,
-        `  ${f.method} ${f.url}${f.route === undefined ? '' : `  (route ${f.route})`}`,
-        `  ${f.message}`,
-        `  why: ${rule.why}`,
-        `  fix: ${rule.fix}`,
-        '  evidence:',
-        ...indent(f.evidence.request, '    > '),
-        ...indent(f.evidence.response, '    < '),
-        '  reproduce:',
-        ...indent(f.reproduction, '    '),
-        '',
-      );
-    }
-  }
-  if (report.skipped.length > 0) {
-    out.push(paint(90, `not checked (${report.skipped.length})`));
-    for (const s of report.skipped) out.push(paint(90, `  - ${s.check}: ${s.reason}`));
-    out.push('');
-  }
-  const counts = SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
-  const seconds = (report.durationMs / 1000).toFixed(1);
-  out.push(
-    report.findings.length === 0
-      ? `${paint(32, '✓')} no findings (${report.requests} requests in ${seconds} s)`
-      : `${paint(31, '✗')} ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}: ${counts.join(', ')} (${report.requests} requests in ${seconds} s)`,
-  );
-  return `${out.join('\n')}\n`;
+export function probeScanResult(report: ProbeReport): ScanResult {
+  return {
+    root: report.target,
+    files: 0,
+    modules: [
+      {
+        ...PROBE_MODULE,
+        findings: report.findings,
+        failures: [],
+        scanned: report.requests,
+        milliseconds: report.durationMs,
+      },
+    ],
+  };
 }
 
-function indent(text: string, prefix: string): string[] {
-  return text.split('\n').map((line) => `${prefix}${line}`);
+/** 0 nothing unsuppressed at or above `failOn`, else 1 — the framework's rule. */
+export function probeExitCode(report: ProbeReport, failOn: Severity): 0 | 1 | 2 {
+  return exitCode(probeScanResult(report), failOn);
 }
 
-/** `--format json`: the report as one JSON document (findings with rule, CWE, evidence, curl). */
-export function formatJson(report: ProbeReport): string {
-  return `${JSON.stringify(
-    {
-      tool: 'rampart-probe',
-      target: report.target,
-      durationMs: report.durationMs,
-      requests: report.requests,
-      allowWrites: report.allowWrites,
-      findings: report.findings.map((f) => ({ ...f, help: probeRule(f.ruleId) })),
-      skipped: report.skipped,
-    },
-    null,
-    2,
-  )}\n`;
+/**
+ * The terminal report: the framework's (grouped by severity; URL, rule, CWE, what happened, why,
+ * fix, the evidence and the `curl` to reproduce it; suppressions with their reasons), then the
+ * checks not made and why, and a summary with the requests sent.
+ */
+export function formatText(report: ProbeReport, failOn: Severity, paint?: Paint): string {
+  return textReport(probeScanResult(report), failOn, paint, {
+    heading: `rampart probe ${report.target}${report.allowWrites ? ' (writes allowed)' : ''}`,
+    notChecked: report.skipped,
+    summaryNote: `${report.requests} requests in ${(report.durationMs / 1000).toFixed(1)} s`,
+  });
+}
+
+/** `--format json`: the framework's report plus the target, requests, duration and checks not made. */
+export interface ProbeJsonReport extends JsonReport {
+  readonly tool: 'rampart probe';
+  readonly target: string;
+  readonly requests: number;
+  readonly durationMs: number;
+  readonly allowWrites: boolean;
+  readonly skipped: ProbeReport['skipped'];
+}
+
+export function formatJson(report: ProbeReport, failOn: Severity): ProbeJsonReport {
+  return {
+    tool: 'rampart probe',
+    target: report.target,
+    requests: report.requests,
+    durationMs: report.durationMs,
+    allowWrites: report.allowWrites,
+    skipped: report.skipped,
+    ...jsonReport(probeScanResult(report), failOn),
+  };
+}
+
+/**
+ * The SARIF driver of the probe: one run per target, `automationDetails.id`
+ * `rampart-probe/<origin>/`, so GitHub keeps one alert set per target probed.
+ */
+export function probeSarifTool(target: string): SarifTool {
+  return {
+    name: 'rampart probe',
+    informationUri: PROBE_DOCS_URL,
+    automationId: () => `rampart-probe/${target}/`,
+  };
+}
+
+/** `--format sarif`: SARIF 2.1.0, results on URLs, evidence and `curl` in each result's properties. */
+export function formatSarif(report: ProbeReport): SarifLog {
+  return sarifReport(probeScanResult(report), probeSarifTool(report.target));
 }

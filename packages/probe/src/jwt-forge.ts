@@ -61,14 +61,14 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
   for (const alg of ['none', 'nOnE']) {
     const h = { alg, typ };
     out.push({
-      ruleId: 'jwt-alg-none',
+      ruleId: 'probe/jwt-alg-none',
       variant: alg,
       description: `user A's claims under an unsigned header (alg "${alg}")`,
       bearer: derived(`${b64(h)}.${payload}.`, `FORGED="${b64(h)}.$(printf '%s' "$TOKEN_A" | cut -d. -f2)."`),
     });
   }
   out.push({
-    ruleId: 'jwt-signature-not-verified',
+    ruleId: 'probe/jwt-signature-not-verified',
     variant: 'signature-stripped',
     description: "user A's token with its signature removed",
     bearer: derived(`${head}.${payload}.`, `FORGED="$(printf '%s' "$TOKEN_A" | cut -d. -f1,2)."`),
@@ -79,7 +79,7 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
     jti: randomUUID(),
   });
   out.push({
-    ruleId: 'jwt-signature-not-verified',
+    ruleId: 'probe/jwt-signature-not-verified',
     variant: 'claims-tampered',
     description: "user A's token with changed claims under its original signature",
     bearer: derived(
@@ -96,7 +96,7 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
     new SignJWT(fresh).setProtectedHeader({ ...h, alg: 'ES256', typ }).sign(privateKey);
   const kid = typeof header['kid'] === 'string' ? header['kid'] : undefined;
   out.push({
-    ruleId: 'jwt-signature-not-verified',
+    ruleId: 'probe/jwt-signature-not-verified',
     variant: 'unknown-key',
     description: `user A's claims signed by a key the probe generated${kid === undefined ? '' : ' (with the real kid)'}`,
     bearer: inline(await ownSigned(kid === undefined ? {} : { kid })),
@@ -109,19 +109,19 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
   ];
   for (const [variant, h] of headerKeys)
     out.push({
-      ruleId: 'jwt-header-key-injection',
+      ruleId: 'probe/jwt-header-key-injection',
       variant,
       description: `user A's claims signed by the probe's key, named in the header by ${variant}`,
       bearer: inline(await ownSigned(h)),
     });
   out.push({
-    ruleId: 'jwt-header-key-injection',
+    ruleId: 'probe/jwt-header-key-injection',
     variant: 'kid-path-traversal',
     description: 'HS256 keyed with the empty file a path-traversal kid names (../../dev/null)',
     bearer: inline(hs256({ typ, kid: '../../../../../../../dev/null' }, fresh, Buffer.alloc(0))),
   });
   out.push({
-    ruleId: 'jwt-header-key-injection',
+    ruleId: 'probe/jwt-header-key-injection',
     variant: 'kid-sql',
     description: 'HS256 keyed with the value a SQL-injected kid selects',
     bearer: inline(hs256({ typ, kid: "x' UNION SELECT 'rampart-probe' -- " }, fresh, 'rampart-probe')),
@@ -139,7 +139,7 @@ export async function forgeries(tokenA: string, jwks: JSONWebKeySet | undefined)
       [`jwk-json-${index}`, JSON.stringify(key)],
     ] as const)
       out.push({
-        ruleId: 'jwt-key-confusion',
+        ruleId: 'probe/jwt-key-confusion',
         variant,
         description: `user A's claims in an HS256 token keyed with the issuer's public key ${key.kid ?? index} (${variant.replace(/-\d+$/, '')})`,
         bearer: inline(hs256(h, fresh, secret)),
@@ -182,21 +182,21 @@ export async function claimForgeries(tokenA: string, signingKey: JWK): Promise<F
   const withoutExp = { ...base };
   delete withoutExp['exp'];
   const variants: [string, string, string, Record<string, unknown>][] = [
-    ['jwt-no-exp-accepted', 'no-exp', 'without "exp"', withoutExp],
+    ['probe/jwt-no-exp-accepted', 'no-exp', 'without "exp"', withoutExp],
     [
-      'jwt-expired-accepted',
+      'probe/jwt-expired-accepted',
       'expired',
       'expired an hour ago',
       { ...base, iat: now - 7200, nbf: now - 7200, exp: now - 3600 },
     ],
     [
-      'jwt-wrong-audience',
+      'probe/jwt-wrong-audience',
       'wrong-aud',
       'for the audience https://rampart-probe.invalid',
       { ...base, aud: 'https://rampart-probe.invalid' },
     ],
     [
-      'jwt-wrong-issuer',
+      'probe/jwt-wrong-issuer',
       'wrong-iss',
       'from the issuer https://rampart-probe.invalid',
       { ...base, iss: 'https://rampart-probe.invalid' },

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import type { RampartConfig } from '@rampart/config';
+import { applyBaseline, resolveFindings, SEVERITIES, type Baseline, type Finding } from '@rampart/scan';
 import { checkAuthentication, type Reference } from './checks/authentication.ts';
 import { checkCache } from './checks/cache.ts';
 import { checkCors } from './checks/cors.ts';
@@ -12,9 +13,9 @@ import { checkRateLimits } from './checks/rate-limit.ts';
 import { checkMethods, checkScopes } from './checks/scope-method.ts';
 import { checkSmuggling } from './checks/smuggling.ts';
 import { checkTls } from './checks/tls.ts';
-import { bearerOf, fillPath, send, skip, type ProbeContext } from './context.ts';
+import { bearerOf, fillPath, send, skip, type ProbeContext, type Skipped } from './context.ts';
 import type { Credentials } from './credentials.ts';
-import { SEVERITIES, type Finding, type Skipped } from './finding.ts';
+import { PROBE_MODULE } from './rules.ts';
 import { attackSurface } from './surface.ts';
 import { BudgetExhausted, served, Target, TargetUnreachable } from './target.ts';
 
@@ -31,13 +32,15 @@ export interface ProbeOptions {
   readonly ca?: { readonly pem: string; readonly file: string };
   readonly insecureSkipVerify?: boolean;
   readonly progress?: (message: string) => void;
+  /** Findings accepted earlier (`--baseline`): reported as suppressed, with their reason. */
+  readonly baseline?: { readonly file: string; readonly baseline: Baseline };
 }
 
 export interface ProbeReport {
   readonly target: string;
   readonly durationMs: number;
   readonly requests: number;
-  /** Worst first. */
+  /** Worst first; those the baseline accepts carry their `suppression`. */
   readonly findings: readonly Finding[];
   readonly skipped: readonly Skipped[];
   readonly allowWrites: boolean;
@@ -117,7 +120,10 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     }
     checkPassive(ctx, ctx.exchanges);
     await cleanUp(ctx);
-    const findings = [...ctx.findings].sort(
+    const resolved = resolveFindings(PROBE_MODULE, ctx.findings);
+    const findings = (
+      options.baseline === undefined ? resolved : applyBaseline(resolved, options.baseline)
+    ).sort(
       (a, b) =>
         SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId),
     );
@@ -194,4 +200,4 @@ async function cleanUp(ctx: ProbeContext): Promise<void> {
   }
 }
 
-export type { Credentials };
+export type { Credentials, Skipped };

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { PROBE_RULES, readCredentials, CredentialsError } from '@rampart/probe';
+import { PROBE_DOCS_URL, PROBE_RULES, readCredentials, CredentialsError } from '@rampart/probe';
+import { helpUri, ruleAnchor } from '@rampart/scan';
 import { curlOf, redact } from '../src/evidence.ts';
 import { invalidSamples, validSample } from '../src/schema-sample.ts';
 import { pathVariants } from '../src/checks/path-tricks.ts';
@@ -110,13 +111,21 @@ describe('probe: bodies from a route schema', () => {
 });
 
 describe('probe: docs/probe.md', () => {
-  it('lists every rule with its severity and CWE', () => {
-    const doc = readFileSync(resolve(import.meta.dirname, '../../../docs/probe.md'), 'utf8');
-    for (const rule of Object.values(PROBE_RULES))
+  const doc = readFileSync(resolve(import.meta.dirname, '../../../docs/probe.md'), 'utf8');
+
+  it('lists every rule with its severity and CWE, at the anchor its SARIF helpUri names', () => {
+    assert.equal(PROBE_RULES.size, 31);
+    for (const rule of PROBE_RULES.values()) {
+      const anchor = ruleAnchor(rule.id);
+      assert.equal(helpUri(rule), `${PROBE_DOCS_URL}#${anchor}`);
+      const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       assert.match(
         doc,
-        new RegExp(`\\| \`${rule.id}\` +\\| ${rule.severity} +\\| CWE-${rule.cwe} `),
+        new RegExp(
+          `\\| <a id="${anchor}"></a>\`${rule.id}\` +\\| ${rule.severity} +\\| CWE-${rule.cwe?.[0]} +\\| ${escape(rule.short)} +\\|`,
+        ),
         rule.id,
       );
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isFileLocation, type Finding } from './finding.ts';
+import { suppressionWithoutReason } from './framework-rules.ts';
 
 /** One accepted finding: its fingerprint, and why it is accepted. */
 export interface BaselineEntry {
@@ -60,6 +61,31 @@ function isBaseline(data: unknown): data is Baseline {
   );
 }
 
+/**
+ * `findings` with those the baseline accepts marked suppressed (kind `baseline`, its reason as the
+ * justification). An entry without a reason is refused: its finding stays open and a
+ * `scan/suppression-without-reason` finding at the baseline file says so. Findings already
+ * suppressed (inline) are left as they are.
+ *
+ * @example
+ * applyBaseline(findings, { file: '.rampart-scan-baseline.json', baseline: await readBaseline(file) });
+ */
+export function applyBaseline(
+  findings: readonly Finding[],
+  baseline: { readonly file: string; readonly baseline: Baseline },
+): Finding[] {
+  const accepted = new Map(baseline.baseline.findings.map((entry) => [entry.fingerprint, entry]));
+  return findings.flatMap((finding) => {
+    const entry = finding.suppression === undefined ? accepted.get(finding.fingerprint) : undefined;
+    if (entry === undefined) return [finding];
+    if (entry.reason.trim() === '') {
+      const at = { file: baseline.file, line: 0, column: 0 };
+      return [suppressionWithoutReason(finding.module, at, finding.ruleId, finding.fingerprint), finding];
+    }
+    return [{ ...finding, suppression: { kind: 'baseline', justification: entry.reason, source: baseline.file } }];
+  });
+}
+
 /** The reason `--write-baseline` gives an entry it did not find in the previous baseline. */
 export function defaultBaselineReason(date: Date): string {
   return `present when the baseline was written (${date.toISOString().slice(0, 10)}); not yet triaged`;
@@ -79,9 +105,10 @@ export async function writeBaseline(
   const entries = new Map<string, BaselineEntry>();
   for (const finding of findings) {
     if (finding.suppression?.kind === 'inline') continue;
+    // A URL names the run's target and objects: its route template is what a reader looks for.
     const location = isFileLocation(finding.location)
       ? `${finding.location.file}:${finding.location.line}`
-      : finding.location.url;
+      : (finding.location.route ?? finding.location.url);
     entries.set(finding.fingerprint, {
       fingerprint: finding.fingerprint,
       ruleId: finding.ruleId,

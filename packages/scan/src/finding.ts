@@ -9,9 +9,19 @@ export interface FileLocation {
   readonly column: number;
 }
 
-/** A place on a running system (for `rampart probe`). */
+/** A place on a running system (for `rampart probe`): the request that showed the finding. */
 export interface UrlLocation {
   readonly url: string;
+  /** The request's method, when the finding concerns one request. */
+  readonly method?: string;
+  /** The route template the URL is an instance of (`GET /orders/{id}`), when there is one. */
+  readonly route?: string;
+}
+
+/** What a finding on a running system was shown by: request and answer excerpts, credentials redacted. */
+export interface Evidence {
+  readonly request: string;
+  readonly response: string;
 }
 
 export type Location = FileLocation | UrlLocation;
@@ -34,6 +44,10 @@ export interface FindingInput {
   readonly fix?: string;
   /** A severity other than the rule's, for this occurrence. */
   readonly severity?: Severity;
+  /** For a finding on a running system: what was sent and what came back. */
+  readonly evidence?: Evidence;
+  /** A command that shows the finding again (`curl …`); credentials as shell variables, never inlined. */
+  readonly reproduction?: string;
 }
 
 /** Why a finding does not count: an inline `rampart-ignore`, or an entry of the baseline. */
@@ -57,6 +71,8 @@ export interface Finding {
   /** Rule + file + logical key, hashed: the same finding on a re-run, whatever line it moved to. */
   readonly fingerprint: string;
   readonly suppression?: Suppression;
+  readonly evidence?: Evidence;
+  readonly reproduction?: string;
 }
 
 /** A module that could not look at something: the scan is incomplete, never "clean". */

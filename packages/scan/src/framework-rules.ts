@@ -1,3 +1,5 @@
+import type { FileLocation, Finding } from './finding.ts';
+import { findingFingerprint } from './fingerprint.ts';
 import { ruleRegistry, type Rule } from './rule.ts';
 
 export const SUPPRESSION_WITHOUT_REASON = 'scan/suppression-without-reason';
@@ -13,3 +15,28 @@ export const FRAMEWORK_RULES: ReadonlyMap<string, Rule> = ruleRegistry('scan', [
     severity: 'medium',
   },
 ]);
+
+/**
+ * The finding that refuses a suppression without a reason: at the comment (or the baseline file),
+ * naming the rule and the fingerprint of the finding it meant to hide.
+ */
+export function suppressionWithoutReason(
+  module: string,
+  location: FileLocation,
+  ruleId: string,
+  fingerprint: string,
+): Finding {
+  const rule = FRAMEWORK_RULES.get(SUPPRESSION_WITHOUT_REASON);
+  if (rule === undefined) throw new TypeError(`${SUPPRESSION_WITHOUT_REASON} is not registered`);
+  return {
+    ruleId: rule.id,
+    module,
+    severity: rule.severity,
+    message: `the suppression of ${ruleId} (finding ${fingerprint}) gives no reason, so it is refused`,
+    why: rule.why,
+    fix: rule.fix,
+    cwe: [],
+    location,
+    fingerprint: findingFingerprint(rule.id, location, fingerprint),
+  };
+}

@@ -2,6 +2,7 @@ export { SEVERITIES, SECURITY_SEVERITY, isSeverity, atLeast, type Severity } fro
 export { SCAN_DOCS_URL, helpUri, ruleAnchor, ruleRegistry, securitySeverity, type Rule } from './rule.ts';
 export {
   isFileLocation,
+  type Evidence,
   type FileLocation,
   type Finding,
   type FindingInput,
@@ -11,10 +12,12 @@ export {
   type UrlLocation,
 } from './finding.ts';
 export { findingFingerprint, normalizeSnippet } from './fingerprint.ts';
+export { resolveFindings } from './resolve-findings.ts';
 export type { ModuleReport, ScanContext, ScanFile, ScanModule } from './scan-module.ts';
 export { discoverFiles, IGNORE_FILE, IGNORED_DIRECTORIES } from './discover-files.ts';
 export { inlineIgnoreFor, type InlineIgnore } from './inline-suppressions.ts';
 export {
+  applyBaseline,
   BaselineError,
   defaultBaselineReason,
   readBaseline,
@@ -25,9 +28,16 @@ export {
 export { FRAMEWORK_RULES, SUPPRESSION_WITHOUT_REASON } from './framework-rules.ts';
 export { runScan, type ModuleOutcome, type ScanOptions, type ScanResult } from './run-scan.ts';
 export { allFindings, exitCode, failingFindings } from './exit-code.ts';
-export { textReport } from './report/text-report.ts';
+export { textReport, type TextReportOptions } from './report/text-report.ts';
 export { jsonReport, type JsonReport } from './report/json-report.ts';
-export { sarifReport, FINGERPRINT_KEY, SARIF_TOOL_NAME, type SarifLog } from './report/sarif-report.ts';
+export {
+  sarifReport,
+  FINGERPRINT_KEY,
+  SARIF_TOOL_NAME,
+  SCAN_SARIF_TOOL,
+  type SarifLog,
+  type SarifTool,
+} from './report/sarif-report.ts';
 export { dockerfileModule, checkDockerfile, isDockerfile } from './dockerfile/dockerfile-module.ts';
 export { DOCKERFILE_RULES } from './dockerfile/dockerfile-rules.ts';
 export {

@@ -22,6 +22,8 @@ export interface Rule {
   readonly cwe?: readonly number[];
   /** Comparable checks of other tools (e.g. `hadolint DL3002`), for readers who know them. */
   readonly seeAlso?: readonly string[];
+  /** The page documenting the rule when it is not docs/scan.md (`rampart probe`'s: docs/probe.md). */
+  readonly docs?: string;
 }
 
 /** The `security-severity` of a rule (GitHub code scanning's score). */
@@ -29,13 +31,14 @@ export function securitySeverity(rule: Rule): number {
   return SECURITY_SEVERITY[rule.severity];
 }
 
-/** The anchor of a rule in docs/scan.md: its id with `/` as `-` (`dockerfile-root-user`). */
+/** The anchor of a rule in its page: its id with `/` as `-` (`dockerfile-root-user`). */
 export function ruleAnchor(id: string): string {
   return id.replaceAll('/', '-');
 }
 
+/** The rule's anchor in its page: docs/scan.md unless the rule names another (`docs`). */
 export function helpUri(rule: Rule): string {
-  return `${SCAN_DOCS_URL}#${ruleAnchor(rule.id)}`;
+  return `${rule.docs ?? SCAN_DOCS_URL}#${ruleAnchor(rule.id)}`;
 }
 
 /**

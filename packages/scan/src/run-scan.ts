@@ -1,16 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { Baseline } from './baseline.ts';
+import { applyBaseline, type Baseline } from './baseline.ts';
 import { discoverFiles } from './discover-files.ts';
-import {
-  isFileLocation,
-  type Finding,
-  type FindingInput,
-  type ScanFailure,
-  type Suppression,
-} from './finding.ts';
-import { findingFingerprint } from './fingerprint.ts';
-import { FRAMEWORK_RULES, SUPPRESSION_WITHOUT_REASON } from './framework-rules.ts';
+import { isFileLocation, type Finding, type FindingInput, type ScanFailure } from './finding.ts';
+import { suppressionWithoutReason } from './framework-rules.ts';
 import { inlineIgnoreFor } from './inline-suppressions.ts';
+import { resolveFindings } from './resolve-findings.ts';
 import type { Rule } from './rule.ts';
 import type { ScanContext, ScanFile, ScanModule } from './scan-module.ts';
 
@@ -77,13 +71,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       const report = await module.scan(context);
       scanned = report.scanned;
       failures = report.failures.map((failure) => ({ module: module.id, ...failure }));
-      findings = await finish(
-        module,
-        report.findings,
-        (path) => byPath.get(path),
-        readText,
-        options.baseline,
-      );
+      findings = await finish(module, report.findings, (path) => byPath.get(path), readText);
+      if (options.baseline !== undefined) findings = applyBaseline(findings, options.baseline);
     } catch (error) {
       failures = [{ module: module.id, message: `the module failed: ${describe(error)}` }];
     }
@@ -100,90 +89,35 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   return { root: discovered.root, files: discovered.files.length, modules: outcomes };
 }
 
+/** The module's reports as findings, with the inline `rampart-ignore` comments applied. */
 async function finish(
   module: ScanModule,
   inputs: readonly FindingInput[],
   fileAt: (path: string) => ScanFile | undefined,
   readText: (file: ScanFile) => Promise<string>,
-  baseline: ScanOptions['baseline'],
 ): Promise<Finding[]> {
-  const seen = new Map<string, number>();
   const findings: Finding[] = [];
-  const accepted = new Map(baseline?.baseline.findings.map((entry) => [entry.fingerprint, entry]));
-  for (const input of inputs) {
-    const rule = module.rules.get(input.ruleId) ?? FRAMEWORK_RULES.get(input.ruleId);
-    if (rule === undefined) throw new TypeError(`module ${module.id} reported unknown rule ${input.ruleId}`);
-    // The same rule on the same logical thing twice in one file (two identical RUN lines) stays two findings.
-    const base = findingFingerprint(input.ruleId, input.location, input.key);
-    const occurrence = (seen.get(base) ?? 0) + 1;
-    seen.set(base, occurrence);
-    const fingerprint =
-      occurrence === 1
-        ? base
-        : findingFingerprint(input.ruleId, input.location, `${input.key}#${occurrence}`);
-    const finding: Finding = {
-      ruleId: rule.id,
-      module: module.id,
-      severity: input.severity ?? rule.severity,
-      message: input.message,
-      why: rule.why,
-      fix: input.fix ?? rule.fix,
-      cwe: rule.cwe ?? [],
-      location: input.location,
-      fingerprint,
-    };
-    let suppression: Suppression | undefined;
-    const location = input.location;
+  for (const finding of resolveFindings(module, inputs)) {
+    const location = finding.location;
     const file = isFileLocation(location) && location.line > 0 ? fileAt(location.file) : undefined;
-    if (isFileLocation(location) && file !== undefined) {
-      const lines = (await readText(file)).split(/\r?\n/u);
-      const ignore = inlineIgnoreFor(lines, location.line, rule.id);
-      if (ignore !== undefined && ignore.reason !== '') {
-        suppression = {
-          kind: 'inline',
-          justification: ignore.reason,
-          source: `${location.file}:${ignore.line}`,
-        };
-      } else if (ignore !== undefined) {
-        findings.push(
-          reasonless(module.id, { file: location.file, line: ignore.line, column: 1 }, rule.id, fingerprint),
-        );
-      }
+    if (!isFileLocation(location) || file === undefined) {
+      findings.push(finding);
+      continue;
     }
-    const entry = accepted.get(fingerprint);
-    if (suppression === undefined && entry !== undefined && baseline !== undefined) {
-      if (entry.reason.trim() !== '') {
-        suppression = { kind: 'baseline', justification: entry.reason, source: baseline.file };
-      } else {
-        findings.push(
-          reasonless(module.id, { file: baseline.file, line: 0, column: 0 }, rule.id, fingerprint),
-        );
-      }
+    const lines = (await readText(file)).split(/\r?\n/u);
+    const ignore = inlineIgnoreFor(lines, location.line, finding.ruleId);
+    if (ignore !== undefined && ignore.reason !== '') {
+      const source = `${location.file}:${ignore.line}`;
+      findings.push({ ...finding, suppression: { kind: 'inline', justification: ignore.reason, source } });
+      continue;
     }
-    findings.push(suppression === undefined ? finding : { ...finding, suppression });
+    if (ignore !== undefined) {
+      const at = { file: location.file, line: ignore.line, column: 1 };
+      findings.push(suppressionWithoutReason(module.id, at, finding.ruleId, finding.fingerprint));
+    }
+    findings.push(finding);
   }
   return findings;
-}
-
-function reasonless(
-  module: string,
-  location: { file: string; line: number; column: number },
-  ruleId: string,
-  fingerprint: string,
-): Finding {
-  const rule = FRAMEWORK_RULES.get(SUPPRESSION_WITHOUT_REASON);
-  if (rule === undefined) throw new TypeError(`${SUPPRESSION_WITHOUT_REASON} is not registered`);
-  return {
-    ruleId: rule.id,
-    module,
-    severity: rule.severity,
-    message: `the suppression of ${ruleId} (finding ${fingerprint}) gives no reason, so it is refused`,
-    why: rule.why,
-    fix: rule.fix,
-    cwe: [],
-    location,
-    fingerprint: findingFingerprint(rule.id, location, fingerprint),
-  };
 }
 
 function describe(error: unknown): string {

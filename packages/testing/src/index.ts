@@ -43,6 +43,7 @@ export { frame, hpackLiterals, HTTP2_PREFACE } from './http2-frames.ts';
 export { PG_ADMIN_URL, asPgAdmin, pgUrlFor, uniqueName, createTempSchema } from './pg-schema.ts';
 export { yamlHead, FIXTURE_TRUST_DOMAIN, type YamlHeadPorts } from './yaml-head.ts';
 export { reusePortListener } from './reuse-port-listener.ts';
+export { sarifMultitoolProblems, sarifSchemaErrors, sarifValidatorSkip } from './sarif-validation.ts';
 export {
   startShop,
   callService,

@@ -26,7 +26,7 @@ export async function checkAuthentication(
     const body = isUnsafe(route.method) ? '{}' : undefined;
     const answer = await send(ctx, { method: route.method, path, ...(body === undefined ? {} : { body }) });
     if (served(answer))
-      report(ctx, 'auth-missing-token', answer, {
+      report(ctx, 'probe/auth-missing-token', answer, {
         route,
         message: `${route.method} ${path} answered ${answer.status} without any Authorization header.`,
       });
@@ -46,7 +46,7 @@ export async function checkAuthentication(
       bearer: { token, variable: 'GARBAGE', setup: `GARBAGE='${token}'` },
     });
     if (served(answer))
-      report(ctx, 'auth-invalid-token', answer, {
+      report(ctx, 'probe/auth-invalid-token', answer, {
         route,
         variant,
         message: `GET ${path} answered ${answer.status} to the bearer token "${token}".`,

@@ -31,7 +31,7 @@ export async function checkCache(ctx: ProbeContext): Promise<void> {
       continue;
     }
     if (after.body === own.body && after.body !== before.body)
-      report(ctx, 'cache-cross-principal', after, {
+      report(ctx, 'probe/cache-cross-principal', after, {
         route,
         message: `user B got user A's answer to GET ${path} right after A asked for it (B's own answer a moment before differed).`,
       });

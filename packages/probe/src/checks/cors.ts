@@ -32,19 +32,19 @@ export async function checkCors(ctx: ProbeContext, reference: Reference | undefi
     const credentials = header(answer.headers, 'access-control-allow-credentials') === 'true';
     const variant = `${answer.request.method}-${origin === 'null' ? 'null' : 'foreign'}`;
     if (allowOrigin === 'null' && origin === 'null')
-      report(ctx, 'cors-null-origin', answer, {
+      report(ctx, 'probe/cors-null-origin', answer, {
         route: reference.route,
         variant,
         message: `Origin null was allowed (Access-Control-Allow-Origin: null${credentials ? ', with credentials' : ''}).`,
       });
     else if (allowOrigin === origin && origin !== '' && !allowed.includes(origin))
-      report(ctx, 'cors-origin-reflected', answer, {
+      report(ctx, 'probe/cors-origin-reflected', answer, {
         route: reference.route,
         variant,
         message: `${origin}, which gateway.cors does not list, was echoed in Access-Control-Allow-Origin${credentials ? ' with Access-Control-Allow-Credentials: true' : ''}.`,
       });
     if (allowOrigin === '*' && credentials)
-      report(ctx, 'cors-wildcard-credentials', answer, {
+      report(ctx, 'probe/cors-wildcard-credentials', answer, {
         route: reference.route,
         variant,
         message: 'Access-Control-Allow-Origin: * was sent with Access-Control-Allow-Credentials: true.',

@@ -30,7 +30,7 @@ export async function checkIdentityHeaders(
   for (const [variant, headers] of sets) {
     const answer = await send(ctx, { method: 'GET', path: reference.path, headers });
     if (served(answer))
-      report(ctx, 'header-identity-spoofing', answer, {
+      report(ctx, 'probe/header-identity-spoofing', answer, {
         route: reference.route,
         variant,
         message: `GET ${reference.path} answered ${answer.status} without a token, given ${Object.keys(headers).join(', ')} naming user A.`,

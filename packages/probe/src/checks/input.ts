@@ -54,7 +54,7 @@ export async function checkInput(ctx: ProbeContext): Promise<void> {
         ...(isUnsafe(route.method) ? { body: '{}' } : {}),
       });
       if (served(answer))
-        report(ctx, 'schema-not-enforced', answer, {
+        report(ctx, 'probe/schema-not-enforced', answer, {
           route,
           variant: `param-${param}`,
           message: `${route.method} ${path} was served (${answer.status}) though "${bad}" breaks the schema of {${param}}.`,
@@ -83,7 +83,7 @@ async function sendInvalidBodies(ctx: ProbeContext, route: SurfaceRoute, schema:
       body,
     });
     if (!served(answer)) continue;
-    report(ctx, 'schema-not-enforced', answer, {
+    report(ctx, 'probe/schema-not-enforced', answer, {
       route,
       variant: what,
       message: `${route.method} ${path} was served (${answer.status}) with a body that breaks its schema: ${what}.`,

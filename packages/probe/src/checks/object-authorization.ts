@@ -119,7 +119,7 @@ export async function checkObjectAuthorization(ctx: ProbeContext): Promise<void>
     ctx.objectsOfA.push({ route, path });
     const other = await send(ctx, { method: 'GET', path, bearer: bearerOf(userB) });
     if (served(other) && (other.body === own.body || other.body.includes(id)))
-      report(ctx, 'authz-bola', other, {
+      report(ctx, 'probe/authz-bola', other, {
         route,
         variant: 'read',
         message: `user B read user A's object ${path} (${other.status}, the same answer user A gets).`,
@@ -170,7 +170,7 @@ async function changeAsB(ctx: ProbeContext, item: SurfaceRoute, param: string, i
       body: JSON.stringify(sample),
     });
     if (served(answer))
-      report(ctx, 'authz-bola', answer, {
+      report(ctx, 'probe/authz-bola', answer, {
         route,
         variant: `write-${route.method}`,
         message: `user B's ${route.method} ${path} on user A's object was served (${answer.status}).`,

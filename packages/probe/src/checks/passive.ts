@@ -40,24 +40,24 @@ export function checkPassive(ctx: ProbeContext, exchanges: readonly Exchange[]):
     if (answer.status >= 400) {
       const leak = leakIn(answer.body);
       if (leak !== undefined)
-        report(ctx, 'errors-verbose', answer, {
+        report(ctx, 'probe/errors-verbose', answer, {
           variant: leak.kind,
           message: `A ${answer.status} answer to ${answer.request.method} ${answer.request.path} carries a ${leak.kind}: "${leak.text}".`,
         });
     }
     if (answer.status === 0) continue;
     if (header(answer.headers, 'strict-transport-security') === undefined)
-      report(ctx, 'headers-missing-hsts', answer, {
+      report(ctx, 'probe/headers-missing-hsts', answer, {
         message: `A ${answer.status} answer to ${answer.request.method} ${answer.request.path} has no Strict-Transport-Security.`,
       });
     if (header(answer.headers, 'x-content-type-options')?.toLowerCase() !== 'nosniff')
-      report(ctx, 'headers-missing-nosniff', answer, {
+      report(ctx, 'probe/headers-missing-nosniff', answer, {
         message: `A ${answer.status} answer to ${answer.request.method} ${answer.request.path} has no X-Content-Type-Options: nosniff.`,
       });
     for (const name of ['server', 'x-powered-by']) {
       const value = header(answer.headers, name);
       if (value !== undefined && (name === 'x-powered-by' || /\d/.test(value)))
-        report(ctx, 'headers-server-banner', answer, {
+        report(ctx, 'probe/headers-server-banner', answer, {
           variant: name,
           message: `${name}: ${value} names the software${/\d/.test(value) ? ' and its version' : ''}.`,
         });

@@ -42,7 +42,7 @@ export async function checkPathTricks(ctx: ProbeContext): Promise<void> {
     for (const [variant, path] of pathVariants(fillPath(route), publicRoute?.path)) {
       const answer = await send(ctx, { method: 'GET', path });
       if (served(answer))
-        report(ctx, 'path-normalization-bypass', answer, {
+        report(ctx, 'probe/path-normalization-bypass', answer, {
           route,
           variant,
           message: `GET ${path} (${variant}) answered ${answer.status} without a token; ${route.path} needs one.`,

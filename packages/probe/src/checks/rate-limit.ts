@@ -78,7 +78,7 @@ async function exceed(
   const within = Date.now() - started < windowMs;
   if (limited === undefined) {
     if (within)
-      report(ctx, 'rate-limit-not-enforced', last, {
+      report(ctx, 'probe/rate-limit-not-enforced', last, {
         route,
         message: `${count} requests to GET ${path} within ${limit.window} got no 429; rampart.yaml allows ${limit.points}${limit.burst === undefined ? '' : ` (+${limit.burst} burst)`} per ${limit.window}.`,
       });
@@ -91,7 +91,7 @@ async function exceed(
     return;
   }
   if (header(limited.headers, 'retry-after') === undefined)
-    report(ctx, 'rate-limit-no-retry-after', limited, {
+    report(ctx, 'probe/rate-limit-no-retry-after', limited, {
       route,
       message: `The 429 for GET ${path} has no Retry-After.`,
     });
@@ -109,7 +109,7 @@ async function exceed(
       if (served(answer)) spoofed = answer;
     }
     if (spoofed !== undefined)
-      report(ctx, 'header-forwarded-for-bypass', spoofed, {
+      report(ctx, 'probe/header-forwarded-for-bypass', spoofed, {
         route,
         message: `After its per-IP limit answered 429, GET ${path} was served again with a made-up X-Forwarded-For.`,
       });
@@ -122,7 +122,7 @@ async function exceed(
     await sleep(windowMs + 1000);
     const after = await send(ctx, { method: 'GET', path, ...(bearer === undefined ? {} : { bearer }) });
     if (after.status !== 429)
-      report(ctx, 'rate-limit-penalty-not-held', after, {
+      report(ctx, 'probe/rate-limit-penalty-not-held', after, {
         route,
         message: `One window (${limit.window}) after exceeding the limit, GET ${path} answered ${after.status}; blockFor is ${limit.blockFor}.`,
       });

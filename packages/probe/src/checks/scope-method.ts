@@ -41,7 +41,7 @@ export async function checkScopes(ctx: ProbeContext): Promise<void> {
       ...(isUnsafe(route.method) ? { body: '{}' } : {}),
     });
     if (served(answer))
-      report(ctx, 'authz-missing-scope', answer, {
+      report(ctx, 'probe/authz-missing-scope', answer, {
         route,
         message: `${route.method} ${path} needs ${route.scopes.join(' ')} but answered ${answer.status} to a token without ${route.scopes.length === 1 ? 'it' : 'them'}.`,
       });
@@ -78,7 +78,7 @@ export async function checkMethods(ctx: ProbeContext): Promise<void> {
         ...(isUnsafe(method) && method !== 'DELETE' ? { body: '{}' } : {}),
       });
       if (served(answer))
-        report(ctx, 'authz-undeclared-method', answer, {
+        report(ctx, 'probe/authz-undeclared-method', answer, {
           route: { method, path: template },
           variant: method,
           message: `${method} ${path} answered ${answer.status}; rampart.yaml declares only ${[...declared].join(', ')} there.`,

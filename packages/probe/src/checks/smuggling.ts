@@ -79,7 +79,7 @@ export async function checkSmuggling(ctx: ProbeContext): Promise<void> {
       body: '',
     };
     const printable = request.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
-    report(ctx, 'http-request-smuggling', exchange, {
+    report(ctx, 'probe/http-request-smuggling', exchange, {
       variant,
       message: refused
         ? `The ${variant} request was refused (${answer.status}) but the connection was kept open.`

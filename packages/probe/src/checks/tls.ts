@@ -66,7 +66,7 @@ export async function checkTls(ctx: ProbeContext): Promise<void> {
     await ctx.target.take();
     const agreed = await handshake(base, version, 'DEFAULT:@SECLEVEL=0');
     if (agreed !== undefined)
-      report(ctx, 'tls-legacy-version', exchangeAt('/'), {
+      report(ctx, 'probe/tls-legacy-version', exchangeAt('/'), {
         variant: version,
         message: `The target completed a ${agreed.protocol} handshake (${agreed.cipher}).`,
         evidence: {
@@ -82,7 +82,7 @@ export async function checkTls(ctx: ProbeContext): Promise<void> {
   await ctx.target.take();
   const weak = await handshake(base, 'TLSv1.2', `${WEAK_SUITES.join(':')}:@SECLEVEL=0`);
   if (weak !== undefined)
-    report(ctx, 'tls-weak-cipher', exchangeAt('/'), {
+    report(ctx, 'probe/tls-weak-cipher', exchangeAt('/'), {
       message: `Offered only weak TLS 1.2 suites, the target agreed to ${weak.cipher}.`,
       evidence: {
         request: `TLS 1.2 ClientHello offering ${WEAK_SUITES.join(', ')}`,

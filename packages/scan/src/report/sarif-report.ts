@@ -1,5 +1,6 @@
+import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isFileLocation, type Finding, type Location } from '../finding.ts';
+import { isFileLocation, type Evidence, type Finding, type Location } from '../finding.ts';
 import { FRAMEWORK_RULES } from '../framework-rules.ts';
 import { helpUri, securitySeverity, SCAN_DOCS_URL, type Rule } from '../rule.ts';
 import type { ModuleOutcome, ScanResult } from '../run-scan.ts';
@@ -11,6 +12,20 @@ export const SARIF_TOOL_VERSION = '0.1.0';
 /** The key of our fingerprint in `partialFingerprints` (versioned: a new scheme gets a new key). */
 export const FINGERPRINT_KEY = 'rampartFindingHash/v1';
 const SRCROOT = 'SRCROOT';
+
+/** Who writes the log: `rampart scan` by default; `rampart probe` passes its own. */
+export interface SarifTool {
+  readonly name: string;
+  readonly informationUri: string;
+  /** The `automationDetails.id` of a module's run (GitHub's category: one alert set per id). */
+  automationId(module: ModuleOutcome): string;
+}
+
+export const SCAN_SARIF_TOOL: SarifTool = {
+  name: SARIF_TOOL_NAME,
+  informationUri: SCAN_DOCS_URL,
+  automationId: (module) => `rampart-scan/${module.id}/`,
+};
 
 type SarifLevel = 'error' | 'warning' | 'note';
 const LEVEL: Readonly<Record<Severity, SarifLevel>> = {
@@ -30,7 +45,7 @@ export interface SarifLog {
 interface SarifRun {
   readonly tool: { readonly driver: Record<string, unknown> & { readonly rules: readonly SarifRule[] } };
   readonly automationDetails: { readonly id: string };
-  readonly originalUriBaseIds: Record<string, { readonly uri: string }>;
+  readonly originalUriBaseIds?: Record<string, { readonly uri: string }>;
   readonly results: readonly Record<string, unknown>[];
   readonly invocations: readonly Record<string, unknown>[];
   readonly columnKind: 'utf16CodeUnits';
@@ -55,17 +70,19 @@ interface SarifRule {
  * `--format sarif`: one run per module (GitHub code scanning tells them apart by
  * `automationDetails.id`, `rampart-scan/<module>/`), every rule of the module with its `helpUri`
  * and `security-severity`, each result with our fingerprint in `partialFingerprints`, and
- * suppressed results carrying their `suppressions` and justification rather than left out.
+ * suppressed results carrying their `suppressions` and justification rather than left out. A
+ * finding on a running system keeps its evidence and reproduction in `properties`, and shows the
+ * command in `message.markdown`.
  */
-export function sarifReport(result: ScanResult): SarifLog {
+export function sarifReport(result: ScanResult, tool: SarifTool = SCAN_SARIF_TOOL): SarifLog {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: result.modules.map((module) => sarifRun(result.root, module)),
+    runs: result.modules.map((module) => sarifRun(result.root, module, tool)),
   };
 }
 
-function sarifRun(root: string, module: ModuleOutcome): SarifRun {
+function sarifRun(root: string, module: ModuleOutcome, tool: SarifTool): SarifRun {
   const used = new Set(module.findings.map((f) => f.ruleId));
   const rules = [
     ...module.rules.values(),
@@ -75,16 +92,17 @@ function sarifRun(root: string, module: ModuleOutcome): SarifRun {
   return {
     tool: {
       driver: {
-        name: SARIF_TOOL_NAME,
-        fullName: `${SARIF_TOOL_NAME}: ${module.name}`,
+        name: tool.name,
+        fullName: `${tool.name}: ${module.name}`,
         version: SARIF_TOOL_VERSION,
         semanticVersion: SARIF_TOOL_VERSION,
-        informationUri: SCAN_DOCS_URL,
+        informationUri: tool.informationUri,
         rules: rules.map(sarifRule),
       },
     },
-    automationDetails: { id: `rampart-scan/${module.id}/` },
-    originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${root}/`).href } },
+    automationDetails: { id: tool.automationId(module) },
+    // Files are relative to the scanned directory; a probed system's results are URLs.
+    ...(isAbsolute(root) ? { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${root}/`).href } } } : {}),
     results: module.findings.map((finding) => sarifResult(finding, index.get(finding.ruleId) ?? -1)),
     invocations: [
       {
@@ -132,14 +150,25 @@ function sarifRule(rule: Rule): SarifRule {
 }
 
 function sarifResult(finding: Finding, ruleIndex: number): Record<string, unknown> {
+  const text = `${finding.message.replace(/\.$/u, '')}. Fix: ${finding.fix}`;
+  const location = finding.location;
   return {
     ruleId: finding.ruleId,
     ...(ruleIndex >= 0 ? { ruleIndex } : {}),
     level: LEVEL[finding.severity],
-    message: { text: `${finding.message}. Fix: ${finding.fix}` },
-    locations: [sarifLocation(finding.location)],
+    message:
+      finding.reproduction === undefined
+        ? { text }
+        : { text, markdown: `${text}\n\nReproduce:\n\n\`\`\`sh\n${finding.reproduction}\n\`\`\`` },
+    locations: [sarifLocation(location, finding.evidence)],
     partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
-    properties: { severity: finding.severity },
+    properties: {
+      severity: finding.severity,
+      ...(isFileLocation(location) || location.method === undefined ? {} : { method: location.method }),
+      ...(isFileLocation(location) || location.route === undefined ? {} : { route: location.route }),
+      ...(finding.evidence === undefined ? {} : { evidence: finding.evidence }),
+      ...(finding.reproduction === undefined ? {} : { reproduction: finding.reproduction }),
+    },
     ...(finding.suppression === undefined
       ? {}
       : {
@@ -154,8 +183,22 @@ function sarifResult(finding: Finding, ruleIndex: number): Record<string, unknow
   };
 }
 
-function sarifLocation(location: Location): Record<string, unknown> {
-  if (!isFileLocation(location)) return { physicalLocation: { artifactLocation: { uri: location.url } } };
+function sarifLocation(location: Location, evidence: Evidence | undefined): Record<string, unknown> {
+  if (!isFileLocation(location)) {
+    // The answer at the URL is the artifact; as DAST tools do (ZAP), the region is the answer's
+    // excerpt from its status line, given as the snippet.
+    const region =
+      evidence === undefined
+        ? {}
+        : {
+            region: {
+              startLine: 1,
+              endLine: evidence.response.split('\n').length,
+              snippet: { text: evidence.response },
+            },
+          };
+    return { physicalLocation: { artifactLocation: { uri: location.url }, ...region } };
+  }
   const region =
     location.line > 0
       ? {

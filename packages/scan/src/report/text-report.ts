@@ -17,17 +17,35 @@ const SEVERITY_COLOR = {
   info: 'gray',
 } as const satisfies Record<Severity, Parameters<Paint>[0]>;
 
+/** What a report of something other than a scanned tree (`rampart probe`'s) says differently. */
+export interface TextReportOptions {
+  /** The first line, in place of `rampart scan <root> (<n> files; …)`. */
+  readonly heading?: string;
+  /** Checks that were not made, and why (not failures: the tool chose not to, or lacked a credential). */
+  readonly notChecked?: readonly { readonly check: string; readonly reason: string }[];
+  /** Appended to the summary line in parentheses (`412 requests in 8.6 s`). */
+  readonly summaryNote?: string;
+}
+
 /**
  * The terminal report: findings grouped by severity, worst first, each with where, the rule, why it
- * matters and how to fix it; then every suppression with its reason; then what could not be
- * looked at; then one summary line with the exit status.
+ * matters and how to fix it (and, found on a running system, the evidence and the command that
+ * reproduces it); then every suppression with its reason; then what could not be looked at; then
+ * one summary line with the exit status.
  */
-export function textReport(result: ScanResult, failOn: Severity, paint: Paint = (_, text) => text): string {
+export function textReport(
+  result: ScanResult,
+  failOn: Severity,
+  paint: Paint = (_, text) => text,
+  options: TextReportOptions = {},
+): string {
   const out: string[] = [];
   const modules = result.modules.map((m) => `${m.id}: ${m.scanned}`).join(', ');
   out.push(
-    paint('bold', `rampart scan ${result.root}`) +
-      paint('gray', ` (${result.files} files; ${modules} scanned)`),
+    options.heading === undefined
+      ? paint('bold', `rampart scan ${result.root}`) +
+          paint('gray', ` (${result.files} files; ${modules} scanned)`)
+      : paint('bold', options.heading),
   );
   const findings = allFindings(result);
   const open = findings.filter((f) => f.suppression === undefined);
@@ -61,19 +79,35 @@ export function textReport(result: ScanResult, failOn: Severity, paint: Paint = 
       );
     }
   }
-  out.push('', summary(result, open, suppressed.length, failOn, paint));
+  const notChecked = options.notChecked ?? [];
+  if (notChecked.length > 0) {
+    out.push('', paint('gray', `Not checked (${notChecked.length})`));
+    for (const s of notChecked) out.push(paint('gray', `  - ${s.check}: ${s.reason}`));
+  }
+  out.push('', summary(result, open, suppressed.length, failOn, paint, options.summaryNote));
   return `${out.join('\n')}\n`;
 }
 
 function findingLines(finding: Finding, paint: Paint): string[] {
   const cwe =
     finding.cwe.length === 0 ? '' : paint('gray', ` (${finding.cwe.map((n) => `CWE-${n}`).join(', ')})`);
-  return [
+  const lines = [
     `  ${locationText(finding.location)}  ${paint('bold', finding.ruleId)}${cwe}`,
     `      ${finding.message}`,
     `      ${paint('gray', 'why:')} ${finding.why}`,
     `      ${paint('gray', 'fix:')} ${finding.fix}`,
   ];
+  const indent = (text: string, prefix: string): string[] =>
+    text.split('\n').map((line) => `${prefix}${line}`);
+  if (finding.evidence !== undefined)
+    lines.push(
+      `      ${paint('gray', 'evidence:')}`,
+      ...indent(finding.evidence.request, '        > '),
+      ...indent(finding.evidence.response, '        < '),
+    );
+  if (finding.reproduction !== undefined)
+    lines.push(`      ${paint('gray', 'reproduce:')}`, ...indent(finding.reproduction, '        '));
+  return lines;
 }
 
 function summary(
@@ -82,6 +116,7 @@ function summary(
   suppressed: number,
   failOn: Severity,
   paint: Paint,
+  note: string | undefined,
 ): string {
   const code = exitCode(result, failOn);
   const counts = SEVERITIES.flatMap((s) => {
@@ -91,6 +126,7 @@ function summary(
   const tail = [
     counts.length === 0 ? 'no findings' : counts.join(', '),
     ...(suppressed > 0 ? [`${suppressed} suppressed`] : []),
+    ...(note === undefined ? [] : [note]),
   ].join('; ');
   if (code === 2) {
     return `${paint('red', '✗')} incomplete: a module could not look (${tail}) — exit 2`;
