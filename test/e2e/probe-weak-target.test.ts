@@ -3,7 +3,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compactVerify, importJWK } from 'jose';
-import { freePort, repoRoot, tempDir, type TempDir } from '@rampart/testing';
+import {
+  freePort,
+  repoRoot,
+  sarifMultitoolProblems,
+  sarifSchemaErrors,
+  sarifValidatorSkip,
+  tempDir,
+  type TempDir,
+} from '@rampart/testing';
 import { startWeakGateway, type WeakGateway } from '../probe-target/weak-gateway.ts';
 import { runProbeCli, type ProbeRun } from '../probe-target/run-probe-cli.ts';
 
@@ -15,15 +23,15 @@ const CONFIG = join(repoRoot, 'test/probe-target/rampart.yaml');
  * check offers.
  */
 const PLANTED: Record<string, readonly string[]> = {
-  'a token without exp accepted': ['jwt-no-exp-accepted'],
-  'alg none accepted': ['jwt-alg-none'],
-  'IDOR on GET /orders/{id}': ['authz-bola'],
-  'no rate limit on GET /orders': ['rate-limit-not-enforced'],
-  'verbose errors with a stack trace': ['errors-verbose'],
-  'CORS reflecting any origin with credentials': ['cors-origin-reflected', 'cors-null-origin'],
-  'no HSTS': ['headers-missing-hsts'],
-  'TLS 1.0 and 1.1 accepted': ['tls-legacy-version', 'tls-weak-cipher'],
-  'X-User-Id believed without a token': ['header-identity-spoofing'],
+  'a token without exp accepted': ['probe/jwt-no-exp-accepted'],
+  'alg none accepted': ['probe/jwt-alg-none'],
+  'IDOR on GET /orders/{id}': ['probe/authz-bola'],
+  'no rate limit on GET /orders': ['probe/rate-limit-not-enforced'],
+  'verbose errors with a stack trace': ['probe/errors-verbose'],
+  'CORS reflecting any origin with credentials': ['probe/cors-origin-reflected', 'probe/cors-null-origin'],
+  'no HSTS': ['probe/headers-missing-hsts'],
+  'TLS 1.0 and 1.1 accepted': ['probe/tls-legacy-version', 'probe/tls-weak-cipher'],
+  'X-User-Id believed without a token': ['probe/header-identity-spoofing'],
 };
 
 describe('rampart probe against a deliberately weak gateway', () => {
@@ -55,6 +63,8 @@ describe('rampart probe against a deliberately weak gateway', () => {
       '--allow-writes',
       '--rate',
       '50',
+      '--write-baseline',
+      join(dir.path, 'baseline.json'),
     ]);
   });
 
@@ -77,7 +87,7 @@ describe('rampart probe against a deliberately weak gateway', () => {
     const planted = new Set(Object.values(PLANTED).flat());
     const extra = run.report.findings.filter((f) => !planted.has(f.ruleId));
     assert.deepEqual(
-      extra.map((f) => `${f.ruleId} ${f.method} ${f.url}: ${f.message}`),
+      extra.map((f) => `${f.ruleId} ${f.location.method} ${f.location.url}: ${f.message}`),
       [],
       'scopes, methods, signature checks, kid/jku/jwk, key confusion, expiry, audience, issuer, paths, framing and schemas are right there',
     );
@@ -85,13 +95,13 @@ describe('rampart probe against a deliberately weak gateway', () => {
 
   it('gives every finding a CWE, evidence and a curl; no token the issuer signed appears in the report', async () => {
     for (const f of run.report.findings) {
-      assert.ok(f.cwe > 0, f.ruleId);
+      assert.ok(f.cwe.length > 0 && f.cwe.every((n) => n > 0), f.ruleId);
       assert.match(f.reproduction, /(^|\n)(curl|printf) /, f.ruleId);
       assert.ok(f.evidence.request.length > 0 && f.evidence.response.length > 0, f.ruleId);
     }
-    const bola = run.report.findings.find((f) => f.ruleId === 'authz-bola');
+    const bola = run.report.findings.find((f) => f.ruleId === 'probe/authz-bola');
     assert.match(bola?.reproduction ?? '', /-H "Authorization: Bearer \$TOKEN_B"/);
-    const noExp = run.report.findings.find((f) => f.ruleId === 'jwt-no-exp-accepted');
+    const noExp = run.report.findings.find((f) => f.ruleId === 'probe/jwt-no-exp-accepted');
     assert.match(noExp?.reproduction ?? '', /^# FORGED_NO_EXP: .*issuer key/);
     // Forgeries anyone can make (alg none, the probe's own keys) may be shown; a token that verifies
     // under the issuer's key — a user's, or one the probe re-signed with it — never.
@@ -104,6 +114,61 @@ describe('rampart probe against a deliberately weak gateway', () => {
         () => false,
       );
       assert.equal(verified, false, 'a token signed by the issuer is in the report');
+    }
+  });
+
+  it('a second run, SARIF with the first run’s baseline: valid, every finding suppressed with its reason, exit 0', async () => {
+    const sarif = await runProbeCli(
+      gateway.url,
+      [
+        '--config',
+        CONFIG,
+        '--credentials',
+        join(dir.path, 'creds.json'),
+        '--ca',
+        join(dir.path, 'ca.pem'),
+        '--allow-writes',
+        '--rate',
+        '50',
+        '--baseline',
+        join(dir.path, 'baseline.json'),
+      ],
+      'sarif',
+    );
+    // Fingerprints leave out tokens, times and the ids of objects the run created: the baseline
+    // of the first run covers all of the second, so CI fails only on new findings.
+    assert.equal(sarif.exitCode, 0, sarif.stderr);
+    const log = JSON.parse(sarif.stdout) as {
+      runs: {
+        automationDetails: { id: string };
+        tool: { driver: { rules: { id: string; helpUri: string }[] } };
+        results: {
+          ruleId: string;
+          partialFingerprints: Record<string, string>;
+          suppressions?: { kind: string; justification: string }[];
+          properties: { reproduction?: string; evidence?: { request: string; response: string } };
+          message: { markdown?: string };
+        }[];
+      }[];
+    };
+    assert.equal(log.runs.length, 1);
+    const sarifRun = log.runs[0]!;
+    assert.equal(sarifRun.automationDetails.id, `rampart-probe/${new URL(gateway.url).origin}/`);
+    for (const rule of sarifRun.tool.driver.rules)
+      assert.match(rule.helpUri, /^https:\/\/rampart\.dev\/docs\/probe#probe-[a-z0-9-]+$/u);
+    assert.deepEqual(
+      sarifRun.results.map((r) => r.partialFingerprints['rampartFindingHash/v1']).sort(),
+      run.report.findings.map((f) => f.fingerprint).sort(),
+    );
+    for (const result of sarifRun.results) {
+      assert.match(result.suppressions?.[0]?.justification ?? '', /not yet triaged/u, result.ruleId);
+      assert.match(result.properties.reproduction ?? '', /(^|\n)(curl|printf) /u, result.ruleId);
+      assert.ok((result.properties.evidence?.response.length ?? 0) > 0, result.ruleId);
+      assert.match(result.message.markdown ?? '', /```sh\n/u, result.ruleId);
+    }
+    if (sarifValidatorSkip === false) {
+      assert.deepEqual(sarifSchemaErrors(log), []);
+      assert.deepEqual(await sarifMultitoolProblems(log), []);
     }
   });
 

@@ -3,14 +3,7 @@ import { ruleRegistry, type Rule, type Severity } from '@rampart/scan';
 /** Where docs/probe.md is published: every probe rule's `helpUri` is an anchor of this page. */
 export const PROBE_DOCS_URL = 'https://rampart.dev/docs/probe';
 
-const rule = (
-  name: string,
-  severity: Severity,
-  cwe: number,
-  short: string,
-  why: string,
-  fix: string,
-): Rule =>
+const rule = (name: string, severity: Severity, cwe: number, short: string, why: string, fix: string): Rule =>
   Object.freeze({
     id: `probe/${name}`,
     name: name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase()),

@@ -82,7 +82,9 @@ export function applyBaseline(
       const at = { file: baseline.file, line: 0, column: 0 };
       return [suppressionWithoutReason(finding.module, at, finding.ruleId, finding.fingerprint), finding];
     }
-    return [{ ...finding, suppression: { kind: 'baseline', justification: entry.reason, source: baseline.file } }];
+    return [
+      { ...finding, suppression: { kind: 'baseline', justification: entry.reason, source: baseline.file } },
+    ];
   });
 }
 

@@ -102,7 +102,9 @@ function sarifRun(root: string, module: ModuleOutcome, tool: SarifTool): SarifRu
     },
     automationDetails: { id: tool.automationId(module) },
     // Files are relative to the scanned directory; a probed system's results are URLs.
-    ...(isAbsolute(root) ? { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${root}/`).href } } } : {}),
+    ...(isAbsolute(root)
+      ? { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${root}/`).href } } }
+      : {}),
     results: module.findings.map((finding) => sarifResult(finding, index.get(finding.ruleId) ?? -1)),
     invocations: [
       {
