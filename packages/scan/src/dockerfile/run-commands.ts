@@ -39,7 +39,8 @@ export function runCommandFindings(text: string): ShellFinding[] {
     const first = pipeline[0] ?? '';
     const w = words(first.replace(/^sudo\s+/u, ''));
     const tool = w[0] ?? '';
-    if (/(^|\s)sudo\s/u.test(`${command} `))
+    // `sudo` as the command run (`sudo make install`, `… | sudo tee`), not the package installed.
+    if (pipeline.some((part) => /^(?:[A-Za-z_]\w*=\S*\s+)*sudo(?:\s|$)/u.test(part)))
       add('dockerfile/sudo', '`sudo` runs a command as root inside the build');
     if ((tool === 'curl' || tool === 'wget') && pipeline.slice(1).some((p) => SHELLS.test(p))) {
       add(
