@@ -8,6 +8,14 @@ import {
   type BreakerOutcome,
 } from './circuit-breaker.ts';
 import { externalRequestHeaders } from './external-headers.ts';
+import {
+  codeOf,
+  FAILURE_STATUSES,
+  isConnectionError,
+  isTimeout,
+  RETRIABLE_METHODS,
+  TOO_LARGE,
+} from './transport-errors.ts';
 import type { UpstreamResponse } from './upstreams.ts';
 
 /** Where an external upstream (`external` of rampart.yaml) is, and the only CA it is verified with. */
@@ -61,23 +69,6 @@ export interface ExternalUpstreams {
   close(): Promise<void>;
 }
 
-const RETRIABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const FAILURE_STATUSES = new Set([502, 503, 504]);
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-]);
-const TIMEOUT_ERRORS = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-const TOO_LARGE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 /**
  * OpenSSL's verification results and Node's own TLS errors: the upstream's certificate does not
  * chain to the pinned CA, is not valid now, or does not name the host; or no handshake was possible.
@@ -218,22 +209,6 @@ export function createExternalUpstreams(options: ExternalUpstreamsOptions): Exte
   };
 }
 
-/** The first `code` along the error and its causes. */
-function codeOf(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const code: unknown = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = codeOf(error);
-  return code !== undefined && CONNECTION_ERRORS.has(code);
-}
-
 /** What the log says: the code and the message, on one line, never a stack. */
 function reasonOf(error: unknown): string {
   const code = codeOf(error);
@@ -251,10 +226,7 @@ function externalError(name: string, target: ExternalTarget, error: unknown): Ra
       cause: error,
     });
   }
-  if (
-    (error instanceof Error && error.name === 'TimeoutError') ||
-    (code !== undefined && TIMEOUT_ERRORS.has(code))
-  ) {
+  if (isTimeout(error)) {
     return new RampartError('GW_UPSTREAM_TIMEOUT', {
       detail: `${where} did not answer in time`,
       cause: error,

@@ -12,6 +12,14 @@ import {
   type BreakerOutcome,
 } from './circuit-breaker.ts';
 import { forwardedRequestHeaders, type UpstreamCredentials } from './forward-headers.ts';
+import {
+  codeOf,
+  FAILURE_STATUSES,
+  isConnectionError,
+  isTimeout,
+  RETRIABLE_METHODS,
+  TOO_LARGE,
+} from './transport-errors.ts';
 
 /**
  * The name of the identity upstream in `upstreamOf`. It can never be a service name (those are
@@ -114,28 +122,6 @@ export interface Upstreams {
   rotate(): void;
   close(): Promise<void>;
 }
-
-/** Methods that may be sent twice (RFC 9110 §9.2.2, minus the ones with effects in practice). */
-const RETRIABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Answers that say the service itself is in trouble, counted by the breaker. */
-const FAILURE_STATUSES = new Set([502, 503, 504]);
-/** Errors raised before any response arrived, when connecting or on a dead pooled connection. */
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-const TIMEOUT_ERRORS = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-const TOO_LARGE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 
 /**
  * Creates the gateway's connections to its upstreams (the services, and identity): one undici
@@ -300,28 +286,6 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
 
 function positive(value: number, name: string): void {
   if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number`);
-}
-
-/** The first `code` along the error and its causes. */
-function codeOf(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const code: unknown = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = codeOf(error);
-  return code !== undefined && CONNECTION_ERRORS.has(code);
-}
-
-function isTimeout(error: unknown): boolean {
-  if (error instanceof Error && error.name === 'TimeoutError') return true;
-  const code = codeOf(error);
-  return code !== undefined && TIMEOUT_ERRORS.has(code);
 }
 
 function upstreamError(upstream: string, error: unknown): RampartError {
