@@ -16,6 +16,9 @@ import {
   allFindings,
   createSecretsModule,
   isSafeRevision,
+  createDepsModule,
+  osvAdvisories,
+  registryAdvisories,
   type Baseline,
   type ScanModule,
   type Severity,
@@ -25,8 +28,8 @@ import { paint } from './terminal.ts';
 
 const usage = `Usage: rampart scan [dir] [options]
 
-Scan a tree (default: .) for security problems: Dockerfiles, Kubernetes manifests, rampart.yaml
-and secrets.
+Scan a tree (default: .) for security problems: Dockerfiles, Kubernetes manifests, rampart.yaml,
+secrets and npm dependencies (known advisories).
 Every rule, with why it matters and how to fix it, is in docs/scan.md.
 
 Options:
@@ -39,6 +42,10 @@ Options:
   --exclude path         skip a path of the tree (repeatable; also .rampartscanignore at its root)
   --git-history          secrets: also scan the lines every commit added (git log -p)
   --since rev            with --git-history: only the commits after rev (rev..HEAD)
+  --offline-advisories p check dependencies against an OSV export (a directory of OSV JSON files, or
+                         one file) instead of the npm registry's bulk advisory endpoint
+  --advisory-registry u  the registry to ask (default https://registry.npmjs.org)
+  --prod-only            only the dependencies \`npm ci --omit=dev\` installs
   -h, --help             show this help
 
 Suppress one finding inline with a comment on its line or the line before:
@@ -138,6 +145,9 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
         exclude: { type: 'string', multiple: true },
         'git-history': { type: 'boolean' },
         since: { type: 'string' },
+        'offline-advisories': { type: 'string' },
+        'advisory-registry': { type: 'string' },
+        'prod-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -162,6 +172,18 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
       return { error: `unknown module '${id}' (modules: ${SCAN_MODULES.map((m) => m.id).join(', ')})` };
     if (!modules.includes(module)) modules.push(module);
   }
+  if (values['offline-advisories'] !== undefined && values['advisory-registry'] !== undefined)
+    return { error: '--offline-advisories and --advisory-registry exclude each other' };
+  const registry = values['advisory-registry'];
+  if (registry !== undefined && !/^https?:\/\/[^\s]+$/u.test(registry))
+    return { error: `--advisory-registry must be an http(s) URL, not '${registry}'` };
+  const deps = createDepsModule({
+    advisories:
+      values['offline-advisories'] === undefined
+        ? registryAdvisories(registry === undefined ? {} : { registry })
+        : osvAdvisories(values['offline-advisories']),
+    prodOnly: values['prod-only'] === true,
+  });
   const history = gitHistoryModule(
     values['git-history'] === true,
     values.since,
@@ -171,7 +193,9 @@ function parseScanArgs(argv: string[]): ScanArgs | 'help' | { error: string } {
   if (typeof history === 'object' && 'error' in history) return history;
   return {
     root: positionals[0] ?? '.',
-    modules: history === undefined ? modules : modules.map((m) => (m.id === 'secrets' ? history : m)),
+    modules: modules.map((m) =>
+      m.id === 'secrets' && history !== undefined ? history : m.id === deps.id ? deps : m,
+    ),
     format,
     output: values.output,
     failOn,

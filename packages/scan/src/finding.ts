@@ -48,6 +48,8 @@ export interface FindingInput {
   readonly evidence?: Evidence;
   /** A command that shows the finding again (`curl …`); credentials as shell variables, never inlined. */
   readonly reproduction?: string;
+  /** CWEs other than the rule's, for this occurrence (an advisory's). */
+  readonly cwe?: readonly number[];
 }
 
 /** Why a finding does not count: an inline `rampart-ignore`, or an entry of the baseline. */

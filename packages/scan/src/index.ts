@@ -73,5 +73,41 @@ export { redactSecret, secretKey } from './secrets/redact.ts';
 export { shannonEntropy } from './secrets/entropy.ts';
 export { isSecretName, jwtAlgorithm } from './secrets/structural-patterns.ts';
 export { addedLines, isSafeRevision } from './secrets/git.ts';
+export {
+  createDepsModule,
+  depsModule,
+  isDependencyFile,
+  redactCredentials,
+  type DepsOptions,
+} from './deps/deps-module.ts';
+export { DEPS_RULES } from './deps/deps-rules.ts';
+export {
+  AdvisorySourceError,
+  affectedBy,
+  fixedVersionOf,
+  type Advisory,
+  type AdvisoryQuery,
+  type AdvisorySource,
+  type AffectedRange,
+} from './deps/advisories.ts';
+export {
+  BULK_ADVISORY_PATH,
+  NPM_REGISTRY,
+  REGISTRY_TIMEOUT_MS,
+  readBulkAnswer,
+  registryAdvisories,
+  type RegistryAdvisoryOptions,
+} from './deps/registry-advisories.ts';
+export { OSV_NPM_EXPORT, osvAdvisories, readOsvEntry } from './deps/osv-advisories.ts';
+export {
+  entryPosition,
+  LockfileError,
+  parseLockfile,
+  resolveDependency,
+  type DependencySource,
+  type LockedPackage,
+  type Lockfile,
+} from './deps/lockfile.ts';
+export { dependencyPaths } from './deps/dependency-paths.ts';
 export { SCAN_MODULES, moduleById } from './modules.ts';
 export { rulesReference, RULES_END, RULES_START } from './rules-reference.ts';

@@ -1,15 +1,17 @@
 import { configModule } from './config/config-module.ts';
+import { depsModule } from './deps/deps-module.ts';
 import { dockerfileModule } from './dockerfile/dockerfile-module.ts';
 import { kubernetesModule } from './kubernetes/kubernetes-module.ts';
 import type { ScanModule } from './scan-module.ts';
 import { secretsModule } from './secrets/secrets-module.ts';
 
-/** Every module, in the order they run and report. The next ones (deps, code) join here. */
+/** Every module, in the order they run and report. The next one (code) joins here. */
 export const SCAN_MODULES: readonly ScanModule[] = [
   dockerfileModule,
   kubernetesModule,
   configModule,
   secretsModule,
+  depsModule,
 ];
 
 export function moduleById(id: string): ScanModule | undefined {

@@ -30,7 +30,7 @@ export function resolveFindings(
       message: input.message,
       why: rule.why,
       fix: input.fix ?? rule.fix,
-      cwe: rule.cwe ?? [],
+      cwe: input.cwe ?? rule.cwe ?? [],
       location: input.location,
       fingerprint:
         occurrence === 1
