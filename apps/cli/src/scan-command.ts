@@ -52,7 +52,8 @@ Suppress one finding inline with a comment on its line or the line before:
   # rampart-ignore <rule-id> <reason>       (YAML, Dockerfile)      // rampart-ignore <rule-id> <reason>
 
 Exit status: 0 nothing at or above --fail-on, 1 findings, 2 the scan could not look at something
-(an unreadable or unparsable file, a bad option): never "clean" when it could not look.
+(an unreadable or unparsable file, an unreachable advisory source, a bad option): never "clean"
+when it could not look.
 `;
 
 interface ScanArgs {

@@ -13,6 +13,12 @@ import { scanCommand } from '../src/scan-command.ts';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = join(ROOT, 'apps/cli/src/main.ts');
 const PINNED = `FROM node:24-slim@sha256:${'a'.repeat(64)}`;
+/** The OSV fixture of the deps module: tests never ask the real registry. */
+const OSV = join(ROOT, 'packages/scan/test/corpus/deps/advisories');
+const VULNERABLE_LOCK = join(
+  ROOT,
+  'packages/scan/test/fixtures/deps/known-vulnerability.positive/package-lock.json',
+);
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: Buffer[] = [];
@@ -122,12 +128,58 @@ describe('rampart scan: formats and baselines', () => {
   });
 });
 
+describe('rampart scan: dependencies', () => {
+  it('--offline-advisories: 1 on a vulnerable lockfile, 0 with --prod-only when it is dev only', async () => {
+    const lock = JSON.parse(await readFile(VULNERABLE_LOCK, 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const root = await tree('deps', { 'package-lock.json': JSON.stringify(lock, null, 2) });
+    const { code, stdout } = await run([root, '--module', 'deps', '--offline-advisories', OSV]);
+    assert.equal(code, 1);
+    assert.match(stdout, /minimist@1\.2\.5: Prototype Pollution in minimist \(GHSA-xvch-5gv4-984h/u);
+    const dev = structuredClone(lock);
+    const minimist = dev.packages['node_modules/minimist'];
+    assert.ok(minimist !== undefined);
+    minimist.dev = true;
+    const devRoot = await tree('deps-dev', { 'package-lock.json': JSON.stringify(dev, null, 2) });
+    const args = [devRoot, '--module', 'deps', '--offline-advisories', OSV];
+    assert.equal((await run(args)).code, 1);
+    assert.equal((await run([...args, '--prod-only'])).code, 0);
+  });
+
+  it('2 when the registry cannot be reached: never "clean" when it could not look', async () => {
+    const root = await tree('deps-offline', { 'package-lock.json': await readFile(VULNERABLE_LOCK, 'utf8') });
+    const { code, stdout } = await run([
+      root,
+      '--module',
+      'deps',
+      '--advisory-registry',
+      'http://127.0.0.1:1',
+    ]);
+    assert.equal(code, 2);
+    assert.match(stdout, /cannot reach http:\/\/127\.0\.0\.1:1\/-\/npm\/v1\/security\/advisories\/bulk/u);
+    assert.match(stdout, /--offline-advisories/u);
+    assert.equal((await run([root, '--advisory-registry', 'ftp://x'])).code, 2);
+    assert.equal((await run([root, '--advisory-registry', 'http://x', '--offline-advisories', OSV])).code, 2);
+  });
+});
+
 describe('rampart scan on this repository', () => {
   it('is clean at --fail-on low, in a few seconds, with the exported shop manifests', async () => {
     const started = performance.now();
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [MAIN, 'scan', ROOT, '--fail-on', 'low', '--baseline', join(ROOT, '.rampart-scan-baseline.json')],
+      [
+        MAIN,
+        'scan',
+        ROOT,
+        '--fail-on',
+        'low',
+        '--baseline',
+        join(ROOT, '.rampart-scan-baseline.json'),
+        '--offline-advisories', // tests stay offline; .ci/run asks the registry
+        OSV,
+      ],
       { cwd: ROOT },
     );
     assert.match(stdout, /exit 0/u);

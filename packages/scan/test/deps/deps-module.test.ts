@@ -82,7 +82,7 @@ describe('deps against the npm bulk advisory endpoint', () => {
     // one request, every locked registry version in it
     const asked = registry.requests.at(-1);
     assert.deepEqual(asked?.qs, ['6.7.0']);
-    assert.deepEqual(asked?.ms?.toSorted(), ['2.0.0', '2.1.1']);
+    assert.deepEqual(asked.ms?.toSorted(), ['2.0.0', '2.1.1']);
   });
 
   it('--prod-only neither asks about nor reports dev dependencies', async () => {
@@ -197,7 +197,7 @@ describe('deps offline, against an OSV export', () => {
     const flatmap = findings.filter((f) => f.message.startsWith('flatmap-stream@0.1.1'));
     assert.equal(flatmap.length, 1);
     assert.equal(flatmap[0]?.severity, 'critical');
-    assert.match(flatmap[0]?.message ?? '', /fixed in 0\.1\.2/u);
+    assert.match(flatmap[0].message, /fixed in 0\.1\.2/u);
     assert.equal(vulnerable(findings, 'semver@5.7.1').severity, 'medium');
     assert.match(vulnerable(findings, 'semver@5.7.1').message, /dev dependency/u);
   });
@@ -255,14 +255,14 @@ describe('deps: files it cannot read', () => {
   it('an unparseable lockfile is a failure naming the file', async () => {
     const { failures, result } = await scan(join(FIXTURES, 'deps/unparseable'), offline());
     assert.equal(failures[0]?.file, 'package-lock.json');
-    assert.match(failures[0]?.message ?? '', /not valid JSON.*npm install --package-lock-only/u);
+    assert.match(failures[0].message, /not valid JSON.*npm install --package-lock-only/u);
     assert.equal(exitCode(result, 'critical'), 2);
   });
 
   it('a yarn.lock alone is a failure (its dependencies were not checked)', async () => {
     const { failures, findings } = await scan(join(FIXTURES, 'deps/yarn-only'), offline());
     assert.equal(failures[0]?.file, 'yarn.lock');
-    assert.match(failures[0]?.message ?? '', /not read by this scanner/u);
+    assert.match(failures[0].message, /not read by this scanner/u);
     assert.ok(!findings.some((f) => f.ruleId === 'deps/lockfile-missing'));
   });
 });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sarifMultitoolProblems, sarifSchemaErrors, sarifValidatorSkip, tempDir } from '@rampart/testing';
 import {
+  createDepsModule,
+  osvAdvisories,
   FINGERPRINT_KEY,
   readBaseline,
   runScan,
@@ -17,8 +19,14 @@ import {
 import { FIXTURES } from '../rule-fixtures.ts';
 
 async function fixtureSarif(): Promise<SarifLog> {
-  // Every fixture: a findings-rich log, with failures (none) and every module's rules.
-  const result = await runScan({ root: FIXTURES, modules: SCAN_MODULES });
+  // Every fixture: a findings-rich log, with failures (none) and every module's rules; advisories
+  // from the OSV fixture (no network), the deps fixtures that are failures on purpose left out.
+  const deps = createDepsModule({ advisories: osvAdvisories(join(FIXTURES, '../corpus/deps/advisories')) });
+  const result = await runScan({
+    root: FIXTURES,
+    modules: SCAN_MODULES.map((module) => (module.id === deps.id ? deps : module)),
+    exclude: ['deps/unparseable', 'deps/yarn-only'],
+  });
   return sarifReport(result);
 }
 
