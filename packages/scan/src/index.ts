@@ -109,5 +109,8 @@ export {
   type Lockfile,
 } from './deps/lockfile.ts';
 export { dependencyPaths } from './deps/dependency-paths.ts';
+export { codeModule, isCodeFile, lintCode } from './code/code-module.ts';
+export type { LintedFile, LintMessage } from './code/lint-files.ts';
+export { CODE_RULES } from './code/code-rules.ts';
 export { SCAN_MODULES, moduleById } from './modules.ts';
 export { rulesReference, RULES_END, RULES_START } from './rules-reference.ts';

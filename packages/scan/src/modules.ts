@@ -1,3 +1,4 @@
+import { codeModule } from './code/code-module.ts';
 import { configModule } from './config/config-module.ts';
 import { depsModule } from './deps/deps-module.ts';
 import { dockerfileModule } from './dockerfile/dockerfile-module.ts';
@@ -5,13 +6,14 @@ import { kubernetesModule } from './kubernetes/kubernetes-module.ts';
 import type { ScanModule } from './scan-module.ts';
 import { secretsModule } from './secrets/secrets-module.ts';
 
-/** Every module, in the order they run and report. The next one (code) joins here. */
+/** Every module, in the order they run and report. */
 export const SCAN_MODULES: readonly ScanModule[] = [
   dockerfileModule,
   kubernetesModule,
   configModule,
   secretsModule,
   depsModule,
+  codeModule,
 ];
 
 export function moduleById(id: string): ScanModule | undefined {
