@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   SignJWT,
   createLocalJWKSet,
@@ -55,7 +56,7 @@ export async function mint(key: TestKey, options: MintOptions = {}): Promise<str
     groups: ['customers'],
     amr: ['pwd', 'otp'],
     acr: 'urn:rampart:mfa',
-    jti: `jti-${Math.random().toString(36).slice(2)}`,
+    jti: `jti-${randomUUID()}`,
     iat: nowSeconds,
     exp: nowSeconds + 300,
     ...options.claims,

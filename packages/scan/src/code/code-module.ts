@@ -26,8 +26,16 @@ export const codeModule: ScanModule = {
   accepts: (file) => isCodeFile(file.path),
   async scan(context: ScanContext): Promise<ModuleReport> {
     const root = commonRoot(context.files);
-    const workers = Math.min(MAX_WORKERS, availableParallelism(), Math.floor(context.files.length / FILES_PER_WORKER));
-    const linted = await lintCode(root, context.files.map((f) => f.absolute), workers);
+    const workers = Math.min(
+      MAX_WORKERS,
+      availableParallelism(),
+      Math.floor(context.files.length / FILES_PER_WORKER),
+    );
+    const linted = await lintCode(
+      root,
+      context.files.map((f) => f.absolute),
+      workers,
+    );
     const byAbsolute = new Map(context.files.map((file) => [file.absolute, file]));
     const findings: FindingInput[] = [];
     const failures: { file: string; message: string }[] = [];
@@ -44,10 +52,14 @@ export const codeModule: ScanModule = {
         if (message.ruleId === null && !message.fatal) continue;
         const ruleId = message.ruleId === null ? undefined : scanRuleId(message.ruleId);
         if (message.fatal || ruleId === undefined) {
-          failures.push({ file: file.path, message: `cannot parse: ${message.message} (line ${String(message.line)})` });
+          failures.push({
+            file: file.path,
+            message: `cannot parse: ${message.message} (line ${String(message.line)})`,
+          });
           continue;
         }
-        const severity = message.messageId !== undefined && isSeverity(message.messageId) ? message.messageId : undefined;
+        const severity =
+          message.messageId !== undefined && isSeverity(message.messageId) ? message.messageId : undefined;
         findings.push({
           ruleId,
           location: { file: file.path, line: message.line, column: message.column },
@@ -82,10 +94,20 @@ function commonRoot(files: readonly ScanFile[]): string {
  * @example
  * const results = await lintCode('/repo', ['/repo/src/a.ts', '/repo/src/b.ts'], 2);
  */
-export async function lintCode(root: string, files: readonly string[], workers: number): Promise<LintedFile[]> {
+export async function lintCode(
+  root: string,
+  files: readonly string[],
+  workers: number,
+): Promise<LintedFile[]> {
   if (workers < 2) return lintFiles(root, files);
   const sized = await Promise.all(
-    files.map(async (absolute) => ({ absolute, size: await stat(absolute).then((s) => s.size, () => 0) })),
+    files.map(async (absolute) => ({
+      absolute,
+      size: await stat(absolute).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    })),
   );
   sized.sort((a, b) => b.size - a.size);
   const shares: string[][] = Array.from({ length: workers }, () => []);

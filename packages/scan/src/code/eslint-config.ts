@@ -81,13 +81,14 @@ export function codeLintConfig(): Linter.Config[] {
     {
       files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs'],
       languageOptions: {
-        parser: tseslint.parser as Linter.Parser,
+        parser: tseslint.parser,
         ecmaVersion: 'latest',
         sourceType: 'module',
-        parserOptions: { ecmaFeatures: { jsx: true }, range: true, loc: true, comment: false, tokens: true },
+        // no `project`: no type information, each file parsed alone; JSDoc is not read either (~10% of parsing)
+        parserOptions: { ecmaFeatures: { jsx: true }, jsDocParsingMode: 'none' },
       },
       linterOptions: { noInlineConfig: true, reportUnusedDisableDirectives: 'off' },
-      plugins: { rampart, security: security as NonNullable<Linter.Config['plugins']>[string] },
+      plugins: { rampart, security },
       rules: {
         ...Object.fromEntries(Object.keys(OWN_ESLINT_RULES).map((name) => [`rampart/${name}`, 'error'])),
         ...Object.fromEntries(Object.keys(SECURITY_PLUGIN_RULES).map((name) => [name, 'error'])),

@@ -27,7 +27,12 @@ export interface LintedFile {
  * const [result] = await lintFiles('/repo', ['/repo/src/app.ts']);
  */
 export async function lintFiles(root: string, files: readonly string[]): Promise<LintedFile[]> {
-  const eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: codeLintConfig(), ignore: false });
+  const eslint = new ESLint({
+    cwd: root,
+    overrideConfigFile: true,
+    overrideConfig: codeLintConfig(),
+    ignore: false,
+  });
   const results: LintedFile[] = [];
   for (const absolute of files) {
     let text: string;

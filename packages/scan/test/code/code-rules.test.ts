@@ -42,7 +42,7 @@ describe('the labelled corpus (packages/scan/test/corpus/code)', () => {
     const [outcome] = result.modules;
     assert.deepEqual(outcome?.failures, []);
     const actual: Record<string, Record<string, number>> = {};
-    for (const finding of outcome?.findings ?? []) {
+    for (const finding of outcome.findings) {
       if (!('file' in finding.location)) continue;
       const counts = (actual[finding.location.file] ??= {});
       counts[finding.ruleId] = (counts[finding.ruleId] ?? 0) + 1;
@@ -68,14 +68,14 @@ describe('code module details', () => {
     writeFileSync(join(dir, 'broken.ts'), 'export function (\n');
     const [outcome] = (await runScan({ root: dir, modules: [codeModule] })).modules;
     assert.equal(outcome?.failures.length, 1);
-    assert.match(outcome?.failures[0]?.message ?? '', /cannot parse/u);
+    assert.match(outcome.failures[0]?.message ?? '', /cannot parse/u);
   });
 
   it('ignores eslint-disable comments: only rampart-ignore with a reason silences a finding', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rampart-code-'));
     writeFileSync(
       join(dir, 'a.ts'),
-      "// eslint-disable-next-line\nexport const agent = { rejectUnauthorized: false };\n" +
+      '// eslint-disable-next-line\nexport const agent = { rejectUnauthorized: false };\n' +
         '// rampart-ignore code/tls-verification-off a test server with a throwaway certificate\n' +
         'export const other = { rejectUnauthorized: false };\n',
     );
@@ -93,7 +93,9 @@ describe('code module details', () => {
     const dir = join(FIXTURES, 'code');
     const files = readdirSync(dir).map((name) => join(dir, name));
     const summary = (results: readonly LintedFile[]): string[] =>
-      results.flatMap((r) => r.messages.map((m) => `${r.absolute}:${String(m.line)} ${m.ruleId ?? ''}`)).sort();
+      results
+        .flatMap((r) => r.messages.map((m) => `${r.absolute}:${String(m.line)} ${m.ruleId ?? ''}`))
+        .sort();
     const inThread = summary(await lintCode(dir, files, 1));
     assert.ok(inThread.length >= CODE_RULES.size);
     assert.deepEqual(summary(await lintCode(dir, files, 2)), inThread);

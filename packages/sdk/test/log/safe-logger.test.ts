@@ -264,6 +264,7 @@ describe('createLogger', () => {
     fc.assert(
       fc.property(fc.oneof(email, cardNumber, jwt), fc.constantFrom(0, 1, 2, 3, 4), (secret, where) => {
         lines.length = 0;
+        // rampart-ignore code/secret-logged the test logs generated secrets to prove the logger masks them
         if (where === 0) log.info(`value ${secret}`);
         else if (where === 1) log.info({ a: [{ b: `x ${secret} y` }] });
         else if (where === 2) log.error(new Error('failed', { cause: new Error(`cause: ${secret}`) }));

@@ -92,6 +92,7 @@ async function select(
 ): Promise<Row[]> {
   const direction = order === 'newest' ? 'DESC' : 'ASC';
   const where = conditions.length === 0 ? '' : `WHERE ${conditions.map((c) => c.sql).join(' AND ')}`;
+  // rampart-ignore code/sql-injection each condition's SQL is a constant fragment of this module with `?` placeholders; its values are bound (`params`)
   return store.all<Row>(
     `SELECT seq, id, event FROM audit_entries WHERE seq IN (
        SELECT seq FROM audit_entries ${where} ORDER BY seq ${direction} LIMIT ?

@@ -299,6 +299,7 @@ describe('internal introspection for the gateway (opaque access tokens)', () => 
     assert.ok(h.events.some((e) => e.event === 'request.denied' && e.reason === 'SDK_CALLER_NOT_ALLOWED'));
     const port = Number(new URL(servers.url).port);
     const handshake = await new Promise<string>((resolve) => {
+      // rampart-ignore code/tls-verification-off the test connects without a client certificate to see the server refuse it; the server's own certificate does not matter here
       const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
         socket.write('POST /internal/introspect HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n');
       });

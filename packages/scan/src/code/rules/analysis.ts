@@ -1,7 +1,9 @@
+import { AST_NODE_TYPES, TSESLint, type TSESTree } from '@typescript-eslint/utils';
+
+const { DefinitionType } = TSESLint.Scope;
 // What the code rules share: constant folding, name words, and the intra-procedural "does this value
 // come from the request" question. Everything here looks at one function at a time (a variable is
 // followed to its declaration in the same file, never into another function or module).
-import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 
 export type Node = TSESTree.Node;
 export type Expression = TSESTree.Expression;
@@ -37,9 +39,9 @@ export function findVariable(context: Context, node: TSESTree.Identifier): Varia
 /** The initializer of `const name = <init>` (a plain identifier binding), if that is how it was declared. */
 export function constInitializer(context: Context, node: TSESTree.Identifier): Expression | undefined {
   const definition = findVariable(context, node)?.defs[0];
-  if (definition?.type !== 'Variable') return undefined;
+  if (definition?.type !== DefinitionType.Variable) return undefined;
   const declarator = definition.node;
-  if (declarator.id.type !== 'Identifier' || declarator.init === null) return undefined;
+  if (declarator.id.type !== AST_NODE_TYPES.Identifier || declarator.init === null) return undefined;
   return declarator.parent.kind === 'const' ? declarator.init : undefined;
 }
 
@@ -47,10 +49,10 @@ export function constInitializer(context: Context, node: TSESTree.Identifier): E
 export function unwrap(node: Node): Node {
   let current = node;
   while (
-    current.type === 'TSAsExpression' ||
-    current.type === 'TSNonNullExpression' ||
-    current.type === 'TSTypeAssertion' ||
-    current.type === 'TSSatisfiesExpression'
+    current.type === AST_NODE_TYPES.TSAsExpression ||
+    current.type === AST_NODE_TYPES.TSNonNullExpression ||
+    current.type === AST_NODE_TYPES.TSTypeAssertion ||
+    current.type === AST_NODE_TYPES.TSSatisfiesExpression
   ) {
     current = current.expression;
   }
@@ -61,8 +63,9 @@ export function unwrap(node: Node): Node {
 export function stringValue(node: Node | undefined): string | undefined {
   if (node === undefined) return undefined;
   const n = unwrap(node);
-  if (n.type === 'Literal' && typeof n.value === 'string') return n.value;
-  if (n.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis[0]?.value.cooked ?? undefined;
+  if (n.type === AST_NODE_TYPES.Literal && typeof n.value === 'string') return n.value;
+  if (n.type === AST_NODE_TYPES.TemplateLiteral && n.expressions.length === 0)
+    return n.quasis[0]?.value.cooked ?? undefined;
   return undefined;
 }
 
@@ -75,34 +78,36 @@ export function isStatic(context: Context, node: Node, depth = 0): boolean {
   if (depth > 8) return false;
   const n = unwrap(node);
   const again = (child: Node): boolean => isStatic(context, child, depth + 1);
+  // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- any other node is not static
   switch (n.type) {
-    case 'Literal':
+    case AST_NODE_TYPES.Literal:
       return true;
-    case 'TemplateLiteral':
+    case AST_NODE_TYPES.TemplateLiteral:
       return n.expressions.every(again);
-    case 'BinaryExpression':
-      return n.left.type !== 'PrivateIdentifier' && again(n.left) && again(n.right);
-    case 'UnaryExpression':
+    case AST_NODE_TYPES.BinaryExpression:
+      return n.left.type !== AST_NODE_TYPES.PrivateIdentifier && again(n.left) && again(n.right);
+    case AST_NODE_TYPES.UnaryExpression:
       return n.operator === 'typeof' || again(n.argument);
-    case 'ConditionalExpression':
+    case AST_NODE_TYPES.ConditionalExpression:
       return again(n.consequent) && again(n.alternate);
-    case 'LogicalExpression':
+    case AST_NODE_TYPES.LogicalExpression:
       return again(n.left) && again(n.right);
-    case 'ArrayExpression':
-      return n.elements.every((e) => e !== null && e.type !== 'SpreadElement' && again(e));
-    case 'Identifier': {
+    case AST_NODE_TYPES.ArrayExpression:
+      return n.elements.every((e) => e !== null && e.type !== AST_NODE_TYPES.SpreadElement && again(e));
+    case AST_NODE_TYPES.Identifier: {
       if (n.name === 'undefined' || isConstantName(n.name)) return true;
       const init = constInitializer(context, n);
       return init !== undefined && again(init);
     }
-    case 'MemberExpression':
-      if (!n.computed && n.property.type === 'Identifier' && n.property.name === 'length') return true;
+    case AST_NODE_TYPES.MemberExpression:
+      if (!n.computed && n.property.type === AST_NODE_TYPES.Identifier && n.property.name === 'length')
+        return true;
       return (
-        (n.object.type === 'Identifier' && isConstantName(n.object.name)) ||
-        (!n.computed && n.property.type === 'Identifier' && isConstantName(n.property.name)) ||
+        (n.object.type === AST_NODE_TYPES.Identifier && isConstantName(n.object.name)) ||
+        (!n.computed && n.property.type === AST_NODE_TYPES.Identifier && isConstantName(n.property.name)) ||
         (again(n.object) && (!n.computed || again(n.property)))
       );
-    case 'CallExpression': {
+    case AST_NODE_TYPES.CallExpression: {
       const name = calleeName(n);
       if (name === 'Number' || name === 'parseInt' || name === 'parseFloat' || name === 'String') {
         return name !== 'String' || n.arguments.every(again);
@@ -117,37 +122,37 @@ export function isStatic(context: Context, node: Node, depth = 0): boolean {
 /** The called function's own name: `f()` → `f`, `a.b.c()` → `c`. */
 export function calleeName(call: TSESTree.CallExpression | TSESTree.NewExpression): string | undefined {
   const callee = unwrap(call.callee);
-  if (callee.type === 'Identifier') return callee.name;
-  if (callee.type === 'MemberExpression') return propertyName(callee);
+  if (callee.type === AST_NODE_TYPES.Identifier) return callee.name;
+  if (callee.type === AST_NODE_TYPES.MemberExpression) return propertyName(callee);
   return undefined;
 }
 
 /** The name of a member's property when it is written out: `a.b` and `a['b']` → `b`. */
 export function propertyName(member: TSESTree.MemberExpression): string | undefined {
-  if (!member.computed && member.property.type === 'Identifier') return member.property.name;
+  if (!member.computed && member.property.type === AST_NODE_TYPES.Identifier) return member.property.name;
   return stringValue(member.property);
 }
 
 /** The object a method is called on, as source text (`svc.store.run` → `svc.store`). */
 export function calleeObject(call: TSESTree.CallExpression): Node | undefined {
   const callee = unwrap(call.callee);
-  return callee.type === 'MemberExpression' ? callee.object : undefined;
+  return callee.type === AST_NODE_TYPES.MemberExpression ? callee.object : undefined;
 }
 
 /** The last name of an identifier or member chain: `req.headers.authorization` → `authorization`. */
 export function lastName(node: Node): string | undefined {
   const n = unwrap(node);
-  if (n.type === 'Identifier') return n.name;
-  if (n.type === 'MemberExpression') return propertyName(n);
+  if (n.type === AST_NODE_TYPES.Identifier) return n.name;
+  if (n.type === AST_NODE_TYPES.MemberExpression) return propertyName(n);
   return undefined;
 }
 
 /** The names of a member chain from its root: `req.query.next` → `['req', 'query', 'next']`. */
 export function memberPath(node: Node): string[] | undefined {
   const n = unwrap(node);
-  if (n.type === 'Identifier') return [n.name];
-  if (n.type === 'ThisExpression') return ['this'];
-  if (n.type === 'MemberExpression') {
+  if (n.type === AST_NODE_TYPES.Identifier) return [n.name];
+  if (n.type === AST_NODE_TYPES.ThisExpression) return ['this'];
+  if (n.type === AST_NODE_TYPES.MemberExpression) {
     const head = memberPath(n.object);
     const name = propertyName(n);
     if (head === undefined) return undefined;
@@ -175,7 +180,15 @@ const REQUEST_INPUT = new Set([
   'file',
 ]);
 /** Parameter names that are request input by themselves (a handler given `{ params, body }`). */
-const INPUT_PARAMETERS = new Set(['params', 'query', 'body', 'input', 'userInput', 'payload', 'searchParams']);
+const INPUT_PARAMETERS = new Set([
+  'params',
+  'query',
+  'body',
+  'input',
+  'userInput',
+  'payload',
+  'searchParams',
+]);
 
 /** Calls whose result no longer carries the input's danger for any sink here. */
 const SANITIZERS = new Set(['Number', 'parseInt', 'parseFloat', 'Boolean', 'isInteger', 'isSafeInteger']);
@@ -185,8 +198,24 @@ const SANITIZERS = new Set(['Number', 'parseInt', 'parseFloat', 'Boolean', 'isIn
  * any other function (`fetch(url)`, `lookup(id)`) is not the request's, as far as these rules go.
  */
 const PROPAGATORS = new Set([
-  'join', 'resolve', 'normalize', 'decodeURIComponent', 'decodeURI', 'unescape', 'String', 'parse', 'entries',
-  'keys', 'values', 'from', 'format', 'concat', 'assign', 'structuredClone', 'fromEntries', 'toString',
+  'join',
+  'resolve',
+  'normalize',
+  'decodeURIComponent',
+  'decodeURI',
+  'unescape',
+  'String',
+  'parse',
+  'entries',
+  'keys',
+  'values',
+  'from',
+  'format',
+  'concat',
+  'assign',
+  'structuredClone',
+  'fromEntries',
+  'toString',
 ]);
 
 /**
@@ -200,42 +229,50 @@ export function isRequestDerived(context: Context, node: Node, seen = new Set<No
   seen.add(node);
   const again = (child: Node): boolean => isRequestDerived(context, child, seen);
   const n = unwrap(node);
+  // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- any other node carries no input
   switch (n.type) {
-    case 'MemberExpression': {
+    case AST_NODE_TYPES.MemberExpression: {
       const path = memberPath(n);
       if (path !== undefined && isRequestInputPath(path)) return true;
       return again(n.object) || (n.computed && false);
     }
-    case 'Identifier':
+    case AST_NODE_TYPES.Identifier:
       return identifierFromRequest(context, n, seen);
-    case 'TemplateLiteral':
+    case AST_NODE_TYPES.TemplateLiteral:
       return n.expressions.some(again);
-    case 'BinaryExpression':
-      return n.left.type !== 'PrivateIdentifier' && (again(n.left) || again(n.right));
-    case 'LogicalExpression':
+    case AST_NODE_TYPES.BinaryExpression:
+      return n.left.type !== AST_NODE_TYPES.PrivateIdentifier && (again(n.left) || again(n.right));
+    case AST_NODE_TYPES.LogicalExpression:
       return again(n.left) || again(n.right);
-    case 'ConditionalExpression':
+    case AST_NODE_TYPES.ConditionalExpression:
       return again(n.consequent) || again(n.alternate);
-    case 'AwaitExpression':
+    case AST_NODE_TYPES.AwaitExpression:
       return again(n.argument);
-    case 'ChainExpression':
+    case AST_NODE_TYPES.ChainExpression:
       return again(n.expression);
-    case 'CallExpression': {
+    case AST_NODE_TYPES.CallExpression: {
       const name = calleeName(n);
       if (name === undefined || SANITIZERS.has(name)) return false;
       const callee = unwrap(n.callee);
       // `input.trim()`, `path.join(root, input)`, `decodeURIComponent(input)`: the result is still input
-      if (callee.type === 'MemberExpression' && again(callee.object)) return true;
-      return PROPAGATORS.has(name) && n.arguments.some((a) => a.type !== 'SpreadElement' && again(a));
-    }
-    case 'NewExpression':
-      return calleeName(n) === 'URL' && n.arguments.some((a) => a.type !== 'SpreadElement' && again(a));
-    case 'ObjectExpression':
-      return n.properties.some((p) =>
-        p.type === 'SpreadElement' ? again(p.argument) : p.value.type !== 'AssignmentPattern' && again(p.value),
+      if (callee.type === AST_NODE_TYPES.MemberExpression && again(callee.object)) return true;
+      return (
+        PROPAGATORS.has(name) && n.arguments.some((a) => a.type !== AST_NODE_TYPES.SpreadElement && again(a))
       );
-    case 'ArrayExpression':
-      return n.elements.some((e) => e !== null && again(e.type === 'SpreadElement' ? e.argument : e));
+    }
+    case AST_NODE_TYPES.NewExpression:
+      return (
+        calleeName(n) === 'URL' &&
+        n.arguments.some((a) => a.type !== AST_NODE_TYPES.SpreadElement && again(a))
+      );
+    case AST_NODE_TYPES.ObjectExpression:
+      return n.properties.some((p) =>
+        p.type === AST_NODE_TYPES.SpreadElement ? again(p.argument) : again(p.value),
+      );
+    case AST_NODE_TYPES.ArrayExpression:
+      return n.elements.some(
+        (e) => e !== null && again(e.type === AST_NODE_TYPES.SpreadElement ? e.argument : e),
+      );
     default:
       return false;
   }
@@ -257,14 +294,14 @@ function identifierFromRequest(context: Context, node: TSESTree.Identifier, seen
   const variable = findVariable(context, node);
   if (variable === undefined) return false;
   for (const definition of variable.defs) {
-    if (definition.type === 'Parameter') {
+    if (definition.type === DefinitionType.Parameter) {
       if (INPUT_PARAMETERS.has(node.name)) return true;
       continue;
     }
-    if (definition.type !== 'Variable') continue;
+    if (definition.type !== DefinitionType.Variable) continue;
     const declarator = definition.node;
     if (declarator.init === null) continue;
-    if (declarator.id.type === 'Identifier') {
+    if (declarator.id.type === AST_NODE_TYPES.Identifier) {
       if (isRequestDerived(context, declarator.init, seen)) return true;
     } else if (destructuredFromRequest(context, declarator.init, node.name, seen)) {
       return true;
@@ -282,7 +319,7 @@ function identifierFromRequest(context: Context, node: TSESTree.Identifier, seen
 
 function definitionInit(variable: Variable): Node | undefined {
   const definition = variable.defs[0];
-  return definition?.type === 'Variable' ? (definition.node.init ?? undefined) : undefined;
+  return definition?.type === DefinitionType.Variable ? (definition.node.init ?? undefined) : undefined;
 }
 
 /** `const { id } = req.params` (input), `const { body } = request` (input), `const { principal } = request` (not). */
@@ -295,7 +332,8 @@ function destructuredFromRequest(context: Context, init: Node, name: string, see
 
 /** A node's parent; `undefined` above the program (whose `parent` the parser sets to `null`). */
 export function parentOf(node: Node): Node | undefined {
-  return (node.parent as Node | null | undefined) ?? undefined;
+  const parent: unknown = Reflect.get(node, 'parent');
+  return isNode(parent) ? parent : undefined;
 }
 
 /** The innermost function around a node (or the program). */
@@ -303,10 +341,10 @@ export function enclosingFunction(node: Node): Node {
   let current: Node | undefined = parentOf(node);
   while (current !== undefined) {
     if (
-      current.type === 'FunctionDeclaration' ||
-      current.type === 'FunctionExpression' ||
-      current.type === 'ArrowFunctionExpression' ||
-      current.type === 'Program'
+      current.type === AST_NODE_TYPES.FunctionDeclaration ||
+      current.type === AST_NODE_TYPES.FunctionExpression ||
+      current.type === AST_NODE_TYPES.ArrowFunctionExpression ||
+      current.type === AST_NODE_TYPES.Program
     ) {
       return current;
     }
@@ -334,7 +372,9 @@ export function* descendants(root: Node): Generator<Node> {
 }
 
 function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+  );
 }
 
 const GUARD_CALLS = new Set([
@@ -364,17 +404,28 @@ export function isGuarded(node: Node, name: string): boolean {
   const fn = enclosingFunction(node);
   for (const candidate of descendants(fn)) {
     let test: Node | undefined;
-    if (candidate.type === 'IfStatement' || candidate.type === 'ConditionalExpression') test = candidate.test;
-    else if (candidate.type === 'LogicalExpression') test = candidate.left;
-    else if (candidate.type === 'CallExpression' && /^(assert|ok|invariant)$/u.test(calleeName(candidate) ?? ''))
+    if (
+      candidate.type === AST_NODE_TYPES.IfStatement ||
+      candidate.type === AST_NODE_TYPES.ConditionalExpression
+    )
+      test = candidate.test;
+    else if (candidate.type === AST_NODE_TYPES.LogicalExpression) test = candidate.left;
+    else if (
+      candidate.type === AST_NODE_TYPES.CallExpression &&
+      /^(assert|ok|invariant)$/u.test(calleeName(candidate) ?? '')
+    )
       test = candidate.arguments[0];
     if (test === undefined) continue;
     for (const part of descendants(test)) {
-      if (part.type === 'CallExpression' && GUARD_CALLS.has(calleeName(part) ?? '') && mentions(part, name)) {
+      if (
+        part.type === AST_NODE_TYPES.CallExpression &&
+        GUARD_CALLS.has(calleeName(part) ?? '') &&
+        mentions(part, name)
+      ) {
         return true;
       }
       if (
-        part.type === 'BinaryExpression' &&
+        part.type === AST_NODE_TYPES.BinaryExpression &&
         ['===', '!==', '==', '!='].includes(part.operator) &&
         (mentions(part.left, name) || mentions(part.right, name))
       ) {
@@ -387,7 +438,8 @@ export function isGuarded(node: Node, name: string): boolean {
 
 /** True when `name` appears as an identifier in the subtree. */
 export function mentions(root: Node, name: string): boolean {
-  for (const node of descendants(root)) if (node.type === 'Identifier' && node.name === name) return true;
+  for (const node of descendants(root))
+    if (node.type === AST_NODE_TYPES.Identifier && node.name === name) return true;
   return false;
 }
 
@@ -397,36 +449,49 @@ export function mentions(root: Node, name: string): boolean {
  */
 export function purposeNames(node: Node): string[] {
   const names: string[] = [];
-  let current: Node | undefined = node;
-  let steps = 0;
-  while (current !== undefined && steps < 12) {
+  let current: Node = node;
+  for (let steps = 0; steps < 12; steps += 1) {
     const parent = parentOf(current);
     if (parent === undefined) break;
-    steps += 1;
-    if (parent.type === 'VariableDeclarator' && parent.id.type === 'Identifier') names.push(parent.id.name);
-    else if (parent.type === 'Property' && parent.value === current) {
-      const key = parent.key.type === 'Identifier' ? parent.key.name : stringValue(parent.key);
+    if (parent.type === AST_NODE_TYPES.VariableDeclarator && parent.id.type === AST_NODE_TYPES.Identifier)
+      names.push(parent.id.name);
+    else if (parent.type === AST_NODE_TYPES.Property && parent.value === current) {
+      const key = parent.key.type === AST_NODE_TYPES.Identifier ? parent.key.name : stringValue(parent.key);
       if (key !== undefined) names.push(key);
-    } else if (parent.type === 'AssignmentExpression') {
+    } else if (parent.type === AST_NODE_TYPES.AssignmentExpression) {
       const target = lastName(parent.left);
       if (target !== undefined) names.push(target);
-    } else if (parent.type === 'PropertyDefinition' && parent.key.type === 'Identifier') {
+    } else if (
+      parent.type === AST_NODE_TYPES.PropertyDefinition &&
+      parent.key.type === AST_NODE_TYPES.Identifier
+    ) {
       names.push(parent.key.name);
-    } else if (parent.type === 'FunctionDeclaration' || parent.type === 'FunctionExpression') {
+    } else if (
+      parent.type === AST_NODE_TYPES.FunctionDeclaration ||
+      parent.type === AST_NODE_TYPES.FunctionExpression
+    ) {
       if (parent.id !== null) names.push(parent.id.name);
-      if (parent.parent.type === 'MethodDefinition' && parent.parent.key.type === 'Identifier')
+      if (
+        parent.parent.type === AST_NODE_TYPES.MethodDefinition &&
+        parent.parent.key.type === AST_NODE_TYPES.Identifier
+      )
         names.push(parent.parent.key.name);
-    } else if (parent.type === 'ArrowFunctionExpression' && parent.parent.type === 'VariableDeclarator') {
-      if (parent.parent.id.type === 'Identifier') names.push(parent.parent.id.name);
-    } else if (parent.type === 'ReturnStatement' || parent.type === 'BlockStatement') {
+    } else if (
+      parent.type === AST_NODE_TYPES.ArrowFunctionExpression &&
+      parent.parent.type === AST_NODE_TYPES.VariableDeclarator
+    ) {
+      if (parent.parent.id.type === AST_NODE_TYPES.Identifier) names.push(parent.parent.id.name);
+    } else if (
+      parent.type === AST_NODE_TYPES.ReturnStatement ||
+      parent.type === AST_NODE_TYPES.BlockStatement
+    ) {
       // keep climbing to the function's name
     } else if (
-      parent.type !== 'BinaryExpression' &&
-      parent.type !== 'CallExpression' &&
-      parent.type !== 'MemberExpression' &&
-      parent.type !== 'TemplateLiteral' &&
-      parent.type !== 'ArrowFunctionExpression' &&
-      parent.type !== 'FunctionExpression'
+      parent.type !== AST_NODE_TYPES.BinaryExpression &&
+      parent.type !== AST_NODE_TYPES.CallExpression &&
+      parent.type !== AST_NODE_TYPES.MemberExpression &&
+      parent.type !== AST_NODE_TYPES.TemplateLiteral &&
+      parent.type !== AST_NODE_TYPES.ArrowFunctionExpression
     ) {
       break;
     }
@@ -439,18 +504,19 @@ export function purposeNames(node: Node): string[] {
 export function importedFrom(context: Context, node: TSESTree.Identifier): string | undefined {
   const definition = findVariable(context, node)?.defs[0];
   if (definition === undefined) return undefined;
-  if (definition.type === 'ImportBinding') {
+  if (definition.type === DefinitionType.ImportBinding) {
     const declaration = definition.parent;
-    if (declaration.type === 'ImportDeclaration') return declaration.source.value.replace(/^node:/u, '');
+    if (declaration.type === AST_NODE_TYPES.ImportDeclaration)
+      return declaration.source.value.replace(/^node:/u, '');
     return undefined;
   }
-  if (definition.type === 'Variable' && definition.node.init !== null) {
+  if (definition.type === DefinitionType.Variable && definition.node.init !== null) {
     const init = unwrap(definition.node.init);
-    const call = init.type === 'AwaitExpression' ? unwrap(init.argument) : init;
+    const call = init.type === AST_NODE_TYPES.AwaitExpression ? unwrap(init.argument) : init;
     const source =
-      call.type === 'CallExpression' && calleeName(call) === 'require'
+      call.type === AST_NODE_TYPES.CallExpression && calleeName(call) === 'require'
         ? stringValue(call.arguments[0])
-        : call.type === 'ImportExpression'
+        : call.type === AST_NODE_TYPES.ImportExpression
           ? stringValue(call.source)
           : undefined;
     return source?.replace(/^node:/u, '');
@@ -462,19 +528,22 @@ export function importedFrom(context: Context, node: TSESTree.Identifier): strin
  * The module a called function comes from: `exec(…)` with `exec` imported from `child_process`, or
  * `cp.exec(…)` with `cp` its namespace, or `require('child_process').exec(…)`.
  */
-export function calleeModule(context: Context, call: TSESTree.CallExpression | TSESTree.NewExpression): string | undefined {
+export function calleeModule(
+  context: Context,
+  call: TSESTree.CallExpression | TSESTree.NewExpression,
+): string | undefined {
   const callee = unwrap(call.callee);
-  if (callee.type === 'Identifier') return importedFrom(context, callee);
-  if (callee.type === 'MemberExpression') {
+  if (callee.type === AST_NODE_TYPES.Identifier) return importedFrom(context, callee);
+  if (callee.type === AST_NODE_TYPES.MemberExpression) {
     const object = unwrap(callee.object);
-    if (object.type === 'Identifier') return importedFrom(context, object);
-    if (object.type === 'CallExpression' && calleeName(object) === 'require') {
+    if (object.type === AST_NODE_TYPES.Identifier) return importedFrom(context, object);
+    if (object.type === AST_NODE_TYPES.CallExpression && calleeName(object) === 'require') {
       return stringValue(object.arguments[0])?.replace(/^node:/u, '');
     }
     // fs.promises.readFile
-    if (object.type === 'MemberExpression' && propertyName(object) === 'promises') {
+    if (object.type === AST_NODE_TYPES.MemberExpression && propertyName(object) === 'promises') {
       const root = unwrap(object.object);
-      if (root.type === 'Identifier') return importedFrom(context, root);
+      if (root.type === AST_NODE_TYPES.Identifier) return importedFrom(context, root);
     }
   }
   return undefined;

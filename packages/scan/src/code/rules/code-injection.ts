@@ -1,8 +1,15 @@
+import { AST_NODE_TYPES } from '@typescript-eslint/utils';
 import { calleeModule, calleeName, isRequestDerived, isStatic, snippet, unwrap } from './analysis.ts';
 import { defineCodeRule } from './define-rule.ts';
 
 /** `vm` functions that compile and run their first argument. */
-const VM_CALLS = new Set(['runInThisContext', 'runInNewContext', 'runInContext', 'compileFunction', 'Script']);
+const VM_CALLS = new Set([
+  'runInThisContext',
+  'runInNewContext',
+  'runInContext',
+  'compileFunction',
+  'Script',
+]);
 
 /** `code/code-injection`: `eval`, `new Function`, `vm.runIn*` or string timers over a non-literal. */
 export const codeInjection = defineCodeRule(
@@ -13,7 +20,7 @@ export const codeInjection = defineCodeRule(
       what: string,
       code: (typeof node.arguments)[number] | undefined,
     ): void => {
-      if (code === undefined || code.type === 'SpreadElement' || isStatic(context, code)) return;
+      if (code === undefined || code.type === AST_NODE_TYPES.SpreadElement || isStatic(context, code)) return;
       const tainted = isRequestDerived(context, code);
       report(
         node,
@@ -25,18 +32,33 @@ export const codeInjection = defineCodeRule(
       'CallExpression, NewExpression'(node: Parameters<typeof calleeName>[0]) {
         const callee = unwrap(node.callee);
         const name = calleeName(node);
-        if (callee.type === 'Identifier' && name === 'eval') return check(node, '`eval`', node.arguments[0]);
-        if (name === 'Function' && (callee.type === 'Identifier' || callee.type === 'MemberExpression')) {
+        if (callee.type === AST_NODE_TYPES.Identifier && name === 'eval') {
+          check(node, '`eval`', node.arguments[0]);
+          return;
+        }
+        if (
+          name === 'Function' &&
+          (callee.type === AST_NODE_TYPES.Identifier || callee.type === AST_NODE_TYPES.MemberExpression)
+        ) {
           const body = node.arguments.at(-1);
-          return check(node, '`Function`', body);
+          {
+            check(node, '`Function`', body);
+            return;
+          }
         }
         if (name !== undefined && VM_CALLS.has(name) && calleeModule(context, node) === 'vm') {
-          return check(node, `\`vm.${name}\``, node.arguments[0]);
+          {
+            check(node, `\`vm.${name}\``, node.arguments[0]);
+            return;
+          }
         }
-        if ((name === 'setTimeout' || name === 'setInterval') && callee.type === 'Identifier') {
+        if ((name === 'setTimeout' || name === 'setInterval') && callee.type === AST_NODE_TYPES.Identifier) {
           const first = node.arguments[0];
           const f = first === undefined ? undefined : unwrap(first);
-          if (f?.type === 'TemplateLiteral' || (f?.type === 'BinaryExpression' && f.operator === '+'))
+          if (
+            f?.type === AST_NODE_TYPES.TemplateLiteral ||
+            (f?.type === AST_NODE_TYPES.BinaryExpression && f.operator === '+')
+          )
             check(node, `\`${name}\` with a string`, first);
         }
         return undefined;

@@ -1,5 +1,13 @@
-import type { TSESTree } from '@typescript-eslint/utils';
-import { calleeModule, calleeName, isRequestDerived, isStatic, snippet, unwrap, type Context } from './analysis.ts';
+import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/utils';
+import {
+  calleeModule,
+  calleeName,
+  isRequestDerived,
+  isStatic,
+  snippet,
+  unwrap,
+  type Context,
+} from './analysis.ts';
 import { defineCodeRule } from './define-rule.ts';
 
 /** Run their first argument through `/bin/sh -c`. */
@@ -10,13 +18,13 @@ const PROGRAM_CALLS = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync',
 function hasShellOption(call: TSESTree.CallExpression): boolean {
   return call.arguments.some((argument) => {
     const options = unwrap(argument);
-    if (options.type !== 'ObjectExpression') return false;
+    if (options.type !== AST_NODE_TYPES.ObjectExpression) return false;
     return options.properties.some(
       (p) =>
-        p.type === 'Property' &&
-        p.key.type === 'Identifier' &&
+        p.type === AST_NODE_TYPES.Property &&
+        p.key.type === AST_NODE_TYPES.Identifier &&
         p.key.name === 'shell' &&
-        !(p.value.type === 'Literal' && (p.value.value === false || p.value.value === null)),
+        !(p.value.type === AST_NODE_TYPES.Literal && (p.value.value === false || p.value.value === null)),
     );
   });
 }
@@ -24,9 +32,13 @@ function hasShellOption(call: TSESTree.CallExpression): boolean {
 function dynamicInput(context: Context, call: TSESTree.CallExpression): TSESTree.Node | undefined {
   for (const argument of call.arguments) {
     const a = unwrap(argument);
-    if (a.type === 'ObjectExpression' || a.type === 'ArrowFunctionExpression' || a.type === 'FunctionExpression')
+    if (
+      a.type === AST_NODE_TYPES.ObjectExpression ||
+      a.type === AST_NODE_TYPES.ArrowFunctionExpression ||
+      a.type === AST_NODE_TYPES.FunctionExpression
+    )
       continue;
-    if (a.type === 'ArrayExpression') {
+    if (a.type === AST_NODE_TYPES.ArrayExpression) {
       const element = a.elements.find((e) => e !== null && !isStatic(context, e));
       if (element !== undefined && element !== null) return element;
       continue;

@@ -5,7 +5,7 @@ import type { Context } from './analysis.ts';
 /** The message ids of every code rule: `finding` at the rule's severity, or another one for this occurrence. */
 export type CodeMessageId = 'finding' | Severity;
 
-export type CodeRule = TSESLint.RuleModule<CodeMessageId, []>;
+export type CodeRule = TSESLint.RuleModule<CodeMessageId>;
 
 /** Reports `text` at `node`; `severity` when this occurrence differs from the rule's (e.g. `info`). */
 export type Report = (node: TSESTree.Node, text: string, severity?: Severity) => void;
@@ -33,7 +33,8 @@ export function defineCodeRule(
   create: (context: Context, report: Report) => TSESLint.RuleListener,
 ): CodeRule {
   return {
-    meta: { type: 'problem', docs: { description }, messages: MESSAGES, schema: [] },
+    meta: { type: 'problem', docs: { description }, messages: MESSAGES, schema: [], defaultOptions: [] },
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- typescript-eslint 8's RuleModule type still requires it
     defaultOptions: [],
     create(context) {
       const report: Report = (node, text, severity) => {

@@ -1,4 +1,4 @@
-import type { TSESTree } from '@typescript-eslint/utils';
+import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/utils';
 import {
   calleeName,
   constInitializer,
@@ -13,25 +13,38 @@ import {
 import { defineCodeRule } from './define-rule.ts';
 
 /** Deep merges and path setters: a `__proto__` key in the input reaches `Object.prototype`. */
-const DEEP_MERGES = new Set(['merge', 'mergeWith', 'defaultsDeep', 'deepMerge', 'mergeDeep', 'deepAssign', 'deepExtend', 'extend']);
+const DEEP_MERGES = new Set([
+  'merge',
+  'mergeWith',
+  'defaultsDeep',
+  'deepMerge',
+  'mergeDeep',
+  'deepAssign',
+  'deepExtend',
+  'extend',
+]);
 const PATH_SETTERS = new Set(['set', 'setWith', 'setPath', 'dset']);
 const LODASH = new Set(['_', 'lodash', 'dot', 'dotProp', 'objectPath']);
 
 /** An object without a prototype (`Object.create(null)`) or a `Map`: a `__proto__` key is just a key. */
 function isPrototypeless(context: Context, node: Node): boolean {
   const n = unwrap(node);
-  const init = n.type === 'Identifier' ? constInitializer(context, n) : undefined;
+  const init = n.type === AST_NODE_TYPES.Identifier ? constInitializer(context, n) : undefined;
   const value = init === undefined ? n : unwrap(init);
-  if (value.type === 'CallExpression') {
+  if (value.type === AST_NODE_TYPES.CallExpression) {
     const path = memberPath(value.callee)?.join('.');
-    return path === 'Object.create' && value.arguments[0]?.type === 'Literal' && value.arguments[0].value === null;
+    return (
+      path === 'Object.create' &&
+      value.arguments[0]?.type === AST_NODE_TYPES.Literal &&
+      value.arguments[0].value === null
+    );
   }
-  return value.type === 'NewExpression' && calleeName(value) === 'Map';
+  return value.type === AST_NODE_TYPES.NewExpression && calleeName(value) === 'Map';
 }
 
 function keyName(node: Node): string | undefined {
   const n = unwrap(node);
-  if (n.type === 'Identifier') return n.name;
+  if (n.type === AST_NODE_TYPES.Identifier) return n.name;
   return memberPath(n)?.at(-1);
 }
 
@@ -44,12 +57,12 @@ export const prototypePollution = defineCodeRule(
   (context, report) => ({
     AssignmentExpression(node) {
       let left: Node = unwrap(node.left);
-      while (left.type === 'MemberExpression') {
-        if (left.computed && left.property.type !== 'PrivateIdentifier') {
+      while (left.type === AST_NODE_TYPES.MemberExpression) {
+        if (left.computed) {
           const key = left.property;
           const name = keyName(key);
           if (
-            unwrap(key).type !== 'Literal' &&
+            unwrap(key).type !== AST_NODE_TYPES.Literal &&
             isRequestDerived(context, key) &&
             !isPrototypeless(context, left.object) &&
             (name === undefined || !isGuarded(node, name))
@@ -65,13 +78,22 @@ export const prototypePollution = defineCodeRule(
       const name = calleeName(node);
       if (name === undefined) return;
       const callee = unwrap(node.callee);
-      const owner = callee.type === 'MemberExpression' ? memberPath(callee.object)?.join('.') : undefined;
-      const args = node.arguments.filter((a): a is TSESTree.Expression => a.type !== 'SpreadElement');
+      const owner =
+        callee.type === AST_NODE_TYPES.MemberExpression ? memberPath(callee.object)?.join('.') : undefined;
+      const args = node.arguments.filter(
+        (a): a is TSESTree.Expression => a.type !== AST_NODE_TYPES.SpreadElement,
+      );
       if (name === 'assign' && owner === 'Object') {
         const [target, ...sources] = args;
-        const source = sources.find((s) => unwrap(s).type !== 'ObjectExpression' && isRequestDerived(context, s));
+        const source = sources.find(
+          (s) => unwrap(s).type !== AST_NODE_TYPES.ObjectExpression && isRequestDerived(context, s),
+        );
         if (target !== undefined && source !== undefined && !isPrototypeless(context, target)) {
-          report(node, `\`Object.assign\` copies request input \`${snippet(context, source)}\` with its \`__proto__\` key`, 'medium');
+          report(
+            node,
+            `\`Object.assign\` copies request input \`${snippet(context, source)}\` with its \`__proto__\` key`,
+            'medium',
+          );
         }
         return;
       }
@@ -80,7 +102,10 @@ export const prototypePollution = defineCodeRule(
       if (!deep && !setter) return;
       const source = (setter ? args.slice(1, 2) : args.slice(1)).find((s) => isRequestDerived(context, s));
       if (source !== undefined) {
-        report(node, `\`${name}\` ${setter ? 'sets a path' : 'deep-merges input'} from the request: \`${snippet(context, source)}\``);
+        report(
+          node,
+          `\`${name}\` ${setter ? 'sets a path' : 'deep-merges input'} from the request: \`${snippet(context, source)}\``,
+        );
       }
     },
   }),
