@@ -21,7 +21,7 @@ Commands:
   probe <gateway-url> --credentials f [--config f] [--allow-writes] [--format text|json]
                   test a running gateway as an attacker would (tokens, BOLA, scopes, paths, CORS, TLS, limits…)
   scan [dir] [--module m,…] [--format text|json|sarif] [--fail-on sev] [--baseline f]
-                  scan Dockerfiles, Kubernetes manifests and rampart.yaml; SARIF for code scanning
+                  scan Dockerfiles, Kubernetes manifests, rampart.yaml and TS/JS code; SARIF for code scanning
   export k8s [file] [--out dir] [--namespace ns] [--image-registry r] [--digest image=sha256:…]
                   write kustomize-ready Kubernetes manifests: restricted pods, call-graph NetworkPolicies
 

@@ -8,8 +8,8 @@ import { normalizeSnippet } from '../fingerprint.ts';
 import type { ModuleReport, ScanContext, ScanFile, ScanModule } from '../scan-module.ts';
 import { isSeverity } from '../severity.ts';
 import { CODE_RULES } from './code-rules.ts';
-import { CODE_FILE, scanRuleId } from './eslint-config.ts';
-import { lintFiles, type LintedFile } from './lint-files.ts';
+import type { LintedFile } from './lint-files.ts';
+import { CODE_FILE, scanRuleId } from './rule-ids.ts';
 
 /** Below this many files, linting in this thread beats starting workers (each loads ESLint and the parser). */
 const FILES_PER_WORKER = 150;
@@ -99,7 +99,11 @@ export async function lintCode(
   files: readonly string[],
   workers: number,
 ): Promise<LintedFile[]> {
-  if (workers < 2) return lintFiles(root, files);
+  if (workers < 2) {
+    // loaded on demand: with workers, only they load ESLint and the TypeScript parser
+    const { lintFiles } = await import('./lint-files.ts');
+    return lintFiles(root, files);
+  }
   const sized = await Promise.all(
     files.map(async (absolute) => ({
       absolute,
