@@ -77,8 +77,6 @@ const SECRET_PURPOSE = new Set([
   'verifier',
   'challenge',
   'code',
-  'invite',
-  'reset',
 ]);
 
 /** `code/insecure-random`: `Math.random()` for a token, id, key, nonce, password or secret. */
@@ -87,6 +85,10 @@ export const insecureRandom = defineCodeRule(
   (_context, report) => ({
     CallExpression(node) {
       if (memberPath(node.callee)?.join('.') !== 'Math.random') return;
+      // `Math.random() < 0.1`: a decision, not a value anybody sees
+      const parent = node.parent;
+      if (parent.type === AST_NODE_TYPES.BinaryExpression && ['<', '>', '<=', '>='].includes(parent.operator))
+        return;
       const purpose = purposeNames(node).find((name) => words(name).some((w) => SECRET_PURPOSE.has(w)));
       if (purpose !== undefined) report(node, `\`Math.random()\` makes \`${purpose}\`: it is predictable`);
     },
