@@ -165,8 +165,7 @@ describe('rampart scan: dependencies', () => {
 });
 
 describe('rampart scan on this repository', () => {
-  it('is clean at --fail-on low, in a few seconds, with the exported shop manifests', async () => {
-    const started = performance.now();
+  it('is clean at --fail-on low, with the exported shop manifests (speed: bench/scan-accuracy.ts)', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
@@ -195,6 +194,5 @@ describe('rampart scan on this repository', () => {
       { cwd: ROOT },
     );
     assert.match(exported.stdout, /exit 0/u);
-    assert.ok(performance.now() - started < 20_000);
   });
 });
