@@ -199,6 +199,24 @@ export const componentEnv = {
     components: { mesh: 'required', gateway: 'required' },
     channel: 'env',
   },
+  meshCaFile: {
+    name: 'RAMPART_MESH_CA_CERT',
+    meaning:
+      "a root CA certificate (PEM) the mesh authority creates its CA from, instead of generating one, so " +
+      'that its bundle is known before it starts (Kubernetes: `rampart export k8s-secrets`); with its key',
+    expected: ABSOLUTE_PATH,
+    schema: AbsolutePath,
+    components: { mesh: 'optional' },
+    channel: 'env',
+  },
+  meshCaKeyFile: {
+    name: 'RAMPART_MESH_CA_KEY',
+    meaning: "that root's ECDSA P-256 private key (PKCS#8 PEM, readable by the mesh authority alone)",
+    expected: ABSOLUTE_PATH,
+    schema: AbsolutePath,
+    components: { mesh: 'optional' },
+    channel: 'env',
+  },
   gatewayTokenKeyFile: {
     name: 'RAMPART_GATEWAY_TOKEN_KEY',
     meaning: "the gateway's public key (SPKI PEM), which the mesh publishes with its bundle",

@@ -10,8 +10,15 @@ import { Secret } from 'otpauth';
  * by the same definitions.
  */
 export interface BootstrapFile {
-  /** The first admin, created only when no admin exists yet; must change the password at first sign-in. */
-  readonly admin: { readonly username: string; readonly password: string };
+  /**
+   * The first admin, created only when no admin exists yet; must change the password at first
+   * sign-in. `rampart up` gives the one-time password (the file is deleted once applied); a file
+   * that stays readable (a Kubernetes Secret, `rampart export k8s-secrets`) gives only its argon2id
+   * hash (`passwordHash`, a PHC string).
+   */
+  readonly admin:
+    | { readonly username: string; readonly password: string }
+    | { readonly username: string; readonly passwordHash: string };
   /** `demo: true` only: users created when missing, with a confirmed TOTP factor. */
   readonly demoUsers: readonly DemoUser[];
 }

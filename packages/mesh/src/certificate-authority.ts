@@ -46,6 +46,19 @@ export interface CertificateAuthorityOptions {
   readonly trustDomain: string;
   /** Clock, for tests. */
   readonly now?: () => number;
+  /**
+   * A root made elsewhere (`generateRootCa`, e.g. by `rampart export k8s-secrets`), so that the
+   * bundle is known before the authority first starts. Used to create the CA when the directory
+   * holds none; when it holds one, that CA must trust this root (else the published bundle and the
+   * one the authority serves would differ).
+   */
+  readonly providedRoot?: RootCaPems;
+}
+
+/** A root CA's certificate and PKCS#8 private key, PEM. */
+export interface RootCaPems {
+  readonly certPem: string;
+  readonly keyPem: string;
 }
 
 export interface IssueRequest {
@@ -178,8 +191,13 @@ export class CertificateAuthority {
     const now = options.now ?? Date.now;
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const existing = await readState(dir);
+    const provided =
+      options.providedRoot === undefined ? undefined : checkProvidedRoot(options.providedRoot, now());
     if (existing === undefined) {
-      const root = await createRoot(dir, options.trustDomain, now());
+      const root =
+        provided === undefined
+          ? await createRoot(dir, options.trustDomain, now())
+          : await adoptRoot(dir, provided.id, options.providedRoot as RootCaPems, now());
       const state: PersistedState = {
         version: STATE_VERSION,
         trustDomain: options.trustDomain,
@@ -196,6 +214,12 @@ export class CertificateAuthority {
       );
     }
     const roots = await Promise.all(existing.roots.map((persisted) => loadRoot(dir, persisted)));
+    if (provided !== undefined && !roots.some((root) => root.certificate.equal(provided.certificate))) {
+      throw new TypeError(
+        `the CA in ${dir} does not trust the provided root (${provided.id}): the bundle it serves would ` +
+          'not be the one published with it; provide the root this CA was made from, or empty the directory',
+      );
+    }
     if (!roots.some((root) => root.persisted.id === existing.active)) {
       throw new TypeError(`${join(dir, STATE_FILE)} names an active root that is not there`);
     }
@@ -489,8 +513,65 @@ function randomSerial(): string {
   return bytes.toString('hex');
 }
 
+/**
+ * A new root CA for `trustDomain` (ECDSA P-256, ten years, path length 0), as the authority makes
+ * its own: for a root made before the authority first starts (`providedRoot`), so that its bundle
+ * can be published beforehand. The key is PKCS#8 PEM: keep it as secret as the authority's.
+ *
+ * @example
+ * const { certPem, keyPem } = await generateRootCa('shop.local');
+ */
+export async function generateRootCa(trustDomain: string, nowMs: number = Date.now()): Promise<RootCaPems> {
+  if (parseSpiffeId(`spiffe://${trustDomain}/x`) === null) {
+    throw new TypeError(`invalid trust domain "${trustDomain}"`);
+  }
+  const { certPem, keyPem } = await makeRoot(rootId(nowMs), trustDomain, nowMs);
+  return { certPem, keyPem };
+}
+
+function rootId(nowMs: number): string {
+  return `root-${new Date(nowMs).toISOString().replace(/[-:.]/g, '').toLowerCase()}-${randomBytes(4).toString('hex')}`;
+}
+
 async function createRoot(dir: string, trustDomain: string, nowMs: number): Promise<Root> {
-  const id = `root-${new Date(nowMs).toISOString().replace(/[-:.]/g, '').toLowerCase()}-${randomBytes(4).toString('hex')}`;
+  const id = rootId(nowMs);
+  const { certPem, keyPem, certificate } = await makeRoot(id, trustDomain, nowMs);
+  return writeRoot(dir, id, { certPem, keyPem }, certificate, nowMs);
+}
+
+/** Checks a provided root: a CA certificate, valid now, whose key is the P-256 key given with it. */
+function checkProvidedRoot(provided: RootCaPems, nowMs: number): { id: string; certificate: X509Certificate } {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(provided.certPem);
+  } catch (cause) {
+    throw new TypeError('the provided mesh root is not a PEM certificate', { cause });
+  }
+  const constraints = certificate.getExtension(BasicConstraintsExtension);
+  if (constraints?.ca !== true) throw new TypeError('the provided mesh root is not a CA certificate');
+  if (certificate.notBefore.getTime() > nowMs + BACKDATE_MS || certificate.notAfter.getTime() <= nowMs) {
+    throw new TypeError('the provided mesh root is not valid now (see its notBefore and notAfter)');
+  }
+  try {
+    importSigningKey(provided.keyPem, provided.certPem);
+  } catch (cause) {
+    if (cause instanceof TypeError) throw cause;
+    throw new TypeError('the provided mesh root key is not an ECDSA P-256 PKCS#8 key', { cause });
+  }
+  const fingerprint = new NodeX509Certificate(provided.certPem).fingerprint256.replaceAll(':', '').toLowerCase();
+  return { id: `root-provided-${fingerprint.slice(0, 16)}`, certificate };
+}
+
+async function adoptRoot(dir: string, id: string, provided: RootCaPems, nowMs: number): Promise<Root> {
+  const certPem = new X509Certificate(provided.certPem).toString('pem') + '\n';
+  return writeRoot(dir, id, { certPem, keyPem: provided.keyPem }, new X509Certificate(certPem), nowMs);
+}
+
+async function makeRoot(
+  id: string,
+  trustDomain: string,
+  nowMs: number,
+): Promise<RootCaPems & { certificate: X509Certificate }> {
   const keys = await webcrypto.subtle.generateKey(EC_KEY_ALGORITHM, true, ['sign', 'verify']);
   const certificate = await X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -506,13 +587,22 @@ async function createRoot(dir: string, trustDomain: string, nowMs: number): Prom
     ],
   });
   const keyPem = toPem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+  return { certPem: certificate.toString('pem') + '\n', keyPem, certificate };
+}
+
+async function writeRoot(
+  dir: string,
+  id: string,
+  { certPem, keyPem }: RootCaPems,
+  certificate: X509Certificate,
+  nowMs: number,
+): Promise<Root> {
   const handle = await open(join(dir, `${id}.key`), 'wx', 0o600);
   try {
     await handle.writeFile(keyPem);
   } finally {
     await handle.close();
   }
-  const certPem = certificate.toString('pem') + '\n';
   await writeFile(join(dir, `${id}.pem`), certPem, { mode: 0o644 });
   const persisted: PersistedRoot = { id, createdAt: new Date(nowMs).toISOString(), lastLeafNotAfter: null };
   return { persisted, certPem, certificate, signingKey: importSigningKey(keyPem, certPem) };

@@ -15,11 +15,13 @@ export { tlsPairProblem } from './tls-pair.ts';
 export { pinnedCaProblem } from './pinned-ca.ts';
 export {
   CertificateAuthority,
+  generateRootCa,
   DEFAULT_LEAF_TTL_MS,
   MIN_LEAF_TTL_MS,
   MAX_LEAF_TTL_MS,
   MAX_CSR_LENGTH,
   type CertificateAuthorityOptions,
+  type RootCaPems,
   type IssueRequest,
   type IssuedCertificate,
   type RootInfo,

@@ -75,7 +75,10 @@ await bootComponent({
     });
     const created = await applyBootstrap(identity, env.identityBootstrapFile);
     if (created.admin)
-      log.info('identity: first admin created (one-time password in .rampart/admin-password)');
+      log.info(
+        'identity: first admin created (its one-time password: .rampart/admin-password, or as `rampart export k8s-secrets` printed it)',
+      );
+    if (created.alreadyApplied) log.info('identity: bootstrap file applied at an earlier start: ignored');
     if (created.demoUsers > 0) log.info({ users: created.demoUsers }, 'identity: demo users seeded');
     // Identity serves its admin port with its issuer listener (its tests reach both there).
     const servers = await startIdentityServers({

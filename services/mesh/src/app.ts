@@ -7,6 +7,7 @@ import fastify, { type FastifyInstance } from 'fastify';
 import { kubernetesMeshSettings, kubernetesWorkloads, listenHost, type RampartConfig } from '@rampart/config';
 import {
   CertificateAuthority,
+  type RootCaPems,
   JoinTokens,
   componentSpiffeId,
   joinTokenAttestor,
@@ -49,6 +50,11 @@ export interface MeshAuthorityOptions {
   /** Ed25519 PKCS#8 PEM signing internal tokens, and its SPKI PEM public key. */
   readonly signingKeyPem: string;
   readonly publicKeyPem: string;
+  /**
+   * A root CA made beforehand (`componentEnv.meshCaFile` and `meshCaKeyFile`): the CA is created
+   * from it rather than from a new root, so the bundle was known before this start.
+   */
+  readonly providedRoot?: RootCaPems;
   /** Public keys (SPKI PEM) of the other internal-token signers — the gateway's — published with the bundle. */
   readonly otherSignerKeyPems?: readonly string[];
   readonly log: Logger;
@@ -130,6 +136,7 @@ export async function buildMeshAuthority(options: MeshAuthorityOptions): Promise
   const ca = await CertificateAuthority.open(join(options.stateDir, 'ca'), {
     trustDomain: settings.trustDomain,
     now,
+    ...(options.providedRoot === undefined ? {} : { providedRoot: options.providedRoot }),
   });
   const tokenKeys = await loadInternalTokenKeyPair(options.signingKeyPem, options.publicKeyPem);
   // A key every service will import must be one: refuse to start rather than publish a bad one.

@@ -1,8 +1,9 @@
 // The mesh authority, as `rampart up` runs it: holds the CA key, serves join, renewal, the bundle
 // and token exchange over mTLS, and its own admin port. The boot sequence is @rampart/sdk's.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { kubernetesMeshSettings, type RampartConfig } from '@rampart/config';
+import { componentEnv, kubernetesMeshSettings, type RampartConfig } from '@rampart/config';
+import type { RootCaPems } from '@rampart/mesh';
 import { bootComponent } from '@rampart/sdk';
 import { buildMeshAuthority } from './app.ts';
 import { createIpcHandler } from './ipc.ts';
@@ -21,6 +22,7 @@ await bootComponent({
       log,
       ...(env.auditUrl === undefined ? {} : { auditUrl: env.auditUrl }),
       ...(env.pseudonymKeyFile === undefined ? {} : { pseudonymKey: readFileSync(env.pseudonymKeyFile) }),
+      ...providedRoot(env.meshCaFile, env.meshCaKeyFile),
       ...inCluster(config),
     });
     // The authority serves its admin port itself (its tests reach it through `start`).
@@ -34,6 +36,25 @@ await bootComponent({
     };
   },
 });
+
+/**
+ * The root CA given in files (on Kubernetes, from the mesh's keys Secret, which
+ * `rampart export k8s-secrets` fills): both files or neither. The key is a secret file: read only
+ * when no one but this process's user and group may read it.
+ */
+function providedRoot(certFile: string | undefined, keyFile: string | undefined): { providedRoot?: RootCaPems } {
+  if (certFile === undefined && keyFile === undefined) return {};
+  if (certFile === undefined || keyFile === undefined) {
+    throw new TypeError(
+      `${componentEnv.meshCaFile.name} and ${componentEnv.meshCaKeyFile.name} go together: set both or neither`,
+    );
+  }
+  const mode = statSync(keyFile).mode & 0o777;
+  if ((mode & 0o027) !== 0) {
+    throw new TypeError(`${keyFile} may be read by others (mode 0${mode.toString(8)}): make it 0400 or 0440`);
+  }
+  return { providedRoot: { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') } };
+}
 
 /**
  * In a Kubernetes pod (the API server's address in `KUBERNETES_SERVICE_HOST`, which the kubelet

@@ -32,6 +32,13 @@ export interface CreateUserInput {
   readonly username: string;
   /** Absent for an account that will sign in with a passkey only. */
   readonly password?: string;
+  /**
+   * Instead of `password`: its argon2id hash (a PHC string, `$argon2id$…`) made where the password
+   * was generated (the first admin of a Kubernetes bootstrap), so identity never holds the text.
+   * The policy was the generator's to meet; a stored hash with weaker parameters is upgraded at the
+   * first login.
+   */
+  readonly passwordHash?: string;
   readonly displayName?: string;
   readonly email?: string;
   /** Existing groups to put the user in. */
@@ -57,6 +64,9 @@ export type CredentialCheck =
   | { readonly ok: false; readonly reason: 'unknown_user' | 'bad_password' | 'disabled' };
 
 const MAX_PAGE = 500;
+/** An argon2id PHC string: `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`. */
+const ARGON2ID_PHC = /^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,3},p=\d{1,3}\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128}$/u;
+
 /** Tables holding a user's rows, children first; `deleteUser` empties them in one transaction. */
 const USER_TABLES = [
   'user_pseudonyms',
@@ -123,8 +133,13 @@ export class AccountStore {
     const roles = checkNames(input.roles ?? [], 'role').sort();
     if ((await this.#store.get('SELECT id FROM users WHERE username = ?', [username])) !== undefined)
       throw usernameTaken();
+    if (input.password !== undefined && input.passwordHash !== undefined)
+      throw new TypeError('createUser: give password or passwordHash, not both');
+    if (input.passwordHash !== undefined && !ARGON2ID_PHC.test(input.passwordHash))
+      throw new AccountError('weak_password', 'The password hash is not an argon2id PHC string.');
     const passwordHash =
-      input.password === undefined ? null : await this.#hashChecked(input.password, username, displayName);
+      input.passwordHash ??
+      (input.password === undefined ? null : await this.#hashChecked(input.password, username, displayName));
     const id = randomUUID();
     const now = this.#now();
     const emailEnc = await sealField(this.#cipher, email, emailField(id));

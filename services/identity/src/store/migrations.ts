@@ -108,4 +108,14 @@ export const identityMigrations: readonly Migration[] = [
     id: 'identity-0008-client-disabled',
     sql: 'ALTER TABLE oauth_clients ADD COLUMN disabled_at BIGINT',
   },
+  {
+    // Each bootstrap file applied, by the SHA-256 of its content: a file that stays where identity
+    // reads it at every start (a Kubernetes Secret) is applied once, and never re-creates an
+    // account deleted since (bootstrap.ts).
+    id: 'identity-0009-bootstraps-applied',
+    sql: `CREATE TABLE bootstraps_applied (
+            digest TEXT PRIMARY KEY,
+            applied_at BIGINT NOT NULL
+          )`,
+  },
 ];
