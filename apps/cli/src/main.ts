@@ -24,6 +24,8 @@ Commands:
                   scan Dockerfiles, Kubernetes manifests, rampart.yaml and TS/JS code; SARIF for code scanning
   export k8s [file] [--out dir] [--namespace ns] [--image-registry r] [--digest image=sha256:…]
                   write kustomize-ready Kubernetes manifests: restricted pods, call-graph NetworkPolicies
+  export k8s-secrets [file] [--out dir] [--admin name]
+                  generate their keys, mesh CA, first admin and Secrets overlay (kubectl apply -k)
 
 Run 'rampart <command> --help' for a command's options.
 `;

@@ -34,9 +34,9 @@ export interface DemoUser {
 /** The first admin's user name. */
 export const FIRST_ADMIN = 'admin';
 
-/** A one-time password for the first admin: 192 random bits, base64url (32 characters). */
-export function generateAdminPassword(): string {
-  return randomPasswordWithout(24, FIRST_ADMIN);
+/** A one-time password for the first admin: 192 random bits, base64url (32 characters), without its name. */
+export function generateAdminPassword(username: string = FIRST_ADMIN): string {
+  return randomPasswordWithout(24, username);
 }
 
 /** A demo user with a generated password and TOTP secret. Never used without `demo: true`. */

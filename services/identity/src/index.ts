@@ -7,3 +7,6 @@
 export { buildIdentity, type Identity, type IdentityContext, type IdentityOptions } from './app.ts';
 export { identitySettings, type IdentitySettings } from './settings.ts';
 export { checkClientRules, type CreateClientBody } from './admin/client-rules.ts';
+/** The first admin's password hash in a Kubernetes bootstrap (`rampart export k8s-secrets`): identity's own argon2id. */
+export { hashPassword, verifyPassword } from './accounts/passwords.ts';
+export { isValidUsername } from './accounts/username.ts';

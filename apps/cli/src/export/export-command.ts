@@ -14,7 +14,7 @@ kustomize-ready (kubectl apply -k <dir>): a namespace enforcing Pod Security "re
 Deployment or StatefulSet per component and service (own UID/GID, read-only root, no capabilities,
 probes on the admin port, disruption budgets, an autoscaler for the gateway), NetworkPolicies that
 allow exactly the call graph, and the names of the Secrets to create (secrets.md). Nothing secret is
-written. See docs/deploy-kubernetes.md.
+written: \`rampart export k8s-secrets --help\` generates the keys. See docs/deploy-kubernetes.md.
 
 Options:
   --out dir             where to write (default: k8s beside rampart.yaml); must be empty or absent
@@ -31,7 +31,7 @@ Exit status: 0 written, 1 rampart.yaml invalid or an option refused, 2 usage err
 `;
 
 /**
- * `rampart export <target> …`; `k8s` is the one target so far.
+ * `rampart export <target> …`: `k8s` (the manifests) or `k8s-secrets` (their keys and overlay).
  *
  * @example
  * process.exitCode = await exportCommand(['k8s', 'examples/shop/rampart.yaml', '--out', 'deploy'], io);
@@ -42,9 +42,12 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
     io.stdout.write(usage);
     return 0;
   }
+  if (target === 'k8s-secrets') {
+    return (await import('./k8s-secrets/k8s-secrets-command.ts')).exportSecretsCommand(rest, io);
+  }
   if (target !== 'k8s') {
     io.stderr.write(
-      `rampart export: expected 'k8s', got ${target === undefined ? 'nothing' : `'${target}'`}\n\n${usage}`,
+      `rampart export: expected 'k8s' or 'k8s-secrets', got ${target === undefined ? 'nothing' : `'${target}'`}\n\n${usage}`,
     );
     return 2;
   }

@@ -46,16 +46,10 @@ export async function prepareIdentitySecrets(
   configDir: string,
   runAs: RunAs | null,
 ): Promise<Omit<LaunchSecretValues<'identity'>, 'sqlPassword'>> {
-  const hashes: Record<string, string> = {};
   const clientsDir = join(paths.root, 'clients');
-  for (const client of config.identity?.clients ?? []) {
-    if (client.type !== 'confidential') continue;
-    const secret =
-      client.secret === undefined
-        ? readOrCreate(join(clientsDir, `${client.id}.secret`), generateClientSecret)
-        : (await resolveSecret(client.secret, configDir)).reveal();
-    hashes[client.id] = hashClientSecret(secret);
-  }
+  const hashes = await clientSecretHashes(config, configDir, (clientId) =>
+    readOrCreate(join(clientsDir, `${clientId}.secret`), generateClientSecret),
+  );
   const adminPassword = readOrCreate(join(paths.root, 'admin-password'), generateAdminPassword);
   const demoUsers = config.demo === true ? demoIdentities(join(paths.root, 'demo-users.json')) : [];
   const bootstrap: BootstrapFile = { admin: { username: FIRST_ADMIN, password: adminPassword }, demoUsers };
@@ -63,6 +57,31 @@ export async function prepareIdentitySecrets(
   // Into identity's own directory, which its user may write: never through a link it planted.
   writeOwnedFile(bootstrapFile, JSON.stringify(bootstrap), 0o600, runAs);
   return { clientSecretHashes: hashes, identityBootstrapFile: bootstrapFile };
+}
+
+/**
+ * `RAMPART_CLIENT_SECRETS`: each confidential client's secret as its SHA-256 — the one its
+ * `secret:` reference names (resolved beside rampart.yaml), or else `generated(clientId)`'s, which
+ * the caller keeps where the client's owner will find it.
+ *
+ * @example
+ * const hashes = await clientSecretHashes(config, configDir, () => generateClientSecret());
+ */
+export async function clientSecretHashes(
+  config: RampartConfig,
+  configDir: string,
+  generated: (clientId: string) => string,
+): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  for (const client of config.identity?.clients ?? []) {
+    if (client.type !== 'confidential') continue;
+    const secret =
+      client.secret === undefined
+        ? generated(client.id)
+        : (await resolveSecret(client.secret, configDir)).reveal();
+    hashes[client.id] = hashClientSecret(secret);
+  }
+  return hashes;
 }
 
 function demoIdentities(file: string): DemoUser[] {

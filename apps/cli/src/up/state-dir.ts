@@ -82,17 +82,43 @@ export function prepareStateDir(state: StateDir): void {
   ensureSigningPair(state.internalTokenPrivateKey, state.internalTokenPublicKey);
   ensureSigningPair(state.gatewayTokenPrivateKey, state.gatewayTokenPublicKey);
   ensureSigningPair(state.auditSigningPrivateKey, state.auditSigningPublicKey);
-  if (!existsSync(state.pseudonymKey)) writeFileSync(state.pseudonymKey, randomBytes(32), { mode: 0o600 });
+  if (!existsSync(state.pseudonymKey)) writeFileSync(state.pseudonymKey, generatePseudonymKey(), { mode: 0o600 });
   chmodSync(state.pseudonymKey, 0o600);
   if (process.getuid?.() === 0) chownSync(state.pseudonymKey, 0, 0);
+}
+
+/** An Ed25519 signing pair, PEM: the private half PKCS#8, the public SPKI. */
+export interface SigningPairPems {
+  readonly privateKeyPem: string;
+  readonly publicKeyPem: string;
+}
+
+/**
+ * A new Ed25519 pair for internal tokens or audit checkpoints, as `rampart up` and
+ * `rampart export k8s-secrets` make them.
+ *
+ * @example
+ * const { privateKeyPem, publicKeyPem } = generateSigningPair();
+ */
+export function generateSigningPair(): SigningPairPems {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+  };
+}
+
+/** The deployment's pseudonym key: 32 random bytes, the HMAC key of subjects in security events. */
+export function generatePseudonymKey(): Buffer {
+  return randomBytes(32);
 }
 
 /** An Ed25519 pair (internal tokens, audit checkpoints), generated once: the private half 0600, the public 0644. */
 function ensureSigningPair(privateFile: string, publicFile: string): void {
   if (!existsSync(privateFile) || !existsSync(publicFile)) {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+    const { privateKeyPem, publicKeyPem } = generateSigningPair();
+    writeFileSync(privateFile, privateKeyPem, { mode: 0o600 });
+    writeFileSync(publicFile, publicKeyPem, { mode: 0o644 });
   }
   chmodSync(privateFile, 0o600);
   chmodSync(publicFile, 0o644);

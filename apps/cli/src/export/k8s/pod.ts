@@ -53,8 +53,10 @@ export function envSecretName(workload: Workload): string {
 
 /** The files each kind finds in its keys Secret (`/etc/rampart/keys`), for the guide and the env. */
 export const KEY_FILES = {
-  mesh: ['internal-token.key.pem', 'pseudonym.key'],
-  identity: ['keyring.json', 'pseudonym.key'],
+  // The mesh's root CA, made beforehand so that its bundle (mesh-bundle.pem) is known before it starts.
+  mesh: ['internal-token.key.pem', 'pseudonym.key', 'mesh-ca.pem', 'mesh-ca.key'],
+  // bootstrap.json: the first admin (its password's argon2id hash), applied once (RAMPART_IDENTITY_BOOTSTRAP names it).
+  identity: ['keyring.json', 'pseudonym.key', 'bootstrap.json'],
   audit: ['audit-signing.key.pem'],
   gateway: ['gateway-token.key.pem', 'pseudonym.key', 'tls.crt', 'tls.key', 'edge-ca.pem'],
   service: ['keyring.json', 'pseudonym.key'],
@@ -128,6 +130,8 @@ function env(
         internalTokenSigningKeyFile: key('internal-token.key.pem'),
         internalTokenKeyFile: pub('internal-token.pub.pem'),
         gatewayTokenKeyFile: pub('gateway-token.pub.pem'),
+        meshCaFile: key('mesh-ca.pem'),
+        meshCaKeyFile: key('mesh-ca.key'),
       });
     case 'identity':
       return {
