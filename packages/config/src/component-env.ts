@@ -202,7 +202,7 @@ export const componentEnv = {
   meshCaFile: {
     name: 'RAMPART_MESH_CA_CERT',
     meaning:
-      "a root CA certificate (PEM) the mesh authority creates its CA from, instead of generating one, so " +
+      'a root CA certificate (PEM) the mesh authority creates its CA from, instead of generating one, so ' +
       'that its bundle is known before it starts (Kubernetes: `rampart export k8s-secrets`); with its key',
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,

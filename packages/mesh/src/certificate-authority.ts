@@ -540,7 +540,10 @@ async function createRoot(dir: string, trustDomain: string, nowMs: number): Prom
 }
 
 /** Checks a provided root: a CA certificate, valid now, whose key is the P-256 key given with it. */
-function checkProvidedRoot(provided: RootCaPems, nowMs: number): { id: string; certificate: X509Certificate } {
+function checkProvidedRoot(
+  provided: RootCaPems,
+  nowMs: number,
+): { id: string; certificate: X509Certificate } {
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(provided.certPem);
@@ -558,7 +561,9 @@ function checkProvidedRoot(provided: RootCaPems, nowMs: number): { id: string; c
     if (cause instanceof TypeError) throw cause;
     throw new TypeError('the provided mesh root key is not an ECDSA P-256 PKCS#8 key', { cause });
   }
-  const fingerprint = new NodeX509Certificate(provided.certPem).fingerprint256.replaceAll(':', '').toLowerCase();
+  const fingerprint = new NodeX509Certificate(provided.certPem).fingerprint256
+    .replaceAll(':', '')
+    .toLowerCase();
   return { id: `root-provided-${fingerprint.slice(0, 16)}`, certificate };
 }
 

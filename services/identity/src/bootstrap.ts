@@ -76,7 +76,10 @@ export async function applyBootstrap(identity: IdentityContext, file: string): P
     demoUsers += 1;
   }
   try {
-    await store.run('INSERT INTO bootstraps_applied (digest, applied_at) VALUES (?, ?)', [digest, Date.now()]);
+    await store.run('INSERT INTO bootstraps_applied (digest, applied_at) VALUES (?, ?)', [
+      digest,
+      Date.now(),
+    ]);
   } catch (error) {
     // Another replica applied the same file at the same moment: recorded once is enough.
     if (!isUniqueViolation(error)) throw error;

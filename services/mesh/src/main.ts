@@ -42,7 +42,10 @@ await bootComponent({
  * `rampart export k8s-secrets` fills): both files or neither. The key is a secret file: read only
  * when no one but this process's user and group may read it.
  */
-function providedRoot(certFile: string | undefined, keyFile: string | undefined): { providedRoot?: RootCaPems } {
+function providedRoot(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): { providedRoot?: RootCaPems } {
   if (certFile === undefined && keyFile === undefined) return {};
   if (certFile === undefined || keyFile === undefined) {
     throw new TypeError(

@@ -40,7 +40,12 @@ describe('mesh process: a root CA provided in files', () => {
     try {
       assert.equal(await readFile(join(home.path, 'bundle.pem'), 'utf8'), root.certPem);
       const { token, sha256 } = createJoinToken();
-      mesh.child.send({ type: 'mesh.join-token', spiffeId: id('orders'), sha256, expiresAt: Date.now() + 60_000 });
+      mesh.child.send({
+        type: 'mesh.join-token',
+        spiffeId: id('orders'),
+        sha256,
+        expiresAt: Date.now() + 60_000,
+      });
       await new Promise((resolve) => setTimeout(resolve, 200));
       const identity = await startWorkloadIdentity({
         authorityUrl: mesh.url,

@@ -82,7 +82,8 @@ export function prepareStateDir(state: StateDir): void {
   ensureSigningPair(state.internalTokenPrivateKey, state.internalTokenPublicKey);
   ensureSigningPair(state.gatewayTokenPrivateKey, state.gatewayTokenPublicKey);
   ensureSigningPair(state.auditSigningPrivateKey, state.auditSigningPublicKey);
-  if (!existsSync(state.pseudonymKey)) writeFileSync(state.pseudonymKey, generatePseudonymKey(), { mode: 0o600 });
+  if (!existsSync(state.pseudonymKey))
+    writeFileSync(state.pseudonymKey, generatePseudonymKey(), { mode: 0o600 });
   chmodSync(state.pseudonymKey, 0o600);
   if (process.getuid?.() === 0) chownSync(state.pseudonymKey, 0, 0);
 }

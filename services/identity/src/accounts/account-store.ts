@@ -65,7 +65,8 @@ export type CredentialCheck =
 
 const MAX_PAGE = 500;
 /** An argon2id PHC string: `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`. */
-const ARGON2ID_PHC = /^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,3},p=\d{1,3}\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128}$/u;
+const ARGON2ID_PHC =
+  /^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,3},p=\d{1,3}\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128}$/u;
 
 /** Tables holding a user's rows, children first; `deleteUser` empties them in one transaction. */
 const USER_TABLES = [

@@ -74,7 +74,8 @@ export async function exportSecretsCommand(argv: string[], io: CommandIo): Promi
     io.stdout.write(usage);
     return 0;
   }
-  if (positionals.length > 1) return fail(`expected at most one file, got ${positionals.length}\n\n${usage}`, 2);
+  if (positionals.length > 1)
+    return fail(`expected at most one file, got ${positionals.length}\n\n${usage}`, 2);
   const admin = values.admin ?? FIRST_ADMIN;
   if (!isValidUsername(admin) || admin !== admin.normalize('NFKC').toLowerCase()) {
     return fail(
@@ -101,7 +102,8 @@ export async function exportSecretsCommand(argv: string[], io: CommandIo): Promi
       if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
       throw error;
     });
-    if (existing !== undefined && !existing.isDirectory()) throw new TypeError(`${out} exists and is not a directory`);
+    if (existing !== undefined && !existing.isDirectory())
+      throw new TypeError(`${out} exists and is not a directory`);
     if (existing !== undefined && values.force !== true) {
       throw new TypeError(
         `${out} exists: it holds the keys of an installation, which new ones would replace ` +

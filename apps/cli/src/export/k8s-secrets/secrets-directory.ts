@@ -58,7 +58,8 @@ export const BOOTSTRAP_PATH = posix.join(PATHS.keysDir, 'bootstrap.json');
 
 /** What the operator brings to the files of a Secret that are not ours to make. */
 const OPERATOR_FILES: Readonly<Record<string, string>> = {
-  'tls.crt': "the gateway's public certificate chain (PEM) for gateway.publicUrl's host: your CA or cert-manager",
+  'tls.crt':
+    "the gateway's public certificate chain (PEM) for gateway.publicUrl's host: your CA or cert-manager",
   'tls.key': "that certificate's private key (PEM)",
   'edge-ca.pem': "the root CA (PEM) that signed tls.crt: the trust anchor of the gateway's clients",
 };
