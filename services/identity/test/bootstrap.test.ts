@@ -47,8 +47,9 @@ function bootstrapSuite(engine: 'embedded' | 'postgres'): void {
   it('creates the first admin from the hash: the printed password signs in, and must be changed', async () => {
     assert.deepEqual(await start(), { admin: true, demoUsers: 0, alreadyApplied: false });
     const admin = await h.identity.accounts.findByUsername('root-admin');
-    assert.deepEqual(admin?.roles, ['admin']);
-    assert.equal(admin?.mustChangePassword, true);
+    assert.ok(admin !== undefined);
+    assert.deepEqual(admin.roles, ['admin']);
+    assert.equal(admin.mustChangePassword, true);
     const login = await h.identity.accounts.verifyCredentials('root-admin', PASSWORD);
     assert.equal(login.ok, true);
     assert.equal((await h.identity.accounts.verifyCredentials('root-admin', `${PASSWORD}x`)).ok, false);
