@@ -213,9 +213,13 @@ function invalid(file: string, reason: string): Error {
 async function load(file: string): Promise<Loaded> {
   const info = await stat(file);
   if (!info.isFile()) throw invalid(file, 'not a regular file');
-  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+  // Group read is allowed for the process's own group alone: how Kubernetes mounts a Secret's file
+  // (0440, the pod's fsGroup), the component's own GID. Nothing else but its owner may read it.
+  const groupReadOnly = (info.mode & 0o077) === 0o040 && info.gid === process.getegid?.();
+  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0 && !groupReadOnly) {
     throw new Error(
-      `keyring ${file} may be read by others (mode ${(info.mode & 0o777).toString(8)}); run chmod 600 ${file}`,
+      `keyring ${file} may be read by others (mode ${(info.mode & 0o777).toString(8)}); run chmod 600 ${file} ` +
+        "(or 0440 with the process's own group, as a Kubernetes Secret mounts it)",
     );
   }
   let parsed: unknown;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
@@ -166,6 +166,15 @@ describe('LocalKeyring', () => {
     const { keyring } = await freshCipher('refuse');
     await chmod(keyring.file, 0o644);
     await assert.rejects(LocalKeyring.open(keyring.file), /chmod 600/);
+    // Group-readable is a Kubernetes Secret's mount (0440, the pod's fsGroup): only for our own group.
+    await chmod(keyring.file, 0o440);
+    assert.equal((await LocalKeyring.open(keyring.file)).activeVersion(), 1);
+    await chown(keyring.file, process.getuid?.() ?? 0, (process.getegid?.() ?? 0) + 4242).catch(() => undefined);
+    if ((await stat(keyring.file)).gid !== process.getegid?.()) {
+      await assert.rejects(LocalKeyring.open(keyring.file), /chmod 600/);
+    }
+    await chmod(keyring.file, 0o460);
+    await assert.rejects(LocalKeyring.open(keyring.file), /chmod 600/, 'group write refused');
     await chmod(keyring.file, 0o600);
     const content = JSON.parse(await readFile(keyring.file, 'utf8')) as {
       keys: { state: string; key: string }[];
