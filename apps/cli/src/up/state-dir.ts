@@ -104,8 +104,8 @@ export interface SigningPairPems {
 export function generateSigningPair(): SigningPairPems {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
 }
 
