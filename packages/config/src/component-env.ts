@@ -208,6 +208,7 @@ export const componentEnv = {
     schema: AbsolutePath,
     components: { mesh: 'optional' },
     channel: 'env',
+    setBy: 'kubernetes',
   },
   meshCaKeyFile: {
     name: 'RAMPART_MESH_CA_KEY',
@@ -216,6 +217,7 @@ export const componentEnv = {
     schema: AbsolutePath,
     components: { mesh: 'optional' },
     channel: 'env',
+    setBy: 'kubernetes',
   },
   gatewayTokenKeyFile: {
     name: 'RAMPART_GATEWAY_TOKEN_KEY',

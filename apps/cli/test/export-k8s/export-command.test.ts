@@ -136,7 +136,7 @@ describe('rampart export k8s', () => {
     [
       'an unknown target',
       (dir) => Promise.resolve(['helm', shopFile, '--out', dir]),
-      /expected 'k8s', got 'helm'/,
+      /expected 'k8s' or 'k8s-secrets', got 'helm'/,
       2,
     ],
     [
