@@ -169,7 +169,9 @@ describe('LocalKeyring', () => {
     // Group-readable is a Kubernetes Secret's mount (0440, the pod's fsGroup): only for our own group.
     await chmod(keyring.file, 0o440);
     assert.equal((await LocalKeyring.open(keyring.file)).activeVersion(), 1);
-    await chown(keyring.file, process.getuid?.() ?? 0, (process.getegid?.() ?? 0) + 4242).catch(() => undefined);
+    await chown(keyring.file, process.getuid?.() ?? 0, (process.getegid?.() ?? 0) + 4242).catch(
+      () => undefined,
+    );
     if ((await stat(keyring.file)).gid !== process.getegid?.()) {
       await assert.rejects(LocalKeyring.open(keyring.file), /chmod 600/);
     }
