@@ -12,6 +12,7 @@ import { hashPassword } from '../src/accounts/index.ts';
 import { applyBootstrap } from '../src/bootstrap.ts';
 import { startIdentity, type Harness } from './support/harness.ts';
 
+// rampart-ignore secrets/generic-secret the one-time password of a throwaway test installation
 const PASSWORD = 'Kq3v-one-time-8xZtW2pLm0aB5nR7cYd';
 
 function bootstrapSuite(engine: 'embedded' | 'postgres'): void {
