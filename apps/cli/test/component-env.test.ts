@@ -114,6 +114,7 @@ const READERS: Record<ComponentKind, readonly string[]> = {
     'packages/sdk/src/mesh-endpoint.ts',
     'packages/sdk/src/boot.ts',
     'packages/sdk/src/launch-secrets.ts',
+    'services/sidecar/src/sidecar.ts',
   ],
 };
 

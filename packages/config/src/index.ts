@@ -51,6 +51,11 @@ export {
 } from './ports.ts';
 export { parseUpstream, type ParsedUpstream } from './upstream.ts';
 export {
+  IMAGE_REFERENCE_PATTERN,
+  parseImageReference,
+  type ParsedImageReference,
+} from './image-reference.ts';
+export {
   EXTERNAL_CA_RENEWED,
   externalCaFile,
   externalPath,

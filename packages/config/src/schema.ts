@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { componentEnv } from './component-env.ts';
+import { IMAGE_REFERENCE_PATTERN } from './image-reference.ts';
 
 /**
  * The rampart.yaml schema. It is the single source of truth: the loader validates against it,
@@ -158,6 +159,16 @@ export const Service = Type.Object(
         maximum: 65535,
         description:
           "With `upstream`: the sidecar's plain-HTTP port on loopback through which the process calls other services (default: port + 2000).",
+      }),
+    ),
+    image: Type.Optional(
+      Type.String({
+        pattern: IMAGE_REFERENCE_PATTERN,
+        maxLength: 456,
+        description:
+          'With `upstream`: the container image of the process on Kubernetes (`rampart export k8s` puts it beside ' +
+          "the sidecar in one pod, running the image's own entrypoint; `rampart up` ignores it), e.g. " +
+          'ghcr.io/acme/reviews:1.4.2@sha256:<64 hex> — pin a digest (or pass `--app-image <service>=<ref>` to the export).',
       }),
     ),
     port: Port,

@@ -18,8 +18,11 @@ export {
 export { splitTarget, MAX_EGRESS_BODY_BYTES } from './egress-server.ts';
 export {
   PROCESS_VARIABLES,
+  PROCESS_ENV_FILE,
   secretMatches,
   createSidecarSecrets,
+  podSecrets,
+  writeSharedProcessEnvFile,
   type SidecarSecrets,
 } from './sidecar-secrets.ts';
 export { commandWords } from './upstream-process.ts';

@@ -23,7 +23,13 @@ import {
 } from '@rampart/sdk';
 import { createEgressServer } from './egress-server.ts';
 import { registerForwardRoutes } from './forward-routes.ts';
-import { createSidecarSecrets, PROCESS_VARIABLES, writeProcessEnvFile } from './sidecar-secrets.ts';
+import {
+  createSidecarSecrets,
+  podSecrets,
+  PROCESS_VARIABLES,
+  writeProcessEnvFile,
+  writeSharedProcessEnvFile,
+} from './sidecar-secrets.ts';
 import { accepting, startUpstreamProcess, type UpstreamProcess } from './upstream-process.ts';
 
 /** How long the sidecar waits for its upstream before answering, per connection attempt. */
@@ -75,7 +81,10 @@ export async function startSidecar(context: BootContext<'service'>): Promise<Sid
   if (!upstream.ok) throw new SidecarConfigError(`the upstream of service "${name}" ${upstream.reason}`);
   const egressPort = sidecarEgressPort(declared) ?? 0;
   const log = createLogger(name, { level: env.logLevel ?? 'info', sensitiveKeys: declared.sensitive ?? [] });
-  const secrets = createSidecarSecrets();
+  // On Kubernetes the process is in a container of its own, started once with the pod: the secrets
+  // live as long as the pod (the shared directory), so a restarted sidecar keeps the process working.
+  const sharedDir = env.sidecarSharedDir;
+  const secrets = sharedDir === undefined ? createSidecarSecrets() : podSecrets(sharedDir);
 
   const endpoint = await createMeshEndpoint(context, { log, config: () => current, service: thisService });
   const pool = new Pool(upstream.origin, {
@@ -131,7 +140,12 @@ export async function startSidecar(context: BootContext<'service'>): Promise<Sid
       [PROCESS_VARIABLES.sidecarSecret]: secrets.proof,
       [PROCESS_VARIABLES.service]: name,
     };
-    if (declared.run === undefined) {
+    if (sharedDir !== undefined) {
+      // Before the mTLS port opens: the pod's kubelet starts the process's container once this
+      // sidecar is started (a native sidecar's startup probe), and the process reads the file then.
+      const file = writeSharedProcessEnvFile(sharedDir, variables);
+      log.info({ file }, "the process's variables are in this file (0640, the pod's group), for its own container");
+    } else if (declared.run === undefined) {
       const file = writeProcessEnvFile(env.stateDir, variables);
       log.info({ file }, 'no `run`: the process is yours to start; its variables are in this file (0600)');
     } else {

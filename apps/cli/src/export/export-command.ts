@@ -7,7 +7,8 @@ import { exportK8s } from './k8s/export-k8s.ts';
 import type { K8sExportOptions } from './k8s/options.ts';
 
 const usage = `Usage: rampart export k8s [file] [--out dir] [--namespace ns] [--image-registry r]
-                         [--image-tag t] [--digest image=sha256:…]… [--app-dir path] [--force]
+                         [--image-tag t] [--digest image=sha256:…]… [--app-dir path]
+                         [--app-image service=ref]… [--force]
 
 Write the Kubernetes manifests of the installation rampart.yaml (default: ./rampart.yaml) describes,
 kustomize-ready (kubectl apply -k <dir>): a namespace enforcing Pod Security "restricted", a
@@ -24,6 +25,11 @@ Options:
   --digest image=sha256:…
                         pin an image by digest, e.g. --digest rampart-gateway=sha256:<64 hex>; repeatable
   --app-dir path        where rampart.yaml's directory is in the services' image (default: /app)
+  --app-image service=ref
+                        the image of the process of a service behind the sidecar (upstream), in place of
+                        its \`image\` in rampart.yaml, e.g. --app-image reviews=ghcr.io/acme/reviews@sha256:…;
+                        repeatable. Such a service runs as two containers of one pod: the sidecar
+                        (r/rampart-sidecar) and the process. One with neither is left out, with a warning
   --force               write into a directory that is not empty, replacing the files of the export
   -h, --help            show this help
 
@@ -58,6 +64,7 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
     'image-tag'?: string;
     digest?: string[];
     'app-dir'?: string;
+    'app-image'?: string[];
     force?: boolean;
     help?: boolean;
   };
@@ -72,6 +79,7 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
         'image-tag': { type: 'string' },
         digest: { type: 'string', multiple: true },
         'app-dir': { type: 'string' },
+        'app-image': { type: 'string', multiple: true },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,6 +109,15 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
     }
     digests[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  const appImages: Record<string, string> = {};
+  for (const pair of values['app-image'] ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      io.stderr.write(`rampart export k8s: --app-image expects service=image, got '${pair}'\n`);
+      return 2;
+    }
+    appImages[pair.slice(0, at)] = pair.slice(at + 1);
+  }
 
   const loaded = await loadConfig(positionals[0] ?? 'rampart.yaml');
   if (!loaded.ok) {
@@ -116,18 +133,20 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
     imageTag: values['image-tag'] ?? '0.1.0',
     digests,
     appDir: values['app-dir'] ?? '/app',
+    appImages,
   };
   const out = resolve(values.out ?? join(loaded.file, '..', 'k8s'));
   try {
     const unknownImages = Object.keys(digests).filter(
       (image) =>
         image !== config.name &&
-        !['mesh', 'identity', 'audit', 'gateway'].some((c) => image === `rampart-${c}`),
+        !['mesh', 'identity', 'audit', 'gateway', 'sidecar'].some((c) => image === `rampart-${c}`),
     );
     if (unknownImages.length > 0) {
       throw new TypeError(
         `--digest names no image of this export: ${unknownImages.join(', ')} ` +
-          `(images: rampart-mesh, rampart-identity, rampart-audit, rampart-gateway, ${config.name})`,
+          `(images: rampart-mesh, rampart-identity, rampart-audit, rampart-gateway, rampart-sidecar, ${config.name}; ` +
+          "a sidecar service's own image is pinned in its reference: --app-image <service>=<image>@sha256:…)",
       );
     }
     const { files, warnings } = exportK8s(config, await readFile(loaded.file, 'utf8'), options);

@@ -11,13 +11,21 @@ import { installationRoot } from '../../src/up/installation.ts';
 export const root = installationRoot();
 export const shopFile = join(root, 'examples/shop/rampart.yaml');
 
-/** The options the shop's golden export is made with (the Dockerfile's `shop` image layout). */
+/**
+ * The options the shop's golden export is made with (the Dockerfile's `shop` image layout), with the
+ * images of its two processes behind the sidecar — reviews (Python) and stock (Java) — given as CI
+ * would, pinned by digest (`--app-image`), and the sidecar's image pinned too.
+ */
 export const SHOP_OPTIONS: K8sExportOptions = {
   namespace: 'rampart-shop',
   imageRegistry: 'registry.example/rampart',
   imageTag: '0.1.0',
-  digests: { 'rampart-gateway': `sha256:${'0'.repeat(64)}` },
+  digests: { 'rampart-gateway': `sha256:${'0'.repeat(64)}`, 'rampart-sidecar': `sha256:${'1'.repeat(64)}` },
   appDir: '/app/examples/shop',
+  appImages: {
+    reviews: `registry.example/shop-reviews:0.1.0@sha256:${'2'.repeat(64)}`,
+    stock: `registry.example/shop-stock:0.1.0@sha256:${'3'.repeat(64)}`,
+  },
 };
 
 export const SCALED_YAML = `version: 1

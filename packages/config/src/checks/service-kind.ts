@@ -4,7 +4,7 @@ import { parseUpstream } from '../upstream.ts';
 
 /**
  * CFG_SERVICE_KIND: a service is either built on the SDK (`entry`) or an unmodified process behind
- * the sidecar (`upstream`, with `run` and `egressPort` optional) — exactly one of the two.
+ * the sidecar (`upstream`, with `run`, `egressPort` and `image` optional) — exactly one of the two.
  * CFG_UPSTREAM_NOT_LOOPBACK: `upstream` is plain http to a literal loopback address with a port
  * (`parseUpstream` says why nothing else is accepted).
  */
@@ -33,7 +33,7 @@ export function checkServiceKind(config: RampartConfig): Finding[] {
       continue;
     }
     if (service.upstream === undefined) {
-      for (const key of ['run', 'egressPort'] as const) {
+      for (const key of ['run', 'egressPort', 'image'] as const) {
         if (service[key] === undefined) continue;
         findings.push({
           code: 'CFG_SERVICE_KIND',

@@ -8,7 +8,7 @@ import {
 } from '@rampart/config';
 import { namespaceObject, tokenReviewRbac } from './cluster.ts';
 import { describeEdge, networkPolicies } from './network-policies.ts';
-import { checkExportOptions, type K8sExportOptions } from './options.ts';
+import { appImageOf, checkAppImageServices, checkExportOptions, type K8sExportOptions } from './options.ts';
 import {
   CONFIG_MAP,
   envSecretName,
@@ -57,7 +57,8 @@ function documents(objects: readonly object[]): string {
  */
 export function exportK8s(declared: RampartConfig, configText: string, options: K8sExportOptions): K8sExport {
   checkExportOptions(options);
-  const { config, behindSidecar } = withoutSidecarServices(declared);
+  checkAppImageServices(declared, options);
+  const { config, withoutImage } = withoutImagelessSidecarServices(declared, options);
   const topology = topologyOf(config);
   const files = new Map<string, string>();
   const workloadFiles: string[] = [];
@@ -85,10 +86,11 @@ export function exportK8s(declared: RampartConfig, configText: string, options: 
     warnings: [
       ...warningsOf(config),
       ...meshJoinWarnings(config, options),
-      ...behindSidecar.map(
+      ...withoutImage.map(
         (name) =>
-          `services.${name} runs behind the sidecar (upstream): not exported — a pod of the sidecar beside your ` +
-          "process's container is planned; nothing in the cluster serves it, and its callers' calls to it fail",
+          `services.${name} runs behind the sidecar (upstream) and names no image for its process: not exported — ` +
+          "nothing in the cluster serves it, and its callers' calls to it fail; set services." +
+          `${name}.image in rampart.yaml (e.g. ghcr.io/acme/${name}:1.0.0@sha256:…) or pass --app-image ${name}=<image>`,
       ),
     ],
     topology,
@@ -96,29 +98,31 @@ export function exportK8s(declared: RampartConfig, configText: string, options: 
 }
 
 /**
- * The config without the services declared with `upstream` (the sidecar's), which the export does
- * not write yet, nor any `callers` entry naming them: no workload, edge or NetworkPolicy for them.
+ * The config without the services declared with `upstream` (the sidecar's) that name no image for
+ * their process (neither `image` in rampart.yaml nor `--app-image`), nor any `callers` entry naming
+ * them: no workload, edge or NetworkPolicy for them. The others run as the sidecar beside their
+ * process's container (sidecar-pod.ts).
  */
-function withoutSidecarServices(config: RampartConfig): {
-  config: RampartConfig;
-  behindSidecar: string[];
-} {
-  const behindSidecar = Object.entries(config.services)
-    .filter(([, service]) => service.upstream !== undefined)
+function withoutImagelessSidecarServices(
+  config: RampartConfig,
+  options: K8sExportOptions,
+): { config: RampartConfig; withoutImage: string[] } {
+  const withoutImage = Object.entries(config.services)
+    .filter(([name, service]) => service.upstream !== undefined && appImageOf(config, options, name) === undefined)
     .map(([name]) => name)
     .sort();
-  if (behindSidecar.length === 0) return { config, behindSidecar };
+  if (withoutImage.length === 0) return { config, withoutImage };
   const services = Object.fromEntries(
     Object.entries(config.services)
-      .filter(([name]) => !behindSidecar.includes(name))
+      .filter(([name]) => !withoutImage.includes(name))
       .map(([name, service]) => [
         name,
         service.callers === undefined
           ? service
-          : { ...service, callers: service.callers.filter((caller) => !behindSidecar.includes(caller)) },
+          : { ...service, callers: service.callers.filter((caller) => !withoutImage.includes(caller)) },
       ]),
   );
-  return { config: { ...config, services }, behindSidecar };
+  return { config: { ...config, services }, withoutImage };
 }
 
 /** The policies, each rule under a comment naming the edge of rampart.yaml it lets through. */

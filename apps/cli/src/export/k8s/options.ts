@@ -1,3 +1,5 @@
+import { parseImageReference, type RampartConfig } from '@rampart/config';
+
 /** How `rampart export k8s` names the namespace and the images; everything else comes from rampart.yaml. */
 export interface K8sExportOptions {
   /** The namespace every namespaced object lives in (a DNS-1123 label). */
@@ -9,6 +11,11 @@ export interface K8sExportOptions {
   readonly digests: Readonly<Record<string, string>>;
   /** Where rampart.yaml's directory is in the application image (services' entries resolve from it). */
   readonly appDir: string;
+  /**
+   * The image of a sidecar service's process (`--app-image <service>=<ref>`), keyed by service: in
+   * place of its `image` in rampart.yaml, e.g. the digest CI just pushed.
+   */
+  readonly appImages?: Readonly<Record<string, string>>;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/u;
@@ -41,6 +48,10 @@ export function checkExportOptions(options: K8sExportOptions): void {
       throw new TypeError(`--digest ${image}=…: a digest is sha256: and 64 lower-case hex digits`);
     }
   }
+  for (const [service, image] of Object.entries(options.appImages ?? {})) {
+    const parsed = parseImageReference(image);
+    if (!parsed.ok) throw new TypeError(`--app-image ${service}=${JSON.stringify(image)} ${parsed.reason}`);
+  }
   if (!options.appDir.startsWith('/')) {
     throw new TypeError(`--app-dir ${JSON.stringify(options.appDir)} must be an absolute path in the image`);
   }
@@ -50,4 +61,36 @@ export function checkExportOptions(options: K8sExportOptions): void {
 export function imageReference(options: K8sExportOptions, image: string): string {
   const digest = options.digests[image];
   return `${options.imageRegistry}/${image}:${options.imageTag}${digest === undefined ? '' : `@${digest}`}`;
+}
+
+/**
+ * The image of the process of a service behind the sidecar: `--app-image` for it, else its `image`
+ * in rampart.yaml; undefined when neither names one (the export then leaves the service out).
+ *
+ * @example
+ * appImageOf(config, { ...options, appImages: { reviews: 'ghcr.io/acme/reviews:1.4.2' } }, 'reviews');
+ */
+export function appImageOf(config: RampartConfig, options: K8sExportOptions, service: string): string | undefined {
+  return options.appImages?.[service] ?? config.services[service]?.image;
+}
+
+/**
+ * Checks that every `--app-image` names a service of rampart.yaml declared with `upstream`,
+ * throwing a `TypeError` that names the fix.
+ */
+export function checkAppImageServices(config: RampartConfig, options: K8sExportOptions): void {
+  for (const service of Object.keys(options.appImages ?? {})) {
+    const declared = config.services[service];
+    if (declared === undefined) {
+      throw new TypeError(
+        `--app-image ${service}=…: rampart.yaml has no service '${service}' (services: ${Object.keys(config.services).sort().join(', ')})`,
+      );
+    }
+    if (declared.upstream === undefined) {
+      throw new TypeError(
+        `--app-image ${service}=…: '${service}' is built on @rampart/sdk (entry), which runs in the services' image; ` +
+          '--app-image is for a service behind the sidecar (upstream)',
+      );
+    }
+  }
 }

@@ -10,8 +10,9 @@ import {
   writeComponentEnv,
   type RampartConfig,
 } from '@rampart/config';
-import { imageReference, type K8sExportOptions } from './options.ts';
+import { appImageOf, imageReference, type K8sExportOptions } from './options.ts';
 import { secretVariablesOf } from './secrets.ts';
+import { sidecarPodSpec } from './sidecar-pod.ts';
 import type { Workload } from './topology.ts';
 
 /** Where things are inside every container; the guide (docs/deploy-kubernetes.md) lists the same. */
@@ -284,7 +285,7 @@ export function podSpecOf(
     name: workload.kind === 'service' ? 'service' : workload.kind,
     image: imageOf(workload, config, options),
     imagePullPolicy: 'IfNotPresent',
-    ...(workload.kind === 'service'
+    ...(workload.kind === 'service' && workload.sidecar === undefined
       ? { args: [posix.join(options.appDir, entryOf(config, workload.name))], workingDir: options.appDir }
       : {}),
     ports: [
@@ -308,7 +309,7 @@ export function podSpecOf(
     },
     volumeMounts: mounts,
   };
-  return {
+  const pod: IIoK8sApiCoreV1PodSpec = {
     serviceAccountName: workload.serviceAccount,
     // Only the mesh authority calls the API (TokenReview); nobody else holds an API token.
     automountServiceAccountToken: workload.kind === 'mesh',
@@ -325,6 +326,11 @@ export function podSpecOf(
     containers: [container],
     volumes,
   };
+  if (workload.sidecar === undefined) return pod;
+  // A service behind the sidecar: the sidecar in the container above, its process beside it.
+  const appImage = appImageOf(config, options, workload.name);
+  if (appImage === undefined) throw new TypeError(`service '${workload.name}' has no image for its process`);
+  return sidecarPodSpec(pod, { ...workload, sidecar: workload.sidecar }, appImage, options);
 }
 
 function entryOf(config: RampartConfig, name: string): string {

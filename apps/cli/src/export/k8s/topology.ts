@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
+  EGRESS_PORT_OFFSET,
   externalServices,
   kubernetesServiceAccountOf,
   parseExternalUrl,
+  parseUpstream,
+  sidecarEgressPort,
   platformPorts,
   serviceAdminPort,
   type ComponentKind,
@@ -39,6 +42,19 @@ export interface Workload {
    */
   readonly state: 'persistent' | 'ephemeral';
   readonly replicas: number;
+  /** For a service declared with `upstream`: its process, in a container of its own beside the sidecar. */
+  readonly sidecar?: SidecarProcess;
+}
+
+/** The process behind a sidecar, as its container in the pod sees it. */
+export interface SidecarProcess {
+  /** Its own UID and GID, distinct from the sidecar's (and every workload's): it cannot read the sidecar's files. */
+  readonly uid: number;
+  /** Where it listens in the pod (`upstream`: loopback, a port). */
+  readonly host: string;
+  readonly port: number;
+  /** The sidecar's egress port on loopback, its way out to other services. */
+  readonly egressPort: number;
 }
 
 /** Who talks to whom, inside the namespace or out of it, and on which port. */
@@ -101,6 +117,25 @@ export function workloadUid(name: string, taken: ReadonlySet<number>): number {
   throw new RangeError('no free UID left for a service');
 }
 
+/** The process of a service with `upstream`, with a UID of its own (taken from `taken`); else undefined. */
+function sidecarProcessOf(
+  name: string,
+  service: RampartConfig['services'][string],
+  taken: Set<number>,
+): SidecarProcess | undefined {
+  if (service.upstream === undefined) return undefined;
+  const upstream = parseUpstream(service.upstream);
+  if (!upstream.ok) throw new TypeError(`services.${name}.upstream ${upstream.reason}`);
+  const uid = workloadUid(`${name}/app`, taken);
+  taken.add(uid);
+  return {
+    uid,
+    host: upstream.host,
+    port: upstream.port,
+    egressPort: sidecarEgressPort(service) ?? service.port + EGRESS_PORT_OFFSET,
+  };
+}
+
 /**
  * A Kubernetes name for a service: `svc-<name>`, shortened with a hash of the name when longer
  * than a DNS-1035 label's 63 characters.
@@ -132,6 +167,7 @@ export function topologyOf(config: RampartConfig): Topology {
       if (service === undefined) throw new TypeError(`no service named '${name}'`);
       const uid = workloadUid(name, taken);
       taken.add(uid);
+      const sidecar = sidecarProcessOf(name, service, taken);
       return {
         name,
         kind: 'service',
@@ -142,6 +178,7 @@ export function topologyOf(config: RampartConfig): Topology {
         uid,
         state: postgres ? 'ephemeral' : 'persistent',
         replicas: replicated,
+        ...(sidecar === undefined ? {} : { sidecar }),
       };
     });
   const platform = (
