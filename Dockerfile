@@ -6,6 +6,7 @@
 #   docker build --target identity -t <registry>/rampart-identity:0.1.0 .
 #   docker build --target audit    -t <registry>/rampart-audit:0.1.0    .
 #   docker build --target mesh     -t <registry>/rampart-mesh:0.1.0     .
+#   docker build --target sidecar  -t <registry>/rampart-sidecar:0.1.0  .   (beside a process of any language)
 #   docker build --target shop     -t <registry>/shop:0.1.0             .   (the example's services)
 #
 # `rampart export k8s` writes manifests for exactly these names (docs/deploy-kubernetes.md).
@@ -94,6 +95,18 @@ COPY services/gateway/ services/gateway/
 USER 65532:65532
 EXPOSE 8443 9464
 CMD ["services/gateway/src/main.ts"]
+
+# `rampart sidecar` for a service declared with `upstream`: on Kubernetes a native sidecar in the
+# pod of the process's own image (docs/adr/0019-sidecar-beside-the-process-on-kubernetes.md). It never
+# starts `run` there (the process is the other container), so it needs no shell or setpriv.
+FROM ${RUNTIME_IMAGE} AS sidecar
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=libraries /app /app
+COPY services/sidecar/ services/sidecar/
+USER 65532:65532
+EXPOSE 7104 8104
+CMD ["services/sidecar/src/main.ts"]
 
 # The example's services: `rampart export k8s --app-dir /app/examples/shop` runs each service's
 # entry from here (the manifests' args), so no CMD of its own.

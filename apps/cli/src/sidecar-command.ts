@@ -10,8 +10,10 @@ relays the process's outgoing calls from its egress port (port + 2000).
 
 \`rampart up\` starts one for every such service (and the process of its \`run\`), with the component
 contract's variables (${componentEnv.configFile.name}, ${componentEnv.component.name}, ${componentEnv.meshUrl.name}, …) and the
-one-time mesh join token over its IPC channel. Run by hand, it needs the same: joining outside
-\`rampart up\` (a join token from a file, Kubernetes attestation) is planned.
+one-time mesh join token over its IPC channel. On Kubernetes (\`rampart export k8s\`) it runs as a
+native sidecar beside the process's own image, joins with the pod's projected service-account token
+(${componentEnv.meshPsatFile.name}) and hands the process its secrets in a shared directory
+(${componentEnv.sidecarSharedDir.name}). Joining by hand with a join token from a file is planned.
 See services/sidecar/README.md.
 `;
 

@@ -55,7 +55,7 @@ for (const instruction of dockerfile.getInstructions()) {
 }
 const stageNames = new Set(stages.map((stage) => stage.name));
 /** The images the manifests of `rampart export k8s` run. */
-const TARGETS = ['mesh', 'identity', 'audit', 'gateway', 'shop'] as const;
+const TARGETS = ['mesh', 'identity', 'audit', 'gateway', 'sidecar', 'shop'] as const;
 const RUNTIME = initialArgs.get('RUNTIME_IMAGE') ?? '';
 const DIGEST = /@sha256:[a-f0-9]{64}$/u;
 

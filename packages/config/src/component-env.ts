@@ -363,7 +363,7 @@ export const componentEnv = {
     name: 'RAMPART_SIDECAR_SHARED_DIR',
     meaning:
       "on Kubernetes, for a sidecar (a service with `upstream`): the directory shared with the process's own container " +
-      '(an in-memory emptyDir it mounts read-only), where the sidecar writes `upstream.env` (0640, the pod\'s fsGroup) with ' +
+      "(an in-memory emptyDir it mounts read-only), where the sidecar writes `upstream.env` (0640, the pod's fsGroup) with " +
       "the process's variables and per-pod secrets, kept across restarts of the sidecar in the pod; unset, `<stateDir>/upstream.env` (0600)",
     expected: ABSOLUTE_PATH,
     schema: AbsolutePath,

@@ -35,6 +35,12 @@ describe('services behind the sidecar: `upstream`, `run`, `egressPort`', () => {
       message: /has `run`, which only a service with `upstream`/,
     },
     {
+      name: 'image without upstream',
+      edits: [['    entry: orders.ts\n', '    entry: orders.ts\n    image: ghcr.io/acme/orders:1\n']],
+      line: 8,
+      message: /has `image`, which only a service with `upstream`/,
+    },
+    {
       name: 'egressPort without upstream',
       edits: [['    entry: orders.ts\n', '    entry: orders.ts\n    egressPort: 9999\n']],
       line: 8,
@@ -52,6 +58,34 @@ describe('services behind the sidecar: `upstream`, `run`, `egressPort`', () => {
       assert.ok((problem.fix ?? '').length > 0);
     });
   }
+
+  it('accepts an image for the process of a service behind the sidecar, and refuses a malformed one', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    for (const image of [
+      'reviews:1',
+      `ghcr.io/acme/reviews:1.4.2@${digest}`,
+      `registry.local:5000/r@${digest}`,
+    ]) {
+      const result = parseConfig(
+        edit(SIDECAR, ['    run: python3 app.py\n', `    run: python3 app.py\n    image: ${image}\n`]),
+        'rampart.yaml',
+      );
+      assert.ok(result.ok, `${image}: ${JSON.stringify(result.problems)}`);
+      assert.equal(result.config.services['orders']?.image, image);
+    }
+    for (const image of [
+      'Reviews:1',
+      'ghcr.io/acme/reviews@sha256:abc',
+      "'reviews:1 --privileged'",
+      'reviews:',
+    ]) {
+      const result = parseConfig(
+        edit(SIDECAR, ['    run: python3 app.py\n', `    run: python3 app.py\n    image: ${image}\n`]),
+        'rampart.yaml',
+      );
+      assert.equal(result.ok, false, image);
+    }
+  });
 
   const upstreams: { value: string; reason: RegExp }[] = [
     { value: 'https://127.0.0.1:5000', reason: /uses https: instead of http:/ },

@@ -144,7 +144,10 @@ export async function startSidecar(context: BootContext<'service'>): Promise<Sid
       // Before the mTLS port opens: the pod's kubelet starts the process's container once this
       // sidecar is started (a native sidecar's startup probe), and the process reads the file then.
       const file = writeSharedProcessEnvFile(sharedDir, variables);
-      log.info({ file }, "the process's variables are in this file (0640, the pod's group), for its own container");
+      log.info(
+        { file },
+        "the process's variables are in this file (0640, the pod's group), for its own container",
+      );
     } else if (declared.run === undefined) {
       const file = writeProcessEnvFile(env.stateDir, variables);
       log.info({ file }, 'no `run`: the process is yours to start; its variables are in this file (0600)');

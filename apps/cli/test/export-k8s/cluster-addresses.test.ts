@@ -15,14 +15,20 @@ interface Container {
 }
 interface PodTemplate {
   readonly metadata?: { readonly labels?: Readonly<Record<string, string>> };
-  readonly spec: { readonly containers: readonly Container[] };
+  readonly spec: {
+    readonly containers: readonly Container[];
+    readonly initContainers?: readonly Container[];
+  };
 }
 
 /** Each workload's component name, kind and environment, from its pod template. */
 function workloadsOf(manifests: readonly Manifest[]) {
   return manifests.flatMap((manifest) => {
     const template = manifest.spec?.['template'] as PodTemplate | undefined;
-    const container = template?.spec.containers[0];
+    // The component's container: the only one, or a service's sidecar (beside its process's `app`).
+    const container = [...(template?.spec.initContainers ?? []), ...(template?.spec.containers ?? [])].find(
+      (candidate) => (candidate.env ?? []).some(({ name }) => name === componentEnv.component.name),
+    );
     if (container === undefined) return [];
     const env = Object.fromEntries((container.env ?? []).map(({ name, value }) => [name, value ?? '']));
     const component = env[componentEnv.component.name] ?? '';

@@ -1,6 +1,6 @@
 // The exports the k8s tests check: the shop as it is, and a config using every external
 // dependency (PostgreSQL, Redis, NATS, an alert webhook, an HTTPS upstream outside the mesh) with a
-// call chain between services.
+// call chain between services, one of them a process behind the sidecar whose image rampart.yaml names.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { componentEnv, parseConfig, type RampartConfig } from '@rampart/config';
@@ -56,10 +56,16 @@ services:
   back:
     entry: back/main.ts
     port: 7203
-    callers: [middle, front]
+    callers: [middle, front, legacy]
   lonely:
     entry: lonely/main.ts
     port: 7204
+  legacy:
+    upstream: http://127.0.0.1:7305
+    run: ./legacy-server
+    image: registry.example/legacy:2.1.0@sha256:${'4'.repeat(64)}
+    port: 7205
+    callers: [front]
 external:
   partner:
     url: https://partner.example:9443/api
@@ -93,5 +99,6 @@ export function scaledExport(): K8sExport {
     namespace: 'scaled',
     digests: {},
     appDir: '/app',
+    appImages: {},
   });
 }

@@ -252,6 +252,34 @@ describe('the evaluation catches a policy that is not the graph', () => {
     assert.equal(declared(topology).has(`profiles>payments:${port}/TCP`), false);
   });
 
+  it('the processes behind the sidecar: reviews ← gateway and orders, stock ← reviews, exactly', () => {
+    const callersOf = (name: string): string[] =>
+      topology.edges
+        .filter((edge) => edge.to.type === 'workload' && edge.to.name === name)
+        .map((edge) => (edge.from.type === 'workload' ? edge.from.name : edge.from.type))
+        .sort();
+    assert.deepEqual(callersOf('reviews'), ['gateway', 'orders']);
+    assert.deepEqual(callersOf('stock'), ['reviews']);
+    const policies = networkPolicies(topology, config);
+    const portOf = (name: string): number => topology.workloads.find((w) => w.name === name)?.port ?? 0;
+    const at = (name: string): Endpoint => workloadEndpoint(topology, name);
+    assert.equal(allowed(policies, at('orders'), at('reviews'), portOf('reviews'), 'TCP'), true);
+    assert.equal(allowed(policies, at('gateway'), at('reviews'), portOf('reviews'), 'TCP'), true);
+    assert.equal(allowed(policies, at('reviews'), at('stock'), portOf('stock'), 'TCP'), true);
+    for (const caller of ['gateway', 'orders', 'payments', 'profiles']) {
+      assert.equal(allowed(policies, at(caller), at('stock'), portOf('stock'), 'TCP'), false, caller);
+    }
+    assert.equal(allowed(policies, at('stock'), at('reviews'), portOf('reviews'), 'TCP'), false);
+    // The process's own port and the sidecar's egress port are on loopback: nothing reaches them.
+    const reviews = topology.workloads.find((w) => w.name === 'reviews');
+    assert.ok(reviews?.sidecar);
+    for (const port of [reviews.sidecar.port, reviews.sidecar.egressPort]) {
+      for (const from of ['gateway', 'orders']) {
+        assert.equal(allowed(policies, at(from), at('reviews'), port, 'TCP'), false, `${from} → :${port}`);
+      }
+    }
+  });
+
   it('the shop declares orders → payments and not the reverse', () => {
     const keys = declared(topology);
     assert.ok(keys.has('orders>payments:7103/TCP'));

@@ -269,14 +269,20 @@ for (const [name, exported] of [
         assert.equal(context.runAsGroup, context.runAsUser);
         assert.equal(context.fsGroup, context.runAsUser);
         uids.push(context.runAsUser ?? 0);
-        for (const container of spec.containers) {
-          assert.equal(container.securityContext?.readOnlyRootFilesystem, true);
+        const containers = [...(spec.initContainers ?? []), ...spec.containers];
+        for (const container of containers) {
+          assert.equal(container.securityContext?.readOnlyRootFilesystem, true, container.name);
         }
-        // emptyDir only for the state of a workload that keeps none a new pod cannot rebuild.
+        // emptyDir only for the state of a workload that keeps none a new pod cannot rebuild — and,
+        // beside a sidecar, the directory it shares with its process (in memory) and the process's /tmp.
+        const behindSidecar = spec.initContainers?.some((container) => container.name === 'sidecar') === true;
         const emptyDirs = (spec.volumes ?? []).filter((volume) => volume.emptyDir !== undefined);
         assert.deepEqual(
           emptyDirs.map((volume) => volume.name),
-          manifest.kind === 'Deployment' ? ['state'] : [],
+          [
+            ...(manifest.kind === 'Deployment' ? ['state'] : []),
+            ...(behindSidecar ? ['upstream', 'app-tmp'] : []),
+          ],
         );
         const isMesh = manifest.metadata.name === 'rampart-mesh';
         assert.equal(spec.automountServiceAccountToken, isMesh);

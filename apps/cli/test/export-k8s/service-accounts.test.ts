@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { kubernetesWorkloads, loadConfig } from '@rampart/config';
-import { shopExport, shopFile } from './exports.ts';
+import { exportK8s } from '../../src/export/k8s/export-k8s.ts';
+import { SHOP_OPTIONS, shopConfig, shopExport, shopFile } from './exports.ts';
 import { manifestsOf } from './manifests.ts';
 
 interface PodTemplate {
@@ -37,10 +38,8 @@ describe('rampart export k8s: the ServiceAccounts pods join the mesh as', () => 
         'audit',
         'gateway',
         'identity',
-        // Services behind the sidecar (`upstream`) are not exported yet (a warning says so).
-        ...Object.entries(loaded.config.services)
-          .filter(([, service]) => service.entry !== undefined)
-          .map(([name]) => name),
+        // Services behind the sidecar too: their sidecar container joins (the process's does not).
+        ...Object.keys(loaded.config.services),
       ].sort(),
       'every workload but the mesh authority joins',
     );
@@ -54,20 +53,24 @@ describe('rampart export k8s: the ServiceAccounts pods join the mesh as', () => 
   });
 });
 
-describe('rampart export k8s: services behind the sidecar', () => {
-  it('are left out with a warning naming each, with no workload, edge or policy of their own', () => {
-    const exported = shopExport();
+describe('rampart export k8s: services behind the sidecar with no image for their process', () => {
+  it('are left out with a warning naming each and the fix, with no workload, edge or policy of their own', () => {
+    const { config, text } = shopConfig();
+    const exported = exportK8s(config, text, { ...SHOP_OPTIONS, appImages: {} });
     for (const name of ['reviews', 'stock']) {
-      assert.ok(
-        exported.warnings.some((w) =>
-          w.startsWith(`services.${name} runs behind the sidecar (upstream): not exported`),
+      const warning = exported.warnings.find((w) =>
+        w.startsWith(
+          `services.${name} runs behind the sidecar (upstream) and names no image for its process: not exported`,
         ),
-        `no warning for ${name}`,
       );
+      assert.ok(warning, `no warning for ${name}`);
+      assert.ok(warning.includes(`set services.${name}.image in rampart.yaml`), warning);
+      assert.ok(warning.includes(`--app-image ${name}=<image>`), warning);
       assert.equal(
         exported.topology.workloads.some((w) => w.name === name),
         false,
       );
+      assert.equal(exported.files.has(`svc-${name}.yaml`), false);
       assert.equal(
         exported.topology.edges.some(
           (e) =>
@@ -77,5 +80,22 @@ describe('rampart export k8s: services behind the sidecar', () => {
         false,
       );
     }
+  });
+
+  it('are exported once only one of them has an image: the other is left out, and so are its edges', () => {
+    const { config, text } = shopConfig();
+    const exported = exportK8s(config, text, {
+      ...SHOP_OPTIONS,
+      appImages: { stock: 'registry.example/stock:1' },
+    });
+    assert.ok(exported.files.has('svc-stock.yaml'));
+    assert.equal(exported.files.has('svc-reviews.yaml'), false);
+    assert.ok(exported.warnings.some((w) => w.startsWith('services.reviews runs behind the sidecar')));
+    assert.ok(!exported.warnings.some((w) => w.startsWith('services.stock runs behind the sidecar')));
+    // reviews was stock's only caller: nothing in the namespace may call stock.
+    assert.deepEqual(
+      exported.topology.edges.filter((e) => e.to.type === 'workload' && e.to.name === 'stock'),
+      [],
+    );
   });
 });

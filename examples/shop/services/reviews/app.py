@@ -26,9 +26,28 @@ from urllib.parse import parse_qs, urlsplit
 
 SKU = re.compile(r"^[A-Z0-9-]{1,32}$")
 MAX_BODY = 8192
-SIDECAR_SECRET = os.environ.get("RAMPART_SIDECAR_SECRET", "")
-EGRESS_URL = os.environ.get("RAMPART_EGRESS_URL", "")
-EGRESS_SECRET = os.environ.get("RAMPART_EGRESS_SECRET", "")
+
+
+def sidecar_variables():
+    """What the sidecar tells this process. Under `rampart up` it is all in the environment; on
+    Kubernetes, where this process runs in a container of its own beside the sidecar, the per-pod
+    secrets are in the file RAMPART_SIDECAR_ENV_FILE names (NAME=value lines, in a directory the two
+    containers share, readable by this container only through the pod's group)."""
+    variables = dict(os.environ)
+    path = os.environ.get("RAMPART_SIDECAR_ENV_FILE", "")
+    if path and "RAMPART_SIDECAR_SECRET" not in variables:
+        with open(path, encoding="utf-8") as file:
+            for line in file:
+                name, sep, value = line.rstrip("\n").partition("=")
+                if sep:
+                    variables.setdefault(name, value)
+    return variables
+
+
+_variables = sidecar_variables()
+SIDECAR_SECRET = _variables.get("RAMPART_SIDECAR_SECRET", "")
+EGRESS_URL = _variables.get("RAMPART_EGRESS_URL", "")
+EGRESS_SECRET = _variables.get("RAMPART_EGRESS_SECRET", "")
 
 _lock = threading.Lock()
 _reviews = {}  # sku -> list of {"author", "rating", "text"}

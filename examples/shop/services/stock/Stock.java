@@ -24,7 +24,7 @@ public class Stock {
   private static final Pattern PATH = Pattern.compile("^/stock/([A-Z0-9-]{1,32})$");
 
   public static void main(String[] args) throws IOException {
-    String secret = System.getenv("RAMPART_SIDECAR_SECRET");
+    String secret = sidecarSecret();
     if (secret == null || secret.isEmpty()) {
       System.err.println("stock: RAMPART_SIDECAR_SECRET is not set: run me with `rampart up`, behind the sidecar");
       System.exit(1);
@@ -39,6 +39,22 @@ public class Stock {
     server.setExecutor(Executors.newFixedThreadPool(8));
     server.start();
     System.err.println("stock: listening on http://" + host + ":" + port);
+  }
+
+  /**
+   * The sidecar's proof. Under `rampart up` it is in the environment; on Kubernetes, where this
+   * process runs in a container of its own beside the sidecar, it is in the file
+   * RAMPART_SIDECAR_ENV_FILE names (NAME=value lines, in a directory the two containers share).
+   */
+  private static String sidecarSecret() throws IOException {
+    String secret = System.getenv("RAMPART_SIDECAR_SECRET");
+    String file = System.getenv("RAMPART_SIDECAR_ENV_FILE");
+    if ((secret == null || secret.isEmpty()) && file != null && !file.isEmpty()) {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(file), StandardCharsets.UTF_8)) {
+        if (line.startsWith("RAMPART_SIDECAR_SECRET=")) secret = line.substring(line.indexOf('=') + 1);
+      }
+    }
+    return secret;
   }
 
   private static void handle(HttpExchange exchange, byte[] expected) throws IOException {

@@ -108,7 +108,9 @@ function withoutImagelessSidecarServices(
   options: K8sExportOptions,
 ): { config: RampartConfig; withoutImage: string[] } {
   const withoutImage = Object.entries(config.services)
-    .filter(([name, service]) => service.upstream !== undefined && appImageOf(config, options, name) === undefined)
+    .filter(
+      ([name, service]) => service.upstream !== undefined && appImageOf(config, options, name) === undefined,
+    )
     .map(([name]) => name)
     .sort();
   if (withoutImage.length === 0) return { config, withoutImage };

@@ -70,7 +70,11 @@ export function imageReference(options: K8sExportOptions, image: string): string
  * @example
  * appImageOf(config, { ...options, appImages: { reviews: 'ghcr.io/acme/reviews:1.4.2' } }, 'reviews');
  */
-export function appImageOf(config: RampartConfig, options: K8sExportOptions, service: string): string | undefined {
+export function appImageOf(
+  config: RampartConfig,
+  options: K8sExportOptions,
+  service: string,
+): string | undefined {
   return options.appImages?.[service] ?? config.services[service]?.image;
 }
 

@@ -54,20 +54,24 @@ export function sidecarPodSpec(
   appImage: string,
   options: K8sExportOptions,
 ): IIoK8sApiCoreV1PodSpec {
-  const [service, ...others] = base.containers;
+  const { containers, volumes = [], ...pod } = base;
+  const [service, ...others] = containers;
   if (service === undefined || others.length > 0) {
     throw new TypeError(`the pod of '${workload.name}' should have one container to turn into its sidecar`);
   }
   const process = workload.sidecar;
   const sidecar: IIoK8sApiCoreV1Container = {
+    ...service,
     name: SIDECAR_CONTAINER,
     image: imageReference(options, SIDECAR_IMAGE),
-    // A native sidecar: started before the containers, restarted on exit, stopped after them.
-    restartPolicy: 'Always',
-    ...withoutEntry(service),
     env: [...(service.env ?? []), { name: componentEnv.sidecarSharedDir.name, value: SHARED_DIR }],
     volumeMounts: [...(service.volumeMounts ?? []), { name: SHARED_VOLUME, mountPath: SHARED_DIR }],
+    // A native sidecar: started before the containers, restarted on exit, stopped after them.
+    restartPolicy: 'Always',
   };
+  // The service's entry (`args`, `workingDir`) goes: the sidecar image's CMD is the sidecar.
+  delete sidecar.args;
+  delete sidecar.workingDir;
   const ready = (periodSeconds: number, failureThreshold: number): IIoK8sApiCoreV1Probe => ({
     // A number: a named port is looked up in the probed container's own ports, and `admin` is the sidecar's.
     httpGet: { path: '/readyz', port: workload.adminPort },
@@ -105,7 +109,6 @@ export function sidecarPodSpec(
       { name: APP_TMP_VOLUME, mountPath: '/tmp' },
     ],
   };
-  const { containers: _containers, volumes = [], ...pod } = base;
   return {
     ...pod,
     shareProcessNamespace: false,
@@ -117,10 +120,4 @@ export function sidecarPodSpec(
       { name: APP_TMP_VOLUME, emptyDir: { sizeLimit: '256Mi' } },
     ],
   };
-}
-
-/** The SDK service's container without its entry (`args`, `workingDir`): the sidecar image's CMD is the sidecar. */
-function withoutEntry(container: IIoK8sApiCoreV1Container): Omit<IIoK8sApiCoreV1Container, 'name' | 'image'> {
-  const { name: _name, image: _image, args: _args, workingDir: _workingDir, ...rest } = container;
-  return rest;
 }
