@@ -63,6 +63,39 @@ describe('rampart export k8s', () => {
     assert.ok((await readFile(join(out, 'secrets.md'), 'utf8')).includes('`rampart-identity-env`'));
   });
 
+  it('leaves the shop’s processes behind the sidecar out without an image, and writes their pods with --app-image', async () => {
+    const without = await run(['k8s', shopFile, '--out', join(tmp.path, 'no-app-images')]);
+    assert.equal(without.code, 0, without.stderr);
+    for (const name of ['reviews', 'stock']) {
+      assert.match(
+        without.stderr,
+        new RegExp(`warning: services\\.${name} runs behind the sidecar .* pass --app-image ${name}=<image>`),
+      );
+    }
+    const out = join(tmp.path, 'app-images');
+    const result = await run([
+      'k8s',
+      shopFile,
+      '--out',
+      out,
+      '--digest',
+      `rampart-sidecar=${DIGEST}`,
+      '--app-image',
+      `reviews=ghcr.io/acme/reviews:1.4.2@${DIGEST}`,
+      '--app-image',
+      'stock=ghcr.io/acme/stock:2.0.0',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^wrote 15 files/);
+    assert.doesNotMatch(result.stderr, /runs behind the sidecar/);
+    const reviews = await readFile(join(out, 'svc-reviews.yaml'), 'utf8');
+    assert.ok(reviews.includes(`image: ghcr.io/acme/reviews:1.4.2@${DIGEST}`));
+    assert.ok(reviews.includes(`image: rampart/rampart-sidecar:0.1.0@${DIGEST}`));
+    assert.ok(
+      (await readFile(join(out, 'svc-stock.yaml'), 'utf8')).includes('image: ghcr.io/acme/stock:2.0.0'),
+    );
+  });
+
   it('never writes a secret value: only names of Secrets', async () => {
     const out = join(tmp.path, 'no-secrets');
     assert.equal((await run(['k8s', shopFile, '--out', out])).code, 0);
@@ -109,6 +142,26 @@ describe('rampart export k8s', () => {
       'a digest for an image the export has none of',
       (dir) => Promise.resolve(['k8s', shopFile, '--out', dir, '--digest', `nginx=${DIGEST}`]),
       /--digest names no image of this export: nginx/,
+      1,
+    ],
+    [
+      '--app-image without a service',
+      (dir) => Promise.resolve(['k8s', shopFile, '--out', dir, '--app-image', 'ghcr.io/acme/reviews:1']),
+      /--app-image expects service=image/,
+      2,
+    ],
+    [
+      '--app-image with a malformed reference',
+      (dir) =>
+        Promise.resolve(['k8s', shopFile, '--out', dir, '--app-image', 'reviews=GHCR.io/Acme/Reviews']),
+      /--app-image reviews="GHCR.io\/Acme\/Reviews" is not an image reference/,
+      1,
+    ],
+    [
+      '--app-image for a service built on the SDK',
+      (dir) =>
+        Promise.resolve(['k8s', shopFile, '--out', dir, '--app-image', 'orders=ghcr.io/acme/orders:1']),
+      /'orders' is built on @rampart\/sdk/,
       1,
     ],
     [
