@@ -97,7 +97,7 @@ EXPOSE 8443 9464
 CMD ["services/gateway/src/main.ts"]
 
 # `rampart sidecar` for a service declared with `upstream`: on Kubernetes a native sidecar in the
-# pod of the process's own image (docs/adr/0019-sidecar-beside-the-process-on-kubernetes.md). It never
+# pod of the process's own image (docs/adr/0020-sidecar-beside-the-process-on-kubernetes.md). It never
 # starts `run` there (the process is the other container), so it needs no shell or setpriv.
 FROM ${RUNTIME_IMAGE} AS sidecar
 WORKDIR /app
