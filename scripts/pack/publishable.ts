@@ -30,5 +30,8 @@ export const PUBLISHABLE: readonly Publishable[] = [
   { dir: 'services/gateway', code: ['src'], assets: [] },
   // The sidecar `up` runs for a service declared with `upstream` (and `rampart sidecar`).
   { dir: 'services/sidecar', code: ['src'], assets: [] },
+  // `rampart scan` and `rampart probe`.
+  { dir: 'packages/scan', code: ['src'], assets: [] },
+  { dir: 'packages/probe', code: ['src'], assets: [] },
   { dir: 'apps/cli', code: ['src'], assets: [] },
 ];

@@ -184,9 +184,16 @@ external:
     assert.equal(problem.code, 'GW_UPSTREAM_TLS');
     assert.equal(problem.detail, undefined);
     assert.equal(rogue.received.length, 0);
-    const log = readFileSync(join(shop.home, 'logs', 'gateway.log'), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('GW_UPSTREAM_TLS') && line.includes('"msg":"request refused"'));
+    // The gateway's lines reach its log file through the supervisor: give them a moment.
+    const refusals = (): string[] =>
+      readFileSync(join(shop.home, 'logs', 'gateway.log'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('GW_UPSTREAM_TLS') && line.includes('"msg":"request refused"'));
+    let log = refusals();
+    for (let waited = 0; log.length === 0 && waited < 5_000; waited += 100) {
+      await sleep(100);
+      log = refusals();
+    }
     assert.ok(log.length > 0, 'no log line');
     const line = log.at(-1) ?? '';
     assert.match(
