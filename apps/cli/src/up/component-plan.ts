@@ -153,7 +153,7 @@ function gatewayPlan(config: RampartConfig, wave: number, context: PlanContext, 
       logLevel,
       launchSecrets: 'ipc',
       listenHost: host,
-      ...(peers === undefined ? {} : { peerHosts: peers }),
+      peerHosts: peers,
       internalTokenSigningKeyFile: state.gatewayTokenPrivateKey,
       meshUrl: meshUrl(config, context),
       meshBundleFile: meshBundleFile(state),
@@ -287,7 +287,7 @@ function auditPlan(config: RampartConfig, context: PlanContext): ComponentPlan {
       logLevel,
       launchSecrets: 'ipc',
       listenHost: host,
-      ...(peers === undefined ? {} : { peerHosts: peers }),
+      peerHosts: peers,
       auditSigningKeyFile: state.auditSigningPrivateKey,
       meshUrl: meshUrl(config, context),
       meshBundleFile: meshBundleFile(state),
@@ -318,19 +318,11 @@ function auditUrl(config: RampartConfig, context: PlanContext): string {
  * Where component `name` listens (`RAMPART_LISTEN_HOST`) and where it finds its peers
  * (`RAMPART_PEER_HOSTS`): 127.0.0.1 and none named, unless `--rehearse-cluster` gave each its own.
  */
-/**
- * Where a component listens, and where it finds its peers: `peers` is undefined when every peer is
- * on 127.0.0.1 (the contract's default), so a plain `rampart up` sets no `RAMPART_PEER_HOSTS`.
- */
 function addressing(
   name: string,
   context: PlanContext,
-): { readonly host: string; readonly peers: Readonly<Record<string, string>> | undefined } {
-  const peers = context.hosts?.peers ?? {};
-  return {
-    host: context.hosts?.hostOf(name) ?? LOOPBACK_HOST,
-    peers: Object.keys(peers).length === 0 ? undefined : peers,
-  };
+): { readonly host: string; readonly peers: Readonly<Record<string, string>> } {
+  return { host: context.hosts?.hostOf(name) ?? LOOPBACK_HOST, peers: context.hosts?.peers ?? {} };
 }
 
 function meshPlan(config: RampartConfig, context: PlanContext): ComponentPlan {
@@ -423,7 +415,7 @@ function servicePlan(config: RampartConfig, name: string, wave: number, context:
       logLevel,
       launchSecrets: 'ipc',
       listenHost: host,
-      ...(peers === undefined ? {} : { peerHosts: peers }),
+      peerHosts: peers,
       keyringFile: join(state.keyringDir(name), 'keyring.json'),
       internalTokenKeyFile: state.internalTokenPublicKey,
       pseudonymKeyFile: pseudonymCopy(state.keyringDir(name)),
