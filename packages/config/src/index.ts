@@ -78,6 +78,21 @@ export {
   type KubernetesWorkload,
   type MeshComponent,
 } from './kubernetes-workloads.ts';
+export {
+  COMPONENT_LABEL,
+  INSTANCE_LABEL,
+  NAME_LABEL,
+  labelsOf,
+  serviceResourceName,
+  topologyOf,
+  workloadUid,
+  type DependencyName,
+  type Edge,
+  type Peer,
+  type SidecarProcess,
+  type Topology,
+  type Workload,
+} from './kubernetes-topology.ts';
 export { identityEndpointLabel } from './identity-endpoints.ts';
 export {
   tokenLifetimes,

@@ -10,8 +10,7 @@ import type { IIoK8sApiNetworkingV1NetworkPolicyPeer } from 'kubernetes-models/n
 import type { IIoK8sApiNetworkingV1NetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort';
 import type { RampartConfig } from '@rampart/config';
 import { networkPolicies } from '../../src/export/k8s/network-policies.ts';
-import { topologyOf, type Edge, type Peer, type Topology } from '../../src/export/k8s/topology.ts';
-import { NAME_LABEL } from '../../src/export/k8s/workloads.ts';
+import { NAME_LABEL, topologyOf, type Edge, type Peer, type Topology } from '@rampart/config';
 import { scaledConfig, shopConfig } from './exports.ts';
 
 const NAMESPACE = 'rampart-test';

@@ -4,14 +4,15 @@ import type { ModuleReport, ScanContext, ScanModule } from '../scan-module.ts';
 import { isSecretAssignment } from '../secret-names.ts';
 import { KUBERNETES_RULES, pssRuleId } from './kubernetes-rules.ts';
 import { looksLikeKubernetes, parseFieldPath, parseManifests, type Manifest } from './manifests.ts';
+import { checkCallGraph } from './call-graph.ts';
 import { checkNetworkPolicyCoverage } from './network-policy-coverage.ts';
 import { checkPodRestricted } from './pod-security.ts';
 import { dig, isRecord, workloadPods, type WorkloadPod } from './workload-pods.ts';
 
 /**
- * A check across all the objects of the scan (and the tree's other files, e.g. rampart.yaml). The
- * default-deny coverage is one; **the call-graph check** — each NetworkPolicy edge declared in
- * rampart.yaml's `callers`, each declared edge allowed — is the next one to add here: it gets the
+ * A check across all the objects of the scan (and the tree's other files, e.g. rampart.yaml): the
+ * default-deny coverage, and the call graph (every connection the NetworkPolicies admit between
+ * workloads is declared in rampart.yaml, every declared one is admitted). A check gets the
  * manifests and the context (whose `allFiles` include the rampart.yaml files).
  */
 export type CrossObjectCheck = (
@@ -22,8 +23,7 @@ export type CrossObjectCheck = (
 
 export const CROSS_OBJECT_CHECKS: CrossObjectCheck[] = [
   (manifests, pods) => checkNetworkPolicyCoverage(pods, manifests),
-  // TODO(issue 15, call graph): NetworkPolicies vs rampart.yaml's `callers` (allowed but undeclared,
-  // declared but blocked), reading the config with @rampart/config's loadConfig.
+  checkCallGraph,
 ];
 
 export const kubernetesModule: ScanModule = {

@@ -299,4 +299,22 @@ export const KUBERNETES_RULES: ReadonlyMap<string, Rule> = ruleRegistry('k8s', [
     cwe: [923],
     seeAlso: ['kube-score pod-networkpolicy'],
   },
+  {
+    id: 'k8s/undeclared-edge-allowed',
+    name: 'UndeclaredEdgeAllowed',
+    short: 'NetworkPolicies admit a connection between workloads that rampart.yaml does not declare',
+    why: "rampart.yaml's call graph (`callers`, routes, the platform's own paths) is the design; a NetworkPolicy that lets one workload reach another on a port outside it widens what a compromised pod can reach, beyond what the mesh's caller checks were reviewed against.",
+    fix: 'remove the rule (or narrow its `from`/`to`/`ports`), or declare the call in rampart.yaml (`services.<callee>.callers`) and re-run `rampart export k8s`',
+    severity: 'high',
+    cwe: [284],
+  },
+  {
+    id: 'k8s/declared-edge-blocked',
+    name: 'DeclaredEdgeBlocked',
+    short: 'A call rampart.yaml declares is refused by the NetworkPolicies',
+    why: 'The declared call will fail at run time (a timeout, not a clear error), and the usual fix under pressure is a wide allow rule; the policies and the call graph should change together.',
+    fix: "add the egress rule at the caller's policy and the ingress rule at the callee's (as `rampart export k8s` writes them), or remove the call from rampart.yaml",
+    severity: 'medium',
+    cwe: [284],
+  },
 ]);

@@ -32,7 +32,8 @@ export function checkNetworkPolicyCoverage(
   return findings;
 }
 
-function isolates(policy: Manifest, pod: WorkloadPod, direction: Direction): boolean {
+/** The policy selects the pod (in its namespace) and isolates it for `direction`. */
+export function isolates(policy: Manifest, pod: WorkloadPod, direction: Direction): boolean {
   if (policy.namespace !== pod.manifest.namespace) return false;
   const spec = policy.object['spec'];
   if (!isRecord(spec)) return false;

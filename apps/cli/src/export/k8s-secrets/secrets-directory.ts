@@ -25,7 +25,7 @@ import {
   PUBLIC_FILES,
 } from '../k8s/pod.ts';
 import { secretVariablesOf } from '../k8s/secrets.ts';
-import type { Workload } from '../k8s/topology.ts';
+import type { Workload } from '@rampart/config';
 
 /** What `rampart export k8s-secrets` needs beside rampart.yaml. */
 export interface SecretsDirectoryOptions {

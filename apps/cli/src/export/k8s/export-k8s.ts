@@ -20,7 +20,7 @@ import {
   PUBLIC_FILES,
 } from './pod.ts';
 import { secretVariablesOf } from './secrets.ts';
-import { topologyOf, type Edge, type Topology } from './topology.ts';
+import { topologyOf, type Edge, type Topology } from '@rampart/config';
 import { workloadObjects } from './workloads.ts';
 
 /** What `rampart export k8s` writes: file names (relative to the output directory) and contents. */

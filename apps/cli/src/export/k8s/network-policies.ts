@@ -2,9 +2,16 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/Netw
 import type { IIoK8sApiNetworkingV1NetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
 import type { IIoK8sApiNetworkingV1NetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule';
 import type { IIoK8sApiNetworkingV1NetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
-import type { RampartConfig } from '@rampart/config';
-import type { DependencyName, Edge, Peer, Topology, Workload } from './topology.ts';
-import { labelsOf, NAME_LABEL } from './workloads.ts';
+import {
+  labelsOf,
+  NAME_LABEL,
+  type DependencyName,
+  type Edge,
+  type Peer,
+  type RampartConfig,
+  type Topology,
+  type Workload,
+} from '@rampart/config';
 
 /** The cluster DNS pods, as kubeadm, GKE, EKS and AKS label them. */
 const DNS_PEER: IIoK8sApiNetworkingV1NetworkPolicyPeer = {

@@ -13,7 +13,7 @@ import {
 import { appImageOf, imageReference, type K8sExportOptions } from './options.ts';
 import { secretVariablesOf } from './secrets.ts';
 import { sidecarPodSpec } from './sidecar-pod.ts';
-import type { Workload } from './topology.ts';
+import type { Workload } from '@rampart/config';
 
 /** Where things are inside every container; the guide (docs/deploy-kubernetes.md) lists the same. */
 export const PATHS = {

@@ -5,7 +5,7 @@ import type { IIoK8sApiCoreV1Probe } from 'kubernetes-models/v1/Probe';
 import { componentEnv, LOOPBACK_HOST } from '@rampart/config';
 import { PROCESS_ENV_FILE, PROCESS_VARIABLES } from '@rampart/sidecar/process-variables';
 import { imageReference, type K8sExportOptions } from './options.ts';
-import type { SidecarProcess, Workload } from './topology.ts';
+import type { SidecarProcess, Workload } from '@rampart/config';
 
 /** The image of `rampart sidecar` (the Dockerfile's `sidecar` target). */
 export const SIDECAR_IMAGE = 'rampart-sidecar';

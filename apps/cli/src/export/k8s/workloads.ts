@@ -5,25 +5,9 @@ import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import type { RampartConfig } from '@rampart/config';
+import { labelsOf, NAME_LABEL, type RampartConfig, type Workload } from '@rampart/config';
 import type { K8sExportOptions } from './options.ts';
 import { podSpecOf } from './pod.ts';
-import type { Workload } from './topology.ts';
-
-/** The label every selector of the export matches on: the workload's Kubernetes name. */
-export const NAME_LABEL = 'app.kubernetes.io/name';
-
-/** The labels of a workload's objects and pods. */
-export function labelsOf(workload: Workload, config: RampartConfig): Record<string, string> {
-  return {
-    [NAME_LABEL]: workload.resourceName,
-    'app.kubernetes.io/component': workload.kind,
-    'app.kubernetes.io/part-of': 'rampart',
-    'app.kubernetes.io/instance': config.name,
-    'app.kubernetes.io/managed-by': 'rampart-export',
-    'rampart.dev/component': workload.name,
-  };
-}
 
 export type WorkloadObject =
   IServiceAccount | IService | IDeployment | IStatefulSet | IPodDisruptionBudget | IHorizontalPodAutoscaler;

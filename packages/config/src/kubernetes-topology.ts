@@ -1,17 +1,23 @@
 import { createHash } from 'node:crypto';
+import { externalServices, parseExternalUrl } from './external-upstream.ts';
+import { kubernetesServiceAccountOf } from './kubernetes-workloads.ts';
 import {
   EGRESS_PORT_OFFSET,
-  externalServices,
-  kubernetesServiceAccountOf,
-  parseExternalUrl,
-  parseUpstream,
-  sidecarEgressPort,
   platformPorts,
   serviceAdminPort,
-  type ComponentKind,
+  sidecarEgressPort,
   type PlatformPorts,
-  type RampartConfig,
-} from '@rampart/config';
+} from './ports.ts';
+import type { ComponentKind } from './component-env.ts';
+import type { RampartConfig } from './schema.ts';
+import { parseUpstream } from './upstream.ts';
+
+/** The label every selector of `rampart export k8s` matches on: the workload's Kubernetes name. */
+export const NAME_LABEL = 'app.kubernetes.io/name';
+/** The label naming the workload as rampart.yaml does (`gateway`, `orders`, …). */
+export const COMPONENT_LABEL = 'rampart.dev/component';
+/** The label naming the installation (rampart.yaml's `name`). */
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /**
  * One workload of the installation as Kubernetes runs it: a platform component or a service of
@@ -330,4 +336,16 @@ function edgesOf(config: RampartConfig, workloads: readonly Workload[], ports: P
     }
   }
   return edges;
+}
+
+/** The labels of a workload's objects and pods, as `rampart export k8s` writes them. */
+export function labelsOf(workload: Workload, config: RampartConfig): Record<string, string> {
+  return {
+    [NAME_LABEL]: workload.resourceName,
+    'app.kubernetes.io/component': workload.kind,
+    'app.kubernetes.io/part-of': 'rampart',
+    [INSTANCE_LABEL]: config.name,
+    'app.kubernetes.io/managed-by': 'rampart-export',
+    [COMPONENT_LABEL]: workload.name,
+  };
 }
