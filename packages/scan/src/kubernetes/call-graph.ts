@@ -39,45 +39,66 @@ type Verdict = readonly Admitting[] | undefined;
  * selecting it, an unisolated one by default), against the call graph `rampart export k8s` derives
  * from rampart.yaml (`topologyOf` of @rampart/config, the same edges the export writes rules for).
  *
- * The pods are matched to a rampart.yaml by the export's labels (`app.kubernetes.io/instance` is
- * the config's `name`, `rampart.dev/component` the workload). Without a valid rampart.yaml, a
- * NetworkPolicy or such pods, there is nothing to compare: no finding.
+ * The manifests are matched to a rampart.yaml by where they are and by the export's labels: the
+ * manifests of a directory holding a rampart.yaml (or below it) are its own (`rampart export k8s`
+ * writes one beside them, and two exports in one tree are two installations, not one); the others
+ * are every config's. Of those, the pods of a config are the ones whose `app.kubernetes.io/instance`
+ * is its `name` and whose `rampart.dev/component` is one of its workloads. Without a valid
+ * rampart.yaml, a NetworkPolicy or such pods, there is nothing to compare: no finding.
  */
 export async function checkCallGraph(
   manifests: readonly Manifest[],
   pods: readonly WorkloadPod[],
   context: ScanContext,
 ): Promise<FindingInput[]> {
-  const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
-  if (policies.length === 0) return [];
-  const labelled = pods.filter(
-    (pod) => pod.labels[COMPONENT_LABEL] !== undefined && pod.labels[INSTANCE_LABEL] !== undefined,
-  );
-  if (labelled.length === 0) return [];
+  if (!manifests.some((m) => m.kind === 'NetworkPolicy')) return [];
+  const configs = await rampartConfigs(context);
   const findings: FindingInput[] = [];
-  for (const config of await rampartConfigs(context)) {
+  for (const { dir, config } of configs) {
+    const owns = (file: string): boolean => {
+      const owner = nearestConfigDir(file, configs);
+      return owner === undefined || owner === dir;
+    };
+    const policies = manifests.filter((m) => m.kind === 'NetworkPolicy' && owns(m.file));
     const topology = topologyOf(config);
     const names = new Set(topology.workloads.map((workload) => workload.name));
-    const endpoints = labelled
-      .filter((pod) => pod.labels[INSTANCE_LABEL] === config.name)
+    const endpoints = pods
+      .filter((pod) => owns(pod.manifest.file) && pod.labels[INSTANCE_LABEL] === config.name)
       .map((pod) => ({ pod, workload: pod.labels[COMPONENT_LABEL] ?? '' }))
       .filter((endpoint) => names.has(endpoint.workload));
-    if (endpoints.length === 0) continue;
+    if (endpoints.length === 0 || policies.length === 0) continue;
     findings.push(...compare(topology, endpoints, policies));
   }
   return findings;
 }
 
+interface LocatedConfig {
+  /** The directory of the rampart.yaml, relative to the scan root (`''` at the root). */
+  readonly dir: string;
+  readonly config: RampartConfig;
+}
+
 /** The valid rampart.yaml files of the tree (an invalid one is the config module's to report). */
-async function rampartConfigs(context: ScanContext): Promise<RampartConfig[]> {
-  const configs: RampartConfig[] = [];
+async function rampartConfigs(context: ScanContext): Promise<LocatedConfig[]> {
+  const configs: LocatedConfig[] = [];
   for (const file of context.allFiles) {
     if (!isRampartConfig(file.path)) continue;
     if (looksLikeKubernetes(await context.readText(file))) continue;
     const result = await loadConfig(file.absolute);
-    if (result.ok) configs.push(result.config);
+    const slash = file.path.lastIndexOf('/');
+    if (result.ok) configs.push({ dir: slash < 0 ? '' : file.path.slice(0, slash), config: result.config });
   }
   return configs;
+}
+
+/** The directory of the deepest rampart.yaml at or above `file`, if any. */
+function nearestConfigDir(file: string, configs: readonly LocatedConfig[]): string | undefined {
+  let nearest: string | undefined;
+  for (const { dir } of configs) {
+    const above = dir === '' || file.startsWith(`${dir}/`);
+    if (above && (nearest === undefined || dir.length > nearest.length)) nearest = dir;
+  }
+  return nearest;
 }
 
 function compare(

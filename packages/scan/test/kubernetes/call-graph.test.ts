@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { kubernetesModule, runScan } from '@rampart/scan';
+import { isFileLocation, kubernetesModule, runScan } from '@rampart/scan';
 import { tempDir } from '@rampart/testing';
 import { FIXTURES } from '../rule-fixtures.ts';
 
@@ -26,12 +26,10 @@ async function edgeFindings(root: string): Promise<EdgeFinding[]> {
   assert.deepEqual(outcome?.failures, []);
   return outcome.findings
     .filter((finding) => EDGE_RULES.has(finding.ruleId))
-    .map((finding) => ({
-      ruleId: finding.ruleId,
-      file: finding.location.file,
-      line: finding.location.line ?? 0,
-      message: finding.message,
-    }));
+    .map(({ ruleId, location, message }) => {
+      assert.ok(isFileLocation(location));
+      return { ruleId, file: location.file, line: location.line ?? 0, message };
+    });
 }
 
 /** The exported fixture in a temp directory, its network-policies.yaml changed by `edit`. */
@@ -158,5 +156,22 @@ describe('k8s: NetworkPolicies versus the call graph of rampart.yaml', () => {
         assert.deepEqual(await edgeFindings(root), []);
       },
     );
+  });
+
+  it('keeps two exports of one installation in one tree apart (each directory with its rampart.yaml)', async () => {
+    const dir = await tempDir('rampart-scan-callgraph-');
+    try {
+      await cp(EXPORTED, join(dir.path, 'clean'), { recursive: true });
+      await cp(join(FIXTURES, 'kubernetes', 'declared-edge-blocked.positive'), join(dir.path, 'drifted'), {
+        recursive: true,
+      });
+      const findings = await edgeFindings(dir.path);
+      assert.deepEqual(
+        findings.map((finding) => [finding.ruleId, finding.file]),
+        [['k8s/declared-edge-blocked', 'drifted/network-policies.yaml']],
+      );
+    } finally {
+      await dir.cleanup();
+    }
   });
 });
