@@ -252,7 +252,8 @@ function portMatches(ports: unknown, target: WorkloadPod, port: number, protocol
     if ((typeof entry['protocol'] === 'string' ? entry['protocol'] : 'TCP') !== protocol) return false;
     const value = entry['port'];
     if (value === undefined) return true;
-    const start = typeof value === 'number' ? value : namedPort(target, String(value));
+    const start =
+      typeof value === 'number' ? value : typeof value === 'string' ? namedPort(target, value) : undefined;
     if (start === undefined) return false;
     const end = typeof entry['endPort'] === 'number' ? entry['endPort'] : start;
     return port >= start && port <= end;

@@ -28,7 +28,7 @@ async function edgeFindings(root: string): Promise<EdgeFinding[]> {
     .filter((finding) => EDGE_RULES.has(finding.ruleId))
     .map(({ ruleId, location, message }) => {
       assert.ok(isFileLocation(location));
-      return { ruleId, file: location.file, line: location.line ?? 0, message };
+      return { ruleId, file: location.file, line: location.line, message };
     });
 }
 
@@ -128,7 +128,9 @@ describe('k8s: NetworkPolicies versus the call graph of rampart.yaml', () => {
   it('skips cleanly without a rampart.yaml', async () => {
     await variant(
       (text) => text,
-      async (root) => assert.deepEqual(await edgeFindings(root), []),
+      async (root) => {
+        assert.deepEqual(await edgeFindings(root), []);
+      },
       ['rampart.yaml'],
     );
   });
@@ -136,7 +138,9 @@ describe('k8s: NetworkPolicies versus the call graph of rampart.yaml', () => {
   it('skips cleanly without a NetworkPolicy', async () => {
     await variant(
       (text) => text,
-      async (root) => assert.deepEqual(await edgeFindings(root), []),
+      async (root) => {
+        assert.deepEqual(await edgeFindings(root), []);
+      },
       ['network-policies.yaml'],
     );
   });
